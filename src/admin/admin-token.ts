@@ -1,0 +1,47 @@
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema';
+import { ImpbError } from '../errors';
+
+export function adminTokenPath(dataDir: string): string {
+  return path.join(dataDir, 'admin-token');
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
+}
+
+/**
+ * The admin bearer token: the configured one, else the one generated at first start into
+ * `<dataDir>/admin-token` (0600). A non-loopback admin listener requires a configured token.
+ */
+export function ensureAdminToken(config: Config): string {
+  if (config.admin.token) return config.admin.token;
+  if (!isLoopback(config.admin.host)) {
+    throw new ImpbError('IMPB_ERR_CONFIG_INVALID', {
+      message: `admin.host is ${config.admin.host} (not loopback): set admin.token (IMP_BRIDGE_ADMIN_TOKEN) explicitly`,
+      details: { problems: [`admin.token: required when admin.host (${config.admin.host}) is not a loopback address`] },
+    });
+  }
+  const file = adminTokenPath(config.dataDir);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const token = randomBytes(32).toString('base64url');
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/** Reads the token a CLI should present: configured, else the generated file. */
+export function readAdminToken(config: Config): string | undefined {
+  if (config.admin.token) return config.admin.token;
+  const file = adminTokenPath(config.dataDir);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined;
+}
+
+/** Constant-time comparison (hashing first makes the lengths equal). */
+export function tokensEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,3 @@
+export * from './schema';
+export { loadConfig, DEFAULT_CONFIG_PATH, type LoadedConfig, type LoadConfigOptions } from './load-config';
+export { redactConfig } from './redact-config';

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration of imp-bridge: one schema, one typed object passed down.
+ * Every key has a default and a description; the README's configuration table is generated
+ * from this schema (`npm run docs:config`) and a test checks that it is current.
+ */
+
+const port = z.coerce
+  .number({ error: 'expected a port number (0-65535)' })
+  .int('expected a whole number')
+  .min(0, 'expected a port number (0-65535)')
+  .max(65535, 'expected a port number (0-65535)');
+
+const durationMs = z.coerce.number({ error: 'expected a number of milliseconds' }).int().min(0);
+
+export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
+export const keyTypeSchema = z.enum(KEY_TYPES);
+export type KeyType = z.infer<typeof keyTypeSchema>;
+
+export const clusterSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
+  description: z.string().max(500).default(''),
+  hosts: z.array(z.string().min(1)).default([]).describe('AS/XSP host names or addresses of the cluster'),
+  identityRules: z
+    .object({
+      subjectCn: z.array(z.string().min(1)).default([]).describe('accepted client certificate subject CN patterns (* wildcard)'),
+      san: z.array(z.string().min(1)).default([]).describe('accepted client certificate SAN patterns (* wildcard)'),
+      fingerprints: z.array(z.string().min(1)).default([]).describe('accepted client certificate SHA-256 fingerprints'),
+    })
+    .default({ subjectCn: [], san: [], fingerprints: [] }),
+  sourceAddresses: z.array(z.string().min(1)).default([]).describe('accepted source addresses (exact IP or CIDR)'),
+});
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+
+export const wholesaleOnboardingSchema = z.object({
+  customerName: z.string().optional().describe('customer name; {enterpriseId} is replaced'),
+  primaryEmail: z.string().optional().describe('primary email of the customer; {enterpriseId} is replaced'),
+  packages: z.array(z.string()).default(['webex_calling']),
+  address: z
+    .object({
+      addressLine1: z.string(),
+      addressLine2: z.string().optional(),
+      city: z.string(),
+      stateOrProvince: z.string().optional(),
+      zipOrPostalCode: z.string().optional(),
+      country: z.string().length(2),
+    })
+    .optional(),
+  language: z.string().optional(),
+  callingLocation: z
+    .object({
+      name: z.string(),
+      timezone: z.string().optional(),
+      language: z.string().optional(),
+    })
+    .optional(),
+  locationId: z.string().optional(),
+  provisioningId: z.string().optional(),
+});
+
+export const templateConfigSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
+  enabled: z.boolean().default(true),
+  targetApi: z.enum(['broadworks', 'wholesale']).default('broadworks'),
+  provisioningId: z.string().min(1),
+  package: z.string().min(1),
+  trustedEmail: z.boolean().default(false),
+  cluster: z.string().optional(),
+  enterpriseMode: z.boolean().default(true),
+  enterpriseIdPattern: z.string().optional().describe('e.g. {serviceProviderId}+{groupId}'),
+  account: z.object({
+    username: z.string().min(1).max(80),
+    password: z.string().min(8).max(20, 'the AS accepts provisioning passwords of at most 20 characters').optional(),
+    passwordHash: z.string().optional(),
+  }),
+  language: z.string().optional(),
+  timeZone: z.string().optional(),
+  languageMap: z.record(z.string(), z.string()).optional(),
+  recordMode: z.boolean().default(false),
+  wholesale: wholesaleOnboardingSchema.optional(),
+});
+export type TemplateConfig = z.infer<typeof templateConfigSchema>;
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).default('./data').describe('directory for the store, certificates and generated secrets'),
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('log level'),
+  provisioning: z
+    .object({
+      host: z.string().default('0.0.0.0').describe('address of the mTLS provisioning listener'),
+      port: port.default(8443).describe('port of the mTLS provisioning listener'),
+      publicHostname: z.string().optional().describe('host name the AS uses in its provisioningUrl (default: this host name)'),
+      clientCertificate: z.enum(['required', 'optional', 'off']).default('required').describe('client certificate checking'),
+      bodyLimitBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024).describe('largest accepted request body'),
+      headersTimeoutMs: durationMs.default(10_000).describe('time allowed for a request’s headers (slow-loris guard)'),
+      requestTimeoutMs: durationMs.default(30_000).describe('time allowed for a whole request'),
+      keepAliveTimeoutMs: durationMs.default(5_000).describe('idle keep-alive timeout'),
+      duplicateWindowSeconds: z.coerce.number().int().min(0).default(300).describe('window in which a re-sent identical request is acknowledged without a new event'),
+      authFailureLimit: z.coerce.number().int().min(1).default(5).describe('failed authentications per source per minute before delays start'),
+      recordMode: z.boolean().default(false).describe('keep every request and response (masked) for fixture export'),
+    })
+    .prefault({}),
+  admin: z
+    .object({
+      host: z.string().default('127.0.0.1').describe('address of the admin listener'),
+      port: port.default(9090).describe('port of the admin listener'),
+      token: z.string().min(16, 'use at least 16 characters').optional().describe('admin bearer token (generated into the data dir when absent)'),
+    })
+    .prefault({}),
+  shutdown: z
+    .object({
+      drainTimeoutMs: durationMs.default(10_000).describe('how long in-flight requests may finish after SIGTERM'),
+    })
+    .prefault({}),
+  tls: z
+    .object({
+      minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2').describe('lowest TLS version accepted'),
+      ciphers: z.string().optional().describe('OpenSSL cipher list for TLS 1.2 (Node default when absent)'),
+      keyType: keyTypeSchema.default('rsa-2048').describe('key type for generated keys'),
+      selfSignedDays: z.coerce.number().int().min(1).max(825).default(365).describe('validity of the generated self-signed certificate'),
+      autoRenewSelfSignedDays: z.coerce.number().int().min(0).default(30).describe('renew the self-signed certificate this many days before expiry (0: never)'),
+      expiryWarnDays: z.coerce.number().int().min(0).default(30).describe('warn this many days before a certificate expires'),
+      expiryErrorDays: z.coerce.number().int().min(0).default(7).describe('log errors this many days before a certificate expires'),
+      expiryCheckIntervalMs: durationMs.default(3_600_000).describe('how often certificate expiry is checked'),
+    })
+    .prefault({}),
+  webex: z
+    .object({
+      baseUrl: z.url({ error: 'expected an http(s) URL' }).optional().describe('Webex API base URL (default https://webexapis.com/v1; the built-in simulator when no credentials are set)'),
+      token: z.string().min(1).optional().describe('static Webex bearer token'),
+      oauth: z
+        .object({
+          clientId: z.string().min(1),
+          clientSecret: z.string().min(1),
+          refreshToken: z.string().min(1),
+        })
+        .optional()
+        .describe('OAuth integration credentials'),
+      serviceApp: z
+        .object({
+          applicationId: z.string().min(1),
+          clientId: z.string().min(1),
+          clientSecret: z.string().min(1),
+          integrationToken: z.string().min(1),
+        })
+        .optional()
+        .describe('service app credentials'),
+      connectTimeoutMs: durationMs.default(10_000).describe('connect timeout for Webex calls'),
+      headersTimeoutMs: durationMs.default(30_000).describe('time to first response byte'),
+      bodyTimeoutMs: durationMs.default(30_000).describe('time between response body bytes'),
+      simulatorProvisioningDelayMs: durationMs.default(2_000).describe('built-in simulator: time until a subscriber is provisioned'),
+    })
+    .prefault({}),
+  pipeline: z
+    .object({
+      concurrency: z.coerce.number().int().min(1).max(256).default(8).describe('users processed in parallel'),
+      ratePerSecond: z.coerce.number().positive().default(5).describe('Webex calls per second (shared by all workers)'),
+      attemptHorizonMs: durationMs.default(24 * 3_600_000).describe('give up retrying a job after this long'),
+      pollInitialMs: durationMs.default(2_000).describe('first status poll after a create/update'),
+      pollMaxMs: durationMs.default(60_000).describe('longest interval between status polls'),
+    })
+    .prefault({}),
+  clusters: z.array(clusterSchema).default([]).describe('BroadWorks clusters seeded at start (upserted)'),
+  templates: z.array(templateConfigSchema).default([]).describe('customer templates seeded at start (upserted)'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Environment overrides: variable → config path. */
+export const ENV_OVERRIDES: Record<string, string> = {
+  IMP_BRIDGE_DATA_DIR: 'dataDir',
+  IMP_BRIDGE_LOG_LEVEL: 'logLevel',
+  IMP_BRIDGE_HOST: 'provisioning.host',
+  IMP_BRIDGE_PORT: 'provisioning.port',
+  IMP_BRIDGE_PUBLIC_HOSTNAME: 'provisioning.publicHostname',
+  IMP_BRIDGE_CLIENT_CERTIFICATE: 'provisioning.clientCertificate',
+  IMP_BRIDGE_ADMIN_HOST: 'admin.host',
+  IMP_BRIDGE_ADMIN_PORT: 'admin.port',
+  IMP_BRIDGE_ADMIN_TOKEN: 'admin.token',
+  IMP_BRIDGE_WEBEX_BASE_URL: 'webex.baseUrl',
+  IMP_BRIDGE_WEBEX_TOKEN: 'webex.token',
+  IMP_BRIDGE_DRAIN_TIMEOUT_MS: 'shutdown.drainTimeoutMs',
+  IMP_BRIDGE_KEY_TYPE: 'tls.keyType',
+  IMP_BRIDGE_CONCURRENCY: 'pipeline.concurrency',
+  IMP_BRIDGE_RATE_PER_SECOND: 'pipeline.ratePerSecond',
+};
+
+/** Keys whose values are secrets: redacted wherever config is shown. */
+export const SECRET_KEYS = ['token', 'password', 'passwordHash', 'clientSecret', 'refreshToken', 'integrationToken'] as const;

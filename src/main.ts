@@ -1,0 +1,156 @@
+import type { AddressInfo } from 'node:net';
+import { createAdminApp } from './admin/admin-app';
+import { createAdminListener, type AdminListener } from './admin/admin-listener';
+import { wireAdmin } from './admin/wire-admin';
+import { wireCertificates } from './certs/wire-certificates';
+import { loadConfig, redactConfig, type Config } from './config';
+import { isImpbError } from './errors';
+import { createProvisioningApp } from './inbound/provisioning-app';
+import { createProvisioningListener, type ProvisioningListener } from './inbound/provisioning-listener';
+import { wireInbound } from './inbound/wire-inbound';
+import { createLogger, createMetricsRegistry, registerSecret, type Logger, type Registry } from './observability';
+import { wirePipeline } from './pipeline/wire-pipeline';
+import type { Closer, Runtime } from './runtime';
+import { createSqliteStore } from './store';
+import { VERSION } from './version';
+import { wireWebex } from './webex/wire-webex';
+
+export interface StartOptions {
+  config: Config;
+  logger?: Logger;
+  metrics?: Registry;
+}
+
+export interface ImpBridge {
+  runtime: Runtime;
+  provisioning: ProvisioningListener;
+  admin: AdminListener;
+  provisioningAddress: AddressInfo;
+  adminAddress: AddressInfo;
+  /** Stops accepting, drains in-flight requests (bounded), closes every part and the store. */
+  stop(): Promise<{ forced: boolean }>;
+}
+
+/** The composition root: config → store → certificates → Webex → pipeline → listeners. */
+export async function startImpBridge(options: StartOptions): Promise<ImpBridge> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  for (const secret of [config.admin.token, config.webex.token, config.webex.oauth?.clientSecret, config.webex.oauth?.refreshToken, config.webex.serviceApp?.clientSecret, config.webex.serviceApp?.integrationToken]) {
+    registerSecret(secret);
+  }
+  logger.info('starting imp-bridge', { event: 'startup', version: VERSION, node: process.version, config: redactConfig(config) });
+
+  const closers: Closer[] = [];
+  const store = createSqliteStore({ dataDir: config.dataDir });
+  const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION };
+  try {
+    rt.certs = await wireCertificates(rt);
+    closers.push(rt.certs.close);
+    rt.webex = await wireWebex(rt);
+    closers.push(rt.webex.close);
+    rt.pipeline = await wirePipeline(rt);
+    closers.push(rt.pipeline.close);
+    rt.inbound = await wireInbound(rt);
+    closers.push(rt.inbound.close);
+
+    const provisioning = createProvisioningListener({
+      config,
+      logger,
+      secureContextOptions: rt.certs.secureContextOptions(),
+      app: createProvisioningApp({ logger, routers: rt.inbound.routers }),
+    });
+    rt.certs.onChange((next) => provisioning.setSecureContext(next));
+    const provisioningAddress = await provisioning.listen();
+    const publicHost = config.provisioning.publicHostname ?? (config.provisioning.host === '0.0.0.0' || config.provisioning.host === '::' ? 'localhost' : config.provisioning.host);
+    rt.provisioningBaseUrl = `https://${publicHost}:${provisioningAddress.port}`;
+
+    const adminWiring = await wireAdmin(rt);
+    closers.push(adminWiring.close);
+    const admin = createAdminListener({
+      host: config.admin.host,
+      port: config.admin.port,
+      app: createAdminApp({
+        logger,
+        routers: adminWiring.routers,
+        readiness: [
+          { name: 'store', check: () => (store.isOpen() ? true : 'store closed') },
+          ...rt.certs.readiness,
+          ...rt.webex.readiness,
+        ],
+      }),
+    });
+    const adminAddress = await admin.listen();
+
+    logger.info('mTLS provisioning listener up', {
+      event: 'listener.provisioning.up',
+      address: provisioningAddress.address,
+      port: provisioningAddress.port,
+      clientCertificate: config.provisioning.clientCertificate,
+      url: `${rt.provisioningBaseUrl}/provisioning/v1/<template>`,
+    });
+    logger.info('admin listener up', { event: 'listener.admin.up', url: `http://${config.admin.host}:${adminAddress.port}` });
+
+    let stopping: Promise<{ forced: boolean }> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        logger.info('shutting down: draining in-flight requests', { event: 'shutdown.start', inFlight: provisioning.inFlight() + admin.inFlight() });
+        const [p, a] = await Promise.all([provisioning.drain(config.shutdown.drainTimeoutMs), admin.drain(config.shutdown.drainTimeoutMs)]);
+        for (const close of closers.reverse()) await close();
+        await store.close();
+        const forced = p.forced || a.forced;
+        logger.info('stopped', { event: 'shutdown.done', forced });
+        return { forced };
+      })());
+    return { runtime: rt, provisioning, admin, provisioningAddress, adminAddress, stop };
+  } catch (err) {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    await store.close();
+    throw err;
+  }
+}
+
+/** `npm start`: load config (exit 2 when invalid), start, stop cleanly on SIGTERM/SIGINT. */
+export async function runMain(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig().config;
+  } catch (err) {
+    if (isImpbError(err, 'IMPB_ERR_CONFIG_INVALID')) {
+      const problems = (err.details.problems as string[] | undefined) ?? [err.message];
+      process.stderr.write(`imp-bridge: configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`);
+      for (const line of problems) process.stderr.write(`  ${line}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { err: reason }));
+  process.on('uncaughtException', (err) => {
+    logger.error('uncaught exception', { err });
+    process.exitCode = 1;
+  });
+  let bridge: ImpBridge;
+  try {
+    bridge = await startImpBridge({ config, logger });
+  } catch (err) {
+    logger.error('start-up failed', { err, code: isImpbError(err) ? err.code : undefined });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    process.exit(1);
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info(`received ${signal}`, { event: 'signal', signal });
+    bridge.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+if (require.main === module) {
+  void runMain();
+}

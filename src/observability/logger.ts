@@ -1,0 +1,48 @@
+import winston from 'winston';
+import { currentRequestContext } from './request-context';
+import { redactValue } from './redaction';
+
+export type Logger = winston.Logger;
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+const RESERVED = new Set(['level', 'message', 'timestamp']);
+
+/**
+ * Attaches the request id of the current async context and masks secrets in every field,
+ * so a call site can never leak a password by logging the wrong object.
+ */
+const contextAndRedaction = winston.format((info) => {
+  const ctx = currentRequestContext();
+  if (ctx && info.requestId === undefined) info.requestId = ctx.requestId;
+  for (const key of Object.keys(info)) {
+    if (RESERVED.has(key) && key !== 'message') continue;
+    (info as Record<string, unknown>)[key] = redactValue((info as Record<string, unknown>)[key]);
+  }
+  return info;
+});
+
+export interface CreateLoggerOptions {
+  level?: LogLevel;
+  /** Extra transports (tests capture lines with a stream transport). */
+  transports?: winston.transport[];
+  silent?: boolean;
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  return winston.createLogger({
+    level: options.level ?? 'info',
+    silent: options.silent,
+    format: winston.format.combine(
+      winston.format.errors({ stack: true }),
+      winston.format.timestamp(),
+      contextAndRedaction(),
+      winston.format.json(),
+    ),
+    transports: options.transports ?? [new winston.transports.Console()],
+  });
+}
+
+/** A logger that writes nothing: the default for factories when tests do not care. */
+export function createSilentLogger(): Logger {
+  return createLogger({ silent: true });
+}

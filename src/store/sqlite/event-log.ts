@@ -1,0 +1,139 @@
+import type Database from 'better-sqlite3';
+import type { ProvisioningEvent } from '../../domain';
+import type { AcceptInput, AcceptOutcome, EventLog, StoredEvent } from '../port';
+import { compact } from './json';
+
+interface PendingAccept {
+  inputs: AcceptInput[];
+  windowSeconds: number;
+  resolve: (outcomes: AcceptOutcome[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The append-only inbound event log. `accept` writes events and their jobs in one
+ * transaction; calls arriving in the same turn of the event loop share one commit (one fsync
+ * under synchronous=FULL), so a burst of concurrent requests costs one disk flush per batch.
+ */
+export function createSqliteEventLog(db: Database.Database): EventLog {
+  const findDuplicate = db.prepare(
+    'SELECT id FROM inbound_events WHERE dedupe_key = ? AND received_at >= ? ORDER BY id DESC LIMIT 1',
+  );
+  const insertEvent = db.prepare(
+    `INSERT INTO inbound_events (received_at, request_id, template, kind, user_id, enterprise_id, event_json, raw_request, dedupe_key, sub_path, source_address, client_subject)
+     VALUES (@receivedAt, @requestId, @template, @kind, @userId, @enterpriseId, @eventJson, @rawRequest, @dedupeKey, @subPath, @sourceAddress, @clientSubject)`,
+  );
+  const insertJob = db.prepare(
+    `INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, lookup_first, payload_json, created_at, updated_at)
+     VALUES (@eventId, @kind, @template, @userId, @enterpriseId, 'queued', 0, @nextRunAt, 0, @payload, @now, @now)`,
+  );
+  const getStmt = db.prepare('SELECT * FROM inbound_events WHERE id = ?');
+  const listUserStmt = db.prepare('SELECT * FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT ?');
+  const countStmt = db.prepare('SELECT COUNT(*) AS n FROM inbound_events');
+
+  const writeBatch = db.transaction((batch: PendingAccept[]) => {
+    const now = new Date();
+    const nowText = now.toISOString();
+    return batch.map((pending) => {
+      const since = new Date(now.getTime() - pending.windowSeconds * 1000).toISOString();
+      return pending.inputs.map((input): AcceptOutcome => {
+        if (pending.windowSeconds > 0) {
+          const dup = findDuplicate.get(input.dedupeKey, since) as { id: number } | undefined;
+          if (dup) return { eventId: dup.id, duplicate: true };
+        }
+        const { event } = input;
+        const info = insertEvent.run({
+          receivedAt: nowText,
+          requestId: input.requestId,
+          template: event.template,
+          kind: event.kind,
+          userId: event.userId,
+          enterpriseId: event.enterpriseId,
+          eventJson: JSON.stringify(event),
+          rawRequest: input.rawRequest,
+          dedupeKey: input.dedupeKey,
+          subPath: input.subPath ?? null,
+          sourceAddress: input.sourceAddress ?? null,
+          clientSubject: input.clientSubject ?? null,
+        });
+        const eventId = Number(info.lastInsertRowid);
+        if (!event.passwordOnly) {
+          insertJob.run({
+            eventId,
+            kind: event.kind,
+            template: event.template,
+            userId: event.userId,
+            enterpriseId: event.enterpriseId,
+            nextRunAt: now.getTime(),
+            payload: JSON.stringify({ event }),
+            now: nowText,
+          });
+        }
+        return { eventId, duplicate: false };
+      });
+    });
+  });
+
+  let queue: PendingAccept[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    try {
+      const results = writeBatch(batch);
+      batch.forEach((pending, i) => pending.resolve(results[i]!));
+    } catch (err) {
+      for (const pending of batch) pending.reject(err);
+    }
+  };
+
+  return {
+    accept(inputs, options) {
+      return new Promise<AcceptOutcome[]>((resolve, reject) => {
+        queue.push({ inputs, windowSeconds: options.duplicateWindowSeconds, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    async get(id) {
+      const row = getStmt.get(id) as Row | undefined;
+      return row ? toStoredEvent(row) : undefined;
+    },
+    async listForUser(userId, limit = 100) {
+      return (listUserStmt.all(userId, limit) as Row[]).map(toStoredEvent);
+    },
+    async count() {
+      return (countStmt.get() as { n: number }).n;
+    },
+  };
+}
+
+interface Row {
+  id: number;
+  received_at: string;
+  request_id: string;
+  event_json: string;
+  raw_request: string;
+  dedupe_key: string;
+  sub_path: string | null;
+  source_address: string | null;
+  client_subject: string | null;
+}
+
+function toStoredEvent(row: Row): StoredEvent {
+  const event = JSON.parse(row.event_json) as ProvisioningEvent;
+  return compact({
+    ...event,
+    id: row.id,
+    requestId: row.request_id,
+    receivedAt: row.received_at,
+    rawRequest: row.raw_request,
+    dedupeKey: row.dedupe_key,
+    subPath: row.sub_path,
+    sourceAddress: row.source_address,
+    clientSubject: row.client_subject,
+  } as unknown as Record<string, unknown>) as unknown as StoredEvent;
+}

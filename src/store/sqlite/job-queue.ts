@@ -1,0 +1,161 @@
+import type Database from 'better-sqlite3';
+import type { Job, JobQueue } from '../port';
+import { compact, fromJson, nowIso, toJson } from './json';
+
+const UNFINISHED = "('queued','running','retry_wait','polling')";
+
+export function createSqliteJobQueue(db: Database.Database): JobQueue {
+  // The head of each user's queue is its oldest unfinished job: per-user order is kept by
+  // never handing out a later job while an earlier one is unfinished.
+  const dueHeads = db.prepare(`
+    SELECT j.* FROM jobs j
+    JOIN (SELECT user_id, MIN(id) AS id FROM jobs WHERE state IN ${UNFINISHED} GROUP BY user_id) h ON h.id = j.id
+    WHERE j.state IN ('queued','retry_wait','polling') AND j.next_run_at <= ?
+    ORDER BY j.next_run_at, j.id LIMIT ?`);
+  const markRunning = db.prepare("UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?");
+  const getStmt = db.prepare('SELECT * FROM jobs WHERE id = ?');
+  const insert = db.prepare(
+    `INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, lookup_first, payload_json, tracking_id, created_at, updated_at)
+     VALUES (@eventId, @kind, @template, @userId, @enterpriseId, @state, 0, @nextRunAt, 0, @payload, @trackingId, @now, @now)`,
+  );
+
+  const claim = db.transaction((now: number, limit: number, exclude: ReadonlySet<string>) => {
+    const rows = dueHeads.all(now, limit + exclude.size) as Row[];
+    const picked = rows.filter((r) => !exclude.has(r.user_id)).slice(0, limit);
+    const at = nowIso();
+    for (const row of picked) markRunning.run(at, row.id);
+    return picked.map(toJob);
+  });
+
+  return {
+    async claimDue(now, limit, excludeUsers) {
+      return claim(now, limit, excludeUsers);
+    },
+    async update(id, patch) {
+      const sets: string[] = ['updated_at = @updatedAt'];
+      const params: Record<string, unknown> = { id, updatedAt: nowIso() };
+      if (patch.state !== undefined) {
+        sets.push('state = @state');
+        params.state = patch.state;
+      }
+      if (patch.attempts !== undefined) {
+        sets.push('attempts = @attempts');
+        params.attempts = patch.attempts;
+      }
+      if (patch.nextRunAt !== undefined) {
+        sets.push('next_run_at = @nextRunAt');
+        params.nextRunAt = patch.nextRunAt;
+      }
+      if (patch.lookupFirst !== undefined) {
+        sets.push('lookup_first = @lookupFirst');
+        params.lookupFirst = patch.lookupFirst ? 1 : 0;
+      }
+      if (patch.payload !== undefined) {
+        sets.push('payload_json = @payload');
+        params.payload = JSON.stringify(patch.payload);
+      }
+      if (patch.lastError !== undefined) {
+        sets.push('last_error_json = @lastError');
+        params.lastError = toJson(patch.lastError);
+      }
+      if (patch.trackingId !== undefined) {
+        sets.push('tracking_id = @trackingId');
+        params.trackingId = patch.trackingId;
+      }
+      db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    },
+    async enqueue(job) {
+      const info = insert.run({
+        eventId: job.eventId,
+        kind: job.kind,
+        template: job.template,
+        userId: job.userId,
+        enterpriseId: job.enterpriseId,
+        state: job.state ?? 'queued',
+        nextRunAt: job.nextRunAt,
+        payload: JSON.stringify(job.payload),
+        trackingId: job.trackingId ?? null,
+        now: nowIso(),
+      });
+      return Number(info.lastInsertRowid);
+    },
+    async get(id) {
+      const row = getStmt.get(id) as Row | undefined;
+      return row ? toJob(row) : undefined;
+    },
+    async list(filter = {}) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: filter.limit ?? 100, offset: filter.offset ?? 0 };
+      if (filter.state) {
+        const states = Array.isArray(filter.state) ? filter.state : [filter.state];
+        where.push(`state IN (${states.map((_, i) => `@s${i}`).join(',')})`);
+        states.forEach((s, i) => (params[`s${i}`] = s));
+      }
+      if (filter.userId) {
+        where.push('user_id = @userId');
+        params.userId = filter.userId;
+      }
+      if (filter.template) {
+        where.push('template = @template');
+        params.template = filter.template;
+      }
+      const rows = db
+        .prepare(`SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
+        .all(params) as Row[];
+      return rows.map(toJob);
+    },
+    async countByState() {
+      const rows = db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: string; n: number }>;
+      return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    },
+    async oldestPendingCreatedAt() {
+      const row = db
+        .prepare(`SELECT MIN(created_at) AS at FROM jobs WHERE state IN ${UNFINISHED}`)
+        .get() as { at: string | null };
+      return row.at ?? undefined;
+    },
+    async recoverInFlight() {
+      return db
+        .prepare("UPDATE jobs SET state = 'queued', lookup_first = 1, updated_at = ? WHERE state = 'running'")
+        .run(nowIso()).changes;
+    },
+  };
+}
+
+interface Row {
+  id: number;
+  event_id: number;
+  kind: Job['kind'];
+  template: string;
+  user_id: string;
+  enterprise_id: string;
+  state: Job['state'];
+  attempts: number;
+  next_run_at: number;
+  lookup_first: number;
+  payload_json: string;
+  last_error_json: string | null;
+  tracking_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function toJob(row: Row): Job {
+  return compact({
+    id: row.id,
+    eventId: row.event_id,
+    kind: row.kind,
+    template: row.template,
+    userId: row.user_id,
+    enterpriseId: row.enterprise_id,
+    state: row.state,
+    attempts: row.attempts,
+    nextRunAt: row.next_run_at,
+    lookupFirst: row.lookup_first === 1,
+    payload: JSON.parse(row.payload_json) as Record<string, unknown>,
+    lastError: fromJson(row.last_error_json) ?? null,
+    trackingId: row.tracking_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }) as Job;
+}

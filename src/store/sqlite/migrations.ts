@@ -1,0 +1,172 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, versioned in code. Append new entries; never edit an applied one.
+ * The applied version is kept in SQLite's `user_version`.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Database.Database) => void;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE inbound_events (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          received_at TEXT NOT NULL,
+          request_id TEXT NOT NULL,
+          template TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          enterprise_id TEXT NOT NULL,
+          event_json TEXT NOT NULL,
+          raw_request TEXT NOT NULL,
+          dedupe_key TEXT NOT NULL,
+          sub_path TEXT,
+          source_address TEXT,
+          client_subject TEXT
+        );
+        CREATE INDEX inbound_events_dedupe ON inbound_events(dedupe_key, received_at);
+        CREATE INDEX inbound_events_user ON inbound_events(user_id, id);
+
+        CREATE TABLE jobs (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          event_id INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          template TEXT NOT NULL,
+          user_id TEXT NOT NULL,
+          enterprise_id TEXT NOT NULL,
+          state TEXT NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_run_at INTEGER NOT NULL,
+          lookup_first INTEGER NOT NULL DEFAULT 0,
+          payload_json TEXT NOT NULL,
+          last_error_json TEXT,
+          tracking_id TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX jobs_state_next ON jobs(state, next_run_at);
+        CREATE INDEX jobs_user ON jobs(user_id, id);
+
+        CREATE TABLE subscribers (
+          user_id TEXT PRIMARY KEY,
+          template TEXT NOT NULL,
+          enterprise_id TEXT NOT NULL,
+          webex_subscriber_id TEXT,
+          customer_id TEXT,
+          person_id TEXT,
+          org_id TEXT,
+          email TEXT,
+          package TEXT,
+          status TEXT NOT NULL,
+          is_active INTEGER NOT NULL DEFAULT 1,
+          last_tracking_id TEXT,
+          last_error_code TEXT,
+          last_error_description TEXT,
+          last_status_change TEXT NOT NULL,
+          profile_json TEXT NOT NULL DEFAULT '{}',
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX subscribers_template ON subscribers(template, status);
+        CREATE INDEX subscribers_enterprise ON subscribers(enterprise_id);
+
+        CREATE TABLE customers (
+          enterprise_id TEXT PRIMARY KEY,
+          template TEXT NOT NULL,
+          webex_customer_id TEXT,
+          org_id TEXT,
+          status TEXT NOT NULL,
+          location_url TEXT,
+          admin_user_id TEXT,
+          last_tracking_id TEXT,
+          last_error TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE templates (
+          name TEXT PRIMARY KEY,
+          body_json TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE clusters (
+          name TEXT PRIMARY KEY,
+          body_json TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE audit (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          entity_type TEXT NOT NULL,
+          entity_id TEXT NOT NULL,
+          action TEXT NOT NULL,
+          before_json TEXT,
+          after_json TEXT,
+          tracking_id TEXT,
+          detail TEXT
+        );
+        CREATE INDEX audit_entity ON audit(entity_type, entity_id, id);
+
+        CREATE TABLE unknown_requests (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          received_at TEXT NOT NULL,
+          request_id TEXT NOT NULL,
+          template TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          reason TEXT NOT NULL,
+          headers_json TEXT NOT NULL,
+          body TEXT NOT NULL,
+          response TEXT
+        );
+
+        CREATE TABLE webex_calls (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          at TEXT NOT NULL,
+          job_id INTEGER,
+          user_id TEXT,
+          enterprise_id TEXT,
+          operation TEXT NOT NULL,
+          method TEXT NOT NULL,
+          path TEXT NOT NULL,
+          http_status INTEGER,
+          tracking_id TEXT NOT NULL,
+          error_code TEXT,
+          description TEXT,
+          duration_ms INTEGER
+        );
+        CREATE INDEX webex_calls_user ON webex_calls(user_id, id);
+        CREATE INDEX webex_calls_enterprise ON webex_calls(enterprise_id, id);
+
+        CREATE TABLE settings (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+      `);
+    },
+  },
+];
+
+export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const pending = migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version);
+  for (const migration of pending) {
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+  return pending.length ? pending[pending.length - 1]!.version : current;
+}

@@ -1,0 +1,158 @@
+import type Database from 'better-sqlite3';
+import type { AuditTrail, UnknownRequestRepo, WebexCallLog, AuditEntry, UnknownRequest, WebexCallRecord } from '../port';
+import { compact, fromJson, nowIso, toJson } from './json';
+
+export function createSqliteAuditTrail(db: Database.Database): AuditTrail {
+  const insert = db.prepare(
+    `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json, tracking_id, detail)
+     VALUES (@at, @actor, @entityType, @entityId, @action, @before, @after, @trackingId, @detail)`,
+  );
+  return {
+    async append(entry) {
+      const info = insert.run({
+        at: entry.at ?? nowIso(),
+        actor: entry.actor,
+        entityType: entry.entityType,
+        entityId: entry.entityId,
+        action: entry.action,
+        before: toJson(entry.before),
+        after: toJson(entry.after),
+        trackingId: entry.trackingId ?? null,
+        detail: entry.detail ?? null,
+      });
+      return Number(info.lastInsertRowid);
+    },
+    async list(filter = {}) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: filter.limit ?? 200 };
+      if (filter.entityType) {
+        where.push('entity_type = @entityType');
+        params.entityType = filter.entityType;
+      }
+      if (filter.entityId) {
+        where.push('entity_id = @entityId');
+        params.entityId = filter.entityId;
+      }
+      const rows = db
+        .prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
+        .all(params) as Array<Record<string, unknown>>;
+      return rows.map(
+        (r) =>
+          compact({
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            entityType: r.entity_type,
+            entityId: r.entity_id,
+            action: r.action,
+            before: fromJson(r.before_json as string | null) ?? null,
+            after: fromJson(r.after_json as string | null) ?? null,
+            trackingId: r.tracking_id,
+            detail: r.detail,
+          }) as unknown as AuditEntry,
+      );
+    },
+  };
+}
+
+export function createSqliteUnknownRequestRepo(db: Database.Database): UnknownRequestRepo {
+  const insert = db.prepare(
+    `INSERT INTO unknown_requests (received_at, request_id, template, kind, reason, headers_json, body, response)
+     VALUES (@receivedAt, @requestId, @template, @kind, @reason, @headers, @body, @response)`,
+  );
+  return {
+    async add(entry) {
+      const info = insert.run({
+        receivedAt: nowIso(),
+        requestId: entry.requestId,
+        template: entry.template,
+        kind: entry.kind,
+        reason: entry.reason,
+        headers: JSON.stringify(entry.headers),
+        body: entry.body,
+        response: entry.response ?? null,
+      });
+      return Number(info.lastInsertRowid);
+    },
+    async list(filter = {}) {
+      const rows = db
+        .prepare(
+          `SELECT * FROM unknown_requests ${filter.kind ? 'WHERE kind = @kind' : ''} ORDER BY id DESC LIMIT @limit`,
+        )
+        .all({ kind: filter.kind, limit: filter.limit ?? 100 }) as Array<Record<string, unknown>>;
+      return rows.map(
+        (r) =>
+          compact({
+            id: r.id,
+            receivedAt: r.received_at,
+            requestId: r.request_id,
+            template: r.template,
+            kind: r.kind,
+            reason: r.reason,
+            headers: JSON.parse(r.headers_json as string),
+            body: r.body,
+            response: r.response,
+          }) as unknown as UnknownRequest,
+      );
+    },
+    async count(kind) {
+      const row = db
+        .prepare(`SELECT COUNT(*) AS n FROM unknown_requests ${kind ? 'WHERE kind = ?' : ''}`)
+        .get(...(kind ? [kind] : [])) as { n: number };
+      return row.n;
+    },
+  };
+}
+
+export function createSqliteWebexCallLog(db: Database.Database): WebexCallLog {
+  const insert = db.prepare(
+    `INSERT INTO webex_calls (at, job_id, user_id, enterprise_id, operation, method, path, http_status, tracking_id, error_code, description, duration_ms)
+     VALUES (@at, @jobId, @userId, @enterpriseId, @operation, @method, @path, @httpStatus, @trackingId, @errorCode, @description, @durationMs)`,
+  );
+  return {
+    async record(call) {
+      insert.run({
+        at: call.at ?? nowIso(),
+        jobId: call.jobId ?? null,
+        userId: call.userId ?? null,
+        enterpriseId: call.enterpriseId ?? null,
+        operation: call.operation,
+        method: call.method,
+        path: call.path,
+        httpStatus: call.httpStatus ?? null,
+        trackingId: call.trackingId,
+        errorCode: call.errorCode ?? null,
+        description: call.description ?? null,
+        durationMs: call.durationMs ?? null,
+      });
+    },
+    async list(filter = {}) {
+      const where: string[] = [];
+      if (filter.userId) where.push('user_id = @userId');
+      if (filter.enterpriseId) where.push('enterprise_id = @enterpriseId');
+      if (filter.jobId !== undefined) where.push('job_id = @jobId');
+      if (filter.errorsOnly) where.push('(http_status IS NULL OR http_status >= 400)');
+      const rows = db
+        .prepare(`SELECT * FROM webex_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
+        .all({ ...filter, limit: filter.limit ?? 50 }) as Array<Record<string, unknown>>;
+      return rows.map(
+        (r) =>
+          compact({
+            id: r.id,
+            at: r.at,
+            jobId: r.job_id,
+            userId: r.user_id,
+            enterpriseId: r.enterprise_id,
+            operation: r.operation,
+            method: r.method,
+            path: r.path,
+            httpStatus: r.http_status,
+            trackingId: r.tracking_id,
+            errorCode: r.error_code,
+            description: r.description,
+            durationMs: r.duration_ms,
+          }) as unknown as WebexCallRecord,
+      );
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import type Database from 'better-sqlite3';
+import type { CustomerRecord, CustomerRepo, SubscriberRecord, SubscriberRepo } from '../port';
+import { compact, nowIso } from './json';
+import { createSqliteAuditTrail } from './record-repos';
+
+export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRepo {
+  const audit = createSqliteAuditTrail(db);
+  const getStmt = db.prepare('SELECT * FROM subscribers WHERE user_id = ?');
+  const upsertStmt = db.prepare(`
+    INSERT INTO subscribers (user_id, template, enterprise_id, webex_subscriber_id, customer_id, person_id, org_id, email, package, status, is_active,
+      last_tracking_id, last_error_code, last_error_description, last_status_change, profile_json, created_at, updated_at)
+    VALUES (@userId, @template, @enterpriseId, @webexSubscriberId, @customerId, @personId, @orgId, @email, @package, @status, @isActive,
+      @lastTrackingId, @lastErrorCode, @lastErrorDescription, @lastStatusChange, @profile, @now, @now)
+    ON CONFLICT(user_id) DO UPDATE SET template = excluded.template, enterprise_id = excluded.enterprise_id,
+      webex_subscriber_id = excluded.webex_subscriber_id, customer_id = excluded.customer_id, person_id = excluded.person_id,
+      org_id = excluded.org_id, email = excluded.email, package = excluded.package, status = excluded.status,
+      is_active = excluded.is_active, last_tracking_id = excluded.last_tracking_id, last_error_code = excluded.last_error_code,
+      last_error_description = excluded.last_error_description, last_status_change = excluded.last_status_change,
+      profile_json = excluded.profile_json, updated_at = excluded.updated_at`);
+
+  const upsert = db.transaction((record: Parameters<SubscriberRepo['upsert']>[0], actor: string) => {
+    const before = getStmt.get(record.userId) as Row | undefined;
+    const now = nowIso();
+    const statusChanged = !before || before.status !== record.status;
+    const lastStatusChange = record.lastStatusChange ?? (statusChanged ? now : before!.last_status_change);
+    upsertStmt.run({
+      userId: record.userId,
+      template: record.template,
+      enterpriseId: record.enterpriseId,
+      webexSubscriberId: record.webexSubscriberId ?? null,
+      customerId: record.customerId ?? null,
+      personId: record.personId ?? null,
+      orgId: record.orgId ?? null,
+      email: record.email ?? null,
+      package: record.package ?? null,
+      status: record.status,
+      isActive: record.isActive ? 1 : 0,
+      lastTrackingId: record.lastTrackingId ?? null,
+      lastErrorCode: record.lastErrorCode ?? null,
+      lastErrorDescription: record.lastErrorDescription ?? null,
+      lastStatusChange,
+      profile: JSON.stringify(record.profile ?? {}),
+      now,
+    });
+    if (statusChanged) {
+      void audit.append({
+        actor,
+        entityType: 'subscriber',
+        entityId: record.userId,
+        action: 'status',
+        before: before ? { status: before.status } : undefined,
+        after: { status: record.status, errorCode: record.lastErrorCode, description: record.lastErrorDescription },
+        trackingId: record.lastTrackingId,
+        at: now,
+      });
+    }
+    return toRecord(getStmt.get(record.userId) as Row);
+  });
+
+  return {
+    async get(userId) {
+      const row = getStmt.get(userId) as Row | undefined;
+      return row ? toRecord(row) : undefined;
+    },
+    async upsert(record, actor = 'pipeline') {
+      return upsert(record, actor);
+    },
+    async list(filter = {}) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: filter.limit ?? 100, offset: filter.offset ?? 0 };
+      if (filter.status) {
+        where.push('status = @status');
+        params.status = filter.status;
+      }
+      if (filter.enterpriseId) {
+        where.push('enterprise_id = @enterpriseId');
+        params.enterpriseId = filter.enterpriseId;
+      }
+      if (filter.template) {
+        where.push('template = @template');
+        params.template = filter.template;
+      }
+      if (filter.q) {
+        where.push("(user_id LIKE @q ESCAPE '\\' OR email LIKE @q ESCAPE '\\' OR profile_json LIKE @q ESCAPE '\\')");
+        params.q = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      }
+      const rows = db
+        .prepare(`SELECT * FROM subscribers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY user_id LIMIT @limit OFFSET @offset`)
+        .all(params) as Row[];
+      return rows.map(toRecord);
+    },
+    async countByStatus() {
+      const rows = db.prepare('SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Array<{ status: string; n: number }>;
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    },
+    async countForTemplate(template, statuses) {
+      const list = statuses ?? [];
+      const row = db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM subscribers WHERE template = ? ${list.length ? `AND status IN (${list.map(() => '?').join(',')})` : ''}`,
+        )
+        .get(template, ...list) as { n: number };
+      return row.n;
+    },
+  };
+}
+
+interface Row {
+  user_id: string;
+  template: string;
+  enterprise_id: string;
+  webex_subscriber_id: string | null;
+  customer_id: string | null;
+  person_id: string | null;
+  org_id: string | null;
+  email: string | null;
+  package: string | null;
+  status: string;
+  is_active: number;
+  last_tracking_id: string | null;
+  last_error_code: string | null;
+  last_error_description: string | null;
+  last_status_change: string;
+  profile_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+function toRecord(row: Row): SubscriberRecord {
+  return compact({
+    userId: row.user_id,
+    template: row.template,
+    enterpriseId: row.enterprise_id,
+    webexSubscriberId: row.webex_subscriber_id,
+    customerId: row.customer_id,
+    personId: row.person_id,
+    orgId: row.org_id,
+    email: row.email,
+    package: row.package,
+    status: row.status,
+    isActive: row.is_active === 1,
+    lastTrackingId: row.last_tracking_id,
+    lastErrorCode: row.last_error_code,
+    lastErrorDescription: row.last_error_description,
+    lastStatusChange: row.last_status_change,
+    profile: JSON.parse(row.profile_json) as Record<string, string>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }) as unknown as SubscriberRecord;
+}
+
+export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
+  const getStmt = db.prepare('SELECT * FROM customers WHERE enterprise_id = ?');
+  const upsertStmt = db.prepare(`
+    INSERT INTO customers (enterprise_id, template, webex_customer_id, org_id, status, location_url, admin_user_id, last_tracking_id, last_error, created_at, updated_at)
+    VALUES (@enterpriseId, @template, @webexCustomerId, @orgId, @status, @locationUrl, @adminUserId, @lastTrackingId, @lastError, @now, @now)
+    ON CONFLICT(enterprise_id) DO UPDATE SET template = excluded.template, webex_customer_id = excluded.webex_customer_id,
+      org_id = excluded.org_id, status = excluded.status, location_url = excluded.location_url, admin_user_id = excluded.admin_user_id,
+      last_tracking_id = excluded.last_tracking_id, last_error = excluded.last_error, updated_at = excluded.updated_at`);
+  const toCustomer = (r: Record<string, unknown>): CustomerRecord =>
+    compact({
+      enterpriseId: r.enterprise_id,
+      template: r.template,
+      webexCustomerId: r.webex_customer_id,
+      orgId: r.org_id,
+      status: r.status,
+      locationUrl: r.location_url,
+      adminUserId: r.admin_user_id,
+      lastTrackingId: r.last_tracking_id,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }) as unknown as CustomerRecord;
+  return {
+    async get(enterpriseId) {
+      const row = getStmt.get(enterpriseId) as Record<string, unknown> | undefined;
+      return row ? toCustomer(row) : undefined;
+    },
+    async upsert(record) {
+      upsertStmt.run({
+        enterpriseId: record.enterpriseId,
+        template: record.template,
+        webexCustomerId: record.webexCustomerId ?? null,
+        orgId: record.orgId ?? null,
+        status: record.status,
+        locationUrl: record.locationUrl ?? null,
+        adminUserId: record.adminUserId ?? null,
+        lastTrackingId: record.lastTrackingId ?? null,
+        lastError: record.lastError ?? null,
+        now: nowIso(),
+      });
+      return toCustomer(getStmt.get(record.enterpriseId) as Record<string, unknown>);
+    },
+    async list(filter = {}) {
+      const where: string[] = [];
+      if (filter.template) where.push('template = @template');
+      if (filter.status) where.push('status = @status');
+      const rows = db
+        .prepare(`SELECT * FROM customers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY enterprise_id LIMIT @limit OFFSET @offset`)
+        .all({ ...filter, limit: filter.limit ?? 100, offset: filter.offset ?? 0 }) as Array<Record<string, unknown>>;
+      return rows.map(toCustomer);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { Agent } from 'undici';
+import { configSchema, type ConfigInput } from '../../src/config';
+import { certPaths } from '../../src/certs';
+import { startImpBridge, type ImpBridge } from '../../src/main';
+import { createLogger } from '../../src/observability';
+import { makeTempDir } from './temp-dir';
+
+export interface TestBridge {
+  bridge: ImpBridge;
+  dataDir: string;
+  /** https://localhost:<port> of the mTLS listener. */
+  provisioningUrl: string;
+  /** http://127.0.0.1:<port> of the admin listener. */
+  adminUrl: string;
+  /** Every JSON log line written so far. */
+  logs: Array<Record<string, unknown>>;
+  /** Raw log text, for "never appears" assertions. */
+  logText(): string;
+  /** An undici Agent presenting the generated dev client certificate. */
+  devClientAgent(): Agent;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real proxy in-process: fresh data dir, both listeners on port 0, logs captured.
+ * `overrides` is merged over the defaults (e.g. templates, webex settings).
+ */
+export async function startTestBridge(overrides: ConfigInput = {}, options: { dataDir?: string } = {}): Promise<TestBridge> {
+  const temp = options.dataDir ? undefined : makeTempDir();
+  const dataDir = options.dataDir ?? temp!.dir;
+  const config = configSchema.parse({
+    ...overrides,
+    dataDir,
+    provisioning: { host: '127.0.0.1', port: 0, ...(overrides.provisioning ?? {}) },
+    admin: { host: '127.0.0.1', port: 0, ...(overrides.admin ?? {}) },
+    logLevel: overrides.logLevel ?? 'debug',
+  });
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = createLogger({ level: config.logLevel, transports: [new winston.transports.Stream({ stream })] });
+  const bridge = await startImpBridge({ config, logger });
+  const paths = certPaths(dataDir);
+  const agents: Agent[] = [];
+  return {
+    bridge,
+    dataDir,
+    provisioningUrl: `https://localhost:${bridge.provisioningAddress.port}`,
+    adminUrl: `http://127.0.0.1:${bridge.adminAddress.port}`,
+    get logs() {
+      return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    logText: () => lines.join('\n'),
+    devClientAgent() {
+      const agent = new Agent({
+        connect: {
+          ca: fs.readFileSync(paths.serverCert),
+          cert: fs.readFileSync(paths.devClientCert),
+          key: fs.readFileSync(paths.devClientKey),
+        },
+      });
+      agents.push(agent);
+      return agent;
+    },
+    async stop() {
+      await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+      await bridge.stop();
+      temp?.cleanup();
+    },
+  };
+}
+
+export function readDevClient(dataDir: string) {
+  const paths = certPaths(dataDir);
+  return {
+    ca: fs.readFileSync(paths.serverCert, 'utf8'),
+    cert: fs.readFileSync(paths.devClientCert, 'utf8'),
+    key: fs.readFileSync(paths.devClientKey, 'utf8'),
+    dir: path.dirname(paths.devClientCert),
+  };
+}
