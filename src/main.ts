@@ -12,6 +12,7 @@ import { createLogger, createMetricsRegistry, registerSecret, type Logger, type 
 import { wirePipeline } from './pipeline/wire-pipeline';
 import type { Closer, Runtime } from './runtime';
 import { createSqliteStore } from './store';
+import { seedFromConfig } from './templates/seed-from-config';
 import { VERSION } from './version';
 import { wireWebex } from './webex/wire-webex';
 
@@ -44,6 +45,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   const store = createSqliteStore({ dataDir: config.dataDir });
   const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION };
   try {
+    await seedFromConfig(config, store, logger);
     rt.certs = await wireCertificates(rt);
     closers.push(rt.certs.close);
     rt.webex = await wireWebex(rt);

@@ -1,3 +1,5 @@
 export * from './events';
 export * from './template';
 export * from './subscriber';
+export * from './client-identity';
+export * from './provisioning-password';
