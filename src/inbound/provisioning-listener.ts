@@ -35,6 +35,9 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
     headersTimeout: config.provisioning.headersTimeoutMs,
     requestTimeout: config.provisioning.requestTimeoutMs,
     keepAliveTimeout: config.provisioning.keepAliveTimeoutMs,
+    // Node checks header/request timeouts only on this interval (30 s by default), which would
+    // let a slow-loris client hold a socket far past headersTimeout.
+    connectionsCheckingInterval: Math.max(250, Math.min(1_000, Math.floor(config.provisioning.headersTimeoutMs / 4))),
   };
   // Dry-run first: a key/cert mismatch must fail here, with a clear message, not at the first handshake.
   tls.createSecureContext(deps.secureContextOptions);
