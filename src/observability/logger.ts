@@ -1,6 +1,6 @@
 import winston from 'winston';
 import { currentRequestContext } from './request-context';
-import { redactValue } from './redaction';
+import { isSecretKey, REDACTED, redactValue } from './redaction';
 
 export type Logger = winston.Logger;
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -16,7 +16,8 @@ const contextAndRedaction = winston.format((info) => {
   if (ctx && info.requestId === undefined) info.requestId = ctx.requestId;
   for (const key of Object.keys(info)) {
     if (RESERVED.has(key) && key !== 'message') continue;
-    (info as Record<string, unknown>)[key] = redactValue((info as Record<string, unknown>)[key]);
+    const value = (info as Record<string, unknown>)[key];
+    (info as Record<string, unknown>)[key] = isSecretKey(key) && value !== undefined && value !== '' ? REDACTED : redactValue(value);
   }
   return info;
 });

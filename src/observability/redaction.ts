@@ -13,7 +13,7 @@ const TEXT_PATTERNS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
   [/(<(?:[\w-]+:)?(impPassword|provisioningPassword|password)\b[^>]*>)[^<]*(<\/)/gi, `$1${REDACTED}$3`],
   [/("(?:password|token|access_token|refresh_token|client_secret|clientSecret|refreshToken|accessToken)"\s*:\s*")[^"]*(")/gi, `$1${REDACTED}$2`],
-  [/([?&](?:password|token|access_token|refresh_token|client_secret)=)[^&\s]*/gi, `$1${REDACTED}`],
+  [/(\b(?:password|passwd|token|access_token|refresh_token|client_secret|secret)=)[^&\s"']*/gi, `$1${REDACTED}`],
 ];
 
 const registered = new Set<string>();

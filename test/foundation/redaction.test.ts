@@ -1,0 +1,81 @@
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { createLogger, registerSecret, runWithRequestContext } from '../../src/observability';
+
+function captureLogger() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] });
+  return { logger, text: () => lines.join('\n'), lines };
+}
+
+const PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7secretkeymaterial
+-----END PRIVATE KEY-----`;
+
+describe('log redaction', () => {
+  it('masks passwords, Authorization headers, tokens and private keys in every field', () => {
+    const { logger, text } = captureLogger();
+    logger.info('request', {
+      headers: { authorization: 'Basic ZGVtbzpzM2NyZXQtcGFzc3dvcmQ=', 'content-type': 'text/xml' },
+      password: 'plain-password-1',
+      account: { username: 'demo', password: 'nested-password-2' },
+      token: 'bearer-token-value-3',
+      webex: { refreshToken: 'refresh-token-value-4', clientSecret: 'client-secret-value-5' },
+      keyPem: PRIVATE_KEY,
+    });
+    logger.warn(`message text Authorization: Bearer abc.def.ghi-token and ${PRIVATE_KEY}`);
+    logger.info('xml', { body: '<command><impPassword>xml-password-6</impPassword><userId>u1</userId></command>' });
+    logger.info('json', { raw: '{"access_token":"json-token-7","refresh_token":"json-refresh-8"}' });
+    logger.error('failure', { err: Object.assign(new Error('failed with password=url-password-9 in ?password=url-password-9'), { token: 'error-token-10' }) });
+    const out = text();
+    for (const secret of [
+      'ZGVtbzpzM2NyZXQtcGFzc3dvcmQ=',
+      'plain-password-1',
+      'nested-password-2',
+      'bearer-token-value-3',
+      'refresh-token-value-4',
+      'client-secret-value-5',
+      'secretkeymaterial',
+      'abc.def.ghi-token',
+      'xml-password-6',
+      'json-token-7',
+      'json-refresh-8',
+      'url-password-9',
+      'error-token-10',
+    ]) {
+      expect(out).not.toContain(secret);
+    }
+    // What is not secret stays readable.
+    expect(out).toContain('"username":"demo"');
+    expect(out).toContain('<userId>u1</userId>');
+    expect(out).toContain('text/xml');
+  });
+
+  it('masks registered secret values wherever they appear', () => {
+    const { logger, text } = captureLogger();
+    registerSecret('Zq8generatedDemoPw20');
+    logger.info('a line that mentions Zq8generatedDemoPw20 by accident', { detail: 'also here: Zq8generatedDemoPw20' });
+    expect(text()).not.toContain('Zq8generatedDemoPw20');
+  });
+
+  it('adds the request id of the current request to every line', () => {
+    const { logger, lines } = captureLogger();
+    runWithRequestContext({ requestId: 'req-42' }, () => {
+      logger.info('first');
+      setImmediate(() => logger.info('second, later in the same request'));
+    });
+    return new Promise<void>((resolve) => {
+      setTimeout(() => {
+        const parsed = lines.map((l) => JSON.parse(l) as { requestId?: string });
+        expect(parsed.map((p) => p.requestId)).toEqual(['req-42', 'req-42']);
+        resolve();
+      }, 20);
+    });
+  });
+});

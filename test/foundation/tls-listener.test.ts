@@ -1,0 +1,94 @@
+import https from 'node:https';
+import tls from 'node:tls';
+import { request } from 'undici';
+import { readDevClient, startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { createTestCa, issueCert } from '../helpers/test-pki';
+
+/** Resolves with the HTTP status, or rejects with the TLS/socket error. */
+function httpsGet(port: number, path: string, options: https.RequestOptions): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', servername: 'localhost', port, path, method: 'GET', agent: false, ...options }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('mTLS provisioning listener and admin listener', () => {
+  let t: TestBridge;
+  let port: number;
+  let dev: ReturnType<typeof readDevClient>;
+  beforeAll(async () => {
+    t = await startTestBridge();
+    port = t.bridge.provisioningAddress.port;
+    dev = readDevClient(t.dataDir);
+  });
+  afterAll(() => t.stop());
+
+  it('answers a client presenting the generated dev client certificate', async () => {
+    await expect(httpsGet(port, '/', { ca: dev.ca, cert: dev.cert, key: dev.key })).resolves.toBe(404);
+  });
+
+  it('refuses a client without a certificate before any HTTP exchange', async () => {
+    await expect(httpsGet(port, '/', { ca: dev.ca })).rejects.toThrow();
+  });
+
+  it('refuses a client whose certificate comes from another CA', async () => {
+    const otherCa = await createTestCa('Some other CA');
+    const stranger = await issueCert(otherCa, { commonName: 'stranger' });
+    await expect(httpsGet(port, '/', { ca: dev.ca, cert: stranger.certPem, key: stranger.keyPem })).rejects.toThrow();
+  });
+
+  it('refuses TLS below 1.2', async () => {
+    await expect(
+      httpsGet(port, '/', { ca: dev.ca, cert: dev.cert, key: dev.key, minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' }),
+    ).rejects.toThrow();
+  });
+
+  it('presents the generated self-signed certificate with localhost and 127.0.0.1 as SANs', async () => {
+    const peer = await new Promise<tls.PeerCertificate>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: dev.ca, cert: dev.cert, key: dev.key }, () => {
+        resolve(socket.getPeerCertificate());
+        socket.end();
+      });
+      socket.on('error', reject);
+    });
+    expect(peer.subjectaltname).toContain('DNS:localhost');
+    expect(peer.subjectaltname).toContain('IP Address:127.0.0.1');
+    const days = (new Date(peer.valid_to).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(364);
+    expect(days).toBeLessThan(366);
+  });
+
+  it('never serves one listener’s routes on the other', async () => {
+    // admin routes are absent from the provisioning listener …
+    await expect(httpsGet(port, '/healthz', { ca: dev.ca, cert: dev.cert, key: dev.key })).resolves.toBe(404);
+    await expect(httpsGet(port, '/readyz', { ca: dev.ca, cert: dev.cert, key: dev.key })).resolves.toBe(404);
+    await expect(httpsGet(port, '/metrics', { ca: dev.ca, cert: dev.cert, key: dev.key })).resolves.toBe(404);
+    // … and provisioning routes from the admin listener.
+    const res = await request(`${t.adminUrl}/provisioning/v1/demo`, { method: 'POST', body: '<x/>', headers: { 'content-type': 'text/xml' } });
+    expect(res.statusCode).toBe(404);
+    await res.body.text();
+  });
+
+  it('admin /healthz answers 200 and /readyz reports each check', async () => {
+    const health = await request(`${t.adminUrl}/healthz`);
+    expect(health.statusCode).toBe(200);
+    await health.body.text();
+    const ready = await request(`${t.adminUrl}/readyz`);
+    const body = (await ready.body.json()) as { checks: Record<string, { ok: boolean }> };
+    expect(Object.keys(body.checks)).toEqual(expect.arrayContaining(['store', 'certificate', 'webex']));
+    expect(body.checks.store!.ok).toBe(true);
+    expect(body.checks.certificate!.ok).toBe(true);
+  });
+
+  it('logs where the generated certificates are', () => {
+    const events = t.logs.map((l) => l.event);
+    expect(events).toEqual(expect.arrayContaining(['cert.self_signed.generated', 'cert.dev_trust.generated', 'listener.provisioning.up']));
+    const devTrust = t.logs.find((l) => l.event === 'cert.dev_trust.generated')!;
+    expect(devTrust.devClientCertificate).toMatch(/dev-client\/client\.crt$/);
+    expect(devTrust.message).toMatch(/DEVELOPMENT/);
+  });
+});
