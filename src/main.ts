@@ -65,6 +65,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     const provisioningAddress = await provisioning.listen();
     const publicHost = config.provisioning.publicHostname ?? (config.provisioning.host === '0.0.0.0' || config.provisioning.host === '::' ? 'localhost' : config.provisioning.host);
     rt.provisioningBaseUrl = `https://${publicHost}:${provisioningAddress.port}`;
+    rt.inbound.announce();
 
     const adminWiring = await wireAdmin(rt);
     closers.push(adminWiring.close);

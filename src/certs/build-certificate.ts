@@ -11,6 +11,11 @@ export interface CertificateSpec {
   /** Backdate notBefore (clock skew between peers); default 5 minutes. */
   backdateMs?: number;
   isCa?: boolean;
+  /** Explicit validity (tests make expired or short-lived certificates); overrides validDays/backdateMs. */
+  notBefore?: Date;
+  notAfter?: Date;
+  /** Explicit serial (hex), e.g. to revoke it in a test CRL. Random 16 bytes by default. */
+  serialHex?: string;
   usage: 'server' | 'client' | 'ca' | 'server+client';
 }
 
@@ -20,20 +25,26 @@ export interface Issuer {
 }
 
 /**
- * Builds an X.509 v3 certificate for `subjectKeyPem` (RSA, PKCS#8 PEM), signed by `issuer`
+ * Builds an X.509 v3 certificate for `subjectKeyPem` (RSA private key, PKCS#8 PEM — or the
+ * subject's public key PEM when an issuer signs a CSR), signed by `issuer`
  * or self-signed when no issuer is given. node-forge builds and signs; it never verifies.
  */
 export function buildCertificate(spec: CertificateSpec, subjectKeyPem: string, issuer?: Issuer): string {
-  const subjectKey = forge.pki.privateKeyFromPem(subjectKeyPem) as forge.pki.rsa.PrivateKey;
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(subjectKey.n, subjectKey.e);
+  if (subjectKeyPem.includes('PUBLIC KEY')) {
+    // A CA signing a CSR holds only the subject's public key.
+    if (!issuer) throw new Error('a self-signed certificate needs the subject private key');
+    cert.publicKey = forge.pki.publicKeyFromPem(subjectKeyPem);
+  } else {
+    const subjectKey = forge.pki.privateKeyFromPem(subjectKeyPem) as forge.pki.rsa.PrivateKey;
+    cert.publicKey = forge.pki.setRsaPublicKey(subjectKey.n, subjectKey.e);
+  }
   // Positive 16-byte serial: the high bit cleared so DER does not read it as negative.
   const serial = randomBytes(16);
   serial[0] = serial[0]! & 0x7f;
-  cert.serialNumber = serial.toString('hex');
-  const notBefore = new Date(Date.now() - (spec.backdateMs ?? 5 * 60_000));
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = new Date(Date.now() + spec.validDays * 86_400_000);
+  cert.serialNumber = spec.serialHex ?? serial.toString('hex');
+  cert.validity.notBefore = spec.notBefore ?? new Date(Date.now() - (spec.backdateMs ?? 5 * 60_000));
+  cert.validity.notAfter = spec.notAfter ?? new Date(Date.now() + spec.validDays * 86_400_000);
 
   const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: spec.commonName }];
   if (spec.organization) subject.push({ name: 'organizationName', value: spec.organization });

@@ -52,7 +52,7 @@ export async function ensureFirstStartCertificates(options: FirstStartOptions): 
     options.logger.info('generated a self-signed server certificate', {
       event: 'cert.self_signed.generated',
       certificate: paths.serverCert,
-      key: paths.serverKey,
+      keyFile: paths.serverKey,
       subjectAltNames: x509.subjectAltName,
       notAfter: new Date(x509.validTo).toISOString(),
       fingerprint256: x509.fingerprint256,

@@ -19,6 +19,11 @@ const RSA_BITS: Record<KeyType, number> = { 'rsa-2048': 2048, 'rsa-3072': 3072, 
  */
 export async function generateKey(keyType: KeyType): Promise<KeyPairPem> {
   const modulusLength = RSA_BITS[keyType];
+  if (String(keyType).startsWith('ec')) {
+    throw new ImpbError('IMPB_ERR_CERT_KEY_TYPE', {
+      message: `key type ${JSON.stringify(keyType)} is not supported: imp-bridge builds and signs certificates and CSRs with node-forge, which signs with RSA keys only; use rsa-2048 (default), rsa-3072 or rsa-4096`,
+    });
+  }
   if (!modulusLength) {
     throw new ImpbError('IMPB_ERR_CERT_KEY_TYPE', {
       message: `unsupported key type ${JSON.stringify(keyType)}: use one of ${Object.keys(RSA_BITS).join(', ')}`,

@@ -1,15 +1,23 @@
-import type { SecureContextOptions } from 'node:tls';
+import type { Router } from 'express';
 import type { ReadinessCheck } from '../admin/health-routes';
 import type { Closer, Runtime } from '../runtime';
+import { certPaths } from './cert-paths';
+import { notAfterMs } from './certificate-info';
+import { createCertificateManager, type CertificateManager } from './certificate-manager';
+import { createCertificateRoutes } from './certificate-routes';
+import { watchDirectories } from './file-watch';
 import { ensureFirstStartCertificates } from './first-start';
-import { buildSecureContextOptions, loadTlsMaterial } from './tls-material';
+import type { ProvisioningTlsOptions } from './tls-policy';
 
 export interface CertificatesWiring {
-  /** The full secure-context options for the provisioning listener, as of now. */
-  secureContextOptions(): SecureContextOptions;
+  /** The full secure-context options for the provisioning listener, as of now (with the client verifier). */
+  secureContextOptions(): ProvisioningTlsOptions;
   /** Called with new full options whenever certificates or trust change (hot swap). */
-  onChange(listener: (options: SecureContextOptions) => void): void;
+  onChange(listener: (options: ProvisioningTlsOptions) => void): void;
   readiness: ReadinessCheck[];
+  /** Admin API routes, relative to /api/v1 (trust, CRLs, server certificate). */
+  routes: Router;
+  manager: CertificateManager;
   close: Closer;
 }
 
@@ -22,11 +30,33 @@ export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring>
     hostnames: config.provisioning.publicHostname ? [config.provisioning.publicHostname] : [],
     logger,
   });
-  const options = buildSecureContextOptions(config.tls, loadTlsMaterial(config.dataDir));
+  const paths = certPaths(config.dataDir);
+  const manager = await createCertificateManager({ config, logger, store: rt.store, metrics: rt.metrics, paths });
+  manager.checkExpiry();
+  const timer = setInterval(() => manager.checkExpiry(), Math.max(1_000, config.tls.expiryCheckIntervalMs));
+  timer.unref();
+  const stopWatching = watchDirectories([paths.root, paths.trustDir, paths.pinDir, paths.crlDir], () => void manager.reloadFromDisk(), {
+    debounceMs: config.tls.fileWatchDebounceMs,
+    logger,
+  });
+
   return {
-    secureContextOptions: () => options,
-    onChange: () => undefined,
-    readiness: [{ name: 'certificate', check: () => (options.cert ? true : 'no server certificate loaded') }],
-    close: () => undefined,
+    secureContextOptions: () => manager.options(),
+    onChange: (listener) => manager.onChange(listener),
+    readiness: [
+      {
+        name: 'certificate',
+        check: () => {
+          const cert = manager.serverCertificate();
+          return notAfterMs(cert) > Date.now() ? true : `the server certificate expired on ${new Date(notAfterMs(cert)).toISOString()}`;
+        },
+      },
+    ],
+    routes: createCertificateRoutes({ manager }),
+    manager,
+    close: () => {
+      clearInterval(timer);
+      stopWatching();
+    },
   };
 }

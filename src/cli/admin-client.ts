@@ -8,6 +8,8 @@ export interface AdminClient {
   baseUrl: string;
   /** JSON call to the running proxy's admin API; throws ImpbError with the API's code on failure. */
   call<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** POST answered as NDJSON (application/x-ndjson): each line is handed to onLine as it arrives. */
+  stream(path: string, body: unknown, onLine: (line: Record<string, unknown>) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,27 @@ export function createAdminClient(options: { config?: Config; env?: NodeJS.Proce
   const host = config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host === '::' ? '[::1]' : config.admin.host;
   const baseUrl = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${config.admin.port}`;
   const dispatcher = new Agent({ connectTimeout: 3_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  const unreachable = (err: unknown) =>
+    new ImpbError('IMPB_ERR_ADMIN_UNREACHABLE', {
+      message: `cannot reach the imp-bridge admin API at ${baseUrl} (${(err as Error).message}); is the proxy running?`,
+      cause: err,
+    });
+  const failure = (statusCode: number, parsed: unknown) => {
+    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const code = (error?.code ?? 'IMPB_ERR_INTERNAL') as ConstructorParameters<typeof ImpbError>[0];
+    return new ImpbError(code, {
+      message: error?.message ?? `admin API answered ${statusCode}`,
+      status: statusCode,
+      details: (parsed as { error?: Record<string, unknown> })?.error ?? {},
+    });
+  };
+  const parseJson = (text: string): unknown => {
+    try {
+      return text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      return { error: { code: 'IMPB_ERR_INTERNAL', message: `the admin API answered something that is not JSON: ${text.slice(0, 200)}` } };
+    }
+  };
   return {
     config,
     baseUrl,
@@ -38,23 +61,38 @@ export function createAdminClient(options: { config?: Config; env?: NodeJS.Proce
           body: body !== undefined ? JSON.stringify(body) : undefined,
         });
       } catch (err) {
-        throw new ImpbError('IMPB_ERR_ADMIN_UNREACHABLE', {
-          message: `cannot reach the imp-bridge admin API at ${baseUrl} (${(err as Error).message}); is the proxy running?`,
-          cause: err,
-        });
+        throw unreachable(err);
       }
-      const text = await res.body.text();
-      const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-      if (res.statusCode >= 400) {
-        const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-        const code = (error?.code ?? 'IMPB_ERR_INTERNAL') as ConstructorParameters<typeof ImpbError>[0];
-        throw new ImpbError(code, {
-          message: error?.message ?? `admin API answered ${res.statusCode}`,
-          status: res.statusCode,
-          details: (parsed as { error?: Record<string, unknown> })?.error ?? {},
-        });
-      }
+      const parsed = parseJson(await res.body.text());
+      if (res.statusCode >= 400) throw failure(res.statusCode, parsed);
       return parsed as T;
+    },
+    async stream(path, body, onLine) {
+      const token = readAdminToken(config);
+      let res;
+      try {
+        res = await request(`${baseUrl}${path}`, {
+          method: 'POST',
+          dispatcher,
+          headers: { accept: 'application/x-ndjson', 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+      } catch (err) {
+        throw unreachable(err);
+      }
+      if (res.statusCode >= 400) throw failure(res.statusCode, parseJson(await res.body.text()));
+      let pending = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body) {
+        pending += decoder.decode(chunk as Buffer, { stream: true });
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl).trim();
+          pending = pending.slice(nl + 1);
+          if (line) onLine(parseJson(line) as Record<string, unknown>);
+        }
+      }
+      if (pending.trim()) onLine(parseJson(pending.trim()) as Record<string, unknown>);
     },
     close: () => dispatcher.close(),
   };

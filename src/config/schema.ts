@@ -97,6 +97,7 @@ export const configSchema = z.object({
       keepAliveTimeoutMs: durationMs.default(5_000).describe('idle keep-alive timeout'),
       duplicateWindowSeconds: z.coerce.number().int().min(0).default(300).describe('window in which a re-sent identical request is acknowledged without a new event'),
       authFailureLimit: z.coerce.number().int().min(1).default(5).describe('failed authentications per source per minute before delays start'),
+      authFailureBaseDelayMs: durationMs.default(250).describe('first delay once a source passes authFailureLimit; doubles per further failure (429 at twice the limit)'),
       recordMode: z.boolean().default(false).describe('keep every request and response (masked) for fixture export'),
     })
     .prefault({}),
@@ -122,6 +123,7 @@ export const configSchema = z.object({
       expiryWarnDays: z.coerce.number().int().min(0).default(30).describe('warn this many days before a certificate expires'),
       expiryErrorDays: z.coerce.number().int().min(0).default(7).describe('log errors this many days before a certificate expires'),
       expiryCheckIntervalMs: durationMs.default(3_600_000).describe('how often certificate expiry is checked'),
+      fileWatchDebounceMs: durationMs.default(500).describe('quiet time after a change in the certificate folder before it is validated and loaded'),
     })
     .prefault({}),
   webex: z
@@ -158,6 +160,9 @@ export const configSchema = z.object({
       attemptHorizonMs: durationMs.default(24 * 3_600_000).describe('give up retrying a job after this long'),
       pollInitialMs: durationMs.default(2_000).describe('first status poll after a create/update'),
       pollMaxMs: durationMs.default(60_000).describe('longest interval between status polls'),
+      retryBaseMs: durationMs.default(1_000).describe('first retry delay of a failed Webex call (doubled per attempt, full jitter)'),
+      retryMaxMs: durationMs.default(600_000).describe('longest delay between two retries of a job'),
+      idlePollMs: durationMs.default(200).describe('how often an idle worker looks for due jobs enqueued elsewhere'),
     })
     .prefault({}),
   clusters: z.array(clusterSchema).default([]).describe('BroadWorks clusters seeded at start (upserted)'),

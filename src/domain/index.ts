@@ -3,3 +3,4 @@ export * from './template';
 export * from './subscriber';
 export * from './client-identity';
 export * from './provisioning-password';
+export * from './language-map';

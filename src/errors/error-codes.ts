@@ -13,6 +13,8 @@ export const ERROR_DEFINITIONS = {
   IMPB_ERR_XML_MALFORMED: { status: 200, retryable: false, message: 'malformed XML' },
   IMPB_ERR_XML_ENCODING: { status: 200, retryable: false, message: 'invalid bytes for the declared encoding' },
   IMPB_ERR_XML_TOO_DEEP: { status: 200, retryable: false, message: 'XML nesting too deep' },
+  IMPB_ERR_XML_ENTITY: { status: 200, retryable: false, message: 'undeclared entity or too many character references' },
+  IMPB_ERR_XML_RESERVED_NAME: { status: 200, retryable: false, message: 'element or attribute name not allowed' },
   IMPB_ERR_NOT_BROADSOFT_DOCUMENT: { status: 200, retryable: false, message: 'not a BroadsoftDocument' },
   IMPB_ERR_UNKNOWN_COMMAND: { status: 200, retryable: false, message: 'unknown command type' },
   IMPB_ERR_FIELD_INVALID: { status: 200, retryable: false, message: 'missing or invalid mandatory field' },
@@ -42,6 +44,9 @@ export const ERROR_DEFINITIONS = {
   IMPB_ERR_WEBEX_TOKEN_REFRESH: { status: 502, retryable: true, message: 'Webex token refresh failed' },
   IMPB_ERR_WEBEX_BAD_RESPONSE: { status: 502, retryable: true, message: 'Webex answered with an unreadable response' },
   IMPB_ERR_WEBEX_PROVISIONING_FAILED: { status: 502, retryable: false, message: 'Webex reported a provisioning error' },
+  IMPB_ERR_PIPELINE_TEMPLATE_INCOMPLETE: { status: 500, retryable: false, message: 'the template lacks data this job needs' },
+  IMPB_ERR_PIPELINE_HORIZON: { status: 504, retryable: false, message: 'gave up: the attempt horizon passed' },
+  IMPB_ERR_WEBEX_REQUEST_INVALID: { status: 400, retryable: false, message: 'the Webex request would break the API contract' },
 
   // certificates
   IMPB_ERR_CERT_INVALID: { status: 400, retryable: false, message: 'certificate is invalid' },
@@ -54,6 +59,7 @@ export const ERROR_DEFINITIONS = {
   IMPB_ERR_CERT_NOT_FOUND: { status: 404, retryable: false, message: 'certificate not found' },
   IMPB_ERR_CERT_KEY_TYPE: { status: 400, retryable: false, message: 'unsupported key type' },
   IMPB_ERR_CRL_INVALID: { status: 400, retryable: false, message: 'CRL is invalid' },
+  IMPB_ERR_CERT_LAST_ANCHOR: { status: 409, retryable: false, message: 'refusing to remove the last trusted certificate' },
 
   // admin
   IMPB_ERR_ADMIN_UNAUTHORIZED: { status: 401, retryable: false, message: 'admin token missing or wrong' },

@@ -1,7 +1,9 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { ClientVerdict, ClientVerifier } from '../certs/client-verifier';
+import type { ProvisioningTlsOptions } from '../certs/tls-policy';
 import type { Config } from '../config/schema';
 import { makeDrainable, type DrainableServer } from '../lifecycle/drain-server';
 import type { Logger } from '../observability';
@@ -9,29 +11,37 @@ import type { Logger } from '../observability';
 export interface ProvisioningListener extends DrainableServer {
   readonly server: https.Server;
   listen(): Promise<AddressInfo>;
-  /** Swaps the secure context for new handshakes; open connections are not disturbed. */
-  setSecureContext(options: tls.SecureContextOptions): void;
+  /**
+   * Swaps the secure context for new handshakes; open connections finish undisturbed, except
+   * those whose client the new trust no longer accepts (closed once idle, E3).
+   */
+  setSecureContext(options: ProvisioningTlsOptions): void;
 }
 
 export interface ProvisioningListenerDeps {
   config: Config;
-  /** Full secure context options (key, cert chain, anchors, protocol floor). */
-  secureContextOptions: tls.SecureContextOptions;
+  /** Full secure context options (key, cert chain, anchors, protocol floor) and the client verifier. */
+  secureContextOptions: ProvisioningTlsOptions;
   app: RequestListener;
   logger: Logger;
 }
 
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
 /**
- * The mTLS provisioning listener. Client certificates are requested and verified against the
- * trust anchors by OpenSSL; in `required` mode an unverified client never reaches HTTP.
+ * The mTLS provisioning listener. OpenSSL verifies client chains against the trust anchors;
+ * the handshake completes even for a refused client (rejectUnauthorized: false) so that the
+ * reason can be logged and revocation checked per CA, then the socket is destroyed before
+ * any HTTP byte is read: an untrusted client never reaches HTTP.
  */
 export function createProvisioningListener(deps: ProvisioningListenerDeps): ProvisioningListener {
   const { config, logger } = deps;
   const mode = config.provisioning.clientCertificate;
+  let verifier: ClientVerifier | undefined = deps.secureContextOptions.clientVerifier;
   const serverOptions: https.ServerOptions = {
     ...deps.secureContextOptions,
     requestCert: mode !== 'off',
-    rejectUnauthorized: mode === 'required',
+    rejectUnauthorized: false,
     headersTimeout: config.provisioning.headersTimeoutMs,
     requestTimeout: config.provisioning.requestTimeoutMs,
     keepAliveTimeout: config.provisioning.keepAliveTimeoutMs,
@@ -45,6 +55,57 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
   server.on('tlsClientError', (err, socket) => {
     logger.debug('TLS handshake refused', { event: 'tls.handshake_refused', reason: err.message, remoteAddress: socket.remoteAddress });
   });
+
+  const refusalLog = new Map<string, { at: number; suppressed: number }>();
+  const logRefusal = (verdict: Extract<ClientVerdict, { ok: false }>, socket: tls.TLSSocket, phase: 'handshake' | 'trust-change') => {
+    const key = `${verdict.reason}|${verdict.fingerprint ?? socket.remoteAddress}`;
+    const now = Date.now();
+    const last = refusalLog.get(key);
+    if (last && now - last.at < REFUSAL_LOG_INTERVAL_MS) {
+      last.suppressed++;
+      return;
+    }
+    if (refusalLog.size > 1_000) refusalLog.clear();
+    refusalLog.set(key, { at: now, suppressed: 0 });
+    logger.warn(phase === 'handshake' ? 'client certificate refused' : 'open connection closed: its client is no longer trusted', {
+      event: phase === 'handshake' ? 'tls.client_refused' : 'tls.client_untrusted_after_change',
+      reason: verdict.reason,
+      subject: verdict.subject,
+      fingerprint: verdict.fingerprint,
+      remoteAddress: socket.remoteAddress,
+      suppressedSinceLast: last?.suppressed ?? 0,
+    });
+  };
+
+  // Live TLS sockets and how many requests each is answering, to re-check them after a trust change.
+  const live = new Map<tls.TLSSocket, { busy: number; closeWhenIdle: boolean }>();
+  // Runs before http's own connection listener: a refused socket is gone before a parser exists.
+  server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
+    const verdict = verifier?.check(socket, mode) ?? (mode === 'required' && !socket.authorized ? { ok: false as const, reason: String(socket.authorizationError ?? 'NO_CLIENT_CERTIFICATE') } : { ok: true as const });
+    if (!verdict.ok) {
+      logRefusal(verdict, socket, 'handshake');
+      socket.destroy();
+      return;
+    }
+    if ('pinned' in verdict && verdict.pinned) {
+      // A pinned leaf is accepted by fingerprint although OpenSSL found no CA for it.
+      socket.authorized = true;
+      socket.authorizationError = undefined as unknown as Error;
+    }
+    live.set(socket, { busy: 0, closeWhenIdle: false });
+    socket.once('close', () => live.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const state = live.get(req.socket as tls.TLSSocket);
+    if (!state) return;
+    state.busy++;
+    res.once('close', () => {
+      state.busy--;
+      if (state.closeWhenIdle && state.busy === 0) req.socket.destroy();
+    });
+    if (state.closeWhenIdle) res.setHeader('Connection', 'close');
+  });
+
   const drainable = makeDrainable(server);
 
   return {
@@ -62,6 +123,16 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
     setSecureContext(options) {
       tls.createSecureContext(options);
       server.setSecureContext(options);
+      verifier = options.clientVerifier ?? verifier;
+      if (!verifier) return;
+      // E3: open connections still carry the trust of their handshake; re-check each one.
+      for (const [socket, state] of live) {
+        const verdict = verifier.check(socket, mode);
+        if (verdict.ok) continue;
+        logRefusal(verdict, socket, 'trust-change');
+        if (state.busy === 0) socket.destroy();
+        else state.closeWhenIdle = true;
+      }
     },
   };
 }

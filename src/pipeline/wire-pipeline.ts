@@ -1,9 +1,88 @@
 import type { Closer, Runtime } from '../runtime';
+import type { Job } from '../store/port';
+import type { PipelineSettings } from './job-run';
+import { withRateLimit } from './limited-api';
+import { createPipelineMetrics } from './pipeline-metrics';
+import { createRateLimiter, type RateLimiter } from './rate-limiter';
+import type { WebexProvisioningApi } from './webex-port';
+import { createPipelineWorker, type PipelineWorker, type WorkerStats } from './worker';
+
+export interface PipelineStats extends WorkerStats {
+  /** Current allowed Webex calls per second (AIMD: halves on 429, climbs back). */
+  ratePerSecond: number;
+  rateDecreases: number;
+  jobsByState: Record<string, number>;
+}
 
 export interface PipelineWiring {
+  /** Process newly enqueued jobs now (admin calls it after jobs.enqueue). */
+  wake(): void;
+  /** Enqueues a job (admin: 'resync' with payload {}, 'set_package' with { package }) and wakes the worker. */
+  enqueue(job: Pick<Job, 'kind' | 'template' | 'userId' | 'enterpriseId'> & { payload?: Record<string, unknown>; eventId?: number }): Promise<number>;
+  stats(): Promise<PipelineStats>;
+  /** False when no Webex client is wired (jobs stay queued). */
+  readonly running: boolean;
+  /** The worker (tests: whenIdle). Undefined when not running. */
+  readonly worker: PipelineWorker | undefined;
   close: Closer;
 }
 
-export async function wirePipeline(_rt: Runtime): Promise<PipelineWiring> {
-  return { close: () => undefined };
+export function pipelineSettings(rt: Runtime): PipelineSettings {
+  return { ...rt.config.pipeline };
+}
+
+export async function wirePipeline(rt: Runtime, options: { api?: WebexProvisioningApi; limiter?: RateLimiter } = {}): Promise<PipelineWiring> {
+  const settings = pipelineSettings(rt);
+  const metrics = createPipelineMetrics(rt.metrics, rt.store);
+  // The Webex wiring adds `client` (the WebexProvisioningApi); until it does, run without a worker.
+  const client = options.api ?? (rt.webex as { client?: WebexProvisioningApi } | undefined)?.client;
+  const limiter = options.limiter ?? createRateLimiter({ maxPerSecond: settings.ratePerSecond });
+  let worker: PipelineWorker | undefined;
+  if (client) {
+    worker = createPipelineWorker({ store: rt.store, api: withRateLimit(client, limiter), settings, logger: rt.logger, metrics });
+    await worker.start();
+    rt.logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
+  } else {
+    rt.logger.warn('pipeline: no Webex client wired; accepted events stay queued', { event: 'pipeline.no_client' });
+  }
+  return {
+    wake: () => worker?.wake(),
+    async enqueue(job) {
+      const id = await rt.store.jobs.enqueue({
+        eventId: job.eventId ?? 0,
+        kind: job.kind,
+        template: job.template,
+        userId: job.userId,
+        enterpriseId: job.enterpriseId,
+        nextRunAt: Date.now(),
+        payload: job.payload ?? {},
+      });
+      worker?.wake();
+      return id;
+    },
+    async stats() {
+      const base: WorkerStats = worker?.stats() ?? {
+        running: false,
+        concurrency: settings.concurrency,
+        active: 0,
+        activeUsers: [],
+        started: 0,
+        completed: 0,
+        retried: 0,
+        failed: 0,
+        coalesced: 0,
+        customerCreates: 0,
+      };
+      return { ...base, ratePerSecond: limiter.currentRate(), rateDecreases: limiter.decreases(), jobsByState: await rt.store.jobs.countByState() };
+    },
+    get running() {
+      return Boolean(worker);
+    },
+    get worker() {
+      return worker;
+    },
+    close: async () => {
+      await worker?.close(rt.config.shutdown.drainTimeoutMs);
+    },
+  };
 }

@@ -109,6 +109,12 @@ export interface JobQueue {
   oldestPendingCreatedAt(): Promise<string | undefined>;
   /** On start: jobs left 'running' by a crash go back to 'queued' with lookupFirst set. */
   recoverInFlight(): Promise<number>;
+  /** Unfinished jobs of one user, oldest first (the head first): for coalescing. */
+  pendingForUser(userId: string, limit?: number): Promise<Job[]>;
+  /** Earliest nextRunAt among claimable heads (undefined when nothing waits): the worker's next wake-up. */
+  nextDueAt(): Promise<number | undefined>;
+  /** Number of unfinished jobs (queued, running, retry_wait, polling). */
+  countPending(): Promise<number>;
 }
 
 // ---------- subscribers and customers ----------

@@ -1,5 +1,15 @@
+import { randomBytes } from 'node:crypto';
+import type { Dispatcher } from 'undici';
 import type { ReadinessCheck } from '../admin/health-routes';
+import { registerSecret } from '../observability';
+import type { WebexCallObservation, WebexProvisioningApi } from '../pipeline/webex-port';
 import type { Closer, Runtime } from '../runtime';
+import { createWebexCallMetrics } from './call-metrics';
+import { createWebexAgent } from './create-webex-agent';
+import { startWebexSimulator, type WebexSimulator } from './simulator';
+import { createTokenProvider } from './tokens/create-token-provider';
+import { createStaticTokenProvider, type TokenStatus } from './tokens/token-provider';
+import { createWebexClient, DEFAULT_WEBEX_BASE_URL } from './webex-client';
 
 export interface WebexWiring {
   /** Base URL of the Webex API in use (the built-in simulator's when no credentials are set). */
@@ -7,16 +17,81 @@ export interface WebexWiring {
   simulated: boolean;
   readiness: ReadinessCheck[];
   close: Closer;
+  client: WebexProvisioningApi;
+  /** The in-process simulator, when no Webex credentials are configured. */
+  simulator?: WebexSimulator;
+  /** The pooled keep-alive Agent every Webex call goes through. */
+  dispatcher: Dispatcher;
+  /** Token source and refresh state, for support data (secret-free). */
+  tokenStatus(): TokenStatus;
 }
 
+/**
+ * Webex side of the composition root. With credentials (webex.token, webex.oauth or
+ * webex.serviceApp) the client calls webex.baseUrl (default https://webexapis.com/v1); without,
+ * the built-in simulator starts on loopback and the proxy provisions against it.
+ */
 export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
   const { webex } = rt.config;
-  const hasCredentials = Boolean(webex.token || webex.oauth || webex.serviceApp);
-  const baseUrl = hasCredentials ? (webex.baseUrl ?? 'https://webexapis.com/v1') : undefined;
+  const { logger } = rt;
+  const dispatcher = createWebexAgent(webex);
+  const metrics = createWebexCallMetrics(rt.metrics);
+  const onCall = (obs: WebexCallObservation) => {
+    metrics.observe(obs);
+    rt.store.webexCalls.record(obs).catch((err: unknown) => {
+      if (rt.store.isOpen()) logger.warn('could not record a Webex call', { event: 'webex.call.record_failed', err });
+    });
+  };
+
+  let simulator: WebexSimulator | undefined;
+  let baseUrl: string;
+  let tokens = createTokenProvider({ webex, baseUrl: webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL, dispatcher, logger, settings: rt.store.settings, onCall });
+  if (tokens) {
+    baseUrl = webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL;
+    logger.info('Webex provisioning target', { event: 'webex.target', baseUrl, tokenSource: tokens.source });
+  } else {
+    const token = randomBytes(24).toString('base64url');
+    registerSecret(token);
+    simulator = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: webex.simulatorProvisioningDelayMs, logger });
+    baseUrl = simulator.baseUrl;
+    tokens = createStaticTokenProvider(token, 'the built-in simulator token');
+    logger.warn(
+      `NO WEBEX CREDENTIALS CONFIGURED: provisioning goes to the BUILT-IN WEBEX SIMULATOR at ${baseUrl}, NOT to Webex. Set IMP_BRIDGE_WEBEX_TOKEN (and IMP_BRIDGE_WEBEX_BASE_URL), webex.oauth or webex.serviceApp to provision real subscribers.`,
+      { event: 'webex.simulated', baseUrl },
+    );
+  }
+
+  const client = createWebexClient({
+    baseUrl,
+    dispatcher,
+    tokens,
+    logger,
+    onCall,
+    headersTimeoutMs: webex.headersTimeoutMs || undefined,
+    bodyTimeoutMs: webex.bodyTimeoutMs || undefined,
+  });
+  const tokenProvider = tokens;
+
   return {
     baseUrl,
-    simulated: !hasCredentials,
-    readiness: [{ name: 'webex', check: () => (baseUrl ? true : 'no Webex target configured') }],
-    close: () => undefined,
+    simulated: simulator !== undefined,
+    client,
+    simulator,
+    dispatcher,
+    tokenStatus: () => tokenProvider.status(),
+    readiness: [
+      {
+        name: 'webex',
+        check: () => {
+          const status = tokenProvider.status();
+          if (status.lastError && status.expiresAt === undefined) return `Webex token unavailable (${status.source}): ${status.lastError}`;
+          return true;
+        },
+      },
+    ],
+    async close() {
+      await simulator?.close();
+      await dispatcher.close().catch(() => undefined);
+    },
   };
 }

@@ -1,3 +1,27 @@
 import type { Command } from 'commander';
+import { registerClusterCommands } from './cluster-commands';
+import { registerCustomerCommands } from './customer-commands';
+import { registerJobCommands } from './job-commands';
+import { registerPrecheckCommand } from './precheck-command';
+import { registerReconcileCommand } from './reconcile-command';
+import { registerSubscriberCommands } from './subscriber-commands';
+import { registerSupportCommand } from './support-command';
+import { registerTemplateCommands } from './template-commands';
+import { registerUnknownRequestCommands } from './unknown-request-commands';
 
-export function registerAdminCommands(_program: Command): void {}
+/**
+ * Operator commands. They talk to the running proxy's admin API (config and IMP_BRIDGE_*
+ * variables find it; the token comes from config or <dataDir>/admin-token). Read-only
+ * commands fall back to opening the store read-only when no proxy answers.
+ */
+export function registerAdminCommands(program: Command): void {
+  registerClusterCommands(program);
+  registerTemplateCommands(program);
+  registerSubscriberCommands(program);
+  registerCustomerCommands(program);
+  registerJobCommands(program);
+  registerPrecheckCommand(program);
+  registerReconcileCommand(program);
+  registerSupportCommand(program);
+  registerUnknownRequestCommands(program);
+}

@@ -1,3 +1,60 @@
-import type { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { InvalidArgumentError, type Command } from 'commander';
+import { createLogger } from '../../observability';
+import { startWebexSimulator, type SimulatorFaults } from '../../webex/simulator';
 
-export function registerSimulateWebexCommand(_program: Command): void {}
+function wholeNumber(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    return Number(value);
+  };
+}
+
+/** `imp-bridge simulate-webex`: the built-in Webex simulator as a standalone process. */
+export function registerSimulateWebexCommand(program: Command): void {
+  program
+    .command('simulate-webex')
+    .description('run the built-in Webex simulator (BroadWorks and Wholesale provisioning APIs) on loopback HTTP')
+    .option('--host <address>', 'listen address', '127.0.0.1')
+    .option('--port <port>', 'listen port (0: any free port)', wholeNumber('--port'), 0)
+    .option('--token <token>', 'bearer token the simulator accepts (generated and printed when absent)')
+    .option('--delay <ms>', 'time until a subscriber is provisioned', wholeNumber('--delay'), 2000)
+    .option('--customer-delay <ms>', 'time until a Wholesale customer is provisioned (default: --delay)', wholeNumber('--customer-delay'))
+    .option('--rate-limit <n>', 'answer 429 above n requests per second', wholeNumber('--rate-limit'))
+    .option('--retry-after <value>', 'raw Retry-After value sent with 429 (e.g. 1, 0, "rand(30),add(30)")')
+    .option('--broken-next-links', 'emit next links that drop the filters and carry max=null')
+    .option('--oauth-client <id:secret:refreshToken>', 'enable POST /v1/access_token for this OAuth client')
+    .addHelpText(
+      'after',
+      `
+Run-time control (bearer = the simulator token):
+  POST /_simulator/faults        {"rateLimitPerSecond":5,"retryAfter":"1","failNext":{"status":503,"count":3},
+                                  "latencyMs":200,"dropNextConnections":1,"brokenNextLinks":true}  (null clears)
+  GET  /_simulator/stats
+  POST /_simulator/revoke-tokens`,
+    )
+    .action(async (opts: { host: string; port: number; token?: string; delay: number; customerDelay?: number; rateLimit?: number; retryAfter?: string; brokenNextLinks?: boolean; oauthClient?: string }) => {
+      const logger = createLogger({ level: 'info' });
+      const token = opts.token ?? randomBytes(24).toString('base64url');
+      const faults: Partial<SimulatorFaults> = {};
+      if (opts.rateLimit !== undefined) faults.rateLimitPerSecond = opts.rateLimit;
+      if (opts.retryAfter !== undefined) faults.retryAfter = opts.retryAfter;
+      if (opts.brokenNextLinks) faults.brokenNextLinks = true;
+      let oauth;
+      if (opts.oauthClient) {
+        const [clientId, clientSecret, refreshToken] = opts.oauthClient.split(':');
+        if (!clientId || !clientSecret || !refreshToken) throw new InvalidArgumentError('--oauth-client expects id:secret:refreshToken');
+        oauth = { clientId, clientSecret, refreshToken };
+      }
+      const sim = await startWebexSimulator({ host: opts.host, port: opts.port, token, provisioningDelayMs: opts.delay, customerProvisioningDelayMs: opts.customerDelay, faults, oauth, logger });
+      process.stdout.write(`Webex simulator listening: ${sim.baseUrl}\n`);
+      if (!opts.token) process.stdout.write(`token: ${token}\n`);
+      process.stdout.write(`point imp-bridge at it: IMP_BRIDGE_WEBEX_BASE_URL=${sim.baseUrl} IMP_BRIDGE_WEBEX_TOKEN=<token>\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await sim.close();
+    });
+}

@@ -15,7 +15,12 @@ interface PendingAccept {
  * transaction; calls arriving in the same turn of the event loop share one commit (one fsync
  * under synchronous=FULL), so a burst of concurrent requests costs one disk flush per batch.
  */
-export function createSqliteEventLog(db: Database.Database): EventLog {
+export interface SqliteEventLog extends EventLog {
+  /** Group-commit counters: how many requests shared how many commits. */
+  commitStats(): { commits: number; accepted: number; largestBatch: number };
+}
+
+export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
   const findDuplicate = db.prepare(
     'SELECT id FROM inbound_events WHERE dedupe_key = ? AND received_at >= ? ORDER BY id DESC LIMIT 1',
   );
@@ -76,19 +81,36 @@ export function createSqliteEventLog(db: Database.Database): EventLog {
 
   let queue: PendingAccept[] = [];
   let scheduled = false;
+  const stats = { commits: 0, accepted: 0, largestBatch: 0 };
   const flush = () => {
     scheduled = false;
     const batch = queue;
     queue = [];
+    stats.commits++;
+    stats.accepted += batch.length;
+    stats.largestBatch = Math.max(stats.largestBatch, batch.length);
     try {
       const results = writeBatch(batch);
       batch.forEach((pending, i) => pending.resolve(results[i]!));
     } catch (err) {
-      for (const pending of batch) pending.reject(err);
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      // One bad input must not fail the requests it happened to share a commit with:
+      // retry each on its own so only the faulty one is refused.
+      for (const pending of batch) {
+        try {
+          pending.resolve(writeBatch([pending])[0]!);
+        } catch (own) {
+          pending.reject(own);
+        }
+      }
     }
   };
 
   return {
+    commitStats: () => ({ ...stats }),
     accept(inputs, options) {
       return new Promise<AcceptOutcome[]>((resolve, reject) => {
         queue.push({ inputs, windowSeconds: options.duplicateWindowSeconds, resolve, reject });

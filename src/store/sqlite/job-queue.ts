@@ -1,17 +1,33 @@
 import type Database from 'better-sqlite3';
 import type { Job, JobQueue } from '../port';
+import { createRelaxedWriter } from './durability';
 import { compact, fromJson, nowIso, toJson } from './json';
 
 const UNFINISHED = "('queued','running','retry_wait','polling')";
 
 export function createSqliteJobQueue(db: Database.Database): JobQueue {
   // The head of each user's queue is its oldest unfinished job: per-user order is kept by
-  // never handing out a later job while an earlier one is unfinished.
-  const dueHeads = db.prepare(`
-    SELECT j.* FROM jobs j
-    JOIN (SELECT user_id, MIN(id) AS id FROM jobs WHERE state IN ${UNFINISHED} GROUP BY user_id) h ON h.id = j.id
-    WHERE j.state IN ('queued','retry_wait','polling') AND j.next_run_at <= ?
-    ORDER BY j.next_run_at, j.id LIMIT ?`);
+  // never handing out a later job while an earlier one is unfinished. job_heads (kept by
+  // triggers, migration 2) holds exactly those heads, indexed by due time, so a claim reads
+  // O(limit) rows however many jobs are queued.
+  // Per state, so each read walks job_heads_state_due in order and stops at the limit.
+  const dueHeadsIn = db.prepare(`
+    SELECT j.* FROM job_heads h JOIN jobs j ON j.id = h.job_id
+    WHERE h.state = ? AND h.next_run_at <= ?
+    ORDER BY h.next_run_at, h.job_id LIMIT ?`);
+  // Due status polls first: they are cheap and finish jobs (a backlog of 100,000 new users must
+  // not leave those already created unpolled); then retries and new work by due time.
+  const dueHeads = (now: number, limit: number): Row[] => {
+    const polls = dueHeadsIn.all('polling', now, limit) as Row[];
+    if (polls.length >= limit) return polls;
+    const rest = [...(dueHeadsIn.all('retry_wait', now, limit) as Row[]), ...(dueHeadsIn.all('queued', now, limit) as Row[])];
+    rest.sort((a, b) => a.next_run_at - b.next_run_at || a.id - b.id);
+    return [...polls, ...rest].slice(0, limit);
+  };
+  const pendingForUserStmt = db.prepare(`SELECT * FROM jobs WHERE user_id = ? AND state IN ${UNFINISHED} ORDER BY id LIMIT ?`);
+  const oldestHead = db.prepare('SELECT j.created_at AS at FROM jobs j WHERE j.id = (SELECT MIN(job_id) FROM job_heads)');
+  const nextDueStmt = db.prepare("SELECT MIN(next_run_at) AS at FROM job_heads WHERE state IN ('queued','retry_wait','polling')");
+  const countPendingStmt = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state IN ${UNFINISHED}`);
   const markRunning = db.prepare("UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?");
   const getStmt = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const insert = db.prepare(
@@ -19,13 +35,20 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
      VALUES (@eventId, @kind, @template, @userId, @enterpriseId, @state, 0, @nextRunAt, 0, @payload, @trackingId, @now, @now)`,
   );
 
-  const claim = db.transaction((now: number, limit: number, exclude: ReadonlySet<string>) => {
-    const rows = dueHeads.all(now, limit + exclude.size) as Row[];
+  const relaxed = createRelaxedWriter(db);
+  const updateStatements = new Map<string, Database.Statement>();
+  const updateRun = relaxed((sql: string, params: Record<string, unknown>) => {
+    let stmt = updateStatements.get(sql);
+    if (!stmt) updateStatements.set(sql, (stmt = db.prepare(sql)));
+    return stmt.run(params);
+  });
+  const claim = relaxed(db.transaction((now: number, limit: number, exclude: ReadonlySet<string>) => {
+    const rows = dueHeads(now, limit + exclude.size);
     const picked = rows.filter((r) => !exclude.has(r.user_id)).slice(0, limit);
     const at = nowIso();
     for (const row of picked) markRunning.run(at, row.id);
     return picked.map(toJob);
-  });
+  }));
 
   return {
     async claimDue(now, limit, excludeUsers) {
@@ -62,7 +85,7 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
         sets.push('tracking_id = @trackingId');
         params.trackingId = patch.trackingId;
       }
-      db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      updateRun(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`, params);
     },
     async enqueue(job) {
       const info = insert.run({
@@ -109,10 +132,17 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
       return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
     async oldestPendingCreatedAt() {
-      const row = db
-        .prepare(`SELECT MIN(created_at) AS at FROM jobs WHERE state IN ${UNFINISHED}`)
-        .get() as { at: string | null };
-      return row.at ?? undefined;
+      // The oldest unfinished job is always some user's head.
+      return (oldestHead.get() as { at: string } | undefined)?.at;
+    },
+    async pendingForUser(userId, limit = 100) {
+      return (pendingForUserStmt.all(userId, limit) as Row[]).map(toJob);
+    },
+    async nextDueAt() {
+      return (nextDueStmt.get() as { at: number | null }).at ?? undefined;
+    },
+    async countPending() {
+      return (countPendingStmt.get() as { n: number }).n;
     },
     async recoverInFlight() {
       return db

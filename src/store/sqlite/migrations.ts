@@ -157,6 +157,64 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'per-user job heads: claiming stays O(batch) with 100,000 queued jobs',
+    up: (db) => {
+      // The head of a user's queue is their oldest unfinished job. Triggers keep job_heads
+      // current whoever writes to jobs (inbound accept, admin enqueue, pipeline updates), so
+      // claiming reads a few index entries instead of grouping every unfinished job.
+      db.exec(`
+        CREATE INDEX jobs_user_unfinished ON jobs(user_id, id) WHERE state IN ('queued','running','retry_wait','polling');
+        CREATE TABLE job_heads (
+          user_id TEXT PRIMARY KEY,
+          job_id INTEGER NOT NULL,
+          state TEXT NOT NULL,
+          next_run_at INTEGER NOT NULL
+        );
+        CREATE INDEX job_heads_due ON job_heads(next_run_at, job_id);
+        CREATE INDEX job_heads_job ON job_heads(job_id);
+        INSERT INTO job_heads (user_id, job_id, state, next_run_at)
+          SELECT j.user_id, j.id, j.state, j.next_run_at FROM jobs j
+          JOIN (SELECT user_id, MIN(id) AS id FROM jobs WHERE state IN ('queued','running','retry_wait','polling') GROUP BY user_id) h ON h.id = j.id;
+
+        CREATE TRIGGER jobs_head_insert AFTER INSERT ON jobs
+        WHEN NEW.state IN ('queued','running','retry_wait','polling')
+        BEGIN
+          INSERT OR IGNORE INTO job_heads (user_id, job_id, state, next_run_at) VALUES (NEW.user_id, NEW.id, NEW.state, NEW.next_run_at);
+        END;
+
+        CREATE TRIGGER jobs_head_update AFTER UPDATE OF state, next_run_at, user_id ON jobs
+        BEGIN
+          DELETE FROM job_heads WHERE user_id IN (OLD.user_id, NEW.user_id);
+          INSERT INTO job_heads (user_id, job_id, state, next_run_at)
+            SELECT user_id, id, state, next_run_at FROM jobs
+            WHERE user_id = OLD.user_id AND state IN ('queued','running','retry_wait','polling') ORDER BY id LIMIT 1;
+          INSERT OR IGNORE INTO job_heads (user_id, job_id, state, next_run_at)
+            SELECT user_id, id, state, next_run_at FROM jobs
+            WHERE user_id = NEW.user_id AND state IN ('queued','running','retry_wait','polling') ORDER BY id LIMIT 1;
+        END;
+
+        CREATE TRIGGER jobs_head_delete AFTER DELETE ON jobs
+        BEGIN
+          DELETE FROM job_heads WHERE user_id = OLD.user_id;
+          INSERT INTO job_heads (user_id, job_id, state, next_run_at)
+            SELECT user_id, id, state, next_run_at FROM jobs
+            WHERE user_id = OLD.user_id AND state IN ('queued','running','retry_wait','polling') ORDER BY id LIMIT 1;
+        END;
+
+        CREATE INDEX audit_at ON audit(at);
+        CREATE INDEX jobs_event ON jobs(event_id);
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: 'job heads by state: due status polls are claimed before a backlog of new work',
+    up: (db) => {
+      db.exec('CREATE INDEX job_heads_state_due ON job_heads(state, next_run_at, job_id);');
+    },
+  },
 ];
 
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { ImpbError } from '../../errors';
 import type { Store } from '../port';
 import { createSqliteClusterRepo, createSqliteSettingsRepo, createSqliteTemplateRepo } from './config-repos';
-import { createSqliteEventLog } from './event-log';
+import { createSqliteEventLog, type SqliteEventLog } from './event-log';
 import { createSqliteJobQueue } from './job-queue';
 import { migrate } from './migrations';
 import { createSqliteAuditTrail, createSqliteUnknownRequestRepo, createSqliteWebexCallLog } from './record-repos';
@@ -22,6 +22,7 @@ export interface SqliteStore extends Store {
   /** The underlying handle, for the pipeline's own prepared statements and for tests. */
   readonly db: Database.Database;
   readonly file: string;
+  readonly events: SqliteEventLog;
 }
 
 /**

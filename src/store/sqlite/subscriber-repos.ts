@@ -1,10 +1,21 @@
 import type Database from 'better-sqlite3';
+import { WAITING_FOR_USER } from '../../domain/subscriber';
 import type { CustomerRecord, CustomerRepo, SubscriberRecord, SubscriberRepo } from '../port';
-import { compact, nowIso } from './json';
-import { createSqliteAuditTrail } from './record-repos';
+import { createRelaxedWriter } from './durability';
+import { compact, nowIso, toJson } from './json';
+
+/** Synchronous audit insert, so a status change and its audit entry commit together. */
+function auditWriter(db: Database.Database) {
+  const insert = db.prepare(
+    `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json, tracking_id, detail)
+     VALUES (@at, @actor, @entityType, @entityId, @action, @before, @after, @trackingId, @detail)`,
+  );
+  return (entry: { at: string; actor: string; entityType: string; entityId: string; action: string; before?: unknown; after?: unknown; trackingId?: string; detail?: string }) =>
+    insert.run({ ...entry, before: toJson(entry.before), after: toJson(entry.after), trackingId: entry.trackingId ?? null, detail: entry.detail ?? null });
+}
 
 export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRepo {
-  const audit = createSqliteAuditTrail(db);
+  const writeAudit = auditWriter(db);
   const getStmt = db.prepare('SELECT * FROM subscribers WHERE user_id = ?');
   const upsertStmt = db.prepare(`
     INSERT INTO subscribers (user_id, template, enterprise_id, webex_subscriber_id, customer_id, person_id, org_id, email, package, status, is_active,
@@ -18,7 +29,7 @@ export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRep
       last_error_description = excluded.last_error_description, last_status_change = excluded.last_status_change,
       profile_json = excluded.profile_json, updated_at = excluded.updated_at`);
 
-  const upsert = db.transaction((record: Parameters<SubscriberRepo['upsert']>[0], actor: string) => {
+  const upsert = createRelaxedWriter(db)(db.transaction((record: Parameters<SubscriberRepo['upsert']>[0], actor: string) => {
     const before = getStmt.get(record.userId) as Row | undefined;
     const now = nowIso();
     const statusChanged = !before || before.status !== record.status;
@@ -43,19 +54,21 @@ export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRep
       now,
     });
     if (statusChanged) {
-      void audit.append({
+      writeAudit({
         actor,
         entityType: 'subscriber',
         entityId: record.userId,
         action: 'status',
         before: before ? { status: before.status } : undefined,
-        after: { status: record.status, errorCode: record.lastErrorCode, description: record.lastErrorDescription },
+        after: compact({ status: record.status, errorCode: record.lastErrorCode ?? null, description: record.lastErrorDescription ?? null }),
         trackingId: record.lastTrackingId,
-        at: now,
+        // pending_* statuses: what the user must do, shown to operators as "waiting for the user".
+        detail: WAITING_FOR_USER[record.status],
+        at: lastStatusChange,
       });
     }
     return toRecord(getStmt.get(record.userId) as Row);
-  });
+  }));
 
   return {
     async get(userId) {
@@ -171,25 +184,42 @@ export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     }) as unknown as CustomerRecord;
+  const writeAudit = auditWriter(db);
+  const upsertCustomer = db.transaction((record: Parameters<CustomerRepo['upsert']>[0]) => {
+    const before = getStmt.get(record.enterpriseId) as Record<string, unknown> | undefined;
+    upsertStmt.run({
+      enterpriseId: record.enterpriseId,
+      template: record.template,
+      webexCustomerId: record.webexCustomerId ?? null,
+      orgId: record.orgId ?? null,
+      status: record.status,
+      locationUrl: record.locationUrl ?? null,
+      adminUserId: record.adminUserId ?? null,
+      lastTrackingId: record.lastTrackingId ?? null,
+      lastError: record.lastError ?? null,
+      now: nowIso(),
+    });
+    if (!before || before.status !== record.status) {
+      writeAudit({
+        at: nowIso(),
+        actor: 'pipeline',
+        entityType: 'customer',
+        entityId: record.enterpriseId,
+        action: 'status',
+        before: before ? { status: before.status } : undefined,
+        after: compact({ status: record.status, webexCustomerId: record.webexCustomerId ?? null, error: record.lastError ?? null }),
+        trackingId: record.lastTrackingId,
+      });
+    }
+    return toCustomer(getStmt.get(record.enterpriseId) as Record<string, unknown>);
+  });
   return {
     async get(enterpriseId) {
       const row = getStmt.get(enterpriseId) as Record<string, unknown> | undefined;
       return row ? toCustomer(row) : undefined;
     },
     async upsert(record) {
-      upsertStmt.run({
-        enterpriseId: record.enterpriseId,
-        template: record.template,
-        webexCustomerId: record.webexCustomerId ?? null,
-        orgId: record.orgId ?? null,
-        status: record.status,
-        locationUrl: record.locationUrl ?? null,
-        adminUserId: record.adminUserId ?? null,
-        lastTrackingId: record.lastTrackingId ?? null,
-        lastError: record.lastError ?? null,
-        now: nowIso(),
-      });
-      return toCustomer(getStmt.get(record.enterpriseId) as Record<string, unknown>);
+      return upsertCustomer(record);
     },
     async list(filter = {}) {
       const where: string[] = [];

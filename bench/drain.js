@@ -1,0 +1,75 @@
+// Drain rate: 10,000 queued users provisioned against the simulator, which allows
+// ALLOWED calls per second (more get 429). Ratio = Webex calls per second achieved / allowed.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Agent } = require('undici');
+const dist = path.resolve(__dirname, '../dist');
+const { createSqliteStore } = require(path.join(dist, 'store'));
+const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
+const { withRateLimit } = require(path.join(dist, 'pipeline/limited-api'));
+const { createRateLimiter } = require(path.join(dist, 'pipeline/rate-limiter'));
+const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
+const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
+const { startWebexSimulator } = require(path.join(dist, 'webex/simulator'));
+const { createSilentLogger } = require(path.join(dist, 'observability'));
+
+const USERS = Number(process.env.BENCH_DRAIN_USERS || 10000);
+const ALLOWED = Number(process.env.BENCH_DRAIN_ALLOWED || 500);
+const LIMIT_MS = Number(process.env.BENCH_DRAIN_LIMIT_MS || 150000);
+
+async function main() {
+  const token = 'bench-token-0123456789abcdef';
+  const sim = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: 5, requestLogLimit: 10, faults: { rateLimitPerSecond: Number(process.env.BENCH_DRAIN_SIM_LIMIT || ALLOWED), retryAfter: '1' } });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-drain-'));
+  const store = createSqliteStore({ dataDir: dir });
+  await store.templates.put({ name: 'bench', enabled: true, targetApi: 'broadworks', provisioningId: 'P', package: 'standard', trustedEmail: false, enterpriseMode: true, recordMode: false, account: { username: 'a', passwordHash: 'x' } });
+  for (let i = 0; i < USERS; i += 1000) {
+    const batch = [];
+    for (let j = i; j < Math.min(USERS, i + 1000); j++) {
+      batch.push({ event: { kind: 'assign', template: 'bench', userId: `d${j}@voip`, enterpriseId: 'ent', profile: { firstName: 'D', lastName: String(j), email: `d${j}@example.net` } }, requestId: `r${j}`, rawRequest: '<x/>', dedupeKey: `k${j}` });
+    }
+    await store.events.accept(batch, { duplicateWindowSeconds: 0 });
+  }
+  const dispatcher = new Agent({ connections: 64 });
+  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger() });
+  const settings = { concurrency: 64, ratePerSecond: ALLOWED, attemptHorizonMs: 3600000, pollInitialMs: 20, pollMaxMs: 1000, retryBaseMs: 200, retryMaxMs: 5000, idlePollMs: 20 };
+  const limiter = createRateLimiter({ maxPerSecond: ALLOWED });
+  const worker = createPipelineWorker({ store, api: withRateLimit(client, limiter), settings, logger: createSilentLogger() });
+  const startRequests = sim.stats().requests;
+  const t0 = Date.now();
+  await worker.start();
+  let timedOut = false;
+  await worker.whenIdle({ includeFuture: true, timeoutMs: LIMIT_MS }).catch(() => (timedOut = true));
+  const seconds = (Date.now() - t0) / 1000;
+  const stats = sim.stats();
+  const done = (await store.jobs.countByState()).done || 0;
+  await worker.close(2000);
+  await dispatcher.close();
+  await sim.close();
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  const calls = stats.requests - startRequests;
+  process.stdout.write(
+    JSON.stringify({
+      users: USERS,
+      usersDone: done,
+      timedOut,
+      seconds: +seconds.toFixed(1),
+      allowedCallsPerSecond: ALLOWED,
+      webexCallsPerSecond: +(calls / seconds).toFixed(1),
+      acceptedCallsPerSecond: +((calls - stats.rateLimited) / seconds).toFixed(1),
+      drainRatio: +((calls - stats.rateLimited) / seconds / ALLOWED).toFixed(3),
+      usersPerSecond: +(done / seconds).toFixed(1),
+      rateLimited429: stats.rateLimited,
+      limiterHalvings: limiter.decreases(),
+      duplicateCreates: stats.creates.broadworksSubscribers - done,
+    }) + '\n',
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(String(err && err.stack) + '\n');
+  process.exit(1);
+});

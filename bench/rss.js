@@ -1,0 +1,78 @@
+// Memory with 100,000 queued jobs: the queue lives in SQLite, so the process should hold only
+// the jobs in flight. Enqueue 100,000 accepted events, run the worker for a few seconds
+// against the simulator, report RSS (current and peak) against the idle baseline.
+'use strict';
+/* global setTimeout, global */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Agent } = require('undici');
+const dist = path.resolve(__dirname, '../dist');
+const { createSqliteStore } = require(path.join(dist, 'store'));
+const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
+const { withRateLimit } = require(path.join(dist, 'pipeline/limited-api'));
+const { createRateLimiter } = require(path.join(dist, 'pipeline/rate-limiter'));
+const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
+const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
+const { startWebexSimulator } = require(path.join(dist, 'webex/simulator'));
+const { createSilentLogger } = require(path.join(dist, 'observability'));
+
+const JOBS = Number(process.env.BENCH_RSS_JOBS || 100000);
+const mb = (bytes) => +(bytes / 1024 / 1024).toFixed(1);
+
+async function main() {
+  const token = 'bench-token-0123456789abcdef';
+  const sim = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: 5, requestLogLimit: 10 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-rss-'));
+  const store = createSqliteStore({ dataDir: dir });
+  await store.templates.put({ name: 'bench', enabled: true, targetApi: 'broadworks', provisioningId: 'P', package: 'standard', trustedEmail: false, enterpriseMode: true, recordMode: false, account: { username: 'a', passwordHash: 'x' } });
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  const t0 = Date.now();
+  for (let i = 0; i < JOBS; i += 1000) {
+    const batch = [];
+    for (let j = i; j < Math.min(JOBS, i + 1000); j++) {
+      batch.push({ event: { kind: 'assign', template: 'bench', userId: `m${j}@voip`, enterpriseId: 'ent', profile: { firstName: 'M', lastName: String(j), email: `m${j}@example.net`, phoneNumber: `+1214555${String(j).padStart(4, '0')}` } }, requestId: `r${j}`, rawRequest: `<BroadsoftDocument>${'x'.repeat(600)}</BroadsoftDocument>`, dedupeKey: `k${j}` });
+    }
+    await store.events.accept(batch, { duplicateWindowSeconds: 0 });
+  }
+  const enqueueSeconds = (Date.now() - t0) / 1000;
+  const dispatcher = new Agent({ connections: 16 });
+  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger() });
+  const settings = { concurrency: 32, ratePerSecond: 200, attemptHorizonMs: 3600000, pollInitialMs: 20, pollMaxMs: 1000, retryBaseMs: 200, retryMaxMs: 5000, idlePollMs: 20 };
+  const worker = createPipelineWorker({ store, api: withRateLimit(client, createRateLimiter({ maxPerSecond: 200 })), settings, logger: createSilentLogger() });
+  await worker.start();
+  await new Promise((r) => setTimeout(r, 5000));
+  const pending = await store.jobs.countPending();
+  const workerStats = worker.stats();
+  const t1 = process.hrtime.bigint();
+  await store.jobs.claimDue(Date.now(), 1, new Set());
+  const claimMs = Number(process.hrtime.bigint() - t1) / 1e6;
+  const rss = process.memoryUsage().rss;
+  const heap = process.memoryUsage().heapUsed;
+  await worker.close(2000);
+  await dispatcher.close();
+  await sim.close();
+  const dbBytes = fs.statSync(store.file).size;
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(
+    JSON.stringify({
+      queuedJobs: pending,
+      jobsCompletedMeanwhile: workerStats.completed,
+      baselineRssMB: mb(baseline),
+      rssWithQueueMB: mb(rss),
+      rssDeltaMB: mb(rss - baseline),
+      peakRssMB: mb(process.resourceUsage().maxRSS * 1024),
+      heapUsedMB: mb(heap),
+      dbFileMB: mb(dbBytes),
+      enqueue100kSeconds: +enqueueSeconds.toFixed(1),
+      claimWith100kQueuedMs: +claimMs.toFixed(2),
+    }) + '\n',
+  );
+}
+
+main().catch((err) => {
+  process.stderr.write(String(err && err.stack) + '\n');
+  process.exit(1);
+});

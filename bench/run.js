@@ -1,0 +1,36 @@
+// `npm run bench`: ratio benchmarks, each in its own process (clean RSS, no shared JIT state),
+// one run, bounded in time. Prints each result and a summary of the ratios.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const benches = [
+  { name: 'ingest', file: 'ingest.js', timeoutMs: 90_000 },
+  { name: 'drain', file: 'drain.js', timeoutMs: 170_000 },
+  { name: 'rss', file: 'rss.js', timeoutMs: 60_000 },
+];
+
+const results = {};
+let failed = false;
+for (const b of benches) {
+  const started = Date.now();
+  const out = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, b.file)], { encoding: 'utf8', timeout: b.timeoutMs, env: process.env });
+  const line = (out.stdout || '').trim().split('\n').pop();
+  if (out.status !== 0 || !line) {
+    failed = true;
+    process.stdout.write(`${b.name}: FAILED (${out.signal ?? out.status}) ${(out.stderr || '').slice(0, 2000)}\n`);
+    continue;
+  }
+  results[b.name] = JSON.parse(line);
+  process.stdout.write(`${b.name} (${((Date.now() - started) / 1000).toFixed(1)} s): ${line}\n`);
+}
+
+const r = results;
+process.stdout.write('\nsummary (ratios measured in this run)\n');
+if (r.ingest) {
+  process.stdout.write(`  durable ingest / bare mTLS server:      ${r.ingest.durableVsBareRatio}  (${r.ingest.durableMtlsPerSecond} vs ${r.ingest.bareMtlsPerSecond} req/s)\n`);
+  process.stdout.write(`  group commit / one commit per request:  ${r.ingest.groupCommitRatio}  (${r.ingest.requestsPerCommitUnderLoad} requests per fsync under mTLS load)\n`);
+}
+if (r.drain) process.stdout.write(`  drain rate / simulator's allowed rate:  ${r.drain.drainRatio}  (${r.drain.acceptedCallsPerSecond} of ${r.drain.allowedCallsPerSecond} calls/s, ${r.drain.usersDone}/${r.drain.users} users, ${r.drain.rateLimited429} x 429)\n`);
+if (r.rss) process.stdout.write(`  RSS with ${r.rss.queuedJobs} queued jobs:            ${r.rss.rssWithQueueMB} MB (baseline ${r.rss.baselineRssMB} MB, +${r.rss.rssDeltaMB} MB; peak ${r.rss.peakRssMB} MB)\n`);
+process.exit(failed ? 1 : 0);

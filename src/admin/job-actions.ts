@@ -1,0 +1,96 @@
+import { ImpbError } from '../errors';
+import type { Job, JobFilter, Store } from '../store';
+import { assertPackage } from '../templates/template-service';
+
+const RETRYABLE_STATES: ReadonlyArray<Job['state']> = ['failed', 'cancelled', 'retry_wait'];
+const CANCELLABLE_STATES: ReadonlyArray<Job['state']> = ['queued', 'retry_wait', 'polling'];
+
+export interface JobActionsDeps {
+  store: Store;
+  /** Tells the pipeline there is work now (rt.pipeline.wake when it has one). */
+  wake?: () => void;
+  actor?: string;
+}
+
+/**
+ * Operator actions on the job queue. The pipeline owns how jobs run; these only change their
+ * state or add jobs (kinds 'resync' and 'set_package', run by the pipeline).
+ */
+export function createJobActions(deps: JobActionsDeps) {
+  const { store } = deps;
+  const actor = deps.actor ?? 'admin-api';
+
+  async function getJob(id: number): Promise<Job> {
+    const job = await store.jobs.get(id);
+    if (!job) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no job ${id}`, details: { jobId: id } });
+    return job;
+  }
+
+  async function enqueueForUser(userId: string, kind: 'resync' | 'set_package' | 'unassign', payload: Record<string, unknown>, reason: string) {
+    const subscriber = await store.subscribers.get(userId);
+    if (!subscriber) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no subscriber "${userId}" in the store`, details: { userId } });
+    // Jobs hang off the event that caused them; an operator action hangs off the user's last one.
+    const [lastEvent] = await store.events.listForUser(userId, 1);
+    const id = await store.jobs.enqueue({
+      eventId: lastEvent?.id ?? 0,
+      kind,
+      template: subscriber.template,
+      userId,
+      enterpriseId: subscriber.enterpriseId,
+      nextRunAt: Date.now(),
+      payload,
+    });
+    await store.audit.append({ actor, entityType: 'subscriber', entityId: userId, action: kind, after: { jobId: id, ...payload }, detail: reason });
+    deps.wake?.();
+    return (await store.jobs.get(id))!;
+  }
+
+  return {
+    list(filter: JobFilter): Promise<Job[]> {
+      return store.jobs.list(filter);
+    },
+    get: getJob,
+    async retry(id: number): Promise<Job> {
+      const job = await getJob(id);
+      if (!RETRYABLE_STATES.includes(job.state)) {
+        throw new ImpbError('IMPB_ERR_CONFLICT', {
+          message: `job ${id} is ${job.state}: only ${RETRYABLE_STATES.join(', ')} jobs can be retried`,
+          details: { jobId: id, state: job.state },
+        });
+      }
+      await store.jobs.update(id, { state: 'queued', nextRunAt: Date.now() });
+      await store.audit.append({ actor, entityType: 'job', entityId: String(id), action: 'retry', before: { state: job.state }, after: { state: 'queued' } });
+      deps.wake?.();
+      return getJob(id);
+    },
+    async cancel(id: number): Promise<Job> {
+      const job = await getJob(id);
+      if (!CANCELLABLE_STATES.includes(job.state)) {
+        const hint = job.state === 'running' ? ' (it is running right now: try again when it has finished its current call)' : '';
+        throw new ImpbError('IMPB_ERR_CONFLICT', {
+          message: `job ${id} is ${job.state}: only ${CANCELLABLE_STATES.join(', ')} jobs can be cancelled${hint}`,
+          details: { jobId: id, state: job.state },
+        });
+      }
+      await store.jobs.update(id, { state: 'cancelled' });
+      await store.audit.append({ actor, entityType: 'job', entityId: String(id), action: 'cancel', before: { state: job.state }, after: { state: 'cancelled' } });
+      return getJob(id);
+    },
+    async setPackage(userId: string, pkg: string): Promise<Job> {
+      const subscriber = await store.subscribers.get(userId);
+      if (!subscriber) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no subscriber "${userId}" in the store`, details: { userId } });
+      const template = await store.templates.get(subscriber.template);
+      if (!template) {
+        throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `subscriber "${userId}" belongs to template "${subscriber.template}", which no longer exists` });
+      }
+      assertPackage(template.targetApi, pkg);
+      return enqueueForUser(userId, 'set_package', { package: pkg }, `package → ${pkg}`);
+    },
+    resync(userId: string, reason = 'operator resync'): Promise<Job> {
+      return enqueueForUser(userId, 'resync', {}, reason);
+    },
+    enqueueForUser,
+  };
+}
+
+export type JobActions = ReturnType<typeof createJobActions>;

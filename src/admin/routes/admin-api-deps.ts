@@ -1,0 +1,16 @@
+import type { WebexProvisioningApi } from '../../pipeline/webex-port';
+import type { Store } from '../../store';
+import type { TemplateService } from '../../templates/template-service';
+import type { JobActions } from '../job-actions';
+import type { SupportDeps } from '../support-report';
+
+export interface AdminApiDeps {
+  store: Store;
+  templates: TemplateService;
+  jobs: JobActions;
+  /** The Webex client, when the Webex part is wired (precheck, reconcile). */
+  webex: () => WebexProvisioningApi | undefined;
+  wake: () => void;
+  version: string;
+  partnerOrgId: SupportDeps['partnerOrgId'];
+}

@@ -1,0 +1,523 @@
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Registry } from 'prom-client';
+import type { Config, KeyType } from '../config/schema';
+import { matchesClusterIdentity, clusterHasIdentityRules, normaliseFingerprint, type ClientIdentity } from '../domain/client-identity';
+import type { Cluster } from '../domain';
+import { ImpbError } from '../errors';
+import type { Logger } from '../observability';
+import type { Store } from '../store/port';
+import { buildCertificate } from './build-certificate';
+import type { CertPaths } from './cert-paths';
+import { describeCertificate, fingerprintOf, isSelfSigned, normaliseFingerprintInput, notAfterMs, type CertificateInfo } from './certificate-info';
+import { createClientVerifier, type ClientVerifier, type TrustSnapshot } from './client-verifier';
+import { crlSignedBy, parseCrl, type ParsedCrl } from './crl';
+import { buildCsr } from './csr';
+import { createExpiryMonitor, type ExpiryStatus, type WatchedCertificate } from './expiry-monitor';
+import { defaultServerNames } from './first-start';
+import { generateKey } from './keys';
+import { writeFileAtomic } from './pem';
+import { assembleServerMaterial, chainWarnings, checkHostnames, checkValidity, keyMatches, readServerMaterial, type ServerMaterial } from './server-certificate';
+import { buildTlsPolicy, dryRunSecureContext, type ProvisioningTlsOptions } from './tls-policy';
+import { checkImport, deleteTrustEntry, diffTrust, readTrustEntries, writeTrustEntry, type TrustDiff, type TrustEntry } from './trust-store';
+
+/** Who changed certificates, for the audit trail. */
+export type CertificateActor = 'cli' | 'admin-api' | 'system' | 'file-watch';
+
+export interface TrustListItem extends CertificateInfo {
+  kind: 'anchor' | 'pin';
+  /** Clusters whose identity rules name this certificate or match a client seen chaining to it. */
+  usedBy: string[];
+  crl?: CrlInfo;
+  lastClientSeenAt?: string;
+}
+
+export interface CrlInfo {
+  issuer: string;
+  issuerFingerprint: string;
+  thisUpdate: string;
+  nextUpdate?: string;
+  revokedCount: number;
+}
+
+export interface ServerCertificateView extends CertificateInfo {
+  kind: 'self-signed' | 'ca-signed';
+  chain: CertificateInfo[];
+  pending?: PendingKeyInfo;
+  previous?: { fingerprint: string; subject: string; notAfter: string };
+}
+
+export interface PendingKeyInfo {
+  commonName: string;
+  subjectAltNames: string[];
+  keyType: KeyType;
+  createdAt: string;
+}
+
+export interface InstallResult {
+  certificate: CertificateInfo;
+  previousFingerprint: string;
+  usedKey: 'pending' | 'current';
+  warnings: string[];
+}
+
+export interface CertificateManagerDeps {
+  config: Config;
+  logger: Logger;
+  store: Pick<Store, 'audit' | 'settings' | 'clusters'>;
+  metrics: Registry;
+  paths: CertPaths;
+  now?: () => number;
+}
+
+const KIND_SETTING = 'certs.server.kind';
+const SEEN_PER_ANCHOR = 50;
+
+interface State {
+  server: ServerMaterial;
+  trust: TrustEntry[];
+  crls: Map<string, ParsedCrl>;
+  options: ProvisioningTlsOptions;
+}
+
+export type CertificateManager = Awaited<ReturnType<typeof createCertificateManager>>;
+
+/**
+ * Owns the server certificate, trust anchors and CRLs of the provisioning listener. Every
+ * change is validated and dry-run in memory first, then written (temp file + rename), then
+ * handed to the listener as one new full secure context; a refused change leaves everything
+ * as it was. Changes are serialised.
+ */
+export async function createCertificateManager(deps: CertificateManagerDeps) {
+  const { config, logger, paths } = deps;
+  const now = deps.now ?? Date.now;
+  const listeners: Array<(options: ProvisioningTlsOptions) => void> = [];
+  const seen = new Map<string, Map<string, ClientIdentity & { at: number }>>();
+  const expiry = createExpiryMonitor({ tls: config.tls, logger, metrics: deps.metrics, now });
+  let lastExpiry: ExpiryStatus[] = [];
+
+  const verifier: ClientVerifier = createClientVerifier({
+    trust: () => snapshot,
+    now,
+    onVerified(anchor, identity) {
+      let clients = seen.get(anchor);
+      if (!clients) seen.set(anchor, (clients = new Map()));
+      const key = identity.fingerprint256 ?? '';
+      clients.delete(key);
+      clients.set(key, { ...identity, at: now() });
+      if (clients.size > SEEN_PER_ANCHOR) clients.delete(clients.keys().next().value!);
+    },
+  });
+
+  function trustSnapshot(trust: TrustEntry[], crls: Map<string, ParsedCrl>): TrustSnapshot {
+    return {
+      anchors: new Set(trust.filter((e) => e.kind === 'anchor').map((e) => e.fingerprint)),
+      pins: new Map(trust.filter((e) => e.kind === 'pin').map((e) => [e.fingerprint, { notBefore: Date.parse(e.cert.validFrom), notAfter: notAfterMs(e.cert) }])),
+      crls,
+    };
+  }
+
+  function policyFor(server: ServerMaterial, trust: TrustEntry[]): ProvisioningTlsOptions {
+    const options = buildTlsPolicy(config.tls, { keyPem: server.keyPem, certPem: server.certPem, chainPems: server.chainPems, trustPems: trust.map((e) => e.pem) }, verifier);
+    try {
+      dryRunSecureContext(options);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new ImpbError(code === 'ERR_OSSL_X509_KEY_VALUES_MISMATCH' ? 'IMPB_ERR_CERT_KEY_MISMATCH' : 'IMPB_ERR_CERT_INVALID', {
+        message: `OpenSSL refused the new TLS settings: ${(err as Error).message}`,
+        cause: err,
+      });
+    }
+    return options;
+  }
+
+  function loadCrls(trust: TrustEntry[]): Map<string, ParsedCrl> {
+    const crls = new Map<string, ParsedCrl>();
+    if (!fs.existsSync(paths.crlDir)) return crls;
+    for (const name of fs.readdirSync(paths.crlDir).sort()) {
+      if (!name.endsWith('.crl')) continue;
+      try {
+        const crl = parseCrl(fs.readFileSync(path.join(paths.crlDir, name)));
+        const issuer = trust.find((e) => e.kind === 'anchor' && crlSignedBy(crl, e.cert));
+        if (issuer) crls.set(issuer.fingerprint, crl);
+        else logger.warn('CRL ignored: no trusted CA signed it', { event: 'cert.crl.orphan', file: name, issuer: crl.issuer });
+      } catch (err) {
+        logger.error('CRL ignored: cannot be read', { event: 'cert.crl.invalid', file: name, err });
+      }
+    }
+    return crls;
+  }
+
+  function loadFromDisk(): State {
+    const server = readServerMaterial(paths);
+    if (!keyMatches(server.cert, server.keyPem)) {
+      throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', { message: `${paths.serverCert} does not match the key in ${paths.serverKey}` });
+    }
+    const trust = readTrustEntries(paths);
+    const crls = loadCrls(trust);
+    return { server, trust, crls, options: policyFor(server, trust) };
+  }
+
+  let state = loadFromDisk();
+  let snapshot = trustSnapshot(state.trust, state.crls);
+
+  function commit(next: Omit<State, 'options'> & { options?: ProvisioningTlsOptions }): void {
+    const options = next.options ?? policyFor(next.server, next.trust);
+    state = { ...next, options };
+    snapshot = trustSnapshot(next.trust, next.crls);
+    for (const listener of listeners) {
+      try {
+        listener(options);
+      } catch (err) {
+        logger.error('a listener refused the new TLS settings', { event: 'cert.swap.failed', err });
+      }
+    }
+  }
+
+  let queue: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  const audit = (actor: CertificateActor, entityType: string, entityId: string, action: string, before?: unknown, after?: unknown, detail?: string) =>
+    deps.store.audit.append({ actor, entityType, entityId, action, before, after, detail }).catch((err: unknown) => logger.error('cannot write the audit trail', { event: 'audit.failed', err }));
+
+  const brief = (info: { fingerprint: string; subject: string; notAfter?: string }) => ({ fingerprint: info.fingerprint, subject: info.subject, notAfter: info.notAfter });
+
+  function writeServerFiles(target: { key: string; cert: string; chain: string }, material: ServerMaterial): void {
+    writeFileAtomic(target.key, material.keyPem, 0o600);
+    if (material.chainPems.length) writeFileAtomic(target.chain, material.chainPems.map((p) => p.trim()).join('\n') + '\n', 0o644);
+    else fs.rmSync(target.chain, { force: true });
+    writeFileAtomic(target.cert, material.certPem, 0o644);
+  }
+
+  const activeTarget = { key: paths.serverKey, cert: paths.serverCert, chain: paths.serverChain };
+  const previousTarget = { key: paths.previousKey, cert: paths.previousCert, chain: paths.previousChain };
+
+  /** Validates, dry-runs, keeps the current material as "previous", writes and swaps. */
+  async function activateServer(next: ServerMaterial, actor: CertificateActor, action: string, options: { keepPrevious: boolean }): Promise<string> {
+    const options_ = policyFor(next, state.trust);
+    const before = state.server;
+    if (options.keepPrevious) writeServerFiles(previousTarget, before);
+    writeServerFiles(activeTarget, next);
+    commit({ ...state, server: next, options: options_ });
+    const kind = isSelfSigned(next.cert) ? 'self-signed' : 'ca-signed';
+    await deps.store.settings.set(KIND_SETTING, kind).catch(() => undefined);
+    const info = describeCertificate(next.cert, now());
+    logger.info(`server certificate ${action}: new TLS handshakes use ${info.subject}`, {
+      event: 'cert.server.activated',
+      action,
+      actor,
+      kind,
+      before: before.fingerprint,
+      after: next.fingerprint,
+      notAfter: info.notAfter,
+    });
+    await audit(actor, 'server-certificate', next.fingerprint, action, brief(describeCertificate(before.cert)), brief(info));
+    runExpiryCheck();
+    return before.fingerprint;
+  }
+
+  function readPending(): { keyPem: string; meta?: PendingKeyInfo } | undefined {
+    if (!fs.existsSync(paths.pendingKey)) return undefined;
+    const keyPem = fs.readFileSync(paths.pendingKey, 'utf8');
+    const meta = fs.existsSync(paths.pendingMeta) ? (JSON.parse(fs.readFileSync(paths.pendingMeta, 'utf8')) as PendingKeyInfo) : undefined;
+    return { keyPem, meta };
+  }
+
+  function clusterUsage(clusters: Cluster[], entry: TrustEntry): string[] {
+    const clients = [...(seen.get(entry.fingerprint)?.values() ?? [])];
+    return clusters
+      .filter((cluster) => {
+        if (cluster.identityRules.fingerprints.some((f) => normaliseFingerprint(f) === entry.fingerprint)) return true;
+        if (clients.some((c) => c.sourceAddress && [...cluster.sourceAddresses, ...cluster.hosts].includes(c.sourceAddress.replace(/^::ffff:/, '')))) return true;
+        return clusterHasIdentityRules(cluster) && clients.some((c) => matchesClusterIdentity(c, cluster));
+      })
+      .map((c) => c.name);
+  }
+
+  function crlInfo(issuerFingerprint: string, crl: ParsedCrl): CrlInfo {
+    return { issuer: crl.issuer, issuerFingerprint, thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate?.toISOString(), revokedCount: crl.revokedSerials.size };
+  }
+
+  function watchedCertificates(): WatchedCertificate[] {
+    return [
+      { kind: 'server', cert: state.server.cert },
+      ...state.server.chain.map((cert) => ({ kind: 'chain' as const, cert })),
+      ...state.trust.map((e) => ({ kind: e.kind === 'pin' ? ('trust-pin' as const) : ('trust-anchor' as const), cert: e.cert })),
+    ];
+  }
+
+  let renewing: Promise<unknown> | undefined;
+  function runExpiryCheck(): ExpiryStatus[] {
+    lastExpiry = expiry.check(watchedCertificates());
+    const server = state.server;
+    const renewDays = config.tls.autoRenewSelfSignedDays;
+    if (renewDays > 0 && renewDays < config.tls.selfSignedDays && !renewing && isSelfSigned(server.cert) && notAfterMs(server.cert) - now() <= renewDays * 86_400_000) {
+      // Only the self-signed default renews itself; a CA-signed certificate is warned about.
+      renewing = manager.renewSelfSigned('system').then(
+        () => undefined,
+        (err: unknown) => logger.error('automatic renewal of the self-signed certificate failed', { event: 'cert.self_signed.renew_failed', err }),
+      );
+      void renewing.finally(() => (renewing = undefined));
+    }
+    return lastExpiry;
+  }
+
+  async function reloadFromDisk(): Promise<'unchanged' | 'swapped' | 'refused'> {
+    let next: State;
+    try {
+      next = loadFromDisk();
+      checkValidity(next.server.cert, 'the server certificate on disk', now());
+    } catch (err) {
+      logger.error('certificate files changed on disk but are not valid: kept the running TLS settings', {
+        event: 'cert.file_watch.refused',
+        reason: (err as Error).message,
+        code: (err as ImpbError).code,
+      });
+      return 'refused';
+    }
+    const sameServer = next.server.fingerprint === state.server.fingerprint && next.server.keyPem === state.server.keyPem && next.server.chainPems.join() === state.server.chainPems.join();
+    const sameTrust = next.trust.map((e) => e.fingerprint).join() === state.trust.map((e) => e.fingerprint).join();
+    const sameCrls = [...next.crls.entries()].map(([k, v]) => k + v.der.toString('base64')).join() === [...state.crls.entries()].map(([k, v]) => k + v.der.toString('base64')).join();
+    if (sameServer && sameTrust && sameCrls) return 'unchanged';
+    const before = state;
+    commit(next);
+    logger.info('certificate files changed on disk: new TLS handshakes use them', { event: 'cert.file_watch.swapped', server: next.server.fingerprint, anchors: next.trust.length });
+    if (!sameServer) await audit('file-watch', 'server-certificate', next.server.fingerprint, 'file-change', brief(describeCertificate(before.server.cert)), brief(describeCertificate(next.server.cert)));
+    if (!sameTrust) await audit('file-watch', 'trust-anchor', '*', 'file-change', before.trust.map((e) => e.fingerprint), next.trust.map((e) => e.fingerprint));
+    if (!sameCrls) await audit('file-watch', 'crl', '*', 'file-change', [...before.crls.keys()], [...next.crls.keys()]);
+    runExpiryCheck();
+    return 'swapped';
+  }
+
+  const manager = {
+    /** The full secure-context options as of now (immutable). */
+    options: (): ProvisioningTlsOptions => state.options,
+    onChange(listener: (options: ProvisioningTlsOptions) => void): void {
+      listeners.push(listener);
+    },
+    clientVerifier: verifier,
+    serverCertificate: (): X509Certificate => state.server.cert,
+    lastExpiry: () => lastExpiry,
+    checkExpiry: () => runExpiryCheck(),
+    reloadFromDisk: () => exclusive(reloadFromDisk),
+
+    async trustList(): Promise<TrustListItem[]> {
+      const clusters = await deps.store.clusters.list();
+      return state.trust.map((entry) => {
+        const crl = state.crls.get(entry.fingerprint);
+        const lastSeen = Math.max(0, ...[...(seen.get(entry.fingerprint)?.values() ?? [])].map((c) => c.at));
+        return {
+          ...describeCertificate(entry.cert, now()),
+          kind: entry.kind,
+          usedBy: clusterUsage(clusters, entry),
+          crl: crl ? crlInfo(entry.fingerprint, crl) : undefined,
+          lastClientSeenAt: lastSeen ? new Date(lastSeen).toISOString() : undefined,
+        };
+      });
+    },
+
+    trustDiff(pems: string[], options: { leaf?: boolean } = {}): TrustDiff {
+      return diffTrust(pems, state.trust, { ...options, now: now() });
+    },
+
+    trustAdd(pems: string[], actor: CertificateActor, options: { leaf?: boolean; replace?: boolean } = {}) {
+      return exclusive(async () => {
+        const fpOf = (pem: string) => {
+          try {
+            return fingerprintOf(new X509Certificate(pem));
+          } catch {
+            return undefined;
+          }
+        };
+        const trusted = new Set(state.trust.map((e) => e.fingerprint));
+        // With replace, the file is the whole new bundle: what it already holds is kept, the rest removed.
+        const toCheck = options.replace ? pems.filter((p) => !trusted.has(fpOf(p) ?? '')) : pems;
+        const removing = options.replace ? state.trust.filter((e) => !pems.some((p) => fpOf(p) === e.fingerprint)) : [];
+        const { accepted, refused } = checkImport(toCheck, state.trust, { leaf: options.leaf, now: now() });
+        if (refused.length) {
+          throw new ImpbError(refused[0]!.code, {
+            message: `import refused, nothing changed: ${refused.map((r) => r.reason).join('; ')}`,
+            details: { refused },
+          });
+        }
+        if (accepted.length === 0 && removing.length === 0) {
+          throw new ImpbError('IMPB_ERR_CERT_DUPLICATE', { message: 'every certificate of the import is already trusted; nothing changed' });
+        }
+        const trust = [...state.trust.filter((e) => !removing.includes(e)), ...accepted];
+        const options_ = policyFor(state.server, trust);
+        for (const entry of accepted) entry.file = writeTrustEntry(paths, entry);
+        for (const entry of removing) deleteTrustEntry(entry);
+        const crls = new Map([...state.crls].filter(([fp]) => trust.some((e) => e.fingerprint === fp)));
+        commit({ ...state, trust, crls, options: options_ });
+        for (const entry of accepted) {
+          const info = describeCertificate(entry.cert, now());
+          logger.info(`trusted ${entry.kind === 'pin' ? 'leaf pin' : 'CA'} added: ${info.subject}`, { event: 'cert.trust.added', actor, kind: entry.kind, fingerprint: entry.fingerprint, subject: info.subject, notAfter: info.notAfter });
+          await audit(actor, 'trust-anchor', entry.fingerprint, 'add', undefined, { ...brief(info), kind: entry.kind });
+        }
+        for (const entry of removing) {
+          const info = describeCertificate(entry.cert, now());
+          logger.info(`trusted certificate removed: ${info.subject}`, { event: 'cert.trust.removed', actor, fingerprint: entry.fingerprint, subject: info.subject });
+          await audit(actor, 'trust-anchor', entry.fingerprint, 'remove', { ...brief(info), kind: entry.kind }, undefined, 'replaced by import');
+        }
+        runExpiryCheck();
+        return { added: accepted.map((e) => ({ ...describeCertificate(e.cert, now()), kind: e.kind })), removed: removing.map((e) => describeCertificate(e.cert, now())) };
+      });
+    },
+
+    trustRemove(fingerprint: string, actor: CertificateActor) {
+      return exclusive(async () => {
+        const fp = normaliseFingerprintInput(fingerprint);
+        const matches = state.trust.filter((e) => e.fingerprint === fp || (fp.length >= 8 && e.fingerprint.startsWith(fp)));
+        if (matches.length === 0) throw new ImpbError('IMPB_ERR_CERT_NOT_FOUND', { message: `no trusted certificate has the fingerprint ${fingerprint}` });
+        if (matches.length > 1) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `${fingerprint} matches ${matches.length} trusted certificates: give more of the fingerprint` });
+        const entry = matches[0]!;
+        const trust = state.trust.filter((e) => e !== entry);
+        if (config.provisioning.clientCertificate === 'required' && !trust.length) {
+          throw new ImpbError('IMPB_ERR_CERT_LAST_ANCHOR', { message: 'refusing to remove the last trusted certificate: every AS would be refused. Add the new CA first (imp-bridge trust add), then remove this one.' });
+        }
+        const options_ = policyFor(state.server, trust);
+        deleteTrustEntry(entry);
+        const crls = new Map(state.crls);
+        if (crls.delete(entry.fingerprint)) fs.rmSync(path.join(paths.crlDir, `${entry.fingerprint}.crl`), { force: true });
+        seen.delete(entry.fingerprint);
+        commit({ ...state, trust, crls, options: options_ });
+        const info = describeCertificate(entry.cert, now());
+        logger.info(`trusted certificate removed: ${info.subject}; clients chaining to it are refused from their next handshake`, { event: 'cert.trust.removed', actor, fingerprint: entry.fingerprint, subject: info.subject });
+        await audit(actor, 'trust-anchor', entry.fingerprint, 'remove', { ...brief(info), kind: entry.kind }, undefined);
+        runExpiryCheck();
+        return { ...info, kind: entry.kind };
+      });
+    },
+
+    crlList(): CrlInfo[] {
+      return [...state.crls.entries()].map(([fp, crl]) => crlInfo(fp, crl));
+    },
+
+    crlAdd(data: Buffer | string, actor: CertificateActor) {
+      return exclusive(async () => {
+        const crl = parseCrl(data);
+        const issuer = state.trust.find((e) => e.kind === 'anchor' && crlSignedBy(crl, e.cert));
+        if (!issuer) {
+          throw new ImpbError('IMPB_ERR_CRL_INVALID', { message: `no trusted CA signed this CRL (issuer ${crl.issuer}): add the CA first, or check the file` });
+        }
+        const current = state.crls.get(issuer.fingerprint);
+        if (current && current.thisUpdate.getTime() > crl.thisUpdate.getTime()) {
+          throw new ImpbError('IMPB_ERR_CRL_INVALID', { message: `a newer CRL of ${crl.issuer} is already loaded (thisUpdate ${current.thisUpdate.toISOString()})` });
+        }
+        if (crl.nextUpdate && crl.nextUpdate.getTime() < now()) {
+          logger.warn('the CRL is past its nextUpdate; loaded anyway, fetch a fresh one', { event: 'cert.crl.stale', issuer: crl.issuer, nextUpdate: crl.nextUpdate.toISOString() });
+        }
+        writeFileAtomic(path.join(paths.crlDir, `${issuer.fingerprint}.crl`), crl.der, 0o644);
+        const crls = new Map(state.crls).set(issuer.fingerprint, crl);
+        commit({ ...state, crls, options: state.options });
+        const info = crlInfo(issuer.fingerprint, crl);
+        logger.info(`CRL loaded for ${crl.issuer}: ${info.revokedCount} revoked`, { event: 'cert.crl.added', actor, ...info });
+        await audit(actor, 'crl', issuer.fingerprint, current ? 'replace' : 'add', current ? crlInfo(issuer.fingerprint, current) : undefined, info);
+        return info;
+      });
+    },
+
+    show(): ServerCertificateView {
+      const server = state.server;
+      const pending = readPending();
+      let previous: ServerCertificateView['previous'];
+      if (fs.existsSync(paths.previousCert)) {
+        try {
+          const prev = describeCertificate(new X509Certificate(fs.readFileSync(paths.previousCert)), now());
+          previous = { fingerprint: prev.fingerprint, subject: prev.subject, notAfter: prev.notAfter };
+        } catch {
+          previous = undefined;
+        }
+      }
+      return {
+        ...describeCertificate(server.cert, now()),
+        kind: isSelfSigned(server.cert) ? 'self-signed' : 'ca-signed',
+        chain: server.chain.map((c) => describeCertificate(c, now())),
+        pending: pending?.meta,
+        previous,
+      };
+    },
+
+    createCsr(spec: { commonName: string; subjectAltNames: string[]; keyType: KeyType }, actor: CertificateActor) {
+      return exclusive(async () => {
+        const key = await generateKey(spec.keyType);
+        const csrPem = buildCsr({ commonName: spec.commonName, subjectAltNames: spec.subjectAltNames }, key.privateKeyPem);
+        const meta: PendingKeyInfo = { commonName: spec.commonName, subjectAltNames: [...new Set([spec.commonName, ...spec.subjectAltNames])], keyType: spec.keyType, createdAt: new Date(now()).toISOString() };
+        writeFileAtomic(paths.pendingKey, key.privateKeyPem, 0o600);
+        writeFileAtomic(paths.pendingMeta, `${JSON.stringify(meta, null, 2)}\n`, 0o644);
+        logger.info('new key pair kept pending; CSR created', { event: 'cert.csr.created', actor, commonName: meta.commonName, subjectAltNames: meta.subjectAltNames, keyType: meta.keyType });
+        await audit(actor, 'server-certificate', 'pending', 'csr', undefined, meta);
+        return { csrPem, ...meta };
+      });
+    },
+
+    install(input: { certPem: string; chainPem?: string }, actor: CertificateActor) {
+      return exclusive(async (): Promise<InstallResult> => {
+        const pending = readPending();
+        const probe = assembleServerMaterial('', input.certPem, input.chainPem);
+        let keyPem: string;
+        let usedKey: InstallResult['usedKey'];
+        if (pending && keyMatches(probe.cert, pending.keyPem)) {
+          keyPem = pending.keyPem;
+          usedKey = 'pending';
+        } else if (keyMatches(probe.cert, state.server.keyPem)) {
+          keyPem = state.server.keyPem;
+          usedKey = 'current';
+        } else {
+          throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', {
+            message: `the certificate (${describeCertificate(probe.cert).subject}) matches neither the pending key${pending ? '' : ' (none: run imp-bridge cert csr first)'} nor the current key; nothing changed`,
+          });
+        }
+        const material: ServerMaterial = { ...probe, keyPem };
+        checkValidity(material.cert, 'the certificate', now());
+        for (const c of material.chain) checkValidity(c, 'a chain certificate', now());
+        checkHostnames(material.cert, config.provisioning.publicHostname, state.server.cert);
+        const warnings = chainWarnings(material);
+        for (const warning of warnings) logger.warn(`certificate install: ${warning}`, { event: 'cert.install.warning', fingerprint: material.fingerprint });
+        const previousFingerprint = await activateServer(material, actor, 'install', { keepPrevious: true });
+        if (usedKey === 'pending') {
+          fs.rmSync(paths.pendingKey, { force: true });
+          fs.rmSync(paths.pendingMeta, { force: true });
+        }
+        return { certificate: describeCertificate(material.cert, now()), previousFingerprint, usedKey, warnings };
+      });
+    },
+
+    rollback(actor: CertificateActor) {
+      return exclusive(async () => {
+        if (!fs.existsSync(paths.previousCert) || !fs.existsSync(paths.previousKey)) {
+          throw new ImpbError('IMPB_ERR_CERT_NOT_FOUND', { message: 'no previous certificate is kept (one is kept at each install or renewal)' });
+        }
+        const previous = readServerMaterial({ serverKey: paths.previousKey, serverCert: paths.previousCert, serverChain: paths.previousChain });
+        if (!keyMatches(previous.cert, previous.keyPem)) throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', { message: 'the kept previous certificate does not match its key; nothing changed' });
+        checkValidity(previous.cert, 'the previous certificate', now());
+        // The current one becomes "previous", so a second rollback undoes the first.
+        const replaced = await activateServer(previous, actor, 'rollback', { keepPrevious: true });
+        return { certificate: describeCertificate(previous.cert, now()), previousFingerprint: replaced };
+      });
+    },
+
+    renewSelfSigned(actor: CertificateActor) {
+      return exclusive(async () => {
+        const current = state.server.cert;
+        const names = isSelfSigned(current)
+          ? describeCertificate(current).subjectAltNames.map((n) => n.replace(/^(DNS|IP Address):/, ''))
+          : defaultServerNames(config.provisioning.publicHostname ? [config.provisioning.publicHostname] : []);
+        const key = await generateKey(config.tls.keyType);
+        const certPem = buildCertificate(
+          { commonName: names[0] ?? 'localhost', subjectAltNames: names, organization: 'imp-bridge (self-signed)', validDays: config.tls.selfSignedDays, usage: 'server' },
+          key.privateKeyPem,
+        );
+        const material = assembleServerMaterial(key.privateKeyPem, certPem);
+        const previousFingerprint = await activateServer(material, actor, actor === 'system' ? 'auto-renew-self-signed' : 'renew-self-signed', { keepPrevious: true });
+        return { certificate: describeCertificate(material.cert, now()), previousFingerprint };
+      });
+    },
+  };
+  return manager;
+}

@@ -1,0 +1,141 @@
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ImpbError } from '../errors';
+import type { CertPaths } from './cert-paths';
+import { describeCertificate, fingerprintOf, notAfterMs, notBeforeMs, type CertificateInfo } from './certificate-info';
+import { splitCertificates, writeFileAtomic } from './pem';
+
+/** One trusted certificate: a CA anchor, or a leaf pinned by fingerprint (`--leaf`). */
+export interface TrustEntry {
+  kind: 'anchor' | 'pin';
+  pem: string;
+  cert: X509Certificate;
+  fingerprint: string;
+  /** The file it was read from (a bundle file may hold several entries). */
+  file: string;
+}
+
+export interface RefusedCertificate {
+  index: number;
+  subject?: string;
+  fingerprint?: string;
+  code: 'IMPB_ERR_CERT_INVALID' | 'IMPB_ERR_CERT_NOT_CA' | 'IMPB_ERR_CERT_EXPIRED' | 'IMPB_ERR_CERT_DUPLICATE';
+  reason: string;
+}
+
+export interface TrustDiff {
+  add: CertificateInfo[];
+  remove: CertificateInfo[];
+  keep: CertificateInfo[];
+  refused: RefusedCertificate[];
+}
+
+function readEntries(dir: string, kind: TrustEntry['kind']): TrustEntry[] {
+  if (!fs.existsSync(dir)) return [];
+  const entries: TrustEntry[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    if (!name.endsWith('.pem')) continue;
+    const file = path.join(dir, name);
+    for (const pem of splitCertificates(fs.readFileSync(file, 'utf8'))) {
+      // Parsed before it reaches Node: createSecureContext accepts garbage anchors silently (E7).
+      const cert = new X509Certificate(pem);
+      entries.push({ kind, pem, cert, fingerprint: fingerprintOf(cert), file });
+    }
+  }
+  return entries;
+}
+
+/** Every anchor in the trust dir (bundle files included) and every pinned leaf. */
+export function readTrustEntries(paths: CertPaths): TrustEntry[] {
+  const seen = new Set<string>();
+  return [...readEntries(paths.trustDir, 'anchor'), ...readEntries(paths.pinDir, 'pin')].filter((e) => !seen.has(e.fingerprint) && seen.add(e.fingerprint));
+}
+
+/** PEM bundle (e.g. Cisco's CombinedCertChain file) or one DER certificate → PEM certificates. */
+export function parseCertificateInput(data: Buffer | string): string[] {
+  let pems: string[];
+  try {
+    pems = splitCertificates(data);
+  } catch (err) {
+    throw new ImpbError('IMPB_ERR_CERT_INVALID', { message: 'not a certificate: expected PEM ("-----BEGIN CERTIFICATE-----") or DER', cause: err });
+  }
+  if (pems.length === 0) throw new ImpbError('IMPB_ERR_CERT_INVALID', { message: 'no certificate found: expected PEM ("-----BEGIN CERTIFICATE-----") or DER' });
+  return pems;
+}
+
+/**
+ * Checks each certificate of an import: parses, is a CA (or `leaf` is set), is within its
+ * validity, is not already trusted nor repeated in the file.
+ */
+export function checkImport(pems: string[], existing: TrustEntry[], options: { leaf?: boolean; now?: number } = {}): { accepted: TrustEntry[]; refused: RefusedCertificate[] } {
+  const now = options.now ?? Date.now();
+  const known = new Set(existing.map((e) => e.fingerprint));
+  const accepted: TrustEntry[] = [];
+  const refused: RefusedCertificate[] = [];
+  pems.forEach((pem, index) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem);
+    } catch (err) {
+      refused.push({ index, code: 'IMPB_ERR_CERT_INVALID', reason: `certificate #${index + 1} cannot be parsed: ${(err as Error).message}` });
+      return;
+    }
+    const info = { index, subject: describeCertificate(cert, now).subject, fingerprint: fingerprintOf(cert) };
+    if (!cert.ca && !options.leaf) {
+      refused.push({ ...info, code: 'IMPB_ERR_CERT_NOT_CA', reason: `${info.subject} is not a CA (basicConstraints CA:true); pin it explicitly as a leaf with --leaf` });
+    } else if (notAfterMs(cert) <= now) {
+      refused.push({ ...info, code: 'IMPB_ERR_CERT_EXPIRED', reason: `${info.subject} expired on ${new Date(notAfterMs(cert)).toISOString()}` });
+    } else if (notBeforeMs(cert) > now) {
+      refused.push({ ...info, code: 'IMPB_ERR_CERT_EXPIRED', reason: `${info.subject} is not valid before ${new Date(notBeforeMs(cert)).toISOString()}` });
+    } else if (known.has(info.fingerprint)) {
+      refused.push({ ...info, code: 'IMPB_ERR_CERT_DUPLICATE', reason: `${info.subject} (${info.fingerprint}) is already trusted` });
+    } else {
+      known.add(info.fingerprint);
+      accepted.push({ kind: options.leaf ? 'pin' : 'anchor', pem: cert.toString(), cert, fingerprint: info.fingerprint, file: '' });
+    }
+  });
+  return { accepted, refused };
+}
+
+/** What importing `pems` as the whole trust bundle would add, remove and keep (preview only). */
+export function diffTrust(pems: string[], existing: TrustEntry[], options: { leaf?: boolean; now?: number } = {}): TrustDiff {
+  const incoming = new Set<string>();
+  const keep: CertificateInfo[] = [];
+  const unique: string[] = [];
+  for (const pem of pems) {
+    try {
+      const cert = new X509Certificate(pem);
+      const fp = fingerprintOf(cert);
+      if (incoming.has(fp)) continue;
+      incoming.add(fp);
+      const current = existing.find((e) => e.fingerprint === fp);
+      if (current) keep.push(describeCertificate(current.cert));
+      else unique.push(pem);
+    } catch {
+      unique.push(pem);
+    }
+  }
+  const { accepted, refused } = checkImport(unique, existing, options);
+  return {
+    add: accepted.map((e) => describeCertificate(e.cert)),
+    remove: existing.filter((e) => !incoming.has(e.fingerprint)).map((e) => describeCertificate(e.cert)),
+    keep,
+    refused,
+  };
+}
+
+/** One file per entry, named after its fingerprint, written atomically. */
+export function writeTrustEntry(paths: CertPaths, entry: TrustEntry): string {
+  const dir = entry.kind === 'pin' ? paths.pinDir : paths.trustDir;
+  const file = path.join(dir, `${entry.kind}-${entry.fingerprint.slice(0, 24)}.pem`);
+  writeFileAtomic(file, entry.pem, 0o644);
+  return file;
+}
+
+/** Removes an entry; a bundle file holding others is rewritten without it. */
+export function deleteTrustEntry(entry: TrustEntry): void {
+  const rest = splitCertificates(fs.readFileSync(entry.file, 'utf8')).filter((pem) => fingerprintOf(new X509Certificate(pem)) !== entry.fingerprint);
+  if (rest.length === 0) fs.rmSync(entry.file, { force: true });
+  else writeFileAtomic(entry.file, rest.join(''), 0o644);
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { UnknownRequest } from '../../store';
+import { printRows } from '../output';
+import { parsePositiveInt, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+
+export function registerUnknownRequestCommands(program: Command): void {
+  const unknown = program.command('unknown-requests').description('requests the dialect table did not know (stored, passwords masked)');
+  withJson(
+    unknown
+      .command('list')
+      .description('list stored unknown requests, newest first')
+      .addOption(new Option('--kind <kind>', 'unknown, or recorded (record mode)').choices(['unknown', 'recorded']).default('unknown'))
+      .option('--with-body', 'include the masked request bodies')
+      .option('--limit <n>', 'at most this many', parsePositiveInt, 100),
+  ).action(async (o: JsonFlag & { kind: 'unknown' | 'recorded'; withBody?: boolean; limit: number }) => {
+    const rows = await readOnly(
+      async (c) =>
+        (await c.call<{ unknownRequests: UnknownRequest[] }>('GET', `/api/v1/unknown-requests${qs({ kind: o.kind, limit: o.limit, withBody: o.withBody ? 'true' : undefined })}`))
+          .unknownRequests,
+      async (store) => (await store.unknownRequests.list({ kind: o.kind, limit: o.limit })).map((r) => (o.withBody ? r : { ...r, body: undefined, response: undefined })),
+    );
+    printRows(rows as unknown as Array<Record<string, unknown>>, o, ['id', 'receivedAt', 'template', 'reason', 'requestId', ...(o.withBody ? ['body'] : [])]);
+  });
+}

@@ -1,0 +1,38 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { ClientIdentity } from '../../domain';
+
+export interface PeerIdentity extends ClientIdentity {
+  /** True when a client certificate was presented and verified against the trust anchors. */
+  verified: boolean;
+  /** Subject line for logs ("CN=as1.example.net, O=Acme"). */
+  subject?: string;
+}
+
+function subjectLine(subject: Record<string, unknown> | undefined): string | undefined {
+  if (!subject) return undefined;
+  const parts = Object.entries(subject).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+/** What the TLS layer proved about the client. Unverified certificates count as none. */
+export function peerIdentityOf(socket: Socket): PeerIdentity {
+  const sourceAddress = socket.remoteAddress;
+  const tls = socket as Partial<TLSSocket>;
+  if (typeof tls.getPeerCertificate !== 'function') return { verified: false, subjectAltNames: [], sourceAddress };
+  const cert = tls.getPeerCertificate();
+  if (!cert || Object.keys(cert).length === 0) return { verified: false, subjectAltNames: [], sourceAddress };
+  const sans = (cert.subjectaltname ?? '')
+    .split(/,\s*/)
+    .map((entry) => entry.replace(/^(DNS|IP Address|URI|email):/, ''))
+    .filter(Boolean);
+  const cn = cert.subject?.CN;
+  return {
+    verified: tls.authorized === true,
+    subjectCn: Array.isArray(cn) ? cn[0] : cn,
+    subjectAltNames: sans,
+    fingerprint256: cert.fingerprint256,
+    subject: subjectLine(cert.subject as unknown as Record<string, unknown>),
+    sourceAddress,
+  };
+}

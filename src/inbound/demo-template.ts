@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { certPaths } from '../certs/cert-paths';
+import { generateProvisioningPassword, hashPassword, type Template } from '../domain';
+import { registerSecret } from '../observability';
+import type { Runtime } from '../runtime';
+import { FLOWTHROUGH_PATH } from './flowthrough-route';
+
+export const DEMO_TEMPLATE_NAME = 'demo';
+export const DEMO_CREDENTIALS_FILE = 'demo-template.json';
+/** The fixture the printed command sends: an add in the documented shape. */
+export const DEMO_FIXTURE = 'test/fixtures/flowthrough/add-basic/request.xml';
+
+export interface DemoTemplate {
+  /** Writes the credentials file with the listener's real URL and prints how to use it. */
+  announce(baseUrl: string): void;
+}
+
+/**
+ * First start with no template anywhere: a `demo` template so that a new user can send a
+ * first request within a minute of `npm start`. The password is generated, stored as a
+ * scrypt hash, written only to a 0600 file, and never printed or logged.
+ */
+export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplate | undefined> {
+  if (rt.config.templates.length > 0 || (await rt.store.templates.count()) > 0) return undefined;
+  const password = generateProvisioningPassword();
+  registerSecret(password);
+  const template: Template = {
+    name: DEMO_TEMPLATE_NAME,
+    enabled: true,
+    targetApi: 'broadworks',
+    provisioningId: 'demo-provisioning-id',
+    package: 'standard',
+    trustedEmail: true,
+    enterpriseMode: true,
+    recordMode: false,
+    account: { username: 'demo', passwordHash: await hashPassword(password) },
+  };
+  await rt.store.templates.put(template);
+  await rt.store.audit.append({ actor: 'system', entityType: 'template', entityId: template.name, action: 'create', detail: 'demo template created at first start' });
+  const file = path.resolve(rt.config.dataDir, DEMO_CREDENTIALS_FILE);
+  const write = (baseUrl: string) => {
+    const url = `${baseUrl}${FLOWTHROUGH_PATH}/${template.name}`;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify({ url, username: template.account.username, password }, null, 2)}\n`, { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
+    fs.chmodSync(file, 0o600);
+    return url;
+  };
+  // Written once at wiring with the configured port, so the file exists even if nobody announces.
+  const host = rt.config.provisioning.publicHostname ?? (['0.0.0.0', '::'].includes(rt.config.provisioning.host) ? 'localhost' : rt.config.provisioning.host);
+  write(`https://${host}:${rt.config.provisioning.port}`);
+  let announced = false;
+  return {
+    announce(baseUrl) {
+      if (announced) return;
+      announced = true;
+      const url = write(baseUrl);
+      const certs = certPaths(rt.config.dataDir);
+      const command = `npx imp-bridge send ${DEMO_FIXTURE} --credentials ${file} --cert ${certs.devClientCert} --key ${certs.devClientKey} --ca ${certs.serverCert}`;
+      rt.logger.info('no template configured: created the demo template', {
+        event: 'template.demo.created',
+        template: template.name,
+        url,
+        username: template.account.username,
+        credentialsFile: file,
+        tryIt: command,
+      });
+    },
+  };
+}

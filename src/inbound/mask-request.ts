@@ -1,0 +1,34 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { redactText, REDACTED } from '../observability';
+import { PASSWORD_ELEMENTS } from './dialect/dialect-table';
+
+const PASSWORD_ELEMENT = new RegExp(
+  `(<(?:[\\w.-]+:)?(${PASSWORD_ELEMENTS.join('|')})\\b[^>]*>)([\\s\\S]*?)(<\\/(?:[\\w.-]+:)?\\2\\s*>)`,
+  'gi',
+);
+
+/**
+ * The body as it may be stored: password elements masked (CDATA included), plus every exact
+ * secret value the caller knows (a password sent with entity escapes would otherwise survive).
+ */
+export function maskDocument(text: string, knownSecrets: Array<string | undefined> = []): string {
+  let out = text.replace(PASSWORD_ELEMENT, (_m, open: string, _name: string, _value: string, close: string) => `${open}${REDACTED}${close}`);
+  for (const secret of knownSecrets) if (secret && secret.length >= 6) out = out.split(secret).join(REDACTED);
+  return redactText(out);
+}
+
+/** Headers minus Authorization (and cookies), values of secret-shaped text masked. */
+export function headersForStorage(headers: IncomingHttpHeaders): Record<string, string | string[] | undefined> {
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (/^(authorization|proxy-authorization|cookie)$/i.test(name)) continue;
+    out[name] = Array.isArray(value) ? value.map(redactText) : value === undefined ? undefined : redactText(value);
+  }
+  return out;
+}
+
+/** "POST /path\nheader: value\n…\n\n<body>" — what operators read when they inspect an event. */
+export function rawRequestText(method: string, url: string, headers: Record<string, string | string[] | undefined>, maskedBody: string): string {
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (v ?? '')}`);
+  return `${method} ${url}\n${lines.join('\n')}\n\n${maskedBody}`;
+}

@@ -1,0 +1,163 @@
+import type { Template } from '../domain';
+import { ImpbError, isWebexError } from '../errors';
+import type { CustomerRecord, Store } from '../store/port';
+import { pollDelayMs } from './backoff';
+import type { PipelineSettings } from './job-run';
+import type { WebexCallContext, WebexProvisioningApi, WholesaleCustomer, WholesaleCustomerCreate } from './webex-port';
+
+export type CustomerReadiness = { ready: CustomerRecord } | { waitMs: number };
+
+export interface CustomerOnboarding {
+  /**
+   * The enterprise's Wholesale customer: from the store, else found by externalId, else
+   * created — once per enterprise, however many of its users arrive together. While Webex is
+   * still provisioning it, answers how long to wait instead of holding a worker slot.
+   */
+  ensure(enterpriseId: string, template: Template, call: WebexCallContext): Promise<CustomerReadiness>;
+  /** Records the first provisioned user of a customer the bridge created as its administrator. */
+  noteProvisionedUser(enterpriseId: string, userId: string): Promise<void>;
+  creates(): number;
+}
+
+const READY = new Set(['provisioned', 'provisioned_with_errors']);
+
+export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisioningApi; settings: PipelineSettings; now?: () => number }): CustomerOnboarding {
+  const { store, api, settings } = deps;
+  const now = deps.now ?? Date.now;
+  // Single flight per enterprise: concurrent jobs of one enterprise share one check/create.
+  const inFlight = new Map<string, Promise<CustomerReadiness>>();
+  const nextCheckAt = new Map<string, { at: number; polls: number }>();
+  let createCount = 0;
+  let adminLock: Promise<void> = Promise.resolve();
+
+  const save = (base: Partial<CustomerRecord> & { enterpriseId: string; template: string; status: string }) => {
+    const { createdAt: _c, updatedAt: _u, ...rest } = base as CustomerRecord;
+    return store.customers.upsert(rest);
+  };
+
+  const failed = (rec: CustomerRecord, customer?: WholesaleCustomer, trackingId?: string): never => {
+    const first = customer?.errors?.[0];
+    throw new ImpbError('IMPB_ERR_WEBEX_PROVISIONING_FAILED', {
+      message: `Wholesale customer for enterprise ${rec.enterpriseId} failed to provision${rec.lastError ? `: ${rec.lastError}` : ''}`,
+      details: {
+        webexErrors: customer?.errors ?? [],
+        webexErrorCode: first?.errorCode === undefined ? undefined : String(first.errorCode),
+        description: first?.description ?? rec.lastError,
+        trackingId: trackingId ?? rec.lastTrackingId,
+      },
+    });
+  };
+
+  const fromWebex = async (rec: Partial<CustomerRecord> & { enterpriseId: string; template: string }, c: WholesaleCustomer, trackingId: string) => {
+    const errors = (c.errors ?? []).map((e) => `${e.errorCode ?? '?'}: ${e.description ?? ''}`).join('; ');
+    return save({ ...rec, webexCustomerId: c.id, orgId: c.orgId ?? rec.orgId, status: c.status, lastTrackingId: trackingId, lastError: errors || undefined });
+  };
+
+  async function check(enterpriseId: string, template: Template, call: WebexCallContext): Promise<CustomerReadiness> {
+    let rec = await store.customers.get(enterpriseId);
+    if (rec && READY.has(rec.status) && rec.webexCustomerId) return { ready: rec };
+    const base = rec ?? { enterpriseId, template: template.name, status: 'unknown' };
+    let customer: WholesaleCustomer | undefined;
+    let trackingId: string | undefined;
+    if (rec?.locationUrl || rec?.webexCustomerId) {
+      const res = await api.wholesale.getCustomer(rec.locationUrl ?? rec.webexCustomerId!, call);
+      customer = res.data;
+      trackingId = res.trackingId;
+      rec = await fromWebex(base, customer, trackingId);
+    } else {
+      // Always list before creating: a create that timed out (or a crash after it) is found here.
+      const listed = await api.wholesale.listCustomers({ externalId: enterpriseId }, call);
+      customer = listed.data.find((c) => c.externalId === enterpriseId);
+      trackingId = listed.trackingId;
+      if (customer) {
+        rec = await fromWebex(base, customer, trackingId);
+      } else {
+        const body = customerCreateBody(template, enterpriseId);
+        // Durable before the POST, so a restart knows a create may be under way.
+        await save({ ...base, status: 'creating' });
+        try {
+          createCount++;
+          const created = await api.wholesale.createCustomer(body, call);
+          rec = await save({ ...base, status: 'provisioning', locationUrl: created.data.url, lastTrackingId: created.trackingId });
+          trackingId = created.trackingId;
+        } catch (err) {
+          if (isWebexError(err) && err.facts.httpStatus === 409) return { waitMs: 0 };
+          throw err;
+        }
+      }
+    }
+    if (READY.has(rec.status) && rec.webexCustomerId) {
+      nextCheckAt.delete(enterpriseId);
+      return { ready: rec };
+    }
+    if (rec.status === 'error') failed(rec, customer, trackingId);
+    const polls = (nextCheckAt.get(enterpriseId)?.polls ?? 0) + 1;
+    const waitMs = pollDelayMs(polls - 1, { initialMs: settings.pollInitialMs, maxMs: settings.pollMaxMs });
+    nextCheckAt.set(enterpriseId, { at: now() + waitMs, polls });
+    return { waitMs };
+  }
+
+  return {
+    async ensure(enterpriseId, template, call) {
+      const rec = await store.customers.get(enterpriseId);
+      if (rec && READY.has(rec.status) && rec.webexCustomerId) return { ready: rec };
+      if (rec?.status === 'error') failed(rec);
+      const next = nextCheckAt.get(enterpriseId);
+      if (next && next.at > now() && !inFlight.has(enterpriseId)) return { waitMs: next.at - now() };
+      let flight = inFlight.get(enterpriseId);
+      if (!flight) {
+        flight = check(enterpriseId, template, call).finally(() => inFlight.delete(enterpriseId));
+        inFlight.set(enterpriseId, flight);
+      }
+      return flight;
+    },
+    async noteProvisionedUser(enterpriseId, userId) {
+      const run = adminLock.then(async () => {
+        const rec = await store.customers.get(enterpriseId);
+        // Only customers the bridge created (it followed their Location) get an administrator.
+        if (!rec || rec.adminUserId || !rec.locationUrl) return;
+        await save({ ...rec, adminUserId: userId });
+      });
+      adminLock = run.catch(() => undefined);
+      return run;
+    },
+    creates: () => createCount,
+  };
+}
+
+/** POST /wholesale/customers from the template's onboarding data. */
+export function customerCreateBody(template: Template, enterpriseId: string): WholesaleCustomerCreate {
+  const onboarding = template.wholesale;
+  if (!onboarding?.address) {
+    throw new ImpbError('IMPB_ERR_PIPELINE_TEMPLATE_INCOMPLETE', {
+      message: `template ${template.name} has no wholesale.address: cannot create the Wholesale customer of ${enterpriseId}`,
+    });
+  }
+  const fill = (text: string | undefined) => text?.replace(/\{enterpriseId\}/g, enterpriseId);
+  const body: WholesaleCustomerCreate = {
+    provisioningId: onboarding.provisioningId ?? template.provisioningId,
+    packages: onboarding.packages,
+    externalId: enterpriseId,
+    address: onboarding.address,
+  };
+  const name = fill(onboarding.customerName) ?? enterpriseId;
+  const primaryEmail = fill(onboarding.primaryEmail);
+  if (primaryEmail) body.customerInfo = { name, primaryEmail, ...(onboarding.language ? { language: onboarding.language } : {}) };
+  if (onboarding.callingLocation) {
+    body.provisioningParameters = {
+      calling: {
+        location: {
+          name: onboarding.callingLocation.name,
+          address: onboarding.address,
+          ...withValue('timezone', onboarding.callingLocation.timezone ?? template.timeZone),
+          ...withValue('language', onboarding.callingLocation.language ?? onboarding.language ?? template.language),
+        },
+      },
+    };
+  }
+  return body;
+}
+
+function withValue<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value ? ({ [key]: value } as Record<K, string>) : {};
+}

@@ -1,0 +1,75 @@
+/**
+ * One limiter shared by every Webex call of the process. Calls are paced (no bursts) at the
+ * current rate; a 429 halves the rate (at most once per second, so one burst of 429s counts
+ * once) and the rate then climbs back linearly to the configured maximum (AIMD), which keeps
+ * a bulk migration just under Webex's limit instead of oscillating through storms of 429s.
+ */
+export interface RateLimiter {
+  /** Resolves when the caller may send one call. */
+  acquire(): Promise<void>;
+  /**
+   * A 429 came back. The rate halves; the Retry-After itself is honoured by the job that got
+   * it (its retry waits at least that long), not by pausing every other call.
+   */
+  onRateLimited(retryAfterMs?: number): void;
+  currentRate(): number;
+  /** How many times the rate was halved. */
+  decreases(): number;
+}
+
+export interface RateLimiterOptions {
+  maxPerSecond: number;
+  /** The floor the rate never drops below. */
+  minPerSecond?: number;
+  /** Seconds to climb from half back to full rate. */
+  recoverySeconds?: number;
+  now?: () => number;
+}
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const now = options.now ?? Date.now;
+  const max = options.maxPerSecond;
+  const min = Math.min(max, options.minPerSecond ?? Math.max(0.2, max / 64));
+  const climbPerMs = max / 2 / ((options.recoverySeconds ?? 5) * 1000);
+  let floorRate = max;
+  let lastDecreaseAt = -Infinity;
+  let nextSlotAt = 0;
+  let decreaseCount = 0;
+  const sent: number[] = [];
+
+  const rate = () => Math.min(max, floorRate + (now() - lastDecreaseAt) * climbPerMs);
+
+  return {
+    async acquire() {
+      const t = now();
+      const slot = Math.max(t, nextSlotAt);
+      nextSlotAt = slot + 1000 / rate();
+      if (slot > t) await sleep(slot - t);
+      // Timers fire late when the event loop stalls, and late calls leave together: also keep
+      // every sliding second at or under the rate, which is how Webex (and the simulator) count.
+      for (;;) {
+        const at = now();
+        while (sent.length && sent[0]! <= at - 1000) sent.shift();
+        // 3 % headroom: calls leave in bursts of a few milliseconds and reach Webex with jitter.
+        if (sent.length < Math.max(1, Math.floor(rate() * 0.97))) {
+          sent.push(at);
+          return;
+        }
+        await sleep(sent[0]! + 1000 - at + 1);
+      }
+    },
+    onRateLimited() {
+      const t = now();
+      if (t - lastDecreaseAt < 1000) return;
+      floorRate = Math.max(min, rate() / 2);
+      lastDecreaseAt = t;
+      decreaseCount++;
+    },
+    currentRate: rate,
+    decreases: () => decreaseCount,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+}

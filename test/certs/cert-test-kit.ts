@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import tls from 'node:tls';
+import express from 'express';
+import forge from 'node-forge';
+import supertest from 'supertest';
+import { Agent, request } from 'undici';
+import { buildCertificate, certPaths } from '../../src/certs';
+import { jsonErrorHandler } from '../../src/observability/error-handler';
+import type { TestBridge } from '../helpers/start-bridge';
+import type { TestCert } from '../helpers/test-pki';
+
+/**
+ * The certificate admin routes of a running test bridge. The admin app mounts
+ * `rt.certs.routes` under /api/v1 behind the token once its wiring lands; until then the
+ * test mounts the same router on its own express app (same router, same error handler).
+ */
+export function certApi(t: TestBridge) {
+  const app = express();
+  app.use('/api/v1', t.bridge.runtime.certs!.routes);
+  app.use(jsonErrorHandler(t.bridge.runtime.logger));
+  return supertest(app);
+}
+
+/** A client's certificate and key, as TestCert ({certPem, keyPem}) or as read from files ({cert, key}). */
+export type ClientMaterial = { cert?: string; key?: string } | TestCert;
+
+function tlsClient(client: ClientMaterial): { cert?: string; key?: string } {
+  return 'certPem' in client ? { cert: client.certPem, key: client.keyPem } : client;
+}
+
+/** The server certificate's trust for clients: the current self-signed one plus any extra CAs. */
+export function serverTrust(t: TestBridge, extra: string[] = []): string[] {
+  return [fs.readFileSync(certPaths(t.dataDir).serverCert, 'utf8'), ...extra];
+}
+
+/**
+ * One request on a brand-new connection: the status code, or the error a refused handshake
+ * produces (the server completes the handshake, then destroys the socket before any HTTP byte).
+ */
+export async function freshRequest(t: TestBridge, client: ClientMaterial, ca: string[] = serverTrust(t)): Promise<{ status?: number; error?: string }> {
+  const agent = new Agent({ connect: { ca, ...tlsClient(client) }, pipelining: 0 });
+  try {
+    const res = await request(`${t.provisioningUrl}/cert-test`, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    await res.body.text();
+    return { status: res.statusCode };
+  } catch (err) {
+    return { error: (err as { code?: string }).code ?? (err as Error).message };
+  } finally {
+    await agent.close().catch(() => undefined);
+  }
+}
+
+/** The SHA-256 fingerprint (lower-case hex) of the certificate a new TLS connection is shown. */
+export function presentedFingerprint(t: TestBridge, client: ClientMaterial): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: t.bridge.provisioningAddress.port, servername: 'localhost', rejectUnauthorized: false, ...tlsClient(client) }, () => {
+      const fp = socket.getPeerCertificate().fingerprint256.replace(/:/g, '').toLowerCase();
+      socket.destroy();
+      resolve(fp);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Signs a CSR with a test CA (public key and names taken from the CSR), as a real CA would. */
+export function signCsr(ca: TestCert, csrPem: string, options: { validDays?: number; notAfter?: Date } = {}): string {
+  const csr = forge.pki.certificationRequestFromPem(csrPem);
+  const cn = csr.subject.getField('CN')?.value as string;
+  const ext = (csr.getAttribute({ name: 'extensionRequest' }) as unknown as { extensions?: Array<{ name: string; altNames?: Array<{ value?: string; ip?: string }> }> } | null)?.extensions;
+  const sans = ext?.find((e) => e.name === 'subjectAltName')?.altNames?.map((a) => a.ip ?? a.value ?? '') ?? [cn];
+  return buildCertificate(
+    { commonName: cn, subjectAltNames: sans, validDays: options.validDays ?? 90, notAfter: options.notAfter, usage: 'server' },
+    forge.pki.publicKeyToPem(csr.publicKey!),
+    { certificatePem: ca.certPem, privateKeyPem: ca.keyPem },
+  );
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { exitCodeFor } from '../../src/cli/exit-codes';
+import { buildProgram } from '../../src/cli/main';
+import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { makeTempDir } from '../helpers/temp-dir';
+
+interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs the CLI in-process, as `imp-bridge <args>`, capturing output and the exit code. */
+async function cli(...args: string[]): Promise<CliResult> {
+  let out = '';
+  let err = '';
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  process.exitCode = undefined;
+  let code = 0;
+  try {
+    const program = buildProgram();
+    program.exitOverride();
+    await program.parseAsync(['node', 'imp-bridge', ...args]);
+    code = Number(process.exitCode ?? 0);
+  } catch (error) {
+    err += (error as Error).message;
+    code = (error as { exitCode?: number }).exitCode !== undefined ? 2 : exitCodeFor(error);
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+  return { code, out, err };
+}
+
+describe('imp-bridge operator CLI', () => {
+  const temp = makeTempDir();
+  const saved = { ...process.env };
+  let t: TestBridge;
+
+  beforeAll(async () => {
+    t = await startTestBridge({}, { dataDir: temp.dir });
+    const emptyConfig = path.join(temp.dir, 'empty.yaml');
+    fs.writeFileSync(emptyConfig, '');
+    process.env.IMP_BRIDGE_CONFIG = emptyConfig;
+    process.env.IMP_BRIDGE_DATA_DIR = temp.dir;
+    process.env.IMP_BRIDGE_ADMIN_HOST = '127.0.0.1';
+    process.env.IMP_BRIDGE_ADMIN_PORT = String(t.bridge.adminAddress.port);
+  });
+  afterAll(async () => {
+    await t.stop().catch(() => undefined);
+    process.env = saved;
+    temp.cleanup();
+  });
+
+  it('creates a cluster and a template, printing a generated password once and the provisioning URL', async () => {
+    expect((await cli('cluster', 'add', 'west', '--host', 'as1.west.example.net', '--description', 'west pair')).code).toBe(0);
+    const added = await cli('template', 'add', 'west-std', '--provisioning-id', 'prov-w', '--package', 'standard', '--username', 'west-as', '--cluster', 'west');
+    expect(added.code).toBe(0);
+    expect(added.out).toMatch(/provisioning password: [A-Za-z0-9]{20}/);
+    expect(added.out).toContain('/provisioning/v1/west-std');
+    const shown = await cli('template', 'show', 'west-std', '--json');
+    expect(JSON.parse(shown.out)).toMatchObject({ name: 'west-std', provisioningUrl: `${t.bridge.runtime.provisioningBaseUrl}/provisioning/v1/west-std` });
+    const table = await cli('template', 'list');
+    expect(table.out).toMatch(/NAME\s+TARGETAPI/);
+    expect(table.out).toContain('west-std');
+  });
+
+  it('applies the rules: duplicate refused, invalid package with the allowed list, cluster in use, empty password kept', async () => {
+    const dup = await cli('cluster', 'add', 'west');
+    expect(dup.code).toBe(1);
+    expect(dup.err).toContain('already exists');
+    const bad = await cli('template', 'edit', 'west-std', '--package', 'gold');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('allowed: softphone, basic, standard, premium');
+    const inUse = await cli('cluster', 'remove', 'west');
+    expect(inUse.code).toBe(1);
+    expect(inUse.err).toContain('west-std');
+    const before = (await t.bridge.runtime.store.templates.get('west-std'))!.account.passwordHash;
+    expect((await cli('template', 'edit', 'west-std', '--package', 'premium', '--password', '')).code).toBe(0);
+    const after = (await t.bridge.runtime.store.templates.get('west-std'))!;
+    expect(after.package).toBe('premium');
+    expect(after.account.passwordHash).toBe(before);
+  });
+
+  it('shows subscribers, jobs, support data and reconcile results', async () => {
+    const store = t.bridge.runtime.store;
+    await store.subscribers.upsert({ userId: 'dave@voip.example.net', template: 'west-std', enterpriseId: 'west-co', status: 'error', isActive: false, email: 'dave@west.example', profile: {} });
+    await store.webexCalls.record({ userId: 'dave@voip.example.net', enterpriseId: 'west-co', operation: 'broadworks.createSubscriber', method: 'POST', path: '/broadworks/subscribers', httpStatus: 400, trackingId: 'ROUTER_TEST_TRACKING_1', errorCode: '10022' });
+    const list = await cli('subscribers', 'list', '--template', 'west-std', '--json');
+    expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ userId: 'dave@voip.example.net', status: 'error' })]);
+    const show = await cli('subscribers', 'show', 'dave@voip.example.net');
+    expect(show.out).toContain('Timeline:');
+    expect(show.out).toContain('ROUTER_TEST_TRACKING_1');
+    const support = await cli('support', 'dave@voip.example.net');
+    expect(support.code).toBe(0);
+    expect(support.out).toContain('ROUTER_TEST_TRACKING_1');
+    expect(support.out).toContain('dave@west.example');
+    expect(support.out).not.toContain(fs.readFileSync(path.join(temp.dir, 'admin-token'), 'utf8').trim());
+    const jobs = await cli('jobs', 'list', '--state', 'any', '--json');
+    expect(Array.isArray(JSON.parse(jobs.out))).toBe(true);
+    const reconcile = await cli('reconcile', '--template', 'west-std', '--json');
+    expect(JSON.parse(reconcile.out).counts).toEqual({ missing_in_webex: 0, unknown_in_webex: 0, status_error: 0 });
+    expect(reconcile.code).toBe(0);
+  });
+
+  it('has --help with a description on every command', () => {
+    const program = buildProgram();
+    const walk = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(walk)];
+    const names = ['cluster', 'template', 'subscribers', 'customers', 'jobs', 'precheck', 'reconcile', 'support', 'unknown-requests'];
+    for (const name of names) {
+      const group = program.commands.find((c) => c.name() === name);
+      expect(group).toBeDefined();
+      for (const cmd of walk(group!)) {
+        expect(cmd.description()).not.toBe('');
+        expect(cmd.helpInformation()).toContain('--help');
+      }
+    }
+  });
+
+  it('reads the store directly when the proxy is not running', async () => {
+    await t.stop();
+    const list = await cli('template', 'list', '--json');
+    expect(list.code).toBe(0);
+    expect(list.err).toContain('read-only');
+    expect(JSON.parse(list.out)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'west-std' })]));
+    const write = await cli('cluster', 'add', 'east');
+    expect(write.code).toBe(3);
+  });
+});

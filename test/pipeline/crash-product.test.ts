@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Agent, request } from 'undici';
+import { certPaths } from '../../src/certs';
+import { STORE_FILE_NAME } from '../../src/store';
+import { makeTempDir } from '../helpers/temp-dir';
+import { startSim, type SimUnderTest } from './sim-harness';
+
+/**
+ * The compiled product (`node dist/main.js`) behind its real mTLS flow-through endpoint,
+ * SIGKILLed at a random point while it accepts 2,000 requests and provisions against the
+ * simulator, then restarted on the same data dir; the sender re-sends every request it did not
+ * see acknowledged (as the AS does). Each acknowledged request must reach its end state once.
+ */
+const MAIN = path.resolve(__dirname, '../../dist/main.js');
+const describeBuilt = fs.existsSync(MAIN) ? describe : describe.skip;
+const USERS = 1400;
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+}
+
+function startProduct(configFile: string): Promise<Running> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, IMP_BRIDGE_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffer = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buffer += String(d);
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (!line.includes('listener.provisioning.up')) continue;
+        resolve({ child, port: (JSON.parse(line) as { port: number }).port });
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += String(d)));
+    child.on('exit', (code, signal) => reject(new Error(`product exited ${code ?? signal}: ${err.slice(0, 2000)}`)));
+  });
+}
+
+function xml(kind: 'add' | 'modify' | 'delete', user: string, lastName: string): string {
+  const type = { add: 'UserIntegratedIMPAddRequest', modify: 'UserIntegratedIMPModifyRequest', delete: 'UserIntegratedIMPDeleteRequest' }[kind];
+  const fields =
+    kind === 'delete'
+      ? ''
+      : kind === 'modify'
+        ? `<lastName>${lastName}</lastName>`
+        : `<serviceProviderId>crashsp</serviceProviderId><groupId>g1</groupId><isEnterprise>true</isEnterprise><firstName>C</firstName><lastName>${lastName}</lastName><emailAddress>${user.replace('@', '.')}@mail.example</emailAddress>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sessionId xmlns="">crash,1,1</sessionId><command xsi:type="${type}" xmlns=""><userId>${user}</userId>${fields}</command></BroadsoftDocument>`;
+}
+
+describeBuilt('crash safety of the compiled product over its real mTLS endpoint', () => {
+  let s: SimUnderTest;
+  let temp: ReturnType<typeof makeTempDir>;
+  const children: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await s?.close();
+    temp?.cleanup();
+  });
+
+  test('2,000 flow-through requests, kill -9 at a random point, restart: each acknowledged request applied exactly once', async () => {
+    s = await startSim({ provisioningDelayMs: 15, requestLogLimit: 200_000 });
+    temp = makeTempDir('impb-crash-product-');
+    const configFile = path.join(temp.dir, 'config.json');
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({
+        dataDir: path.join(temp.dir, 'data'),
+        logLevel: 'info',
+        provisioning: { host: '127.0.0.1', port: 0 },
+        admin: { host: '127.0.0.1', port: 0 },
+        webex: { baseUrl: s.sim.baseUrl, token: s.sim.token },
+        pipeline: { concurrency: 16, ratePerSecond: 400, pollInitialMs: 10, pollMaxMs: 100, retryBaseMs: 10, retryMaxMs: 500, idlePollMs: 20 },
+        templates: [{ name: 'bw', provisioningId: 'PROV-1', package: 'standard', account: { username: 'as-crash', password: 'crash-pass-123' } }],
+      }),
+    );
+    const perUser = new Map<string, Array<{ key: string; body: string }>>();
+    for (let i = 0; i < USERS; i++) {
+      const user = `p${i}@voip.example.net`;
+      const list = [{ key: `${user}#0`, body: xml('add', user, 'First') }];
+      if (i < 300) list.push({ key: `${user}#1`, body: xml('modify', user, 'Second') });
+      else if (i < 600) list.push({ key: `${user}#1`, body: xml('delete', user, '') });
+      perUser.set(user, list);
+    }
+    const acked = new Set<string>();
+    const auth = `Basic ${Buffer.from('as-crash:crash-pass-123').toString('base64')}`;
+    const killAfter = 300 + Math.floor(Math.random() * 1400);
+
+    const send = async (run: Running, stopOnError: boolean) => {
+      const paths = certPaths(path.join(temp.dir, 'data'));
+      const agent = new Agent({ connections: 40, connect: { ca: fs.readFileSync(paths.serverCert), cert: fs.readFileSync(paths.devClientCert), key: fs.readFileSync(paths.devClientKey), servername: 'localhost' } });
+      const users = [...perUser.keys()];
+      let cursor = 0;
+      const lane = async () => {
+        while (cursor < users.length) {
+          const user = users[cursor++]!;
+          for (const r of perUser.get(user)!) {
+            if (acked.has(r.key)) continue;
+            try {
+              const res = await request(`https://localhost:${run.port}/provisioning/v1/bw`, { method: 'POST', body: r.body, dispatcher: agent, headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: auth }, headersTimeout: 20_000 });
+              const text = await res.body.text();
+              if (res.statusCode !== 200 || !text.includes('SuccessResponse')) throw new Error(`refused ${res.statusCode}: ${text.slice(0, 300)}`);
+              acked.add(r.key);
+            } catch (err) {
+              if (stopOnError) return;
+              throw err;
+            }
+          }
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: 40 }, lane));
+      } finally {
+        await agent.destroy().catch(() => undefined);
+      }
+    };
+
+    const first = await startProduct(configFile);
+    children.push(first.child);
+    const killer = setInterval(() => {
+      if (acked.size >= killAfter) {
+        clearInterval(killer);
+        first.child.kill('SIGKILL');
+      }
+    }, 2);
+    await send(first, true);
+    clearInterval(killer);
+    if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+    await new Promise((r) => (first.child.exitCode !== null || first.child.signalCode !== null ? r(undefined) : first.child.once('exit', r)));
+
+    // The kill really happened mid-stream: some requests were still unacknowledged.
+    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(acked.size).toBeLessThan(2000);
+    const second = await startProduct(configFile);
+    children.push(second.child);
+    await send(second, false);
+    expect(acked.size).toBe(2000);
+
+    // Wait (bounded) until the restarted product has no unfinished job, reading its store.
+    const db = new Database(path.join(temp.dir, 'data', STORE_FILE_NAME), { readonly: true });
+    const unfinished = db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued','running','retry_wait','polling')");
+    for (let i = 0; i < 900 && (unfinished.get() as { n: number }).n > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((unfinished.get() as { n: number }).n).toBe(0);
+    const rows = db.prepare('SELECT e.request_id AS id, COUNT(j.id) AS jobs, GROUP_CONCAT(j.state) AS states FROM inbound_events e LEFT JOIN jobs j ON j.event_id = e.id GROUP BY e.id').all() as Array<{ jobs: number; states: string }>;
+    db.close();
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+
+    expect(rows.length).toBe(2000);
+    expect(rows.filter((r) => r.jobs !== 1 || !['done', 'coalesced'].includes(r.states))).toEqual([]);
+    const posts = new Map<string, number>();
+    for (const e of s.sim.requestLog) {
+      const userId = (e.body as { userId?: string } | undefined)?.userId;
+      if (e.method === 'POST' && userId && e.status >= 200 && e.status < 300) posts.set(userId, (posts.get(userId) ?? 0) + 1);
+    }
+    expect([...posts.values()].filter((n) => n > 1)).toEqual([]);
+    const live = new Map([...s.sim.state.broadworksSubscribers.values()].map((x) => [x.userId as string, x]));
+    let i = 0;
+    for (const [user] of perUser) {
+      if (i >= 300 && i < 600) expect(live.get(user)).toBeUndefined();
+      else expect(live.get(user)).toMatchObject({ status: 'provisioned', lastName: i < 300 ? 'Second' : 'First' });
+      i++;
+    }
+    expect(live.size).toBe(USERS - 300);
+  }, 150_000);
+});

@@ -1,0 +1,37 @@
+import { retryDelayMs, pollDelayMs } from '../../src/pipeline/backoff';
+import { createRateLimiter } from '../../src/pipeline/rate-limiter';
+
+describe('shared rate limiter (AIMD) and backoff', () => {
+  test('halves on a 429 (once per burst), then climbs back linearly to the maximum', () => {
+    let t = 10_000;
+    const limiter = createRateLimiter({ maxPerSecond: 100, recoverySeconds: 5, now: () => t });
+    expect(limiter.currentRate()).toBe(100);
+    limiter.onRateLimited(1000);
+    limiter.onRateLimited(1000);
+    expect(limiter.decreases()).toBe(1);
+    expect(limiter.currentRate()).toBe(50);
+    t += 2500;
+    expect(limiter.currentRate()).toBeCloseTo(75);
+    limiter.onRateLimited();
+    expect(limiter.currentRate()).toBeCloseTo(37.5);
+    t += 60_000;
+    expect(limiter.currentRate()).toBe(100);
+  });
+
+  test('paces calls at the current rate without bursts', async () => {
+    const limiter = createRateLimiter({ maxPerSecond: 200 });
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 21; i++) await limiter.acquire();
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    // 21 calls at 200/s need at least 20 intervals of 5 ms.
+    expect(ms).toBeGreaterThanOrEqual(95);
+  });
+
+  test('full jitter below an exponential ceiling, never shorter than Retry-After', () => {
+    expect(retryDelayMs(0, { baseMs: 1000, maxMs: 60_000, random: () => 0.999 })).toBeLessThan(1000);
+    expect(retryDelayMs(3, { baseMs: 1000, maxMs: 60_000, random: () => 0.5 })).toBe(4000);
+    expect(retryDelayMs(20, { baseMs: 1000, maxMs: 60_000, random: () => 0.999 })).toBeLessThan(60_000);
+    expect(retryDelayMs(0, { baseMs: 1000, maxMs: 60_000, retryAfterMs: 7000, random: () => 0 })).toBe(7000);
+    expect([0, 1, 2, 3, 10].map((n) => pollDelayMs(n, { initialMs: 2000, maxMs: 60_000 }))).toEqual([2000, 4000, 8000, 16000, 60000]);
+  });
+});

@@ -1,0 +1,57 @@
+import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
+import { bwCreate, eventually, SIM_TOKEN } from './sim-fixtures';
+
+describe('wireWebex: start-up target', () => {
+  let bridge: TestBridge | undefined;
+  let sim: WebexSimulator | undefined;
+  afterEach(async () => {
+    await bridge?.stop();
+    await sim?.close();
+    bridge = undefined;
+    sim = undefined;
+  });
+
+  it('without Webex credentials provisions against the built-in simulator, says so loudly, and is ready', async () => {
+    bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } });
+    const webex = bridge.bridge.runtime.webex!;
+    expect(webex.simulated).toBe(true);
+    expect(webex.simulator).toBeDefined();
+    expect(webex.baseUrl).toBe(webex.simulator!.baseUrl);
+    expect(webex.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(bridge.logs.some((l) => l.level === 'warn' && l.event === 'webex.simulated' && String(l.message).includes('BUILT-IN WEBEX SIMULATOR'))).toBe(true);
+
+    const ready = await fetch(`${bridge.adminUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.webex).toEqual({ ok: true });
+
+    const created = await webex.client.broadworks.createSubscriber(bwCreate(), { userId: 'alice@sp.example', jobId: 1 });
+    await eventually(async () => ((await webex.client.broadworks.getSubscriber(created.data.id)).data.status === 'provisioned' ? true : undefined));
+    const calls = await bridge.bridge.runtime.store.webexCalls.list({ userId: 'alice@sp.example' });
+    expect(calls.find((c) => c.operation === 'broadworks.createSubscriber')).toMatchObject({ httpStatus: 200, trackingId: created.trackingId, jobId: 1 });
+    const metrics = await bridge.bridge.runtime.metrics.metrics();
+    expect(metrics).toMatch(/impb_webex_calls_total\{operation="broadworks.createSubscriber",status="200"\} 1/);
+    expect(metrics).toContain('impb_webex_call_duration_seconds_bucket');
+    expect(metrics).toContain('impb_webex_rate_limited_total 0');
+  });
+
+  it('with webex.baseUrl + webex.token (IMP_BRIDGE_WEBEX_BASE_URL / IMP_BRIDGE_WEBEX_TOKEN) calls that endpoint', async () => {
+    sim = await startWebexSimulator({ token: SIM_TOKEN, provisioningDelayMs: 5 });
+    bridge = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN } });
+    const webex = bridge.bridge.runtime.webex!;
+    expect(webex.simulated).toBe(false);
+    expect(webex.simulator).toBeUndefined();
+    expect(webex.baseUrl).toBe(sim.baseUrl);
+    await webex.client.broadworks.createSubscriber(bwCreate());
+    expect(sim.stats().creates.broadworksSubscribers).toBe(1);
+    expect(bridge.logText()).not.toContain(SIM_TOKEN);
+  });
+
+  it('counts 429 answers in impb_webex_rate_limited_total', async () => {
+    bridge = await startTestBridge();
+    const webex = bridge.bridge.runtime.webex!;
+    webex.simulator!.setFaults({ failNext: { status: 429, count: 1 } });
+    await expect(webex.client.broadworks.listSubscribers({})).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_RATE_LIMITED' });
+    expect(await bridge.bridge.runtime.metrics.metrics()).toContain('impb_webex_rate_limited_total 1');
+  });
+});
