@@ -1,3 +1,4 @@
+import { currentActor } from '../observability';
 import { ImpbError } from '../errors';
 import type { Job, JobFilter, Store } from '../store';
 import { assertPackage } from '../templates/template-service';
@@ -40,7 +41,7 @@ export function createJobActions(deps: JobActionsDeps) {
       nextRunAt: Date.now(),
       payload,
     });
-    await store.audit.append({ actor, entityType: 'subscriber', entityId: userId, action: kind, after: { jobId: id, ...payload }, detail: reason });
+    await store.audit.append({ actor: currentActor(actor), entityType: 'subscriber', entityId: userId, action: kind, after: { jobId: id, ...payload }, detail: reason });
     deps.wake?.();
     return (await store.jobs.get(id))!;
   }
@@ -59,7 +60,7 @@ export function createJobActions(deps: JobActionsDeps) {
         });
       }
       await store.jobs.update(id, { state: 'queued', nextRunAt: Date.now() });
-      await store.audit.append({ actor, entityType: 'job', entityId: String(id), action: 'retry', before: { state: job.state }, after: { state: 'queued' } });
+      await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: String(id), action: 'retry', before: { state: job.state }, after: { state: 'queued' } });
       deps.wake?.();
       return getJob(id);
     },
@@ -73,7 +74,7 @@ export function createJobActions(deps: JobActionsDeps) {
         });
       }
       await store.jobs.update(id, { state: 'cancelled' });
-      await store.audit.append({ actor, entityType: 'job', entityId: String(id), action: 'cancel', before: { state: job.state }, after: { state: 'cancelled' } });
+      await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: String(id), action: 'cancel', before: { state: job.state }, after: { state: 'cancelled' } });
       return getJob(id);
     },
     async setPackage(userId: string, pkg: string): Promise<Job> {

@@ -3,7 +3,6 @@ export { generateKey, type KeyPairPem } from './keys';
 export { buildCertificate, type CertificateSpec, type Issuer } from './build-certificate';
 export { splitCertificates, writeFileAtomic } from './pem';
 export { ensureFirstStartCertificates, createSelfSignedServerCertificate, defaultServerNames } from './first-start';
-export { loadTlsMaterial, buildSecureContextOptions, type TlsMaterial } from './tls-material';
 export { createCertificateManager, type CertificateManager, type CertificateActor } from './certificate-manager';
 export { createCertificateRoutes, ACTOR_HEADER } from './certificate-routes';
 export { buildTlsPolicy, type ProvisioningTlsOptions } from './tls-policy';

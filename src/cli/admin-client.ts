@@ -55,6 +55,8 @@ export function createAdminClient(options: { config?: Config; env?: NodeJS.Proce
           dispatcher,
           headers: {
             accept: 'application/json',
+            // Lets the audit trail tell CLI changes from other admin API callers.
+            'x-impb-actor': 'cli',
             ...(token ? { authorization: `Bearer ${token}` } : {}),
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           },

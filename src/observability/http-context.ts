@@ -13,6 +13,8 @@ export function requestContextMiddleware() {
     const requestId = incoming && INCOMING_ID.test(incoming) ? incoming : newRequestId();
     res.setHeader('X-Request-Id', requestId);
     res.locals.requestId = requestId;
-    runWithRequestContext({ requestId }, () => next());
+    // The CLI says so, so the audit trail can tell its changes from other API callers'.
+    const actor = req.get('x-impb-actor') === 'cli' ? 'cli' : undefined;
+    runWithRequestContext({ requestId, ...(actor ? { actor } : {}) }, () => next());
   };
 }

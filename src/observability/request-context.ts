@@ -20,3 +20,9 @@ export function currentRequestContext(): RequestContext | undefined {
 export function newRequestId(): string {
   return randomUUID();
 }
+
+/** Who acts in the current request ('cli' when the CLI said so), else the fallback. */
+export function currentActor(fallback: string): string {
+  const actor = storage.getStore()?.actor;
+  return typeof actor === 'string' ? actor : fallback;
+}

@@ -38,9 +38,14 @@ export async function wirePipeline(rt: Runtime, options: { api?: WebexProvisioni
   const client = options.api ?? (rt.webex as { client?: WebexProvisioningApi } | undefined)?.client;
   const limiter = options.limiter ?? createRateLimiter({ maxPerSecond: settings.ratePerSecond });
   let worker: PipelineWorker | undefined;
+  let unsubscribe: (() => void) | undefined;
   if (client) {
     worker = createPipelineWorker({ store: rt.store, api: withRateLimit(client, limiter), settings, logger: rt.logger, metrics });
     await worker.start();
+    const started = worker;
+    // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
+    // that reach the store another way, e.g. a second process).
+    unsubscribe = (rt.store.events as { onCommitted?: (listener: () => void) => () => void }).onCommitted?.(() => started.wake());
     rt.logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
   } else {
     rt.logger.warn('pipeline: no Webex client wired; accepted events stay queued', { event: 'pipeline.no_client' });
@@ -82,6 +87,7 @@ export async function wirePipeline(rt: Runtime, options: { api?: WebexProvisioni
       return worker;
     },
     close: async () => {
+      unsubscribe?.();
       await worker?.close(rt.config.shutdown.drainTimeoutMs);
     },
   };

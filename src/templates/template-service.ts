@@ -1,3 +1,4 @@
+import { currentActor } from '../observability';
 import {
   generateProvisioningPassword,
   hashPassword,
@@ -112,7 +113,7 @@ export function createTemplateService(deps: TemplateServiceDeps) {
   }
 
   const audit = (entityType: string, entityId: string, action: string, before?: unknown, after?: unknown) =>
-    store.audit.append({ actor, entityType, entityId, action, before, after });
+    store.audit.append({ actor: currentActor(actor), entityType, entityId, action, before, after });
 
   return {
     async listClusters(): Promise<Cluster[]> {

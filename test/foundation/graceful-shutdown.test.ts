@@ -1,6 +1,8 @@
 import https from 'node:https';
 import { Router } from 'express';
-import { buildSecureContextOptions, ensureFirstStartCertificates, loadTlsMaterial } from '../../src/certs';
+import fs from 'node:fs';
+import { certPaths, ensureFirstStartCertificates } from '../../src/certs';
+import { buildTlsPolicy } from '../../src/certs/tls-policy';
 import { configSchema } from '../../src/config';
 import { createProvisioningApp } from '../../src/inbound/provisioning-app';
 import { createProvisioningListener } from '../../src/inbound/provisioning-listener';
@@ -17,6 +19,16 @@ function get(port: number, path: string, tlsOptions: https.RequestOptions): Prom
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+function serverTlsOptions(config: ReturnType<typeof configSchema.parse>, dataDir: string) {
+  const paths = certPaths(dataDir);
+  return buildTlsPolicy(config.tls, {
+    keyPem: fs.readFileSync(paths.serverKey, 'utf8'),
+    certPem: fs.readFileSync(paths.serverCert, 'utf8'),
+    chainPems: [],
+    trustPems: [fs.readFileSync(paths.devCaCert, 'utf8')],
   });
 }
 
@@ -37,7 +49,7 @@ describe('graceful shutdown', () => {
     const listener = createProvisioningListener({
       config,
       logger,
-      secureContextOptions: buildSecureContextOptions(config.tls, loadTlsMaterial(temp.dir)),
+      secureContextOptions: serverTlsOptions(config, temp.dir),
       app: createProvisioningApp({ logger, routers: [router] }),
     });
     const address = await listener.listen();
@@ -67,7 +79,7 @@ describe('graceful shutdown', () => {
     const listener = createProvisioningListener({
       config,
       logger,
-      secureContextOptions: buildSecureContextOptions(config.tls, loadTlsMaterial(temp.dir)),
+      secureContextOptions: serverTlsOptions(config, temp.dir),
       app: createProvisioningApp({ logger, routers: [router] }),
     });
     const address = await listener.listen();

@@ -10,7 +10,8 @@ describe('wirePipeline in the real proxy (built-in simulator)', () => {
     t = await startTestBridge({
       logLevel: 'warn',
       webex: { simulatorProvisioningDelayMs: 20 },
-      pipeline: { pollInitialMs: 10, pollMaxMs: 50, ratePerSecond: 200, idlePollMs: 20 },
+      // A long idle poll: the accepted event must start through the commit notification alone.
+      pipeline: { pollInitialMs: 10, pollMaxMs: 50, ratePerSecond: 200, idlePollMs: 600_000 },
       templates: [{ name: 'bw', provisioningId: 'PROV-1', package: 'standard', account: { username: 'as-1', password: 'secret-pass-1' } }],
     });
     const rt = t.bridge.runtime;
@@ -20,15 +21,14 @@ describe('wirePipeline in the real proxy (built-in simulator)', () => {
       [{ event: { kind: 'assign', template: 'bw', userId: 'wired@voip', enterpriseId: 'ent-w', profile: { firstName: 'W', lastName: 'R', email: 'w@example.net' } }, requestId: 'r1', rawRequest: '<x/>', dedupeKey: 'r1' }],
       { duplicateWindowSeconds: 0 },
     );
-    pipeline.wake();
-    await pipeline.worker!.whenIdle({ includeFuture: true });
+    await pipeline.worker!.whenIdle({ includeFuture: true, timeoutMs: 20_000 });
     expect(await rt.store.subscribers.get('wired@voip')).toMatchObject({ status: 'provisioned' });
     const calls = await rt.store.webexCalls.list({ userId: 'wired@voip' });
     expect(calls.length).toBeGreaterThanOrEqual(2);
     expect(calls.every((c) => c.jobId !== undefined)).toBe(true);
 
     await pipeline.enqueue({ kind: 'set_package', template: 'bw', userId: 'wired@voip', enterpriseId: 'ent-w', payload: { package: 'premium' } });
-    await pipeline.worker!.whenIdle({ includeFuture: true });
+    await pipeline.worker!.whenIdle({ includeFuture: true, timeoutMs: 20_000 });
     expect((await rt.store.subscribers.get('wired@voip'))!.package).toBe('premium');
 
     const stats = await pipeline.stats();

@@ -18,6 +18,8 @@ interface PendingAccept {
 export interface SqliteEventLog extends EventLog {
   /** Group-commit counters: how many requests shared how many commits. */
   commitStats(): { commits: number; accepted: number; largestBatch: number };
+  /** Called after each commit that added jobs (the worker wakes instead of waiting for its next poll). */
+  onCommitted(listener: () => void): () => void;
 }
 
 export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
@@ -82,6 +84,16 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
   let queue: PendingAccept[] = [];
   let scheduled = false;
   const stats = { commits: 0, accepted: 0, largestBatch: 0 };
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure must not touch the acknowledgement of accepted requests.
+      }
+    }
+  };
   const flush = () => {
     scheduled = false;
     const batch = queue;
@@ -92,6 +104,7 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
     try {
       const results = writeBatch(batch);
       batch.forEach((pending, i) => pending.resolve(results[i]!));
+      notify();
     } catch (err) {
       if (batch.length === 1) {
         batch[0]!.reject(err);
@@ -106,11 +119,16 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
           pending.reject(own);
         }
       }
+      notify();
     }
   };
 
   return {
     commitStats: () => ({ ...stats }),
+    onCommitted(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     accept(inputs, options) {
       return new Promise<AcceptOutcome[]>((resolve, reject) => {
         queue.push({ inputs, windowSeconds: options.duplicateWindowSeconds, resolve, reject });

@@ -26,7 +26,11 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
   };
   const pendingForUserStmt = db.prepare(`SELECT * FROM jobs WHERE user_id = ? AND state IN ${UNFINISHED} ORDER BY id LIMIT ?`);
   const oldestHead = db.prepare('SELECT j.created_at AS at FROM jobs j WHERE j.id = (SELECT MIN(job_id) FROM job_heads)');
-  const nextDueStmt = db.prepare("SELECT MIN(next_run_at) AS at FROM job_heads WHERE state IN ('queued','retry_wait','polling')");
+  // One MIN per state: each is a single step down job_heads_state_due.
+  const nextDueStmt = db.prepare(`SELECT MIN(at) AS at FROM (
+    SELECT MIN(next_run_at) AS at FROM job_heads WHERE state = 'queued'
+    UNION ALL SELECT MIN(next_run_at) FROM job_heads WHERE state = 'retry_wait'
+    UNION ALL SELECT MIN(next_run_at) FROM job_heads WHERE state = 'polling')`);
   const countPendingStmt = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state IN ${UNFINISHED}`);
   const markRunning = db.prepare("UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?");
   const getStmt = db.prepare('SELECT * FROM jobs WHERE id = ?');
