@@ -93,6 +93,23 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
   const { config, logger, store, metrics, throttle, verifier } = deps;
   const router = express.Router();
 
+  /**
+   * The template's cluster decides when it has rules. Otherwise, once any cluster has identity
+   * rules, a verified certificate that matches none of them is refused: trusting a CA does not
+   * admit every certificate it ever issued.
+   */
+  async function clientRefusal(template: Template, peer: PeerIdentity): Promise<string | undefined> {
+    const own = template.cluster ? await store.clusters.get(template.cluster) : undefined;
+    if (own) {
+      const refusal = clusterRefusal(own, peer);
+      if (refusal || clusterHasIdentityRules(own)) return refusal;
+    }
+    if (!peer.verified) return undefined;
+    const ruled = (await store.clusters.list()).filter(clusterHasIdentityRules);
+    if (ruled.length === 0 || ruled.some((cluster) => matchesClusterIdentity(peer, cluster))) return undefined;
+    return 'client certificate matches no cluster identity rule';
+  }
+
   const count = (facts: RequestFacts, outcome: InboundOutcome) => metrics.request(facts.label, outcome);
 
   async function refuseAuthentication(req: Request, res: Response, facts: RequestFacts, template: Template, attempt: Credentials | undefined, reason: string): Promise<void> {
@@ -151,9 +168,8 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
     }
     facts.label = template.name;
 
-    if (template.enabled && template.cluster) {
-      const cluster = await store.clusters.get(template.cluster);
-      const refusal = cluster ? clusterRefusal(cluster, peer) : undefined;
+    if (template.enabled) {
+      const refusal = await clientRefusal(template, peer);
       if (refusal) {
         metrics.authFailure(facts.label);
         count(facts, 'forbidden');

@@ -139,3 +139,31 @@ describe('client certificate optional on the listener', () => {
     }
   });
 });
+
+describe('clients matching no cluster identity rule', () => {
+  it('are refused with 403 (subject and fingerprint logged) once any cluster has rules, whatever the template', async () => {
+    const t = await startTestBridge({
+      clusters: [
+        { name: 'as-cluster', identityRules: { subjectCn: ['as*.example.net'] } },
+        { name: 'plain-cluster', hosts: ['as9.example.net'] },
+      ],
+      templates: [templateConfig('open', ACME_PASSWORD), templateConfig('plain', ACME_PASSWORD, { cluster: 'plain-cluster' })],
+    });
+    try {
+      for (const template of ['open', 'plain']) {
+        const res = await postDocument(t, addDocument('3000@x'), { template, authorization: basic(`${template}-as`, ACME_PASSWORD) });
+        expect(res.status).toBe(403);
+      }
+      const line = t.logs.filter((l) => l.event === 'inbound.auth.forbidden').at(-1)!;
+      expect(line).toMatchObject({ template: 'plain', reason: 'client certificate matches no cluster identity rule' });
+      expect(String(line.clientSubject)).toContain('imp-bridge-dev-client');
+      expect(String(line.fingerprint256)).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+      // A rule that admits the dev client lets the same requests through, without a restart.
+      await t.bridge.runtime.store.clusters.put({ name: 'dev-cluster', description: '', hosts: [], sourceAddresses: [], identityRules: { subjectCn: ['imp-bridge-dev-*'], san: [], fingerprints: [] } });
+      const ok = await postDocument(t, addDocument('3001@x'), { template: 'open', authorization: basic('open-as', ACME_PASSWORD) });
+      expect(ok.status).toBe(200);
+    } finally {
+      await t.stop();
+    }
+  });
+});
