@@ -1,3 +1,5 @@
+import type { WebexCallRecord } from '../store/port';
+
 /**
  * What the pipeline (and the admin's precheck/reconcile) needs from Webex. Shapes follow the
  * official OpenAPI files in ../shared/specs/webex/ (webex-broadworks.json, webex-wholesale.json).
@@ -224,14 +226,7 @@ export interface WebexProvisioningApi {
   };
 }
 
-/** One observed Webex call (success or failure), for the call log and metrics. */
-export interface WebexCallObservation extends WebexCallContext {
-  operation: string;
-  method: string;
-  path: string;
-  httpStatus?: number;
-  trackingId: string;
-  errorCode?: string;
-  description?: string;
+/** One observed Webex call (success or failure), for the call log (store.webexCalls) and metrics. */
+export interface WebexCallObservation extends Omit<WebexCallRecord, 'id' | 'at' | 'durationMs'> {
   durationMs: number;
 }

@@ -1,10 +1,7 @@
-import type { Dispatcher } from 'undici';
 import { WebexError } from '../errors';
-import type { Logger } from '../observability';
 import type {
 
   WebexCallContext,
-  WebexCallObservation,
   WebexProvisioningApi,
   WebexResult,
   WholesaleCustomer,
@@ -23,25 +20,14 @@ import {
   wholesaleSubscriberCreateBody,
   wholesaleSubscriberUpdateBody,
 } from './request-bodies';
-import type { WebexTokenProvider } from './tokens/token-provider';
 import { newTrackingId } from './tracking-id';
-import { createWebexHttp, type HttpMethod, type WebexHttpResponse } from './webex-http';
+import { createWebexHttp, type HttpMethod, type WebexHttpDeps, type WebexHttpResponse } from './webex-http';
 
 export const DEFAULT_WEBEX_BASE_URL = 'https://webexapis.com/v1';
 
-export interface WebexClientDeps {
+export interface WebexClientDeps extends Omit<WebexHttpDeps, 'baseUrl'> {
   /** e.g. https://webexapis.com/v1 (default) or the simulator's http://127.0.0.1:PORT/v1. */
   baseUrl?: string;
-  /** Injected: a pooled keep-alive Agent in production (createWebexAgent), anything in tests. */
-  dispatcher: Dispatcher;
-  tokens: WebexTokenProvider;
-  logger: Logger;
-  /** Every HTTP exchange, success or failure (call log, metrics). */
-  onCall?: (obs: WebexCallObservation) => void;
-  headersTimeoutMs?: number;
-  bodyTimeoutMs?: number;
-  /** Wait suggested on a 429 without a usable Retry-After (default 10 s, floor 1 s). */
-  retryAfterDefaultMs?: number;
   /** Safety stop for list pagination (default 10 000 pages). */
   maxPages?: number;
 }

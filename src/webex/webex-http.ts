@@ -12,14 +12,16 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface WebexHttpDeps {
   baseUrl: string;
+  /** Injected: a pooled keep-alive Agent in production (createWebexAgent), anything in tests. */
   dispatcher: Dispatcher;
   tokens: WebexTokenProvider;
   logger: Logger;
+  /** Every HTTP exchange, success or failure (call log, metrics). */
   onCall?: (obs: WebexCallObservation) => void;
   /** Per-request overrides of the dispatcher's timeouts. */
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
-  /** Used when a 429 carries no usable Retry-After. */
+  /** Wait suggested on a 429 without a usable Retry-After (default 10 s, floor 1 s). */
   retryAfterDefaultMs?: number;
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import tls from 'node:tls';
 import express from 'express';
@@ -82,5 +83,15 @@ export async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefine
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/** Whether the openssl binary is on this machine (tests that shell out to it skip otherwise). */
+export function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -5,15 +5,7 @@ import path from 'node:path';
 import { crlSignedBy, parseCrl } from '../../src/certs/crl';
 import { createTestCa, createTestCrl, type TestCert } from '../helpers/test-pki';
 import { makeTempDir } from '../helpers/temp-dir';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasOpenssl } from './cert-test-kit';
 
 describe('CRL parsing (forge ASN.1 + OpenSSL signature check)', () => {
   let ca: TestCert;

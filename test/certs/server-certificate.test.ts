@@ -6,16 +6,7 @@ import { Agent, request } from 'undici';
 import { buildCertificate, certPaths, writeFileAtomic } from '../../src/certs';
 import { readDevClient, startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { createTestCa, issueCert, testKey, type TestCert } from '../helpers/test-pki';
-import { certApi, presentedFingerprint, signCsr, waitFor } from './cert-test-kit';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { certApi, hasOpenssl, presentedFingerprint, signCsr, waitFor } from './cert-test-kit';
 
 describe('server certificate: CSR, install, rollback, renewal, file watch — hot', () => {
   let t: TestBridge;

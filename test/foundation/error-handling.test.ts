@@ -1,24 +1,11 @@
-import { Writable } from 'node:stream';
 import { Router } from 'express';
 import request from 'supertest';
-import winston from 'winston';
 import { createAdminApp } from '../../src/admin/admin-app';
 import { ImpbError } from '../../src/errors';
-import { createLogger } from '../../src/observability';
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] }), lines };
-}
+import { captureLogger } from '../helpers/capture-logger';
 
 describe('unhandled errors', () => {
-  const { logger, lines } = capture();
+  const { logger, lines } = captureLogger();
   const router = Router();
   router.get('/boom', () => {
     throw new Error('database at /var/lib/secret-path exploded');

@@ -1,18 +1,5 @@
-import { Writable } from 'node:stream';
-import winston from 'winston';
-import { createLogger, registerSecret, runWithRequestContext } from '../../src/observability';
-
-function captureLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', transports: [new winston.transports.Stream({ stream })] });
-  return { logger, text: () => lines.join('\n'), lines };
-}
+import { registerSecret, runWithRequestContext } from '../../src/observability';
+import { captureLogger } from '../helpers/capture-logger';
 
 const PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----
 MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7secretkeymaterial

@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import winston from 'winston';
 import { Agent } from 'undici';
 import { configSchema, type ConfigInput } from '../../src/config';
 import { certPaths } from '../../src/certs';
 import { startImpBridge, type ImpBridge } from '../../src/main';
-import { createLogger } from '../../src/observability';
+import { captureLogger } from './capture-logger';
 import { makeTempDir } from './temp-dir';
 
 export interface TestBridge {
@@ -39,14 +37,7 @@ export async function startTestBridge(overrides: ConfigInput = {}, options: { da
     admin: { host: '127.0.0.1', port: 0, ...(overrides.admin ?? {}) },
     logLevel: overrides.logLevel ?? 'debug',
   });
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: config.logLevel, transports: [new winston.transports.Stream({ stream })] });
+  const { logger, lines } = captureLogger(config.logLevel);
   const bridge = await startImpBridge({ config, logger });
   const paths = certPaths(dataDir);
   const agents: Agent[] = [];

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { UnknownRequest } from '../../store';
-import { printRows } from '../output';
+import { printJson, printRows } from '../output';
+import { exportFixtures } from './export-fixtures';
 import { parsePositiveInt, qs, readOnly, withJson, type JsonFlag } from './cli-context';
 
 export function registerUnknownRequestCommands(program: Command): void {
@@ -21,5 +22,23 @@ export function registerUnknownRequestCommands(program: Command): void {
       async (store) => (await store.unknownRequests.list({ kind: o.kind, limit: o.limit })).map((r) => (o.withBody ? r : { ...r, body: undefined, response: undefined })),
     );
     printRows(rows as unknown as Array<Record<string, unknown>>, o, ['id', 'receivedAt', 'template', 'reason', 'requestId', ...(o.withBody ? ['body'] : [])]);
+  });
+
+  withJson(
+    unknown
+      .command('export')
+      .description('write stored requests as fixture folders (request.xml, response.xml, README.md) to turn field traffic into golden tests')
+      .requiredOption('--out <dir>', 'folder to write into (created when missing)')
+      .addOption(new Option('--kind <kind>', 'unknown, or recorded (record mode)').choices(['unknown', 'recorded']).default('recorded'))
+      .option('--limit <n>', 'at most this many', parsePositiveInt, 1000),
+  ).action(async (o: JsonFlag & { out: string; kind: 'unknown' | 'recorded'; limit: number }) => {
+    const rows = await readOnly(
+      async (c) =>
+        (await c.call<{ unknownRequests: UnknownRequest[] }>('GET', `/api/v1/unknown-requests${qs({ kind: o.kind, limit: o.limit, withBody: 'true' })}`)).unknownRequests,
+      (store) => store.unknownRequests.list({ kind: o.kind, limit: o.limit }),
+    );
+    const written = exportFixtures(rows, o.out);
+    if (o.json) printJson({ written });
+    else process.stdout.write(`${written.length} fixture folder${written.length === 1 ? '' : 's'} written to ${o.out}\n`);
   });
 }
