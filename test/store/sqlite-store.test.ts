@@ -37,6 +37,19 @@ describe('SQLite store', () => {
     store = reopened;
   });
 
+  test('a re-assign that follows an unassign inside the duplicate window is not swallowed', async () => {
+    const accept = (kind: ProvisioningEvent['kind'], key: string, requestId: string) =>
+      store.events.accept([{ event: event('cycler', kind), requestId, rawRequest: '<x/>', dedupeKey: key }], { duplicateWindowSeconds: 300 });
+    const [first] = await accept('assign', 'assign-key', 'r1');
+    expect((await accept('assign', 'assign-key', 'r1-again'))[0]).toEqual({ eventId: first!.eventId, duplicate: true });
+    expect((await accept('unassign', 'unassign-key', 'r2'))[0]!.duplicate).toBe(false);
+    // The same assign again: something happened to the user since, so it is a new event with a job.
+    const [again] = await accept('assign', 'assign-key', 'r3');
+    expect(again!.duplicate).toBe(false);
+    expect(again!.eventId).toBeGreaterThan(first!.eventId);
+    expect((await store.jobs.list({ userId: 'cycler' })).map((j) => j.kind).reverse()).toEqual(['assign', 'unassign', 'assign']);
+  });
+
   test('migration 2 back-fills job heads of a version-1 database', async () => {
     await store.close();
     const dir = makeTempDir('impb-store-v1-');

@@ -23,8 +23,13 @@ export interface SqliteEventLog extends EventLog {
 }
 
 export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
+  // A re-sent request is a duplicate only while nothing else happened to that user since: an
+  // assign, unassign, assign within the window must reach Webex as three events.
   const findDuplicate = db.prepare(
-    'SELECT id FROM inbound_events WHERE dedupe_key = ? AND received_at >= ? ORDER BY id DESC LIMIT 1',
+    `SELECT e.id FROM inbound_events e
+     WHERE e.dedupe_key = ? AND e.received_at >= ?
+       AND NOT EXISTS (SELECT 1 FROM inbound_events later WHERE later.user_id = e.user_id AND later.id > e.id AND later.dedupe_key <> e.dedupe_key)
+     ORDER BY e.id DESC LIMIT 1`,
   );
   const insertEvent = db.prepare(
     `INSERT INTO inbound_events (received_at, request_id, template, kind, user_id, enterprise_id, event_json, raw_request, dedupe_key, sub_path, source_address, client_subject)
