@@ -1,13 +1,31 @@
 import { ImpbError } from '../errors';
 import { redactValue } from '../observability';
 import type { CustomerRecord, Job, Store, SubscriberRecord, WebexCallRecord } from '../store';
-import { toUuidForm } from './webex-ids';
+import { PARTNER_ORG_SETTINGS_KEY } from '../webex/partner-org';
+import { orgIdFromAccessToken, toUuidForm } from './webex-ids';
 
 export interface SupportDeps {
   store: Store;
   version: string;
-  /** The partner org (Webex id or UUID) with where it came from, when known. */
+  /** The partner org (Webex id or UUID), with where it came from, when known. */
   partnerOrgId: () => Promise<{ id?: string; source: string }>;
+}
+
+/** Store setting the Webex wiring keeps the last partner org in. */
+export const PARTNER_ORG_SETTING = PARTNER_ORG_SETTINGS_KEY;
+
+/**
+ * Where the partner org comes from, best first: Webex itself (GET /people/me through the
+ * running proxy), the last answer kept in the store, the org suffix of a static token.
+ */
+export async function findPartnerOrgId(sources: { store: Store; webexToken?: string; live?: () => Promise<string | undefined> }): Promise<{ id?: string; source: string }> {
+  const live = await sources.live?.().catch(() => undefined);
+  if (live) return { id: live, source: 'Webex GET /people/me (org of the identity behind the access token)' };
+  const stored = await sources.store.settings.get(PARTNER_ORG_SETTING).catch(() => undefined);
+  if (stored) return { id: stored, source: `store setting ${PARTNER_ORG_SETTING} (last value Webex reported, GET /people/me)` };
+  const fromToken = orgIdFromAccessToken(sources.webexToken);
+  if (fromToken) return { id: fromToken, source: 'suffix of the configured Webex access token' };
+  return { source: sources.live ? 'unknown: Webex did not answer GET /people/me and no earlier answer is stored' : 'unknown (ask the running proxy)' };
 }
 
 export interface SupportReport {

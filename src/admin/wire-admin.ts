@@ -1,6 +1,5 @@
 import { Router, type RequestHandler } from 'express';
 import { ImpbError } from '../errors';
-import type { WebexProvisioningApi } from '../pipeline/webex-port';
 import type { Closer, Runtime } from '../runtime';
 import { createTemplateService } from '../templates/template-service';
 import { provisioningBaseUrlFromConfig } from '../templates/template-view';
@@ -15,28 +14,13 @@ import { configRoutes } from './routes/config-routes';
 import { operationsRoutes } from './routes/operations-routes';
 import { subscriberRoutes } from './routes/subscriber-routes';
 import { registerStoreGauges } from './store-gauges';
-import { orgIdFromAccessToken } from './webex-ids';
+import { findPartnerOrgId } from './support-report';
 
 export interface AdminWiring {
   routers: Router[];
   close: Closer;
   /** Every documented operation (for tests and the CLI's help). */
   routes: ApiRoute[];
-}
-
-/** Optional parts other engineers add to their wirings; read defensively. */
-interface OptionalParts {
-  webexClient?: WebexProvisioningApi;
-  partnerOrgId?: string;
-  wake?: () => void;
-  certRoutes?: Router;
-}
-
-function optionalParts(rt: Runtime): OptionalParts {
-  const webex = rt.webex as { client?: WebexProvisioningApi; partnerOrgId?: string } | undefined;
-  const pipeline = rt.pipeline as { wake?: () => void } | undefined;
-  const certs = rt.certs as { routes?: Router } | undefined;
-  return { webexClient: webex?.client, partnerOrgId: webex?.partnerOrgId, wake: pipeline?.wake?.bind(pipeline), certRoutes: certs?.routes };
 }
 
 /**
@@ -50,19 +34,11 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   const deps: AdminApiDeps = {
     store,
     templates: createTemplateService({ store, provisioningBaseUrl: () => rt.provisioningBaseUrl ?? provisioningBaseUrlFromConfig(rt.config), actor: 'admin-api' }),
-    jobs: createJobActions({ store, wake: () => optionalParts(rt).wake?.(), actor: 'admin-api' }),
-    webex: () => optionalParts(rt).webexClient,
-    wake: () => optionalParts(rt).wake?.(),
+    jobs: createJobActions({ store, wake: () => rt.pipeline?.wake(), actor: 'admin-api' }),
+    webex: () => rt.webex?.client,
+    wake: () => rt.pipeline?.wake(),
     version: rt.version,
-    partnerOrgId: async () => {
-      const fromWebex = optionalParts(rt).partnerOrgId;
-      if (fromWebex) return { id: fromWebex, source: 'webex' };
-      const stored = await store.settings.get('webex.partnerOrgId');
-      if (stored) return { id: stored, source: 'store setting webex.partnerOrgId' };
-      const fromToken = orgIdFromAccessToken(rt.config.webex.token);
-      if (fromToken) return { id: fromToken, source: 'suffix of the configured Webex access token' };
-      return { source: 'unknown: not reported by the Webex client (it is the org of the partner admin that issued the Webex credentials)' };
-    },
+    partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex?.partnerOrgId }),
   };
   const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps)];
   const openapi = buildOpenApiDocument(routes, { version: rt.version });
@@ -72,7 +48,7 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   api.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  const certRoutes = optionalParts(rt).certRoutes;
+  const certRoutes = rt.certs?.routes;
   const v1 = Router();
   v1.use(auth);
   v1.use(buildApiRouter(routes));

@@ -5,17 +5,24 @@ export function certPaths(dataDir: string) {
   const root = path.join(dataDir, 'certs');
   return {
     root,
+    /**
+     * Stable paths of the active key, certificate and chain: symlinks into the active
+     * generation (see server-generations.ts), so they always name one matching set.
+     */
     serverKey: path.join(root, 'server.key'),
     serverCert: path.join(root, 'server.crt'),
     serverChain: path.join(root, 'chain.pem'),
+    /** One directory per key + certificate + chain set (gen-*), and `current`, the link naming the active one. */
+    serverGenerationsDir: path.join(root, 'server'),
+    serverCurrent: path.join(root, 'server', 'current'),
     /** Key made by `cert csr`, waiting for its signed certificate (0600). */
     pendingKey: path.join(root, 'pending.key'),
     pendingMeta: path.join(root, 'pending.json'),
-    /** The certificate, key and chain active before the last install (for `cert rollback`). */
-    previousDir: path.join(root, 'previous'),
-    previousKey: path.join(root, 'previous', 'server.key'),
-    previousCert: path.join(root, 'previous', 'server.crt'),
-    previousChain: path.join(root, 'previous', 'chain.pem'),
+    /** Where releases before generations kept the previous set; migrated into a generation at start. */
+    legacyPreviousDir: path.join(root, 'previous'),
+    legacyPreviousKey: path.join(root, 'previous', 'server.key'),
+    legacyPreviousCert: path.join(root, 'previous', 'server.crt'),
+    legacyPreviousChain: path.join(root, 'previous', 'chain.pem'),
     trustDir: path.join(root, 'trust'),
     /** Leaf certificates pinned with `trust add --leaf` (accepted by fingerprint). */
     pinDir: path.join(root, 'trust', 'pins'),

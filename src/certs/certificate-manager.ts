@@ -19,6 +19,7 @@ import { defaultServerNames } from './first-start';
 import { generateKey } from './keys';
 import { writeFileAtomic } from './pem';
 import { assembleServerMaterial, chainWarnings, checkHostnames, checkValidity, keyMatches, readServerMaterial, type ServerMaterial } from './server-certificate';
+import { createServerGenerations, type AfterFsStep } from './server-generations';
 import { buildTlsPolicy, dryRunSecureContext, type ProvisioningTlsOptions } from './tls-policy';
 import { checkImport, deleteTrustEntry, diffTrust, readTrustEntries, writeTrustEntry, type TrustDiff, type TrustEntry } from './trust-store';
 
@@ -69,6 +70,8 @@ export interface CertificateManagerDeps {
   metrics: Registry;
   paths: CertPaths;
   now?: () => number;
+  /** Test seam: called after each filesystem step of an activation; throwing there simulates a crash. */
+  afterFsStep?: AfterFsStep;
 }
 
 const KIND_SETTING = 'certs.server.kind';
@@ -159,8 +162,44 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
     return { server, trust, crls, options: policyFor(server, trust) };
   }
 
+  const generations = createServerGenerations(paths, {
+    afterFsStep: deps.afterFsStep,
+    onWarning: (message, err) => logger.warn(message, { event: 'cert.generations.warning', err }),
+  });
+
+  /** The set kept by releases before generations (certs/previous), when it is still a valid pair. */
+  function legacyPrevious(): ServerMaterial | undefined {
+    if (!fs.existsSync(paths.legacyPreviousCert)) return undefined;
+    try {
+      const previous = readServerMaterial({ serverKey: paths.legacyPreviousKey, serverCert: paths.legacyPreviousCert, serverChain: paths.legacyPreviousChain });
+      return keyMatches(previous.cert, previous.keyPem) ? previous : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Puts files another tool left at the stable paths (or a pre-generation layout) into a
+   * generation without changing what is read there. When they are not a valid set, the set
+   * in use takes their place: there was no consistent set on disk to keep.
+   */
+  function adoptFilesOnDisk(inUse: ServerMaterial): void {
+    if (generations.layoutOk()) return;
+    let onDisk: ServerMaterial | undefined;
+    try {
+      const material = readServerMaterial(paths);
+      if (keyMatches(material.cert, material.keyPem)) onDisk = material;
+    } catch {
+      onDisk = undefined;
+    }
+    if (!onDisk) logger.warn('the server key and certificate files on disk are not a valid pair: replaced by the set in use', { event: 'cert.generations.repaired', fingerprint: inUse.fingerprint });
+    generations.adopt(onDisk ?? inUse, legacyPrevious());
+  }
+
   let state = loadFromDisk();
   let snapshot = trustSnapshot(state.trust, state.crls);
+  generations.adopt(state.server, legacyPrevious());
+  generations.tidy();
 
   function commit(next: Omit<State, 'options'> & { options?: ProvisioningTlsOptions }): void {
     const options = next.options ?? policyFor(next.server, next.trust);
@@ -187,22 +226,15 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
 
   const brief = (info: { fingerprint: string; subject: string; notAfter?: string }) => ({ fingerprint: info.fingerprint, subject: info.subject, notAfter: info.notAfter });
 
-  function writeServerFiles(target: { key: string; cert: string; chain: string }, material: ServerMaterial): void {
-    writeFileAtomic(target.key, material.keyPem, 0o600);
-    if (material.chainPems.length) writeFileAtomic(target.chain, material.chainPems.map((p) => p.trim()).join('\n') + '\n', 0o644);
-    else fs.rmSync(target.chain, { force: true });
-    writeFileAtomic(target.cert, material.certPem, 0o644);
-  }
-
-  const activeTarget = { key: paths.serverKey, cert: paths.serverCert, chain: paths.serverChain };
-  const previousTarget = { key: paths.previousKey, cert: paths.previousCert, chain: paths.previousChain };
-
-  /** Validates, dry-runs, keeps the current material as "previous", writes and swaps. */
-  async function activateServer(next: ServerMaterial, actor: CertificateActor, action: string, options: { keepPrevious: boolean }): Promise<string> {
+  /**
+   * Validates and dry-runs, writes the new set as a generation, switches to it in one rename
+   * (the current set becomes its "previous"), then swaps the listener's context.
+   */
+  async function activateServer(next: ServerMaterial, actor: CertificateActor, action: string): Promise<string> {
     const options_ = policyFor(next, state.trust);
     const before = state.server;
-    if (options.keepPrevious) writeServerFiles(previousTarget, before);
-    writeServerFiles(activeTarget, next);
+    adoptFilesOnDisk(before);
+    generations.activate(next, { action, fingerprint: next.fingerprint });
     commit({ ...state, server: next, options: options_ });
     const kind = isSelfSigned(next.cert) ? 'self-signed' : 'ca-signed';
     await deps.store.settings.set(KIND_SETTING, kind).catch(() => undefined);
@@ -279,6 +311,11 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
         code: (err as ImpbError).code,
       });
       return 'refused';
+    }
+    try {
+      if (!generations.layoutOk()) generations.adopt(next.server, legacyPrevious());
+    } catch (err) {
+      logger.error('cannot keep the certificate files changed on disk as a generation; they are used, but the next install will replace them', { event: 'cert.generations.adopt_failed', err });
     }
     const sameServer = next.server.fingerprint === state.server.fingerprint && next.server.keyPem === state.server.keyPem && next.server.chainPems.join() === state.server.chainPems.join();
     const sameTrust = next.trust.map((e) => e.fingerprint).join() === state.trust.map((e) => e.fingerprint).join();
@@ -426,9 +463,10 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
       const server = state.server;
       const pending = readPending();
       let previous: ServerCertificateView['previous'];
-      if (fs.existsSync(paths.previousCert)) {
+      const kept = generations.previous();
+      if (kept) {
         try {
-          const prev = describeCertificate(new X509Certificate(fs.readFileSync(paths.previousCert)), now());
+          const prev = describeCertificate(new X509Certificate(fs.readFileSync(kept.serverCert)), now());
           previous = { fingerprint: prev.fingerprint, subject: prev.subject, notAfter: prev.notAfter };
         } catch {
           previous = undefined;
@@ -479,7 +517,7 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
         checkHostnames(material.cert, config.provisioning.publicHostname, state.server.cert);
         const warnings = chainWarnings(material);
         for (const warning of warnings) logger.warn(`certificate install: ${warning}`, { event: 'cert.install.warning', fingerprint: material.fingerprint });
-        const previousFingerprint = await activateServer(material, actor, 'install', { keepPrevious: true });
+        const previousFingerprint = await activateServer(material, actor, 'install');
         if (usedKey === 'pending') {
           fs.rmSync(paths.pendingKey, { force: true });
           fs.rmSync(paths.pendingMeta, { force: true });
@@ -490,14 +528,16 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
 
     rollback(actor: CertificateActor) {
       return exclusive(async () => {
-        if (!fs.existsSync(paths.previousCert) || !fs.existsSync(paths.previousKey)) {
+        adoptFilesOnDisk(state.server);
+        const kept = generations.previous();
+        if (!kept) {
           throw new ImpbError('IMPB_ERR_CERT_NOT_FOUND', { message: 'no previous certificate is kept (one is kept at each install or renewal)' });
         }
-        const previous = readServerMaterial({ serverKey: paths.previousKey, serverCert: paths.previousCert, serverChain: paths.previousChain });
+        const previous = readServerMaterial(kept);
         if (!keyMatches(previous.cert, previous.keyPem)) throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', { message: 'the kept previous certificate does not match its key; nothing changed' });
         checkValidity(previous.cert, 'the previous certificate', now());
-        // The current one becomes "previous", so a second rollback undoes the first.
-        const replaced = await activateServer(previous, actor, 'rollback', { keepPrevious: true });
+        // A new generation holding the previous set, whose "previous" is the current one: a second rollback undoes the first.
+        const replaced = await activateServer(previous, actor, 'rollback');
         return { certificate: describeCertificate(previous.cert, now()), previousFingerprint: replaced };
       });
     },
@@ -514,7 +554,7 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
           key.privateKeyPem,
         );
         const material = assembleServerMaterial(key.privateKeyPem, certPem);
-        const previousFingerprint = await activateServer(material, actor, actor === 'system' ? 'auto-renew-self-signed' : 'renew-self-signed', { keepPrevious: true });
+        const previousFingerprint = await activateServer(material, actor, actor === 'system' ? 'auto-renew-self-signed' : 'renew-self-signed');
         return { certificate: describeCertificate(material.cert, now()), previousFingerprint };
       });
     },

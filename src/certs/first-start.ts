@@ -6,8 +6,10 @@ import type { KeyType } from '../config/schema';
 import type { Logger } from '../observability';
 import { buildCertificate } from './build-certificate';
 import { certPaths } from './cert-paths';
+import { fingerprintOf } from './certificate-info';
 import { generateKey } from './keys';
 import { writeFileAtomic } from './pem';
+import { createServerGenerations } from './server-generations';
 
 export interface FirstStartOptions {
   dataDir: string;
@@ -45,10 +47,12 @@ export async function ensureFirstStartCertificates(options: FirstStartOptions): 
 
   if (!fs.existsSync(paths.serverCert) || !fs.existsSync(paths.serverKey)) {
     const { certPem, keyPem } = await createSelfSignedServerCertificate(options);
-    writeFileAtomic(paths.serverKey, keyPem, 0o600);
-    writeFileAtomic(paths.serverCert, certPem, 0o644);
-    generatedServer = true;
     const x509 = new X509Certificate(certPem);
+    // Written as a generation like every later set, so key and certificate appear together.
+    const generations = createServerGenerations(paths);
+    generations.activate({ keyPem, certPem, chainPems: [] }, { action: 'first-start', fingerprint: fingerprintOf(x509) });
+    generations.link();
+    generatedServer = true;
     options.logger.info('generated a self-signed server certificate', {
       event: 'cert.self_signed.generated',
       certificate: paths.serverCert,

@@ -35,10 +35,12 @@ export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring>
   manager.checkExpiry();
   const timer = setInterval(() => manager.checkExpiry(), Math.max(1_000, config.tls.expiryCheckIntervalMs));
   timer.unref();
-  const stopWatching = watchDirectories([paths.root, paths.trustDir, paths.pinDir, paths.crlDir], () => void manager.reloadFromDisk(), {
+  const watch = watchDirectories([paths.root, paths.trustDir, paths.pinDir, paths.crlDir], () => void manager.reloadFromDisk(), {
     debounceMs: config.tls.fileWatchDebounceMs,
     logger,
+    followed: () => [paths.serverCurrent],
   });
+  manager.onChange(() => watch.refresh());
 
   return {
     secureContextOptions: () => manager.options(),
@@ -56,7 +58,7 @@ export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring>
     manager,
     close: () => {
       clearInterval(timer);
-      stopWatching();
+      watch.close();
     },
   };
 }

@@ -144,6 +144,12 @@ export const configSchema = z.object({
           clientId: z.string().min(1),
           clientSecret: z.string().min(1),
           integrationToken: z.string().min(1),
+          targetOrgId: z
+            .string()
+            .trim()
+            .min(1)
+            .optional()
+            .describe('org the service app token is asked for (POST /applications/{id}/token targetOrgId; Webex id of the org that authorized the app)'),
         })
         .optional()
         .describe('service app credentials'),

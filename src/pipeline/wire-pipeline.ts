@@ -34,8 +34,8 @@ export function pipelineSettings(rt: Runtime): PipelineSettings {
 export async function wirePipeline(rt: Runtime, options: { api?: WebexProvisioningApi; limiter?: RateLimiter } = {}): Promise<PipelineWiring> {
   const settings = pipelineSettings(rt);
   const metrics = createPipelineMetrics(rt.metrics, rt.store);
-  // The Webex wiring adds `client` (the WebexProvisioningApi); until it does, run without a worker.
-  const client = options.api ?? (rt.webex as { client?: WebexProvisioningApi } | undefined)?.client;
+  // Without a Webex client (tests wiring the pipeline alone) jobs stay queued.
+  const client = options.api ?? rt.webex?.client;
   const limiter = options.limiter ?? createRateLimiter({ maxPerSecond: settings.ratePerSecond });
   let worker: PipelineWorker | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -45,7 +45,7 @@ export async function wirePipeline(rt: Runtime, options: { api?: WebexProvisioni
     const started = worker;
     // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
     // that reach the store another way, e.g. a second process).
-    unsubscribe = (rt.store.events as { onCommitted?: (listener: () => void) => () => void }).onCommitted?.(() => started.wake());
+    unsubscribe = rt.store.events.onCommitted?.(() => started.wake());
     rt.logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
   } else {
     rt.logger.warn('pipeline: no Webex client wired; accepted events stay queued', { event: 'pipeline.no_client' });

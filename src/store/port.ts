@@ -45,6 +45,8 @@ export interface EventLog {
    * promise resolves). Concurrent calls share commits (group commit).
    */
   accept(inputs: AcceptInput[], options: { duplicateWindowSeconds: number }): Promise<AcceptOutcome[]>;
+  /** Calls `listener` after each commit that added jobs, so a worker wakes at once (optional: an implementation may leave workers to poll). */
+  onCommitted?(listener: () => void): () => void;
   get(id: number): Promise<StoredEvent | undefined>;
   listForUser(userId: string, limit?: number): Promise<StoredEvent[]>;
   count(): Promise<number>;

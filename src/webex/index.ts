@@ -1,4 +1,6 @@
-export { createWebexClient, DEFAULT_WEBEX_BASE_URL, type WebexClientDeps } from './webex-client';
+export { createWebexClient, DEFAULT_WEBEX_BASE_URL, type WebexClient, type WebexClientDeps } from './webex-client';
+export type { WebexPerson } from './parse-responses';
+export { PARTNER_ORG_SETTINGS_KEY } from './partner-org';
 export { createWebexAgent } from './create-webex-agent';
 export { createWebexCallMetrics } from './call-metrics';
 export { parseRetryAfterMs, DEFAULT_RETRY_AFTER_MS } from './retry-after';
@@ -6,6 +8,6 @@ export { newTrackingId } from './tracking-id';
 export { createStaticTokenProvider, STATIC_TOKEN_SOURCE, type WebexTokenProvider, type TokenStatus } from './tokens/token-provider';
 export { createRefreshingTokenProvider, type RefreshingTokenDeps, type TokenGrant } from './tokens/refreshing-token-provider';
 export { createTokenProvider, OAUTH_SETTINGS_KEY, SERVICE_APP_SETTINGS_KEY, OAUTH_SOURCE, SERVICE_APP_SOURCE } from './tokens/create-token-provider';
-export { startWebexSimulator } from './simulator';
+export { startWebexSimulator, SIMULATOR_PARTNER_ORG_UUID } from './simulator';
 export type { SimulatorFaults, SimulatorOAuthOptions, SimulatorStats, SimulatorState, WebexSimulator, WebexSimulatorOptions } from './simulator';
 export { wireWebex, type WebexWiring } from './wire-webex';

@@ -87,3 +87,20 @@ export function readItems(value: unknown): unknown[] {
   if (!Array.isArray(body.items)) throw new ResponseShapeError('list answer whose items is not an array');
   return body.items;
 }
+
+/** GET /people/me: the identity behind the access token (only `id` and `orgId` are relied on). */
+export interface WebexPerson {
+  id: string;
+  /** Base64 of ciscospark://<region>/ORGANIZATION/<uuid>: for a partner admin or service app, the partner org. */
+  orgId: string;
+  emails?: string[];
+  displayName?: string;
+  [field: string]: unknown;
+}
+
+export function readPerson(value: unknown): WebexPerson {
+  const item = { ...asObject(value, 'a person') };
+  if (typeof item.id !== 'string' || !item.id) throw new ResponseShapeError('person without an id');
+  if (typeof item.orgId !== 'string' || !item.orgId) throw new ResponseShapeError('person without an orgId');
+  return item as WebexPerson;
+}

@@ -1,6 +1,5 @@
 import { WebexError } from '../errors';
 import type {
-
   WebexCallContext,
   WebexProvisioningApi,
   WebexResult,
@@ -8,7 +7,16 @@ import type {
   WholesaleSubscriber,
 } from '../pipeline/webex-port';
 import { nextLinkOf, repairNextLink } from './link-pagination';
-import { readBroadworksSubscriber, readItems, readPrecheck, readWholesaleCustomer, readWholesaleSubscriber, ResponseShapeError } from './parse-responses';
+import {
+  readBroadworksSubscriber,
+  readItems,
+  readPerson,
+  readPrecheck,
+  readWholesaleCustomer,
+  readWholesaleSubscriber,
+  ResponseShapeError,
+  type WebexPerson,
+} from './parse-responses';
 import {
   broadworksCreateBody,
   broadworksPrecheckBody,
@@ -32,10 +40,21 @@ export interface WebexClientDeps extends Omit<WebexHttpDeps, 'baseUrl'> {
   maxPages?: number;
 }
 
+/**
+ * The provisioning port plus what only the Webex adapter needs: the identity behind the
+ * access token, whose org is the partner org Cisco TAC asks for.
+ */
+export interface WebexClient extends WebexProvisioningApi {
+  people: {
+    /** GET /people/me (outside the provisioning OpenAPI files: the Webex People API). */
+    me(ctx?: WebexCallContext): Promise<WebexResult<WebexPerson>>;
+  };
+}
+
 type Query = Record<string, string | number | boolean | string[] | undefined>;
 
 /** The Webex BroadWorks and Wholesale provisioning client (implements the pipeline's port). */
-export function createWebexClient(deps: WebexClientDeps): WebexProvisioningApi {
+export function createWebexClient(deps: WebexClientDeps): WebexClient {
   const http = createWebexHttp({ ...deps, baseUrl: deps.baseUrl ?? DEFAULT_WEBEX_BASE_URL });
   const maxPages = deps.maxPages ?? 10_000;
 
@@ -122,6 +141,11 @@ export function createWebexClient(deps: WebexClientDeps): WebexProvisioningApi {
   const WS = '/wholesale/subscribers';
 
   return {
+    people: {
+      async me(ctx) {
+        return call('people.me', 'GET', url('/people/me'), undefined, ctx, (res) => readPerson(res.json));
+      },
+    },
     broadworks: {
       async listSubscribers(filter, ctx) {
         return listAll('broadworks.listSubscribers', url(BW, { ...filter }), ctx, readBroadworksSubscriber);

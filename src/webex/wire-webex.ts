@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { ReadinessCheck } from '../admin/health-routes';
 import { registerSecret } from '../observability';
-import type { WebexCallObservation, WebexProvisioningApi } from '../pipeline/webex-port';
+import type { WebexCallObservation } from '../pipeline/webex-port';
 import type { Closer, Runtime } from '../runtime';
 import { createWebexCallMetrics } from './call-metrics';
 import { createWebexAgent } from './create-webex-agent';
+import { createPartnerOrgSource } from './partner-org';
 import { startWebexSimulator, type WebexSimulator } from './simulator';
 import { createTokenProvider } from './tokens/create-token-provider';
 import { createStaticTokenProvider, type TokenStatus } from './tokens/token-provider';
-import { createWebexClient, DEFAULT_WEBEX_BASE_URL } from './webex-client';
+import { createWebexClient, DEFAULT_WEBEX_BASE_URL, type WebexClient } from './webex-client';
 
 export interface WebexWiring {
   /** Base URL of the Webex API in use (the built-in simulator's when no credentials are set). */
@@ -17,13 +18,20 @@ export interface WebexWiring {
   simulated: boolean;
   readiness: ReadinessCheck[];
   close: Closer;
-  client: WebexProvisioningApi;
+  client: WebexClient;
   /** The in-process simulator, when no Webex credentials are configured. */
   simulator?: WebexSimulator;
   /** The pooled keep-alive Agent every Webex call goes through. */
   dispatcher: Dispatcher;
   /** Token source and refresh state, for support data (secret-free). */
   tokenStatus(): TokenStatus;
+  /**
+   * The partner org (Webex base64 id of ciscospark://…/ORGANIZATION/<uuid>): the org of the
+   * identity behind the access token, from GET /people/me. Cached after the first answer and
+   * persisted in the store setting webex.partnerOrgId; undefined while Webex cannot say.
+   * A plain function (no `this`), safe to pass around.
+   */
+  partnerOrgId(): Promise<string | undefined>;
 }
 
 /**
@@ -71,6 +79,12 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     bodyTimeoutMs: webex.bodyTimeoutMs || undefined,
   });
   const tokenProvider = tokens;
+  const partnerOrg = createPartnerOrgSource({ client, settings: rt.store.settings, storeOpen: () => rt.store.isOpen(), logger });
+  // Asked at start so the store knows it before anyone needs support data. Against the built-in
+  // simulator the answer is immediate and awaited (no call left in flight once started); a real
+  // Webex is never waited for at start.
+  const asked = partnerOrg.get();
+  if (simulator) await asked;
 
   return {
     baseUrl,
@@ -79,6 +93,7 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     simulator,
     dispatcher,
     tokenStatus: () => tokenProvider.status(),
+    partnerOrgId: () => partnerOrg.get(),
     readiness: [
       {
         name: 'webex',
@@ -92,6 +107,7 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     async close() {
       await simulator?.close();
       await dispatcher.close().catch(() => undefined);
+      await asked;
     },
   };
 }

@@ -1,7 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildProgram } from '../../src/cli/main';
 import { isWebexError } from '../../src/errors';
 import type { WebexProvisioningApi } from '../../src/pipeline/webex-port';
-import type { WebexSimulator } from '../../src/webex/simulator';
+import { createSqliteStore } from '../../src/store';
+import { PARTNER_ORG_SETTINGS_KEY } from '../../src/webex/partner-org';
+import { SIMULATOR_PARTNER_ORG_UUID, type WebexSimulator } from '../../src/webex/simulator';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { makeTempDir } from '../helpers/temp-dir';
 import { adminApi, CLUSTER, templateBody } from './admin-api-helpers';
 
 const ORG_UUID = '1eb65fdf-9643-417f-9974-ad72cae0e10f';
@@ -107,7 +113,8 @@ describe('reconcile and support data against the built-in Webex simulator', () =
 
   it('support output carries the TrackingIDs of failed calls, org ids in UUID form, and no secret', async () => {
     const store = t.bridge.runtime.store;
-    await store.settings.set('webex.partnerOrgId', webexOrgId(PARTNER_UUID));
+    // A stale persisted value loses against what Webex says now (GET /people/me).
+    await store.settings.set(PARTNER_ORG_SETTINGS_KEY, webexOrgId(PARTNER_UUID));
     await store.subscribers.upsert({
       userId: 'carol@voip.example.net',
       template: 'rec',
@@ -140,7 +147,8 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     expect(res.body).toMatchObject({
       proxyVersion: t.bridge.runtime.version,
       customerOrgId: ORG_UUID,
-      partnerOrgId: PARTNER_UUID,
+      partnerOrgId: SIMULATOR_PARTNER_ORG_UUID,
+      partnerOrgIdSource: expect.stringContaining('/people/me'),
       subscriber: { userId: 'carol@voip.example.net', email: 'carol@acme.example', status: 'error', lastErrorCode: '10022' },
     });
     const failed = res.body.failedCalls as Array<{ trackingId: string; httpStatus: number; at: string }>;
@@ -165,6 +173,69 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     expect(res.body.request).toMatchObject({ provisioningId: 'prov-rec', userId: 'carol@voip.example.net', spEnterpriseId: 'acme', package: 'standard' });
     expect(res.body.trackingId).toEqual(expect.any(String));
   });
+});
+
+describe('support: the partner org of the access token, through the running proxy and from a stopped one', () => {
+  const temp = makeTempDir();
+  const saved = { ...process.env };
+  let t: TestBridge | undefined;
+
+  afterAll(async () => {
+    await t?.stop().catch(() => undefined);
+    process.env = saved;
+    temp.cleanup();
+  });
+
+  /** `imp-bridge <args>` in-process, output captured. */
+  async function cli(...args: string[]): Promise<{ out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+    const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+    try {
+      const program = buildProgram();
+      program.exitOverride();
+      await program.parseAsync(['node', 'imp-bridge', ...args]);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+      process.exitCode = undefined;
+    }
+    return { out, err };
+  }
+
+  it('prints the simulator partner org UUID, and the persisted one when the proxy is stopped', async () => {
+    t = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } }, { dataDir: temp.dir });
+    const emptyConfig = path.join(temp.dir, 'empty.yaml');
+    fs.writeFileSync(emptyConfig, '');
+    Object.assign(process.env, { IMP_BRIDGE_CONFIG: emptyConfig, IMP_BRIDGE_DATA_DIR: temp.dir, IMP_BRIDGE_ADMIN_HOST: '127.0.0.1', IMP_BRIDGE_ADMIN_PORT: String(t.bridge.adminAddress.port) });
+    await t.bridge.runtime.store.subscribers.upsert({
+      userId: 'erin@voip.example.net',
+      template: 'none',
+      enterpriseId: 'globex',
+      status: 'error',
+      isActive: true,
+      email: 'erin@globex.example',
+      profile: { firstName: 'Erin', lastName: 'East' },
+    });
+
+    const running = await cli('support', 'erin@voip.example.net');
+    expect(running.out).toMatch(new RegExp(`Partner org ID\\s+${SIMULATOR_PARTNER_ORG_UUID}`));
+    expect(running.err).not.toContain('not running');
+
+    await t.stop();
+    t = undefined;
+    const stopped = await cli('support', 'erin@voip.example.net', '--json');
+    expect(stopped.err).toContain('not running');
+    expect(JSON.parse(stopped.out)).toMatchObject({ partnerOrgId: SIMULATOR_PARTNER_ORG_UUID, partnerOrgIdSource: expect.stringContaining(PARTNER_ORG_SETTINGS_KEY), subscriber: { email: 'erin@globex.example' } });
+
+    // What the stopped proxy shows is the persisted value, whatever it is.
+    const store = createSqliteStore({ dataDir: temp.dir });
+    await store.settings.set(PARTNER_ORG_SETTINGS_KEY, webexOrgId(PARTNER_UUID));
+    await store.close();
+    const text = await cli('support', 'erin@voip.example.net');
+    expect(text.out).toMatch(new RegExp(`Partner org ID\\s+${PARTNER_UUID}`));
+  }, 30_000);
 });
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {

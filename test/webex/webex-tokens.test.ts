@@ -118,9 +118,20 @@ describe('Webex tokens: OAuth integration and service app against the simulator'
     await c.broadworks.listSubscribers({});
     expect(sim.stats()).toMatchObject({ serviceAppGrants: 1, tokenRefreshes: 0 });
     expect(sim.requestLog.some((r) => r.path === '/v1/applications/APP-1/token' && r.status === 200)).toBe(true);
+    expect(sim.state.serviceAppTokenRequests).toEqual([{ applicationId: 'APP-1', clientId: OAUTH.clientId }]);
     sim.revokeAccessTokens();
     await c.broadworks.listSubscribers({});
     expect(sim.stats()).toMatchObject({ serviceAppGrants: 1, tokenRefreshes: 1 });
     expect(tokens.status().kind).toBe('serviceApp');
+  });
+
+  it('asks the service app token for webex.serviceApp.targetOrgId when it is set', async () => {
+    await start();
+    const targetOrgId = Buffer.from('ciscospark://us/ORGANIZATION/1eb65fdf-9643-417f-9974-ad72cae0e10f').toString('base64');
+    const tokens = provider({ serviceApp: { applicationId: 'APP-2', clientId: OAUTH.clientId, clientSecret: OAUTH.clientSecret, integrationToken: SIM_TOKEN, targetOrgId } });
+    await client(tokens).broadworks.listSubscribers({});
+    expect(sim.state.serviceAppTokenRequests).toEqual([{ applicationId: 'APP-2', clientId: OAUTH.clientId, targetOrgId }]);
+    expect(sim.stats().serviceAppGrants).toBe(1);
+    expect(() => configSchema.parse({ webex: { serviceApp: { applicationId: 'A', clientId: 'C', clientSecret: 'S', integrationToken: 'T', targetOrgId: '' } } })).toThrow(/targetOrgId/);
   });
 });

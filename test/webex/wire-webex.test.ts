@@ -1,5 +1,6 @@
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
-import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
+import { startWebexSimulator, SIMULATOR_PARTNER_ORG_UUID, type WebexSimulator } from '../../src/webex/simulator';
+import { PARTNER_ORG_SETTINGS_KEY } from '../../src/webex/partner-org';
 import { bwCreate, eventually, SIM_TOKEN } from './sim-fixtures';
 
 describe('wireWebex: start-up target', () => {
@@ -33,6 +34,29 @@ describe('wireWebex: start-up target', () => {
     expect(metrics).toMatch(/impb_webex_calls_total\{operation="broadworks.createSubscriber",status="200"\} 1/);
     expect(metrics).toContain('impb_webex_call_duration_seconds_bucket');
     expect(metrics).toContain('impb_webex_rate_limited_total 0');
+  });
+
+  it('knows the partner org from GET /people/me at start, persists it, and asks Webex only once', async () => {
+    bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } });
+    const webex = bridge.bridge.runtime.webex!;
+    const expected = Buffer.from(`ciscospark://us/ORGANIZATION/${SIMULATOR_PARTNER_ORG_UUID}`).toString('base64').replace(/=+$/, '');
+    expect(await bridge.bridge.runtime.store.settings.get(PARTNER_ORG_SETTINGS_KEY)).toBe(expected);
+    const { partnerOrgId } = webex; // a plain function: callers may detach it
+    expect(await partnerOrgId()).toBe(expected);
+    expect(await webex.partnerOrgId()).toBe(expected);
+    expect(webex.simulator!.requestLog.filter((r) => r.path === '/v1/people/me')).toHaveLength(1);
+    expect(bridge.logs.some((l) => l.event === 'webex.partner_org' && l.orgId === expected)).toBe(true);
+  });
+
+  it('starts and serves without the partner org when Webex cannot say (one warning)', async () => {
+    sim = await startWebexSimulator({ token: SIM_TOKEN, provisioningDelayMs: 5, faults: { failNext: { status: 403, count: 1, path: '/people/me' } } });
+    bridge = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN } });
+    const webex = bridge.bridge.runtime.webex!;
+    await eventually(() => (sim!.requestLog.some((r) => r.path === '/v1/people/me' && r.status === 403) ? true : undefined));
+    await eventually(() => (bridge!.logs.some((l) => l.event === 'webex.partner_org.unavailable' && l.level === 'warn') ? true : undefined));
+    expect(await bridge.bridge.runtime.store.settings.get(PARTNER_ORG_SETTINGS_KEY)).toBeUndefined();
+    await webex.client.broadworks.createSubscriber(bwCreate());
+    expect(sim.stats().creates.broadworksSubscribers).toBe(1);
   });
 
   it('with webex.baseUrl + webex.token (IMP_BRIDGE_WEBEX_BASE_URL / IMP_BRIDGE_WEBEX_TOKEN) calls that endpoint', async () => {

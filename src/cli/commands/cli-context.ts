@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { orgIdFromAccessToken } from '../../admin/webex-ids';
 import type { Config } from '../../config';
 import { isImpbError } from '../../errors';
 import { createSqliteStore, type SqliteStore } from '../../store';
@@ -52,15 +51,6 @@ export function qs(values: Record<string, string | number | boolean | undefined>
     .filter(([, v]) => v !== undefined && v !== '')
     .map(([k, v]) => `${enc(k)}=${enc(String(v))}`);
   return parts.length ? `?${parts.join('&')}` : '';
-}
-
-/** The partner org as the stopped proxy would report it (store setting or token suffix). */
-export async function partnerOrgIdFromStore(store: SqliteStore, config: Config): Promise<{ id?: string; source: string }> {
-  const stored = await store.settings.get('webex.partnerOrgId');
-  if (stored) return { id: stored, source: 'store setting webex.partnerOrgId' };
-  const fromToken = orgIdFromAccessToken(config.webex.token);
-  if (fromToken) return { id: fromToken, source: 'suffix of the configured Webex access token' };
-  return { source: 'unknown (ask the running proxy)' };
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { buildSupportReport, type SupportReport } from '../../admin/support-report';
+import { buildSupportReport, findPartnerOrgId, type SupportReport } from '../../admin/support-report';
 import { VERSION } from '../../version';
 import { formatTable, printJson } from '../output';
-import { enc, parsePositiveInt, partnerOrgIdFromStore, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+import { enc, parsePositiveInt, qs, readOnly, withJson, type JsonFlag } from './cli-context';
 
 export function registerSupportCommand(program: Command): void {
   withJson(
@@ -14,7 +14,7 @@ export function registerSupportCommand(program: Command): void {
   ).action(async (key: string, o: JsonFlag & { limit: number }) => {
     const report = await readOnly(
       (c) => c.call<SupportReport>('GET', `/api/v1/support/${enc(key)}${qs({ limit: o.limit })}`),
-      (store, config) => buildSupportReport({ store, version: VERSION, partnerOrgId: () => partnerOrgIdFromStore(store, config) }, key, { limit: o.limit }),
+      (store, config) => buildSupportReport({ store, version: VERSION, partnerOrgId: () => findPartnerOrgId({ store, webexToken: config.webex.token }) }, key, { limit: o.limit }),
     );
     if (o.json) printJson(report);
     else process.stdout.write(formatSupport(report));

@@ -1,4 +1,5 @@
 export { startWebexSimulator } from './start-webex-simulator';
+export { SIMULATOR_PARTNER_ORG_UUID } from './people-routes';
 export type {
   SimulatorFaults,
   SimulatorOAuthOptions,

@@ -44,6 +44,11 @@ export interface WebexSimulatorOptions {
   preMappedUserIds?: string[];
   /** Emails of existing Webex users: a Wholesale subscriber POST answers 202 `pending_user_migration`. */
   existingWebexUserEmails?: string[];
+  /**
+   * The org of every identity the simulator knows (GET /people/me answers it as `orgId`, in
+   * Webex's base64 form): the partner org. Default SIMULATOR_PARTNER_ORG_UUID.
+   */
+  partnerOrgUuid?: string;
   /** Enables POST /access_token and POST /applications/{id}/token. */
   oauth?: SimulatorOAuthOptions;
   logger?: Logger;
@@ -79,6 +84,10 @@ export interface SimulatorState {
   /** Issued access token → epoch ms of expiry. */
   accessTokens: Map<string, number>;
   refreshTokens: Set<string>;
+  /** Every accepted POST /applications/{id}/token, secret-free (what a service app asked for). */
+  serviceAppTokenRequests: Array<{ applicationId: string; clientId: string; targetOrgId?: string }>;
+  /** What GET /people/me answers: the partner admin behind every token. */
+  me: Json;
 }
 
 export interface SimulatorRequestLogEntry {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { handleBroadworks } from './broadworks-routes';
+import { handlePeople, simulatedPartnerAdmin } from './people-routes';
 import type { SimContext, SimRequest } from './sim-context';
 import { SimHttpError, type SimResponse } from './sim-support';
 import { handleTokens } from './token-routes';
@@ -31,6 +32,8 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
     existingWebexUserEmails: new Set(options.existingWebexUserEmails ?? []),
     accessTokens: new Map(),
     refreshTokens: new Set(options.oauth ? [options.oauth.refreshToken] : []),
+    serviceAppTokenRequests: [],
+    me: simulatedPartnerAdmin(options.partnerOrgUuid),
   };
   const requestLog: SimulatorRequestLogEntry[] = [];
   const byOperation: Record<string, number> = {};
@@ -129,7 +132,10 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
   }
 
   function route(req: SimRequest): SimResponse {
-    const handled = handleTokens(ctx, req) ?? (req.segments[0] === 'broadworks' ? handleBroadworks(ctx, req) : req.segments[0] === 'wholesale' ? handleWholesale(ctx, req) : undefined);
+    const area = req.segments[0];
+    const handled =
+      handleTokens(ctx, req) ??
+      (area === 'broadworks' ? handleBroadworks(ctx, req) : area === 'wholesale' ? handleWholesale(ctx, req) : area === 'people' ? handlePeople(ctx, req) : undefined);
     if (!handled) throw new SimHttpError(404, 'The requested resource could not be found.');
     return handled;
   }

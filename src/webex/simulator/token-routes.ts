@@ -48,6 +48,9 @@ export function handleTokens(ctx: SimContext, req: SimRequest): SimResponse | un
 
   if (!ctx.isValidToken(req.bearer)) throw new SimHttpError(401, 'The request requires a valid access token set in the Authorization request header.');
   if (params.clientId !== oauth.clientId || params.clientSecret !== oauth.clientSecret) throw new SimHttpError(400, 'invalid_client: clientId or clientSecret does not match the service app');
+  const targetOrgId: unknown = params.targetOrgId;
+  if (targetOrgId !== undefined && (typeof targetOrgId !== 'string' || !targetOrgId.trim())) throw new SimHttpError(400, 'Invalid request: targetOrgId must be a non-empty string', 1001, 'targetOrgId must be a non-empty string');
+  ctx.state.serviceAppTokenRequests.push({ applicationId: decodeURIComponent(req.segments[1]!), clientId: params.clientId, ...(targetOrgId === undefined ? {} : { targetOrgId }) });
   const refreshToken = newToken('SIMRT');
   ctx.state.refreshTokens.add(refreshToken);
   ctx.counters.serviceAppGrants += 1;

@@ -9,7 +9,7 @@ import { createStaticTokenProvider, type WebexTokenProvider } from './token-prov
 export const OAUTH_SETTINGS_KEY = 'webex.oauth.refreshToken';
 export const SERVICE_APP_SETTINGS_KEY = 'webex.serviceApp.refreshToken';
 export const OAUTH_SOURCE = 'webex.oauth (clientId, clientSecret, refreshToken of the OAuth integration)';
-export const SERVICE_APP_SOURCE = 'webex.serviceApp (applicationId, clientId, clientSecret, integrationToken)';
+export const SERVICE_APP_SOURCE = 'webex.serviceApp (applicationId, clientId, clientSecret, integrationToken; targetOrgId when set)';
 
 export interface TokenProviderDeps {
   webex: Config['webex'];
@@ -50,7 +50,7 @@ export function createTokenProvider(deps: TokenProviderDeps): WebexTokenProvider
     });
   }
   if (webex.serviceApp) {
-    const { applicationId, clientId, clientSecret, integrationToken } = webex.serviceApp;
+    const { applicationId, clientId, clientSecret, integrationToken, targetOrgId } = webex.serviceApp;
     return createRefreshingTokenProvider({
       kind: 'serviceApp',
       source: SERVICE_APP_SOURCE,
@@ -64,11 +64,12 @@ export function createTokenProvider(deps: TokenProviderDeps): WebexTokenProvider
           'token.serviceApp',
           `/applications/${encodeURIComponent(applicationId)}/token`,
           { authorization: `Bearer ${integrationToken}`, 'content-type': 'application/json' },
-          JSON.stringify({ clientId, clientSecret }),
+          JSON.stringify({ clientId, clientSecret, ...(targetOrgId ? { targetOrgId } : {}) }),
         ),
       settings: deps.settings,
       settingsKey: SERVICE_APP_SETTINGS_KEY,
-      settingsOrigin: originHash(applicationId, clientId),
+      // A token of another target org is another grant: a stored one of the old target is not reused.
+      settingsOrigin: targetOrgId ? originHash(applicationId, clientId, targetOrgId) : originHash(applicationId, clientId),
       logger: deps.logger,
       onCall: deps.onCall,
       now: deps.now,
