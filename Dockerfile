@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
+# Node 26 is the current LTS line; Node 20 (what the development machines and CI run) left upstream support in April 2026. Only Node 20 is tested here.
 # Build stage: dev dependencies, compile TypeScript, compile better-sqlite3 when no prebuilt binary fits.
-FROM node:24-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -11,7 +12,7 @@ COPY bin ./bin
 RUN npm ci && npm prune --omit=dev
 
 # Run stage: production dependencies only, non-root, data in a volume.
-FROM node:24-bookworm-slim
+FROM node:26-bookworm-slim
 # The config file is optional: mount one at /app/config/imp-bridge.yaml or use IMP_BRIDGE_* variables.
 ENV NODE_ENV=production \
     IMP_BRIDGE_DATA_DIR=/data
