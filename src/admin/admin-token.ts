@@ -8,6 +8,9 @@ export function adminTokenPath(dataDir: string): string {
   return path.join(dataDir, 'admin-token');
 }
 
+/** As config admin.token demands. */
+const MIN_TOKEN_LENGTH = 16;
+
 function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
 }
@@ -25,10 +28,17 @@ export function ensureAdminToken(config: Config): string {
     });
   }
   const file = adminTokenPath(config.dataDir);
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  if (fs.existsSync(file)) {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    // An empty or truncated file (crash mid-write, `touch`) must not become a token that almost anything matches.
+    if (existing.length >= MIN_TOKEN_LENGTH) return existing;
+  }
   const token = randomBytes(32).toString('base64url');
   fs.mkdirSync(config.dataDir, { recursive: true });
-  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
   return token;
 }
 

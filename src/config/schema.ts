@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -18,6 +19,15 @@ export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export const keyTypeSchema = z.enum(KEY_TYPES);
 export type KeyType = z.infer<typeof keyTypeSchema>;
 
+/** `192.0.2.10`, `192.0.2.0/24`, `2001:db8::1`, `2001:db8::/32`: what node:net's BlockList can hold. */
+export function isIpOrCidr(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  return /^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 export const clusterSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
   description: z.string().max(500).default(''),
@@ -29,7 +39,7 @@ export const clusterSchema = z.object({
       fingerprints: z.array(z.string().min(1)).default([]).describe('accepted client certificate SHA-256 fingerprints'),
     })
     .default({ subjectCn: [], san: [], fingerprints: [] }),
-  sourceAddresses: z.array(z.string().min(1)).default([]).describe('accepted source addresses (exact IP or CIDR)'),
+  sourceAddresses: z.array(z.string().min(1).refine(isIpOrCidr, 'expected an IP address or CIDR (e.g. 192.0.2.10 or 192.0.2.0/24), not a host name')).default([]).describe('accepted source addresses (exact IP or CIDR)'),
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Response, type Router } from 'express';
-import type { Config } from '../config/schema';
+import { isIpOrCidr, type Config } from '../config/schema';
 import { clusterHasIdentityRules, matchesClusterIdentity, type Cluster, type Template } from '../domain';
 import { ImpbError, isImpbError } from '../errors';
 import type { Logger } from '../observability';
@@ -76,7 +76,8 @@ function clusterRefusal(cluster: Cluster, peer: PeerIdentity): string | undefine
     const list = new BlockList();
     const address = peer.sourceAddress.replace(/^::ffff:/, '');
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    for (const entry of cluster.sourceAddresses) {
+    // A row stored before the schema checked entries: skipped (fail closed) rather than throwing, which would answer 5001 forever.
+    for (const entry of cluster.sourceAddresses.filter(isIpOrCidr)) {
       const [net, bits] = entry.split('/');
       const entryFamily = isIP(net!) === 6 ? 'ipv6' : 'ipv4';
       if (bits !== undefined) list.addSubnet(net!, Number(bits), entryFamily);

@@ -4,8 +4,8 @@ import type { Job } from '../store/port';
 /**
  * Coalescing, decided on a user's unfinished jobs (head first) before the head is sent:
  * - an assign followed by an identical assign is superseded by it (one call instead of two);
- * - assigns/modifies followed by an unassign, none of them sent, of a user Webex does not
- *   have (as far as the store knows) cancel out: no Webex call at all.
+ * - an assign (then modifies) followed by an unassign, none of them sent, of a user Webex does
+ *   not have (as far as the store knows) cancel out: no Webex call at all.
  * Returns the jobs to mark 'coalesced' and the job to run now (undefined: nothing left).
  */
 export function coalesce(pending: Job[], userKnownInWebex: boolean): { coalesced: Job[]; run?: Job } {
@@ -18,7 +18,9 @@ export function coalesce(pending: Job[], userKnownInWebex: boolean): { coalesced
     i++;
   }
 
-  if (!userKnownInWebex && (pending[i]!.kind === 'assign' || pending[i]!.kind === 'modify')) {
+  // Only an unsent assign makes the pair cancel out: a modify names a user the AS believes exists,
+  // and Webex may have it even when the store does not (provisioned before the bridge kept records).
+  if (!userKnownInWebex && pending[i]!.kind === 'assign') {
     let j = i;
     while (j < pending.length && (pending[j]!.kind === 'assign' || pending[j]!.kind === 'modify')) j++;
     if (j < pending.length && pending[j]!.kind === 'unassign' && pending[j]!.template === pending[i]!.template) {

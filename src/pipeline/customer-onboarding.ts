@@ -81,8 +81,10 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
           rec = await save({ ...base, status: 'provisioning', locationUrl: created.data.url, lastTrackingId: created.trackingId });
           trackingId = created.trackingId;
         } catch (err) {
-          if (isWebexError(err) && err.facts.httpStatus === 409) return { waitMs: 0 };
-          throw err;
+          if (!(isWebexError(err) && err.facts.httpStatus === 409)) throw err;
+          // Webex already has this externalId but did not list it: look again later, with backoff
+          // (an immediate retry would POST again in a tight loop until the list shows it).
+          rec = await save({ ...base, status: 'creating', lastTrackingId: err.facts.trackingId });
         }
       }
     }

@@ -47,11 +47,16 @@ export interface WorkerDeps {
 
 const EVENT_KINDS = new Set(['assign', 'modify', 'unassign']);
 
+interface ActiveSlot {
+  job: Job;
+  done: Promise<void>;
+}
+
 export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const { store, api, settings, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
   const customers: CustomerOnboarding = createCustomerOnboarding({ store, api, settings, now });
-  const active = new Map<number, { job: Job; done: Promise<void> }>();
+  const active = new Map<number, ActiveSlot>();
   const activeUsers = new Set<string>();
   const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
   let running = false;
@@ -98,19 +103,47 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   function launch(job: Job): void {
     activeUsers.add(job.userId);
     counters.started++;
-    const done = processHead(job)
-      .catch((err: unknown) => {
-        logger.error('pipeline: job processing crashed', { event: 'pipeline.job.crash', jobId: job.id, err });
+    // slot.job is the job actually running: coalescing may replace the claimed head by a later job.
+    const slot: ActiveSlot = { job, done: Promise.resolve() };
+    slot.done = processHead(slot)
+      .catch(async (err: unknown) => {
+        logger.error('pipeline: job processing crashed', { event: 'pipeline.job.crash', jobId: slot.job.id, err });
+        await requeueAfterCrash(slot.job, err);
       })
       .finally(() => {
         active.delete(job.id);
         activeUsers.delete(job.userId);
         if (running) void fill();
       });
-    active.set(job.id, { job, done });
+    active.set(job.id, slot);
   }
 
-  async function processHead(head: Job): Promise<void> {
+  /**
+   * An exception outside a job step (the store refused a write, a bug) must not leave the job
+   * 'running': nothing claims a running head, so the user would be stuck until the next start.
+   */
+  async function requeueAfterCrash(job: Job, err: unknown): Promise<void> {
+    if (released) return;
+    try {
+      const current = await store.jobs.get(job.id);
+      if (current?.state !== 'running') return;
+      const at = now();
+      const error = jobError(err, at);
+      const delay = retryDelayMs(current.attempts, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, random: deps.random });
+      if (at + delay - Date.parse(current.createdAt) > settings.attemptHorizonMs) {
+        await store.jobs.update(job.id, { state: 'failed', attempts: current.attempts + 1, lastError: error });
+        counters.failed++;
+        return;
+      }
+      await store.jobs.update(job.id, { state: 'retry_wait', attempts: current.attempts + 1, nextRunAt: at + delay, lookupFirst: true, lastError: error });
+      counters.retried++;
+    } catch (again) {
+      logger.error('pipeline: a crashed job could not be put back in the queue; the next start resumes it', { event: 'pipeline.job.requeue_failed', jobId: job.id, err: again });
+    }
+  }
+
+  async function processHead(slot: ActiveSlot): Promise<void> {
+    const head = slot.job;
     let job = head;
     if (EVENT_KINDS.has(head.kind) && !isSent(head)) {
       const pending = await store.jobs.pendingForUser(head.userId, 100);
@@ -118,7 +151,10 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         const record = await store.subscribers.get(head.userId);
         const known = Boolean(record && record.status !== 'deleted');
         const plan = coalesce(pending, known);
-        if (plan.run && plan.run.id !== head.id) await store.jobs.update(plan.run.id, { state: 'running' });
+        if (plan.run && plan.run.id !== head.id) {
+          await store.jobs.update(plan.run.id, { state: 'running' });
+          slot.job = plan.run;
+        }
         for (const c of plan.coalesced) {
           await store.jobs.update(c.id, { state: 'coalesced' });
           counters.coalesced++;

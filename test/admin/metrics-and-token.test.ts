@@ -1,6 +1,8 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { request } from 'undici';
-import { ensureAdminToken } from '../../src/admin/admin-token';
+import fs from 'node:fs';
+import { requireAdminToken } from '../../src/admin/admin-auth';
+import { adminTokenPath, ensureAdminToken } from '../../src/admin/admin-token';
 import { configSchema } from '../../src/config';
 import { makeTempDir } from '../helpers/temp-dir';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
@@ -69,5 +71,31 @@ describe('admin token rules', () => {
     } finally {
       await t.stop();
     }
+  });
+});
+
+describe('admin token file that is empty (a crash mid-write, an operator touching it)', () => {
+  it('is replaced by a generated token (0600) instead of making the empty string the token', () => {
+    const temp = makeTempDir();
+    try {
+      const config = configSchema.parse({ dataDir: temp.dir });
+      fs.writeFileSync(adminTokenPath(temp.dir), '\n', { mode: 0o600 });
+      const token = ensureAdminToken(config);
+      expect(token.length).toBeGreaterThanOrEqual(16);
+      expect(fs.readFileSync(adminTokenPath(temp.dir), 'utf8').trim()).toBe(token);
+      expect(fs.statSync(adminTokenPath(temp.dir)).mode & 0o777).toBe(0o600);
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it('never lets a request through when the expected token is empty (a header that trims to nothing)', () => {
+    const check = requireAdminToken('');
+    const passed: unknown[] = [];
+    const req = { headers: { authorization: 'Bearer \u00a0' } } as unknown as Parameters<typeof check>[0];
+    const res = { setHeader: () => undefined } as unknown as Parameters<typeof check>[1];
+    void check(req, res, (err?: unknown) => passed.push(err));
+    expect(passed).toHaveLength(1);
+    expect(passed[0]).toMatchObject({ code: 'IMPB_ERR_ADMIN_UNAUTHORIZED' });
   });
 });

@@ -167,3 +167,27 @@ describe('clients matching no cluster identity rule', () => {
     }
   });
 });
+
+describe('a cluster whose source addresses are not IP addresses or CIDRs', () => {
+  it('refuses at the admin edge, and a stored one refuses the client (403) instead of failing every request with 5001', async () => {
+    const { configSchema } = await import('../../src/config');
+    expect(() => configSchema.parse({ clusters: [{ name: 'c', sourceAddresses: ['as1.example.net'] }] })).toThrow(/sourceAddresses/);
+    expect(() => configSchema.parse({ clusters: [{ name: 'c', sourceAddresses: ['10.0.0.0/33'] }] })).toThrow(/sourceAddresses/);
+    expect(configSchema.parse({ clusters: [{ name: 'c', sourceAddresses: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'] }] }).clusters[0]!.sourceAddresses).toHaveLength(4);
+
+    const t = await startTestBridge({ templates: [templateConfig('legacy', ACME_PASSWORD, { cluster: 'legacy-src' })] });
+    try {
+      // A row stored before the edge validated it.
+      await t.bridge.runtime.store.clusters.put({ name: 'legacy-src', description: '', hosts: [], sourceAddresses: ['as1.example.net'], identityRules: { subjectCn: [], san: [], fingerprints: [] } });
+      const res = await postDocument(t, addDocument('4000@x'), { template: 'legacy', authorization: basic('legacy-as', ACME_PASSWORD) });
+      expect(res.status).toBe(403);
+      expect(t.logs.filter((l) => l.event === 'inbound.auth.forbidden').at(-1)).toMatchObject({ template: 'legacy', cluster: 'legacy-src' });
+      await t.bridge.runtime.store.clusters.put({ name: 'legacy-src', description: '', hosts: [], sourceAddresses: ['as1.example.net', '127.0.0.1'], identityRules: { subjectCn: [], san: [], fingerprints: [] } });
+      const ok = await postDocument(t, addDocument('4001@x'), { template: 'legacy', authorization: basic('legacy-as', ACME_PASSWORD) });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('c:SuccessResponse');
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -258,4 +258,63 @@ describe('pipeline worker (in-memory Webex)', () => {
     await new Promise((r) => setTimeout(r, 1600));
     expect((await h.store.jobs.list({ userId: 'slow@voip' }))[0]!.state).toBe('queued');
   });
+  test('an exception outside a job step (the store refuses a read) does not leave the job running forever', async () => {
+    h = await createHarness();
+    const fake = createFakeWebex();
+    const get = h.store.subscribers.get.bind(h.store.subscribers);
+    let failures = 1;
+    h.store.subscribers.get = async (userId) => {
+      if (failures > 0) {
+        failures--;
+        throw Object.assign(new Error('SQLITE_BUSY: database is locked'), { code: 'SQLITE_BUSY' });
+      }
+      return get(userId);
+    };
+    await h.startWorker(fake.api);
+    await h.accept('assign', 'alice@voip', ALICE);
+    await h.worker!.whenIdle({ includeFuture: true, timeoutMs: 5000 });
+    const [job] = await h.store.jobs.list({ userId: 'alice@voip' });
+    expect(job).toMatchObject({ state: 'done', lookupFirst: true });
+    expect(fake.count('bw.create')).toBe(1);
+    expect((await h.store.subscribers.get('alice@voip'))!.status).toBe('provisioned');
+  });
+
+  test('close() releases the job that is really in flight after coalescing, and leaves the coalesced one coalesced', async () => {
+    h = await createHarness();
+    const fake = createFakeWebex({ latencyMs: 1500 });
+    await h.accept('assign', 'slow@voip', ALICE);
+    await h.accept('assign', 'slow@voip', ALICE);
+    await h.startWorker(fake.api);
+    for (let i = 0; i < 100 && fake.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await h.worker!.close(50);
+    const jobs = await h.store.jobs.list({ userId: 'slow@voip' });
+    expect(jobs.map((j) => j.state)).toEqual(['queued', 'coalesced']);
+    expect(jobs[0]!.lookupFirst).toBe(true);
+    await new Promise((r) => setTimeout(r, 1600));
+  });
+
+  test('coalescing never drops the unassign of a user the store does not know but Webex has (modify then unassign)', async () => {
+    h = await createHarness();
+    const fake = createFakeWebex();
+    // Provisioned before the bridge kept records (e.g. by the previous proxy).
+    await fake.api.broadworks.createSubscriber({ provisioningId: 'PROV-1', userId: 'legacy@voip', spEnterpriseId: 'ent-1', firstName: 'L', lastName: 'Egacy', package: 'standard' });
+    await h.accept('modify', 'legacy@voip', { lastName: 'Changed' });
+    await h.accept('unassign', 'legacy@voip');
+    await h.startWorker(fake.api);
+    await h.worker!.whenIdle({ includeFuture: true });
+    expect(fake.broadworks.size).toBe(0);
+    expect((await h.store.subscribers.get('legacy@voip'))!.status).toBe('deleted');
+  });
+  test('wholesale: a 409 on the customer create backs off instead of re-POSTing in a tight loop', async () => {
+    h = await createHarness([makeTemplate({ name: 'ws', targetApi: 'wholesale', package: 'webex_calling', wholesale: WHOLESALE_ONBOARDING })]);
+    const fake = createFakeWebex();
+    for (let i = 0; i < 2000; i++) fake.failNext('ws.createCustomer', () => webexError(409, { code: 'IMPB_ERR_WEBEX_CONFLICT' }));
+    await h.startWorker(fake.api, { attemptHorizonMs: 1000, pollMaxMs: 200 });
+    await h.accept('assign', 'c1@voip', { ...ALICE }, { template: 'ws', enterpriseId: 'ent-409' });
+    await h.worker!.whenIdle({ includeFuture: true, timeoutMs: 10_000 });
+    expect(fake.count('ws.createCustomer')).toBeLessThanOrEqual(15);
+    const [job] = await h.store.jobs.list({ userId: 'c1@voip' });
+    expect(job!.state).toBe('failed');
+    expect(job!.lastError!.code).toBe('IMPB_ERR_PIPELINE_HORIZON');
+  });
 });
