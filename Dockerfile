@@ -21,7 +21,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY package.json ./
-COPY config ./config
+# Only the example: a real config carries secrets and is mounted at run time.
+COPY config/imp-bridge.example.yaml ./config/
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

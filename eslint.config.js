@@ -2,6 +2,8 @@
 const eslint = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
+const ADAPTER_FOLDERS = ['inbound', 'webex', 'store', 'pipeline', 'certs', 'templates', 'admin', 'cli', 'lifecycle'];
+
 module.exports = tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', '**/*.js', '!bin/*.js', '!bench/*.js'] },
   eslint.configs.recommended,
@@ -18,7 +20,8 @@ module.exports = tseslint.config(
     // The domain is pure: it may not import an adapter.
     files: ['src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/inbound/**', '**/webex/**', '**/store/**', '**/pipeline/**', '**/certs/**', '**/admin/**', '**/cli/**', 'express', 'undici', 'better-sqlite3'] }],
+      // `**/store/**` matches '../store/port' but not the folder's index ('../store'): list both forms.
+      'no-restricted-imports': ['error', { patterns: [...ADAPTER_FOLDERS.flatMap((f) => [`**/${f}`, `**/${f}/**`]), 'express', 'undici', 'better-sqlite3'] }],
     },
   },
 );

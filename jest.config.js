@@ -8,6 +8,8 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   },
   testTimeout: 30000,
+  // Builds dist/ when it is missing or older than src/: some tests spawn the compiled product.
+  globalSetup: '<rootDir>/test/global-setup.ts',
   // Component tests open real sockets and child processes: two workers fit the 2-core machines.
   maxWorkers: 2,
 };

@@ -4,7 +4,7 @@ import { createAdminListener, type AdminListener } from './admin/admin-listener'
 import { wireAdmin } from './admin/wire-admin';
 import { wireCertificates } from './certs/wire-certificates';
 import { loadConfig, redactConfig, type Config } from './config';
-import { isImpbError } from './errors';
+import { ImpbError, isImpbError } from './errors';
 import { createProvisioningApp } from './inbound/provisioning-app';
 import { createProvisioningListener, type ProvisioningListener } from './inbound/provisioning-listener';
 import { wireInbound } from './inbound/wire-inbound';
@@ -41,7 +41,9 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   }
   logger.info('starting imp-bridge', { event: 'startup', version: VERSION, node: process.version, config: redactConfig(config) });
 
+  // Filled as each resource comes to exist, so a failure half-way closes what is already open.
   const closers: Closer[] = [];
+  const opened: Array<ProvisioningListener | AdminListener> = [];
   const store = createSqliteStore({ dataDir: config.dataDir });
   const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION };
   try {
@@ -62,7 +64,8 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
       app: createProvisioningApp({ logger, routers: rt.inbound.routers }),
     });
     rt.certs.onChange((next) => provisioning.setSecureContext(next));
-    const provisioningAddress = await provisioning.listen();
+    const provisioningAddress = await listenOrExplain('provisioning', config.provisioning.host, config.provisioning.port, () => provisioning.listen());
+    opened.push(provisioning);
     const publicHost = config.provisioning.publicHostname ?? (config.provisioning.host === '0.0.0.0' || config.provisioning.host === '::' ? 'localhost' : config.provisioning.host);
     rt.provisioningBaseUrl = `https://${publicHost}:${provisioningAddress.port}`;
     rt.inbound.announce();
@@ -82,7 +85,8 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
         ],
       }),
     });
-    const adminAddress = await admin.listen();
+    const adminAddress = await listenOrExplain('admin', config.admin.host, config.admin.port, () => admin.listen());
+    opened.push(admin);
 
     logger.info('mTLS provisioning listener up', {
       event: 'listener.provisioning.up',
@@ -106,9 +110,19 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
       })());
     return { runtime: rt, provisioning, admin, provisioningAddress, adminAddress, stop };
   } catch (err) {
+    for (const listener of opened.reverse()) await listener.drain(0).catch(() => undefined);
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     await store.close();
     throw err;
+  }
+}
+
+async function listenOrExplain(name: string, host: string, port: number, listen: () => Promise<AddressInfo>): Promise<AddressInfo> {
+  try {
+    return await listen();
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use' : (err as Error).message;
+    throw new ImpbError('IMPB_ERR_STARTUP', { message: `${name} listener cannot listen on ${host}:${port}: ${reason}`, details: { listener: name, host, port }, cause: err });
   }
 }
 
@@ -127,12 +141,46 @@ export async function runMain(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  process.on('unhandledRejection', (reason) => logger.error('unhandled promise rejection', { err: reason }));
-  process.on('uncaughtException', (err) => {
-    logger.error('uncaught exception', { err });
-    process.exitCode = 1;
-  });
-  let bridge: ImpBridge;
+
+  // Installed before start-up: a stop asked for meanwhile waits for start-up to finish (a safe
+  // point: every part wired, so every part can be closed), then stops gracefully.
+  let bridge: ImpBridge | undefined;
+  let stopRequested = false;
+  let exitWith = 0;
+  const stopAndExit = () => {
+    if (!bridge) return;
+    // Bounded even if a part hangs in close: the drain timeout plus a margin for the closers.
+    setTimeout(() => process.exit(1), config.shutdown.drainTimeoutMs + 5_000).unref();
+    bridge.stop().then(
+      () => process.exit(exitWith),
+      (err: unknown) => {
+        logger.error('shutdown failed', { event: 'shutdown.failed', err });
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info(`received ${signal}`, { event: 'signal', signal, duringStartup: !bridge });
+    stopRequested = true;
+    stopAndExit();
+  };
+  // A state we did not plan for: stop serving (gracefully, bounded) and exit 1 so a supervisor
+  // restarts a clean process. An unhandled rejection is treated the same way, as Node itself
+  // does by default since v15 (--unhandled-rejections=throw).
+  const onFatal = (kind: 'uncaught exception' | 'unhandled promise rejection', err: unknown) => {
+    logger.error(`${kind}: stopping`, { event: 'process.fatal', kind, err: err instanceof Error ? err : new Error(String(err)) });
+    const first = exitWith === 0 && !stopRequested;
+    exitWith = 1;
+    stopRequested = true;
+    if (!first) return;
+    if (bridge) stopAndExit();
+    else setTimeout(() => process.exit(1), config.shutdown.drainTimeoutMs).unref();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  process.on('uncaughtException', (err) => onFatal('uncaught exception', err));
+  process.on('unhandledRejection', (reason) => onFatal('unhandled promise rejection', reason));
+
   try {
     bridge = await startImpBridge({ config, logger });
   } catch (err) {
@@ -140,18 +188,7 @@ export async function runMain(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
     process.exit(1);
   }
-  const onSignal = (signal: NodeJS.Signals) => {
-    logger.info(`received ${signal}`, { event: 'signal', signal });
-    bridge.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error('shutdown failed', { err });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  if (stopRequested) stopAndExit();
 }
 
 if (require.main === module) {

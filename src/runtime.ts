@@ -1,6 +1,6 @@
 import type { Config } from './config/schema';
 import type { Logger, Registry } from './observability';
-import type { SqliteStore } from './store';
+import type { Store } from './store';
 import type { CertificatesWiring } from './certs/wire-certificates';
 import type { InboundWiring } from './inbound/wire-inbound';
 import type { PipelineWiring } from './pipeline/wire-pipeline';
@@ -13,7 +13,7 @@ import type { WebexWiring } from './webex/wire-webex';
 export interface Runtime {
   config: Config;
   logger: Logger;
-  store: SqliteStore;
+  store: Store;
   metrics: Registry;
   version: string;
   certs?: CertificatesWiring;

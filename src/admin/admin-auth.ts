@@ -20,6 +20,3 @@ export function requireAdminToken(expected: string): RequestHandler {
   };
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.') || host === '::ffff:127.0.0.1';
-}

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config/schema';
+import { isLoopbackHost, type Config } from '../config/schema';
 import { ImpbError } from '../errors';
 
 export function adminTokenPath(dataDir: string): string {
@@ -11,17 +11,13 @@ export function adminTokenPath(dataDir: string): string {
 /** As config admin.token demands. */
 const MIN_TOKEN_LENGTH = 16;
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
-}
-
 /**
  * The admin bearer token: the configured one, else the one generated at first start into
  * `<dataDir>/admin-token` (0600). A non-loopback admin listener requires a configured token.
  */
 export function ensureAdminToken(config: Config): string {
   if (config.admin.token) return config.admin.token;
-  if (!isLoopback(config.admin.host)) {
+  if (!isLoopbackHost(config.admin.host)) {
     throw new ImpbError('IMPB_ERR_CONFIG_INVALID', {
       message: `admin.host is ${config.admin.host} (not loopback): set admin.token (IMP_BRIDGE_ADMIN_TOKEN) explicitly`,
       details: { problems: [`admin.token: required when admin.host (${config.admin.host}) is not a loopback address`] },

@@ -1,5 +1,6 @@
-import type { Template, UserProfile } from '../domain';
+import type { Template } from '../domain';
 import { ImpbError, isWebexError } from '../errors';
+import { broadworksCreateBody, mergeProfile, wholesaleCreateBody, type AppliedProfile } from '../pipeline/profile-mapping';
 import type { BroadworksPrecheck, WebexProvisioningApi, WholesalePrecheck } from '../pipeline/webex-port';
 import type { Store } from '../store';
 
@@ -24,15 +25,19 @@ export interface PrecheckOutcome {
   error?: { code: string; message: string; webexErrors?: unknown };
 }
 
-/** Calls Webex's precheck with the subscriber data the proxy holds for the user. */
+/**
+ * Calls Webex's precheck with exactly the create body provisioning would send for the user
+ * now: the pipeline's own builders, the subscriber's current package, the profile as a resync
+ * merges it (the recorded profile, then the user's last event).
+ */
 export async function runPrecheck(deps: { store: Store; webex: WebexProvisioningApi }, input: PrecheckInput): Promise<PrecheckOutcome> {
   const { store } = deps;
   const template = await store.templates.get(input.template);
   if (!template) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no template named "${input.template}"`, details: { template: input.template } });
   const subscriber = await store.subscribers.get(input.userId);
   const [lastEvent] = await store.events.listForUser(input.userId, 1);
-  const profile: UserProfile = { ...(lastEvent?.profile ?? {}), ...(subscriber?.profile ?? {}) };
-  const email = input.email ?? subscriber?.email ?? profile.email;
+  const profile = mergeProfile(mergeProfile(subscriber?.profile, lastEvent?.profile), strip({ firstName: input.firstName, lastName: input.lastName }));
+  const email = input.email ?? profile.email ?? subscriber?.email;
   const enterpriseId = input.enterpriseId ?? subscriber?.enterpriseId ?? lastEvent?.enterpriseId;
   const problems: Array<{ path: string; message: string }> = [];
   if (!email) problems.push({ path: 'email', message: 'no email known for this user: pass one' });
@@ -40,10 +45,12 @@ export async function runPrecheck(deps: { store: Store; webex: WebexProvisioning
   if (problems.length) {
     throw new ImpbError('IMPB_ERR_VALIDATION', { message: problems.map((p) => `${p.path}: ${p.message}`).join('; '), details: { problems } });
   }
+  const applied = { ...profile, email: email! };
+  const pkg = subscriber?.package ?? template.package;
   const request =
     template.targetApi === 'wholesale'
-      ? await wholesaleBody(store, template, enterpriseId!, email!, profile, input)
-      : broadworksBody(template, input.userId, enterpriseId!, email!, profile, input);
+      ? await wholesaleBody(store, template, enterpriseId!, applied, pkg)
+      : ({ ...broadworksCreateBody(template, input.userId, enterpriseId!, applied, pkg), email: email! } satisfies BroadworksPrecheck);
   const ctx = { userId: input.userId, enterpriseId };
   try {
     const res =
@@ -64,38 +71,17 @@ export async function runPrecheck(deps: { store: Store; webex: WebexProvisioning
   }
 }
 
-function broadworksBody(t: Template, userId: string, enterpriseId: string, email: string, p: UserProfile, input: PrecheckInput): BroadworksPrecheck {
-  return strip({
-    provisioningId: t.provisioningId,
-    userId,
-    spEnterpriseId: enterpriseId,
-    firstName: input.firstName ?? p.firstName,
-    lastName: input.lastName ?? p.lastName,
-    package: t.package,
-    email,
-    primaryPhoneNumber: p.phoneNumber,
-    mobilePhoneNumber: p.mobilePhoneNumber,
-    extension: p.extension,
-  }) as BroadworksPrecheck;
-}
-
-async function wholesaleBody(store: Store, t: Template, enterpriseId: string, email: string, p: UserProfile, input: PrecheckInput): Promise<WholesalePrecheck> {
+/** The create body plus what only precheck takes: the provisioningId, and the customer to create when it does not exist yet. */
+async function wholesaleBody(store: Store, t: Template, enterpriseId: string, profile: AppliedProfile & { email: string }, pkg: string): Promise<WholesalePrecheck> {
   const customer = await store.customers.get(enterpriseId);
   const primaryEmail = t.wholesale?.primaryEmail?.replace(/\{enterpriseId\}/g, enterpriseId);
+  const { customerId, ...create } = wholesaleCreateBody(t, customer?.webexCustomerId ?? '', profile.email, profile, pkg);
   return strip({
     provisioningId: t.wholesale?.provisioningId ?? t.provisioningId,
-    customerId: customer?.webexCustomerId,
-    email,
-    package: t.package,
-    provisioningParameters: strip({
-      firstName: input.firstName ?? p.firstName,
-      lastName: input.lastName ?? p.lastName,
-      primaryPhoneNumber: p.phoneNumber,
-      extension: p.extension,
-      locationId: t.wholesale?.locationId,
-    }),
-    customerInfo: !customer?.webexCustomerId && primaryEmail ? { primaryEmail } : undefined,
-  }) as WholesalePrecheck;
+    ...(customerId ? { customerId } : {}),
+    ...create,
+    customerInfo: !customerId && primaryEmail ? { primaryEmail } : undefined,
+  });
 }
 
 function strip<T extends object>(value: T): T {

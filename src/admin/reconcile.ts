@@ -1,7 +1,7 @@
-import type { Template } from '../domain';
+import type { ProvisioningEvent, Template } from '../domain';
 import { isImpbError, isWebexError } from '../errors';
 import type { BroadworksSubscriber, WebexProvisioningApi, WholesaleSubscriber } from '../pipeline/webex-port';
-import type { Store, SubscriberRecord } from '../store';
+import type { JobState, Store, SubscriberRecord } from '../store';
 
 export type DriftKind = 'missing_in_webex' | 'unknown_in_webex' | 'status_error';
 
@@ -71,6 +71,8 @@ interface WebexEntry {
 }
 
 const EXPECTED_ABSENT = new Set(['deleted', 'deleting']);
+
+const UNFINISHED_JOB_STATES = ['queued', 'running', 'retry_wait', 'polling'] as const satisfies readonly JobState[];
 
 /**
  * Compares what the proxy believes (assigned users in the store) with what Webex has (list
@@ -151,8 +153,15 @@ export async function reconcile(
         await found(compact({ ...base, kind: 'status_error' as const, webexSubscriberId: w.id, webexStatus: w.status, webexErrors: w.errors }), s);
       }
     }
-    for (const w of webexEntries) {
-      if (matched.has(w.id)) continue;
+    const unmatched = webexEntries.filter((w) => !matched.has(w.id));
+    // An assign may have created the user in Webex and not yet written the store record.
+    const pending = unmatched.length ? await pendingIdentities(unit) : { userIds: new Set<string>(), emails: new Set<string>() };
+    for (const w of unmatched) {
+      const inFlight = (w.userId && pending.userIds.has(w.userId)) || (w.email && pending.emails.has(w.email.toLowerCase()));
+      if (inFlight) {
+        if (!report.inFlight.includes(w.userId ?? w.email!)) report.inFlight.push(w.userId ?? w.email!);
+        continue;
+      }
       const template = unit.templates[0]!;
       await found(
         compact({
@@ -169,6 +178,26 @@ export async function reconcile(
         w,
       );
     }
+  }
+
+  /** User ids and emails with unfinished jobs in the unit: the pipeline is on them. */
+  async function pendingIdentities(unit: Unit): Promise<{ userIds: Set<string>; emails: Set<string> }> {
+    const userIds = new Set<string>();
+    const emails = new Set<string>();
+    for (const t of unit.templates) {
+      for (let offset = 0; ; ) {
+        const page = await store.jobs.list({ template: t.name, state: [...UNFINISHED_JOB_STATES], limit: 1000, offset });
+        for (const job of page) {
+          if (unit.enterpriseId && job.enterpriseId !== unit.enterpriseId) continue;
+          userIds.add(job.userId);
+          const email = (job.payload.event as ProvisioningEvent | undefined)?.profile?.email;
+          if (email) emails.add(email.toLowerCase());
+        }
+        if (page.length < 1000) break;
+        offset += page.length;
+      }
+    }
+    return { userIds, emails };
   }
 
   async function found(item: Omit<DriftItem, 'action'>, stored?: SubscriberRecord, webexEntry?: WebexEntry): Promise<void> {

@@ -34,7 +34,10 @@ export interface SupportReport {
   subject: { kind: 'subscriber' | 'enterprise'; id: string };
   partnerOrgId?: string;
   partnerOrgIdSource: string;
+  /** The customer org (32 hex digits, hyphenated) when Webex reported it. */
   customerOrgId?: string;
+  /** Where customerOrgId comes from, or why it is not known yet. */
+  customerOrgIdSource: string;
   customer?: Pick<CustomerRecord, 'enterpriseId' | 'template' | 'status' | 'webexCustomerId' | 'lastTrackingId' | 'lastError'>;
   subscriber?: Pick<
     SubscriberRecord,
@@ -75,7 +78,7 @@ export async function buildSupportReport(deps: SupportDeps, key: string, options
     subject: { kind: subscriber ? 'subscriber' : 'enterprise', id: key },
     partnerOrgId: toUuidForm(partner.id),
     partnerOrgIdSource: partner.source,
-    customerOrgId: toUuidForm(subscriber?.orgId ?? customer?.orgId ?? enterpriseSubscribers.find((s) => s.orgId)?.orgId),
+    ...customerOrg(subscriber, customer, enterpriseSubscribers),
     ...(customer ? { customer: pick(customer, ['enterpriseId', 'template', 'status', 'webexCustomerId', 'lastTrackingId', 'lastError']) } : {}),
     ...(subscriber
       ? {
@@ -102,6 +105,23 @@ export async function buildSupportReport(deps: SupportDeps, key: string, options
     failedJobs: jobs.map((j) => ({ ...pick(j, ['id', 'kind', 'state', 'attempts', 'updatedAt']), ...(j.lastError ? { error: j.lastError } : {}) })),
   };
   return redactValue(report) as SupportReport;
+}
+
+/**
+ * A subscriber's own record holds its org (the pipeline fills it in from Webex GET
+ * /people/{personId}); an enterprise's comes from its customer record or its subscribers.
+ */
+function customerOrg(subscriber: SubscriberRecord | undefined, customer: CustomerRecord | undefined, enterpriseSubscribers: SubscriberRecord[]): Pick<SupportReport, 'customerOrgId' | 'customerOrgIdSource'> {
+  const [raw, source] = subscriber
+    ? subscriber.orgId
+      ? [subscriber.orgId, 'subscriber record (org of the person, as Webex reported it)']
+      : [customer?.orgId, 'customer record']
+    : customer?.orgId
+      ? [customer.orgId, 'customer record']
+      : [enterpriseSubscribers.find((s) => s.orgId)?.orgId, 'a subscriber record of the enterprise'];
+  if (!raw) return { customerOrgIdSource: 'not known yet (filled in once Webex reports the person)' };
+  // An id that is no Webex org id is shown as it is rather than hidden.
+  return { customerOrgId: toUuidForm(raw) ?? raw, customerOrgIdSource: source };
 }
 
 async function failedJobsOf(store: Store, subscribers: SubscriberRecord[], limit: number): Promise<Job[]> {

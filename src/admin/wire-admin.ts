@@ -3,7 +3,8 @@ import { ImpbError } from '../errors';
 import type { Closer, Runtime } from '../runtime';
 import { createTemplateService } from '../templates/template-service';
 import { provisioningBaseUrlFromConfig } from '../templates/template-view';
-import { requireAdminToken, isLoopbackHost } from './admin-auth';
+import { isLoopbackHost } from '../config/schema';
+import { requireAdminToken } from './admin-auth';
 import { ensureAdminToken } from './admin-token';
 import { buildApiRouter, type ApiRoute } from './api-route';
 import { createJobActions } from './job-actions';
@@ -40,7 +41,7 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
     version: rt.version,
     partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex?.partnerOrgId }),
   };
-  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps)];
+  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...(rt.certs?.routes ?? [])];
   const openapi = buildOpenApiDocument(routes, { version: rt.version });
 
   const api = Router();
@@ -48,11 +49,9 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   api.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);
   });
-  const certRoutes = rt.certs?.routes;
   const v1 = Router();
   v1.use(auth);
   v1.use(buildApiRouter(routes));
-  if (certRoutes) v1.use(certRoutes);
   v1.use(((_req, _res, next) => next(new ImpbError('IMPB_ERR_NOT_FOUND', { message: 'no such admin API operation (see /api/v1/openapi.json)' }))) as RequestHandler);
   api.use('/api/v1', v1);
 

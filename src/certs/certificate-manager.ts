@@ -18,8 +18,9 @@ import { createExpiryMonitor, type ExpiryStatus, type WatchedCertificate } from 
 import { defaultServerNames } from './first-start';
 import { generateKey } from './keys';
 import { writeFileAtomic } from './pem';
-import { assembleServerMaterial, chainWarnings, checkHostnames, checkValidity, keyMatches, readServerMaterial, type ServerMaterial } from './server-certificate';
-import { createServerGenerations, type AfterFsStep } from './server-generations';
+import { assembleServerMaterial, chainWarnings, checkHostnames, checkValidity, keyMatches, nameCovers, readServerMaterial, type ServerMaterial } from './server-certificate';
+import { createServerGenerations, type AfterFsStep, type ServerOrigin } from './server-generations';
+import { SELF_SIGNED_ORGANIZATION, serverOrigin } from './server-origin';
 import { buildTlsPolicy, dryRunSecureContext, type ProvisioningTlsOptions } from './tls-policy';
 import { checkImport, deleteTrustEntry, diffTrust, readTrustEntries, writeTrustEntry, type TrustDiff, type TrustEntry } from './trust-store';
 
@@ -28,7 +29,7 @@ export type CertificateActor = 'cli' | 'admin-api' | 'system' | 'file-watch';
 
 export interface TrustListItem extends CertificateInfo {
   kind: 'anchor' | 'pin';
-  /** Clusters whose identity rules name this certificate or match a client seen chaining to it. */
+  /** Clusters whose fingerprint rules name this pin, or whose rules or addresses match a client seen chaining to it. */
   usedBy: string[];
   crl?: CrlInfo;
   lastClientSeenAt?: string;
@@ -44,6 +45,8 @@ export interface CrlInfo {
 
 export interface ServerCertificateView extends CertificateInfo {
   kind: 'self-signed' | 'ca-signed';
+  /** `generated`: the proxy's own default, renewed automatically; `installed`: given to it, replaced by the operator. */
+  origin: ServerOrigin;
   chain: CertificateInfo[];
   pending?: PendingKeyInfo;
   previous?: { fingerprint: string; subject: string; notAfter: string };
@@ -135,7 +138,8 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
     return options;
   }
 
-  function loadCrls(trust: TrustEntry[]): Map<string, ParsedCrl> {
+  /** `current`: the CRLs in use; a file older than the one in use is refused, as `trust crl add` refuses it. */
+  function loadCrls(trust: TrustEntry[], current?: Map<string, ParsedCrl>): Map<string, ParsedCrl> {
     const crls = new Map<string, ParsedCrl>();
     if (!fs.existsSync(paths.crlDir)) return crls;
     for (const name of fs.readdirSync(paths.crlDir).sort()) {
@@ -143,8 +147,20 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
       try {
         const crl = parseCrl(fs.readFileSync(path.join(paths.crlDir, name)));
         const issuer = trust.find((e) => e.kind === 'anchor' && crlSignedBy(crl, e.cert));
-        if (issuer) crls.set(issuer.fingerprint, crl);
-        else logger.warn('CRL ignored: no trusted CA signed it', { event: 'cert.crl.orphan', file: name, issuer: crl.issuer });
+        if (!issuer) {
+          logger.warn('CRL ignored: no trusted CA signed it', { event: 'cert.crl.orphan', file: name, issuer: crl.issuer });
+          continue;
+        }
+        const inUse = current?.get(issuer.fingerprint);
+        if (inUse && inUse.thisUpdate.getTime() > crl.thisUpdate.getTime()) {
+          logger.error('CRL file refused: older than the CRL in use, which stays', { event: 'cert.crl.refused', file: name, issuer: crl.issuer, thisUpdate: crl.thisUpdate.toISOString(), inUse: inUse.thisUpdate.toISOString() });
+          crls.set(issuer.fingerprint, inUse);
+          continue;
+        }
+        if (!inUse?.der.equals(crl.der) && crl.nextUpdate && crl.nextUpdate.getTime() < now()) {
+          logger.warn('the CRL is past its nextUpdate; loaded anyway, fetch a fresh one', { event: 'cert.crl.stale', file: name, issuer: crl.issuer, nextUpdate: crl.nextUpdate.toISOString() });
+        }
+        crls.set(issuer.fingerprint, crl);
       } catch (err) {
         logger.error('CRL ignored: cannot be read', { event: 'cert.crl.invalid', file: name, err });
       }
@@ -152,14 +168,36 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
     return crls;
   }
 
-  function loadFromDisk(): State {
+  /** `previous`: the state in use, whose trusted certificates and CRLs are kept without the import checks. */
+  function loadFromDisk(previous?: State): State {
     const server = readServerMaterial(paths);
     if (!keyMatches(server.cert, server.keyPem)) {
       throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', { message: `${paths.serverCert} does not match the key in ${paths.serverKey}` });
     }
-    const trust = readTrustEntries(paths);
-    const crls = loadCrls(trust);
+    const trust = readTrustEntries(paths, {
+      trusted: new Set(previous?.trust.map((e) => e.fingerprint)),
+      now: now(),
+      onRefused: (file, reason) => logger.error(`trust file refused, its certificates are not trusted: ${reason}`, { event: 'cert.trust.file_refused', file, reason }),
+    });
+    const crls = loadCrls(trust, previous?.crls);
     return { server, trust, crls, options: policyFor(server, trust) };
+  }
+
+  /** A removed CA's CRL files would only come back as "orphan CRL" warnings at every reload. */
+  function removeCrlFilesOf(entry: TrustEntry, remaining: TrustEntry[]): void {
+    if (!fs.existsSync(paths.crlDir)) return;
+    for (const name of fs.readdirSync(paths.crlDir)) {
+      if (!name.endsWith('.crl')) continue;
+      const file = path.join(paths.crlDir, name);
+      try {
+        const crl = parseCrl(fs.readFileSync(file));
+        // A CA re-issued with the same key signs the same CRLs: they stay while one of them is trusted.
+        const orphaned = crlSignedBy(crl, entry.cert) && !remaining.some((e) => e.kind === 'anchor' && crlSignedBy(crl, e.cert));
+        if (orphaned) fs.rmSync(file, { force: true });
+      } catch {
+        // An unreadable CRL is left for the operator; loadCrls logs it.
+      }
+    }
   }
 
   const generations = createServerGenerations(paths, {
@@ -230,11 +268,11 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
    * Validates and dry-runs, writes the new set as a generation, switches to it in one rename
    * (the current set becomes its "previous"), then swaps the listener's context.
    */
-  async function activateServer(next: ServerMaterial, actor: CertificateActor, action: string): Promise<string> {
+  async function activateServer(next: ServerMaterial, actor: CertificateActor, action: string, origin: ServerOrigin): Promise<string> {
     const options_ = policyFor(next, state.trust);
     const before = state.server;
     adoptFilesOnDisk(before);
-    generations.activate(next, { action, fingerprint: next.fingerprint });
+    generations.activate(next, { action, fingerprint: next.fingerprint, origin });
     commit({ ...state, server: next, options: options_ });
     const kind = isSelfSigned(next.cert) ? 'self-signed' : 'ca-signed';
     await deps.store.settings.set(KIND_SETTING, kind).catch(() => undefined);
@@ -244,6 +282,7 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
       action,
       actor,
       kind,
+      origin,
       before: before.fingerprint,
       after: next.fingerprint,
       notAfter: info.notAfter,
@@ -264,7 +303,8 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
     const clients = [...(seen.get(entry.fingerprint)?.values() ?? [])];
     return clusters
       .filter((cluster) => {
-        if (cluster.identityRules.fingerprints.some((f) => normaliseFingerprint(f) === entry.fingerprint)) return true;
+        // Fingerprint rules match the client's own (leaf) certificate only: naming a CA there lets no client in, so it is no use of that CA.
+        if (entry.kind === 'pin' && cluster.identityRules.fingerprints.some((f) => normaliseFingerprint(f) === entry.fingerprint)) return true;
         if (clients.some((c) => c.sourceAddress && [...cluster.sourceAddresses, ...cluster.hosts].includes(c.sourceAddress.replace(/^::ffff:/, '')))) return true;
         return clusterHasIdentityRules(cluster) && clients.some((c) => matchesClusterIdentity(c, cluster));
       })
@@ -284,12 +324,23 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
   }
 
   let renewing: Promise<unknown> | undefined;
+  const notRenewedWarned = new Set<string>();
   function runExpiryCheck(): ExpiryStatus[] {
     lastExpiry = expiry.check(watchedCertificates());
     const server = state.server;
     const renewDays = config.tls.autoRenewSelfSignedDays;
-    if (renewDays > 0 && renewDays < config.tls.selfSignedDays && !renewing && isSelfSigned(server.cert) && notAfterMs(server.cert) - now() <= renewDays * 86_400_000) {
-      // Only the self-signed default renews itself; a CA-signed certificate is warned about.
+    if (renewDays <= 0 || renewDays >= config.tls.selfSignedDays || renewing || notAfterMs(server.cert) - now() > renewDays * 86_400_000) return lastExpiry;
+    // Only the default the proxy generated renews itself (new key, its own names); a certificate it was given, even self-signed, is the operator's to replace.
+    if (serverOrigin(generations.currentMeta(), server.cert) !== 'generated') {
+      if (!notRenewedWarned.has(server.fingerprint)) {
+        notRenewedWarned.add(server.fingerprint);
+        logger.warn('the installed server certificate expires soon and is not renewed automatically: install a new one (imp-bridge cert csr, cert install)', {
+          event: 'cert.server.not_auto_renewed',
+          fingerprint: server.fingerprint,
+          notAfter: new Date(notAfterMs(server.cert)).toISOString(),
+        });
+      }
+    } else {
       renewing = manager.renewSelfSigned('system').then(
         () => undefined,
         (err: unknown) => logger.error('automatic renewal of the self-signed certificate failed', { event: 'cert.self_signed.renew_failed', err }),
@@ -299,10 +350,13 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
     return lastExpiry;
   }
 
+  const trustKey = (trust: TrustEntry[]) => trust.map((e) => `${e.kind}:${e.fingerprint}`).sort().join();
+  const crlsKey = (crls: Map<string, ParsedCrl>) => [...crls.entries()].map(([k, v]) => `${k}:${v.der.toString('base64')}`).sort().join();
+
   async function reloadFromDisk(): Promise<'unchanged' | 'swapped' | 'refused'> {
     let next: State;
     try {
-      next = loadFromDisk();
+      next = loadFromDisk(state);
       checkValidity(next.server.cert, 'the server certificate on disk', now());
     } catch (err) {
       logger.error('certificate files changed on disk but are not valid: kept the running TLS settings', {
@@ -318,8 +372,9 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
       logger.error('cannot keep the certificate files changed on disk as a generation; they are used, but the next install will replace them', { event: 'cert.generations.adopt_failed', err });
     }
     const sameServer = next.server.fingerprint === state.server.fingerprint && next.server.keyPem === state.server.keyPem && next.server.chainPems.join() === state.server.chainPems.join();
-    const sameTrust = next.trust.map((e) => e.fingerprint).join() === state.trust.map((e) => e.fingerprint).join();
-    const sameCrls = [...next.crls.entries()].map(([k, v]) => k + v.der.toString('base64')).join() === [...state.crls.entries()].map(([k, v]) => k + v.der.toString('base64')).join();
+    // Compared as sets: the disk lists files by name, memory keeps the order things were added in.
+    const sameTrust = trustKey(next.trust) === trustKey(state.trust);
+    const sameCrls = crlsKey(next.crls) === crlsKey(state.crls);
     if (sameServer && sameTrust && sameCrls) return 'unchanged';
     const before = state;
     commit(next);
@@ -388,7 +443,10 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
         const trust = [...state.trust.filter((e) => !removing.includes(e)), ...accepted];
         const options_ = policyFor(state.server, trust);
         for (const entry of accepted) entry.file = writeTrustEntry(paths, entry);
-        for (const entry of removing) deleteTrustEntry(entry);
+        for (const entry of removing) {
+          deleteTrustEntry(entry);
+          if (entry.kind === 'anchor') removeCrlFilesOf(entry, trust);
+        }
         const crls = new Map([...state.crls].filter(([fp]) => trust.some((e) => e.fingerprint === fp)));
         commit({ ...state, trust, crls, options: options_ });
         for (const entry of accepted) {
@@ -420,7 +478,8 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
         const options_ = policyFor(state.server, trust);
         deleteTrustEntry(entry);
         const crls = new Map(state.crls);
-        if (crls.delete(entry.fingerprint)) fs.rmSync(path.join(paths.crlDir, `${entry.fingerprint}.crl`), { force: true });
+        crls.delete(entry.fingerprint);
+        if (entry.kind === 'anchor') removeCrlFilesOf(entry, trust);
         seen.delete(entry.fingerprint);
         commit({ ...state, trust, crls, options: options_ });
         const info = describeCertificate(entry.cert, now());
@@ -475,6 +534,7 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
       return {
         ...describeCertificate(server.cert, now()),
         kind: isSelfSigned(server.cert) ? 'self-signed' : 'ca-signed',
+        origin: serverOrigin(generations.currentMeta(), server.cert),
         chain: server.chain.map((c) => describeCertificate(c, now())),
         pending: pending?.meta,
         previous,
@@ -486,11 +546,14 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
         const key = await generateKey(spec.keyType);
         const csrPem = buildCsr({ commonName: spec.commonName, subjectAltNames: spec.subjectAltNames }, key.privateKeyPem);
         const meta: PendingKeyInfo = { commonName: spec.commonName, subjectAltNames: [...new Set([spec.commonName, ...spec.subjectAltNames])], keyType: spec.keyType, createdAt: new Date(now()).toISOString() };
+        const publicHostname = config.provisioning.publicHostname;
+        const warnings = publicHostname && !meta.subjectAltNames.some((n) => nameCovers(n, publicHostname)) ? [`the CSR does not name ${publicHostname} (provisioning.publicHostname): cert install will refuse a certificate that does not cover it`] : [];
+        for (const warning of warnings) logger.warn(`certificate request: ${warning}`, { event: 'cert.csr.warning', commonName: meta.commonName, subjectAltNames: meta.subjectAltNames });
         writeFileAtomic(paths.pendingKey, key.privateKeyPem, 0o600);
         writeFileAtomic(paths.pendingMeta, `${JSON.stringify(meta, null, 2)}\n`, 0o644);
         logger.info('new key pair kept pending; CSR created', { event: 'cert.csr.created', actor, commonName: meta.commonName, subjectAltNames: meta.subjectAltNames, keyType: meta.keyType });
         await audit(actor, 'server-certificate', 'pending', 'csr', undefined, meta);
-        return { csrPem, ...meta };
+        return { csrPem, ...meta, warnings };
       });
     },
 
@@ -514,10 +577,11 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
         const material: ServerMaterial = { ...probe, keyPem };
         checkValidity(material.cert, 'the certificate', now());
         for (const c of material.chain) checkValidity(c, 'a chain certificate', now());
-        checkHostnames(material.cert, config.provisioning.publicHostname, state.server.cert);
+        // A new key is for the names its CSR asked for; the current names are only the reference when the key stays.
+        checkHostnames(material.cert, config.provisioning.publicHostname, usedKey === 'pending' && pending?.meta ? { requested: pending.meta.subjectAltNames } : { current: state.server.cert });
         const warnings = chainWarnings(material);
         for (const warning of warnings) logger.warn(`certificate install: ${warning}`, { event: 'cert.install.warning', fingerprint: material.fingerprint });
-        const previousFingerprint = await activateServer(material, actor, 'install');
+        const previousFingerprint = await activateServer(material, actor, 'install', 'installed');
         if (usedKey === 'pending') {
           fs.rmSync(paths.pendingKey, { force: true });
           fs.rmSync(paths.pendingMeta, { force: true });
@@ -537,7 +601,7 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
         if (!keyMatches(previous.cert, previous.keyPem)) throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', { message: 'the kept previous certificate does not match its key; nothing changed' });
         checkValidity(previous.cert, 'the previous certificate', now());
         // A new generation holding the previous set, whose "previous" is the current one: a second rollback undoes the first.
-        const replaced = await activateServer(previous, actor, 'rollback');
+        const replaced = await activateServer(previous, actor, 'rollback', serverOrigin(generations.metaOf(kept), previous.cert));
         return { certificate: describeCertificate(previous.cert, now()), previousFingerprint: replaced };
       });
     },
@@ -550,11 +614,11 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
           : defaultServerNames(config.provisioning.publicHostname ? [config.provisioning.publicHostname] : []);
         const key = await generateKey(config.tls.keyType);
         const certPem = buildCertificate(
-          { commonName: names[0] ?? 'localhost', subjectAltNames: names, organization: 'imp-bridge (self-signed)', validDays: config.tls.selfSignedDays, usage: 'server' },
+          { commonName: names[0] ?? 'localhost', subjectAltNames: names, organization: SELF_SIGNED_ORGANIZATION, validDays: config.tls.selfSignedDays, usage: 'server' },
           key.privateKeyPem,
         );
         const material = assembleServerMaterial(key.privateKeyPem, certPem);
-        const previousFingerprint = await activateServer(material, actor, actor === 'system' ? 'auto-renew-self-signed' : 'renew-self-signed');
+        const previousFingerprint = await activateServer(material, actor, actor === 'system' ? 'auto-renew-self-signed' : 'renew-self-signed', 'generated');
         return { certificate: describeCertificate(material.cert, now()), previousFingerprint };
       });
     },

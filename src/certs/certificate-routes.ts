@@ -1,7 +1,7 @@
-import express, { Router, type Request } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
+import { route, type ApiRoute } from '../admin/api-route';
 import { KEY_TYPES, type KeyType } from '../config/schema';
-import { ImpbError } from '../errors';
 import type { CertificateActor, CertificateManager } from './certificate-manager';
 import { parseCertificateInput } from './trust-store';
 
@@ -11,15 +11,6 @@ export const ACTOR_HEADER = 'x-impb-actor';
 function actorOf(req: Request): CertificateActor {
   const declared = String(req.get(ACTOR_HEADER) ?? req.query.actor ?? '').toLowerCase();
   return declared === 'cli' ? 'cli' : 'admin-api';
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-    throw new ImpbError('IMPB_ERR_VALIDATION', { message: `invalid request: ${problems.join('; ')}`, details: { problems } });
-  }
-  return result.data;
 }
 
 const certificateInput = z
@@ -62,62 +53,94 @@ const installInput = z.object({
   chainPem: z.string().optional(),
 });
 
+const fingerprintParams = z.object({
+  fingerprint: z.string().min(1).describe('SHA-256 fingerprint: any case, colons optional, or a unique prefix of at least 8 hex digits'),
+});
+
 function certificatesFrom(body: { pem?: string; der?: string }): string[] {
   return parseCertificateInput(body.pem ?? Buffer.from(body.der!, 'base64'));
 }
 
 /**
- * Certificate admin routes, relative to /api/v1 (the admin app mounts them behind the token).
- * Bodies are JSON; errors are ImpbErrors rendered by the admin app's error handler.
+ * Trust anchors, CRLs and the server certificate, relative to /api/v1: the admin API mounts
+ * them with its other routes (token, validation, error shape, OpenAPI document). Calls made
+ * by the CLI carry `x-impb-actor: cli` (or `?actor=cli`) for the audit trail.
  */
-export function createCertificateRoutes(deps: { manager: CertificateManager }): Router {
+export function certificateRoutes(deps: { manager: CertificateManager }): ApiRoute[] {
   const { manager } = deps;
-  const router = Router();
-  // Self-contained: a certificate bundle can exceed the default 100 kB body limit.
-  router.use(express.json({ limit: '2mb' }));
-
-  router.get('/trust', async (_req, res) => {
-    res.json({ anchors: await manager.trustList() });
-  });
-  router.post('/trust', async (req, res) => {
-    const body = parse(certificateInput, req.body);
-    const result = await manager.trustAdd(certificatesFrom(body), actorOf(req), { leaf: body.leaf, replace: body.replace });
-    res.status(201).json(result);
-  });
-  router.post('/trust/diff', (req, res) => {
-    const body = parse(certificateInput, req.body);
-    res.json(manager.trustDiff(certificatesFrom(body), { leaf: body.leaf }));
-  });
-  router.get('/trust/crl', (_req, res) => {
-    res.json({ crls: manager.crlList() });
-  });
-  router.post('/trust/crl', async (req, res) => {
-    const body = parse(crlInput, req.body);
-    res.status(201).json(await manager.crlAdd(body.pem ?? Buffer.from(body.der!, 'base64'), actorOf(req)));
-  });
-  router.delete('/trust/:fingerprint', async (req, res) => {
-    res.json({ removed: await manager.trustRemove(String(req.params.fingerprint), actorOf(req)) });
-  });
-
-  router.get('/certificate', (_req, res) => {
-    res.json(manager.show());
-  });
-  router.get('/certificate/expiry', (_req, res) => {
-    res.json({ certificates: manager.checkExpiry() });
-  });
-  router.post('/certificate/csr', async (req, res) => {
-    const body = parse(csrInput, req.body);
-    res.status(201).json(await manager.createCsr({ commonName: body.commonName, subjectAltNames: body.subjectAltNames, keyType: body.keyType }, actorOf(req)));
-  });
-  router.post('/certificate/install', async (req, res) => {
-    const body = parse(installInput, req.body);
-    res.json(await manager.install(body, actorOf(req)));
-  });
-  router.post('/certificate/rollback', async (req, res) => {
-    res.json(await manager.rollback(actorOf(req)));
-  });
-  router.post('/certificate/renew-self-signed', async (req, res) => {
-    res.json(await manager.renewSelfSigned(actorOf(req)));
-  });
-  return router;
+  return [
+    route({ method: 'get', path: '/trust', tag: 'certificates', summary: 'list trusted CAs and pinned leaves, with their CRL and the clusters using them', handler: async () => ({ anchors: await manager.trustList() }) }),
+    route({
+      method: 'post',
+      path: '/trust',
+      tag: 'certificates',
+      summary: 'trust the certificates of a PEM bundle or DER file (CAs become anchors; with leaf, non-CA certificates become pins)',
+      description: 'Every certificate is checked first (CA, validity, not already trusted); one refused certificate refuses the whole import. New TLS handshakes use the new trust at once.',
+      body: certificateInput,
+      status: 201,
+      errors: [409],
+      handler: async ({ body, req }) => manager.trustAdd(certificatesFrom(body), actorOf(req), { leaf: body.leaf, replace: body.replace }),
+    }),
+    route({
+      method: 'post',
+      path: '/trust/diff',
+      tag: 'certificates',
+      summary: 'preview: what importing the file as the whole trust bundle would add, remove and keep (changes nothing)',
+      body: certificateInput,
+      handler: async ({ body }) => manager.trustDiff(certificatesFrom(body), { leaf: body.leaf }),
+    }),
+    route({ method: 'get', path: '/trust/crl', tag: 'certificates', summary: 'list loaded CRLs', handler: async () => ({ crls: manager.crlList() }) }),
+    route({
+      method: 'post',
+      path: '/trust/crl',
+      tag: 'certificates',
+      summary: 'load a CRL (PEM or base64 DER) signed by a trusted CA',
+      body: crlInput,
+      status: 201,
+      handler: async ({ body, req }) => manager.crlAdd(body.pem ?? Buffer.from(body.der!, 'base64'), actorOf(req)),
+    }),
+    route({
+      method: 'delete',
+      path: '/trust/:fingerprint',
+      tag: 'certificates',
+      summary: 'stop trusting a certificate; its clients are refused from their next handshake',
+      params: fingerprintParams,
+      errors: [404, 409],
+      handler: async ({ params, req }) => ({ removed: await manager.trustRemove(params.fingerprint, actorOf(req)) }),
+    }),
+    route({ method: 'get', path: '/certificate', tag: 'certificates', summary: 'the active server certificate, its chain, the pending key and the kept previous certificate', handler: async () => manager.show() }),
+    route({ method: 'get', path: '/certificate/expiry', tag: 'certificates', summary: 'expiry of the server certificate, its chain and the trusted certificates', handler: async () => ({ certificates: manager.checkExpiry() }) }),
+    route({
+      method: 'post',
+      path: '/certificate/csr',
+      tag: 'certificates',
+      summary: 'create a new key pair (kept pending) and return a PKCS#10 CSR for it',
+      body: csrInput,
+      status: 201,
+      handler: async ({ body, req }) => manager.createCsr({ commonName: body.commonName, subjectAltNames: body.subjectAltNames, keyType: body.keyType }, actorOf(req)),
+    }),
+    route({
+      method: 'post',
+      path: '/certificate/install',
+      tag: 'certificates',
+      summary: 'install a signed certificate for the pending (or current) key after checking key, validity, host names and chain',
+      body: installInput,
+      handler: async ({ body, req }) => manager.install(body, actorOf(req)),
+    }),
+    route({
+      method: 'post',
+      path: '/certificate/rollback',
+      tag: 'certificates',
+      summary: 'go back to the certificate and key active before the last install or renewal',
+      errors: [404],
+      handler: async ({ req }) => manager.rollback(actorOf(req)),
+    }),
+    route({
+      method: 'post',
+      path: '/certificate/renew-self-signed',
+      tag: 'certificates',
+      summary: 'replace the server certificate with a new self-signed one (new key)',
+      handler: async ({ req }) => manager.renewSelfSigned(actorOf(req)),
+    }),
+  ];
 }

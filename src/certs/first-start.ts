@@ -10,6 +10,7 @@ import { fingerprintOf } from './certificate-info';
 import { generateKey } from './keys';
 import { writeFileAtomic } from './pem';
 import { createServerGenerations } from './server-generations';
+import { SELF_SIGNED_ORGANIZATION } from './server-origin';
 
 export interface FirstStartOptions {
   dataDir: string;
@@ -29,28 +30,30 @@ export async function createSelfSignedServerCertificate(options: Omit<FirstStart
   const names = defaultServerNames(options.hostnames);
   const key = await generateKey(options.keyType);
   const certPem = buildCertificate(
-    { commonName: names[0]!, subjectAltNames: names, organization: 'imp-bridge (self-signed)', validDays: options.validDays, usage: 'server' },
+    { commonName: names[0]!, subjectAltNames: names, organization: SELF_SIGNED_ORGANIZATION, validDays: options.validDays, usage: 'server' },
     key.privateKeyPem,
   );
   return { certPem, keyPem: key.privateKeyPem };
 }
 
 /**
- * First start on embedded defaults: a self-signed server certificate when none exists, and
- * a development CA + client certificate when the trust bundle is empty.
+ * First start on embedded defaults: a self-signed server certificate when none exists, and,
+ * on the very first start only, a development CA + client certificate when nothing is trusted.
  */
 export async function ensureFirstStartCertificates(options: FirstStartOptions): Promise<{ generatedServer: boolean; generatedDevPki: boolean }> {
   const paths = certPaths(options.dataDir);
   fs.mkdirSync(paths.trustDir, { recursive: true });
   let generatedServer = false;
   let generatedDevPki = false;
+  // Every start after the first has a generation: an empty trust folder then is the operator's doing (all anchors removed, pins only).
+  const firstStart = !fs.existsSync(paths.serverGenerationsDir);
 
   if (!fs.existsSync(paths.serverCert) || !fs.existsSync(paths.serverKey)) {
     const { certPem, keyPem } = await createSelfSignedServerCertificate(options);
     const x509 = new X509Certificate(certPem);
     // Written as a generation like every later set, so key and certificate appear together.
     const generations = createServerGenerations(paths);
-    generations.activate({ keyPem, certPem, chainPems: [] }, { action: 'first-start', fingerprint: fingerprintOf(x509) });
+    generations.activate({ keyPem, certPem, chainPems: [] }, { action: 'first-start', fingerprint: fingerprintOf(x509), origin: 'generated' });
     generations.link();
     generatedServer = true;
     options.logger.info('generated a self-signed server certificate', {
@@ -63,8 +66,12 @@ export async function ensureFirstStartCertificates(options: FirstStartOptions): 
     });
   }
 
-  const anchors = fs.readdirSync(paths.trustDir).filter((f) => f.endsWith('.pem'));
-  if (anchors.length === 0) {
+  const pemsIn = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.pem')) : []);
+  const trustEmpty = pemsIn(paths.trustDir).length === 0 && pemsIn(paths.pinDir).length === 0;
+  if (trustEmpty && !firstStart) {
+    options.logger.warn('the trust bundle is empty: no client certificate is accepted (imp-bridge trust add)', { event: 'cert.trust.empty', trustDir: paths.trustDir });
+  }
+  if (trustEmpty && firstStart) {
     const caKey = await generateKey(options.keyType);
     const caPem = buildCertificate(
       { commonName: 'imp-bridge development CA', organization: 'imp-bridge (development only)', validDays: 365, usage: 'ca', isCa: true },

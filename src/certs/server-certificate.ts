@@ -96,12 +96,26 @@ export function chainWarnings(material: ServerMaterial): string[] {
   return [`the chain ends at ${describeCertificate(last).subject}, whose issuer (${describeCertificate(last).issuer}) is not in the system trust store${material.chain.length ? '' : '; no chain file was given'}`];
 }
 
+/** True when `pattern` (a name of a certificate or CSR, maybe `*.example.net`) covers `host`, by the one-label wildcard rule. */
+export function nameCovers(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  const h = host.toLowerCase();
+  if (p === h) return true;
+  return p.startsWith('*.') && h.endsWith(p.slice(1)) && !h.slice(0, -(p.length - 1)).includes('.') && h.length > p.length - 1;
+}
+
+/** Covered by OpenSSL's rules, or named literally (a wildcard asked for in a CSR is not a host OpenSSL checks). */
+function covers(cert: X509Certificate, name: string): boolean {
+  return coversName(cert, name) || subjectAltNamesOf(cert).some((n) => n.replace(/^(DNS|IP Address):/, '').toLowerCase() === name.toLowerCase());
+}
+
 /**
- * The host names a new certificate must cover: the configured public host name, else the
- * names of the current certificate — all of them when a CA signed it, at least one when it
- * is the self-signed default (which also names localhost and loopback addresses).
+ * The host names a new certificate must cover: the configured public host name; else, for
+ * the pending key, every name its CSR asked for; else the names of the current certificate —
+ * all of them when a CA signed it, at least one when it is the self-signed default (which
+ * also names localhost and loopback addresses).
  */
-export function checkHostnames(cert: X509Certificate, publicHostname: string | undefined, current: X509Certificate | undefined): void {
+export function checkHostnames(cert: X509Certificate, publicHostname: string | undefined, against: { requested?: string[]; current?: X509Certificate }): void {
   const subject = describeCertificate(cert).subject;
   if (publicHostname) {
     if (!coversName(cert, publicHostname)) {
@@ -111,6 +125,16 @@ export function checkHostnames(cert: X509Certificate, publicHostname: string | u
     }
     return;
   }
+  if (against.requested?.length) {
+    const missing = against.requested.filter((n) => !covers(cert, n));
+    if (missing.length) {
+      throw new ImpbError('IMPB_ERR_CERT_HOSTNAME', {
+        message: `${subject} does not cover ${missing.join(', ')}, asked for in the CSR of the pending key; its names: ${subjectAltNamesOf(cert).join(', ') || 'none'}`,
+      });
+    }
+    return;
+  }
+  const current = against.current;
   if (!current) return;
   const names = subjectAltNamesOf(current).map((n) => n.replace(/^(DNS|IP Address):/, ''));
   if (names.length === 0) return;

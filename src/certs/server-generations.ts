@@ -37,7 +37,14 @@ export interface GenerationMeta {
   createdAt: string;
   action: string;
   fingerprint: string;
+  /**
+   * `generated`: the self-signed default the proxy made (and may renew itself); `installed`:
+   * what an operator or another tool gave it. Absent in generations of older releases.
+   */
+  origin?: ServerOrigin;
 }
+
+export type ServerOrigin = 'generated' | 'installed';
 
 /** Where one generation's files are; shaped like CertPaths so readServerMaterial reads it. */
 export interface GenerationFiles {
@@ -220,7 +227,15 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
      * in order (see `adopt`). Throws, with the old set still active, if anything fails before
      * the switch.
      */
-    activate(files: ServerFiles, meta: { action: string; fingerprint: string }): string {
+    /** The record of the active generation. */
+    currentMeta(): GenerationMeta | undefined {
+      const cur = current();
+      return cur ? metaOf(cur) : undefined;
+    },
+    /** The record of a generation, e.g. the one `previous()` names. */
+    metaOf: (files: GenerationFiles): GenerationMeta | undefined => metaOf(files.name),
+
+    activate(files: ServerFiles, meta: { action: string; fingerprint: string; origin?: ServerOrigin }): string {
       const name = writeGeneration(files, { ...meta, previous: current() });
       switchTo(name);
       prune();

@@ -31,14 +31,44 @@ export interface TrustDiff {
   refused: RefusedCertificate[];
 }
 
-function readEntries(dir: string, kind: TrustEntry['kind']): TrustEntry[] {
+export interface TrustReadOptions {
+  /** Fingerprints in use now: kept without the checks (an anchor nearing its end is not dropped by an unrelated change). */
+  trusted: ReadonlySet<string>;
+  now: number;
+  /** A file holding a certificate that fails the import checks is left out whole (another tool may have dropped it there). */
+  onRefused: (file: string, reason: string) => void;
+}
+
+function pemFingerprint(pem: string): string | undefined {
+  try {
+    return fingerprintOf(new X509Certificate(pem));
+  } catch {
+    return undefined;
+  }
+}
+
+function readEntries(dir: string, kind: TrustEntry['kind'], options: TrustReadOptions): TrustEntry[] {
   if (!fs.existsSync(dir)) return [];
   const entries: TrustEntry[] = [];
   for (const name of fs.readdirSync(dir).sort()) {
     if (!name.endsWith('.pem')) continue;
     const file = path.join(dir, name);
-    for (const pem of splitCertificates(fs.readFileSync(file, 'utf8'))) {
-      // Parsed before it reaches Node: createSecureContext accepts garbage anchors silently (E7).
+    let pems: string[];
+    try {
+      pems = splitCertificates(fs.readFileSync(file, 'utf8'));
+    } catch (err) {
+      options.onRefused(file, `cannot be read: ${(err as Error).message}`);
+      continue;
+    }
+    // The same checks as `trust add`, so a file written by another tool cannot trust what the CLI would refuse;
+    // parsed before it reaches Node too: createSecureContext accepts garbage anchors silently (E7).
+    const fresh = pems.filter((pem) => !options.trusted.has(pemFingerprint(pem) ?? ''));
+    const problems = checkImport(fresh, [], { leaf: kind === 'pin', now: options.now }).refused.filter((r) => r.code !== 'IMPB_ERR_CERT_DUPLICATE');
+    if (problems.length) {
+      options.onRefused(file, problems.map((r) => r.reason).join('; '));
+      continue;
+    }
+    for (const pem of pems) {
       const cert = new X509Certificate(pem);
       entries.push({ kind, pem, cert, fingerprint: fingerprintOf(cert), file });
     }
@@ -46,10 +76,10 @@ function readEntries(dir: string, kind: TrustEntry['kind']): TrustEntry[] {
   return entries;
 }
 
-/** Every anchor in the trust dir (bundle files included) and every pinned leaf. */
-export function readTrustEntries(paths: CertPaths): TrustEntry[] {
+/** Every anchor in the trust dir (bundle files included) and every pinned leaf, minus refused files. */
+export function readTrustEntries(paths: CertPaths, options: TrustReadOptions): TrustEntry[] {
   const seen = new Set<string>();
-  return [...readEntries(paths.trustDir, 'anchor'), ...readEntries(paths.pinDir, 'pin')].filter((e) => !seen.has(e.fingerprint) && seen.add(e.fingerprint));
+  return [...readEntries(paths.trustDir, 'anchor', options), ...readEntries(paths.pinDir, 'pin', options)].filter((e) => !seen.has(e.fingerprint) && seen.add(e.fingerprint));
 }
 
 /** PEM bundle (e.g. Cisco's CombinedCertChain file) or one DER certificate → PEM certificates. */
@@ -65,8 +95,8 @@ export function parseCertificateInput(data: Buffer | string): string[] {
 }
 
 /**
- * Checks each certificate of an import: parses, is a CA (or `leaf` is set), is within its
- * validity, is not already trusted nor repeated in the file.
+ * Checks each certificate of an import: parses, is a CA (or `leaf` is set, which makes the
+ * non-CA certificates pins), is within its validity, is not already trusted nor repeated in the file.
  */
 export function checkImport(pems: string[], existing: TrustEntry[], options: { leaf?: boolean; now?: number } = {}): { accepted: TrustEntry[]; refused: RefusedCertificate[] } {
   const now = options.now ?? Date.now();
@@ -92,7 +122,8 @@ export function checkImport(pems: string[], existing: TrustEntry[], options: { l
       refused.push({ ...info, code: 'IMPB_ERR_CERT_DUPLICATE', reason: `${info.subject} (${info.fingerprint}) is already trusted` });
     } else {
       known.add(info.fingerprint);
-      accepted.push({ kind: options.leaf ? 'pin' : 'anchor', pem: cert.toString(), cert, fingerprint: info.fingerprint, file: '' });
+      // --leaf widens what is accepted, it does not demote CAs: a CA stays an anchor so its clients still chain to it.
+      accepted.push({ kind: options.leaf && !cert.ca ? 'pin' : 'anchor', pem: cert.toString(), cert, fingerprint: info.fingerprint, file: '' });
     }
   });
   return { accepted, refused };

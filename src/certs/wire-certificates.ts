@@ -1,10 +1,10 @@
-import type { Router } from 'express';
+import type { ApiRoute } from '../admin/api-route';
 import type { ReadinessCheck } from '../admin/health-routes';
 import type { Closer, Runtime } from '../runtime';
 import { certPaths } from './cert-paths';
 import { notAfterMs } from './certificate-info';
 import { createCertificateManager, type CertificateManager } from './certificate-manager';
-import { createCertificateRoutes } from './certificate-routes';
+import { certificateRoutes } from './certificate-routes';
 import { watchDirectories } from './file-watch';
 import { ensureFirstStartCertificates } from './first-start';
 import type { ProvisioningTlsOptions } from './tls-policy';
@@ -15,8 +15,8 @@ export interface CertificatesWiring {
   /** Called with new full options whenever certificates or trust change (hot swap). */
   onChange(listener: (options: ProvisioningTlsOptions) => void): void;
   readiness: ReadinessCheck[];
-  /** Admin API routes, relative to /api/v1 (trust, CRLs, server certificate). */
-  routes: Router;
+  /** Admin API operations, relative to /api/v1 (trust, CRLs, server certificate); the admin API mounts and documents them. */
+  routes: ApiRoute[];
   manager: CertificateManager;
   close: Closer;
 }
@@ -54,7 +54,7 @@ export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring>
         },
       },
     ],
-    routes: createCertificateRoutes({ manager }),
+    routes: certificateRoutes({ manager }),
     manager,
     close: () => {
       clearInterval(timer);

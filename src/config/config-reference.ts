@@ -18,7 +18,9 @@ export const REFERENCE_END = '<!-- config-reference:end -->';
 
 /** The README's configuration table, generated from the zod schema so the two cannot drift. */
 export function renderConfigReference(): string {
-  const root = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
+  // 'output': the numeric settings read digit-only strings through z.preprocess, whose input side
+  // zod renders without the default; the output side is the same table with the defaults.
+  const root = z.toJSONSchema(configSchema, { io: 'output', unrepresentable: 'any' }) as JsonSchemaNode;
   const envByPath = Object.fromEntries(Object.entries(ENV_OVERRIDES).map(([env, p]) => [p, env]));
   const rows: string[] = ['| key | environment | type | default | description |', '|---|---|---|---|---|'];
   const walk = (node: JsonSchemaNode, prefix: string) => {

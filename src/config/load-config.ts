@@ -3,7 +3,9 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ImpbError } from '../errors';
-import { configSchema, ENV_OVERRIDES, type Config } from './schema';
+import { configSchema, ENV_OVERRIDES, SECRET_KEYS, type Config } from './schema';
+
+const secretKeys = new Set<string>(SECRET_KEYS);
 
 export const DEFAULT_CONFIG_PATH = 'config/imp-bridge.yaml';
 
@@ -78,11 +80,17 @@ function configError(problems: string[], cause?: unknown): ImpbError {
 }
 
 export function formatIssues(error: z.ZodError, raw: unknown, envPaths: Map<string, string> = new Map()): string[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      // One line per unknown key, named in full; its value is not echoed (a mistyped secret key holds a secret).
+      return issue.keys.map((key) => `${[...issue.path.map(String), key].join('.')}: unknown key (a typo? see config/imp-bridge.example.yaml)`);
+    }
     const keyPath = issue.path.map(String).join('.') || '(root)';
     const fromEnv = envPaths.get(keyPath);
     const got = getPath(raw, issue.path.map(String));
-    const gotText = got === undefined ? 'nothing' : JSON.stringify(got);
+    // A wrong secret (a too-short token, say) is named, never echoed.
+    const secret = issue.path.some((segment) => secretKeys.has(String(segment)));
+    const gotText = got === undefined ? 'nothing' : secret ? 'a value that is not shown (secret)' : JSON.stringify(got);
     const origin = fromEnv ? ` (from ${fromEnv})` : '';
     return `${keyPath}${origin}: ${issue.message}, got ${gotText}`;
   });

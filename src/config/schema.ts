@@ -7,13 +7,29 @@ import { z } from 'zod';
  * from this schema (`npm run docs:config`) and a test checks that it is current.
  */
 
-const port = z.coerce
-  .number({ error: 'expected a port number (0-65535)' })
-  .int('expected a whole number')
-  .min(0, 'expected a port number (0-65535)')
-  .max(65535, 'expected a port number (0-65535)');
+/**
+ * A number from YAML, or a digit-only string from an environment variable. z.coerce.number would
+ * also turn null, true, [] into 0/1 and "0x50", "1e3" into 80 and 1000: a wrong value must be
+ * refused, not silently become a different one.
+ */
+function numberFromText<T extends z.ZodNumber>(schema: T, text: RegExp = /^[0-9]+$/) {
+  return z.preprocess((value) => (typeof value === 'string' && text.test(value) ? Number(value) : value), schema);
+}
 
-const durationMs = z.coerce.number({ error: 'expected a number of milliseconds' }).int().min(0);
+function wholeNumber(min: number, max?: number) {
+  const base = z.number({ error: 'expected a whole number' }).int('expected a whole number').min(min);
+  return numberFromText(max === undefined ? base : base.max(max));
+}
+
+const PORT = 'expected a port number (0-65535)';
+const port = numberFromText(z.number({ error: PORT }).int('expected a whole number').min(0, PORT).max(65535, PORT));
+
+const durationMs = numberFromText(z.number({ error: 'expected a number of milliseconds' }).int('expected a whole number of milliseconds').min(0));
+
+/** Same rule as the admin listener's: anything else needs an explicit token. */
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.') || host === '::ffff:127.0.0.1';
+}
 
 export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export const keyTypeSchema = z.enum(KEY_TYPES);
@@ -28,12 +44,12 @@ export function isIpOrCidr(entry: string): boolean {
   return /^[0-9]{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
-export const clusterSchema = z.object({
+export const clusterSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
   description: z.string().max(500).default(''),
   hosts: z.array(z.string().min(1)).default([]).describe('AS/XSP host names or addresses of the cluster'),
   identityRules: z
-    .object({
+    .strictObject({
       subjectCn: z.array(z.string().min(1)).default([]).describe('accepted client certificate subject CN patterns (* wildcard)'),
       san: z.array(z.string().min(1)).default([]).describe('accepted client certificate SAN patterns (* wildcard)'),
       fingerprints: z.array(z.string().min(1)).default([]).describe('accepted client certificate SHA-256 fingerprints'),
@@ -43,12 +59,12 @@ export const clusterSchema = z.object({
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 
-export const wholesaleOnboardingSchema = z.object({
+export const wholesaleOnboardingSchema = z.strictObject({
   customerName: z.string().optional().describe('customer name; {enterpriseId} is replaced'),
   primaryEmail: z.string().optional().describe('primary email of the customer; {enterpriseId} is replaced'),
   packages: z.array(z.string()).default(['webex_calling']),
   address: z
-    .object({
+    .strictObject({
       addressLine1: z.string(),
       addressLine2: z.string().optional(),
       city: z.string(),
@@ -59,7 +75,7 @@ export const wholesaleOnboardingSchema = z.object({
     .optional(),
   language: z.string().optional(),
   callingLocation: z
-    .object({
+    .strictObject({
       name: z.string(),
       timezone: z.string().optional(),
       language: z.string().optional(),
@@ -69,7 +85,7 @@ export const wholesaleOnboardingSchema = z.object({
   provisioningId: z.string().optional(),
 });
 
-export const templateConfigSchema = z.object({
+export const templateConfigSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
   enabled: z.boolean().default(true),
   targetApi: z.enum(['broadworks', 'wholesale']).default('broadworks'),
@@ -79,7 +95,7 @@ export const templateConfigSchema = z.object({
   cluster: z.string().optional(),
   enterpriseMode: z.boolean().default(true),
   enterpriseIdPattern: z.string().optional().describe('e.g. {serviceProviderId}+{groupId}'),
-  account: z.object({
+  account: z.strictObject({
     username: z.string().min(1).max(80),
     password: z.string().min(8).max(20, 'the AS accepts provisioning passwords of at most 20 characters').optional(),
     passwordHash: z.string().optional(),
@@ -92,56 +108,66 @@ export const templateConfigSchema = z.object({
 });
 export type TemplateConfig = z.infer<typeof templateConfigSchema>;
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data').describe('directory for the store, certificates and generated secrets'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('log level'),
   provisioning: z
-    .object({
+    .strictObject({
       host: z.string().default('0.0.0.0').describe('address of the mTLS provisioning listener'),
       port: port.default(8443).describe('port of the mTLS provisioning listener'),
       publicHostname: z.string().optional().describe('host name the AS uses in its provisioningUrl (default: this host name)'),
       clientCertificate: z.enum(['required', 'optional', 'off']).default('required').describe('client certificate checking'),
-      bodyLimitBytes: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024).describe('largest accepted request body'),
+      bodyLimitBytes: wholeNumber(1024, 10 * 1024 * 1024).default(64 * 1024).describe('largest accepted request body'),
       headersTimeoutMs: durationMs.default(10_000).describe('time allowed for a request’s headers (slow-loris guard)'),
       requestTimeoutMs: durationMs.default(30_000).describe('time allowed for a whole request'),
       keepAliveTimeoutMs: durationMs.default(5_000).describe('idle keep-alive timeout'),
-      duplicateWindowSeconds: z.coerce.number().int().min(0).default(300).describe('window in which a re-sent identical request is acknowledged without a new event'),
-      authFailureLimit: z.coerce.number().int().min(1).default(5).describe('failed authentications per source per minute before delays start'),
+      duplicateWindowSeconds: wholeNumber(0).default(300).describe('window in which a re-sent identical request is acknowledged without a new event'),
+      authFailureLimit: wholeNumber(1).default(5).describe('failed authentications per source per minute before delays start'),
       authFailureBaseDelayMs: durationMs.default(250).describe('first delay once a source passes authFailureLimit; doubles per further failure (429 at twice the limit)'),
       recordMode: z.boolean().default(false).describe('keep every request and response (masked) for fixture export'),
     })
     .prefault({}),
   admin: z
-    .object({
+    .strictObject({
       host: z.string().default('127.0.0.1').describe('address of the admin listener'),
       port: port.default(9090).describe('port of the admin listener'),
       token: z.string().min(16, 'use at least 16 characters').optional().describe('admin bearer token (generated into the data dir when absent)'),
     })
+    // Checked here, not at listen time, so the process refuses to start (exit 2) before it
+    // generates certificates or binds a port. `when` also runs it beside other admin problems.
+    .superRefine(
+      (admin, ctx) => {
+        if (typeof admin.host === 'string' && admin.token === undefined && !isLoopbackHost(admin.host)) {
+          ctx.addIssue({ code: 'custom', path: ['token'], message: `required when admin.host (${admin.host}) is not a loopback address (set IMP_BRIDGE_ADMIN_TOKEN)` });
+        }
+      },
+      { when: () => true },
+    )
     .prefault({}),
   shutdown: z
-    .object({
+    .strictObject({
       drainTimeoutMs: durationMs.default(10_000).describe('how long in-flight requests may finish after SIGTERM'),
     })
     .prefault({}),
   tls: z
-    .object({
+    .strictObject({
       minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2').describe('lowest TLS version accepted'),
       ciphers: z.string().optional().describe('OpenSSL cipher list for TLS 1.2 (Node default when absent)'),
       keyType: keyTypeSchema.default('rsa-2048').describe('key type for generated keys'),
-      selfSignedDays: z.coerce.number().int().min(1).max(825).default(365).describe('validity of the generated self-signed certificate'),
-      autoRenewSelfSignedDays: z.coerce.number().int().min(0).default(30).describe('renew the self-signed certificate this many days before expiry (0: never)'),
-      expiryWarnDays: z.coerce.number().int().min(0).default(30).describe('warn this many days before a certificate expires'),
-      expiryErrorDays: z.coerce.number().int().min(0).default(7).describe('log errors this many days before a certificate expires'),
+      selfSignedDays: wholeNumber(1, 825).default(365).describe('validity of the generated self-signed certificate'),
+      autoRenewSelfSignedDays: wholeNumber(0).default(30).describe('renew the self-signed certificate this many days before expiry (0: never)'),
+      expiryWarnDays: wholeNumber(0).default(30).describe('warn this many days before a certificate expires'),
+      expiryErrorDays: wholeNumber(0).default(7).describe('log errors this many days before a certificate expires'),
       expiryCheckIntervalMs: durationMs.default(3_600_000).describe('how often certificate expiry is checked'),
       fileWatchDebounceMs: durationMs.default(500).describe('quiet time after a change in the certificate folder before it is validated and loaded'),
     })
     .prefault({}),
   webex: z
-    .object({
-      baseUrl: z.url({ error: 'expected an http(s) URL' }).optional().describe('Webex API base URL (default https://webexapis.com/v1; the built-in simulator when no credentials are set)'),
+    .strictObject({
+      baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional().describe('Webex API base URL (default https://webexapis.com/v1; the built-in simulator when no credentials are set)'),
       token: z.string().min(1).optional().describe('static Webex bearer token'),
       oauth: z
-        .object({
+        .strictObject({
           clientId: z.string().min(1),
           clientSecret: z.string().min(1),
           refreshToken: z.string().min(1),
@@ -149,7 +175,7 @@ export const configSchema = z.object({
         .optional()
         .describe('OAuth integration credentials'),
       serviceApp: z
-        .object({
+        .strictObject({
           applicationId: z.string().min(1),
           clientId: z.string().min(1),
           clientSecret: z.string().min(1),
@@ -168,11 +194,21 @@ export const configSchema = z.object({
       bodyTimeoutMs: durationMs.default(30_000).describe('time between response body bytes'),
       simulatorProvisioningDelayMs: durationMs.default(2_000).describe('built-in simulator: time until a subscriber is provisioned'),
     })
+    // A base URL without credentials would silently provision into the built-in simulator and
+    // tell the AS "success" for users who never reach Webex: refuse at start (exit 2) instead.
+    .superRefine(
+      (webex, ctx) => {
+        // A base URL that is itself wrong has its own problem line already.
+        if (webex.baseUrl !== undefined && /^https?:\/\//.test(webex.baseUrl) && webex.token === undefined && webex.oauth === undefined && webex.serviceApp === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'set together with Webex credentials: webex.token (IMP_BRIDGE_WEBEX_TOKEN), webex.oauth or webex.serviceApp; remove it to use the built-in simulator' });
+        }
+      },
+    )
     .prefault({}),
   pipeline: z
-    .object({
-      concurrency: z.coerce.number().int().min(1).max(256).default(8).describe('users processed in parallel'),
-      ratePerSecond: z.coerce.number().positive().default(5).describe('Webex calls per second (shared by all workers)'),
+    .strictObject({
+      concurrency: wholeNumber(1, 256).default(8).describe('users processed in parallel'),
+      ratePerSecond: numberFromText(z.number({ error: 'expected a number' }).positive(), /^[0-9]+(\.[0-9]+)?$/).default(5).describe('Webex calls per second (shared by all workers)'),
       attemptHorizonMs: durationMs.default(24 * 3_600_000).describe('give up retrying a job after this long'),
       pollInitialMs: durationMs.default(2_000).describe('first status poll after a create/update'),
       pollMaxMs: durationMs.default(60_000).describe('longest interval between status polls'),

@@ -4,12 +4,11 @@ import { certPaths } from '../certs/cert-paths';
 import { generateProvisioningPassword, hashPassword, type Template } from '../domain';
 import { registerSecret } from '../observability';
 import type { Runtime } from '../runtime';
+import { DEMO_REQUEST_DOCUMENT, DEMO_REQUEST_FILE } from './demo-request-document';
 import { FLOWTHROUGH_PATH } from './flowthrough-route';
 
 export const DEMO_TEMPLATE_NAME = 'demo';
 export const DEMO_CREDENTIALS_FILE = 'demo-template.json';
-/** The fixture the printed command sends: an add in the documented shape. */
-export const DEMO_FIXTURE = 'test/fixtures/flowthrough/add-basic/request.xml';
 
 export interface DemoTemplate {
   /** Writes the credentials file with the listener's real URL and prints how to use it. */
@@ -39,6 +38,9 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
   await rt.store.templates.put(template);
   await rt.store.audit.append({ actor: 'system', entityType: 'template', entityId: template.name, action: 'create', detail: 'demo template created at first start' });
   const file = path.resolve(rt.config.dataDir, DEMO_CREDENTIALS_FILE);
+  const requestFile = path.resolve(rt.config.dataDir, DEMO_REQUEST_FILE);
+  fs.mkdirSync(path.dirname(requestFile), { recursive: true });
+  fs.writeFileSync(requestFile, DEMO_REQUEST_DOCUMENT);
   const write = (baseUrl: string) => {
     const url = `${baseUrl}${FLOWTHROUGH_PATH}/${template.name}`;
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -57,13 +59,15 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
       announced = true;
       const url = write(baseUrl);
       const certs = certPaths(rt.config.dataDir);
-      const command = `npx imp-bridge send ${DEMO_FIXTURE} --credentials ${file} --cert ${certs.devClientCert} --key ${certs.devClientKey} --ca ${certs.serverCert}`;
-      rt.logger.info('no template configured: created the demo template', {
+      const command = `npx imp-bridge send ${requestFile} --credentials ${file} --cert ${certs.devClientCert} --key ${certs.devClientKey} --ca ${certs.serverCert}`;
+      // Warn, not info: the first thing a new user needs must survive logLevel warn.
+      rt.logger.warn('no template configured: created the demo template', {
         event: 'template.demo.created',
         template: template.name,
         url,
         username: template.account.username,
         credentialsFile: file,
+        requestFile,
         tryIt: command,
       });
     },

@@ -8,7 +8,7 @@ import type { Logger } from '../observability';
 import type { Store } from '../store';
 import { applyDocument, type AppliedCommand } from './apply-document';
 import type { AccountVerifier } from './auth/verify-account';
-import type { AuthThrottle } from './auth/auth-throttle';
+import type { AttemptSlot, AuthThrottle } from './auth/auth-throttle';
 import { parseBasicAuthorization, type Credentials } from './auth/basic-credentials';
 import { peerIdentityOf, type PeerIdentity } from './auth/peer-identity';
 import { asErrorCodeFor, asHeadline, type AsErrorCode } from './dialect/as-error-codes';
@@ -39,15 +39,20 @@ interface RequestFacts {
   label: string;
   source: string;
   peer: PeerIdentity;
+  /** performance.now() when the request arrived, for the latency histogram. */
+  startedAt: number;
 }
 
 function sendDocument(res: Response, status: number, encoding: XmlEncoding, sessionId: string, commands: Array<{ echo: string; response: CommandResponse }>): void {
   res.status(status).set('Content-Type', contentTypeFor(encoding)).send(writeResponseDocument({ encoding, sessionId, commands }));
 }
 
-function sendDocumentError(res: Response, facts: RequestFacts, status: number, encoding: XmlEncoding, sessionId: string, code: AsErrorCode, message?: string): void {
-  const response: CommandResponse = { type: 'error', errorCode: code, summary: message ?? asHeadline(code), detail: `request ${facts.requestId}; template ${facts.templateName.slice(0, 64)}` };
-  sendDocument(res, status, encoding, sessionId, [{ echo: '', response }]);
+function errorCommand(facts: Pick<RequestFacts, 'requestId' | 'templateName'>, code: AsErrorCode, message?: string): { echo: string; response: CommandResponse } {
+  return { echo: '', response: { type: 'error', errorCode: code, summary: message ?? asHeadline(code), detail: `request ${facts.requestId}; template ${facts.templateName.slice(0, 64)}` } };
+}
+
+function sendDocumentError(res: Response, facts: Pick<RequestFacts, 'requestId' | 'templateName'>, status: number, encoding: XmlEncoding, sessionId: string, code: AsErrorCode, message?: string): void {
+  sendDocument(res, status, encoding, sessionId, [errorCommand(facts, code, message)]);
 }
 
 /** HTTP-layer refusals (401/403/413/415/429) carry a short text body: the AS logs the status. */
@@ -111,12 +116,36 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
     return 'client certificate matches no cluster identity rule';
   }
 
-  const count = (facts: RequestFacts, outcome: InboundOutcome) => metrics.request(facts.label, outcome);
+  const count = (facts: RequestFacts, outcome: InboundOutcome) => metrics.request(facts.label, outcome, (performance.now() - facts.startedAt) / 1000);
 
-  async function refuseAuthentication(req: Request, res: Response, facts: RequestFacts, template: Template, attempt: Credentials | undefined, reason: string): Promise<void> {
+  /**
+   * Keeps a request the dialect does not know for operators. False when the store refused it:
+   * the caller then answers 5001 so the AS retries rather than the request being lost.
+   */
+  async function storeUnknownRequest(facts: RequestFacts, entry: { template: string; reason: string; headers: Record<string, string | string[] | undefined>; body: string; response: Buffer; encoding: XmlEncoding }): Promise<boolean> {
+    try {
+      await store.unknownRequests.add({
+        requestId: facts.requestId,
+        template: entry.template,
+        reason: entry.reason.slice(0, 500),
+        headers: entry.headers,
+        body: entry.body,
+        kind: 'unknown',
+        response: entry.response.toString(entry.encoding === 'UTF-8' ? 'utf8' : 'latin1'),
+      });
+      metrics.unknownRequest(entry.template);
+      return true;
+    } catch (err) {
+      logger.error('cannot store an unknown request: answered 5001 so the AS retries', { event: 'inbound.unknown.store_failed', template: entry.template, err });
+      return false;
+    }
+  }
+
+  async function refuseAuthentication(req: Request, res: Response, facts: RequestFacts, slot: AttemptSlot, template: Template, attempt: Credentials | undefined, reason: string): Promise<void> {
     if (!req.complete) closeUnlessBodySmall(req, res, config.provisioning.bodyLimitBytes);
     // A missing header is how challenge-based HTTP clients start; only wrong guesses are brute force.
-    if (attempt) throttle.recordFailure(facts.source);
+    if (attempt) slot.fail();
+    else slot.release();
     metrics.authFailure(facts.label);
     count(facts, 'unauthenticated');
     logger.warn('flow-through authentication failed', {
@@ -135,7 +164,7 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
     sendPlain(res, 401, 'authentication failed', { 'WWW-Authenticate': REALM });
   }
 
-  async function handle(req: Request, res: Response): Promise<void> {
+  async function handle(req: Request, res: Response, startedAt: number): Promise<void> {
     const peer = peerIdentityOf(req.socket);
     const facts: RequestFacts = {
       requestId: String(res.locals.requestId),
@@ -143,23 +172,35 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
       label: 'unknown',
       source: peer.sourceAddress ?? 'unknown',
       peer,
+      startedAt,
     };
 
-    const gate = throttle.check(facts.source);
+    const gate = await throttle.check(facts.source);
     if ('blockedForSeconds' in gate) {
       count(facts, 'throttled');
       logger.warn('flow-through request refused: too many authentication failures from this source', { event: 'inbound.auth.throttled', sourceAddress: facts.source, retryAfterSeconds: gate.blockedForSeconds });
+      closeUnlessBodySmall(req, res, config.provisioning.bodyLimitBytes);
       sendPlain(res, 429, 'too many authentication failures', { 'Retry-After': String(gate.blockedForSeconds), Connection: 'close' });
       return;
     }
-    if (gate.delayMs) await sleep(gate.delayMs);
+    // Whatever path the request takes, its slot is given back (a no-op once settled).
+    try {
+      if (gate.slot.delayMs) await sleep(gate.slot.delayMs);
+      await handleAdmitted(req, res, facts, gate.slot);
+    } finally {
+      gate.slot.release();
+    }
+  }
+
+  async function handleAdmitted(req: Request, res: Response, facts: RequestFacts, slot: AttemptSlot): Promise<void> {
+    const { peer } = facts;
 
     const template = TEMPLATE_NAME.test(facts.templateName) ? await store.templates.get(facts.templateName) : undefined;
     const headerCredentials = parseBasicAuthorization(req.headers.authorization);
     if (!template) {
       if (headerCredentials) {
         await verifier.verifyNothing(headerCredentials.password);
-        throttle.recordFailure(facts.source);
+        slot.fail();
       }
       count(facts, 'unknown_template');
       logger.info('flow-through request for an unknown template', { event: 'inbound.template.unknown', template: facts.templateName.slice(0, 64), clientSubject: peer.subject, sourceAddress: facts.source });
@@ -183,8 +224,9 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
 
     let authenticated = false;
     if (headerCredentials) {
-      if (!(await verifier.verify(template, headerCredentials))) return refuseAuthentication(req, res, facts, template, headerCredentials, 'wrong user name or password');
+      if (!(await verifier.verify(template, headerCredentials))) return refuseAuthentication(req, res, facts, slot, template, headerCredentials, 'wrong user name or password');
       authenticated = true;
+      slot.release();
     }
 
     const contentType = req.headers['content-type'];
@@ -206,24 +248,48 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
       return;
     }
 
-    let parsed: ParsedDocument;
+    let parsed: ParsedDocument | undefined;
     let doc: FlowThroughDocument;
     try {
       parsed = parseXmlDocument(body, contentType);
       doc = readFlowThroughDocument(parsed.root);
     } catch (err) {
       const refused = isImpbError(err) ? err : new ImpbError('IMPB_ERR_XML_MALFORMED', { cause: err });
-      if (!authenticated) return refuseAuthentication(req, res, facts, template, undefined, 'no credentials (and the document is not readable)');
-      count(facts, 'xml_error');
+      if (!authenticated) return refuseAuthentication(req, res, facts, slot, template, undefined, 'no credentials (and the document is not readable)');
       logger.info('flow-through document refused', { event: 'inbound.xml.refused', template: template.name, code: refused.code, reason: refused.message });
       const encoding = declaredEncoding(body, contentType).encoding ?? 'UTF-8';
-      sendDocumentError(res, facts, 200, encoding, sessionIdHint(body), asErrorCodeFor(refused.code), `${asHeadline(4001)}: ${refused.message}`);
+      const sessionId = sessionIdHint(body);
+      const answer = errorCommand(facts, asErrorCodeFor(refused.code), `${asHeadline(4001)}: ${refused.message}`);
+      // Well-formed XML in another shape is a dialect the table does not know yet: kept for operators like an unknown command.
+      if (parsed && isImpbError(refused, 'IMPB_ERR_NOT_BROADSOFT_DOCUMENT') && template.enabled) {
+        const responseBytes = writeResponseDocument({ encoding, sessionId, commands: [answer] });
+        const stored = await storeUnknownRequest(facts, {
+          template: template.name,
+          reason: refused.message,
+          headers: headersForStorage(req.headers),
+          body: maskDocument(parsed.text, [headerCredentials?.password]),
+          response: responseBytes,
+          encoding,
+        });
+        if (!stored) {
+          count(facts, 'persistence_error');
+          sendDocumentError(res, facts, 200, encoding, sessionId, 5001);
+          return;
+        }
+        logger.warn('flow-through request the dialect does not know: stored for operators (answered 4001)', { event: 'inbound.unknown_request', template: template.name, reason: refused.message });
+        count(facts, 'unknown_command');
+        res.status(200).set('Content-Type', contentTypeFor(encoding)).send(responseBytes);
+        return;
+      }
+      count(facts, 'xml_error');
+      sendDocument(res, 200, encoding, sessionId, [answer]);
       return;
     }
 
     if (!authenticated) {
-      if (!doc.credentials) return refuseAuthentication(req, res, facts, template, undefined, 'no credentials');
-      if (!(await verifier.verify(template, doc.credentials))) return refuseAuthentication(req, res, facts, template, doc.credentials, 'wrong user name or password (document credentials)');
+      if (!doc.credentials) return refuseAuthentication(req, res, facts, slot, template, undefined, 'no credentials');
+      if (!(await verifier.verify(template, doc.credentials))) return refuseAuthentication(req, res, facts, slot, template, doc.credentials, 'wrong user name or password (document credentials)');
+      slot.release();
     }
     if (!template.enabled) {
       count(facts, 'unknown_template');
@@ -256,11 +322,12 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
 
     const unknownTypes = results.filter((r) => r.outcome === 'unknown_command').map((r) => r.type || '(none)');
     if (doc.commands.length === 0 || unknownTypes.length) {
-      metrics.unknownRequest(template.name);
       const reason = doc.commands.length === 0 ? `no command element (top-level elements: ${doc.otherElements.slice(0, 10).join(', ') || 'none'})` : `unknown command type: ${unknownTypes.join(', ')}`;
-      await store.unknownRequests
-        .add({ requestId: facts.requestId, template: template.name, reason: reason.slice(0, 500), headers: storedHeaders, body: maskedBody, kind: 'unknown', response: responseBytes.toString(parsed.encoding === 'UTF-8' ? 'utf8' : 'latin1') })
-        .catch((err: unknown) => logger.error('cannot store an unknown request', { event: 'inbound.unknown.store_failed', err }));
+      if (!(await storeUnknownRequest(facts, { template: template.name, reason, headers: storedHeaders, body: maskedBody, response: responseBytes, encoding: parsed.encoding }))) {
+        count(facts, 'persistence_error');
+        sendDocumentError(res, facts, 200, parsed.encoding, doc.sessionId, 5001);
+        return;
+      }
       logger.warn('flow-through request the dialect does not know: stored for operators (answered 4002)', { event: 'inbound.unknown_request', template: template.name, reason });
     }
     if (template.recordMode || config.provisioning.recordMode) {
@@ -282,11 +349,11 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
   }
 
   const route = (req: Request, res: Response, next: (err?: unknown) => void) => {
-    handle(req, res).catch((err: unknown) => {
+    handle(req, res, performance.now()).catch((err: unknown) => {
       if (res.headersSent) return next(err);
       // Our failure (store unreadable, …): 5001 makes the AS retry instead of dropping the change.
       logger.error('flow-through request failed: answered 5001 so the AS retries', { event: 'inbound.failed', err });
-      const facts = { requestId: String(res.locals.requestId), templateName: String(req.params.template ?? ''), label: 'unknown', source: '', peer: { verified: false, subjectAltNames: [] } };
+      const facts = { requestId: String(res.locals.requestId), templateName: String(req.params.template ?? '') };
       sendDocumentError(res, facts, 200, 'UTF-8', '', 5001);
     });
   };

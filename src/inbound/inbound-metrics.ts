@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 export type InboundOutcome =
   | 'accepted'
@@ -17,7 +17,8 @@ export type InboundOutcome =
   | 'throttled';
 
 export interface InboundMetrics {
-  request(template: string, outcome: InboundOutcome): void;
+  /** One answered request: counted, and its time from arrival to answer observed. */
+  request(template: string, outcome: InboundOutcome, durationSeconds: number): void;
   unknownRequest(template: string): void;
   authFailure(template: string): void;
 }
@@ -29,9 +30,17 @@ export function createInboundMetrics(registry: Registry): InboundMetrics {
     labelNames: ['template', 'outcome'],
     registers: [registry],
   });
+  const duration = new Histogram({
+    name: 'impb_inbound_request_duration_seconds',
+    help: 'Time from the arrival of a flow-through request to its answer, by template and outcome (includes throttle delays and the store commit)',
+    labelNames: ['template', 'outcome'],
+    // The AS gives up after a few seconds; throttled requests can wait up to 30 s.
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   const unknown = new Counter({
     name: 'impb_unknown_requests_total',
-    help: 'Authenticated requests the dialect does not know (stored for operators, answered 4002)',
+    help: 'Authenticated requests the dialect does not know (stored for operators, answered 4002, or 4001 when the root is not BroadsoftDocument)',
     labelNames: ['template'],
     registers: [registry],
   });
@@ -42,7 +51,10 @@ export function createInboundMetrics(registry: Registry): InboundMetrics {
     registers: [registry],
   });
   return {
-    request: (template, outcome) => requests.inc({ template, outcome }),
+    request: (template, outcome, durationSeconds) => {
+      requests.inc({ template, outcome });
+      duration.observe({ template, outcome }, durationSeconds);
+    },
     unknownRequest: (template) => unknown.inc({ template }),
     authFailure: (template) => authFailures.inc({ template }),
   };

@@ -1,18 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { redactText, REDACTED } from '../observability';
-import { PASSWORD_ELEMENTS } from './dialect/dialect-table';
-
-const PASSWORD_ELEMENT = new RegExp(
-  `(<(?:[\\w.-]+:)?(${PASSWORD_ELEMENTS.join('|')})\\b[^>]*>)([\\s\\S]*?)(<\\/(?:[\\w.-]+:)?\\2\\s*>)`,
-  'gi',
-);
+import { maskSecretElements, redactText, REDACTED } from '../observability';
 
 /**
- * The body as it may be stored: password elements masked (CDATA included), plus every exact
+ * The body as it may be stored: secret-named elements masked (CDATA included, by the same
+ * rule as log redaction, so `<devicePassword>` is masked too), plus every exact
  * secret value the caller knows (a password sent with entity escapes would otherwise survive).
  */
 export function maskDocument(text: string, knownSecrets: Array<string | undefined> = []): string {
-  let out = text.replace(PASSWORD_ELEMENT, (_m, open: string, _name: string, _value: string, close: string) => `${open}${REDACTED}${close}`);
+  let out = maskSecretElements(text);
   for (const secret of knownSecrets) if (secret && secret.length >= 6) out = out.split(secret).join(REDACTED);
   return redactText(out);
 }

@@ -1,7 +1,7 @@
 /**
  * Redaction applied to every log line (and reusable for stored copies of requests).
  * Three layers: secret-named keys, secret-shaped text (PEM keys, Authorization values,
- * password elements), and exact values registered at run time (configured tokens, generated
+ * secret-named XML elements), and exact values registered at run time (configured tokens, generated
  * passwords) wherever they appear.
  */
 export const REDACTED = '[REDACTED]';
@@ -11,10 +11,53 @@ const SECRET_KEY = /^(password|passwd|pass|passwordHash|impPassword|provisioning
 const TEXT_PATTERNS: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
-  [/(<(?:[\w-]+:)?(impPassword|provisioningPassword|password)\b[^>]*>)[^<]*(<\/)/gi, `$1${REDACTED}$3`],
   [/("(?:password|token|access_token|refresh_token|client_secret|clientSecret|refreshToken|accessToken)"\s*:\s*")[^"]*(")/gi, `$1${REDACTED}$2`],
   [/(\b(?:password|passwd|token|access_token|refresh_token|client_secret|secret)=)[^&\s"']*/gi, `$1${REDACTED}`],
 ];
+
+/**
+ * Element names whose content is a secret, by local name (`devicePassword`, `c:sipPassword`,
+ * `passwd`, `clientSecret`, …): one definition for log redaction and for the stored copies of
+ * requests, so a password element the dialect table does not know is masked all the same.
+ */
+const SECRET_ELEMENT_NAME = /pass(?:word|wd|phrase|code)|pwd|secret/i;
+
+export function isSecretElementName(localName: string): boolean {
+  return SECRET_ELEMENT_NAME.test(localName);
+}
+
+// Start tags only (`[^<>]` keeps a match inside one tag); the name is tested separately so
+// the scan stays linear whatever the element names.
+const START_TAG = /<((?:[\w.-]+:)?([\w.-]+))(?:\s[^<>]*)?>/g;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Masks the content of every secret-named element, CDATA and markup inside it included. An
+ * element without its end tag (a truncated log excerpt) is masked up to the next tag.
+ */
+export function maskSecretElements(text: string): string {
+  if (!text.includes('<')) return text;
+  let out = '';
+  let from = 0;
+  START_TAG.lastIndex = 0;
+  for (let m = START_TAG.exec(text); m; m = START_TAG.exec(text)) {
+    if (!isSecretElementName(m[2]!) || m[0].endsWith('/>')) continue;
+    const contentStart = m.index + m[0].length;
+    const end = new RegExp(`</(?:[\\w.-]+:)?${escapeRegExp(m[2]!)}\\s*>`, 'gi');
+    end.lastIndex = contentStart;
+    const close = end.exec(text);
+    let next = text.indexOf('<', contentStart);
+    if (next >= 0 && text.startsWith('<![CDATA[', next)) next = text.indexOf(']]>', next) < 0 ? -1 : text.indexOf(']]>', next) + 3;
+    const contentEnd = close ? close.index : next < 0 ? text.length : next;
+    out += `${text.slice(from, contentStart)}${REDACTED}`;
+    from = contentEnd;
+    START_TAG.lastIndex = close ? close.index + close[0].length : contentEnd;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
 
 const registered = new Set<string>();
 
@@ -24,7 +67,7 @@ export function registerSecret(value: string | undefined): void {
 }
 
 export function redactText(text: string): string {
-  let out = text;
+  let out = maskSecretElements(text);
   for (const [pattern, replacement] of TEXT_PATTERNS) out = out.replace(pattern, replacement);
   for (const secret of registered) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);

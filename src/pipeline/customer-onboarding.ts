@@ -73,18 +73,19 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
         rec = await fromWebex(base, customer, trackingId);
       } else {
         const body = customerCreateBody(template, enterpriseId);
-        // Durable before the POST, so a restart knows a create may be under way.
-        await save({ ...base, status: 'creating' });
+        // Durable before the POST, so a restart knows a create may be under way, and that
+        // the customer is the bridge's even if its answer (the Location) is never saved.
+        await save({ ...base, status: 'creating', createdByBridge: true });
         try {
           createCount++;
           const created = await api.wholesale.createCustomer(body, call);
-          rec = await save({ ...base, status: 'provisioning', locationUrl: created.data.url, lastTrackingId: created.trackingId });
+          rec = await save({ ...base, status: 'provisioning', createdByBridge: true, locationUrl: created.data.url, lastTrackingId: created.trackingId });
           trackingId = created.trackingId;
         } catch (err) {
           if (!(isWebexError(err) && err.facts.httpStatus === 409)) throw err;
           // Webex already has this externalId but did not list it: look again later, with backoff
           // (an immediate retry would POST again in a tight loop until the list shows it).
-          rec = await save({ ...base, status: 'creating', lastTrackingId: err.facts.trackingId });
+          rec = await save({ ...base, status: 'creating', createdByBridge: true, lastTrackingId: err.facts.trackingId });
         }
       }
     }
@@ -116,8 +117,8 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
     async noteProvisionedUser(enterpriseId, userId) {
       const run = adminLock.then(async () => {
         const rec = await store.customers.get(enterpriseId);
-        // Only customers the bridge created (it followed their Location) get an administrator.
-        if (!rec || rec.adminUserId || !rec.locationUrl) return;
+        // Only customers the bridge created get an administrator.
+        if (!rec || rec.adminUserId || !rec.createdByBridge) return;
         await save({ ...rec, adminUserId: userId });
       });
       adminLock = run.catch(() => undefined);

@@ -23,5 +23,5 @@ export function withRateLimit(api: WebexProvisioningApi, limiter: RateLimiter): 
         };
       },
     });
-  return { broadworks: wrapGroup(api.broadworks), wholesale: wrapGroup(api.wholesale) };
+  return { broadworks: wrapGroup(api.broadworks), wholesale: wrapGroup(api.wholesale), people: wrapGroup(api.people) };
 }

@@ -1,5 +1,5 @@
 import type { Template, UserProfile } from '../domain';
-import type { BroadworksSubscriber, BroadworksSubscriberCreate, BroadworksSubscriberUpdate } from './webex-port';
+import type { BroadworksSubscriber, BroadworksSubscriberCreate, BroadworksSubscriberUpdate, WholesaleSubscriberCreate } from './webex-port';
 
 /** The profile as last applied, kept in the subscriber record (strings only; '' = cleared). */
 export type AppliedProfile = Record<string, string>;
@@ -32,6 +32,22 @@ export function broadworksCreateBody(template: Template, userId: string, enterpr
     language: webexLanguage(template, profile),
     timezone: profile.timeZone || template.timeZone,
   }) as BroadworksSubscriberCreate;
+}
+
+/** POST body of Webex Wholesale: the customer, the user's email and data, the template's location. */
+export function wholesaleCreateBody(template: Template, customerId: string, email: string, profile: AppliedProfile, pkg: string): WholesaleSubscriberCreate {
+  return {
+    customerId,
+    email,
+    package: pkg,
+    provisioningParameters: dropEmpty({
+      firstName: profile.firstName,
+      lastName: profile.lastName,
+      primaryPhoneNumber: profile.phoneNumber,
+      extension: profile.extension,
+      locationId: template.wholesale?.locationId,
+    }),
+  };
 }
 
 const COMPARED: Array<keyof BroadworksSubscriberUpdate & keyof BroadworksSubscriber> = [

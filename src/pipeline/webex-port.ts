@@ -199,7 +199,23 @@ export interface WholesalePrecheck {
   customerInfo?: { primaryEmail: string };
 }
 
+// ---------- People (GET /v1/people/{personId}, the Webex People API) ----------
+
+export interface WebexPerson {
+  id: string;
+  /** Webex base64 id of the person's org: for a provisioned subscriber, the customer org. */
+  orgId: string;
+  /** Empty when Webex lists none. */
+  emails: string[];
+  displayName?: string;
+  [unknownField: string]: unknown;
+}
+
 export interface WebexProvisioningApi {
+  people: {
+    /** The person behind a subscriber's personId, e.g. for the customer org in support data. */
+    getPerson(personId: string, ctx?: WebexCallContext): Promise<WebexResult<WebexPerson>>;
+  };
   broadworks: {
     /** Follows `Link: rel="next"` to the end. */
     listSubscribers(filter: BroadworksSubscriberFilter, ctx?: WebexCallContext): Promise<WebexResult<BroadworksSubscriber[]>>;

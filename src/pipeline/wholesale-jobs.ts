@@ -1,7 +1,7 @@
 import type { UserProfile } from '../domain';
 import { afterStatus, isConflict, isNotFound, pipelineError, saveSubscriber, type JobOutcome, type JobRun } from './job-run';
-import { isEmpty, mergeProfile, type AppliedProfile } from './profile-mapping';
-import type { WholesaleSubscriber, WholesaleSubscriberCreate, WholesaleSubscriberUpdate } from './webex-port';
+import { isEmpty, mergeProfile, wholesaleCreateBody, type AppliedProfile } from './profile-mapping';
+import type { WholesaleSubscriber, WholesaleSubscriberUpdate } from './webex-port';
 
 async function lookup(run: JobRun, customerId: string, email: string): Promise<WholesaleSubscriber | undefined> {
   const res = await run.api.wholesale.listSubscribers({ customerId, email }, run.call);
@@ -24,20 +24,11 @@ export async function assignWholesale(run: JobRun, profile: AppliedProfile, pkg:
   const customerId = readiness.ready.webexCustomerId!;
   const email = requireEmail(run, profile);
   const patch = { profile, package: pkg, email, customerId, orgId: readiness.ready.orgId, isActive: true };
-  let existing = await lookup(run, customerId, email);
+  // The stored id first: BroadWorks may send a changed email, and looking up by the new one
+  // alone would create a second Webex subscriber for the same user.
+  let existing = (await byStoredId(run)) ?? (await lookup(run, customerId, email));
   if (!existing) {
-    const body: WholesaleSubscriberCreate = {
-      customerId,
-      email,
-      package: pkg,
-      provisioningParameters: dropEmpty({
-        firstName: profile.firstName,
-        lastName: profile.lastName,
-        primaryPhoneNumber: profile.phoneNumber,
-        extension: profile.extension,
-        locationId: run.template.wholesale?.locationId,
-      }),
-    };
+    const body = wholesaleCreateBody(run.template, customerId, email, profile, pkg);
     try {
       const res = await run.api.wholesale.createSubscriber(body, run.call);
       return noteAdmin(run, await afterStatus(run, { api: 'wholesale', id: res.data.id }, res.data.status, res.trackingId, res.data.errors, { ...patch, personId: res.data.personId }));
@@ -49,7 +40,28 @@ export async function assignWholesale(run: JobRun, profile: AppliedProfile, pkg:
   }
   const diff: WholesaleSubscriberUpdate = {};
   if (existing.package !== undefined && existing.package !== pkg) diff.package = pkg;
+  if (existing.email && existing.email.toLowerCase() !== email.toLowerCase()) {
+    await noteEmailNotChanged(run, existing.email, email);
+    Object.assign(patch, { email: existing.email, profile: { ...profile, email: existing.email } });
+  }
   return noteAdmin(run, await update(run, existing, diff, patch));
+}
+
+/**
+ * The Wholesale PUT has no email field: the subscriber keeps the email Webex has, the record
+ * says so, and the audit trail tells the operator what to do instead of failing the job.
+ */
+async function noteEmailNotChanged(run: JobRun, current: string, wanted: string): Promise<void> {
+  await run.store.audit.append({
+    actor: 'pipeline',
+    entityType: 'subscriber',
+    entityId: run.job.userId,
+    action: 'email_not_changed',
+    before: { email: current },
+    after: { email: wanted },
+    trackingId: run.lookupTrackingId,
+    detail: 'Webex Wholesale cannot change the email of an existing subscriber; the subscriber keeps its Webex email (change it in Control Hub, or unassign and assign again)',
+  });
 }
 
 async function update(run: JobRun, existing: WholesaleSubscriber, diff: WholesaleSubscriberUpdate, patch: Parameters<typeof afterStatus>[5]): Promise<JobOutcome> {
@@ -63,16 +75,22 @@ async function noteAdmin(run: JobRun, outcome: JobOutcome): Promise<JobOutcome> 
   return outcome;
 }
 
-async function existingOf(run: JobRun, profile: AppliedProfile): Promise<WholesaleSubscriber | undefined> {
-  if (run.record?.webexSubscriberId) {
-    try {
-      const res = await run.api.wholesale.getSubscriber(run.record.webexSubscriberId, run.call);
-      run.lookupTrackingId = res.trackingId;
-      return res.data;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+/** The subscriber the bridge recorded for this user, when Webex still has it. */
+async function byStoredId(run: JobRun): Promise<WholesaleSubscriber | undefined> {
+  if (!run.record?.webexSubscriberId) return undefined;
+  try {
+    const res = await run.api.wholesale.getSubscriber(run.record.webexSubscriberId, run.call);
+    run.lookupTrackingId = res.trackingId;
+    return res.data;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    return undefined;
   }
+}
+
+async function existingOf(run: JobRun, profile: AppliedProfile): Promise<WholesaleSubscriber | undefined> {
+  const stored = await byStoredId(run);
+  if (stored) return stored;
   const customer = await run.store.customers.get(run.job.enterpriseId);
   if (!customer?.webexCustomerId || !profile.email) return undefined;
   return lookup(run, customer.webexCustomerId, profile.email);
@@ -114,9 +132,4 @@ export async function setPackageWholesale(run: JobRun, pkg: string): Promise<Job
 export async function pollWholesale(run: JobRun, id: string): Promise<JobOutcome> {
   const res = await run.api.wholesale.getSubscriber(id, run.call);
   return noteAdmin(run, await afterStatus(run, { api: 'wholesale', id }, res.data.status, res.trackingId, res.data.errors, { personId: res.data.personId }));
-}
-
-function dropEmpty<T extends Record<string, unknown>>(obj: T): T {
-  for (const key of Object.keys(obj)) if (obj[key] === undefined || obj[key] === '') delete obj[key];
-  return obj;
 }

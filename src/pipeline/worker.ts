@@ -131,7 +131,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       const error = jobError(err, at);
       const delay = retryDelayMs(current.attempts, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, random: deps.random });
       if (at + delay - Date.parse(current.createdAt) > settings.attemptHorizonMs) {
-        await store.jobs.update(job.id, { state: 'failed', attempts: current.attempts + 1, lastError: error });
+        await store.jobs.update(job.id, { state: 'failed', attempts: current.attempts + 1, lastError: error }, 'pipeline');
         counters.failed++;
         return;
       }
@@ -156,7 +156,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
           slot.job = plan.run;
         }
         for (const c of plan.coalesced) {
-          await store.jobs.update(c.id, { state: 'coalesced' });
+          await store.jobs.update(c.id, { state: 'coalesced' }, 'pipeline');
           counters.coalesced++;
           metrics?.jobCompleted(c.kind, 'coalesced');
         }
@@ -232,7 +232,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
 
   async function fail(run: JobRun, error: JobError, subscriberStatus: string): Promise<void> {
     const { job } = run;
-    await store.jobs.update(job.id, { state: 'failed', attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId });
+    await store.jobs.update(job.id, { state: 'failed', attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId }, 'pipeline');
     if (run.template) {
       await saveSubscriber(run, {
         status: subscriberStatus,

@@ -103,7 +103,17 @@ export interface JobFilter {
 export interface JobQueue {
   /** Jobs due now, at most one per user (the oldest unfinished job of each user), oldest first. */
   claimDue(now: number, limit: number, excludeUsers: ReadonlySet<string>): Promise<Job[]>;
-  update(id: number, patch: Partial<Pick<Job, 'state' | 'attempts' | 'nextRunAt' | 'lookupFirst' | 'payload' | 'lastError' | 'trackingId'>>): Promise<void>;
+  /**
+   * A change to failed, coalesced or cancelled, and a failed or cancelled job taken up again,
+   * is audited (entity 'job', action 'state', with the error's Webex code and TrackingID) in the
+   * same transaction, under `actor` ('system' when not given).
+   */
+  update(id: number, patch: Partial<Pick<Job, 'state' | 'attempts' | 'nextRunAt' | 'lookupFirst' | 'payload' | 'lastError' | 'trackingId'>>, actor?: string): Promise<void>;
+  /**
+   * Moves the job to `to` only while it is in one of `from`, in one statement: an operator's
+   * cancel or retry must not overwrite a state the worker wrote meanwhile. True when it moved.
+   */
+  changeStateIf(id: number, from: readonly JobState[], to: Pick<Job, 'state'> & Partial<Pick<Job, 'nextRunAt'>>): Promise<boolean>;
   enqueue(job: Omit<Job, 'id' | 'createdAt' | 'updatedAt' | 'attempts' | 'state' | 'lookupFirst'> & Partial<Pick<Job, 'state'>>): Promise<number>;
   get(id: number): Promise<Job | undefined>;
   list(filter?: JobFilter): Promise<Job[]>;
@@ -170,6 +180,11 @@ export interface CustomerRecord {
   status: string;
   locationUrl?: string;
   adminUserId?: string;
+  /**
+   * Set when the bridge is about to POST the customer (status 'creating'); once set it stays
+   * set (an upsert without it keeps it), so a crash before the answer was saved loses nothing.
+   */
+  createdByBridge?: boolean;
   lastTrackingId?: string;
   lastError?: string;
   createdAt: string;

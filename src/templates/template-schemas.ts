@@ -11,7 +11,8 @@ const passwordRule = z
   .string()
   .max(MAX_PROVISIONING_PASSWORD_LENGTH, `the AS accepts provisioning passwords of at most ${MAX_PROVISIONING_PASSWORD_LENGTH} characters`);
 
-export const clusterCreateSchema = clusterSchema;
+/** Strict here too, whatever the config file schema does: a misspelt field is refused, not dropped. */
+export const clusterCreateSchema = clusterSchema.strict();
 export type ClusterCreate = z.infer<typeof clusterCreateSchema>;
 
 export const templateCreateSchema = templateConfigSchema

@@ -221,8 +221,8 @@ export function createTemplateService(deps: TemplateServiceDeps) {
       for (;;) {
         const jobs = await store.jobs.list({ template: name, state: [...UNFINISHED_JOB_STATES], limit: 500 });
         if (!jobs.length) break;
-        for (const job of jobs) await store.jobs.update(job.id, { state: 'cancelled' });
-        jobsCancelled += jobs.length;
+        // A job the worker claimed meanwhile is its to finish (it then finds the template gone).
+        for (const job of jobs) if (await store.jobs.changeStateIf(job.id, [job.state], { state: 'cancelled' })) jobsCancelled++;
       }
       await store.templates.delete(name);
       await audit('template', name, 'delete', undefined, { force: Boolean(options.force), subscribersLeft: live, jobsCancelled });

@@ -5,18 +5,42 @@ import type { Template } from '../domain';
 export type TemplateView = Omit<Template, 'account'> & {
   account: { username: string; passwordSet: boolean };
   provisioningUrl: string;
+  /** What makes the URL unusable on an AS (present only when something does). */
+  warnings?: string[];
 };
 
 export function provisioningUrlFor(baseUrl: string, name: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/provisioning/v1/${encodeURIComponent(name)}`;
 }
 
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * A listener on 0.0.0.0 without provisioning.publicHostname yields https://localhost:…, which
+ * no Application Server can reach: the operator must be told rather than paste it.
+ */
+export function provisioningUrlWarnings(baseUrl: string): string[] {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    return [];
+  }
+  if (!LOOPBACK_HOST.test(host)) return [];
+  return [
+    `the provisioning URL names ${host}, which an Application Server cannot reach: set provisioning.publicHostname ` +
+      '(or IMP_BRIDGE_PUBLIC_HOSTNAME) to the host name the AS uses to reach this proxy',
+  ];
+}
+
 export function toTemplateView(template: Template, baseUrl: string): TemplateView {
   const { account, ...rest } = template;
+  const warnings = provisioningUrlWarnings(baseUrl);
   return {
     ...rest,
     account: { username: account.username, passwordSet: Boolean(account.passwordHash) },
     provisioningUrl: provisioningUrlFor(baseUrl, template.name),
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 

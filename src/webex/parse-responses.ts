@@ -1,4 +1,6 @@
-import type { BroadworksSubscriber, PrecheckResult, WebexErrorEntry, WholesaleCustomer, WholesaleSubscriber } from '../pipeline/webex-port';
+import type { BroadworksSubscriber, PrecheckResult, WebexErrorEntry, WebexPerson, WholesaleCustomer, WholesaleSubscriber } from '../pipeline/webex-port';
+
+export type { WebexPerson };
 
 /**
  * Lenient readers: unknown fields are kept, unknown enum values accepted. Only what the
@@ -88,19 +90,11 @@ export function readItems(value: unknown): unknown[] {
   return body.items;
 }
 
-/** GET /people/me: the identity behind the access token (only `id` and `orgId` are relied on). */
-export interface WebexPerson {
-  id: string;
-  /** Base64 of ciscospark://<region>/ORGANIZATION/<uuid>: for a partner admin or service app, the partner org. */
-  orgId: string;
-  emails?: string[];
-  displayName?: string;
-  [field: string]: unknown;
-}
-
+/** GET /people/me and /people/{id}: only `id` and `orgId` are relied on; `emails` is always a list. */
 export function readPerson(value: unknown): WebexPerson {
   const item = { ...asObject(value, 'a person') };
   if (typeof item.id !== 'string' || !item.id) throw new ResponseShapeError('person without an id');
   if (typeof item.orgId !== 'string' || !item.orgId) throw new ResponseShapeError('person without an orgId');
+  item.emails = Array.isArray(item.emails) ? item.emails.filter((e): e is string => typeof e === 'string') : [];
   return item as WebexPerson;
 }

@@ -147,7 +147,12 @@ function packageChoice(input: { package?: string; packages?: string[] }, require
   const hasPackage = input.package !== undefined && input.package !== '';
   const hasPackages = input.packages !== undefined;
   if (hasPackage && hasPackages) throw new RequestContractError('packages', 'send either package or packages, not both');
-  if (hasPackages) return { packages: packagesBody(input.packages) };
+  if (hasPackages) {
+    const packages = packagesBody(input.packages);
+    // The spec: "Currently accepts only one package in the list."
+    if (packages.length > 1) throw new RequestContractError('packages', `a Wholesale subscriber takes exactly one package (got ${packages.join(', ')})`);
+    return { packages };
+  }
   if (hasPackage) return { package: input.package };
   if (required) throw new RequestContractError('packages', 'packages (or the deprecated package) is required');
   return {};

@@ -45,7 +45,7 @@ export interface WebexClientDeps extends Omit<WebexHttpDeps, 'baseUrl'> {
  * access token, whose org is the partner org Cisco TAC asks for.
  */
 export interface WebexClient extends WebexProvisioningApi {
-  people: {
+  people: WebexProvisioningApi['people'] & {
     /** GET /people/me (outside the provisioning OpenAPI files: the Webex People API). */
     me(ctx?: WebexCallContext): Promise<WebexResult<WebexPerson>>;
   };
@@ -144,6 +144,13 @@ export function createWebexClient(deps: WebexClientDeps): WebexClient {
     people: {
       async me(ctx) {
         return call('people.me', 'GET', url('/people/me'), undefined, ctx, (res) => readPerson(res.json));
+      },
+      async getPerson(personId, ctx) {
+        // An empty id would make this GET /people, the People list.
+        build('people.getPerson', 'GET', '/people', () => {
+          if (!personId) throw new RequestContractError('personId', 'personId is required');
+        });
+        return call('people.getPerson', 'GET', url(idPath('/people', personId)), undefined, ctx, (res) => readPerson(res.json));
       },
     },
     broadworks: {

@@ -58,9 +58,13 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     baseUrl = webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL;
     logger.info('Webex provisioning target', { event: 'webex.target', baseUrl, tokenSource: tokens.source });
   } else {
+    // No base URL here: the config schema refuses one without credentials (see webex.baseUrl).
     const token = randomBytes(24).toString('base64url');
     registerSecret(token);
-    simulator = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: webex.simulatorProvisioningDelayMs, logger });
+    // The simulator stands in for Partner Hub too: a template that does not trust emails is an
+    // untrusted provisioningId there (templates as stored at start).
+    const untrustedEmailProvisioningIds = (await rt.store.templates.list()).filter((t) => t.targetApi === 'broadworks' && !t.trustedEmail).map((t) => t.provisioningId);
+    simulator = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: webex.simulatorProvisioningDelayMs, untrustedEmailProvisioningIds, logger });
     baseUrl = simulator.baseUrl;
     tokens = createStaticTokenProvider(token, 'the built-in simulator token');
     logger.warn(

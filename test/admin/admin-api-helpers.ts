@@ -32,3 +32,13 @@ export function templateBody(name: string, extra: Record<string, unknown> = {}) 
     ...extra,
   };
 }
+
+/** Polls until `check` holds (no fixed sleeps: the pipeline runs at its own pace). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -179,5 +179,34 @@ describe('admin API over a real socket', () => {
       expect.arrayContaining(['status', 'enterprise', 'template', 'q']),
     );
     expect(doc.paths['/api/v1/jobs/{id}/retry'].post).toBeDefined();
+    // The certificate operations are documented from the schemas that validate them.
+    for (const [p, method] of [
+      ['/api/v1/trust', 'get'],
+      ['/api/v1/trust', 'post'],
+      ['/api/v1/trust/diff', 'post'],
+      ['/api/v1/trust/crl', 'get'],
+      ['/api/v1/trust/crl', 'post'],
+      ['/api/v1/trust/{fingerprint}', 'delete'],
+      ['/api/v1/certificate', 'get'],
+      ['/api/v1/certificate/expiry', 'get'],
+      ['/api/v1/certificate/csr', 'post'],
+      ['/api/v1/certificate/install', 'post'],
+      ['/api/v1/certificate/rollback', 'post'],
+      ['/api/v1/certificate/renew-self-signed', 'post'],
+    ] as const) {
+      expect(doc.paths[p]?.[method]).toMatchObject({ tags: ['certificates'] });
+    }
+    expect(Object.keys(doc.paths['/api/v1/trust'].post.requestBody.content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['pem', 'der', 'leaf', 'replace']));
+    expect(doc.paths['/api/v1/certificate/install'].post.requestBody.content['application/json'].schema.required).toEqual(['certPem']);
+  });
+
+  it('certificate operations share the admin API validation error shape', async () => {
+    const res = await api.call('POST', '/api/v1/certificate/install', {});
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'IMPB_ERR_VALIDATION' });
+    expect(res.body.error.problems).toEqual([expect.objectContaining({ path: 'body.certPem' })]);
+    const unauthorized = await request(`${t.adminUrl}/api/v1/trust`);
+    expect(unauthorized.statusCode).toBe(401);
+    await unauthorized.body.text();
   });
 });

@@ -47,7 +47,8 @@ describe('admin token rules', () => {
   it('refuses a non-loopback admin listener without a configured token', () => {
     const temp = makeTempDir();
     try {
-      const config = configSchema.parse({ dataDir: temp.dir, admin: { host: '0.0.0.0' } });
+      // The schema refuses this combination already (exit 2); this is the backstop for a config built without it.
+      const config = { ...configSchema.parse({ dataDir: temp.dir }), admin: { host: '0.0.0.0', port: 9090 } };
       expect(() => ensureAdminToken(config)).toThrow(expect.objectContaining({ code: 'IMPB_ERR_CONFIG_INVALID' }));
     } finally {
       temp.cleanup();

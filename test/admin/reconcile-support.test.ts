@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SupportReport } from '../../src/admin/support-report';
+import { formatSupport } from '../../src/cli/commands/support-command';
 import { buildProgram } from '../../src/cli/main';
 import { isWebexError } from '../../src/errors';
 import type { WebexProvisioningApi } from '../../src/pipeline/webex-port';
@@ -164,6 +166,78 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     expect(enterprise.body.subject).toEqual({ kind: 'enterprise', id: 'acme' });
     expect((enterprise.body.failedCalls as Array<{ trackingId: string }>).map((c) => c.trackingId)).toEqual(expect.arrayContaining(trackingIds));
     expect((await api.call('GET', '/api/v1/support/nobody')).status).toBe(404);
+  });
+
+  it('support data says the customer org ID is not known yet when Webex has not reported the person', async () => {
+    await t.bridge.runtime.store.subscribers.upsert({ userId: 'noorg@voip.example.net', template: 'rec', enterpriseId: 'orgless', status: 'pending', isActive: true, profile: {} });
+    const res = await api.call('GET', `/api/v1/support/${encodeURIComponent('noorg@voip.example.net')}`);
+    expect(res.status).toBe(200);
+    expect(res.body.customerOrgId).toBeUndefined();
+    expect(res.body.customerOrgIdSource).toBe('not known yet (filled in once Webex reports the person)');
+    expect(formatSupport(res.body as SupportReport)).toMatch(/^Customer org ID\s+not known yet \(filled in once Webex reports the person\)$/m);
+    const carol = await api.call('GET', `/api/v1/support/${encodeURIComponent('carol@voip.example.net')}`);
+    expect(carol.body.customerOrgIdSource).toMatch(/subscriber record/);
+    expect(formatSupport(carol.body as SupportReport)).toMatch(new RegExp(`^Customer org ID\\s+${ORG_UUID}$`, 'm'));
+  });
+
+  it('reports a Webex user whose assign is still in flight (no store record yet) as in flight, not drift, and never repairs it', async () => {
+    expect((await api.call('POST', '/api/v1/templates', templateBody('rec-flight', { provisioningId: 'prov-flight' }))).status).toBe(201);
+    const createIn = (userId: string) =>
+      client.broadworks.createSubscriber({ provisioningId: 'prov-flight', userId, spEnterpriseId: 'acme', firstName: 'In', lastName: 'Flight', package: 'standard', email: `${userId.split('@')[0]}@acme.example` });
+    // The assign reached Webex; its job has not finished, so the store has no record yet.
+    await createIn('flight@voip.example.net');
+    const assign = await t.bridge.runtime.store.jobs.enqueue({
+      eventId: 0,
+      kind: 'assign',
+      template: 'rec-flight',
+      userId: 'flight@voip.example.net',
+      enterpriseId: 'acme',
+      nextRunAt: Date.now() + 3_600_000,
+      payload: {},
+      state: 'retry_wait',
+    });
+    await createIn('stray@voip.example.net');
+
+    const report = await reconcile({ template: 'rec-flight' });
+    expect(report.inFlight).toEqual(['flight@voip.example.net']);
+    expect(report.counts).toEqual({ missing_in_webex: 0, unknown_in_webex: 1, status_error: 0 });
+    expect(report.drift).toEqual([expect.objectContaining({ kind: 'unknown_in_webex', userId: 'stray@voip.example.net' })]);
+
+    const repaired = await reconcile({ template: 'rec-flight', repair: true, unassignUnknown: true });
+    expect(repaired.inFlight).toEqual(['flight@voip.example.net']);
+    const jobs = await t.bridge.runtime.store.jobs.list({ userId: 'flight@voip.example.net' });
+    expect(jobs.map((j) => j.id)).toEqual([assign]);
+  });
+
+  it('prechecks with exactly the body the pipeline’s create sends: current package, language, time zone, name fallbacks', async () => {
+    const templateRes = await api.call('POST', '/api/v1/templates', templateBody('rec-pre', { provisioningId: 'prov-pre', package: 'standard', language: 'de', timeZone: 'Europe/Berlin' }));
+    expect(templateRes.status).toBe(201);
+    const userId = 'pre@voip.example.net';
+    // No names known (the pipeline falls back to the user id's local part); the package was changed to premium.
+    await t.bridge.runtime.store.subscribers.upsert({
+      userId,
+      template: 'rec-pre',
+      enterpriseId: 'acme',
+      status: 'provisioned',
+      isActive: true,
+      email: 'pre@acme.example',
+      package: 'premium',
+      profile: { email: 'pre@acme.example', phoneNumber: '+15551230000' },
+    });
+    const prechecked = await api.call('POST', '/api/v1/precheck', { userId, template: 'rec-pre' });
+    expect(prechecked.status).toBe(200);
+
+    const create = jest.spyOn(client.broadworks, 'createSubscriber');
+    try {
+      const resync = await api.call('POST', `/api/v1/subscribers/${encodeURIComponent(userId)}/resync`);
+      expect(resync.status).toBe(202);
+      await waitFor(async () => (await t.bridge.runtime.store.jobs.get(resync.body.job.id))?.state === 'done');
+      const sent = create.mock.calls.find(([body]) => body.userId === userId)?.[0];
+      expect(sent).toMatchObject({ package: 'premium', language: 'de', timezone: 'Europe/Berlin', firstName: 'pre', lastName: 'pre' });
+      expect(prechecked.body.request).toEqual(sent);
+    } finally {
+      create.mockRestore();
+    }
   });
 
   it('prechecks a user with what the proxy would send', async () => {

@@ -1,25 +1,24 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import tls from 'node:tls';
-import express from 'express';
 import forge from 'node-forge';
 import supertest from 'supertest';
 import { Agent, request } from 'undici';
+import { readAdminToken } from '../../src/admin/admin-token';
 import { buildCertificate, certPaths } from '../../src/certs';
-import { jsonErrorHandler } from '../../src/observability/error-handler';
 import type { TestBridge } from '../helpers/start-bridge';
 import type { TestCert } from '../helpers/test-pki';
 
-/**
- * The certificate admin routes of a running test bridge. The admin app mounts
- * `rt.certs.routes` under /api/v1 behind the token once its wiring lands; until then the
- * test mounts the same router on its own express app (same router, same error handler).
- */
+/** The real admin API of a running test bridge (/api/v1 over its socket), with the admin token. */
 export function certApi(t: TestBridge) {
-  const app = express();
-  app.use('/api/v1', t.bridge.runtime.certs!.routes);
-  app.use(jsonErrorHandler(t.bridge.runtime.logger));
-  return supertest(app);
+  const token = readAdminToken(t.bridge.runtime.config);
+  const auth = (req: supertest.Test) => req.set('authorization', `Bearer ${token}`);
+  const api = supertest(t.adminUrl);
+  return {
+    get: (urlPath: string) => auth(api.get(urlPath)),
+    post: (urlPath: string) => auth(api.post(urlPath)),
+    delete: (urlPath: string) => auth(api.delete(urlPath)),
+  };
 }
 
 /** A client's certificate and key, as TestCert ({certPem, keyPem}) or as read from files ({cert, key}). */

@@ -1,44 +1,25 @@
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import express from 'express';
-import { request } from 'undici';
-import { readAdminToken } from '../../src/admin/admin-token';
+import forge from 'node-forge';
+import { buildCertificate } from '../../src/certs';
 import { buildProgram } from '../../src/cli/main';
-import { jsonErrorHandler } from '../../src/observability/error-handler';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
-import { createTestCa } from '../helpers/test-pki';
+import { createTestCa, createTestCrl } from '../helpers/test-pki';
+import { signCsr } from './cert-test-kit';
 
-/**
- * The CLI against a running proxy. When the admin app already mounts `rt.certs.routes`
- * under /api/v1 the real admin listener is used; otherwise the same router is served here.
- */
+const fp = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
+
+/** The CLI against a running proxy, through its real admin API (/api/v1, token from the data dir). */
 describe('imp-bridge trust / cert commands', () => {
   let t: TestBridge;
-  let server: http.Server | undefined;
-  let port: number;
   const saved = { ...process.env };
   beforeAll(async () => {
     t = await startTestBridge();
-    const token = readAdminToken(t.bridge.runtime.config);
-    const probe = await request(`${t.adminUrl}/api/v1/certificate`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    await probe.body.text();
-    if (probe.statusCode === 200) {
-      port = t.bridge.adminAddress.port;
-    } else {
-      const app = express();
-      app.use('/api/v1', t.bridge.runtime.certs!.routes);
-      app.use(jsonErrorHandler(t.bridge.runtime.logger));
-      server = http.createServer(app);
-      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-      port = (server.address() as AddressInfo).port;
-    }
-    Object.assign(process.env, { IMP_BRIDGE_DATA_DIR: t.dataDir, IMP_BRIDGE_ADMIN_HOST: '127.0.0.1', IMP_BRIDGE_ADMIN_PORT: String(port) });
+    Object.assign(process.env, { IMP_BRIDGE_DATA_DIR: t.dataDir, IMP_BRIDGE_ADMIN_HOST: '127.0.0.1', IMP_BRIDGE_ADMIN_PORT: String(t.bridge.adminAddress.port) });
   });
   afterAll(async () => {
     process.env = saved;
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
     await t.stop();
   });
 
@@ -79,6 +60,62 @@ describe('imp-bridge trust / cert commands', () => {
     const show = JSON.parse(await run('cert', 'show', '--json'));
     expect(show.pending.subjectAltNames).toEqual(['localhost', '127.0.0.1', 'bridge.local']);
     expect(await run('cert', 'show')).toMatch(/fingerprint\s+[0-9a-f]{64}/);
+  });
+
+  it('README workflow without provisioning.publicHostname: cert csr --cn/--san, then cert install of the signed file, then cert rollback', async () => {
+    const ca = await createTestCa('CLI Install CA');
+    const before = t.bridge.runtime.certs!.manager.show().fingerprint;
+    const csrFile = path.join(t.dataDir, 'bridge.csr');
+    await run('cert', 'csr', '--cn', 'bridge.example.net', '--san', 'bridge.example.net', '--out', csrFile);
+    const certFile = path.join(t.dataDir, 'bridge.crt');
+    const chainFile = path.join(t.dataDir, 'install-ca.pem');
+    fs.writeFileSync(certFile, signCsr(ca, fs.readFileSync(csrFile, 'utf8')));
+    fs.writeFileSync(chainFile, ca.certPem);
+    const installed = JSON.parse(await run('cert', 'install', certFile, '--chain', chainFile, '--json'));
+    expect(installed).toMatchObject({ usedKey: 'pending', previousFingerprint: before, certificate: { subject: 'CN=bridge.example.net' } });
+    expect(installed.certificate.subjectAltNames).toEqual(['DNS:bridge.example.net']);
+    expect(t.bridge.runtime.certs!.manager.show()).toMatchObject({ fingerprint: installed.certificate.fingerprint, origin: 'installed', chain: [{ subject: 'CN=CLI Install CA' }] });
+    const install = await t.bridge.runtime.store.audit.list({ entityType: 'server-certificate', entityId: installed.certificate.fingerprint });
+    expect(install.find((a) => a.action === 'install')).toMatchObject({ actor: 'cli' });
+
+    expect(await run('cert', 'rollback')).toMatch(new RegExp(`fingerprint\\s+${before}`));
+    expect(t.bridge.runtime.certs!.manager.show()).toMatchObject({ fingerprint: before, previous: { fingerprint: installed.certificate.fingerprint } });
+  });
+
+  it('cert install refuses a certificate missing a name the CSR asked for', async () => {
+    const ca = await createTestCa('CLI Names CA');
+    const csr = await t.bridge.runtime.certs!.manager.createCsr({ commonName: 'bridge.example.net', subjectAltNames: ['bridge2.example.net'], keyType: 'rsa-2048' }, 'cli');
+    const partial = buildCertificate(
+      { commonName: 'bridge.example.net', subjectAltNames: ['bridge.example.net'], validDays: 30, usage: 'server' },
+      forge.pki.publicKeyToPem(forge.pki.certificationRequestFromPem(csr.csrPem).publicKey!),
+      { certificatePem: ca.certPem, privateKeyPem: ca.keyPem },
+    );
+    const file = path.join(t.dataDir, 'partial.crt');
+    fs.writeFileSync(file, partial);
+    await expect(run('cert', 'install', file)).rejects.toThrow(/bridge2\.example\.net.*CSR/);
+  });
+
+  it('trust crl add loads a CRL of a trusted CA (PEM and DER), marked as cli in the audit trail', async () => {
+    const ca = await createTestCa('CLI CRL CA');
+    const caFile = path.join(t.dataDir, 'crl-ca.pem');
+    fs.writeFileSync(caFile, ca.certPem);
+    await run('trust', 'add', caFile);
+    const pemFile = path.join(t.dataDir, 'ca.crl.pem');
+    fs.writeFileSync(pemFile, createTestCrl(ca, ['01'], { thisUpdate: new Date(Date.now() - 120_000) }).pem);
+    expect(JSON.parse(await run('trust', 'crl', 'add', pemFile, '--json'))).toMatchObject({ issuerFingerprint: fp(ca.certPem), revokedCount: 1 });
+    const derFile = path.join(t.dataDir, 'ca.crl');
+    fs.writeFileSync(derFile, createTestCrl(ca, ['01', '02']).der);
+    expect(JSON.parse(await run('trust', 'crl', 'add', derFile, '--json'))).toMatchObject({ revokedCount: 2 });
+    expect(await run('trust', 'crl', 'list')).toContain(fp(ca.certPem));
+    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'crl', entityId: fp(ca.certPem) });
+    expect(audit.map((a) => [a.actor, a.action]).sort()).toEqual([
+      ['cli', 'add'],
+      ['cli', 'replace'],
+    ]);
+    const stranger = await createTestCa('CLI Stranger CA');
+    const strangerFile = path.join(t.dataDir, 'stranger.crl');
+    fs.writeFileSync(strangerFile, createTestCrl(stranger, ['01']).der);
+    await expect(run('trust', 'crl', 'add', strangerFile)).rejects.toThrow(/no trusted CA signed this CRL/);
   });
 
   it('ec-p256 is refused with a clear message', async () => {

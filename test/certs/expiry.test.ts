@@ -1,4 +1,5 @@
-import { X509Certificate } from 'node:crypto';
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
 import { request } from 'undici';
 import { buildCertificate, certPaths, writeFileAtomic } from '../../src/certs';
 import { makeTempDir } from '../helpers/temp-dir';
@@ -8,12 +9,12 @@ import { createTestCa, testKey } from '../helpers/test-pki';
 const DAY = 86_400_000;
 const fp = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
 
-/** A data dir holding a self-signed server certificate and one trust anchor of chosen lifetimes. */
+/** A data dir holding a self-signed server certificate made like the proxy's default, and one trust anchor, of chosen lifetimes. */
 async function seedDataDir(serverValidity: { notBefore: Date; notAfter: Date }, anchorDays: number) {
   const temp = makeTempDir();
   const paths = certPaths(temp.dir);
   const key = await testKey();
-  const serverPem = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], validDays: 1, usage: 'server', ...serverValidity }, key);
+  const serverPem = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], organization: 'imp-bridge (self-signed)', validDays: 1, usage: 'server', ...serverValidity }, key);
   writeFileAtomic(paths.serverKey, key, 0o600);
   writeFileAtomic(paths.serverCert, serverPem);
   const anchor = await createTestCa('Short-lived AS CA', anchorDays);
@@ -77,6 +78,34 @@ describe('expiry: warnings, gauges, readiness, self-signed auto-renewal', () => 
     } finally {
       await t.stop();
       seed.temp.cleanup();
+    }
+  });
+
+  it('an installed certificate near expiry is not renewed, even self-signed: a warning instead', async () => {
+    const t = await startTestBridge({ provisioning: { publicHostname: 'localhost' }, tls: { autoRenewSelfSignedDays: 30 } });
+    try {
+      const manager = t.bridge.runtime.certs!.manager;
+      const ca = await createTestCa('Near-expiry CA');
+      const installSoonExpiring = async (selfSigned: boolean) => {
+        await manager.createCsr({ commonName: 'localhost', subjectAltNames: [], keyType: 'rsa-2048' }, 'cli');
+        const pendingKey = fs.readFileSync(certPaths(t.dataDir).pendingKey, 'utf8');
+        const spec = { commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 10, usage: 'server' as const };
+        const certPem = selfSigned
+          ? buildCertificate(spec, pendingKey)
+          : buildCertificate(spec, createPublicKey(pendingKey).export({ type: 'spki', format: 'pem' }).toString(), { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
+        const installed = await manager.install({ certPem }, 'cli');
+        // Queued behind a renewal, were one started by the install's expiry check.
+        await manager.reloadFromDisk();
+        expect(fp(manager.serverCertificate().toString())).toBe(installed.certificate.fingerprint);
+        expect(manager.show().origin).toBe('installed');
+        expect(t.logs.find((l) => l.event === 'cert.server.not_auto_renewed' && l.fingerprint === installed.certificate.fingerprint)).toMatchObject({ level: 'warn' });
+      };
+      await installSoonExpiring(true);
+      await installSoonExpiring(false);
+      const audit = await t.bridge.runtime.store.audit.list({ entityType: 'server-certificate' });
+      expect(audit.some((a) => a.action === 'auto-renew-self-signed')).toBe(false);
+    } finally {
+      await t.stop();
     }
   });
 });

@@ -27,6 +27,11 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     const before = await presentedFingerprint(t, dev);
     // Load: kept-alive connections sending requests back to back for the whole rotation.
     const agent = new Agent({ connect: { ca: [selfSigned, ca.certPem], cert: dev.cert, key: dev.key }, connections: 2 });
+    // undici reconnects silently when a kept-alive socket is dropped: only its connection events tell.
+    let connects = 0;
+    let disconnects = 0;
+    agent.on('connect', () => connects++);
+    agent.on('disconnect', () => disconnects++);
     let stop = false;
     let ok = 0;
     const failures: string[] = [];
@@ -44,11 +49,12 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     };
     const load = Promise.all([worker(), worker()]);
     try {
-      await waitFor(() => ok > 5 || undefined);
+      await waitFor(() => ok > 5 && connects === 2 || undefined);
       const csr = await certApi(t).post('/api/v1/certificate/csr').send({ commonName: 'localhost', subjectAltNames: ['127.0.0.1'] });
       expect(csr.status).toBe(201);
       expect(csr.body.csrPem).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
       expect(csr.body.keyType).toBe('rsa-2048');
+      expect(csr.body.warnings).toEqual([]);
       expect(fs.statSync(certPaths(t.dataDir).pendingKey).mode & 0o777).toBe(0o600);
       if (hasOpenssl()) {
         const file = path.join(t.dataDir, 'req.csr');
@@ -69,6 +75,8 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
       expect(after).not.toBe(before);
       const okAtInstall = ok;
       await waitFor(() => ok > okAtInstall + 5 || undefined);
+      // The same two sockets carried the load before, during and after the swap.
+      expect({ connects, disconnects }).toEqual({ connects: 2, disconnects: 0 });
     } finally {
       stop = true;
       await load;
@@ -100,6 +108,8 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     const expired = signCsr(ca, csr.body.csrPem, { notAfter: new Date(Date.now() - 60_000) });
     expect((await certApi(t).post('/api/v1/certificate/install').send({ certPem: expired })).body.error.code).toBe('IMPB_ERR_CERT_EXPIRED');
     const strangerCsr = await certApi(t).post('/api/v1/certificate/csr').send({ commonName: 'other.example.net' });
+    expect(strangerCsr.body.warnings.join(' ')).toMatch(/does not name localhost \(provisioning.publicHostname\)/);
+    expect(t.logs.some((l) => l.event === 'cert.csr.warning')).toBe(true);
     const stranger = signCsr(ca, strangerCsr.body.csrPem);
     const host = await certApi(t).post('/api/v1/certificate/install').send({ certPem: stranger });
     expect(host.body.error.code).toBe('IMPB_ERR_CERT_HOSTNAME');

@@ -21,7 +21,9 @@ describe('trust chain: hot changes with real handshakes', () => {
     t = await startTestBridge({
       clusters: [
         { name: 'east', identityRules: { subjectCn: ['*.east.example.net'] } },
-        { name: 'pinned', identityRules: { fingerprints: [fp(caB.certPem)] } },
+        // Fingerprint rules match the client's own certificate: naming its CA there would let nobody in.
+        { name: 'pinned', identityRules: { fingerprints: [fp(clientB.certPem)] } },
+        { name: 'ca-named', identityRules: { fingerprints: [fp(caA.certPem)] } },
       ],
     });
   });
@@ -54,6 +56,7 @@ describe('trust chain: hot changes with real handshakes', () => {
     const a = res.body.anchors.find((x: { fingerprint: string }) => x.fingerprint === fp(caA.certPem));
     expect(a).toMatchObject({ kind: 'anchor', subject: 'CN=AS cluster A CA', issuer: 'CN=AS cluster A CA', isCa: true });
     expect(a.daysLeft).toBeGreaterThanOrEqual(29);
+    // 'ca-named' names the CA's fingerprint, which no client presents: it uses nothing.
     expect(a.usedBy).toEqual(['east']);
   });
 
@@ -98,6 +101,8 @@ describe('trust chain: hot changes with real handshakes', () => {
     expect(t.logs.some((l) => l.event === 'tls.client_refused' && l.reason === 'CERT_REVOKED' && l.fingerprint === fp(clientA.certPem))).toBe(true);
     expect((await freshRequest(t, sibling)).status).toBe(404);
     expect((await freshRequest(t, clientB)).status).toBe(404);
+    const usage = (await api.get('/api/v1/trust')).body.anchors.find((x: { fingerprint: string }) => x.fingerprint === fp(caB.certPem));
+    expect(usage.usedBy).toEqual(['pinned']);
     // a CRL no trusted CA signed is refused
     const stranger = await createTestCa('Stranger CA');
     const refused = await api.post('/api/v1/trust/crl').send({ pem: createTestCrl(stranger, ['01']).pem });
@@ -139,6 +144,17 @@ describe('trust chain: hot changes with real handshakes', () => {
     expect(res.status).toBe(201);
     expect(res.body.added[0].kind).toBe('pin');
     expect((await freshRequest(t, pinned)).status).toBe(404);
+  });
+
+  it('leaf pin: with leaf:true a bundle of a CA and a leaf makes the CA an anchor and only the leaf a pin', async () => {
+    const bundleCa = await createTestCa('Bundle CA');
+    const ofBundleCa = await issueCert(bundleCa, { commonName: 'as9.east.example.net' });
+    const stray = await issueCert(await createTestCa('Stray issuer'), { commonName: 'stray.example.net' });
+    const res = await certApi(t).post('/api/v1/trust').send({ pem: bundleCa.certPem + stray.certPem, leaf: true });
+    expect(res.status).toBe(201);
+    expect(Object.fromEntries(res.body.added.map((a: { fingerprint: string; kind: string }) => [a.fingerprint, a.kind]))).toEqual({ [fp(bundleCa.certPem)]: 'anchor', [fp(stray.certPem)]: 'pin' });
+    expect((await freshRequest(t, ofBundleCa)).status).toBe(404);
+    expect((await freshRequest(t, stray)).status).toBe(404);
   });
 
   it('combined chain file (root + issuing CA) becomes one anchor per certificate; diff previews', async () => {

@@ -107,6 +107,53 @@ describe('imp-bridge operator CLI', () => {
     expect(reconcile.code).toBe(0);
   });
 
+  it('reconcile --repair queues the fixing jobs and exits 4 when it finds drift', async () => {
+    const store = t.bridge.runtime.store;
+    // The store believes erin assigned; Webex has never heard of her.
+    await store.subscribers.upsert({
+      userId: 'erin@voip.example.net',
+      template: 'west-std',
+      enterpriseId: 'west-co',
+      status: 'provisioned',
+      isActive: true,
+      email: 'erin@west.example',
+      profile: { firstName: 'Erin', lastName: 'West', email: 'erin@west.example' },
+    });
+    const repaired = await cli('reconcile', '--template', 'west-std', '--repair');
+    expect(repaired.code).toBe(4);
+    expect(repaired.out).toContain('missing in Webex: 1');
+    expect(repaired.out).toMatch(/missing_in_webex\s+erin@voip\.example\.net.*resync queued/);
+    expect(repaired.out).toContain('1 job queued');
+    expect(await store.jobs.list({ userId: 'erin@voip.example.net', state: ['queued', 'running', 'polling', 'retry_wait', 'done'] })).toEqual([
+      expect.objectContaining({ kind: 'resync', payload: expect.objectContaining({ reason: 'reconcile', drift: 'missing_in_webex' }) }),
+    ]);
+  });
+
+  it('template remove --force deletes a template in use and says what happens to its subscribers', async () => {
+    expect((await cli('template', 'add', 'gone-std', '--provisioning-id', 'prov-g', '--package', 'basic', '--username', 'gone-as', '--cluster', 'west')).code).toBe(0);
+    const store = t.bridge.runtime.store;
+    await store.subscribers.upsert({ userId: 'frank@voip.example.net', template: 'gone-std', enterpriseId: 'west-co', status: 'provisioned', isActive: true, profile: {} });
+    const waiting = await store.jobs.enqueue({ eventId: 0, kind: 'modify', template: 'gone-std', userId: 'frank@voip.example.net', enterpriseId: 'west-co', nextRunAt: Date.now() + 3_600_000, payload: {} });
+    const refused = await cli('template', 'remove', 'gone-std');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('--force');
+    const forced = await cli('template', 'remove', 'gone-std', '--force');
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain('template gone-std deleted');
+    expect(forced.out).toMatch(/1 subscriber stay provisioned in Webex \(their licences are not removed\)/);
+    expect(forced.out).toContain('requests from the AS for this template are refused (4004)');
+    expect(forced.out).toContain('imp-bridge subscribers resync <userId>');
+    expect(forced.out).toContain('1 unfinished job cancelled');
+    expect((await store.jobs.get(waiting))!.state).toBe('cancelled');
+    expect(await store.templates.get('gone-std')).toBeUndefined();
+  });
+
+  it('template show warns when the provisioning URL names a loopback host', async () => {
+    const shown = await cli('template', 'show', 'west-std');
+    expect(shown.out).toContain(`provisioningUrl`);
+    expect(shown.out).toMatch(/^warning: the provisioning URL names 127\.0\.0\.1, .*set provisioning\.publicHostname/m);
+  });
+
   it('has --help with a description on every command', () => {
     const program = buildProgram();
     const walk = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(walk)];
@@ -129,5 +176,24 @@ describe('imp-bridge operator CLI', () => {
     expect(JSON.parse(list.out)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'west-std' })]));
     const write = await cli('cluster', 'add', 'east');
     expect(write.code).toBe(3);
+  });
+
+  it('template show, with the listener on 0.0.0.0 and no public host name, shows localhost and tells the operator to set provisioning.publicHostname', async () => {
+    // The empty config keeps the default provisioning.host 0.0.0.0 (the proxy is stopped: the CLI computes the URL).
+    const text = await cli('template', 'show', 'west-std');
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('https://localhost:8443/provisioning/v1/west-std');
+    expect(text.out).toMatch(/^warning: .*provisioning\.publicHostname/m);
+    const json = await cli('template', 'show', 'west-std', '--json');
+    expect(JSON.parse(json.out)).toMatchObject({ provisioningUrl: 'https://localhost:8443/provisioning/v1/west-std', warnings: [expect.stringContaining('provisioning.publicHostname')] });
+
+    process.env.IMP_BRIDGE_PUBLIC_HOSTNAME = 'imp.example.net';
+    try {
+      const named = JSON.parse((await cli('template', 'show', 'west-std', '--json')).out) as Record<string, unknown>;
+      expect(named.provisioningUrl).toBe('https://imp.example.net:8443/provisioning/v1/west-std');
+      expect(named.warnings).toBeUndefined();
+    } finally {
+      delete process.env.IMP_BRIDGE_PUBLIC_HOSTNAME;
+    }
   });
 });

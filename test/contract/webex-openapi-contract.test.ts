@@ -11,7 +11,7 @@ const describeIfSpecs = specsDir ? describe : describe.skip;
 /** Every operation of the port, with every optional field the builders know, including the spec's edge cases. */
 async function exerciseEveryOperation(client: WebexProvisioningApi): Promise<void> {
   const bw = await client.broadworks.createSubscriber(bwCreate({ mobilePhoneNumber: '+1-818-279-1234' }));
-  await client.broadworks.createSubscriber(bwCreate({ userId: 'minimal@sp.example', email: undefined, primaryPhoneNumber: undefined, extension: undefined, language: undefined, timezone: undefined }));
+  await client.broadworks.createSubscriber(bwCreate({ userId: 'minimal@sp.example', provisioningId: 'PROV-UNTRUSTED', email: undefined, primaryPhoneNumber: undefined, extension: undefined, language: undefined, timezone: undefined }));
   await eventually(async () => ((await client.broadworks.getSubscriber(bw.data.id)).data.status === 'provisioned' ? true : undefined));
   await client.broadworks.updateSubscriber(bw.data.id, { firstName: 'A', lastName: 'B', userId: 'alice@sp.example', mobilePhoneNumber: '', extension: '', primaryPhoneNumber: '+1-240-555-0000', timezone: 'Europe/Paris', package: 'premium' });
   await client.broadworks.listSubscribers({ spEnterpriseId: 'SP1+acme', status: 'updating', selfActivated: false, max: 1 });
@@ -26,8 +26,15 @@ async function exerciseEveryOperation(client: WebexProvisioningApi): Promise<voi
   await client.wholesale.listCustomers({ externalId: 'SP1+acme' });
   await client.wholesale.updateCustomer(customer.id, { packages: ['webex_calling', 'webex_meetings'], externalId: 'SP1+acme', address: customerCreate().address });
   await eventually(async () => ((await client.wholesale.getCustomer(customer.id)).data.status === 'provisioned' ? true : undefined));
+  await client.wholesale.updateCustomer(customer.id, {
+    packages: ['webex_calling', 'webex_meetings'],
+    provisioningParameters: { calling: { location: { name: 'HQ', address: customerCreate().address, timezone: 'America/Los_Angeles', language: 'en_us', emergencyLocationIdentifier: 'ELIN-2' } }, meetings: { timezone: 'America/Los_Angeles' } },
+  });
+  await eventually(async () => ((await client.wholesale.getCustomer(customer.id)).data.status === 'provisioned' ? true : undefined));
   const sub = await client.wholesale.createSubscriber({ customerId: customer.id, email: 'bob@acme.example', packages: ['webex_calling'], provisioningParameters: { firstName: 'Bob', lastName: 'B', primaryPhoneNumber: '+1-240-555-2001', extension: '2001', locationId: 'LOC-1' } });
-  await client.wholesale.createSubscriber({ customerId: customer.id, email: 'carol@acme.example', package: 'webex_meetings', provisioningParameters: {} });
+  const carol = await client.wholesale.createSubscriber({ customerId: customer.id, email: 'carol@acme.example', package: 'webex_meetings', provisioningParameters: {} });
+  // The one case the spec sends provisioningParameters on update: meetings → a calling package.
+  await client.wholesale.updateSubscriber(carol.data.id, { packages: ['webex_calling'], provisioningParameters: { primaryPhoneNumber: '+1-240-555-2004', extension: '2004', locationId: 'LOC-1' } });
   await client.wholesale.getSubscriber(sub.data.id);
   await client.wholesale.listSubscribers({ customerId: customer.id, max: 1 });
   await client.wholesale.updateSubscriber(sub.data.id, { packages: ['webex_suite'], provisioningParameters: { extension: '2002' } });
@@ -44,7 +51,7 @@ describeIfSpecs('Webex OpenAPI contract (official specs in ../shared/specs/webex
 
   beforeAll(async () => {
     spec = loadSpecValidator(specsDir!);
-    env = await startSimAndClient({ provisioningDelayMs: 5, customerProvisioningDelayMs: 5, existingWebexUserEmails: ['migrating@acme.example'] });
+    env = await startSimAndClient({ provisioningDelayMs: 5, customerProvisioningDelayMs: 5, existingWebexUserEmails: ['migrating@acme.example'], untrustedEmailProvisioningIds: ['PROV-UNTRUSTED'] });
     await exerciseEveryOperation(env.client);
     await env.client.wholesale.createSubscriber({ customerId: [...env.sim.state.customers.keys()][1]!, email: 'migrating@acme.example', packages: ['webex_calling'], provisioningParameters: {} }).catch(() => undefined);
   });
@@ -60,6 +67,10 @@ describeIfSpecs('Webex OpenAPI contract (official specs in ../shared/specs/webex
       expect(seen).toContain(op);
       expect(spec.hasOperation(op.split(' ')[1]!, op.split(' ')[0]!)).toBe(true);
     }
+    const withParameters = (method: string, resource: string) =>
+      env.sim.requestLog.some((r) => r.method === method && r.path.startsWith(`/v1/wholesale/${resource}/`) && (r.body as { provisioningParameters?: unknown } | undefined)?.provisioningParameters !== undefined);
+    expect(withParameters('PUT', 'customers')).toBe(true);
+    expect(withParameters('PUT', 'subscribers')).toBe(true);
   });
 
   it('every request body the client sent validates against the request schema (no invented fields)', () => {

@@ -44,6 +44,18 @@ describe('log redaction', () => {
     expect(out).toContain('text/xml');
   });
 
+  it('masks the content of any secret-named element (prefixes, CDATA, truncated), leaving other elements alone', () => {
+    const { logger, text } = captureLogger();
+    logger.info('xml', {
+      body: '<d><devicePassword>device-pw-11</devicePassword><c:sipPassword><![CDATA[sip-pw-12]]></c:sipPassword><passwd>passwd-13</passwd><Secret a="1">secret-14</Secret><pin/><clientSecret><![CDATA[cdata-15',
+      other: '<x><userPassword>user-pw-16</userPassword><deviceType>Cisco 8845</deviceType><passwordless>true</passwordless></x>',
+    });
+    const out = text();
+    for (const secret of ['device-pw-11', 'sip-pw-12', 'passwd-13', 'secret-14', 'cdata-15', 'user-pw-16']) expect(out).not.toContain(secret);
+    expect(out).toContain('<deviceType>Cisco 8845</deviceType>');
+    expect(out).toContain('<devicePassword>[REDACTED]</devicePassword>');
+  });
+
   it('masks registered secret values wherever they appear', () => {
     const { logger, text } = captureLogger();
     registerSecret('Zq8generatedDemoPw20');

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { request } from 'undici';
+import type { SqliteStore } from '../../src/store';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { ACME_PASSWORD, OTHER_PASSWORD, addDocument, basic, postDocument, templateConfig } from './flowthrough-client';
 
@@ -43,6 +46,18 @@ describe('flow-through acceptance into the store', () => {
     expect(event!.clientSubject).toContain('imp-bridge-dev-client');
     const jobs = await store().jobs.list({ userId: '2405551212@voip.example.net' });
     expect(jobs.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('observes the latency of each request in impb_inbound_request_duration_seconds{template,outcome}', async () => {
+    expect((await postDocument(t, addDocument('latency@x'))).text).toContain('c:SuccessResponse');
+    const res = await request(`${t.adminUrl}/metrics`);
+    const text = await res.body.text();
+    const families = parsePrometheusTextFormat(text) as Array<{ name: string; type: string; metrics: Array<{ buckets?: Record<string, string> }> }>;
+    const histogram = families.find((f) => f.name === 'impb_inbound_request_duration_seconds')!;
+    expect(histogram.type).toBe('HISTOGRAM');
+    expect(histogram.metrics.some((m) => Number(m.buckets?.['+Inf']) >= 1)).toBe(true);
+    // The parser loses the labels of prom-client histograms (it expects `le` last), so they are read from the text.
+    expect(Number(/^impb_inbound_request_duration_seconds_count\{template="acme-standard",outcome="accepted"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
   });
 
   it('acknowledges a re-sent identical request without a second event', async () => {
@@ -169,6 +184,60 @@ describe('flow-through acceptance into the store', () => {
     expect(await t.bridge.runtime.metrics.getSingleMetricAsString('impb_unknown_requests_total')).toMatch(/impb_unknown_requests_total\{template="acme-standard"\} 1/);
   });
 
+  it('answers 5001 (so the AS retries) when an unknown request cannot be stored, and stores the retry', async () => {
+    const unknown = store().unknownRequests;
+    const before = (await unknown.list({ kind: 'unknown', limit: 1000 })).length;
+    const spy = jest.spyOn(unknown, 'add').mockRejectedValueOnce(new Error('disk I/O error'));
+    const res = await postDocument(t, fixture('unknown-command'), { headers: { 'x-request-id': 'req-unknown-fault' } });
+    spy.mockRestore();
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<errorCode>5001</errorCode>');
+    expect(res.text).not.toContain('<errorCode>4002</errorCode>');
+    expect(t.logs.find((l) => l.event === 'inbound.unknown.store_failed' && l.requestId === 'req-unknown-fault')).toBeDefined();
+    expect((await unknown.list({ kind: 'unknown', limit: 1000 })).length).toBe(before);
+    const retry = await postDocument(t, fixture('unknown-command'), { headers: { 'x-request-id': 'req-unknown-retry' } });
+    expect(retry.text).toContain('<errorCode>4002</errorCode>');
+    expect((await unknown.list({ kind: 'unknown', limit: 1000 })).map((r) => r.requestId)).toContain('req-unknown-retry');
+  });
+
+  it('masks password elements of any name (devicePassword, sipPassword, passwd, secret) in stored unknown requests and never logs them', async () => {
+    const doc = fixture('unknown-command')
+      .toString('utf8')
+      .replace('<deviceType>', '<devicePassword>dev-pw-never-stored</devicePassword><c:sipPassword xmlns:c="C"><![CDATA[sip-pw-never-stored]]></c:sipPassword><passwd>passwd-never-stored</passwd><secret>secret-never-stored</secret><deviceType>');
+    const res = await postDocument(t, doc, { headers: { 'x-request-id': 'req-unknown-device-password' } });
+    expect(res.text).toContain('<errorCode>4002</errorCode>');
+    const stored = (await store().unknownRequests.list({ kind: 'unknown', limit: 1000 })).find((r) => r.requestId === 'req-unknown-device-password')!;
+    expect(stored.body).toContain('<devicePassword>[REDACTED]</devicePassword>');
+    expect(stored.body).toContain('<deviceType>Cisco 8845</deviceType>');
+    for (const secret of ['dev-pw-never-stored', 'sip-pw-never-stored', 'passwd-never-stored', 'secret-never-stored']) {
+      expect(stored.body).not.toContain(secret);
+      expect(stored.response).not.toContain(secret);
+      expect(t.logText()).not.toContain(secret);
+    }
+  });
+
+  it('stores an authenticated well-formed document whose root is not BroadsoftDocument (masked, counted), still answering 4001', async () => {
+    const unknownCount = async () => Number(/impb_unknown_requests_total\{template="acme-standard"\} (\d+)/.exec(await t.bridge.runtime.metrics.getSingleMetricAsString('impb_unknown_requests_total'))?.[1] ?? 0);
+    const before = await unknownCount();
+    const doc = '<?xml version="1.0" encoding="UTF-8"?>\n<Envelope><Body><userPassword>envelope-pw-1</userPassword><userId>env@x</userId></Body></Envelope>\n';
+    const res = await postDocument(t, doc, { headers: { 'x-request-id': 'req-envelope' } });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<errorCode>4001</errorCode>');
+    expect(res.text).toContain('not a BroadsoftDocument (root element Envelope)');
+    const stored = (await store().unknownRequests.list({ kind: 'unknown', limit: 1000 })).find((r) => r.requestId === 'req-envelope')!;
+    expect(stored).toMatchObject({ template: 'acme-standard', kind: 'unknown' });
+    expect(stored.reason).toContain('root element Envelope');
+    expect(stored.body).toContain('<userId>env@x</userId>');
+    expect(stored.body).not.toContain('envelope-pw-1');
+    expect(stored.response).toContain('4001');
+    expect(await unknownCount()).toBe(before + 1);
+    expect(await store().events.listForUser('env@x')).toHaveLength(0);
+    // Without authentication nothing is stored: the answer is the challenge.
+    const anonymous = await postDocument(t, doc, { authorization: null, headers: { 'x-request-id': 'req-envelope-anonymous' } });
+    expect(anonymous.status).toBe(401);
+    expect((await store().unknownRequests.list({ kind: 'unknown', limit: 1000 })).some((r) => r.requestId === 'req-envelope-anonymous')).toBe(false);
+  });
+
   it('keeps every request and response of a record-mode template (masked)', async () => {
     await postDocument(t, addDocument('rec@x'), { template: 'recorded' });
     const [recorded] = await store().unknownRequests.list({ kind: 'recorded' });
@@ -181,8 +250,27 @@ describe('flow-through acceptance into the store', () => {
     const text = t.logText();
     for (const secret of [ACME_PASSWORD, OTHER_PASSWORD, 'secret-never-logged', 'n3w-secret-never-logged', 'user-secret-42', 'cdata-secret-1', Buffer.from(`acme-standard-as:${ACME_PASSWORD}`).toString('base64')]) {
       expect(text).not.toContain(secret);
-      const rows = store().db.prepare('SELECT raw_request FROM inbound_events UNION ALL SELECT body FROM unknown_requests UNION ALL SELECT headers_json FROM unknown_requests').all() as Array<Record<string, string>>;
+      // The runtime holds the Store port; this check reads the SQLite file behind it.
+      const rows = (store() as SqliteStore).db.prepare('SELECT raw_request FROM inbound_events UNION ALL SELECT body FROM unknown_requests UNION ALL SELECT headers_json FROM unknown_requests').all() as Array<Record<string, string>>;
       for (const row of rows) expect(Object.values(row).join('')).not.toContain(secret);
+    }
+  });
+});
+
+describe('the duplicate window', () => {
+  it('acknowledges a re-send inside the window without a new event, and stores one for a re-send after it', async () => {
+    const t = await startTestBridge({ provisioning: { duplicateWindowSeconds: 1 }, templates: [templateConfig('acme-standard', ACME_PASSWORD)] });
+    try {
+      const events = t.bridge.runtime.store.events;
+      expect((await postDocument(t, addDocument('window@x'))).text).toContain('c:SuccessResponse');
+      expect((await postDocument(t, addDocument('window@x'))).text).toContain('c:SuccessResponse');
+      expect(await events.listForUser('window@x')).toHaveLength(1);
+      // Comfortably past a 1 s window (no absolute time is asserted, only the order of events).
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect((await postDocument(t, addDocument('window@x'))).text).toContain('c:SuccessResponse');
+      expect(await events.listForUser('window@x')).toHaveLength(2);
+    } finally {
+      await t.stop();
     }
   });
 });

@@ -107,6 +107,22 @@ describe('flow-through authentication', () => {
     expect(await t.bridge.runtime.metrics.getSingleMetricAsString('impb_inbound_requests_total')).toMatch(/outcome="throttled"/);
   });
 
+  it('counts guesses still being checked: 40 parallel wrong guesses get at most twice the limit 401s, the rest 429, and the right password works once the window has passed', async () => {
+    const wrong = { authorization: basic('acme-standard-as', 'parallel-guess-1') };
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => postDocument(t, addDocument(`1009-${i}@x`), { ...wrong, dispatcher: t.devClientAgent() }).then((r) => r.status)));
+    const hardLimit = 2 * t.bridge.runtime.config.provisioning.authFailureLimit;
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(hardLimit);
+    expect(statuses.filter((s) => s !== 401).every((s) => s === 429)).toBe(true);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(40 - hardLimit);
+    expect((await postDocument(t, addDocument('1009@x'))).status).toBe(429);
+    // The window itself (60 s) is covered with a clock in dialect-unit; here its end is simulated.
+    t.bridge.runtime.inbound!.authThrottle.reset();
+    const right = await postDocument(t, addDocument('1009@x'));
+    expect(right.status).toBe(200);
+    expect(right.text).toContain('c:SuccessResponse');
+    expect(await t.bridge.runtime.store.events.listForUser('1009-0@x')).toHaveLength(0);
+  });
+
   it('keeps the template label of metrics bounded: unknown names count as "unknown"', async () => {
     await postDocument(t, addDocument('1008@x'), { template: 'random-name-123', authorization: null });
     const text = await t.bridge.runtime.metrics.getSingleMetricAsString('impb_inbound_requests_total');

@@ -51,6 +51,14 @@ describe('hardened XML parsing', () => {
     expect(codeOf(() => parseXmlDocument(Buffer.from(xml, 'latin1')))).toBe(code);
   });
 
+  it('checks reserved names only inside tags: text and attribute values may say constructor or prototype', () => {
+    const parsed = parseXmlDocument(Buffer.from(doc('<command xsi:type="UserAddRequest" note="x constructor=1"><firstName>Al prototype = x</firstName><lastName>constructor</lastName><!-- <__proto__> --></command>')));
+    const command = readFlowThroughDocument(parsed.root).commands[0]!;
+    expect(command.fields).toMatchObject({ firstName: 'Al prototype = x', lastName: 'constructor' });
+    expect(codeOf(() => parseXmlDocument(Buffer.from('<a><c:constructor xmlns:c="C">1</c:constructor></a>')))).toBe('IMPB_ERR_XML_RESERVED_NAME');
+    expect(codeOf(() => parseXmlDocument(Buffer.from('<a x:prototype = "1"/>')))).toBe('IMPB_ERR_XML_RESERVED_NAME');
+  });
+
   it('accepts depth 32 and refuses a document that is not a BroadsoftDocument', () => {
     expect(codeOf(() => parseXmlDocument(Buffer.from(`${'<a>'.repeat(32)}${'</a>'.repeat(32)}`)))).toBe('no error');
     expect(codeOf(() => readFlowThroughDocument(parseXmlDocument(Buffer.from('<Envelope/>')).root))).toBe('IMPB_ERR_NOT_BROADSOFT_DOCUMENT');
@@ -81,17 +89,60 @@ describe('masking and throttling', () => {
     expect(masked).not.toMatch(/p[123]-secret/);
   });
 
-  it('delays exponentially after the limit and blocks at twice the limit until the window passes', () => {
+  const delayOf = async (gate: Promise<Awaited<ReturnType<ReturnType<typeof createAuthThrottle>['check']>>>) => {
+    const g = await gate;
+    if ('blockedForSeconds' in g) return g;
+    g.slot.release();
+    return { delayMs: g.slot.delayMs };
+  };
+
+  it('delays exponentially after the limit and blocks at twice the limit until the window passes', async () => {
     let now = 0;
     const throttle = createAuthThrottle({ limit: 5, baseDelayMs: 100, now: () => now });
     for (let i = 0; i < 5; i++) throttle.recordFailure('a');
-    expect(throttle.check('a')).toEqual({ delayMs: 100 });
+    expect(await delayOf(throttle.check('a'))).toEqual({ delayMs: 100 });
     throttle.recordFailure('a');
-    expect(throttle.check('a')).toEqual({ delayMs: 200 });
+    expect(await delayOf(throttle.check('a'))).toEqual({ delayMs: 200 });
     for (let i = 0; i < 4; i++) throttle.recordFailure('a');
-    expect(throttle.check('a')).toEqual({ blockedForSeconds: 60 });
-    expect(throttle.check('b')).toEqual({ delayMs: 0 });
+    expect(await delayOf(throttle.check('a'))).toEqual({ blockedForSeconds: 60 });
+    expect(await delayOf(throttle.check('b'))).toEqual({ delayMs: 0 });
     now = 61_000;
-    expect(throttle.check('a')).toEqual({ delayMs: 0 });
+    expect(await delayOf(throttle.check('a'))).toEqual({ delayMs: 0 });
+  });
+
+  it('counts attempts still in flight: 40 parallel wrong guesses pass the gate at most twice the limit times, and the window still ends', async () => {
+    let now = 0;
+    const throttle = createAuthThrottle({ limit: 5, baseDelayMs: 100, now: () => now });
+    // Every admitted guess fails a little later, as a real password check would.
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const gate = await throttle.check('a');
+        if ('blockedForSeconds' in gate) return 429;
+        await new Promise((resolve) => setImmediate(resolve));
+        gate.slot.fail();
+        return 401;
+      }),
+    );
+    expect(outcomes.filter((s) => s === 401)).toHaveLength(10);
+    expect(outcomes.filter((s) => s === 429)).toHaveLength(30);
+    now = 61_000;
+    const after = await throttle.check('a');
+    expect('slot' in after && after.slot.delayMs).toBe(0);
+  });
+
+  it('lets a busy source keep its concurrency: released slots admit the requests queued behind them', async () => {
+    const throttle = createAuthThrottle({ limit: 5, baseDelayMs: 100 });
+    const admitted = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const gate = await throttle.check('a');
+        if ('blockedForSeconds' in gate) return false;
+        await new Promise((resolve) => setImmediate(resolve));
+        gate.slot.release();
+        return gate.slot.delayMs === 0;
+      }),
+    );
+    // Admitted, and not slowed: only recorded failures cost a delay.
+    expect(admitted.every(Boolean)).toBe(true);
+    expect(throttle.failures('a')).toBe(0);
   });
 });

@@ -94,6 +94,28 @@ describe('hostile input over a real mTLS socket', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('answers every hostile case sent without an Authorization header with the documented refusal, storing nothing and staying up', async () => {
+    const unknownBefore = (await t.bridge.runtime.store.unknownRequests.list({ kind: 'unknown', limit: 1000 })).length;
+    for (const c of CASES) {
+      const res = await postDocument(t, c.body, { ...c.options, authorization: null });
+      if (c.options?.contentType !== undefined) {
+        // The media type is refused before anything is read, with or without credentials.
+        expect(res.status).toBe(415);
+      } else {
+        // Unauthenticated and unreadable: the Basic challenge, never a parser error that would tell the caller how far it got.
+        expect(res.status).toBe(401);
+        expect(res.headers['www-authenticate']).toBe('Basic realm="imp-bridge"');
+        expect(res.text).not.toContain('root:');
+      }
+    }
+    expect(await t.bridge.runtime.store.events.count()).toBe(0);
+    expect((await t.bridge.runtime.store.unknownRequests.list({ kind: 'unknown', limit: 1000 })).length).toBe(unknownBefore);
+    // No guess was made, so the brute-force brake did not move, and the process still serves.
+    const alive = await postDocument(t, addDocument('alive-anon@x').replace('UserIntegratedIMPAddRequest', 'UserIntegratedIMPGetRequest'));
+    expect(alive.status).toBe(200);
+    expect(alive.text).toContain('c:UserIntegratedIMPGetResponse');
+  });
+
   it('refuses a 10 MiB body with 413 without reading it (declared length and chunked)', async () => {
     // The client runs in a child process, so this process's CPU is the server's alone.
     const dev = readDevClient(t.dataDir);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { buildProgram } from '../../src/cli/main';
 import { sendFixture } from '../../src/cli/commands/send-command';
@@ -19,6 +20,7 @@ describe('imp-bridge send and the demo template', () => {
   });
 
   const demoFile = () => path.join(t.dataDir, 'demo-template.json');
+  const demoRequest = () => path.join(t.dataDir, 'demo-request.xml');
 
   it('creates the demo template on a first start with no template, with credentials in a 0600 file and a ready-to-paste command', async () => {
     const template = await t.bridge.runtime.store.templates.get('demo');
@@ -29,10 +31,44 @@ describe('imp-bridge send and the demo template', () => {
     expect(credentials.password).toHaveLength(20);
     expect(fs.statSync(demoFile()).mode & 0o777).toBe(0o600);
     const line = t.logs.find((l) => l.event === 'template.demo.created')!;
-    expect(line).toMatchObject({ url: credentials.url, username: 'demo', credentialsFile: demoFile() });
-    expect(String(line.tryIt)).toContain(`imp-bridge send test/fixtures/flowthrough/add-basic/request.xml --credentials ${demoFile()}`);
-    expect(fs.existsSync(path.join(__dirname, '..', '..', 'test/fixtures/flowthrough/add-basic/request.xml'))).toBe(true);
+    expect(line).toMatchObject({ level: 'warn', url: credentials.url, username: 'demo', credentialsFile: demoFile(), requestFile: demoRequest() });
+    // The command points into the data dir only, so it works where test/fixtures does not exist (installed package, Docker image).
+    expect(String(line.tryIt)).toContain(`imp-bridge send ${demoRequest()} --credentials ${demoFile()}`);
+    expect(String(line.tryIt)).not.toContain('test/fixtures');
+    expect(fs.readFileSync(demoRequest(), 'utf8')).toContain('UserIntegratedIMPAddRequest');
     expect(t.logText()).not.toContain(credentials.password);
+  });
+
+  it('the printed command, run from another directory, sends the demo request with success', async () => {
+    const line = t.logs.find((l) => l.event === 'template.demo.created')!;
+    const argv = String(line.tryIt).replace(/^npx imp-bridge /, '').split(' ');
+    const output: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
+    const cwd = process.cwd();
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-elsewhere-'));
+    try {
+      process.chdir(elsewhere);
+      process.exitCode = undefined;
+      await buildProgram().parseAsync(['node', 'imp-bridge', ...argv]);
+      expect(process.exitCode ?? 0).toBe(0);
+    } finally {
+      process.chdir(cwd);
+      write.mockRestore();
+      process.exitCode = undefined;
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+    expect(output.join('')).toContain('c:SuccessResponse');
+    expect(await t.bridge.runtime.store.events.listForUser('2405550100@voip.example.net')).toHaveLength(1);
+  });
+
+  it('announces the demo template even at logLevel warn', async () => {
+    const quiet = await startTestBridge({ logLevel: 'warn' });
+    try {
+      quiet.bridge.runtime.inbound!.announce();
+      expect(quiet.logs.find((l) => l.event === 'template.demo.created')).toMatchObject({ tryIt: expect.stringContaining(path.join(quiet.dataDir, 'demo-request.xml')) });
+    } finally {
+      await quiet.stop();
+    }
   });
 
   it('sends a fixture exactly as an AS would, with the demo credentials file', async () => {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { Agent, request } from 'undici';
 import { certPaths } from '../../src/certs';
 import { STORE_FILE_NAME } from '../../src/store';
+import { ensureDistFresh } from '../global-setup';
 import { makeTempDir } from '../helpers/temp-dir';
 import { startSim, type SimUnderTest } from './sim-harness';
 
@@ -15,7 +16,6 @@ import { startSim, type SimUnderTest } from './sim-harness';
  * see acknowledged (as the AS does). Each acknowledged request must reach its end state once.
  */
 const MAIN = path.resolve(__dirname, '../../dist/main.js');
-const describeBuilt = fs.existsSync(MAIN) ? describe : describe.skip;
 const USERS = 1400;
 
 interface Running {
@@ -54,10 +54,12 @@ function xml(kind: 'add' | 'modify' | 'delete', user: string, lastName: string):
   return `<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sessionId xmlns="">crash,1,1</sessionId><command xsi:type="${type}" xmlns=""><userId>${user}</userId>${fields}</command></BroadsoftDocument>`;
 }
 
-describeBuilt('crash safety of the compiled product over its real mTLS endpoint', () => {
+describe('crash safety of the compiled product over its real mTLS endpoint', () => {
   let s: SimUnderTest;
   let temp: ReturnType<typeof makeTempDir>;
   const children: ChildProcess[] = [];
+  // The product runs from dist/ (built by the jest globalSetup, again here if a source changed since): a missing or stale build fails the test.
+  beforeAll(ensureDistFresh, 180_000);
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await s?.close();

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { createSqliteStore } from '../../src/store';
+import { ensureDistFresh } from '../global-setup';
 import { makeTempDir } from '../helpers/temp-dir';
 import { makeTemplate } from './harness';
 import { startSim, type SimUnderTest } from './sim-harness';
@@ -13,8 +13,6 @@ import { startSim, type SimUnderTest } from './sim-harness';
  * re-sends what was not acknowledged (as an AS does). Every acknowledged event must reach its
  * end state exactly once, counted on the simulator.
  */
-const DIST_WORKER = path.resolve(__dirname, '../../dist/pipeline/worker.js');
-const describeBuilt = fs.existsSync(DIST_WORKER) ? describe : describe.skip;
 
 interface Req {
   user: string;
@@ -52,10 +50,12 @@ function post(agent: http.Agent, port: number, pathName: string, body: unknown, 
   });
 }
 
-describeBuilt('crash safety (SIGKILL mid-flight, compiled product)', () => {
+describe('crash safety (SIGKILL mid-flight, compiled product)', () => {
   let s: SimUnderTest;
   let temp: ReturnType<typeof makeTempDir>;
   const children: ChildProcess[] = [];
+  // The child runs dist/ (built by the jest globalSetup, again here if a source changed since): a missing or stale build fails the test.
+  beforeAll(ensureDistFresh, 180_000);
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await s?.close();

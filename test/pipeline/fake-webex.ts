@@ -124,6 +124,9 @@ export function createFakeWebex(options: { pollsToProvision?: number; latencyMs?
         }),
       precheck: (b, ctx) => step('ws.precheck', [b], ctx, () => ok({ message: 'ok' })),
     },
+    people: {
+      getPerson: (personId, ctx) => step('people.get', [personId], ctx, () => ok({ id: personId, orgId: `org-of-${personId}`, emails: [] })),
+    },
   };
 
   return {

@@ -1,5 +1,5 @@
 import { retryDelayMs, pollDelayMs } from '../../src/pipeline/backoff';
-import { createRateLimiter } from '../../src/pipeline/rate-limiter';
+import { createRateLimiter, windowCap } from '../../src/pipeline/rate-limiter';
 
 describe('shared rate limiter (AIMD) and backoff', () => {
   test('halves on a 429 (once per burst), then climbs back linearly to the maximum', () => {
@@ -25,6 +25,29 @@ describe('shared rate limiter (AIMD) and backoff', () => {
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     // 21 calls at 200/s need at least 20 intervals of 5 ms.
     expect(ms).toBeGreaterThanOrEqual(95);
+  });
+
+  test('headroom never costs a small rate a whole call: 5/s sends 5 calls in a second, not 4', async () => {
+    expect([1, 2.5, 5, 10, 33, 34, 100, 1000].map(windowCap)).toEqual([1, 2, 5, 10, 33, 33, 97, 970]);
+    jest.useFakeTimers();
+    try {
+      const limiter = createRateLimiter({ maxPerSecond: 5 });
+      let acquired = 0;
+      const run = (async () => {
+        for (let i = 0; i < 6; i++) {
+          await limiter.acquire();
+          acquired++;
+        }
+      })();
+      // Paced at 200 ms: calls at 0, 200, …, 800 ms; the sixth must wait for the next second.
+      await jest.advanceTimersByTimeAsync(999);
+      expect(acquired).toBe(5);
+      await jest.advanceTimersByTimeAsync(1000);
+      await run;
+      expect(acquired).toBe(6);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('full jitter below an exponential ceiling, never shorter than Retry-After', () => {

@@ -39,7 +39,7 @@ describe('pipeline against the Webex simulator', () => {
   });
 
   test('pending_* ends polling and is recorded as waiting for the user, with what the user must do', async () => {
-    s = await startSim();
+    s = await startSim({ untrustedEmailProvisioningIds: ['PROV-1'] });
     h = await createHarness();
     await h.startWorker(s.client);
     await h.accept('assign', 'noemail@voip', { firstName: 'No', lastName: 'Mail', phoneNumber: '+12145550111' });

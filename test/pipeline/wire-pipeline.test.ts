@@ -12,7 +12,7 @@ describe('wirePipeline in the real proxy (built-in simulator)', () => {
       webex: { simulatorProvisioningDelayMs: 20 },
       // A long idle poll: the accepted event must start through the commit notification alone.
       pipeline: { pollInitialMs: 10, pollMaxMs: 50, ratePerSecond: 200, idlePollMs: 600_000 },
-      templates: [{ name: 'bw', provisioningId: 'PROV-1', package: 'standard', account: { username: 'as-1', password: 'secret-pass-1' } }],
+      templates: [{ name: 'bw', provisioningId: 'PROV-1', package: 'standard', trustedEmail: true, account: { username: 'as-1', password: 'secret-pass-1' } }],
     });
     const rt = t.bridge.runtime;
     const pipeline = rt.pipeline!;

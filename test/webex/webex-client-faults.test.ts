@@ -1,13 +1,17 @@
+import net from 'node:net';
 import { Agent } from 'undici';
 import { WebexError } from '../../src/errors';
 import { createSilentLogger } from '../../src/observability';
 import { createStaticTokenProvider } from '../../src/webex/tokens/token-provider';
 import { createWebexClient } from '../../src/webex/webex-client';
-import { bwCreate, SIM_TOKEN, startSimAndClient, type SimAndClient } from './sim-fixtures';
+import { bwCreate, customerCreate, eventually, SIM_TOKEN, startSimAndClient, type SimAndClient } from './sim-fixtures';
 
 describe('Webex client: pagination and faults (simulator over sockets)', () => {
   let env: SimAndClient;
-  afterEach(() => env?.close());
+  afterEach(async () => {
+    await env?.close();
+    (env as SimAndClient | undefined) = undefined;
+  });
 
   async function seed(count: number, enterprise: string) {
     for (let i = 0; i < count; i++) {
@@ -31,19 +35,32 @@ describe('Webex client: pagination and faults (simulator over sockets)', () => {
     }
   });
 
-  it('follows intact next links too, for Wholesale lists (offset pagination)', async () => {
+  it.each([
+    ['intact', false],
+    ['broken', true],
+  ])('crosses 3 pages of a Wholesale list (offset pagination) with %s next links, never asking an offset twice', async (_kind, brokenNextLinks) => {
     env = await startSimAndClient({ customerProvisioningDelayMs: 1 });
+    const created = await env.client.wholesale.createCustomer(customerCreate());
+    const customer = await eventually(async () => {
+      const got = await env.client.wholesale.getCustomer(created.data.url);
+      return got.data.status === 'provisioned' ? got.data : undefined;
+    });
     for (let i = 0; i < 5; i++) {
-      await env.client.wholesale.createCustomer({
-        provisioningId: 'P',
-        packages: ['webex_meetings'],
-        externalId: `ext-${i}`,
-        address: { addressLine1: 'a', city: 'c', country: 'US' },
-      });
+      await env.client.wholesale.createSubscriber({ customerId: customer.id, email: `u${i}@acme.example`, packages: ['webex_meetings'], provisioningParameters: {} });
     }
-    env.sim.setFaults({ brokenNextLinks: true });
-    const res = await env.client.wholesale.listCustomers({});
+    env.sim.setFaults({ brokenNextLinks });
+    const res = await env.client.wholesale.listSubscribers({ customerId: customer.id, max: 2 });
     expect(res.data).toHaveLength(5);
+    expect(new Set(res.data.map((s) => s.email)).size).toBe(5);
+    const pages = env.sim.requestLog.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/wholesale/subscribers?'));
+    expect(pages).toHaveLength(3);
+    const offsets = pages.map((p) => new URL(p.path, 'http://x').searchParams.get('offset'));
+    expect(offsets).toEqual([null, '2', '4']);
+    for (const page of pages) {
+      expect(page.status).toBe(200);
+      expect(new URL(page.path, 'http://x').searchParams.get('max')).toBe('2');
+      expect(new URL(page.path, 'http://x').searchParams.get('customerId')).toBe(customer.id);
+    }
   });
 
   it.each([
@@ -53,11 +70,8 @@ describe('Webex client: pagination and faults (simulator over sockets)', () => {
     [undefined, 10_000],
     ['rand(30),add(30)', 10_000],
   ])('maps 429 with Retry-After %p to a retryable error with retryAfterMs %p', async (retryAfter, expected) => {
-    env = await startSimAndClient({ faults: { failNext: { status: 429, count: 1 }, ...(retryAfter === undefined ? {} : { retryAfter }) } });
-    if (retryAfter === undefined) {
-      // the simulator sends '1' by default: serve a 429 without the header through a crafted value
-      env.sim.setFaults({ retryAfter: '' });
-    }
+    // retryAfter '' makes the simulator send no Retry-After header at all
+    env = await startSimAndClient({ faults: { failNext: { status: 429, count: 1 }, retryAfter: retryAfter ?? '' } });
     const err = (await env.client.broadworks.listSubscribers({}).catch((e: unknown) => e)) as WebexError;
     expect(err).toBeInstanceOf(WebexError);
     expect(err).toMatchObject({ code: 'IMPB_ERR_WEBEX_RATE_LIMITED', retryable: true, httpStatus: 429 });
@@ -65,6 +79,13 @@ describe('Webex client: pagination and faults (simulator over sockets)', () => {
     expect(err.facts.retryAfterMs).toBeGreaterThanOrEqual(1000);
     // no retry inside the client
     expect(env.sim.stats().requests).toBe(1);
+  });
+
+  it('sends no Retry-After at all when the retryAfter fault is empty (the header is missing, not blank)', async () => {
+    env = await startSimAndClient({ faults: { failNext: { status: 429, count: 1 }, retryAfter: '' } });
+    const res = await fetch(`${env.sim.baseUrl}/broadworks/subscribers`, { headers: { authorization: `Bearer ${SIM_TOKEN}` } });
+    expect(res.status).toBe(429);
+    expect(res.headers.has('retry-after')).toBe(false);
   });
 
   it('rate limits N calls per second with 429 + Retry-After', async () => {
@@ -110,6 +131,39 @@ describe('Webex client: pagination and faults (simulator over sockets)', () => {
     const err = (await env.client.broadworks.createSubscriber(bwCreate()).catch((e: unknown) => e)) as WebexError;
     expect(err).toMatchObject({ code: 'IMPB_ERR_WEBEX_TIMEOUT', retryable: true });
     expect(err.facts.maybeApplied).toBe(true);
+  });
+
+  it('times out (retryable, maybeApplied for a POST) when the headers arrive but the body stalls', async () => {
+    env = await startSimAndClient({ faults: { stallNextBodies: 1 } }, { bodyTimeoutMs: 150 });
+    const err = (await env.client.broadworks.createSubscriber(bwCreate()).catch((e: unknown) => e)) as WebexError;
+    expect(err).toBeInstanceOf(WebexError);
+    expect(err).toMatchObject({ code: 'IMPB_ERR_WEBEX_TIMEOUT', retryable: true });
+    expect(err.message).toContain('UND_ERR_BODY_TIMEOUT');
+    expect(err.facts.maybeApplied).toBe(true);
+    expect(env.sim.requestLog.at(-1)).toMatchObject({ method: 'POST', status: 200 });
+    // the stall was one answer only
+    expect((await env.client.broadworks.listSubscribers({})).httpStatus).toBe(200);
+  });
+
+  it('times out connecting (retryable, not applied) when the TLS handshake never completes', async () => {
+    // A loopback listener that accepts and never speaks: the https connect waits for a handshake.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const sockets = new Set<net.Socket>();
+    silent.on('connection', (s) => sockets.add(s));
+    const agent = new Agent({ connect: { timeout: 150 } });
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      const client = createWebexClient({ baseUrl: `https://127.0.0.1:${port}/v1`, dispatcher: agent, tokens: createStaticTokenProvider(SIM_TOKEN), logger: createSilentLogger() });
+      const err = (await client.broadworks.createSubscriber(bwCreate()).catch((e: unknown) => e)) as WebexError;
+      expect(err).toMatchObject({ code: 'IMPB_ERR_WEBEX_TIMEOUT', retryable: true });
+      expect(err.message).toContain('UND_ERR_CONNECT_TIMEOUT');
+      expect(err.facts.maybeApplied).toBe(false);
+    } finally {
+      await agent.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('reports a connection refused as retryable and not applied', async () => {

@@ -4,7 +4,7 @@ import { bwCreate, customerCreate, eventually, startSimAndClient, type SimAndCli
 describe('Webex client against the simulator (real sockets)', () => {
   let env: SimAndClient;
   beforeEach(async () => {
-    env = await startSimAndClient({ preMappedUserIds: ['taken@sp.example'] });
+    env = await startSimAndClient({ preMappedUserIds: ['taken@sp.example'], untrustedEmailProvisioningIds: ['PROV-UNTRUSTED'] });
   });
   afterEach(() => env.close());
 
@@ -40,8 +40,8 @@ describe('Webex client against the simulator (real sockets)', () => {
     expect(env.calls.find((c) => c.operation === 'broadworks.createSubscriber')).toMatchObject({ method: 'POST', path: '/broadworks/subscribers', httpStatus: 200, jobId: 7, userId: 'alice@sp.example' });
   });
 
-  it('answers pending_email_input without email, and a later error 10022 for a user id already mapped', async () => {
-    const noEmail = await env.client.broadworks.createSubscriber(bwCreate({ userId: 'noemail@sp.example', email: undefined }));
+  it('answers pending_email_input without email (untrusted template), and a later error 10022 for a user id already mapped', async () => {
+    const noEmail = await env.client.broadworks.createSubscriber(bwCreate({ userId: 'noemail@sp.example', email: undefined, provisioningId: 'PROV-UNTRUSTED' }));
     expect(noEmail.data.status).toBe('pending_email_input');
     const taken = await env.client.broadworks.createSubscriber(bwCreate({ userId: 'taken@sp.example' }));
     const failed = await eventually(async () => {

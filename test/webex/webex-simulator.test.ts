@@ -34,6 +34,17 @@ describe('Webex simulator HTTP behaviour', () => {
     expect((await page('?max=null')).status).toBe(400);
   });
 
+  it('logs what was answered at the time, not the record as it changed later', async () => {
+    const body = { provisioningId: 'p', userId: 'u@sp.example', spEnterpriseId: 'SP1+acme', firstName: 'f', lastName: 'l', package: 'basic', email: 'u@acme.example' };
+    const res = await fetch(`${sim.baseUrl}/broadworks/subscribers`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    const sent = (await res.json()) as { id: string; status: string };
+    expect(sent.status).toBe('provisioning');
+    const until = Date.now() + 10_000;
+    while (sim.state.broadworksSubscribers.get(sent.id)!.status !== 'provisioned' && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(sim.state.broadworksSubscribers.get(sent.id)!.status).toBe('provisioned');
+    expect(sim.requestLog.find((r) => r.method === 'POST')!.response).toEqual(sent);
+  });
+
   it('changes faults at run time through the control endpoint and reports stats', async () => {
     const set = await fetch(`${sim.baseUrl.replace(/\/v1$/, '')}/_simulator/faults`, { method: 'POST', headers: auth, body: JSON.stringify({ failNext: { status: 503, count: 2 }, retryAfter: 'rand(30),add(30)' }) });
     expect(set.status).toBe(200);

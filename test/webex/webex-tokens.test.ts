@@ -68,6 +68,30 @@ describe('Webex tokens: OAuth integration and service app against the simulator'
     expect(tokens.status()).toMatchObject({ kind: 'oauth', refreshes: 2 });
   });
 
+  it('refreshes exactly once when 20 concurrent calls find the token expired', async () => {
+    await start({ accessTokenLifetimeSeconds: 3600 });
+    const tokens = provider({ oauth: OAUTH });
+    const c = client(tokens);
+    await c.broadworks.listSubscribers({});
+    expect(sim.stats().tokenRefreshes).toBe(1);
+    clock += 3600_000 + 1; // the provider's clock: past expiry
+    const results = await Promise.all(Array.from({ length: 20 }, () => c.broadworks.listSubscribers({})));
+    expect(results.every((r) => r.httpStatus === 200)).toBe(true);
+    expect(sim.stats().tokenRefreshes).toBe(2);
+    expect(sim.stats().unauthorized).toBe(0);
+    expect(tokens.status().refreshes).toBe(2);
+  });
+
+  it('takes expires_in 0 as a token already at its end, not as one hour', async () => {
+    await start({ accessTokenLifetimeSeconds: 0 });
+    const tokens = provider({ oauth: OAUTH });
+    const first = await tokens.getToken();
+    expect(tokens.status().expiresAt).toBeLessThanOrEqual(clock);
+    const second = await tokens.getToken();
+    expect(second).not.toBe(first);
+    expect(sim.stats().tokenRefreshes).toBe(2);
+  });
+
   it('refreshes exactly once when 20 concurrent calls get 401', async () => {
     await start();
     const c = client(provider({ oauth: OAUTH }));

@@ -71,6 +71,20 @@ describe('wireWebex: start-up target', () => {
     expect(bridge.logText()).not.toContain(SIM_TOKEN);
   });
 
+  it('the built-in simulator trusts emails exactly where the templates do', async () => {
+    const account = { username: 'as-1', password: 'Passw0rd-1' };
+    bridge = await startTestBridge({
+      webex: { simulatorProvisioningDelayMs: 5 },
+      templates: [
+        { name: 'trusting', provisioningId: 'PROV-T', package: 'standard', trustedEmail: true, account },
+        { name: 'doubting', provisioningId: 'PROV-U', package: 'standard', account },
+      ],
+    });
+    const { client } = bridge.bridge.runtime.webex!;
+    expect((await client.broadworks.createSubscriber(bwCreate({ provisioningId: 'PROV-T' }))).data.status).toBe('provisioning');
+    expect((await client.broadworks.createSubscriber(bwCreate({ provisioningId: 'PROV-U', userId: 'u@sp.example' }))).data.status).toBe('pending_email_validation');
+  });
+
   it('counts 429 answers in impb_webex_rate_limited_total', async () => {
     bridge = await startTestBridge();
     const webex = bridge.bridge.runtime.webex!;

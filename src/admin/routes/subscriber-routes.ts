@@ -21,7 +21,7 @@ export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
         status: z.string().optional().describe('subscriber status, e.g. provisioned, error, pending_email_validation'),
         enterprise: z.string().optional().describe('enterprise id (spEnterpriseId / Wholesale externalId)'),
         template: z.string().optional(),
-        q: z.string().optional().describe('text search over user id, email and names'),
+        q: z.string().optional().describe('text search over user id, email, first and last name, enterprise id'),
         limit: limitSchema,
         offset: offsetSchema,
       }),

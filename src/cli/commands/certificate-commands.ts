@@ -175,11 +175,12 @@ function registerCertCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((opts: JsonFlag & { cn: string; san: string[]; keyType: string; out?: string }) =>
       withClient(async (client) => {
-        const result = await client.call<{ csrPem: string; commonName: string; subjectAltNames: string[]; keyType: string }>('POST', cli('/api/v1/certificate/csr'), {
+        const result = await client.call<{ csrPem: string; commonName: string; subjectAltNames: string[]; keyType: string; warnings?: string[] }>('POST', cli('/api/v1/certificate/csr'), {
           commonName: opts.cn,
           subjectAltNames: opts.san,
           keyType: opts.keyType,
         });
+        for (const w of result.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
         if (opts.out) {
           fs.writeFileSync(opts.out, result.csrPem, { mode: 0o644 });
           if (opts.json) printJson({ ...result, csrPem: undefined, out: opts.out });

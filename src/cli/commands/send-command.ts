@@ -21,12 +21,16 @@ export interface SendOptions {
   /** Injected for tests; otherwise an Agent presenting --cert/--key and trusting --ca. */
   dispatcher?: Agent;
   timeoutMs?: number;
+  /** Extra request headers (the golden fixture tests pin X-Request-Id this way). */
+  headers?: Record<string, string>;
 }
 
 export interface SendResult {
   status: number;
   contentType?: string;
   body: string;
+  /** The answer byte for byte, for comparison with a stored response.xml. */
+  bytes: Buffer;
   /** HTTP 200 and every command answered with SuccessResponse (or a status query's answer). */
   ok: boolean;
 }
@@ -93,6 +97,7 @@ export async function sendFixture(options: SendOptions): Promise<SendResult> {
       dispatcher,
       body,
       headers: {
+        ...options.headers,
         'content-type': `text/xml; charset=${charset}`,
         authorization: `Basic ${Buffer.from(`${target.username}:${target.password}`, 'utf8').toString('base64')}`,
       },
@@ -100,7 +105,7 @@ export async function sendFixture(options: SendOptions): Promise<SendResult> {
     const bytes = Buffer.from(await res.body.arrayBuffer());
     const contentType = typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : undefined;
     const text = bytes.toString(/iso-8859-1/i.test(contentType ?? '') ? 'latin1' : 'utf8');
-    return { status: res.statusCode, contentType, body: text, ok: res.statusCode === 200 && isSuccessDocument(text) };
+    return { status: res.statusCode, contentType, body: text, bytes, ok: res.statusCode === 200 && isSuccessDocument(text) };
   } finally {
     await own?.close();
   }
@@ -110,7 +115,7 @@ export function registerSendCommand(program: Command): void {
   program
     .command('send')
     .description('send a flow-through document to a provisioning URL exactly as a BroadWorks AS would (exit 0 when every command succeeded)')
-    .argument('<document>', 'XML file to send (e.g. test/fixtures/flowthrough/add-basic/request.xml)')
+    .argument('<document>', 'XML file to send (e.g. <dataDir>/demo-request.xml, written with the demo template)')
     .option('--url <url>', 'provisioning URL, https://host:port/provisioning/v1/<template>')
     .option('--credentials <file>', 'JSON file with url, username and password (e.g. <dataDir>/demo-template.json)')
     .option('--user <name>', 'provisioning account user name')

@@ -3,11 +3,38 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../../observability';
 import { startWebexSimulator, type SimulatorFaults } from '../../webex/simulator';
 
+interface SimulateOptions {
+  host: string;
+  port: number;
+  token?: string;
+  delay: number;
+  customerDelay?: number;
+  rateLimit?: number;
+  retryAfter?: string;
+  brokenNextLinks?: boolean;
+  latencyMs?: number;
+  failNext?: SimulatorFaults['failNext'];
+  dropConnections?: number;
+  untrustedEmail?: string[];
+  oauthClient?: string;
+}
+
 function wholeNumber(name: string) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
     return Number(value);
   };
+}
+
+/** `--fail-next 503:3` or `--fail-next 429:1:POST` (status:count[:method]). */
+function failNextSpec(value: string): NonNullable<SimulatorFaults['failNext']> {
+  const match = /^([1-5]\d\d):([1-9]\d*)(?::(GET|POST|PUT|DELETE))?$/i.exec(value);
+  if (!match) throw new InvalidArgumentError('--fail-next expects status:count[:method], e.g. 503:3 or 429:1:POST');
+  return { status: Number(match[1]), count: Number(match[2]), ...(match[3] ? { method: match[3].toUpperCase() } : {}) };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 /** `imp-bridge simulate-webex`: the built-in Webex simulator as a standalone process. */
@@ -23,30 +50,48 @@ export function registerSimulateWebexCommand(program: Command): void {
     .option('--rate-limit <n>', 'answer 429 above n requests per second', wholeNumber('--rate-limit'))
     .option('--retry-after <value>', 'raw Retry-After value sent with 429 (e.g. 1, 0, "rand(30),add(30)")')
     .option('--broken-next-links', 'emit next links that drop the filters and carry max=null')
+    .option('--latency-ms <ms>', 'delay before every answer', wholeNumber('--latency-ms'))
+    .option('--fail-next <status:count[:method]>', 'answer the next count API requests (of that method) with status, e.g. 503:3', failNextSpec)
+    .option('--drop-connections <n>', 'destroy the connection of the next n API requests without an answer', wholeNumber('--drop-connections'))
+    .option('--untrusted-email <provisioningId>', 'a BroadWorks provisioningId whose template does not trust emails (repeatable)', collect)
     .option('--oauth-client <id:secret:refreshToken>', 'enable POST /v1/access_token for this OAuth client')
     .addHelpText(
       'after',
       `
 Run-time control (bearer = the simulator token):
   POST /_simulator/faults        {"rateLimitPerSecond":5,"retryAfter":"1","failNext":{"status":503,"count":3},
-                                  "latencyMs":200,"dropNextConnections":1,"brokenNextLinks":true}  (null clears)
+                                  "latencyMs":200,"dropNextConnections":1,"stallNextBodies":1,"brokenNextLinks":true}  (null clears;
+                                  "retryAfter":"" sends no Retry-After)
   GET  /_simulator/stats
   POST /_simulator/revoke-tokens`,
     )
-    .action(async (opts: { host: string; port: number; token?: string; delay: number; customerDelay?: number; rateLimit?: number; retryAfter?: string; brokenNextLinks?: boolean; oauthClient?: string }) => {
+    .action(async (opts: SimulateOptions) => {
       const logger = createLogger({ level: 'info' });
       const token = opts.token ?? randomBytes(24).toString('base64url');
       const faults: Partial<SimulatorFaults> = {};
       if (opts.rateLimit !== undefined) faults.rateLimitPerSecond = opts.rateLimit;
       if (opts.retryAfter !== undefined) faults.retryAfter = opts.retryAfter;
       if (opts.brokenNextLinks) faults.brokenNextLinks = true;
+      if (opts.latencyMs) faults.latencyMs = opts.latencyMs;
+      if (opts.failNext) faults.failNext = opts.failNext;
+      if (opts.dropConnections) faults.dropNextConnections = opts.dropConnections;
       let oauth;
       if (opts.oauthClient) {
         const [clientId, clientSecret, refreshToken] = opts.oauthClient.split(':');
         if (!clientId || !clientSecret || !refreshToken) throw new InvalidArgumentError('--oauth-client expects id:secret:refreshToken');
         oauth = { clientId, clientSecret, refreshToken };
       }
-      const sim = await startWebexSimulator({ host: opts.host, port: opts.port, token, provisioningDelayMs: opts.delay, customerProvisioningDelayMs: opts.customerDelay, faults, oauth, logger });
+      const sim = await startWebexSimulator({
+        host: opts.host,
+        port: opts.port,
+        token,
+        provisioningDelayMs: opts.delay,
+        customerProvisioningDelayMs: opts.customerDelay,
+        faults,
+        oauth,
+        untrustedEmailProvisioningIds: opts.untrustedEmail,
+        logger,
+      });
       process.stdout.write(`Webex simulator listening: ${sim.baseUrl}\n`);
       if (!opts.token) process.stdout.write(`token: ${token}\n`);
       process.stdout.write(`point imp-bridge at it: IMP_BRIDGE_WEBEX_BASE_URL=${sim.baseUrl} IMP_BRIDGE_WEBEX_TOKEN=<token>\n`);

@@ -28,7 +28,7 @@ export function formatSupport(r: SupportReport): string {
   row('Proxy version', r.proxyVersion);
   row('Generated', r.generatedAt);
   row('Partner org ID', r.partnerOrgId ?? `(unknown: ${r.partnerOrgIdSource})`);
-  row('Customer org ID', r.customerOrgId);
+  row('Customer org ID', r.customerOrgId ?? r.customerOrgIdSource);
   if (r.subscriber) {
     row('User ID', r.subscriber.userId);
     row('Email', r.subscriber.email);

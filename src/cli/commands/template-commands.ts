@@ -86,6 +86,10 @@ async function templateBody(o: TemplateFlags, cmd: Command): Promise<Record<stri
 const service = (store: Parameters<typeof createTemplateService>[0]['store'], config: Parameters<typeof provisioningBaseUrlFromConfig>[0]) =>
   createTemplateService({ store, provisioningBaseUrl: () => provisioningBaseUrlFromConfig(config), actor: 'cli' });
 
+function printWarnings(warnings: unknown): void {
+  for (const w of Array.isArray(warnings) ? warnings : []) process.stdout.write(`warning: ${String(w)}\n`);
+}
+
 export function registerTemplateCommands(program: Command): void {
   const template = program.command('template').description('customer templates (provisioning URL, account, package, target API)');
 
@@ -103,7 +107,13 @@ export function registerTemplateCommands(program: Command): void {
         (c) => c.call<Record<string, unknown>>('GET', `/api/v1/templates/${enc(name)}`),
         (store, config) => service(store, config).getTemplate(name) as unknown as Promise<Record<string, unknown>>,
       );
-      printRecord(found, o);
+      if (o.json) {
+        printJson(found);
+        return;
+      }
+      const { warnings, ...shown } = found;
+      printRecord(shown, o);
+      printWarnings(warnings);
     },
   );
 
@@ -124,6 +134,7 @@ export function registerTemplateCommands(program: Command): void {
     process.stdout.write(`template ${name} created\n`);
     process.stdout.write(`  provisioning URL:      ${created.template.provisioningUrl as string}\n`);
     process.stdout.write(`  provisioning user:     ${(created.template.account as { username: string }).username}\n`);
+    printWarnings(created.template.warnings);
     if (created.generatedPassword) {
       process.stdout.write(`  provisioning password: ${created.generatedPassword}\n  (generated; shown only now — enter it on the AS)\n`);
     }
@@ -149,5 +160,6 @@ export function registerTemplateCommands(program: Command): void {
     }
     process.stdout.write(`template ${name} deleted\n`);
     if (res.consequence) process.stdout.write(`${res.consequence as string}\n`);
+    if (res.jobsCancelled) process.stdout.write(`${res.jobsCancelled as number} unfinished job${res.jobsCancelled === 1 ? '' : 's'} cancelled\n`);
   });
 }

@@ -60,8 +60,8 @@ export const REQUIRED_IN_GROUP_MODE: readonly CanonicalField[] = ['groupId'];
 /** Fields that identify the user or its enterprise, not profile changes. */
 export const IDENTITY_FIELDS: ReadonlySet<CanonicalField> = new Set(['userId', 'resellerId', 'serviceProviderId', 'groupId', 'isEnterprise']);
 
-/** Elements whose values are secrets: never logged, masked in every stored copy. */
-export const PASSWORD_ELEMENTS = ['impPassword', 'provisioningPassword', 'password'] as const;
+// Elements whose values are secrets are recognised by name, for every element, in
+// observability/redaction.ts (isSecretElementName): never logged, masked in every stored copy.
 
 /** Credentials may travel in the document when the Authorization header is absent. */
 export const DOCUMENT_CREDENTIAL_ELEMENTS = { userId: 'provisioningUserId', password: 'provisioningPassword' } as const;

@@ -42,7 +42,8 @@ export type ValidatedCommand =
 
 /**
  * Checks one command against the table: required fields present and every field valid.
- * Empty elements mean "absent" on add and "clear" on modify (for fields that can be cleared).
+ * Empty elements mean "absent" on add and "clear" on modify; on a modify a field that cannot
+ * be cleared given empty is invalid.
  */
 export function validateCommand(command: RawCommand & { spec: NonNullable<RawCommand['spec']> }, options: { groupMode: boolean }): ValidatedCommand {
   const kind = command.spec.kind;
@@ -52,7 +53,10 @@ export function validateCommand(command: RawCommand & { spec: NonNullable<RawCom
   for (const [field, value] of Object.entries(command.fields) as Array<[CanonicalField, string]>) {
     if (malformed.has(field)) continue;
     if (value === '') {
+      // The protocol says empty means "clear" on a modify: a field that cannot be cleared is
+      // refused by name rather than silently left as it was while the AS believes it cleared.
       if (kind === 'modify' && CLEARABLE.has(field)) values[field] = '';
+      else if (kind === 'modify' && !REQUIRED_FIELDS.modify.includes(field)) invalid.push({ field, problem: 'cannot be cleared' });
       continue;
     }
     values[field] = value;

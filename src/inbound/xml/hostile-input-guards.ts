@@ -20,21 +20,16 @@ export function refuseDeclarations(rawLatin1: string): void {
   }
 }
 
-const RESERVED_NAME = /<\/?\s*(?:[A-Za-z_][\w.-]*:)?(__proto__|constructor|prototype)(?=[\s/>])|\s(?:[A-Za-z_][\w.-]*:)?(__proto__|constructor|prototype)\s*=/;
-
-/** Element or attribute names that would shadow object internals are refused, not renamed. */
-export function refuseReservedNames(text: string): void {
-  const match = RESERVED_NAME.exec(text);
-  if (match) throw new ImpbError('IMPB_ERR_XML_RESERVED_NAME', { details: { name: match[1] ?? match[2] } });
-}
+const RESERVED = '(?:[A-Za-z_][\\w.-]*:)?(__proto__|constructor|prototype)';
+const RESERVED_TAG_NAME = new RegExp(`^\\s*${RESERVED}(?=[\\s/>]|$)`);
+const RESERVED_ATTRIBUTE_NAME = new RegExp(`\\s${RESERVED}\\s*=`);
 
 /**
- * Measures element nesting in one linear pass (comments, CDATA, processing instructions and
- * quoted attribute values skipped) and stops at the cap, before a recursive parser could
- * exhaust the stack on 10,000 nested elements.
+ * Calls `visit` with the inside of every start tag (`name attr="v"`, without `<` and `>`), in
+ * one linear pass that skips comments, CDATA, processing instructions and quoted attribute
+ * values; end tags go to `visitEnd`. Unterminated markup is refused as malformed.
  */
-export function refuseDeepNesting(text: string, maxDepth = MAX_XML_DEPTH): void {
-  let depth = 0;
+function walkTags(text: string, visit: (inside: string, selfClosing: boolean) => void, visitEnd: () => void = () => undefined): void {
   let i = 0;
   const n = text.length;
   const skipTo = (marker: string, from: number) => {
@@ -55,7 +50,7 @@ export function refuseDeepNesting(text: string, maxDepth = MAX_XML_DEPTH): void 
       continue;
     }
     if (next === '/') {
-      depth--;
+      visitEnd();
       i = skipTo('>', lt + 2);
       continue;
     }
@@ -69,10 +64,38 @@ export function refuseDeepNesting(text: string, maxDepth = MAX_XML_DEPTH): void 
       else if (c === '>') break;
     }
     if (j >= n) throw new ImpbError('IMPB_ERR_XML_MALFORMED', { message: 'unterminated start tag' });
-    if (text[j - 1] !== '/') {
-      depth++;
-      if (depth > maxDepth) throw new ImpbError('IMPB_ERR_XML_TOO_DEEP', { details: { maxDepth } });
-    }
+    visit(text.slice(lt + 1, j), text[j - 1] === '/');
     i = j + 1;
   }
+}
+
+/**
+ * Element or attribute names that would shadow object internals are refused, not renamed.
+ * Only names inside tags count: text such as `Al prototype = x` is a value, not a name.
+ * (An end tag needs no check: its start tag was checked, or the document is malformed.)
+ */
+export function refuseReservedNames(text: string): void {
+  walkTags(text, (inside) => {
+    // Attribute values may hold anything, including "x constructor=": blank them first.
+    const names = inside.replace(/"[^"]*"|'[^']*'/g, '""');
+    const match = RESERVED_TAG_NAME.exec(names) ?? RESERVED_ATTRIBUTE_NAME.exec(names);
+    if (match) throw new ImpbError('IMPB_ERR_XML_RESERVED_NAME', { details: { name: match[1] } });
+  });
+}
+
+/**
+ * Measures element nesting in one linear pass and stops at the cap, before a recursive parser
+ * could exhaust the stack on 10,000 nested elements.
+ */
+export function refuseDeepNesting(text: string, maxDepth = MAX_XML_DEPTH): void {
+  let depth = 0;
+  walkTags(
+    text,
+    (_inside, selfClosing) => {
+      if (selfClosing) return;
+      depth++;
+      if (depth > maxDepth) throw new ImpbError('IMPB_ERR_XML_TOO_DEEP', { details: { maxDepth } });
+    },
+    () => depth--,
+  );
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Job, JobQueue } from '../port';
+import { auditWriter } from './audit-writer';
 import { createRelaxedWriter } from './durability';
 import { compact, fromJson, nowIso, toJson } from './json';
 
@@ -41,11 +42,37 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
 
   const relaxed = createRelaxedWriter(db);
   const updateStatements = new Map<string, Database.Statement>();
-  const updateRun = relaxed((sql: string, params: Record<string, unknown>) => {
+  const stateOf = db.prepare('SELECT state, kind, user_id FROM jobs WHERE id = ?');
+  const writeAudit = auditWriter(db);
+  // The audited transition commits with the state change, or neither does.
+  const updateRun = relaxed(db.transaction((sql: string, params: Record<string, unknown>, id: number, patch: JobPatch, actor: string) => {
+    const before = patch.state === undefined ? undefined : (stateOf.get(id) as Pick<Row, 'state' | 'kind' | 'user_id'> | undefined);
     let stmt = updateStatements.get(sql);
     if (!stmt) updateStatements.set(sql, (stmt = db.prepare(sql)));
-    return stmt.run(params);
-  });
+    stmt.run(params);
+    if (before && patch.state && isAudited(before.state, patch.state)) {
+      const error = patch.state === 'failed' ? patch.lastError : undefined;
+      writeAudit({
+        at: nowIso(),
+        actor,
+        entityType: 'job',
+        entityId: String(id),
+        action: 'state',
+        before: { state: before.state },
+        after: compact({
+          state: patch.state,
+          kind: before.kind,
+          userId: before.user_id,
+          code: error?.code ?? null,
+          httpStatus: error?.httpStatus ?? null,
+          webexErrorCode: error?.webexErrorCode ?? null,
+          description: error?.description ?? null,
+        }),
+        trackingId: error?.trackingId ?? patch.trackingId,
+        detail: error?.message,
+      });
+    }
+  }));
   const claim = relaxed(db.transaction((now: number, limit: number, exclude: ReadonlySet<string>) => {
     const rows = dueHeads(now, limit + exclude.size);
     const picked = rows.filter((r) => !exclude.has(r.user_id)).slice(0, limit);
@@ -58,7 +85,7 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
     async claimDue(now, limit, excludeUsers) {
       return claim(now, limit, excludeUsers);
     },
-    async update(id, patch) {
+    async update(id, patch, actor = 'system') {
       const sets: string[] = ['updated_at = @updatedAt'];
       const params: Record<string, unknown> = { id, updatedAt: nowIso() };
       if (patch.state !== undefined) {
@@ -89,7 +116,15 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
         sets.push('tracking_id = @trackingId');
         params.trackingId = patch.trackingId;
       }
-      updateRun(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`, params);
+      updateRun(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`, params, id, patch, actor);
+    },
+    async changeStateIf(id, from, to) {
+      if (!from.length) return false;
+      // Operator changes commit with the connection's FULL durability, not the relaxed writer.
+      const info = db
+        .prepare(`UPDATE jobs SET state = ?, next_run_at = COALESCE(?, next_run_at), updated_at = ? WHERE id = ? AND state IN (${from.map(() => '?').join(',')})`)
+        .run(to.state, to.nextRunAt ?? null, nowIso(), id, ...from);
+      return info.changes === 1;
     },
     async enqueue(job) {
       const info = insert.run({
@@ -154,6 +189,17 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
         .run(nowIso()).changes;
     },
   };
+}
+
+type JobPatch = Parameters<JobQueue['update']>[1];
+
+const ENDED = new Set<string>(['failed', 'coalesced', 'cancelled']);
+const RETRIABLE = new Set<string>(['failed', 'cancelled']);
+
+/** Jobs ending without being done, and failed or cancelled jobs taken up again (a retry). */
+function isAudited(from: string, to: string): boolean {
+  if (from === to) return false;
+  return ENDED.has(to) || (RETRIABLE.has(from) && !ENDED.has(to));
 }
 
 interface Row {

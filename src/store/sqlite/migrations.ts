@@ -215,6 +215,17 @@ export const MIGRATIONS: Migration[] = [
       db.exec('CREATE INDEX job_heads_state_due ON job_heads(state, next_run_at, job_id);');
     },
   },
+  {
+    version: 4,
+    name: 'customers remember that the bridge created them, whether or not the POST answer was saved',
+    up: (db) => {
+      // Until now the Location URL was the only sign; a customer the bridge followed is one it created.
+      db.exec(`
+        ALTER TABLE customers ADD COLUMN created_by_bridge INTEGER NOT NULL DEFAULT 0;
+        UPDATE customers SET created_by_bridge = 1 WHERE location_url IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {

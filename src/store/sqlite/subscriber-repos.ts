@@ -2,17 +2,8 @@ import type Database from 'better-sqlite3';
 import { WAITING_FOR_USER } from '../../domain/subscriber';
 import type { CustomerRecord, CustomerRepo, SubscriberRecord, SubscriberRepo } from '../port';
 import { createRelaxedWriter } from './durability';
-import { compact, nowIso, toJson } from './json';
-
-/** Synchronous audit insert, so a status change and its audit entry commit together. */
-function auditWriter(db: Database.Database) {
-  const insert = db.prepare(
-    `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json, tracking_id, detail)
-     VALUES (@at, @actor, @entityType, @entityId, @action, @before, @after, @trackingId, @detail)`,
-  );
-  return (entry: { at: string; actor: string; entityType: string; entityId: string; action: string; before?: unknown; after?: unknown; trackingId?: string; detail?: string }) =>
-    insert.run({ ...entry, before: toJson(entry.before), after: toJson(entry.after), trackingId: entry.trackingId ?? null, detail: entry.detail ?? null });
-}
+import { auditWriter } from './audit-writer';
+import { compact, nowIso } from './json';
 
 export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRepo {
   const writeAudit = auditWriter(db);
@@ -94,7 +85,7 @@ export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRep
         params.template = filter.template;
       }
       if (filter.q) {
-        where.push("(user_id LIKE @q ESCAPE '\\' OR email LIKE @q ESCAPE '\\' OR profile_json LIKE @q ESCAPE '\\')");
+        where.push(`(${SEARCHED_COLUMNS.map((column) => `${column} LIKE @q ESCAPE '\\'`).join(' OR ')})`);
         params.q = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       }
       const rows = db
@@ -117,6 +108,9 @@ export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRep
     },
   };
 }
+
+/** What `q` searches: the names' values, never the raw profile JSON (its keys, "firstName", are in every row). */
+const SEARCHED_COLUMNS = ['user_id', 'email', 'enterprise_id', "json_extract(profile_json, '$.firstName')", "json_extract(profile_json, '$.lastName')"];
 
 interface Row {
   user_id: string;
@@ -165,10 +159,11 @@ function toRecord(row: Row): SubscriberRecord {
 export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
   const getStmt = db.prepare('SELECT * FROM customers WHERE enterprise_id = ?');
   const upsertStmt = db.prepare(`
-    INSERT INTO customers (enterprise_id, template, webex_customer_id, org_id, status, location_url, admin_user_id, last_tracking_id, last_error, created_at, updated_at)
-    VALUES (@enterpriseId, @template, @webexCustomerId, @orgId, @status, @locationUrl, @adminUserId, @lastTrackingId, @lastError, @now, @now)
+    INSERT INTO customers (enterprise_id, template, webex_customer_id, org_id, status, location_url, admin_user_id, created_by_bridge, last_tracking_id, last_error, created_at, updated_at)
+    VALUES (@enterpriseId, @template, @webexCustomerId, @orgId, @status, @locationUrl, @adminUserId, @createdByBridge, @lastTrackingId, @lastError, @now, @now)
     ON CONFLICT(enterprise_id) DO UPDATE SET template = excluded.template, webex_customer_id = excluded.webex_customer_id,
       org_id = excluded.org_id, status = excluded.status, location_url = excluded.location_url, admin_user_id = excluded.admin_user_id,
+      created_by_bridge = MAX(customers.created_by_bridge, excluded.created_by_bridge),
       last_tracking_id = excluded.last_tracking_id, last_error = excluded.last_error, updated_at = excluded.updated_at`);
   const toCustomer = (r: Record<string, unknown>): CustomerRecord =>
     compact({
@@ -179,6 +174,7 @@ export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
       status: r.status,
       locationUrl: r.location_url,
       adminUserId: r.admin_user_id,
+      createdByBridge: r.created_by_bridge === 1 ? true : null,
       lastTrackingId: r.last_tracking_id,
       lastError: r.last_error,
       createdAt: r.created_at,
@@ -195,6 +191,7 @@ export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
       status: record.status,
       locationUrl: record.locationUrl ?? null,
       adminUserId: record.adminUserId ?? null,
+      createdByBridge: record.createdByBridge ? 1 : 0,
       lastTrackingId: record.lastTrackingId ?? null,
       lastError: record.lastError ?? null,
       now: nowIso(),

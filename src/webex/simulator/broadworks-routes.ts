@@ -1,6 +1,6 @@
 import type { SimContext, SimRequest } from './sim-context';
 import { bumpVersion, isVersion } from './sim-context';
-import { asJsonObject, invalidField, nowIso, optionalString, paginate, requireString, SimHttpError, webexId, type SimResponse } from './sim-support';
+import { asJsonObject, instantFilter, invalidField, nowIso, passesInstant, optionalString, paginate, requireString, SimHttpError, webexId, type SimResponse } from './sim-support';
 import type { Json } from './simulator-types';
 
 const PACKAGES = ['softphone', 'basic', 'standard', 'premium'];
@@ -46,6 +46,9 @@ function create(ctx: SimContext, body: Json): SimResponse {
   for (const field of ['provisioningId', 'userId', 'spEnterpriseId', 'firstName', 'lastName', 'package']) requireString(body, field);
   checkPackage(body);
   for (const field of ['primaryPhoneNumber', 'mobilePhoneNumber', 'extension', 'email', 'language', 'timezone']) optionalString(body, field);
+  // Whether emails are trusted is a setting of the Partner Hub template the provisioningId names.
+  const trusted = !ctx.state.untrustedEmailProvisioningIds.has(body.provisioningId as string);
+  if (trusted && !body.email) throw invalidField('email', 'is required for the trusted email provisioning flow');
   const userId = body.userId as string;
   const alreadyMapped =
     ctx.state.preMappedUserIds.has(userId) || [...ctx.state.broadworksSubscribers.values()].some((s) => s.userId === userId && s.status !== 'error');
@@ -60,8 +63,8 @@ function create(ctx: SimContext, body: Json): SimResponse {
   for (const field of ['email', 'primaryPhoneNumber', 'mobilePhoneNumber', 'extension']) if (body[field]) record[field] = body[field];
   Object.assign(record, {
     package: body.package,
-    // Without an email (and without a trusted-email template, which the simulator cannot know) Webex waits for the user.
-    status: body.email ? 'provisioning' : 'pending_email_input',
+    // Untrusted emails: Webex waits for the user to enter (no email) or to confirm (email) an address.
+    status: trusted ? 'provisioning' : body.email ? 'pending_email_validation' : 'pending_email_input',
     created: at,
     lastStatusChange: at,
     provisioningId: body.provisioningId,
@@ -83,10 +86,17 @@ function settleLater(ctx: SimContext, record: Json, alreadyMapped: boolean): voi
       record.errors = [ERROR_10022];
       return;
     }
-    record.status = 'provisioned';
-    record.personId ??= webexId('PEOPLE');
-    delete record.errors;
+    markProvisioned(ctx, record);
   });
+}
+
+/** The first provisioned user of an enterprise creates its customer org; the person belongs to it. */
+function markProvisioned(ctx: SimContext, record: Json): void {
+  record.status = 'provisioned';
+  record.personId ??= webexId('PEOPLE');
+  delete record.errors;
+  const enterprise = String(record.spEnterpriseId);
+  if (!ctx.state.broadworksCustomerOrgs.has(enterprise)) ctx.state.broadworksCustomerOrgs.set(enterprise, webexId('ORGANIZATION'));
 }
 
 function update(ctx: SimContext, record: Json, body: Json): SimResponse {
@@ -109,9 +119,7 @@ function update(ctx: SimContext, record: Json, body: Json): SimResponse {
     const version = bumpVersion(record);
     ctx.schedule(ctx.provisioningDelayMs, () => {
       if (!isVersion(record, version)) return;
-      record.status = 'provisioned';
-      record.personId ??= webexId('PEOPLE');
-      delete record.errors;
+      markProvisioned(ctx, record);
       record.lastStatusChange = nowIso();
     });
   }
@@ -126,21 +134,21 @@ function precheck(body: Json): SimResponse {
 
 function list(ctx: SimContext, req: SimRequest): SimResponse {
   const q = req.query;
-  const status = q.get('status');
-  if (status !== null && !STATUSES.includes(status)) throw invalidField('status', `must be one of ${STATUSES.join(', ')}`);
+  // "This Parameter supports multiple comma separated values" (spec).
+  const statuses = q.getAll('status').flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const status of statuses) if (!STATUSES.includes(status)) throw invalidField('status', `must be one or more of ${STATUSES.join(', ')}`);
   const selfActivated = q.get('selfActivated');
   if (selfActivated !== null && selfActivated !== 'true' && selfActivated !== 'false') throw invalidField('selfActivated', 'must be true or false');
+  const after = instantFilter(q, 'after');
+  const changed = instantFilter(q, 'lastStatusChange');
   const matches = [...ctx.state.broadworksSubscribers.values()].filter((s) => {
-    for (const field of ['userId', 'personId', 'email', 'provisioningId', 'spEnterpriseId', 'status']) {
+    for (const field of ['userId', 'personId', 'email', 'provisioningId', 'spEnterpriseId']) {
       const wanted = q.get(field);
       if (wanted !== null && s[field] !== wanted) return false;
     }
+    if (statuses.length > 0 && !statuses.includes(String(s.status))) return false;
     if (selfActivated !== null && String(s.selfActivated) !== selfActivated) return false;
-    const after = q.get('after');
-    if (after !== null && !(String(s.created) > after)) return false;
-    const changed = q.get('lastStatusChange');
-    if (changed !== null && !(String(s.lastStatusChange) >= changed)) return false;
-    return true;
+    return passesInstant(s.created, after, true) && passesInstant(s.lastStatusChange, changed, false);
   });
   const { page, link } = paginate(matches, { routeUrl: `${ctx.baseUrl}/broadworks/subscribers`, query: q, cursorParam: 'cursor', brokenLinks: Boolean(ctx.faults().brokenNextLinks) });
   return { status: 200, body: { items: page }, headers: link ? { link } : {} };

@@ -23,11 +23,36 @@ export function simulatedPartnerAdmin(partnerOrgUuid = SIMULATOR_PARTNER_ORG_UUI
   };
 }
 
-/** GET /people/me: the identity behind the bearer token (the People API, beyond the provisioning specs). */
+/** GET /people/me and GET /people/{personId} (the People API, beyond the provisioning specs). */
 export function handlePeople(ctx: SimContext, req: SimRequest): SimResponse | undefined {
   const [, id, extra] = req.segments;
-  if (id !== 'me' || extra !== undefined) return undefined;
+  if (id === undefined || extra !== undefined) return undefined;
   if (req.method !== 'GET') throw new SimHttpError(405, 'Method not allowed');
-  return { status: 200, body: { ...ctx.state.me } };
+  if (id === 'me' || id === ctx.state.me.id) return { status: 200, body: { ...ctx.state.me } };
+  const person = personOf(ctx, id);
+  if (!person) throw new SimHttpError(404, 'The requested resource could not be found.', undefined, `No person with id ${id}`);
+  return { status: 200, body: person };
 }
 
+/** A provisioned subscriber as the People API shows it: in the customer org, not the partner org. */
+function personOf(ctx: SimContext, personId: string): Json | undefined {
+  const { state } = ctx;
+  const bw = [...state.broadworksSubscribers.values()].find((s) => s.personId === personId);
+  if (bw) {
+    const orgId = state.broadworksCustomerOrgs.get(String(bw.spEnterpriseId));
+    if (!orgId) return undefined;
+    const person: Json = { id: personId, emails: bw.email ? [bw.email] : [], displayName: `${String(bw.firstName)} ${String(bw.lastName)}`, firstName: bw.firstName, lastName: bw.lastName, orgId, type: 'person', created: bw.created };
+    if (bw.extension) person.extension = bw.extension;
+    if (bw.primaryPhoneNumber) person.phoneNumbers = [{ type: 'work', value: bw.primaryPhoneNumber, primary: true }];
+    return person;
+  }
+  const ws = [...state.wholesaleSubscribers.values()].find((s) => s.personId === personId);
+  const orgId = ws && state.customers.get(String(ws.customerId))?.orgId;
+  if (!ws || typeof orgId !== 'string') return undefined;
+  const calling = state.wholesaleCalling.get(String(ws.id)) ?? {};
+  const person: Json = { id: personId, emails: [ws.email], orgId, type: 'person', created: ws.created };
+  if (calling.extension) person.extension = calling.extension;
+  if (calling.locationId) person.locationId = calling.locationId;
+  if (calling.primaryPhoneNumber) person.phoneNumbers = [{ type: 'work', value: calling.primaryPhoneNumber, primary: true }];
+  return person;
+}

@@ -27,6 +27,26 @@ export function invalidField(field: string, problem = 'is required'): SimHttpErr
   return new SimHttpError(400, `Invalid request: ${field} ${problem}`, 1001, `${field} ${problem}`);
 }
 
+/**
+ * `after` and `lastStatusChange` filters: "Epoch time (in milliseconds) preferred, but ISO 8601
+ * date format also accepted" (spec). Returns epoch ms, undefined when absent.
+ */
+export function instantFilter(query: URLSearchParams, field: string): number | undefined {
+  const raw = query.get(field);
+  if (raw === null) return undefined;
+  const ms = /^\d+$/.test(raw) ? Number(raw) : /^\d{4}-\d{2}-\d{2}/.test(raw) ? Date.parse(raw) : NaN;
+  if (!Number.isFinite(ms)) throw invalidField(field, `must be epoch milliseconds or an ISO 8601 date (got "${raw}")`);
+  return ms;
+}
+
+/** Whether a record's ISO timestamp passes an instant filter (strictly after for `after`, at or after otherwise). */
+export function passesInstant(recordIso: unknown, bound: number | undefined, strict: boolean): boolean {
+  if (bound === undefined) return true;
+  const at = Date.parse(String(recordIso));
+  if (!Number.isFinite(at)) return false;
+  return strict ? at > bound : at >= bound;
+}
+
 export interface SimResponse {
   status: number;
   body?: unknown;

@@ -3,7 +3,7 @@ import type { Logger } from '../../observability';
 export interface SimulatorFaults {
   /** Requests per second accepted on the API routes; more are answered 429 + Retry-After. */
   rateLimitPerSecond?: number;
-  /** Raw Retry-After value sent with 429 (and failNext 429/503), e.g. '1', '0', 'rand(30),add(30)'. Default '1'. */
+  /** Raw Retry-After value sent with 429 (and failNext 429/503), e.g. '1', '0', 'rand(30),add(30)'; '' sends no Retry-After at all. Default '1'. */
   retryAfter?: string;
   /** The next `count` API requests (optionally only those whose method/path match) answer `status`. */
   failNext?: { status: number; count: number; method?: string; path?: string };
@@ -11,6 +11,8 @@ export interface SimulatorFaults {
   latencyMs?: number;
   /** The next N API requests have their connection destroyed without an answer. */
   dropNextConnections?: number;
+  /** The next N successful API answers with a body send their headers and first byte, then stall (a body timeout). */
+  stallNextBodies?: number;
   /** Next links of list answers keep only the cursor and carry max=null (as Webex has been seen to do). */
   brokenNextLinks?: boolean;
 }
@@ -44,6 +46,13 @@ export interface WebexSimulatorOptions {
   preMappedUserIds?: string[];
   /** Emails of existing Webex users: a Wholesale subscriber POST answers 202 `pending_user_migration`. */
   existingWebexUserEmails?: string[];
+  /**
+   * BroadWorks provisioningIds whose Partner Hub template does not trust emails: a POST answers
+   * `pending_email_validation` (email given) or `pending_email_input` (none). Every other
+   * provisioningId is trusted: a POST with an email is `provisioning`, one without is refused
+   * (400: the spec makes the email mandatory for the trusted email provisioning flow).
+   */
+  untrustedEmailProvisioningIds?: string[];
   /**
    * The org of every identity the simulator knows (GET /people/me answers it as `orgId`, in
    * Webex's base64 form): the partner org. Default SIMULATOR_PARTNER_ORG_UUID.
@@ -81,6 +90,11 @@ export interface SimulatorState {
   wholesaleSubscribers: Map<string, Json>;
   preMappedUserIds: Set<string>;
   existingWebexUserEmails: Set<string>;
+  untrustedEmailProvisioningIds: Set<string>;
+  /** BroadWorks spEnterpriseId → the customer org (Webex base64 id) made for it at its first provisioned user. */
+  broadworksCustomerOrgs: Map<string, string>;
+  /** Wholesale subscriber id → the Webex Calling settings it was given (primaryPhoneNumber, extension, locationId). */
+  wholesaleCalling: Map<string, Json>;
   /** Issued access token → epoch ms of expiry. */
   accessTokens: Map<string, number>;
   refreshTokens: Set<string>;

@@ -30,6 +30,9 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
     wholesaleSubscribers: new Map(),
     preMappedUserIds: new Set(options.preMappedUserIds ?? []),
     existingWebexUserEmails: new Set(options.existingWebexUserEmails ?? []),
+    untrustedEmailProvisioningIds: new Set(options.untrustedEmailProvisioningIds ?? []),
+    broadworksCustomerOrgs: new Map(),
+    wholesaleCalling: new Map(),
     accessTokens: new Map(),
     refreshTokens: new Set(options.oauth ? [options.oauth.refreshToken] : []),
     serviceAppTokenRequests: [],
@@ -105,7 +108,7 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
   function operationName(method: string, path: string): string {
     const template = path
       .split('/')
-      .map((seg, i, all) => (i >= 3 && seg !== 'validate' && seg !== 'token' ? '{id}' : all[1] === 'applications' && i === 2 ? '{id}' : seg))
+      .map((seg, i, all) => (i >= 3 && seg !== 'validate' && seg !== 'token' ? '{id}' : (all[1] === 'applications' || (all[1] === 'people' && seg !== 'me')) && i === 2 ? '{id}' : seg))
       .join('/');
     return `${method} ${template}`;
   }
@@ -118,6 +121,19 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
     if (recentApiCalls.length >= limit) return true;
     recentApiCalls.push(now);
     return false;
+  }
+
+  function takeStalledBody(): boolean {
+    const n = faults.stallNextBodies;
+    if (!n || n <= 0) return false;
+    setFaults({ stallNextBodies: n - 1 || undefined });
+    return true;
+  }
+
+  /** The Retry-After header of an injected 429/503; an empty retryAfter fault sends none. */
+  function retryAfterHeader(): Record<string, string> {
+    const value = faults.retryAfter ?? '1';
+    return value === '' ? {} : { 'retry-after': value };
   }
 
   function takeFailNext(method: string, path: string): number | undefined {
@@ -186,8 +202,14 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
         payload = JSON.stringify(out.body);
         headers['content-type'] = 'application/json;charset=UTF-8';
       }
-      if (!isControl) log({ method, path: logPath, status: out.status, trackingId, body: isToken ? undefined : body, response: isToken ? undefined : out.body });
+      // Copies of what went over the wire: the records answered keep changing afterwards.
+      if (!isControl) log({ method, path: logPath, status: out.status, trackingId, body: isToken ? undefined : structuredClone(body), response: isToken || payload === undefined ? undefined : JSON.parse(payload) });
       res.writeHead(out.status, headers);
+      if (!isControl && payload !== undefined && out.status < 300 && takeStalledBody()) {
+        // Headers and the first bytes go out, the rest never does (until close): a body timeout.
+        res.write(payload.slice(0, 1));
+        return;
+      }
       res.end(payload);
     };
     const fail = (err: SimHttpError) => {
@@ -223,11 +245,11 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
       }
       if (!isToken && isRateLimited()) {
         counters.rateLimited += 1;
-        throw new SimHttpError(429, 'Too many requests: the rate limit was reached.', undefined, undefined, { 'retry-after': faults.retryAfter ?? '1' });
+        throw new SimHttpError(429, 'Too many requests: the rate limit was reached.', undefined, undefined, retryAfterHeader());
       }
       const failStatus = isToken && !faults.failNext?.path ? undefined : takeFailNext(method, apiPath);
       if (failStatus !== undefined) {
-        const headers: Record<string, string> = failStatus === 429 || failStatus === 503 ? { 'retry-after': faults.retryAfter ?? '1' } : {};
+        const headers = failStatus === 429 || failStatus === 503 ? retryAfterHeader() : {};
         if (failStatus === 429) counters.rateLimited += 1;
         throw new SimHttpError(failStatus, `Injected failure (${failStatus})`, undefined, 'fault injected by the simulator', headers);
       }

@@ -1,6 +1,6 @@
 import type { SimContext, SimRequest } from './sim-context';
 import { bumpVersion, isVersion } from './sim-context';
-import { asJsonObject, invalidField, nowIso, optionalString, paginate, requireString, SimHttpError, webexId, type SimResponse } from './sim-support';
+import { asJsonObject, instantFilter, invalidField, nowIso, passesInstant, optionalString, paginate, requireString, SimHttpError, webexId, type SimResponse } from './sim-support';
 import type { Json } from './simulator-types';
 
 const CUSTOMER_PACKAGES = ['common_area_calling', 'webex_calling', 'webex_meetings', 'webex_suite', 'webex_voice', 'cx_essentials', 'webex_calling_standard', 'cisco_calling_plan', 'attendant_console', 'cx_premium_agent', 'cx_standard_agent', 'cx_voice_ports', 'cx_ai_assistant', 'webex_ai_agent'];
@@ -160,24 +160,11 @@ function subscribers(ctx: SimContext, req: SimRequest, id: string | undefined): 
   switch (req.method) {
     case 'GET':
       return { status: 200, body: record };
-    case 'PUT': {
-      const body = asJsonObject(req.body);
-      const choice = packageChoice(body, false);
-      const params = body.provisioningParameters === undefined ? {} : asJsonObject(body.provisioningParameters, 'provisioningParameters');
-      if (choice.packages) {
-        record.packages = choice.packages;
-        record.package = choice.packages[0];
-      }
-      const newPackages = (choice.packages ?? []).filter((p) => CALLING_PACKAGES.has(p));
-      const hadCalling = ((record.packages as string[] | undefined) ?? []).some((p) => CALLING_PACKAGES.has(p));
-      if (newPackages.length > 0 && !hadCalling && !params.primaryPhoneNumber && !params.extension) {
-        throw invalidField('provisioningParameters.primaryPhoneNumber', 'or provisioningParameters.extension is required for a calling package');
-      }
-      record.lastStatusChange = nowIso();
-      return { status: 200, body: record };
-    }
+    case 'PUT':
+      return updateSubscriber(ctx, record, asJsonObject(req.body));
     case 'DELETE':
       all.delete(id);
+      ctx.state.wholesaleCalling.delete(id);
       return { status: 204 };
     default:
       throw new SimHttpError(405, 'Method not allowed');
@@ -191,6 +178,8 @@ function packageChoice(body: Json, required: boolean): { packages?: string[] } {
   if (hasPackage && hasPackages) throw new SimHttpError(400, 'Invalid request: either packages or package is required, but not both', 1001, 'packages and package are mutually exclusive');
   if (hasPackages) {
     const packages = checkPackages(body.packages, SUBSCRIBER_PACKAGES, true);
+    // The spec: "Currently accepts only one package in the list."
+    if (packages.length > 1) throw invalidField('packages', 'accepts only one package');
     return { packages };
   }
   if (hasPackage) {
@@ -201,13 +190,51 @@ function packageChoice(body: Json, required: boolean): { packages?: string[] } {
   return {};
 }
 
+const CALLING_PARAMS = ['primaryPhoneNumber', 'extension', 'locationId'] as const;
+
+function readCallingParams(body: Json, keys: readonly string[]): Json {
+  if (body.provisioningParameters === undefined) return {};
+  const params = asJsonObject(body.provisioningParameters, 'provisioningParameters');
+  for (const key of keys) optionalString(params, key, `provisioningParameters.${key}`);
+  return params;
+}
+
+/** What Webex Calling keeps for the user (not part of the subscriber answer; GET /people shows it). */
+function callingSettings(params: Json): Json {
+  const out: Json = {};
+  for (const key of CALLING_PARAMS) if (params[key]) out[key] = params[key];
+  return out;
+}
+
+const hasCalling = (packages: unknown) => Array.isArray(packages) && packages.some((p) => CALLING_PACKAGES.has(String(p)));
+
+/**
+ * PUT: everything is checked against the record as it is before anything changes, so a refused
+ * update leaves the subscriber untouched. provisioningParameters only count when the user moves
+ * from a non-calling package to a calling one (the spec ignores them otherwise).
+ */
+function updateSubscriber(ctx: SimContext, record: Json, body: Json): SimResponse {
+  const choice = packageChoice(body, false);
+  const params = readCallingParams(body, CALLING_PARAMS);
+  const gainsCalling = choice.packages !== undefined && hasCalling(choice.packages) && !hasCalling(record.packages);
+  if (gainsCalling && !params.primaryPhoneNumber && !params.extension) {
+    throw invalidField('provisioningParameters.primaryPhoneNumber', 'or provisioningParameters.extension is required for a calling package');
+  }
+  if (choice.packages) {
+    record.packages = choice.packages;
+    record.package = choice.packages[0];
+  }
+  if (gainsCalling) ctx.state.wholesaleCalling.set(record.id as string, callingSettings(params));
+  record.lastStatusChange = nowIso();
+  return { status: 200, body: record };
+}
+
 function createSubscriber(ctx: SimContext, body: Json): SimResponse {
   const customerId = requireString(body, 'customerId');
   const email = requireString(body, 'email');
   const { packages = [] } = packageChoice(body, true);
   if (body.provisioningParameters === undefined) throw invalidField('provisioningParameters');
-  const params = asJsonObject(body.provisioningParameters, 'provisioningParameters');
-  for (const key of ['firstName', 'lastName', 'primaryPhoneNumber', 'extension', 'locationId']) optionalString(params, key, `provisioningParameters.${key}`);
+  const params = readCallingParams(body, ['firstName', 'lastName', ...CALLING_PARAMS]);
   const customer = ctx.state.customers.get(customerId);
   if (!customer) throw new SimHttpError(404, 'Customer not found', undefined, `No Wholesale customer with id ${customerId}`);
   // The simulator answers 423 while the customer is still being set up, a condition worth retrying.
@@ -234,6 +261,8 @@ function createSubscriber(ctx: SimContext, body: Json): SimResponse {
   };
   if (!migrating) record.personId = personId;
   ctx.state.wholesaleSubscribers.set(personId, record);
+  // An existing Webex Calling user keeps their settings: the spec ignores these parameters then.
+  if (!migrating && hasCalling(packages)) ctx.state.wholesaleCalling.set(personId, callingSettings(params));
   ctx.creates.wholesaleSubscribers += 1;
   const location = `${ctx.baseUrl}/wholesale/subscribers/${personId}`;
   return { status: migrating ? 202 : 200, body: record, headers: { location } };
@@ -241,16 +270,14 @@ function createSubscriber(ctx: SimContext, body: Json): SimResponse {
 
 function listSubscribers(ctx: SimContext, req: SimRequest): SimResponse {
   const q = req.query;
+  const after = instantFilter(q, 'after');
+  const changed = instantFilter(q, 'lastStatusChange');
   const matches = [...ctx.state.wholesaleSubscribers.values()].filter((s) => {
     for (const field of ['customerId', 'personId', 'externalCustomerId', 'email', 'status']) {
       const wanted = q.get(field);
       if (wanted !== null && s[field] !== wanted) return false;
     }
-    const after = q.get('after');
-    if (after !== null && !(String(s.created) > after)) return false;
-    const changed = q.get('lastStatusChange');
-    if (changed !== null && !(String(s.lastStatusChange) >= changed)) return false;
-    return true;
+    return passesInstant(s.created, after, true) && passesInstant(s.lastStatusChange, changed, false);
   });
   const { page, link } = paginate(matches, { routeUrl: `${ctx.baseUrl}/wholesale/subscribers`, query: q, cursorParam: 'offset', brokenLinks: Boolean(ctx.faults().brokenNextLinks) });
   return { status: 200, body: { items: page }, headers: link ? { link } : {} };

@@ -99,7 +99,7 @@ export function createRefreshingTokenProvider(deps: RefreshingTokenDeps): WebexT
   function accept(grant: TokenGrant): string {
     registerSecret(grant.access_token);
     accessToken = grant.access_token;
-    lifetimeMs = Math.max(1, Number(grant.expires_in) || 3600) * 1000;
+    lifetimeMs = lifetimeSeconds(grant.expires_in) * 1000;
     expiresAt = now() + lifetimeMs;
     return grant.access_token;
   }
@@ -171,6 +171,12 @@ export function createRefreshingTokenProvider(deps: RefreshingTokenDeps): WebexT
       return { source: deps.source, kind: deps.kind, refreshes, expiresAt: accessToken ? expiresAt : undefined, lastError };
     },
   };
+}
+
+/** Only a missing or unreadable expires_in means "one hour"; 0 is a token already at its end. */
+function lifetimeSeconds(expiresIn: unknown): number {
+  const seconds = expiresIn === undefined || expiresIn === null || expiresIn === '' ? NaN : Number(expiresIn);
+  return Number.isFinite(seconds) ? Math.max(0, seconds) : 3600;
 }
 
 /** POSTs to a token endpoint; every failure is a WebexError naming the token source. */
