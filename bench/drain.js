@@ -8,7 +8,6 @@ const { Agent } = require('undici');
 const dist = path.resolve(__dirname, '../dist');
 const { createSqliteStore } = require(path.join(dist, 'store'));
 const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
-const { withRateLimit } = require(path.join(dist, 'pipeline/limited-api'));
 const { createRateLimiter } = require(path.join(dist, 'pipeline/rate-limiter'));
 const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
 const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
@@ -33,10 +32,11 @@ async function main() {
     await store.events.accept(batch, { duplicateWindowSeconds: 0 });
   }
   const dispatcher = new Agent({ connections: 64 });
-  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger() });
-  const settings = { concurrency: 64, ratePerSecond: ALLOWED, attemptHorizonMs: 3600000, pollInitialMs: 20, pollMaxMs: 1000, retryBaseMs: 200, retryMaxMs: 5000, idlePollMs: 20 };
+  // As wired in the product: the one limiter paces every HTTP exchange of the client.
   const limiter = createRateLimiter({ maxPerSecond: ALLOWED });
-  const worker = createPipelineWorker({ store, api: withRateLimit(client, limiter), settings, logger: createSilentLogger() });
+  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger(), pacer: limiter });
+  const settings = { concurrency: 64, ratePerSecond: ALLOWED, attemptHorizonMs: 3600000, pollInitialMs: 20, pollMaxMs: 1000, retryBaseMs: 200, retryMaxMs: 5000, idlePollMs: 20 };
+  const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
   const startRequests = sim.stats().requests;
   const t0 = Date.now();
   await worker.start();

@@ -10,7 +10,6 @@ const { Agent } = require('undici');
 const dist = path.resolve(__dirname, '../dist');
 const { createSqliteStore } = require(path.join(dist, 'store'));
 const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
-const { withRateLimit } = require(path.join(dist, 'pipeline/limited-api'));
 const { createRateLimiter } = require(path.join(dist, 'pipeline/rate-limiter'));
 const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
 const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
@@ -38,9 +37,9 @@ async function main() {
   }
   const enqueueSeconds = (Date.now() - t0) / 1000;
   const dispatcher = new Agent({ connections: 16 });
-  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger() });
+  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger(), pacer: createRateLimiter({ maxPerSecond: 200 }) });
   const settings = { concurrency: 32, ratePerSecond: 200, attemptHorizonMs: 3600000, pollInitialMs: 20, pollMaxMs: 1000, retryBaseMs: 200, retryMaxMs: 5000, idlePollMs: 20 };
-  const worker = createPipelineWorker({ store, api: withRateLimit(client, createRateLimiter({ maxPerSecond: 200 })), settings, logger: createSilentLogger() });
+  const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
   await worker.start();
   await new Promise((r) => setTimeout(r, 5000));
   const pending = await store.jobs.countPending();

@@ -41,7 +41,8 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
       message: `Wholesale customer for enterprise ${rec.enterpriseId} failed to provision${rec.lastError ? `: ${rec.lastError}` : ''}`,
       details: {
         webexErrors: customer?.errors ?? [],
-        webexErrorCode: first?.errorCode === undefined ? undefined : String(first.errorCode),
+        // Jobs that find the customer failed already (no Webex answer at hand) report the stored code.
+        webexErrorCode: first?.errorCode === undefined ? rec.lastErrorCode : String(first.errorCode),
         description: first?.description ?? rec.lastError,
         trackingId: trackingId ?? rec.lastTrackingId,
       },
@@ -50,7 +51,8 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
 
   const fromWebex = async (rec: Partial<CustomerRecord> & { enterpriseId: string; template: string }, c: WholesaleCustomer, trackingId: string) => {
     const errors = (c.errors ?? []).map((e) => `${e.errorCode ?? '?'}: ${e.description ?? ''}`).join('; ');
-    return save({ ...rec, webexCustomerId: c.id, orgId: c.orgId ?? rec.orgId, status: c.status, lastTrackingId: trackingId, lastError: errors || undefined });
+    const code = c.errors?.[0]?.errorCode;
+    return save({ ...rec, webexCustomerId: c.id, orgId: c.orgId ?? rec.orgId, status: c.status, lastTrackingId: trackingId, lastError: errors || undefined, lastErrorCode: code === undefined ? undefined : String(code) });
   };
 
   async function check(enterpriseId: string, template: Template, call: WebexCallContext): Promise<CustomerReadiness> {

@@ -79,7 +79,10 @@ export async function afterStatus(
     lastErrorCode: status === 'error' && first?.errorCode !== undefined ? String(first.errorCode) : undefined,
     lastErrorDescription: status === 'error' ? first?.description : undefined,
   });
-  if (status === 'provisioned' || status === 'provisioned_with_errors') return { type: 'done', outcome: 'applied' };
+  if (status === 'provisioned' || status === 'provisioned_with_errors') {
+    if (target.api === 'broadworks') await noteCustomerOrg(run);
+    return { type: 'done', outcome: 'applied' };
+  }
   if (isWaitingForUser(status)) return { type: 'done', outcome: 'waiting_for_user' };
   if (status === 'error') {
     return {
@@ -101,6 +104,22 @@ export async function afterStatus(
     delayMs: pollDelayMs(pollCount, { initialMs: run.settings.pollInitialMs, maxMs: run.settings.pollMaxMs }),
     payload: { ...run.job.payload, phase: 'poll', pollApi: target.api, pollId: target.id, pollCount: pollCount + 1 },
   };
+}
+
+/**
+ * A Webex for BroadWorks subscriber carries no org ID, but its person does: asked once, when the
+ * user is first provisioned, for the support data of a Cisco service request. Best effort: the
+ * user is provisioned whatever this lookup answers.
+ */
+async function noteCustomerOrg(run: JobRun): Promise<void> {
+  const personId = run.record?.personId;
+  if (!personId || run.record?.orgId) return;
+  try {
+    const person = await run.api.people.getPerson(personId, run.call);
+    if (person.data.orgId) await saveSubscriber(run, { status: run.record!.status, orgId: person.data.orgId });
+  } catch {
+    // The next provisioning of this user asks again; support shows the org as not known yet.
+  }
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -3,8 +3,9 @@ import type { RateLimiter } from './rate-limiter';
 import type { WebexProvisioningApi } from './webex-port';
 
 /**
- * Wraps every method of the Webex port with the shared limiter: acquire before the call,
- * report 429s after it. A layer around the client, not code inside each call.
+ * Wraps every method of a Webex port that has no HTTP layer of its own (the in-memory fakes of
+ * the tests) with a limiter: acquire before the call, report 429s after it. The real client is
+ * paced inside its HTTP layer instead (WebexHttpDeps.pacer), one exchange at a time.
  */
 export function withRateLimit(api: WebexProvisioningApi, limiter: RateLimiter): WebexProvisioningApi {
   const wrapGroup = <G extends object>(group: G): G =>

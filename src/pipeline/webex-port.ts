@@ -243,6 +243,16 @@ export interface WebexProvisioningApi {
 }
 
 /** One observed Webex call (success or failure), for the call log (store.webexCalls) and metrics. */
+/**
+ * Paces every HTTP exchange with Webex: the one shared rate limit (pipeline/rate-limiter.ts
+ * implements it). Asked before each exchange, list pages and retried exchanges included, and
+ * told of every 429, so admin look-ups and reconcile share the budget of a bulk migration.
+ */
+export interface WebexCallPacer {
+  acquire(): Promise<void>;
+  onRateLimited(retryAfterMs?: number): void;
+}
+
 export interface WebexCallObservation extends Omit<WebexCallRecord, 'id' | 'at' | 'durationMs'> {
   durationMs: number;
 }

@@ -1,10 +1,7 @@
 import type { Closer, Runtime } from '../runtime';
 import type { Job } from '../store/port';
 import type { PipelineSettings } from './job-run';
-import { withRateLimit } from './limited-api';
 import { createPipelineMetrics } from './pipeline-metrics';
-import { createRateLimiter, type RateLimiter } from './rate-limiter';
-import type { WebexProvisioningApi } from './webex-port';
 import { createPipelineWorker, type PipelineWorker, type WorkerStats } from './worker';
 
 export interface PipelineStats extends WorkerStats {
@@ -31,16 +28,18 @@ export function pipelineSettings(rt: Runtime): PipelineSettings {
   return { ...rt.config.pipeline };
 }
 
-export async function wirePipeline(rt: Runtime, options: { api?: WebexProvisioningApi; limiter?: RateLimiter } = {}): Promise<PipelineWiring> {
+export async function wirePipeline(rt: Runtime): Promise<PipelineWiring> {
   const settings = pipelineSettings(rt);
   const metrics = createPipelineMetrics(rt.metrics, rt.store);
-  // Without a Webex client (tests wiring the pipeline alone) jobs stay queued.
-  const client = options.api ?? rt.webex?.client;
-  const limiter = options.limiter ?? createRateLimiter({ maxPerSecond: settings.ratePerSecond });
+  // The wired client paces every exchange with the process's one limiter: list pages, admin
+  // look-ups and reconcile share the budget of the worker. Without a Webex client (tests wiring
+  // the pipeline alone) jobs stay queued.
+  const client = rt.webex?.client;
+  const limiter = rt.webex?.limiter;
   let worker: PipelineWorker | undefined;
   let unsubscribe: (() => void) | undefined;
   if (client) {
-    worker = createPipelineWorker({ store: rt.store, api: withRateLimit(client, limiter), settings, logger: rt.logger, metrics });
+    worker = createPipelineWorker({ store: rt.store, api: client, settings, logger: rt.logger, metrics });
     await worker.start();
     const started = worker;
     // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
@@ -78,7 +77,7 @@ export async function wirePipeline(rt: Runtime, options: { api?: WebexProvisioni
         coalesced: 0,
         customerCreates: 0,
       };
-      return { ...base, ratePerSecond: limiter.currentRate(), rateDecreases: limiter.decreases(), jobsByState: await rt.store.jobs.countByState() };
+      return { ...base, ratePerSecond: limiter?.currentRate() ?? 0, rateDecreases: limiter?.decreases() ?? 0, jobsByState: await rt.store.jobs.countByState() };
     },
     get running() {
       return Boolean(worker);

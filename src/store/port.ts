@@ -187,6 +187,8 @@ export interface CustomerRecord {
   createdByBridge?: boolean;
   lastTrackingId?: string;
   lastError?: string;
+  /** Webex errorCode of the first error the customer failed with, kept for the jobs that fail after it. */
+  lastErrorCode?: string;
   createdAt: string;
   updatedAt: string;
 }

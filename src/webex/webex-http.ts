@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { WebexError, type ErrorCode, type WebexErrorFacts } from '../errors';
 import type { Logger } from '../observability';
-import type { WebexCallContext, WebexCallObservation } from '../pipeline/webex-port';
+import type { WebexCallContext, WebexCallObservation, WebexCallPacer } from '../pipeline/webex-port';
 import { classifyStatus, classifyTransportError, isConnectionReset, statusMayHaveApplied } from './classify-failure';
 import { readErrors } from './parse-responses';
 import { DEFAULT_RETRY_AFTER_MS, parseRetryAfterMs } from './retry-after';
@@ -23,6 +23,8 @@ export interface WebexHttpDeps {
   bodyTimeoutMs?: number;
   /** Wait suggested on a 429 without a usable Retry-After (default 10 s, floor 1 s). */
   retryAfterDefaultMs?: number;
+  /** The shared rate limit, asked before every exchange (none: unpaced, e.g. a client of the simulator CLI). */
+  pacer?: WebexCallPacer;
 }
 
 export interface WebexHttpRequest {
@@ -100,6 +102,7 @@ export function createWebexHttp(deps: WebexHttpDeps) {
     for (;;) {
       const started = performance.now();
       let res: Dispatcher.ResponseData & { text: string };
+      await deps.pacer?.acquire();
       try {
         res = await exchange(req, token, trackingId);
       } catch (err) {
@@ -160,6 +163,7 @@ export function createWebexHttp(deps: WebexHttpDeps) {
       if (status === 429 || (cls.readsRetryAfter && retryAfter !== undefined)) {
         facts.retryAfterMs = parseRetryAfterMs(retryAfter, deps.retryAfterDefaultMs ?? DEFAULT_RETRY_AFTER_MS);
       }
+      if (status === 429) deps.pacer?.onRateLimited(facts.retryAfterMs);
       if (status === 401) {
         const what = refreshed && deps.tokens.status().kind !== 'static' ? 'even after a token refresh' : 'the configured token';
         throw new WebexError('IMPB_ERR_WEBEX_UNAUTHORIZED', facts, {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { ReadinessCheck } from '../admin/health-routes';
 import { registerSecret } from '../observability';
+import { createRateLimiter, type RateLimiter } from '../pipeline/rate-limiter';
 import type { WebexCallObservation } from '../pipeline/webex-port';
 import type { Closer, Runtime } from '../runtime';
 import { createWebexCallMetrics } from './call-metrics';
@@ -23,6 +24,8 @@ export interface WebexWiring {
   simulator?: WebexSimulator;
   /** The pooled keep-alive Agent every Webex call goes through. */
   dispatcher: Dispatcher;
+  /** The one rate limit every Webex exchange of the process is paced by (pipeline.ratePerSecond). */
+  limiter: RateLimiter;
   /** Token source and refresh state, for support data (secret-free). */
   tokenStatus(): TokenStatus;
   /**
@@ -73,9 +76,11 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     );
   }
 
+  const limiter = createRateLimiter({ maxPerSecond: rt.config.pipeline.ratePerSecond });
   const client = createWebexClient({
     baseUrl,
     dispatcher,
+    pacer: limiter,
     tokens,
     logger,
     onCall,
@@ -96,6 +101,7 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     client,
     simulator,
     dispatcher,
+    limiter,
     tokenStatus: () => tokenProvider.status(),
     partnerOrgId: () => partnerOrg.get(),
     readiness: [

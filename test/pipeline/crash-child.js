@@ -8,7 +8,6 @@ const { Agent } = require('undici');
 const dist = path.resolve(__dirname, '../../dist');
 const { createSqliteStore } = require(path.join(dist, 'store'));
 const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
-const { withRateLimit } = require(path.join(dist, 'pipeline/limited-api'));
 const { createRateLimiter } = require(path.join(dist, 'pipeline/rate-limiter'));
 const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
 const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
@@ -18,9 +17,10 @@ async function main() {
   const { dataDir, baseUrl, token, template } = JSON.parse(process.env.CRASH_CHILD_OPTIONS);
   const store = createSqliteStore({ dataDir });
   await store.templates.put(template);
-  const client = createWebexClient({ baseUrl, dispatcher: new Agent({ connections: 32 }), tokens: createStaticTokenProvider(token, 'test'), logger: createSilentLogger() });
   const settings = { concurrency: 16, ratePerSecond: 400, attemptHorizonMs: 600000, pollInitialMs: 10, pollMaxMs: 100, retryBaseMs: 10, retryMaxMs: 500, idlePollMs: 20 };
-  const worker = createPipelineWorker({ store, api: withRateLimit(client, createRateLimiter({ maxPerSecond: settings.ratePerSecond })), settings, logger: createSilentLogger() });
+  const pacer = createRateLimiter({ maxPerSecond: settings.ratePerSecond });
+  const client = createWebexClient({ baseUrl, dispatcher: new Agent({ connections: 32 }), tokens: createStaticTokenProvider(token, 'test'), logger: createSilentLogger(), pacer });
+  const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
   await worker.start();
 
   const server = http.createServer((req, res) => {

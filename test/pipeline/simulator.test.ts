@@ -1,3 +1,4 @@
+import { buildSupportReport } from '../../src/admin/support-report';
 import { ALICE, WHOLESALE_ONBOARDING, createHarness, makeTemplate, type Harness } from './harness';
 import { startSim, type SimUnderTest } from './sim-harness';
 
@@ -23,6 +24,13 @@ describe('pipeline against the Webex simulator', () => {
     expect(rec).toMatchObject({ status: 'provisioned', webexSubscriberId: subscriberOf('alice@voip')!.id, lastTrackingId: expect.any(String) });
     const calls = await h.store.audit.list({ entityType: 'subscriber', entityId: 'alice@voip' });
     expect(calls.map((a) => (a.after as { status: string }).status)).toEqual(['provisioned', 'provisioning']);
+    // The customer org, for support data: asked of the person once the subscriber is provisioned.
+    const customerOrg = s.sim.state.broadworksCustomerOrgs.get('ent-1');
+    expect(customerOrg).toEqual(expect.any(String));
+    expect(rec!.orgId).toBe(customerOrg);
+    const report = await buildSupportReport({ store: h.store, version: 'test', partnerOrgId: async () => ({ source: 'test' }) }, 'alice@voip');
+    expect(report.customerOrgId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(Buffer.from(customerOrg!, 'base64').toString()).toContain(report.customerOrgId!);
 
     await h.accept('modify', 'alice@voip', { lastName: 'Jones', extension: '' });
     await h.worker!.whenIdle({ includeFuture: true });

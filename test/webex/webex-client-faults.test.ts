@@ -35,6 +35,22 @@ describe('Webex client: pagination and faults (simulator over sockets)', () => {
     }
   });
 
+  it('asks the shared pacer before every exchange (each list page too) and tells it of every 429', async () => {
+    const paced: string[] = [];
+    const limited: Array<number | undefined> = [];
+    const pacer = { acquire: async () => void paced.push('acquire'), onRateLimited: (ms?: number) => void limited.push(ms) };
+    env = await startSimAndClient({}, { pacer });
+    await seed(5, 'SP1+paced');
+    paced.length = 0;
+    await env.client.broadworks.listSubscribers({ spEnterpriseId: 'SP1+paced', max: 2 });
+    expect(paced).toHaveLength(env.sim.requestLog.filter((r) => r.method === 'GET').length);
+    expect(paced).toHaveLength(3);
+    env.sim.setFaults({ rateLimitPerSecond: 1, retryAfter: '7' });
+    await env.client.broadworks.listSubscribers({ spEnterpriseId: 'SP1+paced', max: 100 }).catch(() => undefined);
+    await expect(env.client.broadworks.listSubscribers({ spEnterpriseId: 'SP1+paced', max: 100 })).rejects.toMatchObject({ facts: { httpStatus: 429 } });
+    expect(limited).toEqual([7000]);
+  });
+
   it.each([
     ['intact', false],
     ['broken', true],

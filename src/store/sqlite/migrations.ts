@@ -217,12 +217,13 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 4,
-    name: 'customers remember that the bridge created them, whether or not the POST answer was saved',
+    name: 'customers remember that the bridge created them (whether or not the POST answer was saved) and the errorCode of their failure',
     up: (db) => {
       // Until now the Location URL was the only sign; a customer the bridge followed is one it created.
       db.exec(`
         ALTER TABLE customers ADD COLUMN created_by_bridge INTEGER NOT NULL DEFAULT 0;
         UPDATE customers SET created_by_bridge = 1 WHERE location_url IS NOT NULL;
+        ALTER TABLE customers ADD COLUMN last_error_code TEXT;
       `);
     },
   },

@@ -159,12 +159,13 @@ function toRecord(row: Row): SubscriberRecord {
 export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
   const getStmt = db.prepare('SELECT * FROM customers WHERE enterprise_id = ?');
   const upsertStmt = db.prepare(`
-    INSERT INTO customers (enterprise_id, template, webex_customer_id, org_id, status, location_url, admin_user_id, created_by_bridge, last_tracking_id, last_error, created_at, updated_at)
-    VALUES (@enterpriseId, @template, @webexCustomerId, @orgId, @status, @locationUrl, @adminUserId, @createdByBridge, @lastTrackingId, @lastError, @now, @now)
+    INSERT INTO customers (enterprise_id, template, webex_customer_id, org_id, status, location_url, admin_user_id, created_by_bridge, last_tracking_id, last_error, last_error_code, created_at, updated_at)
+    VALUES (@enterpriseId, @template, @webexCustomerId, @orgId, @status, @locationUrl, @adminUserId, @createdByBridge, @lastTrackingId, @lastError, @lastErrorCode, @now, @now)
     ON CONFLICT(enterprise_id) DO UPDATE SET template = excluded.template, webex_customer_id = excluded.webex_customer_id,
       org_id = excluded.org_id, status = excluded.status, location_url = excluded.location_url, admin_user_id = excluded.admin_user_id,
       created_by_bridge = MAX(customers.created_by_bridge, excluded.created_by_bridge),
-      last_tracking_id = excluded.last_tracking_id, last_error = excluded.last_error, updated_at = excluded.updated_at`);
+      last_tracking_id = excluded.last_tracking_id, last_error = excluded.last_error, last_error_code = excluded.last_error_code,
+      updated_at = excluded.updated_at`);
   const toCustomer = (r: Record<string, unknown>): CustomerRecord =>
     compact({
       enterpriseId: r.enterprise_id,
@@ -177,6 +178,7 @@ export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
       createdByBridge: r.created_by_bridge === 1 ? true : null,
       lastTrackingId: r.last_tracking_id,
       lastError: r.last_error,
+      lastErrorCode: r.last_error_code,
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     }) as unknown as CustomerRecord;
@@ -194,6 +196,7 @@ export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
       createdByBridge: record.createdByBridge ? 1 : 0,
       lastTrackingId: record.lastTrackingId ?? null,
       lastError: record.lastError ?? null,
+      lastErrorCode: record.lastErrorCode ?? null,
       now: nowIso(),
     });
     if (!before || before.status !== record.status) {
