@@ -1,5 +1,7 @@
 // Drain rate: 10,000 queued users provisioned against the simulator, which allows
 // ALLOWED calls per second (more get 429). Ratio = Webex calls per second achieved / allowed.
+// The simulator runs in its own process (`imp-bridge simulate-webex`), as Webex is remote: in
+// one process the two share one thread and the ratio measures the machine, not the limiter.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -11,7 +13,9 @@ const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
 const { createRateLimiter } = require(path.join(dist, 'pipeline/rate-limiter'));
 const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
 const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
-const { startWebexSimulator } = require(path.join(dist, 'webex/simulator'));
+const { spawn } = require('node:child_process');
+const { request } = require('undici');
+const { URL } = require('node:url');
 const { createSilentLogger } = require(path.join(dist, 'observability'));
 
 const USERS = Number(process.env.BENCH_DRAIN_USERS || 10000);
@@ -20,7 +24,7 @@ const LIMIT_MS = Number(process.env.BENCH_DRAIN_LIMIT_MS || 150000);
 
 async function main() {
   const token = 'bench-token-0123456789abcdef';
-  const sim = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: 5, requestLogLimit: 10, faults: { rateLimitPerSecond: Number(process.env.BENCH_DRAIN_SIM_LIMIT || ALLOWED), retryAfter: '1' } });
+  const sim = await startSimulatorProcess(token, Number(process.env.BENCH_DRAIN_SIM_LIMIT || ALLOWED));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-drain-'));
   const store = createSqliteStore({ dataDir: dir });
   await store.templates.put({ name: 'bench', enabled: true, targetApi: 'broadworks', provisioningId: 'P', package: 'standard', trustedEmail: false, enterpriseMode: true, recordMode: false, account: { username: 'a', passwordHash: 'x' } });
@@ -37,13 +41,13 @@ async function main() {
   const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger(), pacer: limiter });
   const settings = { concurrency: 64, ratePerSecond: ALLOWED, attemptHorizonMs: 3600000, pollInitialMs: 20, pollMaxMs: 1000, retryBaseMs: 200, retryMaxMs: 5000, idlePollMs: 20 };
   const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
-  const startRequests = sim.stats().requests;
+  const startRequests = (await sim.stats()).requests;
   const t0 = Date.now();
   await worker.start();
   let timedOut = false;
   await worker.whenIdle({ includeFuture: true, timeoutMs: LIMIT_MS }).catch(() => (timedOut = true));
   const seconds = (Date.now() - t0) / 1000;
-  const stats = sim.stats();
+  const stats = await sim.stats();
   const done = (await store.jobs.countByState()).done || 0;
   await worker.close(2000);
   await dispatcher.close();
@@ -67,6 +71,34 @@ async function main() {
       duplicateCreates: stats.creates.broadworksSubscribers - done,
     }) + '\n',
   );
+}
+
+/** `imp-bridge simulate-webex` as a child process; stats through its control endpoint. */
+async function startSimulatorProcess(token, rateLimit) {
+  const bin = path.resolve(__dirname, '../bin/imp-bridge.js');
+  const child = spawn(process.execPath, [bin, 'simulate-webex', '--port', '0', '--token', token, '--delay', '5', '--rate-limit', String(rateLimit), '--retry-after', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const baseUrl = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /listening: (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited ${code} before listening: ${out}`)));
+  });
+  const control = new URL('/_simulator/stats', baseUrl);
+  return {
+    baseUrl,
+    async stats() {
+      const res = await request(control, { headers: { authorization: `Bearer ${token}` } });
+      return res.body.json();
+    },
+    async close() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 // Durable ingest vs a bare Node mTLS server: the same TLS handshake, keep-alive and request
 // parsing; one answers at once, the other only after store.events.accept committed the event
-// (WAL, synchronous=FULL, group commit). Also: group commit vs one commit per request.
+// (WAL, synchronous=FULL, group commit). Also: group commit vs one commit per request, and the
+// whole product endpoint (mTLS, Basic auth, hardened XML, dialect, durable accept) vs bare.
 'use strict';
 /* global Buffer */
 const fs = require('node:fs');
@@ -36,16 +37,20 @@ function listen(material, handler) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function drive(port, material) {
+const body = (i) =>
+  `<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sessionId xmlns="">bench,${i}</sessionId>` +
+  `<command xsi:type="UserIntegratedIMPAddRequest" xmlns=""><userId>bench${i}@voip</userId><serviceProviderId>ent</serviceProviderId><isEnterprise>true</isEnterprise><firstName>B</firstName><lastName>${i}</lastName><emailAddress>b${i}@example.net</emailAddress></command></BroadsoftDocument>`;
+
+async function drive(port, material, options = {}) {
+  const { headers = {}, offset = 0, expect = '' } = options;
   const agent = new Agent({ connections: CONCURRENCY, connect: { ca: material.ca, cert: material.client.cert, key: material.client.key, servername: 'localhost' } });
   let next = 0;
-  const body = (i) => `<BroadsoftDocument><command commandType="assign"><userId>bench${i}@voip</userId><firstName>B</firstName><lastName>${i}</lastName></command></BroadsoftDocument>`;
   const lane = async () => {
     while (next < REQUESTS) {
-      const i = next++;
-      const res = await request(`https://localhost:${port}/provisioning/v1/bench`, { method: 'POST', body: body(i), dispatcher: agent, headers: { 'content-type': 'text/xml' } });
-      await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+      const i = offset + next++;
+      const res = await request(`https://localhost:${port}/provisioning/v1/bench`, { method: 'POST', body: body(i), dispatcher: agent, headers: { 'content-type': 'text/xml; charset=UTF-8', ...headers } });
+      const text = await res.body.text();
+      if (res.statusCode !== 200 || !text.includes(expect)) throw new Error(`status ${res.statusCode}: ${text.slice(0, 300)}`);
     }
   };
   // Warm the connections first so both servers are measured without handshakes dominating.
@@ -59,6 +64,10 @@ async function drive(port, material) {
 }
 
 async function main() {
+  if (process.env.BENCH_INGEST_ONLY === 'product') {
+    process.stdout.write(JSON.stringify({ productMtlsPerSecond: Math.round(await driveProduct()) }) + '\n');
+    return;
+  }
   const material = await pki();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-ingest-'));
   const store = createSqliteStore({ dataDir: dir });
@@ -95,18 +104,58 @@ async function main() {
 
   await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
+
+  const productRate = await driveProduct();
+
   const result = {
     requests: REQUESTS,
     concurrency: CONCURRENCY,
     bareMtlsPerSecond: Math.round(bareRate),
     durableMtlsPerSecond: Math.round(durableRate),
     durableVsBareRatio: +(durableRate / bareRate).toFixed(3),
+    productMtlsPerSecond: Math.round(productRate),
+    productVsBareRatio: +(productRate / bareRate).toFixed(3),
     requestsPerCommitUnderLoad: +((after.accepted - before.accepted) / Math.max(1, after.commits - before.commits)).toFixed(1),
     sequentialAcceptsPerSecond: Math.round(sequentialRate),
     groupCommitAcceptsPerSecond: Math.round(groupRate),
     groupCommitRatio: +(groupRate / sequentialRate).toFixed(2),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+/** The real proxy in this process: its own certificates, a template from config, pipeline paced at 1 call/s. */
+async function driveProduct() {
+  const { startImpBridge } = require(path.join(dist, 'main'));
+  const { configSchema } = require(path.join(dist, 'config'));
+  const { certPaths } = require(path.join(dist, 'certs'));
+  const { createSilentLogger } = require(path.join(dist, 'observability'));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-product-'));
+  const password = 'bench-password-1';
+  const config = configSchema.parse({
+    dataDir,
+    logLevel: 'error',
+    provisioning: { host: '127.0.0.1', port: 0, authFailureLimit: 1000 },
+    admin: { host: '127.0.0.1', port: 0 },
+    pipeline: { ratePerSecond: 1, concurrency: 1 },
+    templates: [{ name: 'bench', provisioningId: 'P', package: 'standard', trustedEmail: true, account: { username: 'bench', password } }],
+  });
+  const bridge = await startImpBridge({ config, logger: createSilentLogger() });
+  try {
+    const paths = certPaths(dataDir);
+    const material = { ca: fs.readFileSync(paths.serverCert), client: { cert: fs.readFileSync(paths.devClientCert), key: fs.readFileSync(paths.devClientKey) } };
+    const authorization = `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`;
+    const port = bridge.provisioningAddress.port;
+    const options = { headers: { authorization }, expect: 'SuccessResponse' };
+    await drive(port, material, options); // JIT warm-up, discarded
+    // New users: every request is a new event (a re-sent document would be a duplicate).
+    const rate = await drive(port, material, { ...options, offset: REQUESTS });
+    const events = bridge.runtime.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
+    if (events !== 2 * REQUESTS) throw new Error(`expected ${2 * REQUESTS} events, found ${events}`);
+    return rate;
+  } finally {
+    await bridge.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err) => {

@@ -29,6 +29,7 @@ const r = results;
 process.stdout.write('\nsummary (ratios measured in this run)\n');
 if (r.ingest) {
   process.stdout.write(`  durable ingest / bare mTLS server:      ${r.ingest.durableVsBareRatio}  (${r.ingest.durableMtlsPerSecond} vs ${r.ingest.bareMtlsPerSecond} req/s)\n`);
+  process.stdout.write(`  whole product endpoint / bare mTLS:     ${r.ingest.productVsBareRatio}  (${r.ingest.productMtlsPerSecond} req/s: auth, XML, dialect, durable accept)\n`);
   process.stdout.write(`  group commit / one commit per request:  ${r.ingest.groupCommitRatio}  (${r.ingest.requestsPerCommitUnderLoad} requests per fsync under mTLS load)\n`);
 }
 if (r.drain) process.stdout.write(`  drain rate / simulator's allowed rate:  ${r.drain.drainRatio}  (${r.drain.acceptedCallsPerSecond} of ${r.drain.allowedCallsPerSecond} calls/s, ${r.drain.usersDone}/${r.drain.users} users, ${r.drain.rateLimited429} x 429)\n`);

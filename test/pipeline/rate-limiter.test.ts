@@ -50,6 +50,27 @@ describe('shared rate limiter (AIMD) and backoff', () => {
     }
   });
 
+  test('leaves room for arrival jitter: no 1,050 ms window holds more calls than the rate allows', async () => {
+    jest.useFakeTimers();
+    try {
+      const limiter = createRateLimiter({ maxPerSecond: 20 });
+      const times: number[] = [];
+      const run = (async () => {
+        for (let i = 0; i < 80; i++) {
+          await limiter.acquire();
+          times.push(Date.now());
+        }
+      })();
+      await jest.advanceTimersByTimeAsync(10_000);
+      await run;
+      // Calls that reach Webex up to 50 ms late still fit Webex's sliding second.
+      const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1050).length));
+      expect(worst).toBeLessThanOrEqual(20);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('full jitter below an exponential ceiling, never shorter than Retry-After', () => {
     expect(retryDelayMs(0, { baseMs: 1000, maxMs: 60_000, random: () => 0.999 })).toBeLessThan(1000);
     expect(retryDelayMs(3, { baseMs: 1000, maxMs: 60_000, random: () => 0.5 })).toBe(4000);
