@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { exitCodeFor } from '../../src/cli/exit-codes';
 import { buildProgram } from '../../src/cli/main';
-import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { makeTempDir } from '../helpers/temp-dir';
 
 interface CliResult {
@@ -43,12 +43,7 @@ describe('imp-bridge operator CLI', () => {
 
   beforeAll(async () => {
     t = await startTestBridge({}, { dataDir: temp.dir });
-    const emptyConfig = path.join(temp.dir, 'empty.yaml');
-    fs.writeFileSync(emptyConfig, '');
-    process.env.IMP_BRIDGE_CONFIG = emptyConfig;
-    process.env.IMP_BRIDGE_DATA_DIR = temp.dir;
-    process.env.IMP_BRIDGE_ADMIN_HOST = '127.0.0.1';
-    process.env.IMP_BRIDGE_ADMIN_PORT = String(t.bridge.adminAddress.port);
+    pointCliAt(t);
   });
   afterAll(async () => {
     await t.stop().catch(() => undefined);

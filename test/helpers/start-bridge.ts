@@ -78,3 +78,17 @@ export function readDevClient(dataDir: string) {
     dir: path.dirname(paths.devClientCert),
   };
 }
+
+/**
+ * Points the in-process CLI at a running test bridge, as an operator's environment would: an
+ * empty config file, the bridge's data dir (admin token) and its admin port. Restore
+ * process.env afterwards.
+ */
+export function pointCliAt(t: TestBridge): void {
+  const emptyConfig = path.join(t.dataDir, 'empty.yaml');
+  fs.writeFileSync(emptyConfig, '');
+  process.env.IMP_BRIDGE_CONFIG = emptyConfig;
+  process.env.IMP_BRIDGE_DATA_DIR = t.dataDir;
+  process.env.IMP_BRIDGE_ADMIN_HOST = '127.0.0.1';
+  process.env.IMP_BRIDGE_ADMIN_PORT = String(t.bridge.adminAddress.port);
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { buildProgram } from '../../src/cli/main';
-import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { makeTempDir } from '../helpers/temp-dir';
 import { ACME_PASSWORD, postDocument, templateConfig } from './flowthrough-client';
 
@@ -32,12 +32,7 @@ describe('operators list stored unknown requests', () => {
     t = await startTestBridge({ templates: [templateConfig('acme-standard', ACME_PASSWORD)] }, { dataDir: temp.dir });
     const doc = fs.readFileSync(path.join(FIXTURES, 'unknown-command', 'request.xml'), 'utf8').replace('<deviceType>', '<devicePassword>listing-secret-1</devicePassword><deviceType>');
     await postDocument(t, doc, { headers: { 'x-request-id': 'req-listed' } });
-    const emptyConfig = path.join(temp.dir, 'empty.yaml');
-    fs.writeFileSync(emptyConfig, '');
-    process.env.IMP_BRIDGE_CONFIG = emptyConfig;
-    process.env.IMP_BRIDGE_DATA_DIR = temp.dir;
-    process.env.IMP_BRIDGE_ADMIN_HOST = '127.0.0.1';
-    process.env.IMP_BRIDGE_ADMIN_PORT = String(t.bridge.adminAddress.port);
+    pointCliAt(t);
   });
   afterAll(async () => {
     await t.stop();
