@@ -13,6 +13,7 @@ import { wirePipeline } from './pipeline/wire-pipeline';
 import type { Closer, Runtime } from './runtime';
 import { createSqliteStore } from './store';
 import { seedFromConfig } from './templates/seed-from-config';
+import { provisioningBaseUrlFromConfig } from './templates/template-view';
 import { VERSION } from './version';
 import { wireWebex } from './webex/wire-webex';
 
@@ -66,8 +67,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     rt.certs.onChange((next) => provisioning.setSecureContext(next));
     const provisioningAddress = await listenOrExplain('provisioning', config.provisioning.host, config.provisioning.port, () => provisioning.listen());
     opened.push(provisioning);
-    const publicHost = config.provisioning.publicHostname ?? (config.provisioning.host === '0.0.0.0' || config.provisioning.host === '::' ? 'localhost' : config.provisioning.host);
-    rt.provisioningBaseUrl = `https://${publicHost}:${provisioningAddress.port}`;
+    rt.provisioningBaseUrl = provisioningBaseUrlFromConfig(config, provisioningAddress.port);
     rt.inbound.announce();
 
     const adminWiring = await wireAdmin(rt);

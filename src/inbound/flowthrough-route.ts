@@ -120,9 +120,13 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
 
   /**
    * Keeps a request the dialect does not know for operators. False when the store refused it:
-   * the caller then answers 5001 so the AS retries rather than the request being lost.
+   * then it has answered 5001 itself, so the AS retries rather than the request being lost.
    */
-  async function storeUnknownRequest(facts: RequestFacts, entry: { template: string; reason: string; headers: Record<string, string | string[] | undefined>; body: string; response: Buffer; encoding: XmlEncoding }): Promise<boolean> {
+  async function storeUnknownRequest(
+    res: Response,
+    facts: RequestFacts,
+    entry: { template: string; reason: string; headers: Record<string, string | string[] | undefined>; body: string; response: Buffer; encoding: XmlEncoding; sessionId: string },
+  ): Promise<boolean> {
     try {
       await store.unknownRequests.add({
         requestId: facts.requestId,
@@ -137,6 +141,8 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
       return true;
     } catch (err) {
       logger.error('cannot store an unknown request: answered 5001 so the AS retries', { event: 'inbound.unknown.store_failed', template: entry.template, err });
+      count(facts, 'persistence_error');
+      sendDocumentError(res, facts, 200, entry.encoding, entry.sessionId, 5001);
       return false;
     }
   }
@@ -263,19 +269,16 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
       // Well-formed XML in another shape is a dialect the table does not know yet: kept for operators like an unknown command.
       if (parsed && isImpbError(refused, 'IMPB_ERR_NOT_BROADSOFT_DOCUMENT') && template.enabled) {
         const responseBytes = writeResponseDocument({ encoding, sessionId, commands: [answer] });
-        const stored = await storeUnknownRequest(facts, {
+        const stored = await storeUnknownRequest(res, facts, {
           template: template.name,
           reason: refused.message,
           headers: headersForStorage(req.headers),
           body: maskDocument(parsed.text, [headerCredentials?.password]),
           response: responseBytes,
           encoding,
+          sessionId,
         });
-        if (!stored) {
-          count(facts, 'persistence_error');
-          sendDocumentError(res, facts, 200, encoding, sessionId, 5001);
-          return;
-        }
+        if (!stored) return;
         logger.warn('flow-through request the dialect does not know: stored for operators (answered 4001)', { event: 'inbound.unknown_request', template: template.name, reason: refused.message });
         count(facts, 'unknown_command');
         res.status(200).set('Content-Type', contentTypeFor(encoding)).send(responseBytes);
@@ -323,11 +326,7 @@ export function createFlowThroughRouter(deps: FlowThroughDeps): Router {
     const unknownTypes = results.filter((r) => r.outcome === 'unknown_command').map((r) => r.type || '(none)');
     if (doc.commands.length === 0 || unknownTypes.length) {
       const reason = doc.commands.length === 0 ? `no command element (top-level elements: ${doc.otherElements.slice(0, 10).join(', ') || 'none'})` : `unknown command type: ${unknownTypes.join(', ')}`;
-      if (!(await storeUnknownRequest(facts, { template: template.name, reason, headers: storedHeaders, body: maskedBody, response: responseBytes, encoding: parsed.encoding }))) {
-        count(facts, 'persistence_error');
-        sendDocumentError(res, facts, 200, parsed.encoding, doc.sessionId, 5001);
-        return;
-      }
+      if (!(await storeUnknownRequest(res, facts, { template: template.name, reason, headers: storedHeaders, body: maskedBody, response: responseBytes, encoding: parsed.encoding, sessionId: doc.sessionId }))) return;
       logger.warn('flow-through request the dialect does not know: stored for operators (answered 4002)', { event: 'inbound.unknown_request', template: template.name, reason });
     }
     if (template.recordMode || config.provisioning.recordMode) {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { maskSecretElements, redactText, REDACTED } from '../observability';
+import { redactText, REDACTED } from '../observability';
 
 /**
  * The body as it may be stored: secret-named elements masked (CDATA included, by the same
@@ -7,8 +7,9 @@ import { maskSecretElements, redactText, REDACTED } from '../observability';
  * secret value the caller knows (a password sent with entity escapes would otherwise survive).
  */
 export function maskDocument(text: string, knownSecrets: Array<string | undefined> = []): string {
-  let out = maskSecretElements(text);
+  let out = text;
   for (const secret of knownSecrets) if (secret && secret.length >= 6) out = out.split(secret).join(REDACTED);
+  // redactText masks the secret-named elements (maskSecretElements) before its other patterns.
   return redactText(out);
 }
 

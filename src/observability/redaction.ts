@@ -22,7 +22,7 @@ const TEXT_PATTERNS: Array<[RegExp, string]> = [
  */
 const SECRET_ELEMENT_NAME = /pass(?:word|wd|phrase|code)|pwd|secret/i;
 
-export function isSecretElementName(localName: string): boolean {
+function isSecretElementName(localName: string): boolean {
   return SECRET_ELEMENT_NAME.test(localName);
 }
 
@@ -38,7 +38,7 @@ function escapeRegExp(text: string): string {
  * Masks the content of every secret-named element, CDATA and markup inside it included. An
  * element without its end tag (a truncated log excerpt) is masked up to the next tag.
  */
-export function maskSecretElements(text: string): string {
+function maskSecretElements(text: string): string {
   if (!text.includes('<')) return text;
   let out = '';
   let from = 0;

@@ -129,13 +129,13 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       if (current?.state !== 'running') return;
       const at = now();
       const error = jobError(err, at);
-      const delay = retryDelayMs(current.attempts, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, random: deps.random });
-      if (at + delay - Date.parse(current.createdAt) > settings.attemptHorizonMs) {
+      const nextRunAt = retryAt(current, at);
+      if (nextRunAt === undefined) {
         await store.jobs.update(job.id, { state: 'failed', attempts: current.attempts + 1, lastError: error }, 'pipeline');
         counters.failed++;
         return;
       }
-      await store.jobs.update(job.id, { state: 'retry_wait', attempts: current.attempts + 1, nextRunAt: at + delay, lookupFirst: true, lastError: error });
+      await store.jobs.update(job.id, { state: 'retry_wait', attempts: current.attempts + 1, nextRunAt, lookupFirst: true, lastError: error });
       counters.retried++;
     } catch (again) {
       logger.error('pipeline: a crashed job could not be put back in the queue; the next start resumes it', { event: 'pipeline.job.requeue_failed', jobId: job.id, err: again });
@@ -197,6 +197,12 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     }
   }
 
+  /** When a failed job may run again (full-jitter backoff, at least Retry-After), or undefined past the attempt horizon. */
+  function retryAt(job: Job, at: number, retryAfterMs?: number): number | undefined {
+    const delay = retryDelayMs(job.attempts, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, retryAfterMs, random: deps.random });
+    return at + delay - Date.parse(job.createdAt) > settings.attemptHorizonMs ? undefined : at + delay;
+  }
+
   async function onError(run: JobRun, err: unknown): Promise<void> {
     const { job } = run;
     const at = now();
@@ -204,17 +210,12 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     const retryable = isImpbError(err) ? err.retryable : false;
     if (!isImpbError(err)) logger.error('pipeline: unexpected error', { event: 'pipeline.job.bug', jobId: job.id, err });
     if (retryable) {
-      const delay = retryDelayMs(job.attempts, {
-        baseMs: settings.retryBaseMs,
-        maxMs: settings.retryMaxMs,
-        retryAfterMs: isWebexError(err) ? err.facts.retryAfterMs : undefined,
-        random: deps.random,
-      });
-      if (at + delay - Date.parse(job.createdAt) <= settings.attemptHorizonMs) {
+      const nextRunAt = retryAt(job, at, isWebexError(err) ? err.facts.retryAfterMs : undefined);
+      if (nextRunAt !== undefined) {
         await store.jobs.update(job.id, {
           state: 'retry_wait',
           attempts: job.attempts + 1,
-          nextRunAt: at + delay,
+          nextRunAt,
           lastError: error,
           payload: run.job.payload,
           lookupFirst: job.lookupFirst || (isWebexError(err) && err.facts.maybeApplied),
@@ -222,7 +223,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         });
         counters.retried++;
         metrics?.retried(job.kind);
-        logger.debug('pipeline: job will be retried', { event: 'pipeline.job.retry', jobId: job.id, userId: job.userId, code: error.code, delayMs: delay });
+        logger.debug('pipeline: job will be retried', { event: 'pipeline.job.retry', jobId: job.id, userId: job.userId, code: error.code, delayMs: nextRunAt - at });
         return;
       }
       error.message = `gave up after ${job.attempts + 1} attempts (attempt horizon): ${error.message}`;

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema';
+import { isLoopbackHost, type Config } from '../config/schema';
 import type { Template } from '../domain';
 
 /** A template as shown to operators: never the password hash, always the URL to paste on the AS. */
@@ -13,8 +13,6 @@ export function provisioningUrlFor(baseUrl: string, name: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/provisioning/v1/${encodeURIComponent(name)}`;
 }
 
-const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
 /**
  * A listener on 0.0.0.0 without provisioning.publicHostname yields https://localhost:…, which
  * no Application Server can reach: the operator must be told rather than paste it.
@@ -26,7 +24,7 @@ export function provisioningUrlWarnings(baseUrl: string): string[] {
   } catch {
     return [];
   }
-  if (!LOOPBACK_HOST.test(host)) return [];
+  if (!isLoopbackHost(host.toLowerCase().replace(/^\[(.*)\]$/, '$1'))) return [];
   return [
     `the provisioning URL names ${host}, which an Application Server cannot reach: set provisioning.publicHostname ` +
       '(or IMP_BRIDGE_PUBLIC_HOSTNAME) to the host name the AS uses to reach this proxy',
@@ -45,11 +43,11 @@ export function toTemplateView(template: Template, baseUrl: string): TemplateVie
 }
 
 /**
- * The base URL when the proxy is not running (CLI reading the store): the configured public
- * host name and port, as main.ts would compute them.
+ * The base URL of the provisioning listener: the configured public host name, and the port it
+ * listens on (`port`: the one it bound; the CLI reading the store has only the configured one).
  */
-export function provisioningBaseUrlFromConfig(config: Config): string {
-  const { host, port, publicHostname } = config.provisioning;
+export function provisioningBaseUrlFromConfig(config: Config, port = config.provisioning.port): string {
+  const { host, publicHostname } = config.provisioning;
   const name = publicHostname ?? (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
   return `https://${name}:${port}`;
 }
