@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ImpbError } from '../errors';
-import { configSchema, ENV_OVERRIDES, SECRET_KEYS, type Config } from './schema';
+import { configSchema, ENV_OVERRIDES, maskUrlPassword, SECRET_KEYS, type Config } from './schema';
 
 const secretKeys = new Set<string>(SECRET_KEYS);
 
@@ -90,7 +90,7 @@ export function formatIssues(error: z.ZodError, raw: unknown, envPaths: Map<stri
     const got = getPath(raw, issue.path.map(String));
     // A wrong secret (a too-short token, say) is named, never echoed.
     const secret = issue.path.some((segment) => secretKeys.has(String(segment)));
-    const gotText = got === undefined ? 'nothing' : secret ? 'a value that is not shown (secret)' : JSON.stringify(got);
+    const gotText = got === undefined ? 'nothing' : secret ? 'a value that is not shown (secret)' : typeof got === 'string' ? JSON.stringify(maskUrlPassword(got)) : JSON.stringify(got);
     const origin = fromEnv ? ` (from ${fromEnv})` : '';
     return `${keyPath}${origin}: ${issue.message}, got ${gotText}`;
   });

@@ -217,6 +217,25 @@ export const configSchema = z.strictObject({
       idlePollMs: durationMs.default(200).describe('how often an idle worker looks for due jobs enqueued elsewhere'),
     })
     .prefault({}),
+  store: z
+    .strictObject({
+      kind: z.enum(['sqlite', 'postgres']).default('sqlite').describe('store engine: the embedded SQLite file in dataDir, or a shared PostgreSQL database (several instances)'),
+      postgres: z
+        .strictObject({
+          url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL, e.g. postgres://imp:secret@db.example.net:5432/imp_bridge').optional().describe('PostgreSQL connection URL (its password is masked wherever config is shown)'),
+          poolSize: wholeNumber(1, 1000).default(10).describe('connections per instance'),
+          statementTimeoutMs: durationMs.default(15_000).describe('longest a single SQL statement may run before PostgreSQL cancels it'),
+        })
+        .prefault({}),
+    })
+    // Checked with the rest of the config so `store.kind: postgres` stops the start with exit 2,
+    // before any certificate or listener exists, instead of silently falling back to SQLite.
+    .superRefine((store, ctx) => {
+      if (store.kind !== 'postgres') return;
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: 'the PostgreSQL store is not available in this release; use store.kind: sqlite (IMP_BRIDGE_STORE_KIND=sqlite)' });
+      if (store.postgres.url === undefined) ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: 'required when store.kind is postgres (set IMP_BRIDGE_DATABASE_URL)' });
+    })
+    .prefault({}),
   clusters: z.array(clusterSchema).default([]).describe('BroadWorks clusters seeded at start (upserted)'),
   templates: z.array(templateConfigSchema).default([]).describe('customer templates seeded at start (upserted)'),
 });
@@ -241,7 +260,17 @@ export const ENV_OVERRIDES: Record<string, string> = {
   IMP_BRIDGE_KEY_TYPE: 'tls.keyType',
   IMP_BRIDGE_CONCURRENCY: 'pipeline.concurrency',
   IMP_BRIDGE_RATE_PER_SECOND: 'pipeline.ratePerSecond',
+  IMP_BRIDGE_STORE_KIND: 'store.kind',
+  IMP_BRIDGE_DATABASE_URL: 'store.postgres.url',
 };
 
 /** Keys whose values are secrets: redacted wherever config is shown. */
 export const SECRET_KEYS = ['token', 'password', 'passwordHash', 'clientSecret', 'refreshToken', 'integrationToken'] as const;
+
+/**
+ * A database URL is shown (host and database help support) but its password is not:
+ * `postgres://imp:[REDACTED]@db:5432/x`, also for `?password=` in the query.
+ */
+export function maskUrlPassword(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*:)[^/?#]*@/i, '$1[REDACTED]@').replace(/([?&]password=)[^&#]*/gi, '$1[REDACTED]');
+}

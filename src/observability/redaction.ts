@@ -13,6 +13,8 @@ const TEXT_PATTERNS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
   [/("(?:password|token|access_token|refresh_token|client_secret|clientSecret|refreshToken|accessToken)"\s*:\s*")[^"]*(")/gi, `$1${REDACTED}$2`],
   [/(\b(?:password|passwd|token|access_token|refresh_token|client_secret|secret)=)[^&\s"']*/gi, `$1${REDACTED}`],
+  // The password in a URL's user info (`postgres://imp:secret@db/x`): pg's own errors and config echo URLs.
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"']*:)[^/?#@\s"']+@/gi, `$1${REDACTED}@`],
 ];
 
 /**
