@@ -1,0 +1,149 @@
+// The ingest floor (issue 12): the least a durable ingest must do on this stack, written
+// plainly — express 5 with express.text, fast-xml-parser, a Basic-auth check, better-sqlite3
+// (WAL, synchronous=FULL) with one transaction per event-loop turn, the answer sent after the
+// commit — against the product endpoint. Both use the same mTLS certificates (the product's,
+// generated at its first start) and the same load client, in a separate process, with 16
+// kept-alive connections. Prints the two runs and the ratios product / floor.
+'use strict';
+/* global Buffer */
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const https = require('node:https');
+const os = require('node:os');
+const path = require('node:path');
+const Database = require('better-sqlite3');
+const express = require('express');
+const { XMLParser } = require('fast-xml-parser');
+const dist = path.resolve(__dirname, '../dist');
+
+const REQUESTS = Number(process.env.BENCH_FLOOR_REQUESTS || 6000);
+const WARMUP = Number(process.env.BENCH_FLOOR_WARMUP || 1500);
+const CONNECTIONS = Number(process.env.BENCH_FLOOR_CONNECTIONS || 16);
+const USER = 'bench';
+const PASSWORD = 'bench-password-1';
+
+function load(port, paths, offset) {
+  const job = {
+    url: `https://localhost:${port}/provisioning/v1/bench`,
+    ca: paths.serverCert,
+    cert: paths.devClientCert,
+    key: paths.devClientKey,
+    authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`,
+    connections: CONNECTIONS,
+    requests: REQUESTS,
+    warmup: WARMUP,
+    offset,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'ingest-client.js')], { env: { ...process.env, BENCH_CLIENT: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`load client exited ${code}`))));
+  });
+}
+
+const SUCCESS = (sessionId) =>
+  `<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sessionId xmlns="">${sessionId}</sessionId><command echo="" xsi:type="c:SuccessResponse" xmlns:c="C" xmlns=""/></BroadsoftDocument>`;
+
+/** The floor server, on the product's server certificate and trust anchor. */
+function startFloor(paths, dir) {
+  const db = new Database(path.join(dir, 'floor.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE events (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL, received_at INTEGER NOT NULL)');
+  const insert = db.prepare('INSERT INTO events (user_id, kind, body, received_at) VALUES (?, ?, ?, ?)');
+  const commit = db.transaction((rows) => {
+    for (const r of rows) insert.run(r.userId, r.kind, r.body, r.at);
+  });
+  const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, parseAttributeValue: false, processEntities: false, removeNSPrefix: true });
+  const expected = Buffer.from(`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`);
+
+  // One transaction per event-loop turn: every request parsed in this turn shares one fsync.
+  let pending = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    try {
+      commit(batch);
+    } catch (err) {
+      for (const p of batch) p.res.status(500).type('text/xml').send(String(err));
+      return;
+    }
+    for (const p of batch) p.res.type('text/xml').send(SUCCESS(p.sessionId));
+  };
+
+  const app = express();
+  app.post('/provisioning/v1/:template', express.text({ type: () => true, limit: '64kb' }), (req, res) => {
+    const given = Buffer.from(req.get('authorization') || '');
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return void res.status(401).end();
+    const doc = parser.parse(req.body).BroadsoftDocument;
+    const command = doc && doc.command;
+    if (!command || typeof command.userId !== 'string') return void res.status(400).end();
+    if (pending.length === 0) setImmediate(flush);
+    pending.push({ res, sessionId: String(doc.sessionId ?? ''), userId: command.userId, kind: String(command['@_type']), body: req.body, at: Date.now() });
+  });
+  const server = https.createServer({ key: fs.readFileSync(paths.serverKey), cert: fs.readFileSync(paths.serverCert), ca: fs.readFileSync(paths.devCaCert), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, app);
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: server.address().port,
+        count: () => db.prepare('SELECT COUNT(*) AS n FROM events').get().n,
+        close: () => new Promise((done) => server.close(() => (db.close(), done()))),
+      }),
+    ),
+  );
+}
+
+async function main() {
+  const { startImpBridge } = require(path.join(dist, 'main'));
+  const { configSchema } = require(path.join(dist, 'config'));
+  const { certPaths } = require(path.join(dist, 'certs'));
+  const { createSilentLogger } = require(path.join(dist, 'observability'));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-floor-'));
+  const paths = certPaths(dataDir);
+  const config = configSchema.parse({
+    dataDir,
+    logLevel: 'error',
+    provisioning: { host: '127.0.0.1', port: 0, authFailureLimit: 1000 },
+    admin: { host: '127.0.0.1', port: 0 },
+    pipeline: { ratePerSecond: 1, concurrency: 1 },
+    templates: [{ name: 'bench', provisioningId: 'P', package: 'standard', trustedEmail: true, account: { username: USER, password: PASSWORD } }],
+  });
+  try {
+    const bridge = await startImpBridge({ config, logger: createSilentLogger() });
+    let product;
+    try {
+      product = await load(bridge.provisioningAddress.port, paths, 0);
+      const events = bridge.runtime.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
+      if (events !== REQUESTS + WARMUP) throw new Error(`product: expected ${REQUESTS + WARMUP} events, found ${events}`);
+    } finally {
+      await bridge.stop();
+    }
+    const floorServer = await startFloor(paths, dataDir);
+    let floor;
+    try {
+      floor = await load(floorServer.port, paths, 0);
+      if (floorServer.count() !== REQUESTS + WARMUP) throw new Error(`floor: expected ${REQUESTS + WARMUP} events, found ${floorServer.count()}`);
+    } finally {
+      await floorServer.close();
+    }
+    process.stdout.write(
+      JSON.stringify({
+        requests: REQUESTS,
+        connections: CONNECTIONS,
+        product,
+        floor,
+        rateRatio: +(product.perSecond / floor.perSecond).toFixed(3),
+        p99Ratio: +(product.p99Ms / floor.p99Ms).toFixed(2),
+      }) + '\n',
+    );
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(String(err && err.stack) + '\n');
+  process.exit(1);
+});
