@@ -3,7 +3,6 @@
 // `requests` new assigns over `connections` kept-alive mTLS connections (one request in flight
 // per connection), and prints one JSON line: rate and latency percentiles.
 'use strict';
-/* global Buffer */
 const fs = require('node:fs');
 const { Agent, request } = require('undici');
 

@@ -5,7 +5,7 @@
 // generated at its first start) and the same load client, in a separate process, with 16
 // kept-alive connections. Prints the two runs and the ratios product / floor.
 'use strict';
-/* global Buffer */
+/* global Buffer, setImmediate */
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
