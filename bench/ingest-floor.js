@@ -3,7 +3,7 @@
 // (WAL, synchronous=FULL) with one transaction per event-loop turn, the answer sent after the
 // commit — against the product endpoint. Both use the same mTLS certificates (the product's,
 // generated at its first start) and the same load client, in a separate process, with 16
-// kept-alive connections. Prints the two runs and the ratios product / floor.
+// kept-alive connections, in alternating rounds. Prints both and the ratios product / floor.
 'use strict';
 /* global Buffer, setImmediate */
 const { spawn } = require('node:child_process');
@@ -20,20 +20,21 @@ const dist = path.resolve(__dirname, '../dist');
 const REQUESTS = Number(process.env.BENCH_FLOOR_REQUESTS || 6000);
 const WARMUP = Number(process.env.BENCH_FLOOR_WARMUP || 1500);
 const CONNECTIONS = Number(process.env.BENCH_FLOOR_CONNECTIONS || 16);
+const ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS || 6);
 const USER = 'bench';
 const PASSWORD = 'bench-password-1';
 
-function load(port, paths, offset) {
+function load(targets, paths) {
   const job = {
-    url: `https://localhost:${port}/provisioning/v1/bench`,
+    targets,
     ca: paths.serverCert,
     cert: paths.devClientCert,
     key: paths.devClientKey,
     authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`,
     connections: CONNECTIONS,
-    requests: REQUESTS,
+    rounds: ROUNDS,
+    requestsPerRound: Math.ceil(REQUESTS / ROUNDS),
     warmup: WARMUP,
-    offset,
   };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'ingest-client.js')], { env: { ...process.env, BENCH_CLIENT: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -112,25 +113,30 @@ async function main() {
   });
   try {
     const bridge = await startImpBridge({ config, logger: createSilentLogger() });
-    let product;
-    try {
-      product = await load(bridge.provisioningAddress.port, paths, 0);
-      const events = bridge.runtime.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
-      if (events !== REQUESTS + WARMUP) throw new Error(`product: expected ${REQUESTS + WARMUP} events, found ${events}`);
-    } finally {
-      await bridge.stop();
-    }
+    // Started after the product, whose first start wrote the certificates both serve.
     const floorServer = await startFloor(paths, dataDir);
-    let floor;
+    let result;
     try {
-      floor = await load(floorServer.port, paths, 0);
-      if (floorServer.count() !== REQUESTS + WARMUP) throw new Error(`floor: expected ${REQUESTS + WARMUP} events, found ${floorServer.count()}`);
+      result = await load(
+        [
+          { name: 'product', url: `https://localhost:${bridge.provisioningAddress.port}/provisioning/v1/bench` },
+          { name: 'floor', url: `https://localhost:${floorServer.port}/provisioning/v1/bench` },
+        ],
+        paths,
+      );
+      const expected = result.product.requests + WARMUP;
+      const events = bridge.runtime.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
+      if (events !== expected) throw new Error(`product: expected ${expected} events, found ${events}`);
+      if (floorServer.count() !== expected) throw new Error(`floor: expected ${expected} events, found ${floorServer.count()}`);
     } finally {
       await floorServer.close();
+      await bridge.stop();
     }
+    const { product, floor } = result;
     process.stdout.write(
       JSON.stringify({
-        requests: REQUESTS,
+        requests: product.requests,
+        rounds: ROUNDS,
         connections: CONNECTIONS,
         product,
         floor,
