@@ -59,7 +59,7 @@ describePostgres('the shared Webex call budget (token bucket in PostgreSQL)', (p
     // The whole run: the rate plus the bucket's capacity, never more.
     expect(all.length).toBeLessThanOrEqual(Math.ceil(RATE * seconds) + BATCH);
     // And the budget is used, not starved (loose: a loaded machine delays the takes).
-    expect(all.length).toBeGreaterThan(RATE * 4 * 0.6);
+    expect(all.length).toBeGreaterThan(RATE * 4 * 0.5);
     expect(perClient.every((t) => t.length > 0)).toBe(true);
   }, 20_000);
 
@@ -86,13 +86,14 @@ describePostgres('the shared Webex call budget (token bucket in PostgreSQL)', (p
     limiters[0]!.onRateLimited(1_000);
     // onRateLimited is fire-and-forget; the pause is in the row once this take sees it.
     let pausedAt = 0;
+    let pausedForMs = 0;
     while (!pausedAt) {
       const grant = await all[1]!.take(0);
-      if (grant.pausedForMs > 0) pausedAt = Date.now();
+      if (grant.pausedForMs > 0) [pausedAt, pausedForMs] = [Date.now(), grant.pausedForMs];
     }
     const perClient = await running;
     // While paused only permits already held can be spent: at most one batch per instance.
-    const during = perClient.map((times) => times.filter((t) => t > pausedAt && t < pausedAt + 700).length);
+    const during = perClient.map((times) => times.filter((t) => t > pausedAt && t < pausedAt + pausedForMs - 50).length);
     for (const n of during) expect(n).toBeLessThanOrEqual(BATCH);
     // Afterwards every instance goes on.
     for (const times of perClient) expect(times.some((t) => t > pausedAt + 1_000)).toBe(true);
@@ -105,7 +106,7 @@ describePostgres('the shared Webex call budget (token bucket in PostgreSQL)', (p
     await a!.rateLimited(); // the same burst of 429s: counted once
     const seen = await b!.take(1);
     expect(seen.rate).toBeGreaterThanOrEqual(20);
-    expect(seen.rate).toBeLessThan(25);
+    expect(seen.rate).toBeLessThan(30);
     expect(b!.decreases()).toBe(1);
     await new Promise((r) => setTimeout(r, 600));
     expect((await b!.take(1)).rate).toBeGreaterThan(seen.rate + 1);
