@@ -1,3 +1,4 @@
+import { ImpbError } from '../../errors';
 import type { Logger } from '../../observability';
 import { PG_MIGRATIONS, type PgMigration } from './migrations';
 import type { PgClient, PgPool } from './pool';
@@ -76,7 +77,7 @@ async function recordedVersions(client: PgClient): Promise<Set<number>> {
 function checkVersions(migrations: readonly PgMigration[]): void {
   const seen = new Set<number>();
   for (const m of migrations) {
-    if (!Number.isInteger(m.version) || m.version < 1 || seen.has(m.version)) throw new Error(`PostgreSQL migration versions must be distinct positive integers (${m.version} ${m.name})`);
+    if (!Number.isInteger(m.version) || m.version < 1 || seen.has(m.version)) throw new ImpbError('IMPB_ERR_STARTUP', { message: `PostgreSQL migration versions must be distinct positive integers (${m.version} ${m.name})` });
     seen.add(m.version);
   }
 }

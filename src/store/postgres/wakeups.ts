@@ -1,4 +1,5 @@
 import { Client, type ClientConfig } from 'pg';
+import { ImpbError } from '../../errors';
 import type { Logger } from '../../observability';
 import type { PgPool } from './pool';
 
@@ -35,7 +36,7 @@ const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export function createWakeupListener(options: WakeupListenerOptions): WakeupListener {
   const { channel, logger } = options;
-  if (!CHANNEL.test(channel)) throw new Error(`wake-up channel "${channel}": use lower-case letters, digits and "_"`);
+  if (!CHANNEL.test(channel)) throw new ImpbError('IMPB_ERR_STARTUP', { message: `wake-up channel "${channel}": use lower-case letters, digits and "_" (at most 63)` });
   const initial = options.initialBackoffMs ?? 250;
   const max = options.maxBackoffMs ?? 10_000;
   let client: Client | undefined;
