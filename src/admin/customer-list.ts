@@ -57,7 +57,7 @@ export async function listCustomers(store: Store, filter: CustomerListFilter): P
     byKey.set(k, {
       enterpriseId: c.enterpriseId,
       template: c.template,
-      targetApi: 'wholesale',
+      targetApi: templates.get(c.template) ?? 'wholesale',
       status: c.status,
       webexCustomerId: c.webexCustomerId,
       lastError: c.lastError,

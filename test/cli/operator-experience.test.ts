@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { pointCliAt, readDevClient, startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { makeTempDir } from '../helpers/temp-dir';

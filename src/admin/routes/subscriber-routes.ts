@@ -8,7 +8,7 @@ import { listWithTotal } from '../list-totals';
 import { ndjsonOrJson } from '../ndjson-answer';
 import { createSubscriberViews } from '../subscriber-views';
 import type { AdminApiDeps } from './admin-api-deps';
-import { idParams, limitSchema, offsetSchema, userParams } from './query-schemas';
+import { idParams, limitSchema, offsetSchema, queryBoolean, userParams } from './query-schemas';
 
 const JOB_STATES = ['queued', 'running', 'retry_wait', 'polling', 'done', 'failed', 'cancelled', 'coalesced'] as const satisfies readonly JobState[];
 
@@ -76,10 +76,18 @@ export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
       method: 'get',
       path: '/customers',
       tag: 'customers',
-      summary: 'list customers (enterprises) known to the proxy: Wholesale customer records and the enterprises of BroadWorks-target templates (status "broadworks")',
-      query: z.object({ template: z.string().optional(), status: z.string().optional(), limit: limitSchema, offset: offsetSchema }),
+      summary: 'list customers (enterprises) known to the proxy: the Wholesale customer records; with withEnterprises=true also the enterprises of BroadWorks-target templates',
+      query: z.object({
+        template: z.string().optional(),
+        status: z.string().optional(),
+        limit: limitSchema,
+        offset: offsetSchema,
+        withEnterprises: queryBoolean.describe('also list the enterprises of BroadWorks-target templates, taken from their subscribers (status "broadworks")'),
+      }),
       handler: async ({ query }) => {
-        const { rows, total } = await listCustomers(deps.store, { ...query, limit: query.limit ?? 100 });
+        const { withEnterprises, ...filter } = query;
+        const page = { ...filter, limit: filter.limit ?? 100 };
+        const { rows, total } = withEnterprises ? await listCustomers(deps.store, page) : await listWithTotal((f) => deps.store.customers.list(f), page);
         return { customers: rows, total };
       },
     }),

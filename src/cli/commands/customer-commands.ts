@@ -19,12 +19,13 @@ export function registerCustomerCommands(program: Command): void {
       .option('--limit <n>', 'at most this many', parsePositiveInt, 100),
   ).action(async (o: JsonFlag & { template?: string; status?: string; limit?: number }) => {
     const filter = { template: o.template, status: o.status, limit: o.limit };
+    const withEnterprises = 'true';
     const page = await readOnly(
       async (c) => {
         await checkTemplateFilter(c, o.template);
-        const all = o.status ? (await c.call<{ customers: CustomerRow[] }>('GET', `/api/v1/customers${qs({ limit: 10_000 })}`)).customers : [];
+        const all = o.status ? (await c.call<{ customers: CustomerRow[] }>('GET', `/api/v1/customers${qs({ limit: 10_000, withEnterprises })}`)).customers : [];
         if (o.status) assertOneOf('--status', o.status, [...new Set([...CUSTOMER_STATUSES, ...all.map((r) => r.status)])], 'customer status');
-        const res = await c.call<{ customers: CustomerRow[]; total?: number }>('GET', `/api/v1/customers${qs(filter)}`);
+        const res = await c.call<{ customers: CustomerRow[]; total?: number }>('GET', `/api/v1/customers${qs({ ...filter, withEnterprises })}`);
         return { rows: res.customers, total: res.total };
       },
       async (store) => {
