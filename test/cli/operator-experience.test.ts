@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { pointCliAt, readDevClient, startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { makeTempDir } from '../helpers/temp-dir';
@@ -151,6 +152,27 @@ describe('imp-bridge CLI: operator experience', () => {
     const noEmail = await cli('precheck', 'nobody@voip.example.net', '--template', 'east-std');
     expect(noEmail.code).toBe(2);
     expect(noEmail.err).toMatch(/--email: .*--enterprise: /);
+  });
+
+  it('precheck takes template, email, names and enterprise of a tracked user from the store', async () => {
+    const r = await cli('precheck', 'gina@voip.example.net', '--json');
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toMatchObject({ api: 'broadworks', request: expect.objectContaining({ email: 'gina@east.example', spEnterpriseId: 'east-co' }) });
+  });
+
+  it('trust list says on stderr why it exits 4', async () => {
+    const config = path.join(temp.dir, 'warn-all.yaml');
+    fs.writeFileSync(config, 'tls:\n  expiryWarnDays: 100000\n');
+    const before = process.env.IMP_BRIDGE_CONFIG;
+    process.env.IMP_BRIDGE_CONFIG = config;
+    try {
+      const r = await cli('trust', 'list');
+      expect(r.code).toBe(4);
+      expect(r.err).toMatch(/^warning: .* expires in \d+ days, within tls\.expiryWarnDays \(100000\): exit code 4$/m);
+      expect(r.out).not.toContain('warning');
+    } finally {
+      process.env.IMP_BRIDGE_CONFIG = before;
+    }
   });
 
   it('unknown-requests export defaults to the same kind as list', async () => {
