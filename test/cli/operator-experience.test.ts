@@ -29,6 +29,8 @@ describe('imp-bridge CLI: operator experience', () => {
       [['jobs', 'list', '--state', 'faild'], /did you mean "failed"\?/],
       [['subscribers', 'list', '--limit', '0'], /positive whole number/],
       [['jobs', 'cancel', 'abc'], /positive whole number/],
+      [['unknown-requests', 'list', '--kind', 'recordd'], /did you mean "recorded"\?/],
+      [['template', 'edit', 'east-std', '--target', 'wholsale'], /did you mean "wholesale"\?/],
     ])('%j', async (args, message) => {
       const r = await cli(...args);
       expect(r.code).toBe(2);

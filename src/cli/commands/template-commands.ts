@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ImpbError } from '../../errors';
 import { createTemplateService } from '../../templates/template-service';
 import { provisioningBaseUrlFromConfig } from '../../templates/template-view';
 import { printJson, printRecord, printRows, printWarnings } from '../output';
-import { enc, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
+import { choiceOption, enc, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
 
 interface TemplateFlags extends JsonFlag {
   provisioningId?: string;
@@ -29,7 +29,7 @@ function templateOptions(cmd: Command, forAdd: boolean): Command {
   return cmd
     .option('--provisioning-id <id>', 'Webex provisioningId (Partner Hub → template)')
     .option('--package <package>', 'subscriber package (broadworks: softphone|basic|standard|premium; wholesale: webex_calling, webex_suite, …)')
-    .addOption(new Option('--target <api>', 'target Webex API').choices(['broadworks', 'wholesale']))
+    .addOption(choiceOption('--target <api>', 'target Webex API', ['broadworks', 'wholesale']))
     .option('--cluster <name>', 'BroadWorks cluster allowed to use the template')
     .option('--username <name>', 'provisioning account user name the AS sends')
     .option(

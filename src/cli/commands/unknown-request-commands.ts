@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import type { UnknownRequest } from '../../store';
 import { printJson } from '../output';
 import { exportFixtures } from './export-fixtures';
-import { parsePositiveInt, printList, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+import { choiceOption, parsePositiveInt, printList, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+
+const KINDS = ['unknown', 'recorded'];
 
 export function registerUnknownRequestCommands(program: Command): void {
   const unknown = program.command('unknown-requests').alias('unknown-request').description('requests the dialect table did not know (stored, passwords masked)');
@@ -11,7 +12,7 @@ export function registerUnknownRequestCommands(program: Command): void {
     unknown
       .command('list')
       .description('list stored unknown requests, newest first')
-      .addOption(new Option('--kind <kind>', 'unknown, or recorded (record mode)').choices(['unknown', 'recorded']).default('unknown'))
+      .addOption(choiceOption('--kind <kind>', 'stored unknown requests, or record-mode captures', KINDS).default('unknown'))
       .option('--with-body', 'include the masked request bodies')
       .option('--limit <n>', 'at most this many', parsePositiveInt, 100),
   ).action(async (o: JsonFlag & { kind: 'unknown' | 'recorded'; withBody?: boolean; limit: number }) => {
@@ -33,7 +34,7 @@ export function registerUnknownRequestCommands(program: Command): void {
       .command('export')
       .description('write stored requests as fixture folders (request.xml, response.xml, README.md) to turn field traffic into golden tests')
       .requiredOption('--out <dir>', 'folder to write into (created when missing)')
-      .addOption(new Option('--kind <kind>', 'unknown, or recorded (record mode); the same default as list').choices(['unknown', 'recorded']).default('unknown'))
+      .addOption(choiceOption('--kind <kind>', 'stored unknown requests, or record-mode captures; the same default as list', KINDS).default('unknown'))
       .option('--limit <n>', 'at most this many', parsePositiveInt, 1000),
   ).action(async (o: JsonFlag & { out: string; kind: 'unknown' | 'recorded'; limit: number }) => {
     const rows = await readOnly(
