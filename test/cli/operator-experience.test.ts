@@ -35,7 +35,7 @@ describe('imp-bridge CLI: operator experience', () => {
       const r = await cli(...args);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(message);
-      expect(r.err).toMatch(/run "imp-bridge [a-z ]+ --help" for the usage/);
+      expect(r.err).toMatch(/run "imp-bridge [a-z -]+ --help" for the usage/);
       expect(r.err.trim().split('\n').length).toBeLessThanOrEqual(3);
       expect(r.err).not.toContain('Options:');
     });
