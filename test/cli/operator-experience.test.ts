@@ -143,6 +143,19 @@ describe('imp-bridge CLI: operator experience', () => {
     expect(text.out).toMatch(/^1 of 1 job queued again; 0 skipped, 0 failed\n/);
     const audit = await store.audit.list({ entityType: 'job', entityId: String(other) });
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'retry', actor: expect.stringContaining('cli') })]));
+    // On a terminal the bar is drawn on stderr; the summary stays on stdout.
+    const again = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: 'i2@voip.example.net', enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {} });
+    await store.jobs.update(again, { state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() } });
+    const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
+    Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+    try {
+      const bar = await cli('jobs', 'retry', '--state', 'failed');
+      expect(bar.err).toMatch(/retry \[.*\] 1\/1 jobs/);
+      expect(bar.out).toBe('1 of 1 job queued again; 0 skipped, 0 failed\n');
+    } finally {
+      if (tty) Object.defineProperty(process.stderr, 'isTTY', tty);
+      else delete (process.stderr as { isTTY?: boolean }).isTTY;
+    }
     expect((await cli('jobs', 'retry', '7', '--state', 'failed')).code).toBe(2);
     expect((await cli('jobs', 'retry')).code).toBe(2);
   });
