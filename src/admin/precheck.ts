@@ -6,7 +6,8 @@ import type { Store } from '../store';
 
 export interface PrecheckInput {
   userId: string;
-  template: string;
+  /** Default: the template of the tracked user. */
+  template?: string;
   /** Overrides, for a user the proxy has not seen yet (or to try another address). */
   email?: string;
   firstName?: string;
@@ -32,9 +33,17 @@ export interface PrecheckOutcome {
  */
 export async function runPrecheck(deps: { store: Store; webex: WebexProvisioningApi }, input: PrecheckInput): Promise<PrecheckOutcome> {
   const { store } = deps;
-  const template = await store.templates.get(input.template);
-  if (!template) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no template named "${input.template}"`, details: { template: input.template } });
   const subscriber = await store.subscribers.get(input.userId);
+  // A tracked user is checked against the template the proxy provisions them with.
+  const templateName = input.template ?? subscriber?.template;
+  if (!templateName) {
+    throw new ImpbError('IMPB_ERR_VALIDATION', {
+      message: 'template: the proxy has not seen this user: name the template to check against',
+      details: { problems: [{ path: 'template', message: 'the proxy has not seen this user: name the template to check against' }] },
+    });
+  }
+  const template = await store.templates.get(templateName);
+  if (!template) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no template named "${templateName}"`, details: { template: templateName } });
   const [lastEvent] = await store.events.listForUser(input.userId, 1);
   const profile = mergeProfile(mergeProfile(subscriber?.profile, lastEvent?.profile), strip({ firstName: input.firstName, lastName: input.lastName }));
   const email = input.email ?? profile.email ?? subscriber?.email;

@@ -6,33 +6,47 @@ import { registerSendCommand } from './commands/send-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerSimulateWebexCommand } from './commands/simulate-webex-command';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes';
+import { inOperatorWords } from './operator-words';
+import { applyUsageConventions } from './usage';
 
 export function buildProgram(): Command {
   const program = new Command('imp-bridge')
     .description('BroadWorks Integrated IM&P flow-through → Webex provisioning proxy')
     .version(VERSION)
-    .showHelpAfterError()
     .addHelpText('after', EXIT_CODES_HELP);
   registerServeCommand(program);
   registerSendCommand(program);
   registerSimulateWebexCommand(program);
   registerCertificateCommands(program);
   registerAdminCommands(program);
+  // Last, so that it reaches every command registered above.
+  applyUsageConventions(program);
   return program;
 }
 
-export async function runCli(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride();
+/**
+ * Runs the CLI; answers the exit code when the command ended in an error (usage mistakes 2,
+ * see exit-codes.ts), undefined when it completed (process.exitCode then holds 0 or 4).
+ */
+export async function executeCli(argv: string[], program: Command = buildProgram()): Promise<number | undefined> {
+  let ran: Command | undefined;
+  program.hook('preAction', (_root, actionCommand) => {
+    ran = actionCommand;
+  });
   try {
     await program.parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end with exit 0; usage mistakes with 2.
-      process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
-    }
+    return undefined;
+  } catch (thrown) {
+    const err = inOperatorWords(thrown, ran);
+    // Commander has already printed its one line; --help and --version end with 0.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`imp-bridge: ${message}\n`);
-    process.exit(exitCodeFor(err));
+    return exitCodeFor(err);
   }
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const code = await executeCli(argv);
+  if (code !== undefined) process.exit(code);
 }

@@ -68,6 +68,8 @@ export const ERROR_DEFINITIONS = {
   IMPB_ERR_CONFLICT: { status: 409, retryable: false, message: 'conflict' },
   IMPB_ERR_IN_USE: { status: 409, retryable: false, message: 'still in use' },
   IMPB_ERR_ADMIN_UNREACHABLE: { status: 503, retryable: true, message: 'admin API of the running proxy is unreachable' },
+  // cli
+  IMPB_ERR_SEND_CONNECTION: { status: 502, retryable: true, message: 'imp-bridge send could not reach the provisioning URL' },
 
   IMPB_ERR_INTERNAL: { status: 500, retryable: false, message: 'internal error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;

@@ -146,7 +146,8 @@ describe('imp-bridge operator CLI', () => {
   it('template show warns when the provisioning URL names a loopback host', async () => {
     const shown = await cli('template', 'show', 'west-std');
     expect(shown.out).toContain(`provisioningUrl`);
-    expect(shown.out).toMatch(/^warning: the provisioning URL names 127\.0\.0\.1, .*set provisioning\.publicHostname/m);
+    // Warnings go to stderr, the same way from every command.
+    expect(shown.err).toMatch(/^warning: the provisioning URL names 127\.0\.0\.1, .*set provisioning\.publicHostname/m);
   });
 
   it('has --help with a description on every command', () => {
@@ -178,7 +179,7 @@ describe('imp-bridge operator CLI', () => {
     const text = await cli('template', 'show', 'west-std');
     expect(text.code).toBe(0);
     expect(text.out).toContain('https://localhost:8443/provisioning/v1/west-std');
-    expect(text.out).toMatch(/^warning: .*provisioning\.publicHostname/m);
+    expect(text.err).toMatch(/^warning: .*provisioning\.publicHostname/m);
     const json = await cli('template', 'show', 'west-std', '--json');
     expect(JSON.parse(json.out)).toMatchObject({ provisioningUrl: 'https://localhost:8443/provisioning/v1/west-std', warnings: [expect.stringContaining('provisioning.publicHostname')] });
 

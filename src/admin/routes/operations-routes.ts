@@ -18,12 +18,13 @@ export const reconcileBodySchema = z
       .default(false)
       .describe('with repair: also queue unassign jobs for subscribers Webex has and the proxy believes unassigned (default: report only)'),
   })
-  .strict();
+  .strict()
+  .refine((b) => !b.unassignUnknown || b.repair, { path: ['unassignUnknown'], message: 'only together with repair: unassigning is a repair' });
 
 export const precheckBodySchema = z
   .object({
     userId: z.string().min(1),
-    template: z.string().min(1),
+    template: z.string().min(1).optional().describe('default: the template of the tracked user'),
     email: z.string().email().optional().describe('override the email the proxy holds'),
     firstName: z.string().optional(),
     lastName: z.string().optional(),
@@ -92,7 +93,8 @@ export function operationsRoutes(deps: AdminApiDeps): ApiRoute[] {
       query: z.object({ kind: z.enum(['unknown', 'recorded']).optional(), limit: limitSchema, withBody: queryBoolean.describe('include the masked bodies') }),
       handler: async ({ query }) => {
         const rows = await deps.store.unknownRequests.list({ kind: query.kind ?? 'unknown', limit: query.limit ?? 100 });
-        return { unknownRequests: query.withBody ? rows : rows.map(({ body: _b, response: _r, ...rest }) => rest) };
+        const total = await deps.store.unknownRequests.count(query.kind ?? 'unknown');
+        return { unknownRequests: query.withBody ? rows : rows.map(({ body: _b, response: _r, ...rest }) => rest), total };
       },
     }),
   ];

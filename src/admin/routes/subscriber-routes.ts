@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { ImpbError } from '../../errors';
 import type { JobState } from '../../store';
 import { route, type ApiRoute } from '../api-route';
+import { bulkRetryBodySchema, retryMatching } from '../bulk-retry';
+import { listCustomers } from '../customer-list';
+import { listWithTotal } from '../list-totals';
+import { ndjsonOrJson } from '../ndjson-answer';
 import { createSubscriberViews } from '../subscriber-views';
 import type { AdminApiDeps } from './admin-api-deps';
-import { idParams, limitSchema, offsetSchema, userParams } from './query-schemas';
+import { idParams, limitSchema, offsetSchema, queryBoolean, userParams } from './query-schemas';
 
 const JOB_STATES = ['queued', 'running', 'retry_wait', 'polling', 'done', 'failed', 'cancelled', 'coalesced'] as const satisfies readonly JobState[];
 
@@ -25,16 +29,17 @@ export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
         limit: limitSchema,
         offset: offsetSchema,
       }),
-      handler: async ({ query }) => ({
-        subscribers: await views.list({
+      handler: async ({ query }) => {
+        const { rows, total } = await listWithTotal((f) => views.list(f), {
           status: query.status,
           enterpriseId: query.enterprise,
           template: query.template,
           q: query.q,
           limit: query.limit ?? 100,
           offset: query.offset,
-        }),
-      }),
+        });
+        return { subscribers: rows, total };
+      },
     }),
     route({
       method: 'get',
@@ -71,9 +76,20 @@ export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
       method: 'get',
       path: '/customers',
       tag: 'customers',
-      summary: 'list customers (enterprises) known to the proxy',
-      query: z.object({ template: z.string().optional(), status: z.string().optional(), limit: limitSchema, offset: offsetSchema }),
-      handler: async ({ query }) => ({ customers: await deps.store.customers.list({ ...query, limit: query.limit ?? 100 }) }),
+      summary: 'list customers (enterprises) known to the proxy: the Wholesale customer records; with withEnterprises=true also the enterprises of BroadWorks-target templates',
+      query: z.object({
+        template: z.string().optional(),
+        status: z.string().optional(),
+        limit: limitSchema,
+        offset: offsetSchema,
+        withEnterprises: queryBoolean.describe('also list the enterprises of BroadWorks-target templates, taken from their subscribers (status "broadworks")'),
+      }),
+      handler: async ({ query }) => {
+        const { withEnterprises, ...filter } = query;
+        const page = { ...filter, limit: filter.limit ?? 100 };
+        const { rows, total } = withEnterprises ? await listCustomers(deps.store, page) : await listWithTotal((f) => deps.store.customers.list(f), page);
+        return { customers: rows, total };
+      },
     }),
     route({
       method: 'get',
@@ -106,7 +122,20 @@ export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
         limit: limitSchema,
         offset: offsetSchema,
       }),
-      handler: async ({ query }) => ({ jobs: await deps.jobs.list({ ...query, limit: query.limit ?? 100 }) }),
+      handler: async ({ query }) => {
+        const { rows, total } = await listWithTotal((f) => deps.jobs.list(f), { ...query, limit: query.limit ?? 100 });
+        return { jobs: rows, total };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/jobs/retry',
+      tag: 'jobs',
+      summary: 'retry every job matching the filter (state, template, error code) through the single-job rules',
+      description:
+        'With `Accept: application/x-ndjson` the answer streams {"type":"progress","done","total"} lines and ends with {"type":"result","result":{matched,retried,skipped,failed}}.',
+      body: bulkRetryBodySchema,
+      handler: async ({ body, req, res }) => ndjsonOrJson(req, res, (onProgress) => retryMatching({ store: deps.store, jobs: deps.jobs }, body, onProgress), 'result'),
     }),
     route({
       method: 'get',

@@ -4,7 +4,9 @@ import { KEY_TYPES } from '../../config/schema';
 import { ImpbError } from '../../errors';
 import { createAdminClient, type AdminClient } from '../admin-client';
 import { EXIT } from '../exit-codes';
-import { printJson, printRecord, printRows } from '../output';
+import { normaliseFingerprintInput } from '../../certs/certificate-info';
+import { printJson, printRecord, printRows, printWarnings } from '../output';
+import { usageError } from '../usage';
 
 interface JsonFlag {
   json?: boolean;
@@ -46,8 +48,22 @@ interface CertInfo {
   [key: string]: unknown;
 }
 
-function expiring(items: CertInfo[], warnDays: number): boolean {
-  return items.some((i) => i.daysLeft <= warnDays);
+/** Exit 4 when a certificate expires within tls.expiryWarnDays, saying which on stderr (stdout stays the listing). */
+function reportExpiring(items: CertInfo[], warnDays: number): void {
+  const soon = items.filter((i) => i.daysLeft <= warnDays);
+  if (!soon.length) return;
+  printWarnings(soon.map((i) => `${i.subject} (${short(i.fingerprint)}) ${i.daysLeft < 0 ? `expired ${-i.daysLeft} days ago` : `expires in ${i.daysLeft} days`}, within tls.expiryWarnDays (${warnDays}): exit code 4`));
+  process.exitCode = EXIT.FINDINGS;
+}
+
+/** The manager matches a prefix of at least 8 hex digits; a shorter one is a usage mistake with the rule. */
+function checkFingerprintInput(fingerprint: string): void {
+  const digits = normaliseFingerprintInput(fingerprint);
+  if (/[^0-9a-f:\s]/i.test(fingerprint) || digits.length < 8) {
+    throw usageError(
+      `fingerprint "${fingerprint}": give the SHA-256 fingerprint or a unique prefix of at least 8 hex digits (any case, colons optional); "imp-bridge trust list" shows them`,
+    );
+  }
 }
 
 const short = (fp: string) => `${fp.slice(0, 16)}…`;
@@ -68,7 +84,7 @@ function registerTrustCommands(program: Command): void {
             anchors.map((a) => ({ kind: a.kind, subject: a.subject, issuer: a.issuer, fingerprint: a.fingerprint, notAfter: a.notAfter.slice(0, 10), daysLeft: a.daysLeft, usedBy: a.usedBy.join(',') || '-', crl: a.crl ? `${a.crl.revokedCount} revoked` : '-' })),
             {},
           );
-        if (expiring(anchors, client.config.tls.expiryWarnDays)) process.exitCode = EXIT.FINDINGS;
+        reportExpiring(anchors, client.config.tls.expiryWarnDays);
       }),
     );
 
@@ -93,6 +109,7 @@ function registerTrustCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((fingerprint: string, opts: JsonFlag) =>
       withClient(async (client) => {
+        checkFingerprintInput(fingerprint);
         const { removed } = await client.call<{ removed: CertInfo }>('DELETE', cli(`/api/v1/trust/${encodeURIComponent(fingerprint)}`));
         if (opts.json) return printJson(removed);
         process.stdout.write(`removed ${removed.subject} (${removed.fingerprint}); its clients are refused from their next handshake\n`);
@@ -161,7 +178,7 @@ function registerCertCommands(program: Command): void {
             },
             {},
           );
-        if (expiring([view, ...view.chain], client.config.tls.expiryWarnDays)) process.exitCode = EXIT.FINDINGS;
+        reportExpiring([view, ...view.chain], client.config.tls.expiryWarnDays);
       }),
     );
 
@@ -180,7 +197,7 @@ function registerCertCommands(program: Command): void {
           subjectAltNames: opts.san,
           keyType: opts.keyType,
         });
-        for (const w of result.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+        printWarnings(result.warnings);
         if (opts.out) {
           fs.writeFileSync(opts.out, result.csrPem, { mode: 0o644 });
           if (opts.json) printJson({ ...result, csrPem: undefined, out: opts.out });
@@ -203,7 +220,7 @@ function registerCertCommands(program: Command): void {
         const chainPem = opts.chain ? readInputFile(opts.chain, 'chain file').toString('latin1') : undefined;
         const result = await client.call<{ certificate: CertInfo; previousFingerprint: string; usedKey: string; warnings: string[] }>('POST', cli('/api/v1/certificate/install'), { certPem, chainPem });
         if (opts.json) return printJson(result);
-        for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+        printWarnings(result.warnings);
         printRecord({ installed: result.certificate.subject, fingerprint: result.certificate.fingerprint, notAfter: result.certificate.notAfter, key: result.usedKey, previous: result.previousFingerprint }, {});
       }),
     );

@@ -1,8 +1,10 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Config } from '../../config';
 import { isImpbError } from '../../errors';
 import { createSqliteStore, type SqliteStore } from '../../store';
 import { createAdminClient, type AdminClient } from '../admin-client';
+import { printNote, printRows, truncationNote } from '../output';
+import { assertOneOf, positiveInt, suggest } from '../usage';
 
 export interface JsonFlag {
   json?: boolean;
@@ -57,8 +59,39 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a positive whole number, got "${value}"`);
-  return n;
+/** Option parser: a usage mistake (exit 2) names the flag through commander. */
+export const parsePositiveInt = positiveInt;
+
+/** An option limited to `values`: a wrong value is a usage mistake with a did-you-mean. */
+export function choiceOption(flags: string, description: string, values: readonly string[]): Option {
+  return new Option(flags, `${description} (${values.join(', ')})`).argParser((value: string) => {
+    if (values.includes(value)) return value;
+    const close = suggest(value, values);
+    throw new InvalidArgumentError(`${close.length ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}? ` : ''}allowed: ${values.join(', ')}`);
+  });
+}
+
+/** A list answer of the admin API: the rows and, where the API counts them, the total. */
+export interface ListPage<T> {
+  rows: T[];
+  total?: number;
+}
+
+/** Prints rows, then on stderr what was left out: "showing 100 of 2,345; use --limit". */
+export function printList(page: ListPage<unknown>, o: JsonFlag & { limit?: number }, columns: string[]): void {
+  printRows(page.rows as Array<Record<string, unknown>>, o, columns);
+  const note = truncationNote(page.rows.length, page.total, page.total === undefined && o.limit !== undefined && page.rows.length >= o.limit);
+  if (note) printNote(note);
+}
+
+/** Template names, from the running proxy or the store: filters naming another one are refused. */
+export async function templateNames(source: AdminClient | SqliteStore): Promise<string[]> {
+  if ('call' in source) return (await source.call<{ templates: Array<{ name: string }> }>('GET', '/api/v1/templates')).templates.map((t) => t.name);
+  return (await source.templates.list()).map((t) => t.name);
+}
+
+/** `--template acme-std` when no such template exists: exit 2 with the closest names. */
+export async function checkTemplateFilter(source: AdminClient | SqliteStore, template: string | undefined): Promise<void> {
+  if (template === undefined) return;
+  assertOneOf('--template', template, await templateNames(source), 'template');
 }

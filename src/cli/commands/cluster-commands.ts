@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createTemplateService } from '../../templates/template-service';
 import { provisioningBaseUrlFromConfig } from '../../templates/template-view';
 import { printJson, printRecord, printRows } from '../output';
+import { usageError } from '../usage';
 import { collect, enc, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
 
 interface ClusterFlags extends JsonFlag {
@@ -11,6 +12,8 @@ interface ClusterFlags extends JsonFlag {
   san?: string[];
   fingerprint?: string[];
   source?: string[];
+  clearSourceAddresses?: boolean;
+  clearIdentityRules?: boolean;
 }
 
 function clusterOptions(cmd: Command): Command {
@@ -24,11 +27,16 @@ function clusterOptions(cmd: Command): Command {
 }
 
 function clusterBody(o: ClusterFlags, forEdit: boolean): Record<string, unknown> {
+  if (o.clearSourceAddresses && o.source) throw usageError('--clear-source-addresses and --source together: give one (--source alone replaces the list)');
+  if (o.clearIdentityRules && (o.subjectCn || o.san || o.fingerprint)) {
+    throw usageError('--clear-identity-rules and --subject-cn/--san/--fingerprint together: give one (the rule flags alone replace the rules)');
+  }
   const body: Record<string, unknown> = {};
   if (o.description !== undefined) body.description = o.description;
   if (o.host) body.hosts = o.host;
   if (o.source) body.sourceAddresses = o.source;
-  if (o.subjectCn || o.san || o.fingerprint || !forEdit) {
+  if (o.clearSourceAddresses) body.sourceAddresses = [];
+  if (o.subjectCn || o.san || o.fingerprint || o.clearIdentityRules || !forEdit) {
     body.identityRules = { subjectCn: o.subjectCn ?? [], san: o.san ?? [], fingerprints: o.fingerprint ?? [] };
   }
   return body;
@@ -38,7 +46,7 @@ const service = (store: Parameters<typeof createTemplateService>[0]['store'], co
   createTemplateService({ store, provisioningBaseUrl: () => provisioningBaseUrlFromConfig(config), actor: 'cli' });
 
 export function registerClusterCommands(program: Command): void {
-  const cluster = program.command('cluster').description('BroadWorks clusters (AS/XSP hosts and client identity rules)');
+  const cluster = program.command('cluster').alias('clusters').description('BroadWorks clusters (AS/XSP hosts and client identity rules)');
 
   withJson(cluster.command('list').description('list clusters')).action(async (o: JsonFlag) => {
     const clusters = await readOnly(
@@ -66,12 +74,15 @@ export function registerClusterCommands(program: Command): void {
     else process.stdout.write(`cluster ${name} created\n`);
   });
 
-  withJson(clusterOptions(cluster.command('edit').description('edit a cluster (only the options given change)').argument('<name>'))).action(
-    async (name: string, o: ClusterFlags) => {
-      const updated = await withClient((c) => c.call<Record<string, unknown>>('PATCH', `/api/v1/clusters/${enc(name)}`, clusterBody(o, true)));
-      printRecord(updated, o);
-    },
-  );
+  withJson(
+    clusterOptions(cluster.command('edit').description('edit a cluster (only the options given change; a repeatable option replaces its list)').argument('<name>'))
+      .option('--clear-source-addresses', 'accept any source address again (empties the list)')
+      .option('--clear-identity-rules', 'accept any client certificate the trust anchors verify (empties --subject-cn, --san and --fingerprint rules)'),
+  ).action(async (name: string, o: ClusterFlags) => {
+    const updated = await withClient((c) => c.call<Record<string, unknown>>('PATCH', `/api/v1/clusters/${enc(name)}`, clusterBody(o, true)));
+    if (o.json) printJson(updated);
+    else process.stdout.write(`cluster ${name} updated\n`);
+  });
 
   withJson(
     cluster

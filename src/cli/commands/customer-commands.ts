@@ -1,24 +1,49 @@
 import type { Command } from 'commander';
 import { ImpbError } from '../../errors';
-import { printRecord, printRows } from '../output';
-import { enc, parsePositiveInt, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+import { BROADWORKS_ENTERPRISE_STATUS, customerStatuses, listCustomers, type CustomerRow } from '../../admin/customer-list';
+import { printRecord } from '../output';
+import { assertOneOf } from '../usage';
+import { checkTemplateFilter, enc, parsePositiveInt, printList, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+
+const CUSTOMER_STATUSES = [BROADWORKS_ENTERPRISE_STATUS, 'provisioning', 'provisioned', 'creating', 'error'];
 
 export function registerCustomerCommands(program: Command): void {
-  const customers = program.command('customers').description('customers (enterprises) known to the proxy');
+  const customers = program.command('customers').alias('customer').description('customers (enterprises) known to the proxy');
 
   withJson(
     customers
       .command('list')
-      .description('list customers')
+      .description('list customers: Wholesale customer records and the enterprises of BroadWorks-target templates (status broadworks)')
       .option('--template <name>', 'only this template')
       .option('--status <status>', 'only this status')
       .option('--limit <n>', 'at most this many', parsePositiveInt, 100),
   ).action(async (o: JsonFlag & { template?: string; status?: string; limit?: number }) => {
-    const rows = await readOnly(
-      async (c) => (await c.call<{ customers: Array<Record<string, unknown>> }>('GET', `/api/v1/customers${qs({ template: o.template, status: o.status, limit: o.limit })}`)).customers,
-      async (store) => (await store.customers.list({ template: o.template, status: o.status, limit: o.limit })) as unknown as Array<Record<string, unknown>>,
+    const filter = { template: o.template, status: o.status, limit: o.limit };
+    const withEnterprises = 'true';
+    const page = await readOnly(
+      async (c) => {
+        await checkTemplateFilter(c, o.template);
+        const all = o.status ? (await c.call<{ customers: CustomerRow[] }>('GET', `/api/v1/customers${qs({ limit: 10_000, withEnterprises })}`)).customers : [];
+        if (o.status) assertOneOf('--status', o.status, [...new Set([...CUSTOMER_STATUSES, ...all.map((r) => r.status)])], 'customer status');
+        const res = await c.call<{ customers: CustomerRow[]; total?: number }>('GET', `/api/v1/customers${qs({ ...filter, withEnterprises })}`);
+        return { rows: res.customers, total: res.total };
+      },
+      async (store) => {
+        await checkTemplateFilter(store, o.template);
+        if (o.status) assertOneOf('--status', o.status, await customerStatuses(store), 'customer status');
+        return listCustomers(store, filter);
+      },
     );
-    printRows(rows, o, ['enterpriseId', 'template', 'status', 'webexCustomerId', 'lastError', 'updatedAt']);
+    printList({ ...page, rows: o.json ? page.rows : page.rows.map((r) => ({ ...r, subscribers: Object.entries(r.subscribers ?? {}).map(([k, n]) => `${k}=${n}`).join(' ') })) }, o, [
+      'enterpriseId',
+      'template',
+      'targetApi',
+      'status',
+      'subscribers',
+      'webexCustomerId',
+      'lastError',
+      'updatedAt',
+    ]);
   });
 
   withJson(customers.command('show').description('one customer with its subscriber counts').argument('<enterpriseId>')).action(async (id: string, o: JsonFlag) => {

@@ -4,6 +4,7 @@ import type { ReconcileProgress, ReconcileReport } from '../../admin/reconcile';
 import { ImpbError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { formatTable, printJson } from '../output';
+import { usageError } from '../usage';
 import { withClient, withJson, type JsonFlag } from './cli-context';
 
 interface ReconcileFlags extends JsonFlag {
@@ -27,6 +28,7 @@ export function registerReconcileCommand(program: Command): void {
         '\nUnknown-in-Webex subscribers are only reported unless --unassign-unknown is given: removing a Webex licence\nis never done by surprise. Subscribers with unfinished jobs are skipped (listed as in flight).',
       ),
   ).action(async (o: ReconcileFlags) => {
+    if (o.unassignUnknown && !o.repair) throw usageError('--unassign-unknown only goes with --repair: add --repair to queue the unassign jobs, or drop it to only report');
     // The bar goes to stderr, and only to a terminal: pipes and --json output stay clean.
     const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'reconcile [{bar}] {value}/{total} {unit}', hideCursor: true }, Presets.shades_classic) : undefined;
     let started = false;

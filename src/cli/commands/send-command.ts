@@ -1,9 +1,11 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { Agent, request } from 'undici';
 import { ImpbError } from '../../errors';
 import { declaredEncoding } from '../../inbound/xml/declared-encoding';
 import { EXIT } from '../exit-codes';
+import { printJson } from '../output';
+import { positiveInt } from '../usage';
+import { explainSendError, loadClientTls, readFileOrFail } from './send-tls';
 
 export interface SendOptions {
   /** The flow-through document, sent byte for byte. */
@@ -35,19 +37,11 @@ export interface SendResult {
   ok: boolean;
 }
 
-function readFileOrFail(file: string, what: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new ImpbError('IMPB_ERR_VALIDATION', { message: `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, cause: err });
-  }
-}
-
 function resolveTarget(options: SendOptions): { url: string; username: string; password: string } {
   let fromFile: { url?: unknown; username?: unknown; password?: unknown } = {};
   if (options.credentials) {
     try {
-      fromFile = JSON.parse(readFileOrFail(options.credentials, 'credentials file').toString('utf8')) as typeof fromFile;
+      fromFile = JSON.parse(readFileOrFail(options.credentials, 'credentials file', '--credentials').toString('utf8')) as typeof fromFile;
     } catch (err) {
       if (err instanceof ImpbError) throw err;
       throw new ImpbError('IMPB_ERR_VALIDATION', { message: `credentials file ${options.credentials} is not JSON with url, username and password` });
@@ -75,17 +69,13 @@ export function isSuccessDocument(body: string): boolean {
  */
 export async function sendFixture(options: SendOptions): Promise<SendResult> {
   const target = resolveTarget(options);
-  const body = readFileOrFail(options.file, 'document');
+  const body = readFileOrFail(options.file, 'document', '<document>');
   const charset = declaredEncoding(body).encoding ?? 'UTF-8';
   let dispatcher = options.dispatcher;
   let own: Agent | undefined;
   if (!dispatcher) {
     own = new Agent({
-      connect: {
-        ca: options.ca ? readFileOrFail(options.ca, 'CA file') : undefined,
-        cert: options.cert ? readFileOrFail(options.cert, 'client certificate') : undefined,
-        key: options.key ? readFileOrFail(options.key, 'client key') : undefined,
-      },
+      connect: loadClientTls(options),
       headersTimeout: options.timeoutMs ?? 30_000,
       bodyTimeout: options.timeoutMs ?? 30_000,
     });
@@ -101,6 +91,8 @@ export async function sendFixture(options: SendOptions): Promise<SendResult> {
         'content-type': `text/xml; charset=${charset}`,
         authorization: `Basic ${Buffer.from(`${target.username}:${target.password}`, 'utf8').toString('base64')}`,
       },
+    }).catch((err: unknown) => {
+      throw explainSendError(err, target.url, options) ?? err;
     });
     const bytes = Buffer.from(await res.body.arrayBuffer());
     const contentType = typeof res.headers['content-type'] === 'string' ? res.headers['content-type'] : undefined;
@@ -124,10 +116,13 @@ export function registerSendCommand(program: Command): void {
     .option('--cert <file>', 'client certificate (PEM) presented to the mTLS listener')
     .option('--key <file>', 'private key of the client certificate (PEM)')
     .option('--ca <file>', 'CA or server certificate (PEM) to trust for the listener')
-    .option('--timeout <ms>', 'give up after this many milliseconds', (v) => Number(v), 30_000)
-    .action(async (document: string, opts: Omit<SendOptions, 'file'> & { timeout: number }) => {
-      const result = await sendFixture({ ...opts, file: document, timeoutMs: opts.timeout });
-      process.stdout.write(`HTTP ${result.status}${result.contentType ? ` (${result.contentType})` : ''}\n${result.body}${result.body.endsWith('\n') ? '' : '\n'}`);
+    .option('--timeout <ms>', 'give up after this many milliseconds', positiveInt, 30_000)
+    .option('--json', 'print JSON: {status, contentType, ok, body}')
+    .action(async (document: string, opts: Omit<SendOptions, 'file'> & { timeout: number; json?: boolean }) => {
+      const { json, timeout, ...rest } = opts;
+      const result = await sendFixture({ ...rest, file: document, timeoutMs: timeout });
+      if (json) printJson({ status: result.status, contentType: result.contentType, ok: result.ok, body: result.body });
+      else process.stdout.write(`HTTP ${result.status}${result.contentType ? ` (${result.contentType})` : ''}\n${result.body}${result.body.endsWith('\n') ? '' : '\n'}`);
       if (!result.ok) process.exitCode = EXIT.FAILED;
     });
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createLogger } from '../../observability';
 import { startWebexSimulator, type SimulatorFaults } from '../../webex/simulator';
+import { usageError } from '../usage';
 
 interface SimulateOptions {
   host: string;
@@ -17,6 +18,7 @@ interface SimulateOptions {
   dropConnections?: number;
   untrustedEmail?: string[];
   oauthClient?: string;
+  json?: boolean;
 }
 
 function wholeNumber(name: string) {
@@ -55,6 +57,7 @@ export function registerSimulateWebexCommand(program: Command): void {
     .option('--drop-connections <n>', 'destroy the connection of the next n API requests without an answer', wholeNumber('--drop-connections'))
     .option('--untrusted-email <provisioningId>', 'a BroadWorks provisioningId whose template does not trust emails (repeatable)', collect)
     .option('--oauth-client <id:secret:refreshToken>', 'enable POST /v1/access_token for this OAuth client')
+    .option('--json', 'print {"baseUrl","token"} as one JSON line once listening')
     .addHelpText(
       'after',
       `
@@ -78,7 +81,7 @@ Run-time control (bearer = the simulator token):
       let oauth;
       if (opts.oauthClient) {
         const [clientId, clientSecret, refreshToken] = opts.oauthClient.split(':');
-        if (!clientId || !clientSecret || !refreshToken) throw new InvalidArgumentError('--oauth-client expects id:secret:refreshToken');
+        if (!clientId || !clientSecret || !refreshToken) throw usageError('--oauth-client expects id:secret:refreshToken');
         oauth = { clientId, clientSecret, refreshToken };
       }
       const sim = await startWebexSimulator({
@@ -92,9 +95,12 @@ Run-time control (bearer = the simulator token):
         untrustedEmailProvisioningIds: opts.untrustedEmail,
         logger,
       });
-      process.stdout.write(`Webex simulator listening: ${sim.baseUrl}\n`);
-      if (!opts.token) process.stdout.write(`token: ${token}\n`);
-      process.stdout.write(`point imp-bridge at it: IMP_BRIDGE_WEBEX_BASE_URL=${sim.baseUrl} IMP_BRIDGE_WEBEX_TOKEN=<token>\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ baseUrl: sim.baseUrl, ...(opts.token ? {} : { token }) })}\n`);
+      else {
+        process.stdout.write(`Webex simulator listening: ${sim.baseUrl}\n`);
+        if (!opts.token) process.stdout.write(`token: ${token}\n`);
+        process.stdout.write(`point imp-bridge at it: IMP_BRIDGE_WEBEX_BASE_URL=${sim.baseUrl} IMP_BRIDGE_WEBEX_TOKEN=<token>\n`);
+      }
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

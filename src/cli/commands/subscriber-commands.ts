@@ -1,18 +1,28 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { WEBEX_SUBSCRIBER_STATUSES } from '../../domain';
 import { createSubscriberViews, type SubscriberDetail } from '../../admin/subscriber-views';
-import { formatTable, printJson, printRecord, printRows } from '../output';
-import { enc, parsePositiveInt, qs, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
+import { formatTable, printJson, printRecord } from '../output';
+import { assertOneOf } from '../usage';
+import { checkTemplateFilter, enc, parsePositiveInt, printList, qs, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
+
+/** Statuses the proxy writes and the ones of the Webex Subscriber schema. */
+const KNOWN_STATUSES = ['queued', ...WEBEX_SUBSCRIBER_STATUSES, 'deleting', 'deleted', 'failed'];
+
+function checkStatusFilter(status: string | undefined): void {
+  assertOneOf('--status', status, KNOWN_STATUSES, 'subscriber status');
+}
 
 interface ListFlags extends JsonFlag {
   status?: string;
   enterprise?: string;
   template?: string;
   q?: string;
+  query?: string;
   limit?: number;
 }
 
 export function registerSubscriberCommands(program: Command): void {
-  const subscribers = program.command('subscribers').description('subscribers: is this user provisioned, and if not, why?');
+  const subscribers = program.command('subscribers').alias('subscriber').description('subscribers: is this user provisioned, and if not, why?');
 
   withJson(
     subscribers
@@ -21,23 +31,27 @@ export function registerSubscriberCommands(program: Command): void {
       .option('--status <status>', 'e.g. provisioned, error, pending_email_validation')
       .option('--enterprise <id>', 'enterprise id')
       .option('--template <name>', 'template')
-      .option('-q, --q <text>', 'search user id, email and names')
+      .option('-q, --query <text>', 'search user id, email and names')
+      .addOption(new Option('--q <text>').hideHelp())
       .option('--limit <n>', 'at most this many', parsePositiveInt, 100),
   ).action(async (o: ListFlags) => {
-    const rows = await readOnly(
-      async (c) =>
-        (
-          await c.call<{ subscribers: Array<Record<string, unknown>> }>(
-            'GET',
-            `/api/v1/subscribers${qs({ status: o.status, enterprise: o.enterprise, template: o.template, q: o.q, limit: o.limit })}`,
-          )
-        ).subscribers,
-      async (store) =>
-        (await createSubscriberViews(store).list({ status: o.status, enterpriseId: o.enterprise, template: o.template, q: o.q, limit: o.limit })) as unknown as Array<
-          Record<string, unknown>
-        >,
+    const q = o.query ?? o.q;
+    const filter = { status: o.status, enterprise: o.enterprise, template: o.template, q, limit: o.limit };
+    const page = await readOnly(
+      async (c) => {
+        await checkTemplateFilter(c, o.template);
+        checkStatusFilter(o.status);
+        const res = await c.call<{ subscribers: Array<Record<string, unknown>>; total?: number }>('GET', `/api/v1/subscribers${qs(filter)}`);
+        return { rows: res.subscribers, total: res.total };
+      },
+      async (store) => {
+        await checkTemplateFilter(store, o.template);
+        checkStatusFilter(o.status);
+        const rows = await createSubscriberViews(store).list({ status: o.status, enterpriseId: o.enterprise, template: o.template, q, limit: o.limit });
+        return { rows: rows as unknown as Array<Record<string, unknown>> };
+      },
     );
-    printRows(rows, o, ['userId', 'template', 'enterpriseId', 'email', 'status', 'lastErrorCode', 'lastStatusChange']);
+    printList(page, o, ['userId', 'template', 'enterpriseId', 'email', 'status', 'lastErrorCode', 'lastStatusChange']);
   });
 
   withJson(subscribers.command('show').description('one subscriber with its jobs and full timeline').argument('<userId>')).action(

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ImpbError } from '../../errors';
 import { createTemplateService } from '../../templates/template-service';
 import { provisioningBaseUrlFromConfig } from '../../templates/template-view';
-import { printJson, printRecord, printRows } from '../output';
-import { enc, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
+import { printJson, printRecord, printRows, printWarnings } from '../output';
+import { choiceOption, enc, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
 
 interface TemplateFlags extends JsonFlag {
   provisioningId?: string;
@@ -29,7 +29,7 @@ function templateOptions(cmd: Command, forAdd: boolean): Command {
   return cmd
     .option('--provisioning-id <id>', 'Webex provisioningId (Partner Hub → template)')
     .option('--package <package>', 'subscriber package (broadworks: softphone|basic|standard|premium; wholesale: webex_calling, webex_suite, …)')
-    .addOption(new Option('--target <api>', 'target Webex API').choices(['broadworks', 'wholesale']))
+    .addOption(choiceOption('--target <api>', 'target Webex API', ['broadworks', 'wholesale']))
     .option('--cluster <name>', 'BroadWorks cluster allowed to use the template')
     .option('--username <name>', 'provisioning account user name the AS sends')
     .option(
@@ -86,12 +86,19 @@ async function templateBody(o: TemplateFlags, cmd: Command): Promise<Record<stri
 const service = (store: Parameters<typeof createTemplateService>[0]['store'], config: Parameters<typeof provisioningBaseUrlFromConfig>[0]) =>
   createTemplateService({ store, provisioningBaseUrl: () => provisioningBaseUrlFromConfig(config), actor: 'cli' });
 
-function printWarnings(warnings: unknown): void {
-  for (const w of Array.isArray(warnings) ? warnings : []) process.stdout.write(`warning: ${String(w)}\n`);
+/** The same short confirmation after add and edit: what the AS needs, then the warnings. */
+function printConfirmation(verb: 'created' | 'updated', template: Record<string, unknown>, generatedPassword?: string): void {
+  process.stdout.write(`template ${String(template.name)} ${verb}\n`);
+  process.stdout.write(`  provisioning URL:      ${template.provisioningUrl as string}\n`);
+  process.stdout.write(`  provisioning user:     ${(template.account as { username: string }).username}\n`);
+  if (generatedPassword) {
+    process.stdout.write(`  provisioning password: ${generatedPassword}\n  (generated; shown only now — enter it on the AS)\n`);
+  }
+  printWarnings(template.warnings);
 }
 
 export function registerTemplateCommands(program: Command): void {
-  const template = program.command('template').description('customer templates (provisioning URL, account, package, target API)');
+  const template = program.command('template').alias('templates').description('customer templates (provisioning URL, account, package, target API)');
 
   withJson(template.command('list').description('list templates')).action(async (o: JsonFlag) => {
     const templates = await readOnly(
@@ -131,19 +138,14 @@ export function registerTemplateCommands(program: Command): void {
       printJson(created);
       return;
     }
-    process.stdout.write(`template ${name} created\n`);
-    process.stdout.write(`  provisioning URL:      ${created.template.provisioningUrl as string}\n`);
-    process.stdout.write(`  provisioning user:     ${(created.template.account as { username: string }).username}\n`);
-    printWarnings(created.template.warnings);
-    if (created.generatedPassword) {
-      process.stdout.write(`  provisioning password: ${created.generatedPassword}\n  (generated; shown only now — enter it on the AS)\n`);
-    }
+    printConfirmation('created', { name, ...created.template }, created.generatedPassword);
   });
 
   const edit = templateOptions(template.command('edit').description('edit a template (only the options given change; no password keeps the current one)').argument('<name>'), false);
   withJson(edit).action(async (name: string, o: TemplateFlags, cmd: Command) => {
     const updated = await withClient(async (c) => c.call<Record<string, unknown>>('PATCH', `/api/v1/templates/${enc(name)}`, await templateBody(o, cmd)));
-    printRecord(updated, o);
+    if (o.json) printJson(updated);
+    else printConfirmation('updated', { name, ...updated });
   });
 
   withJson(

@@ -1,27 +1,32 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import type { UnknownRequest } from '../../store';
-import { printJson, printRows } from '../output';
+import { printJson } from '../output';
 import { exportFixtures } from './export-fixtures';
-import { parsePositiveInt, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+import { choiceOption, parsePositiveInt, printList, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+
+const KINDS = ['unknown', 'recorded'];
 
 export function registerUnknownRequestCommands(program: Command): void {
-  const unknown = program.command('unknown-requests').description('requests the dialect table did not know (stored, passwords masked)');
+  const unknown = program.command('unknown-requests').alias('unknown-request').description('requests the dialect table did not know (stored, passwords masked)');
   withJson(
     unknown
       .command('list')
       .description('list stored unknown requests, newest first')
-      .addOption(new Option('--kind <kind>', 'unknown, or recorded (record mode)').choices(['unknown', 'recorded']).default('unknown'))
+      .addOption(choiceOption('--kind <kind>', 'stored unknown requests, or record-mode captures', KINDS).default('unknown'))
       .option('--with-body', 'include the masked request bodies')
       .option('--limit <n>', 'at most this many', parsePositiveInt, 100),
   ).action(async (o: JsonFlag & { kind: 'unknown' | 'recorded'; withBody?: boolean; limit: number }) => {
-    const rows = await readOnly(
-      async (c) =>
-        (await c.call<{ unknownRequests: UnknownRequest[] }>('GET', `/api/v1/unknown-requests${qs({ kind: o.kind, limit: o.limit, withBody: o.withBody ? 'true' : undefined })}`))
-          .unknownRequests,
-      async (store) => (await store.unknownRequests.list({ kind: o.kind, limit: o.limit })).map((r) => (o.withBody ? r : { ...r, body: undefined, response: undefined })),
+    const page = await readOnly<{ rows: unknown[]; total?: number }>(
+      async (c) => {
+        const res = await c.call<{ unknownRequests: UnknownRequest[]; total?: number }>('GET', `/api/v1/unknown-requests${qs({ kind: o.kind, limit: o.limit, withBody: o.withBody ? 'true' : undefined })}`);
+        return { rows: res.unknownRequests, total: res.total };
+      },
+      async (store) => ({
+        rows: (await store.unknownRequests.list({ kind: o.kind, limit: o.limit })).map((r) => (o.withBody ? r : { ...r, body: undefined, response: undefined })),
+        total: await store.unknownRequests.count(o.kind),
+      }),
     );
-    printRows(rows as unknown as Array<Record<string, unknown>>, o, ['id', 'receivedAt', 'template', 'reason', 'requestId', ...(o.withBody ? ['body'] : [])]);
+    printList(page, o, ['id', 'receivedAt', 'template', 'reason', 'requestId', ...(o.withBody ? ['body'] : [])]);
   });
 
   withJson(
@@ -29,7 +34,7 @@ export function registerUnknownRequestCommands(program: Command): void {
       .command('export')
       .description('write stored requests as fixture folders (request.xml, response.xml, README.md) to turn field traffic into golden tests')
       .requiredOption('--out <dir>', 'folder to write into (created when missing)')
-      .addOption(new Option('--kind <kind>', 'unknown, or recorded (record mode)').choices(['unknown', 'recorded']).default('recorded'))
+      .addOption(choiceOption('--kind <kind>', 'stored unknown requests, or record-mode captures; the same default as list', KINDS).default('unknown'))
       .option('--limit <n>', 'at most this many', parsePositiveInt, 1000),
   ).action(async (o: JsonFlag & { out: string; kind: 'unknown' | 'recorded'; limit: number }) => {
     const rows = await readOnly(
