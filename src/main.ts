@@ -8,7 +8,7 @@ import { ImpbError, isImpbError } from './errors';
 import { createProvisioningApp } from './inbound/provisioning-app';
 import { createProvisioningListener, type ProvisioningListener } from './inbound/provisioning-listener';
 import { wireInbound } from './inbound/wire-inbound';
-import { createLogger, createMetricsRegistry, registerSecret, type Logger, type Registry } from './observability';
+import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
 import { wirePipeline } from './pipeline/wire-pipeline';
 import type { Closer, Runtime } from './runtime';
 import { createSqliteStore } from './store';
@@ -36,7 +36,7 @@ export interface ImpBridge {
 /** The composition root: config → store → certificates → Webex → pipeline → listeners. */
 export async function startImpBridge(options: StartOptions): Promise<ImpBridge> {
   const { config } = options;
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat) });
   for (const secret of [config.admin.token, config.webex.token, config.webex.oauth?.clientSecret, config.webex.oauth?.refreshToken, config.webex.serviceApp?.clientSecret, config.webex.serviceApp?.integrationToken]) {
     registerSecret(secret);
   }
@@ -140,7 +140,7 @@ export async function runMain(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat) });
 
   // Installed before start-up: a stop asked for meanwhile waits for start-up to finish (a safe
   // point: every part wired, so every part can be closed), then stops gracefully.

@@ -111,6 +111,7 @@ export type TemplateConfig = z.infer<typeof templateConfigSchema>;
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data').describe('directory for the store, certificates and generated secrets'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('log level'),
+  logFormat: z.enum(['json', 'pretty']).optional().describe('log line format (default: pretty when standard output is a terminal, json otherwise)'),
   provisioning: z
     .strictObject({
       host: z.string().default('0.0.0.0').describe('address of the mTLS provisioning listener'),
@@ -228,6 +229,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export const ENV_OVERRIDES: Record<string, string> = {
   IMP_BRIDGE_DATA_DIR: 'dataDir',
   IMP_BRIDGE_LOG_LEVEL: 'logLevel',
+  IMP_BRIDGE_LOG_FORMAT: 'logFormat',
   IMP_BRIDGE_HOST: 'provisioning.host',
   IMP_BRIDGE_PORT: 'provisioning.port',
   IMP_BRIDGE_PUBLIC_HOSTNAME: 'provisioning.publicHostname',
