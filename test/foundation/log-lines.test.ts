@@ -65,8 +65,8 @@ describe('error log lines', () => {
     const shared = { a: 1 };
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
-    logger.info('shared', { one: shared, two: shared, cyclic });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ one: { a: 1 }, two: { a: 1 }, cyclic: { name: 'loop', self: '[Circular]' } });
+    logger.info('shared', { pair: { one: shared, two: shared }, cyclic });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ pair: { one: { a: 1 }, two: { a: 1 } }, cyclic: { name: 'loop', self: '[Circular]' } });
   });
 });
 
