@@ -193,6 +193,8 @@ export const configSchema = z.strictObject({
       connectTimeoutMs: durationMs.default(10_000).describe('connect timeout for Webex calls'),
       headersTimeoutMs: durationMs.default(30_000).describe('time to first response byte'),
       bodyTimeoutMs: durationMs.default(30_000).describe('time between response body bytes'),
+      credentialsCheckIntervalMs: wholeNumber(1).default(60_000).describe('how often the Webex credentials are checked (GET /people/me) while they work'),
+      credentialsRetryIntervalMs: wholeNumber(1).default(10_000).describe('how often they are checked while Webex refuses them or cannot be reached'),
       simulatorProvisioningDelayMs: durationMs.default(2_000).describe('built-in simulator: time until a subscriber is provisioned'),
     })
     // A base URL without credentials would silently provision into the built-in simulator and
