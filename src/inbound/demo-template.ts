@@ -11,8 +11,8 @@ export const DEMO_TEMPLATE_NAME = 'demo';
 export const DEMO_CREDENTIALS_FILE = 'demo-template.json';
 
 export interface DemoTemplate {
-  /** Writes the credentials file with the listener's real URL and prints how to use it. */
-  announce(baseUrl: string): void;
+  /** Writes the credentials file with the listener's real URL and logs how to use it; returns the ready-to-paste command (first call only). */
+  announce(baseUrl: string): string | undefined;
 }
 
 /**
@@ -55,7 +55,7 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
   let announced = false;
   return {
     announce(baseUrl) {
-      if (announced) return;
+      if (announced) return undefined;
       announced = true;
       const url = write(baseUrl);
       const certs = certPaths(rt.config.dataDir);
@@ -70,6 +70,7 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
         requestFile,
         tryIt: command,
       });
+      return command;
     },
   };
 }
