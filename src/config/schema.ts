@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { PUBLIC_HOSTNAME_DEFAULT_TEXT } from './public-hostname';
 
 /**
  * The whole configuration of imp-bridge: one schema, one typed object passed down.
@@ -116,7 +117,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('0.0.0.0').describe('address of the mTLS provisioning listener'),
       port: port.default(8443).describe('port of the mTLS provisioning listener'),
-      publicHostname: z.string().optional().describe('host name the AS uses in its provisioningUrl (default: this host name)'),
+      publicHostname: z
+        .string()
+        .optional()
+        .describe(`host name the AS uses in its provisioningUrl (default: ${PUBLIC_HOSTNAME_DEFAULT_TEXT}); the self-signed certificate names this host name and localhost`),
       clientCertificate: z.enum(['required', 'optional', 'off']).default('required').describe('client certificate checking'),
       bodyLimitBytes: wholeNumber(1024, 10 * 1024 * 1024).default(64 * 1024).describe('largest accepted request body'),
       headersTimeoutMs: durationMs.default(10_000).describe('time allowed for a request’s headers (slow-loris guard)'),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { certPaths } from '../certs/cert-paths';
+import { effectivePublicHostname } from '../config/public-hostname';
 import { generateProvisioningPassword, hashPassword, type Template } from '../domain';
 import { registerSecret } from '../observability';
 import type { Runtime } from '../runtime';
@@ -50,8 +51,7 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
     return url;
   };
   // Written once at wiring with the configured port, so the file exists even if nobody announces.
-  const host = rt.config.provisioning.publicHostname ?? (['0.0.0.0', '::'].includes(rt.config.provisioning.host) ? 'localhost' : rt.config.provisioning.host);
-  write(`https://${host}:${rt.config.provisioning.port}`);
+  write(`https://${effectivePublicHostname(rt.config.provisioning)}:${rt.config.provisioning.port}`);
   let announced = false;
   return {
     announce(baseUrl) {
