@@ -1,5 +1,7 @@
 import winston from 'winston';
+import { ERROR_DEFINITIONS } from '../errors';
 import { prettyLine } from './pretty-format';
+import { serializeError } from './serialize-error';
 import { currentRequestContext } from './request-context';
 import { isSecretKey, REDACTED, redactValue } from './redaction';
 
@@ -8,6 +10,8 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type LogFormat = 'json' | 'pretty';
 
 const RESERVED = new Set(['level', 'message', 'timestamp']);
+/** winston's level key on every line (triple-beam's LEVEL, a registered symbol). */
+const LEVEL = Symbol.for('level');
 
 /**
  * Attaches the request id of the current async context and masks secrets in every field,
@@ -21,6 +25,26 @@ const contextAndRedaction = winston.format((info) => {
     if (RESERVED.has(key) && key !== 'message') continue;
     const value = (info as Record<string, unknown>)[key];
     (info as Record<string, unknown>)[key] = isSecretKey(key) && value !== undefined && value !== '' ? REDACTED : redactValue(value);
+  }
+  return info;
+});
+
+/**
+ * `logger.warn(err)` hands winston the error itself, and `logger.warn('text', err)` copies its
+ * own fields (details and facts, a stack) onto the line: both become one `err` field serialized
+ * like any other (serializeError), so an expected error never prints its stack or facts twice.
+ */
+const errorAsField = winston.format((info) => {
+  const record = info as Record<string | symbol, unknown>;
+  if (info instanceof Error) {
+    const line: Record<string | symbol, unknown> = { level: info.level, message: info.message, err: info };
+    line[LEVEL] = record[LEVEL];
+    return line as winston.Logform.TransformableInfo;
+  }
+  if (typeof record.stack === 'string' && typeof record.code === 'string' && record.code in ERROR_DEFINITIONS && record.code !== 'IMPB_ERR_INTERNAL') {
+    delete record.stack;
+    if (record.details !== undefined) delete record.facts;
+    if (record.cause instanceof Error) record.cause = serializeError(record.cause, 1, true);
   }
   return info;
 });
@@ -46,7 +70,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     level: options.level ?? 'info',
     silent: options.silent,
     format: winston.format.combine(
-      winston.format.errors({ stack: true }),
+      errorAsField(),
       winston.format.timestamp(),
       contextAndRedaction(),
       options.format === 'pretty' ? pretty : winston.format.json(),

@@ -49,6 +49,21 @@ describe('error log lines', () => {
     expect(lines[0]!.match(/401001/g)).toHaveLength(1);
   });
 
+  it('logger.warn(err) and logger.warn(text, err) are as clean as { err }', () => {
+    const { logger, lines } = captureLogger();
+    logger.warn(unauthorized());
+    logger.warn('Webex call failed', unauthorized());
+    logger.error(new TypeError('boom'));
+    for (const line of lines.slice(0, 2)) {
+      expect(line).not.toContain('"facts"');
+      expect(line).not.toContain('"stack"');
+      expect(line).not.toContain('[Circular]');
+      expect(line.match(/401001/g)).toHaveLength(1);
+    }
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', message: expect.stringContaining('Webex refused the access token'), err: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', httpStatus: 401, trackingId: 'IMPB_T1' } });
+    expect(JSON.parse(lines[2]!)).toMatchObject({ level: 'error', message: 'boom', err: { name: 'TypeError', stack: expect.stringContaining('TypeError: boom') } });
+  });
+
   it('an unexpected error keeps its stack, and so does the cause of an internal error', () => {
     const { logger, lines } = captureLogger();
     logger.error('unhandled error', { err: new TypeError('x is not a function') });
