@@ -17,7 +17,13 @@ export interface CredentialsStatus {
   reason?: string;
 }
 
-export type ProbeOutcome = 'valid' | 'refused' | 'unreachable';
+/**
+ * valid: 2xx. refused: 401 (after a token refresh where the source can refresh). unreachable: no
+ * answer, 429 or 5xx. inconclusive: another refusal, e.g. 403 from a token without the People
+ * scope — provisioning may still work, so it is not taken as refused credentials.
+ */
+export type ProbeOutcome = 'valid' | 'refused' | 'unreachable' | 'inconclusive';
+const OUTCOMES: ProbeOutcome[] = ['valid', 'refused', 'unreachable', 'inconclusive'];
 
 export interface CredentialsProbeDeps {
   /** The cheap call whose answer says whether the credentials work (GET /people/me through the shared limiter). */
@@ -49,12 +55,15 @@ export interface CredentialsProbe {
   close(): Promise<void>;
 }
 
-/** HTTP statuses that mean "these credentials are not accepted", as opposed to "Webex is not answering". */
-function refusedStatus(err: unknown): number | undefined {
-  if (isWebexError(err) && (err.httpStatus === 401 || err.httpStatus === 403)) return err.httpStatus;
-  if (isImpbError(err, 'IMPB_ERR_WEBEX_UNAUTHORIZED')) return 401;
-  if (isImpbError(err, 'IMPB_ERR_WEBEX_FORBIDDEN')) return 403;
-  return undefined;
+function outcomeOf(err: unknown): Exclude<ProbeOutcome, 'valid'> {
+  if (isImpbError(err, 'IMPB_ERR_WEBEX_UNAUTHORIZED') || (isWebexError(err) && err.httpStatus === 401)) return 'refused';
+  const status = isWebexError(err) ? err.httpStatus : undefined;
+  if (status === undefined || status === 429 || status >= 500) return 'unreachable';
+  return 'inconclusive';
+}
+
+function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
 /**
@@ -68,9 +77,14 @@ export function createCredentialsProbe(deps: CredentialsProbeDeps): CredentialsP
   const failingIntervalMs = deps.failingIntervalMs ?? 10_000;
   const now = deps.now ?? Date.now;
   const { logger } = deps;
-  const valid = new Gauge({ name: 'impb_webex_credentials_valid', help: 'Whether Webex accepted the credentials at the last check (1) or refused them (0)', registers: [deps.metrics] });
-  const checks = new Counter({ name: 'impb_webex_credentials_checks_total', help: 'Webex credential checks by outcome (valid, refused, unreachable)', labelNames: ['outcome'], registers: [deps.metrics] });
-  for (const outcome of ['valid', 'refused', 'unreachable']) checks.inc({ outcome }, 0);
+  const valid = getOrCreate(deps.metrics, 'impb_webex_credentials_valid', () => new Gauge({ name: 'impb_webex_credentials_valid', help: 'Whether Webex accepted the credentials at the last check (1) or refused them (0)', registers: [deps.metrics] }));
+  const checks = getOrCreate(
+    deps.metrics,
+    'impb_webex_credentials_checks_total',
+    () => new Counter({ name: 'impb_webex_credentials_checks_total', help: 'Webex credential checks by outcome (valid, refused, unreachable, inconclusive)', labelNames: ['outcome'], registers: [deps.metrics] }),
+  );
+  for (const outcome of OUTCOMES) checks.inc({ outcome }, 0);
+  let warnedInconclusive = false;
 
   let current: CredentialsStatus = { ok: false, reason: 'Webex credentials not checked yet' };
   let verdict: 'unknown' | 'valid' | 'refused' = 'unknown';
@@ -96,10 +110,15 @@ export function createCredentialsProbe(deps: CredentialsProbeDeps): CredentialsP
     checks.inc({ outcome });
     const before = verdict;
     lastOutcome = outcome;
-    if (outcome === 'unreachable') {
+    if (outcome === 'unreachable' || outcome === 'inconclusive') {
       // Says nothing about the credentials: the verdict stands, the facts say why no check passed.
       current = { ...current, checkedAt, ...facts, ok: verdict === 'valid' };
-      logger.debug('Webex credentials check: Webex not reachable', { event: 'webex.credentials.unreachable', err });
+      if (outcome === 'inconclusive' && !warnedInconclusive) {
+        warnedInconclusive = true;
+        logger.warn(`${current.reason}; the credentials are judged by the provisioning calls instead`, { event: 'webex.credentials.inconclusive', err });
+      } else {
+        logger.debug('Webex credentials check: no verdict', { event: `webex.credentials.${outcome}`, err });
+      }
       return;
     }
     verdict = outcome;
@@ -121,17 +140,16 @@ export function createCredentialsProbe(deps: CredentialsProbeDeps): CredentialsP
       return;
     }
     const err = result.error;
-    const status = refusedStatus(err);
+    const outcome = outcomeOf(err);
     const facts = {
       httpStatus: isWebexError(err) ? err.httpStatus : undefined,
       errorCode: isImpbError(err) ? err.code : undefined,
       trackingId: isWebexError(err) ? err.trackingId : undefined,
     };
-    if (status !== undefined) {
-      apply('refused', { ...facts, reason: `Webex credentials refused (${status}): fix ${deps.source}${facts.trackingId ? ` — TrackingID ${facts.trackingId}` : ''}` }, err);
-    } else {
-      apply('unreachable', { ...facts, reason: `Webex could not be asked whether the credentials work (${facts.errorCode ?? (err as Error)?.message ?? 'error'})` }, err);
-    }
+    const tracking = facts.trackingId ? ` — TrackingID ${facts.trackingId}` : '';
+    if (outcome === 'refused') apply(outcome, { ...facts, reason: `Webex credentials refused (401): fix ${deps.source}${tracking}` }, err);
+    else if (outcome === 'inconclusive') apply(outcome, { ...facts, reason: `Webex answered ${facts.httpStatus} to GET /people/me, which does not say whether the credentials work${tracking}` }, err);
+    else apply(outcome, { ...facts, reason: `Webex could not be asked whether the credentials work (${facts.errorCode ?? (err as Error)?.message ?? 'error'})` }, err);
   }
 
   function schedule(ms: number): void {

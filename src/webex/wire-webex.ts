@@ -119,7 +119,11 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
   const asked = partnerOrg.get();
   const firstCheck = credentials.start(asked);
   if (simulator) await firstCheck;
-  else await Promise.race([firstCheck, new Promise((resolve) => setTimeout(resolve, FIRST_CHECK_WAIT_MS).unref())]);
+  else {
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([firstCheck, new Promise((resolve) => (waited = setTimeout(resolve, FIRST_CHECK_WAIT_MS)))]);
+    clearTimeout(waited);
+  }
 
   return {
     baseUrl,

@@ -95,6 +95,23 @@ describe('createCredentialsProbe (unit)', () => {
     await probe.close();
   });
 
+  it('a 403 to GET /people/me (a token without the People scope) is inconclusive: ready, one warning, not refused', async () => {
+    const { WebexError } = await import('../../src/errors');
+    const check = async () => {
+      throw new WebexError('IMPB_ERR_WEBEX_FORBIDDEN', { operation: 'people.me', method: 'GET', path: '/people/me', httpStatus: 403, trackingId: 'T3', webexErrors: [], maybeApplied: false });
+    };
+    const { logger, lines } = captureLogger();
+    const metrics = createMetricsRegistry({ defaultMetrics: false });
+    const probe = createCredentialsProbe({ check, source: 'webex.token', logger, metrics, intervalMs: 600_000, failingIntervalMs: 600_000 });
+    await probe.start();
+    await probe.check();
+    expect(await probe.readiness.check()).toBe(true);
+    expect(probe.status()).toMatchObject({ ok: false, httpStatus: 403, errorCode: 'IMPB_ERR_WEBEX_FORBIDDEN', trackingId: 'T3' });
+    expect(lines.filter((l) => l.includes('webex.credentials.inconclusive') && l.includes('"level":"warn"'))).toHaveLength(1);
+    expect(await metrics.metrics()).toMatch(/impb_webex_credentials_checks_total\{outcome="inconclusive"\} 2/);
+    await probe.close();
+  });
+
   it('a listener that throws or rejects is logged, and the others still run', async () => {
     let refuse = true;
     const { WebexError } = await import('../../src/errors');
