@@ -74,4 +74,24 @@ describe('the process (npm start): start-up messages', () => {
       temp.cleanup();
     }
   });
+
+  it('IMP_BRIDGE_LOG_FORMAT=pretty writes readable lines, secrets redacted', async () => {
+    const temp = makeTempDir();
+    const adminToken = 'pretty-admin-token-0123456789';
+    const p = run({ IMP_BRIDGE_DATA_DIR: temp.dir, IMP_BRIDGE_HOST: '127.0.0.1', IMP_BRIDGE_PORT: '0', IMP_BRIDGE_ADMIN_PORT: '0', IMP_BRIDGE_LOG_FORMAT: 'pretty', IMP_BRIDGE_ADMIN_TOKEN: adminToken });
+    try {
+      const started = Date.now();
+      while (!p.out().includes('admin listener up') && p.child.exitCode === null && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
+      const lines = p.out().split('\n').filter(Boolean);
+      expect(lines.find((l) => l.includes('admin listener up'))).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}admin listener up {2}event=listener\.admin\.up url=http:\/\/127\.0\.0\.1:\d+$/);
+      for (const l of lines.filter((x) => /^\d{4}-/.test(x))) expect(l.startsWith('{')).toBe(false);
+      expect(p.out()).toContain('starting imp-bridge');
+      expect(p.out()).not.toContain(adminToken);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+      temp.cleanup();
+    }
+  });
 });
