@@ -76,6 +76,24 @@ describe('Webex credentials probe', () => {
   });
 });
 
+describe('simulator fault refuseTokens', () => {
+  it('is flipped at run time through the control endpoint: every API call answers 401, then the token works again', async () => {
+    const sim = await startWebexSimulator({ token: SIM_TOKEN });
+    try {
+      const me = () => fetch(`${sim.baseUrl}/people/me`, { headers: { authorization: `Bearer ${SIM_TOKEN}` } }).then((r) => r.status);
+      const control = (body: unknown) => fetch(sim.baseUrl.replace(/\/v1$/, '/_simulator/faults'), { method: 'POST', headers: { authorization: `Bearer ${SIM_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(await me()).toBe(200);
+      expect((await control({ refuseTokens: true })).status).toBe(200);
+      expect(await me()).toBe(401);
+      expect(sim.stats().unauthorized).toBe(1);
+      await control({ refuseTokens: null });
+      expect(await me()).toBe(200);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe('createCredentialsProbe (unit)', () => {
   it('Webex not answering is "unreachable": the verdict stands and readiness does not flip', async () => {
     const results: Array<() => Promise<{ data: unknown; httpStatus: number; trackingId: string }>> = [
