@@ -146,9 +146,11 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
       },
     ],
     async close() {
-      await credentials.close();
+      // No new check from here on; one in flight ends with the dispatcher like any other call.
+      const probeClosed = credentials.close();
       await simulator?.close();
       await dispatcher.close().catch(() => undefined);
+      await probeClosed;
       await asked;
     },
   };
