@@ -127,7 +127,7 @@ export function createCredentialsProbe(deps: CredentialsProbeDeps): CredentialsP
     if (outcome === 'refused' && before !== 'refused') {
       logger.error(current.reason!, { event: 'webex.credentials.refused', httpStatus: facts.httpStatus, errorCode: facts.errorCode, trackingId: facts.trackingId });
     } else if (outcome === 'valid' && before === 'refused') {
-      logger.info('Webex accepts the credentials again: resuming the jobs that waited for them', { event: 'webex.credentials.recovered', trackingId: facts.trackingId });
+      logger.info(`Webex accepts the credentials again${listeners.size ? ': resuming the jobs that waited for them' : ''}`, { event: 'webex.credentials.recovered', trackingId: facts.trackingId });
       notifyRecovered();
     } else if (outcome === 'valid' && before === 'unknown') {
       logger.info('Webex accepts the credentials', { event: 'webex.credentials.valid', trackingId: facts.trackingId });
