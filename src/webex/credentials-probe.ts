@@ -72,7 +72,7 @@ function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
  * feeds /readyz (not ready while refused), `impb_webex_credentials_valid` and
  * `impb_webex_credentials_checks_total{outcome}`; recovery is announced to listeners.
  */
-export function createCredentialsProbe(deps: CredentialsProbeDeps): CredentialsProbe {
+export function createWebexCredentialsProbe(deps: CredentialsProbeDeps): CredentialsProbe {
   const intervalMs = deps.intervalMs ?? 60_000;
   const failingIntervalMs = deps.failingIntervalMs ?? 10_000;
   const now = deps.now ?? Date.now;

@@ -7,7 +7,7 @@ import type { WebexCallObservation } from '../pipeline/webex-port';
 import type { Closer, Runtime } from '../runtime';
 import { createWebexCallMetrics } from './call-metrics';
 import { createWebexAgent } from './create-webex-agent';
-import { createCredentialsProbe, type CredentialsProbe } from './credentials-probe';
+import { createWebexCredentialsProbe, type CredentialsProbe } from './credentials-probe';
 import { createPartnerOrgSource } from './partner-org';
 import { startWebexSimulator, type WebexSimulator } from './simulator';
 import { createTokenProvider } from './tokens/create-token-provider';
@@ -102,7 +102,7 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     bodyTimeoutMs: webex.bodyTimeoutMs || undefined,
   });
   const tokenProvider = tokens;
-  const credentials = createCredentialsProbe({
+  const credentials = createWebexCredentialsProbe({
     check: () => client.people.me(),
     source: tokens.source,
     logger,

@@ -1,5 +1,5 @@
 import { createMetricsRegistry } from '../../src/observability';
-import { createCredentialsProbe } from '../../src/webex/credentials-probe';
+import { createWebexCredentialsProbe } from '../../src/webex/credentials-probe';
 import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
 import { captureLogger } from '../helpers/capture-logger';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
@@ -94,7 +94,7 @@ describe('simulator fault refuseTokens', () => {
   });
 });
 
-describe('createCredentialsProbe (unit)', () => {
+describe('createWebexCredentialsProbe (unit)', () => {
   it('Webex not answering is "unreachable": the verdict stands and readiness does not flip', async () => {
     const results: Array<() => Promise<{ data: unknown; httpStatus: number; trackingId: string }>> = [
       async () => ({ data: {}, httpStatus: 200, trackingId: 'T1' }),
@@ -103,7 +103,7 @@ describe('createCredentialsProbe (unit)', () => {
       },
     ];
     const metrics = createMetricsRegistry({ defaultMetrics: false });
-    const probe = createCredentialsProbe({ check: () => results.shift()!(), source: 'webex.token', logger: captureLogger().logger, metrics, intervalMs: 600_000, failingIntervalMs: 600_000 });
+    const probe = createWebexCredentialsProbe({ check: () => results.shift()!(), source: 'webex.token', logger: captureLogger().logger, metrics, intervalMs: 600_000, failingIntervalMs: 600_000 });
     await probe.start();
     expect(await probe.readiness.check()).toBe(true);
     await probe.check();
@@ -120,7 +120,7 @@ describe('createCredentialsProbe (unit)', () => {
     };
     const { logger, lines } = captureLogger();
     const metrics = createMetricsRegistry({ defaultMetrics: false });
-    const probe = createCredentialsProbe({ check, source: 'webex.token', logger, metrics, intervalMs: 600_000, failingIntervalMs: 600_000 });
+    const probe = createWebexCredentialsProbe({ check, source: 'webex.token', logger, metrics, intervalMs: 600_000, failingIntervalMs: 600_000 });
     await probe.start();
     await probe.check();
     expect(await probe.readiness.check()).toBe(true);
@@ -138,7 +138,7 @@ describe('createCredentialsProbe (unit)', () => {
       return { data: {}, httpStatus: 200, trackingId: 'T2' };
     };
     const { logger, lines } = captureLogger();
-    const probe = createCredentialsProbe({ check, source: 'webex.token', logger, metrics: createMetricsRegistry({ defaultMetrics: false }), intervalMs: 600_000, failingIntervalMs: 600_000 });
+    const probe = createWebexCredentialsProbe({ check, source: 'webex.token', logger, metrics: createMetricsRegistry({ defaultMetrics: false }), intervalMs: 600_000, failingIntervalMs: 600_000 });
     let called = 0;
     probe.onRecovered(() => {
       throw new Error('listener bug');
