@@ -34,7 +34,7 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   const { store } = rt;
   const deps: AdminApiDeps = {
     store,
-    templates: createTemplateService({ store, provisioningBaseUrl: () => rt.provisioningBaseUrl ?? provisioningBaseUrlFromConfig(rt.config), actor: 'admin-api' }),
+    templates: createTemplateService({ store, provisioningBaseUrl: () => rt.provisioningBaseUrl ?? provisioningBaseUrlFromConfig(rt.config), actor: 'admin-api', logger: rt.logger }),
     jobs: createJobActions({ store, wake: () => rt.pipeline?.wake(), actor: 'admin-api' }),
     webex: () => rt.webex?.client,
     wake: () => rt.pipeline?.wake(),

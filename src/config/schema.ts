@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { PUBLIC_HOSTNAME_DEFAULT_TEXT } from './public-hostname';
 
 /**
  * The whole configuration of imp-bridge: one schema, one typed object passed down.
@@ -111,11 +112,15 @@ export type TemplateConfig = z.infer<typeof templateConfigSchema>;
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data').describe('directory for the store, certificates and generated secrets'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('log level'),
+  logFormat: z.enum(['json', 'pretty']).optional().describe('log line format (default: pretty when standard output is a terminal, json otherwise)'),
   provisioning: z
     .strictObject({
       host: z.string().default('0.0.0.0').describe('address of the mTLS provisioning listener'),
       port: port.default(8443).describe('port of the mTLS provisioning listener'),
-      publicHostname: z.string().optional().describe('host name the AS uses in its provisioningUrl (default: this host name)'),
+      publicHostname: z
+        .string()
+        .optional()
+        .describe(`host name the AS uses in its provisioningUrl (default: ${PUBLIC_HOSTNAME_DEFAULT_TEXT}); the self-signed certificate names this host name and localhost`),
       clientCertificate: z.enum(['required', 'optional', 'off']).default('required').describe('client certificate checking'),
       bodyLimitBytes: wholeNumber(1024, 10 * 1024 * 1024).default(64 * 1024).describe('largest accepted request body'),
       headersTimeoutMs: durationMs.default(10_000).describe('time allowed for a request’s headers (slow-loris guard)'),
@@ -192,6 +197,8 @@ export const configSchema = z.strictObject({
       connectTimeoutMs: durationMs.default(10_000).describe('connect timeout for Webex calls'),
       headersTimeoutMs: durationMs.default(30_000).describe('time to first response byte'),
       bodyTimeoutMs: durationMs.default(30_000).describe('time between response body bytes'),
+      credentialsCheckIntervalMs: wholeNumber(1).default(60_000).describe('how often the Webex credentials are checked (GET /people/me) while they work'),
+      credentialsRetryIntervalMs: wholeNumber(1).default(10_000).describe('how often they are checked while Webex refuses them or cannot be reached'),
       simulatorProvisioningDelayMs: durationMs.default(2_000).describe('built-in simulator: time until a subscriber is provisioned'),
     })
     // A base URL without credentials would silently provision into the built-in simulator and
@@ -247,6 +254,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export const ENV_OVERRIDES: Record<string, string> = {
   IMP_BRIDGE_DATA_DIR: 'dataDir',
   IMP_BRIDGE_LOG_LEVEL: 'logLevel',
+  IMP_BRIDGE_LOG_FORMAT: 'logFormat',
   IMP_BRIDGE_HOST: 'provisioning.host',
   IMP_BRIDGE_PORT: 'provisioning.port',
   IMP_BRIDGE_PUBLIC_HOSTNAME: 'provisioning.publicHostname',
