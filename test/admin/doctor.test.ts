@@ -1,0 +1,132 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DoctorCheck, DoctorReport } from '../../src/admin/doctor';
+import { checkClock } from '../../src/admin/doctor-checks';
+import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
+import { runCli } from '../cli/run-cli';
+import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
+
+const byName = (r: DoctorReport, name: string): DoctorCheck => {
+  const found = r.checks.find((c) => c.name === name);
+  if (!found) throw new Error(`no check ${name} in ${r.checks.map((c) => c.name).join(', ')}`);
+  return found;
+};
+
+describe('imp-bridge doctor', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  describe('a default bridge on the built-in simulator', () => {
+    let t: TestBridge;
+    beforeAll(async () => {
+      t = await startTestBridge();
+    });
+    afterAll(async () => {
+      await t.stop();
+    });
+
+    it('reports every check, the simulator as a warning, and exits 0 when nothing fails', async () => {
+      pointCliAt(t);
+      const json = await runCli('doctor', '--json');
+      const report = JSON.parse(json.out) as DoctorReport;
+      expect(report.checks.map((c) => c.name)).toEqual(
+        expect.arrayContaining(['listener.provisioning', 'listener.admin', 'certificate.expiry', 'certificate.names', 'trust', 'webex', 'clock', 'queue', 'store', 'disk']),
+      );
+      for (const name of ['listener.provisioning', 'listener.admin', 'certificate.expiry', 'certificate.names', 'trust', 'clock', 'queue', 'store']) {
+        expect(byName(report, name)).toMatchObject({ name, status: 'ok' });
+      }
+      expect(byName(report, 'listener.provisioning').message).toContain(`:${t.bridge.provisioningAddress.port}`);
+      expect(byName(report, 'store').message).toContain('quick_check ok');
+      expect(byName(report, 'webex')).toMatchObject({ status: 'warn', fix: expect.stringContaining('IMP_BRIDGE_WEBEX_TOKEN') });
+      // Warnings alone exit 0; the disk check depends on the machine, so the code follows the report.
+      expect(json.code).toBe(report.status === 'fail' ? 1 : 0);
+      expect(report.status).toBe(byName(report, 'disk').status === 'fail' ? 'fail' : 'warn');
+
+      const text = await runCli('doctor');
+      expect(text.out).toMatch(/^ok {2}\s*listener\.provisioning\s+mTLS provisioning listener up/m);
+      expect(text.out).toMatch(/^warn\s+webex\s+no Webex credentials/m);
+      expect(text.out).toMatch(/→ set IMP_BRIDGE_WEBEX_TOKEN/);
+      expect(text.out).toMatch(/\d+ ok, \d+ warnings?, \d+ failed/);
+    });
+
+    it('is an admin API operation behind the token, documented in the OpenAPI document', async () => {
+      const denied = await fetch(`${t.adminUrl}/api/v1/doctor`);
+      expect(denied.status).toBe(401);
+      const doc = (await (await fetch(`${t.adminUrl}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(doc.paths['/api/v1/doctor'] ?? doc.paths['/doctor']).toBeDefined();
+    });
+  });
+
+  describe('a wrong Webex token and a certificate about to expire', () => {
+    let sim: WebexSimulator;
+    let t: TestBridge;
+    beforeAll(async () => {
+      sim = await startWebexSimulator({ token: 'the-right-token', provisioningDelayMs: 5 });
+      t = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: 'a-wrong-token' }, tls: { selfSignedDays: 3, autoRenewSelfSignedDays: 0 } });
+    });
+    afterAll(async () => {
+      await t.stop();
+      await sim.close();
+    });
+
+    it('fails those checks with their fixes and exits 1', async () => {
+      pointCliAt(t);
+      const json = await runCli('doctor', '--json');
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.out) as DoctorReport;
+      expect(report.status).toBe('fail');
+      expect(byName(report, 'webex')).toMatchObject({ status: 'fail', details: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', httpStatus: 401 }, fix: expect.stringContaining('webex.token (IMP_BRIDGE_WEBEX_TOKEN)') });
+      expect(byName(report, 'certificate.expiry')).toMatchObject({ status: 'fail', fix: 'imp-bridge cert renew-self-signed' });
+      expect(byName(report, 'certificate.expiry').message).toMatch(/expires in [0-3] day\(s\).*tls\.expiryErrorDays \(7\)/);
+      expect(byName(report, 'clock')).toMatchObject({ status: 'warn', message: expect.stringContaining('not measured') });
+      expect(t.logText()).not.toContain('a-wrong-token');
+
+      const text = await runCli('doctor');
+      expect(text.code).toBe(1);
+      expect(text.out).toMatch(/^FAIL\s+webex\s+GET \/people\/me .*401/m);
+      expect(text.out).not.toContain('a-wrong-token');
+    });
+  });
+
+  describe('clock skew against the Date header of Webex', () => {
+    let server: http.Server;
+    let t: TestBridge;
+    beforeAll(async () => {
+      // A stand-in for Webex whose clock runs two minutes behind this host's.
+      server = http.createServer((_req, res) => {
+        res.sendDate = false;
+        res.setHeader('date', new Date(Date.now() - 120_000).toUTCString());
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: 'person-1', orgId: 'org-1', emails: ['admin@example.net'] }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      t = await startTestBridge({ webex: { baseUrl: `http://127.0.0.1:${port}/v1`, token: 'any-token' } });
+    });
+    afterAll(async () => {
+      await t.stop();
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    it('fails the clock check above 60 s and names the fix', async () => {
+      pointCliAt(t);
+      const report = JSON.parse((await runCli('doctor', '--json')).out) as DoctorReport;
+      expect(byName(report, 'webex').status).toBe('ok');
+      const clock = byName(report, 'clock');
+      expect(clock).toMatchObject({ status: 'fail', fix: expect.stringContaining('NTP') });
+      expect(clock.message).toMatch(/ahead of Webex/);
+      expect(Math.abs((clock.details!.skewMs as number) + 120_000)).toBeLessThan(10_000);
+    });
+  });
+
+  it('grades skew: within 5 s ok, above 5 s warn, above 60 s fail (from the middle of the call)', () => {
+    const at = (skewMs: number) => checkClock({ serverDate: new Date(1_000_000_000_000 + skewMs).toUTCString(), startedAt: 1_000_000_000_000 - 200, endedAt: 1_000_000_000_000 + 200 });
+    expect(at(2_000).status).toBe('ok');
+    expect(at(-7_000)).toMatchObject({ status: 'warn', message: expect.stringContaining('7.0 s ahead of Webex') });
+    expect(at(8_000)).toMatchObject({ status: 'warn', message: expect.stringContaining('behind Webex') });
+    expect(at(61_000).status).toBe('fail');
+    expect(checkClock({ unavailable: 'Webex did not answer GET /people/me' }).status).toBe('warn');
+  });
+});
