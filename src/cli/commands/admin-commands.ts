@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerClusterCommands } from './cluster-commands';
 import { registerCustomerCommands } from './customer-commands';
 import { registerDoctorCommand } from './doctor-command';
+import { registerImportCommand } from './import-command';
 import { registerJobCommands } from './job-commands';
 import { registerPrecheckCommand } from './precheck-command';
 import { registerReconcileCommand } from './reconcile-command';
@@ -26,4 +27,5 @@ export function registerAdminCommands(program: Command): void {
   registerSupportCommand(program);
   registerUnknownRequestCommands(program);
   registerDoctorCommand(program);
+  registerImportCommand(program);
 }
