@@ -100,11 +100,13 @@ export async function importUsers(deps: ImportDeps, input: { template: string; r
   if (!template) throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `no template named ${input.template} (see imp-bridge template list)`, status: 404 });
   if (!template.enabled) throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `template ${input.template} is disabled: enable it first (imp-bridge template edit ${input.template} --enabled)`, status: 409 });
 
-  const lines = input.rows.map((r) => r.line);
-  const rawRequest = `imp-bridge import of ${input.source ?? 'a CSV file'} (template ${template.name}, lines ${Math.min(...lines)}-${Math.max(...lines)}, by ${deps.actor ?? 'admin-api'})\n${JSON.stringify(input.rows)}`;
+  // Each event keeps its own row as its stored request: a batch's whole text on every event
+  // would grow the store with the square of the batch size.
+  const origin = `imp-bridge import of ${input.source ?? 'a CSV file'} (template ${template.name}, by ${deps.actor ?? 'admin-api'})`;
+  const rowRequest = (row: ImportRow) => `${origin}, line ${row.line}\n${JSON.stringify(row.fields)}`;
   const capture = capturingStore(deps.store);
   const applied = await applyDocument(
-    { config: deps.config, logger: deps.logger, store: capture.store, template, requestId: newRequestId(), rawRequest, subPath: 'import' },
+    { config: deps.config, logger: deps.logger, store: capture.store, template, requestId: newRequestId(), rawRequest: origin, subPath: 'import' },
     { sessionId: 'import', commands: input.rows.map((r, i) => toCommand(r, i + 1)), otherElements: [] },
   );
 
@@ -118,7 +120,7 @@ export async function importUsers(deps: ImportDeps, input: { template: string; r
       rows.push({ line, userId: a.userId, outcome: a.outcome === 'other_template' ? 'other_template' : 'invalid', message });
       continue;
     }
-    const accepted = capture.captured[next++]!;
+    const accepted = { ...capture.captured[next++]!, rawRequest: rowRequest(input.rows[i]!) };
     const ledger = await ledgerOutcome(deps.store, accepted);
     if (ledger) rows.push({ line, userId: a.userId, ...ledger });
     else {

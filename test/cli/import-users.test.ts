@@ -58,6 +58,10 @@ describe('imp-bridge import users.csv', () => {
     const [event] = await t.bridge.runtime.store.events.listForUser('u11@voip.example.net', 1);
     expect(event).toMatchObject({ kind: 'assign', template: 'demo', enterpriseId: 'ent-1', serviceProviderId: 'ent-1', profile: { firstName: 'First11', lastName: 'Last11', email: 'u11@example.net', language: 'en_US' } });
     expect((await t.bridge.runtime.store.jobs.list({ userId: 'u11@voip.example.net' })).map((j) => j.kind)).toContain('assign');
+    // Each event stores its own row, not the whole batch (storage stays linear in the rows).
+    expect(event!.rawRequest).toContain('users.csv');
+    expect(event!.rawRequest).toContain('line 2');
+    expect(event!.rawRequest).not.toContain('u12@voip.example.net');
 
     const again = await runCli('import', csv, '--template', 'demo');
     expect(again.code).toBe(0);
@@ -111,6 +115,17 @@ describe('imp-bridge import users.csv', () => {
     const unknown = await runCli('import', good, '--template', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('no template named nope');
+  });
+
+  it('refuses a user that belongs to another template, as the flow-through path does', async () => {
+    const added = await runCli('template', 'add', 'other', '--provisioning-id', 'prov-other', '--package', 'standard', '--username', 'other-as');
+    expect(added.code).toBe(0);
+    const csv = file('other.csv', [HEADER, row(12), row(400)]);
+    const r = await runCli('import', csv, '--template', 'other', '--dry-run');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('line 2 (u12@voip.example.net): User belongs to another template: u12@voip.example.net');
+    expect(r.out).toContain('1 would be imported');
+    expect(r.out).toContain('1 of another template');
   });
 
   it('skips a user the AS already provisioned through imp-bridge with other data', async () => {
