@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DoctorCheck, DoctorReport } from '../../src/admin/doctor';
-import { checkClock } from '../../src/admin/doctor-checks';
+import { checkClock, checkTrust } from '../../src/admin/doctor-checks';
+import type { DoctorDeps } from '../../src/admin/doctor';
+import { configSchema } from '../../src/config';
 import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
 import { runCli } from '../cli/run-cli';
 import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
@@ -128,5 +130,18 @@ describe('imp-bridge doctor', () => {
     expect(at(8_000)).toMatchObject({ status: 'warn', message: expect.stringContaining('behind Webex') });
     expect(at(61_000).status).toBe('fail');
     expect(checkClock({ unavailable: 'Webex did not answer GET /people/me' }).status).toBe('warn');
+  });
+
+  it('grades trust anchors: none is a warning, all expired a failure, client certificates off a warning', async () => {
+    const now = 1_800_000_000_000;
+    const anchor = (daysLeft: number) => ({ kind: 'anchor', subject: 'CN=AS CA', fingerprint: `fp${daysLeft}`, notAfter: new Date(now + daysLeft * 86_400_000).toISOString(), daysLeft });
+    const deps = (anchors: unknown[], clientCertificate: 'required' | 'off' = 'required') =>
+      ({ config: configSchema.parse({ provisioning: { clientCertificate } }), certs: { trustList: async () => anchors } }) as unknown as DoctorDeps;
+    expect(await checkTrust(deps([]), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('no trust anchors'), fix: 'imp-bridge trust add <as-ca.pem>' }]);
+    expect(await checkTrust(deps([anchor(-1)]), now)).toMatchObject([{ status: 'fail' }]);
+    expect(await checkTrust(deps([anchor(-1), anchor(400)]), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('1 expired') }]);
+    expect(await checkTrust(deps([anchor(10)]), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('expiring within 30 days') }]);
+    expect(await checkTrust(deps([anchor(400)]), now)).toMatchObject([{ status: 'ok' }]);
+    expect(await checkTrust(deps([], 'off'), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('not checked') }]);
   });
 });
