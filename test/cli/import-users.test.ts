@@ -38,6 +38,10 @@ describe('imp-bridge import users.csv', () => {
   it('--dry-run validates every row as the flow-through path does, names the lines, and writes nothing', async () => {
     const csv = file('dry.csv', [HEADER, row(1), row(2), `u3@voip.example.net,ent-1,Ann,,a3@example.net,English`, row(4, { email: 'not-an-email' }), row(1)]);
     const before = await eventCount();
+    // Nothing at all is written on this connection (no event, no stored request, no job, no audit).
+    const db = (t.bridge.runtime.store as SqliteStore).db;
+    const changes = () => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    const changesBefore = changes();
     const r = await runCli('import', csv, '--template', 'demo', '--dry-run');
     expect(r.code).toBe(1);
     expect(r.out).toContain('line 4 (u3@voip.example.net): Missing mandatory field: lastName');
@@ -45,6 +49,7 @@ describe('imp-bridge import users.csv', () => {
     expect(r.out).toContain('line 6 (u1@voip.example.net): userId already on line 2 of the file');
     expect(r.out).toContain('dry.csv → template demo: 2 would be imported, 0 skipped (0 already imported, 0 already tracked), 3 invalid, 0 of another template — 5 rows; dry run, nothing written');
     expect(await eventCount()).toBe(before);
+    expect(changes()).toBe(changesBefore);
   });
 
   it('enqueues assigns built by the flow-through event builder, then skips every row on a re-run', async () => {
