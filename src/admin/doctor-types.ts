@@ -45,6 +45,8 @@ export interface DoctorDeps {
   now?: () => number;
   /** Longest wait for the Webex call (default 10 s): a hanging Webex is a finding, not a hang. */
   webexTimeoutMs?: number;
+  /** Longest wait for SQLite's quick_check (default 60 s). */
+  storeCheckTimeoutMs?: number;
 }
 
 export interface DoctorRequestFacts {

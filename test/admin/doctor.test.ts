@@ -1,12 +1,16 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { AddressInfo } from 'node:net';
 import type { DoctorCheck, DoctorReport } from '../../src/admin/doctor';
-import { checkClock, checkTrust } from '../../src/admin/doctor-checks';
+import { checkClock, checkStore, checkTrust } from '../../src/admin/doctor-checks';
 import type { DoctorDeps } from '../../src/admin/doctor';
 import { configSchema } from '../../src/config';
 import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
 import { runCli } from '../cli/run-cli';
 import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { makeTempDir } from '../helpers/temp-dir';
 
 const byName = (r: DoctorReport, name: string): DoctorCheck => {
   const found = r.checks.find((c) => c.name === name);
@@ -143,5 +147,30 @@ describe('imp-bridge doctor', () => {
     expect(await checkTrust(deps([anchor(10)]), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('expiring within 30 days') }]);
     expect(await checkTrust(deps([anchor(400)]), now)).toMatchObject([{ status: 'ok' }]);
     expect(await checkTrust(deps([], 'off'), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('not checked') }]);
+  });
+});
+
+describe('doctor store check', () => {
+  it('fails on a damaged SQLite file and names the restore', async () => {
+    const temp = makeTempDir();
+    try {
+      const file = path.join(temp.dir, 'damaged.sqlite');
+      const db = new Database(file);
+      db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t (v);');
+      const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+      db.transaction(() => {
+        for (let i = 0; i < 5000; i++) insert.run(`value-${i}-${'x'.repeat(50)}`);
+      })();
+      db.close();
+      // Overwrite a few pages in the middle with garbage (the header stays intact).
+      const fd = fs.openSync(file, 'r+');
+      fs.writeSync(fd, Buffer.alloc(4096 * 3, 0xa5), 0, 4096 * 3, 4096 * 5);
+      fs.closeSync(fd);
+      const store = { isOpen: () => true, templates: { count: async () => 0 }, file };
+      const [check] = await checkStore({ store } as unknown as DoctorDeps);
+      expect(check).toMatchObject({ name: 'store', status: 'fail', fix: expect.stringContaining('backup') });
+    } finally {
+      temp.cleanup();
+    }
   });
 });
