@@ -22,6 +22,9 @@ export function importFieldFor(column: string): CanonicalField | undefined {
   return alias && IMPORT_FIELDS.includes(alias) ? alias : undefined;
 }
 
+/** Largest batch one call takes: the CLI sends a file in batches, each committed on its own. */
+export const IMPORT_BATCH_LIMIT = 1000;
+
 export interface ImportRow {
   /** Line of the CSV file (for messages). */
   line: number;

@@ -2,10 +2,7 @@ import { z } from 'zod';
 import { currentActor } from '../../observability/request-context';
 import type { Runtime } from '../../runtime';
 import { route, type ApiRoute } from '../api-route';
-import { IMPORT_FIELDS, importUsers } from '../import-users';
-
-/** Largest batch one call takes: the CLI sends a file in batches, each committed on its own. */
-export const IMPORT_BATCH_LIMIT = 1000;
+import { IMPORT_BATCH_LIMIT, IMPORT_FIELDS, importUsers } from '../import-users';
 
 const fieldsSchema = z
   .record(z.string(), z.string().max(1024, 'at most 1024 characters'))
