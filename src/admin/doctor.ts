@@ -1,13 +1,5 @@
-import {
-  checkClock,
-  checkDisk,
-  checkListeners,
-  checkQueue,
-  checkServerCertificate,
-  checkStore,
-  checkTrust,
-  checkWebex,
-} from './doctor-checks';
+import { checkClock, checkListeners, checkQueue, checkServerCertificate, checkTrust, checkWebex } from './doctor-checks';
+import { checkDisk, checkStore } from './doctor-store-checks';
 import type { DoctorCheck, DoctorDeps, DoctorReport, DoctorRequestFacts, DoctorStatus } from './doctor-types';
 
 export type * from './doctor-types';
