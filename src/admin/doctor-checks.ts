@@ -42,11 +42,16 @@ export async function checkListeners(deps: DoctorDeps, facts: DoctorRequestFacts
   } else {
     const reach = await tcpReachable(provisioning.host, port);
     const where = `${provisioning.host}:${port}`;
-    checks.push(
-      reach === true
-        ? { name: 'listener.provisioning', status: 'ok', message: `mTLS provisioning listener up on ${where}; the AS uses ${base}/provisioning/v1/<template>`, details: { host: provisioning.host, port, url: base } }
-        : { name: 'listener.provisioning', status: 'fail', message: `provisioning listener on ${where} does not accept connections (${reach})`, fix: 'check that nothing else holds the port and that provisioning.host (IMP_BRIDGE_HOST) is an address of this host', details: { host: provisioning.host, port } },
-    );
+    const urlHost = new URL(base!).hostname.replace(/^\[|\]$/g, '');
+    const details = { host: provisioning.host, port, url: base };
+    if (reach !== true) {
+      checks.push({ name: 'listener.provisioning', status: 'fail', message: `provisioning listener on ${where} does not accept connections (${reach})`, fix: 'check that nothing else holds the port and that provisioning.host (IMP_BRIDGE_HOST) is an address of this host', details });
+    } else if (isLoopbackHost(urlHost)) {
+      // Up, but the URL handed to the AS names this host's loopback: no AS can reach it.
+      checks.push({ name: 'listener.provisioning', status: 'warn', message: `mTLS provisioning listener up on ${where}, but the provisioning URL ${base} names a loopback address no AS can reach`, fix: 'set provisioning.publicHostname (IMP_BRIDGE_PUBLIC_HOSTNAME) to the name the AS resolves for this host', details });
+    } else {
+      checks.push({ name: 'listener.provisioning', status: 'ok', message: `mTLS provisioning listener up on ${where}; the AS uses ${base}/provisioning/v1/<template>`, details });
+    }
   }
   const adminWhere = `${admin.host}:${facts.adminAddress?.port ?? admin.port}`;
   checks.push(

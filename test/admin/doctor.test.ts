@@ -4,7 +4,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { AddressInfo } from 'node:net';
 import type { DoctorCheck, DoctorReport } from '../../src/admin/doctor';
-import { checkClock, checkTrust } from '../../src/admin/doctor-checks';
+import { X509Certificate } from 'node:crypto';
+import { checkClock, checkServerCertificate, checkTrust } from '../../src/admin/doctor-checks';
+import { buildCertificate } from '../../src/certs';
+import { describeCertificate } from '../../src/certs/certificate-info';
+import { testKey } from '../helpers/test-pki';
 import { checkStore } from '../../src/admin/doctor-store-checks';
 import type { DoctorDeps } from '../../src/admin/doctor';
 import { configSchema } from '../../src/config';
@@ -41,10 +45,12 @@ describe('imp-bridge doctor', () => {
       expect(report.checks.map((c) => c.name)).toEqual(
         expect.arrayContaining(['listener.provisioning', 'listener.admin', 'certificate.expiry', 'certificate.names', 'trust', 'webex', 'clock', 'queue', 'store', 'disk']),
       );
-      for (const name of ['listener.provisioning', 'listener.admin', 'certificate.expiry', 'certificate.names', 'trust', 'clock', 'queue', 'store']) {
+      for (const name of ['listener.admin', 'certificate.expiry', 'certificate.names', 'trust', 'clock', 'queue', 'store']) {
         expect(byName(report, name)).toMatchObject({ name, status: 'ok' });
       }
-      expect(byName(report, 'listener.provisioning').message).toContain(`:${t.bridge.provisioningAddress.port}`);
+      // The test bridge listens on loopback only: up, but its URL is one no AS could reach.
+      expect(byName(report, 'listener.provisioning')).toMatchObject({ status: 'warn', fix: expect.stringContaining('provisioning.publicHostname') });
+      expect(byName(report, 'listener.provisioning').message).toContain(`mTLS provisioning listener up on 127.0.0.1:${t.bridge.provisioningAddress.port}`);
       expect(byName(report, 'store').message).toContain('quick_check ok');
       expect(byName(report, 'webex')).toMatchObject({ status: 'warn', fix: expect.stringContaining('IMP_BRIDGE_WEBEX_TOKEN') });
       // Warnings alone exit 0; the disk check depends on the machine, so the code follows the report.
@@ -52,7 +58,7 @@ describe('imp-bridge doctor', () => {
       expect(report.status).toBe(byName(report, 'disk').status === 'fail' ? 'fail' : 'warn');
 
       const text = await runCli('doctor');
-      expect(text.out).toMatch(/^ok {2}\s*listener\.provisioning\s+mTLS provisioning listener up/m);
+      expect(text.out).toMatch(/^ok {2}\s*listener\.admin\s+admin listener up on 127\.0\.0\.1:\d+ \(loopback only\)/m);
       expect(text.out).toMatch(/^warn\s+webex\s+no Webex credentials/m);
       expect(text.out).toMatch(/→ set IMP_BRIDGE_WEBEX_TOKEN/);
       expect(text.out).toMatch(/\d+ ok, \d+ warnings?, \d+ failed/);
@@ -71,7 +77,11 @@ describe('imp-bridge doctor', () => {
     let t: TestBridge;
     beforeAll(async () => {
       sim = await startWebexSimulator({ token: 'the-right-token', provisioningDelayMs: 5 });
-      t = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: 'a-wrong-token' }, tls: { selfSignedDays: 3, autoRenewSelfSignedDays: 0 } });
+      t = await startTestBridge({
+        webex: { baseUrl: sim.baseUrl, token: 'a-wrong-token' },
+        tls: { selfSignedDays: 3, autoRenewSelfSignedDays: 0 },
+        provisioning: { publicHostname: 'bridge.example.net' },
+      });
     });
     afterAll(async () => {
       await t.stop();
@@ -88,6 +98,8 @@ describe('imp-bridge doctor', () => {
       expect(byName(report, 'certificate.expiry')).toMatchObject({ status: 'fail', fix: 'imp-bridge cert renew-self-signed' });
       expect(byName(report, 'certificate.expiry').message).toMatch(/expires in [0-3] day\(s\).*tls\.expiryErrorDays \(7\)/);
       expect(byName(report, 'clock')).toMatchObject({ status: 'warn', message: expect.stringContaining('not measured') });
+      expect(byName(report, 'listener.provisioning')).toMatchObject({ status: 'ok', message: expect.stringContaining('the AS uses https://bridge.example.net:') });
+      expect(byName(report, 'certificate.names')).toMatchObject({ status: 'ok', message: expect.stringContaining('covers bridge.example.net') });
       expect(t.logText()).not.toContain('a-wrong-token');
 
       const text = await runCli('doctor');
@@ -173,5 +185,21 @@ describe('doctor store check', () => {
     } finally {
       temp.cleanup();
     }
+  });
+});
+
+describe('doctor certificate names', () => {
+  it('fails when the server certificate does not cover provisioning.publicHostname, with the CSR to make', async () => {
+    const pem = buildCertificate({ commonName: 'other.example.net', subjectAltNames: ['other.example.net'], validDays: 200, usage: 'server' }, await testKey());
+    const cert = new X509Certificate(pem);
+    const certs = { show: () => ({ ...describeCertificate(cert), origin: 'installed' }), serverCertificate: () => cert, trustList: async () => [] };
+    const deps = { config: configSchema.parse({ provisioning: { publicHostname: 'bridge.example.net' } }), certs, provisioningBaseUrl: () => 'https://bridge.example.net:8443' } as unknown as DoctorDeps;
+    const checks = checkServerCertificate(deps, Date.now());
+    expect(checks.find((c) => c.name === 'certificate.expiry')).toMatchObject({ status: 'ok' });
+    expect(checks.find((c) => c.name === 'certificate.names')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('does not cover bridge.example.net'),
+      fix: expect.stringContaining('imp-bridge cert csr --cn bridge.example.net --san bridge.example.net'),
+    });
   });
 });
