@@ -79,6 +79,8 @@ describe('deployment files', () => {
       expect(base.port).toBe(opt('--port'));
       expect(base.pathname).toBe('/v1');
       expect(sim.expose).toContain(opt('--port'));
+      // The image's HEALTHCHECK asks the proxy's /healthz, which the simulator does not serve.
+      expect((sim as { healthcheck?: { disable?: boolean } }).healthcheck).toEqual({ disable: true });
       expect(interpolate(proxy.environment!.IMP_BRIDGE_WEBEX_TOKEN!)).toBe(opt('--token'));
     });
 
