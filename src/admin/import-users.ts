@@ -123,6 +123,8 @@ export async function importUsers(deps: ImportDeps, input: { template: string; r
       rows.push({ line, userId: a.userId, outcome: a.outcome === 'other_template' ? 'other_template' : 'invalid', message });
       continue;
     }
+    // The look-ups are synchronous SQLite calls: let AS requests and /healthz in between.
+    if (i % 25 === 24) await new Promise((resolve) => setImmediate(resolve));
     const accepted = { ...capture.captured[next++]!, rawRequest: rowRequest(input.rows[i]!) };
     const ledger = await ledgerOutcome(deps.store, accepted);
     if (ledger) rows.push({ line, userId: a.userId, ...ledger });

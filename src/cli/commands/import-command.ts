@@ -93,7 +93,7 @@ export function registerImportCommand(program: Command): void {
       .argument('<users.csv>', 'CSV with a header line; columns are listed in the README ("Importing existing users")')
       .requiredOption('--template <name>', 'the template the users belong to')
       .option('--dry-run', 'validate every row and report errors with line numbers; write nothing')
-      .option('--batch-size <n>', `rows per committed batch (at most ${IMPORT_BATCH_LIMIT})`, parsePositiveInt, 200)
+      .option('--batch-size <n>', `rows per committed batch (at most ${IMPORT_BATCH_LIMIT})`, parsePositiveInt, 100)
       .addHelpText(
         'after',
         '\nEach row is validated exactly as a flow-through UserIntegratedIMPAddRequest. Batches are committed one by one;\na re-run skips rows already imported, so an interrupted import is resumed by running it again.\nExit code: 0 when every row was imported or skipped, 1 when a row was refused or the import stopped early.',
