@@ -159,7 +159,11 @@ export async function checkWebex(deps: DoctorDeps, now: () => number): Promise<{
 function webexFailure(webex: DoctorWebex, err: unknown): DoctorCheck {
   const source = webex.tokenSource ?? 'the Webex credentials';
   const base = { name: 'webex', status: 'fail' as const };
-  if (!isWebexError(err)) return { ...base, message: `GET /people/me at ${webex.baseUrl}: ${(err as Error).message}`, fix: 'check that webex.baseUrl (IMP_BRIDGE_WEBEX_BASE_URL) is reachable from this host', details: { baseUrl: webex.baseUrl } };
+  if (!isWebexError(err)) {
+    // The call waits its turn in the shared rate limit: a busy pipeline can delay it too.
+    const fix = 'check that webex.baseUrl (IMP_BRIDGE_WEBEX_BASE_URL) is reachable from this host; with a long queue, the shared limit (pipeline.ratePerSecond) may have delayed the call: run doctor again';
+    return { ...base, message: `GET /people/me at ${webex.baseUrl}: ${(err as Error).message}`, fix, details: { baseUrl: webex.baseUrl } };
+  }
   const details = { baseUrl: webex.baseUrl, code: err.code, httpStatus: err.facts.httpStatus, trackingId: err.facts.trackingId };
   const fixes: Record<string, string> = {
     IMPB_ERR_WEBEX_UNAUTHORIZED: `Webex refuses the access token: put a valid token in ${source}, then restart or wait for the next credentials check`,

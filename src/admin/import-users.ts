@@ -141,7 +141,10 @@ export async function importUsers(deps: ImportDeps, input: { template: string; r
     outcomes.forEach((o, i) => {
       if (o.duplicate) Object.assign(rows[toAccept[i]!.index]!, { outcome: 'already_imported', message: 'skipped, already imported (same row again)' });
     });
-    deps.logger.info('users imported', { event: 'import.users', template: template.name, actor: deps.actor, rows: input.rows.length, imported: outcomes.filter((o) => !o.duplicate).length, source: input.source });
+    const imported = outcomes.filter((o) => !o.duplicate).length;
+    const lineRange = `lines ${input.rows[0]!.line}-${input.rows[input.rows.length - 1]!.line}`;
+    deps.logger.info('users imported', { event: 'import.users', template: template.name, actor: deps.actor, rows: input.rows.length, imported, source: input.source });
+    await deps.store.audit.append({ actor: deps.actor ?? 'admin-api', entityType: 'template', entityId: template.name, action: 'import', after: { imported, rows: input.rows.length }, detail: `${input.source ?? 'CSV'} ${lineRange}` });
   }
   const counts = { imported: 0, would_import: 0, already_imported: 0, already_tracked: 0, invalid: 0, other_template: 0 } satisfies Record<ImportOutcome, number>;
   for (const r of rows) counts[r.outcome] += 1;

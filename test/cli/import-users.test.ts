@@ -59,6 +59,9 @@ describe('imp-bridge import users.csv', () => {
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.out) as ImportSummary;
     expect(summary).toMatchObject({ complete: true, totalRows: 5, counts: { imported: 5, already_imported: 0, invalid: 0 } });
+    expect(first.err).toContain('users.csv → template demo: 5 imported');
+    const [audit] = await t.bridge.runtime.store.audit.list({ entityType: 'template', entityId: 'demo', limit: 1 });
+    expect(audit).toMatchObject({ actor: 'cli', action: 'import', after: { imported: 1, rows: 1 }, detail: 'users.csv lines 6-6' });
     expect(await eventCount()).toBe(before + 5);
     const [event] = await t.bridge.runtime.store.events.listForUser('u11@voip.example.net', 1);
     expect(event).toMatchObject({ kind: 'assign', template: 'demo', enterpriseId: 'ent-1', serviceProviderId: 'ent-1', profile: { firstName: 'First11', lastName: 'Last11', email: 'u11@example.net', language: 'en_US' } });

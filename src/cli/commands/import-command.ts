@@ -126,8 +126,11 @@ export function registerImportCommand(program: Command): void {
       process.removeListener('SIGINT', onSigint);
       if (started) bar?.stop();
     }
-    if (o.json) printJson(summary);
-    else printSummary(summary);
+    if (o.json) {
+      printJson(summary);
+      // The summary line is always shown; with --json on stderr, so stdout stays one JSON document.
+      process.stderr.write(`${summaryLine(summary)}\n`);
+    } else printSummary(summary);
     if (!summary.complete || summary.counts.invalid || summary.counts.other_template) process.exitCode = EXIT.FAILED;
   });
 }
