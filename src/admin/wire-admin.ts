@@ -12,6 +12,8 @@ import { createMetricsRouter } from './metrics-route';
 import { buildOpenApiDocument } from './openapi';
 import type { AdminApiDeps } from './routes/admin-api-deps';
 import { configRoutes } from './routes/config-routes';
+import { doctorRoutes } from './routes/doctor-routes';
+import { importRoutes } from './routes/import-routes';
 import { operationsRoutes } from './routes/operations-routes';
 import { subscriberRoutes } from './routes/subscriber-routes';
 import { registerStoreGauges } from './store-gauges';
@@ -41,7 +43,7 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
     version: rt.version,
     partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex?.partnerOrgId }),
   };
-  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...(rt.certs?.routes ?? [])];
+  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...(rt.certs?.routes ?? []), ...doctorRoutes(rt), ...importRoutes(rt)];
   const openapi = buildOpenApiDocument(routes, { version: rt.version });
 
   const api = Router();
