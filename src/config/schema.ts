@@ -139,7 +139,8 @@ export const configSchema = z.strictObject({
       maxXmlElements: wholeNumber(100).default(10_000).describe('elements in one document before it is refused (4001), checked before parsing'),
       maxXmlNameLength: wholeNumber(16).default(256).describe('characters in an element or attribute name before the document is refused (4001)'),
       maxXmlAttributes: wholeNumber(4).default(32).describe('attributes on one element before the document is refused (4001)'),
-      largeBodyBytes: wholeNumber(1024).default(256 * 1024).describe('bodies at least this large are parsed under the largeBodyParallel bound'),
+      largeBodyBytes: wholeNumber(1024).default(256 * 1024).describe('bodies at least this large are parsed in a worker thread, under the largeBodyParallel bound'),
+      parseHeapLimitMb: wholeNumber(32, 4096).default(256).describe('heap limit of the worker thread that parses one large body; a document needing more is refused (4001)'),
       largeBodyParallel: wholeNumber(1).default(2).describe('large bodies parsed at the same time; others wait'),
       largeBodyQueue: wholeNumber(0).default(8).describe('large bodies waiting to be parsed; beyond it the AS is answered 5001 and retries'),
     })

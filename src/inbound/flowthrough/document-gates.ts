@@ -1,16 +1,17 @@
-import { ImpbError, isImpbError } from '../../errors';
+import { isImpbError } from '../../errors';
 import { asErrorCodeFor, asHeadline } from '../dialect/as-error-codes';
-import { readFlowThroughDocument, type FlowThroughDocument } from '../dialect/read-document';
+import type { FlowThroughDocument } from '../dialect/read-document';
 import { writeResponseDocument } from '../dialect/response-writer';
 import { headersForStorage, maskDocument } from '../mask-request';
 import { declaredEncoding, type XmlEncoding } from '../xml/declared-encoding';
-import { parseXmlDocument, type ParsedDocument } from '../xml/parse-xml';
+import { readDocumentBytes, type ParsedText, type ReadResult } from '../xml/read-document-bytes';
+import { readDocumentInWorker } from '../xml/read-in-worker';
 import { documentError, errorCommand, Outcome, sessionIdHint } from './answer';
 import { refuseAuthentication } from './access-gates';
 import type { Admitted, Exchange } from './exchange';
 
 export interface ReadDocument {
-  parsed: ParsedDocument;
+  parsed: ParsedText;
   doc: FlowThroughDocument;
 }
 
@@ -48,23 +49,21 @@ export async function storeUnknownRequest(x: Exchange, entry: UnknownEntry): Pro
   }
 }
 
-function parseAndRead(x: Admitted, body: Buffer): ReadDocument & { failure?: undefined } | { failure: ImpbError; parsed?: ParsedDocument } {
+/** Small bodies are read inline (microseconds); large ones in a worker thread, off the event loop. */
+function readBody(x: Admitted, body: Buffer): Promise<ReadResult> | ReadResult {
   const p = x.deps.config.provisioning;
-  let parsed: ParsedDocument | undefined;
-  try {
-    parsed = parseXmlDocument(body, x.req.headers['content-type'], { maxElements: p.maxXmlElements, maxNameLength: p.maxXmlNameLength, maxAttributes: p.maxXmlAttributes });
-    return { parsed, doc: readFlowThroughDocument(parsed.root, { maxCommands: p.maxCommandsPerDocument }) };
-  } catch (err) {
-    return { failure: isImpbError(err) ? err : new ImpbError('IMPB_ERR_XML_MALFORMED', { cause: err }), parsed };
-  }
+  const options = { limits: { maxElements: p.maxXmlElements, maxNameLength: p.maxXmlNameLength, maxAttributes: p.maxXmlAttributes }, maxCommands: p.maxCommandsPerDocument };
+  const contentType = x.req.headers['content-type'];
+  if (body.length < p.largeBodyBytes) return readDocumentBytes(body, contentType, options);
+  return readDocumentInWorker(body, contentType, { ...options, heapLimitMb: p.parseHeapLimitMb });
 }
 
 /** Bytes → the dialect's document; a refusal is 4001 (kept for operators when it is well-formed XML in another shape). */
 export async function parseGate(x: Admitted, body: Buffer): Promise<Outcome | ReadDocument> {
-  const read = parseAndRead(x, body);
-  if (!read.failure) return read;
+  const read = await readBody(x, body);
+  if (!read.error) return read;
   const { deps, facts, template } = x;
-  const refused = read.failure;
+  const refused = read.error;
   if (!x.authenticated) return refuseAuthentication(x, undefined, 'no credentials (and the document is not readable)');
   deps.logger.info('flow-through document refused', { event: 'inbound.xml.refused', template: template.name, code: refused.code, reason: refused.message });
   const encoding = declaredEncoding(body, x.req.headers['content-type']).encoding ?? 'UTF-8';
