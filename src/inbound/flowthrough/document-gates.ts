@@ -60,14 +60,16 @@ function readBody(x: Admitted, body: Buffer): Promise<ReadResult> | ReadResult {
 
 /** Bytes → the dialect's document; a refusal is 4001 (kept for operators when it is well-formed XML in another shape). */
 export async function parseGate(x: Admitted, body: Buffer): Promise<Outcome | ReadDocument> {
+  // The worker may take the body's memory: the refusal below needs only its head.
+  const head = Buffer.from(body.subarray(0, 4096));
   const read = await readBody(x, body);
   if (!read.error) return read;
   const { deps, facts, template } = x;
   const refused = read.error;
   if (!x.authenticated) return refuseAuthentication(x, undefined, 'no credentials (and the document is not readable)');
   deps.logger.info('flow-through document refused', { event: 'inbound.xml.refused', template: template.name, code: refused.code, reason: refused.message });
-  const encoding = declaredEncoding(body, x.req.headers['content-type']).encoding ?? 'UTF-8';
-  const sessionId = sessionIdHint(body);
+  const encoding = declaredEncoding(head, x.req.headers['content-type']).encoding ?? 'UTF-8';
+  const sessionId = sessionIdHint(head);
   const answer = errorCommand(facts, asErrorCodeFor(refused.code), `${asHeadline(4001)}: ${refused.message}`);
   const responseBytes = writeResponseDocument({ encoding, sessionId, commands: [answer] });
   const response = new Outcome('xml_error', { kind: 'document', status: 200, encoding, bytes: responseBytes });

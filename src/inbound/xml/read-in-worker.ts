@@ -39,6 +39,7 @@ export function replyToResult(reply: WorkerReply): ReadResult {
  * requests) keeps running for the half second a 10 MB document takes, and with its own heap
  * limit, so a document that still needs too much memory ends that worker, not the process.
  */
+/** Note: `bytes` is detached (moved to the worker) when it owns its whole ArrayBuffer. */
 export function readDocumentInWorker(bytes: Buffer, contentType: string | undefined, options: ReadOptions & { heapLimitMb: number }): Promise<ReadResult> {
   const script = workerScript();
   if (!script) return Promise.resolve(readDocumentBytes(bytes, contentType, options));
@@ -62,7 +63,9 @@ export function readDocumentInWorker(bytes: Buffer, contentType: string | undefi
       settle({ error });
     });
     worker.once('exit', () => settle({ error: new ImpbError('IMPB_ERR_PARSER_BUSY', { message: 'the parser thread ended without an answer' }) }));
-    const request: WorkerRequest = { bytes, contentType, options: { limits: options.limits, maxCommands: options.maxCommands } };
-    worker.postMessage(request);
+    // Moved, not copied, when the body owns its memory; callers keep only the head they need.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    const request: WorkerRequest = { bytes: own ? bytes : Uint8Array.from(bytes), contentType, options: { limits: options.limits, maxCommands: options.maxCommands } };
+    worker.postMessage(request, [request.bytes.buffer as ArrayBuffer]);
   });
 }
