@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { PUBLIC_HOSTNAME_DEFAULT_TEXT } from './public-hostname';
 
@@ -29,7 +29,17 @@ const durationMs = numberFromText(z.number({ error: 'expected a number of millis
 
 /** Same rule as the admin listener's: anything else needs an explicit token. */
 export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.') || host === '::ffff:127.0.0.1';
+  if (host === 'localhost') return true;
+  const address = host.replace(/^::ffff:(?=\d+\.)/i, '');
+  // Only an IP address can be loopback by its spelling: a name such as 127.evil.example resolves wherever its owner says.
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return isIP(address) === 6 && isIPv6Loopback(address);
+}
+
+function isIPv6Loopback(address: string): boolean {
+  const list = new BlockList();
+  list.addAddress('::1', 'ipv6');
+  return list.check(address, 'ipv6');
 }
 
 export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
@@ -130,6 +140,14 @@ export const configSchema = z.strictObject({
       authFailureLimit: wholeNumber(1).default(5).describe('failed authentications per source per minute before delays start'),
       authFailureBaseDelayMs: durationMs.default(250).describe('first delay once a source passes authFailureLimit; doubles per further failure (429 at twice the limit)'),
       recordMode: z.boolean().default(false).describe('keep every request and response (masked) for fixture export'),
+      maxCommandsPerDocument: wholeNumber(1, 10_000).default(100).describe('commands accepted in one document; more are refused with 4001'),
+      maxXmlElements: wholeNumber(100).default(10_000).describe('elements in one document before it is refused (4001), checked before parsing'),
+      maxXmlNameLength: wholeNumber(16).default(256).describe('characters in an element or attribute name before the document is refused (4001)'),
+      maxXmlAttributes: wholeNumber(4).default(32).describe('attributes on one element before the document is refused (4001)'),
+      largeBodyBytes: wholeNumber(1024).default(256 * 1024).describe('bodies at least this large are parsed in a worker thread, under the largeBodyParallel bound'),
+      parseHeapLimitMb: wholeNumber(32, 4096).default(256).describe('heap limit of the worker thread that parses one large body; a document needing more is refused (4001)'),
+      largeBodyParallel: wholeNumber(1).default(2).describe('large bodies parsed at the same time; others wait'),
+      largeBodyQueue: wholeNumber(0).default(8).describe('large bodies waiting to be parsed; beyond it the AS is answered 5001 and retries'),
     })
     .prefault({}),
   admin: z
