@@ -11,7 +11,7 @@ import { wireInbound } from './inbound/wire-inbound';
 import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
 import { wirePipeline } from './pipeline/wire-pipeline';
 import type { Closer, Runtime } from './runtime';
-import { createSqliteStore } from './store';
+import { createSqliteStore, withConfigCache } from './store';
 import { seedFromConfig } from './templates/seed-from-config';
 import { provisioningBaseUrlFromConfig } from './templates/template-view';
 import { VERSION } from './version';
@@ -47,7 +47,8 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   // Filled as each resource comes to exist, so a failure half-way closes what is already open.
   const closers: Closer[] = [];
   const opened: Array<ProvisioningListener | AdminListener> = [];
-  const store = createSqliteStore({ dataDir: config.dataDir });
+  // Template and cluster reads (every flow-through request) are cached briefly; writes invalidate.
+  const store = withConfigCache(createSqliteStore({ dataDir: config.dataDir }));
   const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION, notice: options.notice };
   try {
     await seedFromConfig(config, store, logger);

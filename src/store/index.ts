@@ -1,2 +1,3 @@
 export * from './port';
 export { createSqliteStore, STORE_FILE_NAME, type SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store';
+export { DEFAULT_CONFIG_CACHE_TTL_MS, withConfigCache, type ConfigCacheOptions, type ConfigCachedStore } from './config-cache';

@@ -4,19 +4,32 @@ import { clusterHasIdentityRules, matchesClusterIdentity, type Cluster, type Tem
 import type { Store } from '../../store';
 import type { PeerIdentity } from '../auth/peer-identity';
 
+/**
+ * A cluster's source-address list, built once per cluster object: the store's config cache
+ * hands out the same (frozen) object until the cluster changes, so a changed cluster gets a new list.
+ */
+const addressLists = new WeakMap<Cluster, BlockList>();
+
+function addressListOf(cluster: Cluster): BlockList {
+  let list = addressLists.get(cluster);
+  if (list) return list;
+  list = new BlockList();
+  // A row stored before the schema checked entries: skipped (fail closed) rather than throwing, which would answer 5001 forever.
+  for (const entry of cluster.sourceAddresses.filter(isIpOrCidr)) {
+    const [net, bits] = entry.split('/');
+    const entryFamily = isIP(net!) === 6 ? 'ipv6' : 'ipv4';
+    if (bits !== undefined) list.addSubnet(net!, Number(bits), entryFamily);
+    else list.addAddress(net!, entryFamily);
+  }
+  addressLists.set(cluster, list);
+  return list;
+}
+
 function clusterRefusal(cluster: Cluster, peer: PeerIdentity): string | undefined {
   if (cluster.sourceAddresses.length && peer.sourceAddress) {
-    const list = new BlockList();
     const address = peer.sourceAddress.replace(/^::ffff:/, '');
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    // A row stored before the schema checked entries: skipped (fail closed) rather than throwing, which would answer 5001 forever.
-    for (const entry of cluster.sourceAddresses.filter(isIpOrCidr)) {
-      const [net, bits] = entry.split('/');
-      const entryFamily = isIP(net!) === 6 ? 'ipv6' : 'ipv4';
-      if (bits !== undefined) list.addSubnet(net!, Number(bits), entryFamily);
-      else list.addAddress(net!, entryFamily);
-    }
-    if (!list.check(address, family)) return 'source address outside the cluster';
+    if (!addressListOf(cluster).check(address, family)) return 'source address outside the cluster';
   }
   if (!clusterHasIdentityRules(cluster)) return undefined;
   if (!peer.verified) return 'no verified client certificate';
