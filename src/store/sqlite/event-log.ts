@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ProvisioningEvent } from '../../domain';
 import type { AcceptInput, AcceptOutcome, EventLog, StoredEvent } from '../port';
 import { compact } from './json';
+import type { WalSync } from './wal-sync';
 
 interface PendingAccept {
   inputs: AcceptInput[];
@@ -22,7 +23,7 @@ export interface SqliteEventLog extends EventLog {
   onCommitted(listener: () => void): () => void;
 }
 
-export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
+export function createSqliteEventLog(db: Database.Database, walSync?: WalSync): SqliteEventLog {
   // A re-sent request is a duplicate only while nothing else happened to that user since: an
   // assign, unassign, assign within the window must reach Webex as three events.
   const findDuplicate = db.prepare(
@@ -99,6 +100,21 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
       }
     }
   };
+  /** Commits the batch; the answers wait for the WAL flush (off this thread) when there is one. */
+  const commitBatch = (batch: PendingAccept[]): AcceptOutcome[][] => (walSync ? walSync.commit(() => writeBatch(batch)) : writeBatch(batch));
+  const settle = (settled: Array<[PendingAccept, AcceptOutcome[] | undefined, unknown]>) => {
+    const answer = () => {
+      for (const [pending, outcomes, err] of settled) {
+        if (outcomes) pending.resolve(outcomes);
+        else pending.reject(err);
+      }
+      if (settled.some(([, outcomes]) => outcomes)) notify();
+    };
+    if (!walSync || !settled.some(([, outcomes]) => outcomes)) return answer();
+    walSync.flushed().then(answer, (err: unknown) => {
+      for (const [pending] of settled) pending.reject(err);
+    });
+  };
   const flush = () => {
     scheduled = false;
     const batch = queue;
@@ -107,24 +123,21 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
     stats.accepted += batch.length;
     stats.largestBatch = Math.max(stats.largestBatch, batch.length);
     try {
-      const results = writeBatch(batch);
-      batch.forEach((pending, i) => pending.resolve(results[i]!));
-      notify();
+      const results = commitBatch(batch);
+      settle(batch.map((pending, i) => [pending, results[i]!, undefined]));
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]!.reject(err);
-        return;
-      }
+      if (batch.length === 1) return settle([[batch[0]!, undefined, err]]);
       // One bad input must not fail the requests it happened to share a commit with:
       // retry each on its own so only the faulty one is refused.
-      for (const pending of batch) {
-        try {
-          pending.resolve(writeBatch([pending])[0]!);
-        } catch (own) {
-          pending.reject(own);
-        }
-      }
-      notify();
+      settle(
+        batch.map((pending) => {
+          try {
+            return [pending, commitBatch([pending])[0]!, undefined];
+          } catch (own) {
+            return [pending, undefined, own];
+          }
+        }),
+      );
     }
   };
 

@@ -7,6 +7,7 @@ import { createSqliteClusterRepo, createSqliteSettingsRepo, createSqliteTemplate
 import { createSqliteEventLog, type SqliteEventLog } from './event-log';
 import { createSqliteJobQueue } from './job-queue';
 import { migrate } from './migrations';
+import { createWalSync } from './wal-sync';
 import { createSqliteAuditTrail, createSqliteUnknownRequestRepo, createSqliteWebexCallLog } from './record-repos';
 import { createSqliteCustomerRepo, createSqliteSubscriberRepo } from './subscriber-repos';
 
@@ -46,10 +47,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: `cannot open the store at ${file}: ${(err as Error).message}`, cause: err });
   }
   let open = true;
+  const walSync = options.readonly ? undefined : createWalSync(db);
   return {
     db,
     file,
-    events: createSqliteEventLog(db),
+    events: createSqliteEventLog(db, walSync),
     jobs: createSqliteJobQueue(db),
     subscribers: createSqliteSubscriberRepo(db),
     customers: createSqliteCustomerRepo(db),
@@ -65,6 +67,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       open = false;
       // Let a pending group commit (scheduled with setImmediate) run before closing.
       await new Promise((resolve) => setImmediate(resolve));
+      // …and the answers of the last commits wait for their WAL flush.
+      await walSync?.close();
       db.close();
     },
   };

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import type { ProvisioningEvent } from '../../src/domain';
+import { isImpbError } from '../../src/errors';
+import { createSqliteStore, type SqliteStore } from '../../src/store';
+import { createSqliteEventLog } from '../../src/store/sqlite/event-log';
+import { createWalSync } from '../../src/store/sqlite/wal-sync';
+import { makeTempDir } from '../helpers/temp-dir';
+
+const input = (n: number) => ({
+  event: { kind: 'assign', template: 't', userId: `u${n}@x`, enterpriseId: 'e', profile: { firstName: 'A' } } as ProvisioningEvent,
+  requestId: `r${n}`,
+  rawRequest: 'POST /x\n\n<doc/>',
+  dedupeKey: `k${n}`,
+});
+
+/** The disk is the one thing a test cannot slow down or break on demand: fdatasync is injected, the database is real. */
+function controlledDisk() {
+  const calls: Array<{ fd: number; done: (err: NodeJS.ErrnoException | null) => void }> = [];
+  return {
+    calls,
+    fdatasync: (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void calls.push({ fd, done }),
+    finish: (i: number, err: NodeJS.ErrnoException | null = null) => fs.fdatasync(calls[i]!.fd, (real) => calls[i]!.done(err ?? real)),
+  };
+}
+
+const settledSoon = async (p: Promise<unknown>) => {
+  let settled = false;
+  void p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  // Several turns of the event loop: the commit itself runs in a setImmediate.
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  return settled;
+};
+
+describe('group commit with the WAL flushed off the event loop', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  let store: SqliteStore;
+  beforeEach(() => {
+    temp = makeTempDir();
+    store = createSqliteStore({ dataDir: temp.dir });
+  });
+  afterEach(async () => {
+    await store.close();
+    temp.cleanup();
+  });
+
+  it('answers an accept only after a flush of the WAL that started after its commit, and leaves the connection at synchronous=FULL', async () => {
+    const disk = controlledDisk();
+    const log = createSqliteEventLog(store.db, createWalSync(store.db, disk));
+    const first = log.accept([input(1)], { duplicateWindowSeconds: 60 });
+    expect(await settledSoon(first)).toBe(false);
+    // Committed (visible on the connection), not yet acknowledged.
+    expect(await log.count()).toBe(1);
+    expect(disk.calls).toHaveLength(1);
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+
+    // Committed while the first flush runs: the first flush may not cover it, so it waits for the next.
+    const second = log.accept([input(2)], { duplicateWindowSeconds: 60 });
+    expect(await settledSoon(second)).toBe(false);
+    expect(disk.calls).toHaveLength(1);
+    disk.finish(0);
+    expect((await first)[0]!.duplicate).toBe(false);
+    expect(await settledSoon(second)).toBe(false);
+    expect(disk.calls).toHaveLength(2);
+    disk.finish(1);
+    expect((await second)[0]!.eventId).toBeGreaterThan((await first)[0]!.eventId);
+  });
+
+  it('a failed flush fails its requests and every later one (nothing written since can be promised durable)', async () => {
+    const disk = controlledDisk();
+    const log = createSqliteEventLog(store.db, createWalSync(store.db, disk));
+    const first = log.accept([input(1)], { duplicateWindowSeconds: 60 });
+    await settledSoon(first);
+    disk.finish(0, Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    const err = await first.catch((e: unknown) => e);
+    expect(isImpbError(err, 'IMPB_ERR_STORE_UNAVAILABLE')).toBe(true);
+    expect(String((err as Error).message)).toMatch(/imp-bridge\.sqlite-wal.*EIO.*restarted/);
+    await expect(log.accept([input(2)], { duplicateWindowSeconds: 60 })).rejects.toMatchObject({ code: 'IMPB_ERR_STORE_UNAVAILABLE' });
+  });
+
+  it('the store itself flushes for real: accepted events survive a reopen', async () => {
+    const outcomes = await Promise.all([1, 2, 3].map((n) => store.events.accept([input(n)], { duplicateWindowSeconds: 60 })));
+    expect(outcomes.flat().every((o) => !o.duplicate)).toBe(true);
+    await store.close();
+    store = createSqliteStore({ dataDir: temp.dir });
+    expect(await store.events.count()).toBe(3);
+  });
+});
