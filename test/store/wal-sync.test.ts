@@ -56,16 +56,22 @@ describe('group commit with the WAL flushed off the event loop', () => {
     expect(disk.calls).toHaveLength(1);
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
 
-    // Committed while the first flush runs: the first flush may not cover it, so it waits for the next.
+    // Arriving while the first flush runs: that flush may not cover it, so it waits for the next,
+    // and is committed just before that one starts (with whatever else arrived meanwhile).
     const second = log.accept([input(2)], { duplicateWindowSeconds: 60 });
+    const third = log.accept([input(3)], { duplicateWindowSeconds: 60 });
     expect(await settledSoon(second)).toBe(false);
+    expect(await log.count()).toBe(1);
     expect(disk.calls).toHaveLength(1);
     disk.finish(0);
     expect((await first)[0]!.duplicate).toBe(false);
     expect(await settledSoon(second)).toBe(false);
+    expect(await log.count()).toBe(3);
     expect(disk.calls).toHaveLength(2);
+    expect(log.commitStats()).toMatchObject({ commits: 2, largestBatch: 2 });
     disk.finish(1);
     expect((await second)[0]!.eventId).toBeGreaterThan((await first)[0]!.eventId);
+    expect((await third)[0]!.duplicate).toBe(false);
   });
 
   it('a failed flush fails its requests and every later one (nothing written since can be promised durable)', async () => {

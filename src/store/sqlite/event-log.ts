@@ -116,6 +116,8 @@ export function createSqliteEventLog(db: Database.Database, walSync?: WalSync): 
     });
   };
   const flush = () => {
+    // A commit made while the WAL is being flushed would wait for the next flush anyway: the batch grows until then.
+    if (walSync?.busy()) return walSync.whenIdle(flush);
     scheduled = false;
     const batch = queue;
     queue = [];

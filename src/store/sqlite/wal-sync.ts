@@ -23,6 +23,12 @@ export interface WalSync {
   commit<T>(fn: () => T): T;
   /** Resolves once everything committed before the call is on disk. */
   flushed(): Promise<void>;
+  /**
+   * Runs `fn` once no flush is running (at once when none is). A commit made during a flush
+   * waits for the next one anyway, so batches wait here and commit together just before it.
+   */
+  whenIdle(fn: () => void): void;
+  busy(): boolean;
   /** Waits for a flush in progress, then lets go of the WAL file. */
   close(): Promise<void>;
 }
@@ -43,6 +49,7 @@ export function createWalSync(db: Database.Database, options: WalSyncOptions = {
   let failed: ImpbError | undefined;
   let running = false;
   let waiting: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  let idle: Array<() => void> = [];
 
   const fail = (err: unknown) =>
     new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', {
@@ -61,7 +68,10 @@ export function createWalSync(db: Database.Database, options: WalSyncOptions = {
         if (failed) w.reject(failed);
         else w.resolve();
       }
-      if (waiting.length) start();
+      const next = idle;
+      idle = [];
+      for (const fn of next) fn();
+      if (waiting.length && !running) start();
     };
     try {
       // Opened once the WAL exists (after the first commit); the same inode for the store's life.
@@ -89,6 +99,11 @@ export function createWalSync(db: Database.Database, options: WalSyncOptions = {
         waiting.push({ resolve, reject });
         if (!running) start();
       });
+    },
+    busy: () => running,
+    whenIdle(fn) {
+      if (running) idle.push(fn);
+      else fn();
     },
     async close() {
       if (running) await new Promise<void>((resolve) => waiting.push({ resolve, reject: () => resolve() }));
