@@ -94,3 +94,28 @@ describe('group commit with the WAL flushed off the event loop', () => {
     expect(await store.events.count()).toBe(3);
   });
 });
+
+describe('WAL checkpoints off the event loop', () => {
+  it('turns the automatic checkpoint (inside COMMIT, on the event loop) off and copies the WAL into the database from its worker', async () => {
+    const temp = makeTempDir();
+    const store = createSqliteStore({ dataDir: temp.dir });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (store.db.pragma('wal_autocheckpoint', { simple: true }) !== 0) {
+        if (Date.now() > deadline) throw new Error('the checkpoint worker did not start');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const before = fs.statSync(store.file).size;
+      // Well under 1,000 pages: the automatic checkpoint would not have copied any of it.
+      await Promise.all(Array.from({ length: 200 }, (_, n) => store.events.accept([{ ...input(n), rawRequest: 'x'.repeat(1000) }], { duplicateWindowSeconds: 60 })));
+      while (fs.statSync(store.file).size <= before) {
+        if (Date.now() > deadline) throw new Error('the WAL was not checkpointed into the database');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await store.close();
+      temp.cleanup();
+    }
+    expect(fs.existsSync(`${store.file}-wal`)).toBe(false);
+  });
+});

@@ -7,6 +7,7 @@ import { createSqliteClusterRepo, createSqliteSettingsRepo, createSqliteTemplate
 import { createSqliteEventLog, type SqliteEventLog } from './event-log';
 import { createSqliteJobQueue } from './job-queue';
 import { migrate } from './migrations';
+import { startWalCheckpointer } from './wal-checkpointer';
 import { createWalSync } from './wal-sync';
 import { createSqliteAuditTrail, createSqliteUnknownRequestRepo, createSqliteWebexCallLog } from './record-repos';
 import { createSqliteCustomerRepo, createSqliteSubscriberRepo } from './subscriber-repos';
@@ -48,6 +49,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
   let open = true;
   const walSync = options.readonly ? undefined : createWalSync(db);
+  const checkpointer = options.readonly ? undefined : startWalCheckpointer(db);
   return {
     db,
     file,
@@ -69,6 +71,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       await new Promise((resolve) => setImmediate(resolve));
       // …and the answers of the last commits wait for their WAL flush.
       await walSync?.close();
+      await checkpointer?.close();
       db.close();
     },
   };
