@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import tls from 'node:tls';
 
 /** What operators see of a certificate (CLI tables, admin API, logs). */
@@ -96,6 +97,8 @@ export function endsAtSystemRoot(last: X509Certificate): boolean {
 /** Hostname or IP coverage, by OpenSSL's rules (wildcards included). */
 export function coversName(cert: X509Certificate, name: string): boolean {
   const bare = name.replace(/^\[|\]$/g, '');
-  if (/^[0-9.]+$/.test(bare) || bare.includes(':')) return cert.checkIP(bare) !== undefined;
+  // checkIP throws a TypeError on anything but an IP address (e.g. "IP:127.0.0.1" or "email:x").
+  if (isIP(bare)) return cert.checkIP(bare) !== undefined;
+  if (bare.includes(':') || bare.includes('@')) return false;
   return cert.checkHost(bare) !== undefined;
 }

@@ -14,6 +14,7 @@ import { describeCertificate, fingerprintOf, isSelfSigned, normaliseFingerprintI
 import { createClientVerifier, type ClientVerifier, type TrustSnapshot } from './client-verifier';
 import { crlSignedBy, parseCrl, type ParsedCrl } from './crl';
 import { buildCsr } from './csr';
+import { formatSubjectAltName, parseSubjectAltName } from './subject-alt-name';
 import { createExpiryMonitor, type ExpiryStatus, type WatchedCertificate } from './expiry-monitor';
 import { defaultServerNames } from './first-start';
 import { generateKey } from './keys';
@@ -545,7 +546,8 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
       return exclusive(async () => {
         const key = await generateKey(spec.keyType);
         const csrPem = buildCsr({ commonName: spec.commonName, subjectAltNames: spec.subjectAltNames }, key.privateKeyPem);
-        const meta: PendingKeyInfo = { commonName: spec.commonName, subjectAltNames: [...new Set([spec.commonName, ...spec.subjectAltNames])], keyType: spec.keyType, createdAt: new Date(now()).toISOString() };
+        const names = spec.subjectAltNames.map((n) => formatSubjectAltName(parseSubjectAltName(n)));
+        const meta: PendingKeyInfo = { commonName: spec.commonName, subjectAltNames: [...new Set([spec.commonName, ...names])], keyType: spec.keyType, createdAt: new Date(now()).toISOString() };
         const publicHostname = config.provisioning.publicHostname;
         const warnings = publicHostname && !meta.subjectAltNames.some((n) => nameCovers(n, publicHostname)) ? [`the CSR does not name ${publicHostname} (provisioning.publicHostname): cert install will refuse a certificate that does not cover it`] : [];
         for (const warning of warnings) logger.warn(`certificate request: ${warning}`, { event: 'cert.csr.warning', commonName: meta.commonName, subjectAltNames: meta.subjectAltNames });
