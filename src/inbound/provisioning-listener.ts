@@ -42,6 +42,8 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
     ...deps.secureContextOptions,
     requestCert: mode !== 'off',
     rejectUnauthorized: false,
+    // Node's default is 120 s: a raw TCP connection that never speaks TLS would hold a socket that long.
+    handshakeTimeout: config.provisioning.handshakeTimeoutMs,
     headersTimeout: config.provisioning.headersTimeoutMs,
     requestTimeout: config.provisioning.requestTimeoutMs,
     keepAliveTimeout: config.provisioning.keepAliveTimeoutMs,
