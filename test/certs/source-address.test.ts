@@ -1,4 +1,5 @@
 import { sourceAddressMatches } from '../../src/domain/source-address';
+import { clustersUsing } from '../../src/certs/client-sightings';
 
 describe('sourceAddressMatches (one matcher for the provisioning path and the certificate listing)', () => {
   it.each([
@@ -14,5 +15,20 @@ describe('sourceAddressMatches (one matcher for the provisioning path and the ce
     ['10.1.2.3', [], false],
   ])('%s in %j → %s', (address, entries, expected) => {
     expect(sourceAddressMatches(address, entries)).toBe(expected);
+  });
+});
+
+describe('trust list "used by": source addresses matched as CIDR, as on the provisioning path', () => {
+  const cluster = (name: string, sourceAddresses: string[], hosts: string[] = []) => ({
+    name,
+    sourceAddresses,
+    hosts,
+    identityRules: { subjectCn: [], san: [], fingerprints: [] },
+  });
+  it('names the cluster whose CIDR holds a client seen chaining to the CA, not one whose range does not', () => {
+    const entry = { kind: 'anchor' as const, fingerprint: 'ab'.repeat(32) } as unknown as Parameters<typeof clustersUsing>[1];
+    const clients = [{ subjectAltNames: [], sourceAddress: '::ffff:192.0.2.7', at: 1 }];
+    const clusters = [cluster('in-range', ['192.0.2.0/24']), cluster('exact', ['192.0.2.7']), cluster('elsewhere', ['198.51.100.0/24']), cluster('by-host-name', [], ['as1.example.net'])];
+    expect(clustersUsing(clusters as unknown as Parameters<typeof clustersUsing>[0], entry, clients)).toEqual(['in-range', 'exact']);
   });
 });
