@@ -7,9 +7,10 @@ import type { CertPaths } from './cert-paths';
 import type { PendingKeyInfo } from './certificate-types';
 import type { CertificateMaterialStore, PendingKey } from './material-store';
 import { writeFileAtomic } from './pem';
-import { keyMatches, readServerMaterial, type ServerMaterial } from './server-certificate';
+import { keyMatches, type ServerMaterial } from './server-certificate';
+import { readServerMaterial } from './server-files';
 import { createServerGenerations, type AfterFsStep } from './server-generations';
-import { deleteTrustEntry, readTrustEntries, writeTrustEntry } from './trust-store';
+import { deleteTrustEntry, readTrustEntries, writeTrustEntry } from './trust-files';
 
 /**
  * Certificate material as files under `<dataDir>/certs` (layout in cert-paths.ts): the server
