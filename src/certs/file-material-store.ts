@@ -35,8 +35,6 @@ export function createFileMaterialStore(paths: CertPaths, options: { logger: Log
     }
   }
 
-  const crlFiles = () => (fs.existsSync(paths.crlDir) ? fs.readdirSync(paths.crlDir).filter((n) => n.endsWith('.crl')).sort() : []);
-
   return {
     readServer() {
       const server = readServerMaterial(paths);
@@ -81,6 +79,19 @@ export function createFileMaterialStore(paths: CertPaths, options: { logger: Log
     },
     tidy: () => generations.tidy(),
 
+    ...pendingFiles(paths),
+
+    readTrust: (readOptions) => readTrustEntries(paths, readOptions),
+    writeTrust: (entry) => writeTrustEntry(paths, entry),
+    deleteTrust: (entry) => deleteTrustEntry(entry),
+
+    ...crlFiles(paths, logger),
+  };
+}
+
+/** The key made by `cert csr` (0600) and what it was made for. */
+function pendingFiles(paths: CertPaths): Pick<CertificateMaterialStore, 'readPending' | 'writePending' | 'clearPending'> {
+  return {
     readPending(): PendingKey | undefined {
       if (!fs.existsSync(paths.pendingKey)) return undefined;
       const keyPem = fs.readFileSync(paths.pendingKey, 'utf8');
@@ -95,14 +106,16 @@ export function createFileMaterialStore(paths: CertPaths, options: { logger: Log
       fs.rmSync(paths.pendingKey, { force: true });
       fs.rmSync(paths.pendingMeta, { force: true });
     },
+  };
+}
 
-    readTrust: (readOptions) => readTrustEntries(paths, readOptions),
-    writeTrust: (entry) => writeTrustEntry(paths, entry),
-    deleteTrust: (entry) => deleteTrustEntry(entry),
-
+/** One DER file per CA, named after the CA's fingerprint. */
+function crlFiles(paths: CertPaths, logger: Logger): Pick<CertificateMaterialStore, 'listCrls' | 'writeCrl' | 'deleteCrl'> {
+  const names = () => (fs.existsSync(paths.crlDir) ? fs.readdirSync(paths.crlDir).filter((n) => n.endsWith('.crl')).sort() : []);
+  return {
     listCrls() {
       const out: Array<{ name: string; data: Buffer }> = [];
-      for (const name of crlFiles()) {
+      for (const name of names()) {
         try {
           out.push({ name, data: fs.readFileSync(path.join(paths.crlDir, name)) });
         } catch (err) {

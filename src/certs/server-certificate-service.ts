@@ -81,19 +81,7 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
     certificate: () => current().cert,
     origin: () => serverOrigin(material.currentServerMeta(), current().cert),
 
-    show() {
-      const server = current();
-      const prev = material.previousServer()?.certificate();
-      const previousInfo = prev ? describeCertificate(prev, now()) : undefined;
-      return {
-        ...describeCertificate(server.cert, now()),
-        kind: isSelfSigned(server.cert) ? 'self-signed' : 'ca-signed',
-        origin: service.origin(),
-        chain: server.chain.map((c) => describeCertificate(c, now())),
-        pending: material.readPending()?.meta,
-        previous: previousInfo ? { fingerprint: previousInfo.fingerprint, subject: previousInfo.subject, notAfter: previousInfo.notAfter } : undefined,
-      };
-    },
+    show: () => viewOf(current(), material, service.origin(), now()),
 
     createCsr(spec, actor) {
       return context.exclusive(async () => {
@@ -101,8 +89,7 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
         const key = await generateKey(spec.keyType);
         const csrPem = buildCsr({ commonName: spec.commonName, subjectAltNames: names }, key.privateKeyPem);
         const meta: PendingKeyInfo = { commonName: spec.commonName, subjectAltNames: [...new Set([spec.commonName, ...names])], keyType: spec.keyType, createdAt: new Date(now()).toISOString() };
-        const publicHostname = config.provisioning.publicHostname;
-        const warnings = publicHostname && !meta.subjectAltNames.some((n) => nameCovers(n, publicHostname)) ? [`the CSR does not name ${publicHostname} (provisioning.publicHostname): cert install will refuse a certificate that does not cover it`] : [];
+        const warnings = csrWarnings(meta.subjectAltNames, config.provisioning.publicHostname);
         for (const warning of warnings) logger.warn(`certificate request: ${warning}`, { event: 'cert.csr.warning', commonName: meta.commonName, subjectAltNames: meta.subjectAltNames });
         material.writePending(key.privateKeyPem, meta);
         logger.info('new key pair kept pending; CSR created', { event: 'cert.csr.created', actor, commonName: meta.commonName, subjectAltNames: meta.subjectAltNames, keyType: meta.keyType });
@@ -116,10 +103,7 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
         const probe = assembleServerMaterial('', input.certPem, input.chainPem);
         const { keyPem, usedKey, pending } = keyFor(probe);
         const next: ServerMaterial = { ...probe, keyPem };
-        checkValidity(next.cert, 'the certificate', now());
-        for (const c of next.chain) checkValidity(c, 'a chain certificate', now());
-        // A new key is for the names its CSR asked for; the current names are only the reference when the key stays.
-        checkHostnames(next.cert, config.provisioning.publicHostname, usedKey === 'pending' && pending ? { requested: pending.subjectAltNames } : { current: current().cert });
+        checkInstallable(next, config.provisioning.publicHostname, usedKey === 'pending' ? pending : undefined, current().cert, now());
         const warnings = chainWarnings(next);
         for (const warning of warnings) logger.warn(`certificate install: ${warning}`, { event: 'cert.install.warning', fingerprint: next.fingerprint });
         const previousFingerprint = await activate(next, actor, 'install', 'installed');
@@ -144,17 +128,47 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
 
     renewSelfSigned(actor) {
       return context.exclusive(async () => {
-        const cert = current().cert;
-        const names = isSelfSigned(cert)
-          ? describeCertificate(cert).subjectAltNames.map((n) => n.replace(/^(DNS|IP Address):/, ''))
-          : defaultServerNames(config.provisioning.publicHostname ? [config.provisioning.publicHostname] : []);
-        const key = await generateKey(config.tls.keyType);
-        const certPem = buildCertificate({ commonName: names[0] ?? 'localhost', subjectAltNames: names, organization: SELF_SIGNED_ORGANIZATION, validDays: config.tls.selfSignedDays, usage: 'server' }, key.privateKeyPem);
-        const next = assembleServerMaterial(key.privateKeyPem, certPem);
+        const next = await newSelfSigned(config, current().cert);
         const previousFingerprint = await activate(next, actor, actor === 'system' ? 'auto-renew-self-signed' : 'renew-self-signed', 'generated');
         return { certificate: describeCertificate(next.cert, now()), previousFingerprint };
       });
     },
   };
   return service;
+}
+
+function viewOf(server: ServerMaterial, material: CertificateMaterialStore, origin: ServerOrigin, now: number): ServerCertificateView {
+  const prev = material.previousServer()?.certificate();
+  const previousInfo = prev ? describeCertificate(prev, now) : undefined;
+  return {
+    ...describeCertificate(server.cert, now),
+    kind: isSelfSigned(server.cert) ? 'self-signed' : 'ca-signed',
+    origin,
+    chain: server.chain.map((c) => describeCertificate(c, now)),
+    pending: material.readPending()?.meta,
+    previous: previousInfo ? { fingerprint: previousInfo.fingerprint, subject: previousInfo.subject, notAfter: previousInfo.notAfter } : undefined,
+  };
+}
+
+function csrWarnings(names: string[], publicHostname: string | undefined): string[] {
+  if (!publicHostname || names.some((n) => nameCovers(n, publicHostname))) return [];
+  return [`the CSR does not name ${publicHostname} (provisioning.publicHostname): cert install will refuse a certificate that does not cover it`];
+}
+
+/** Validity of the certificate and its chain, and the host names it must cover. */
+function checkInstallable(next: ServerMaterial, publicHostname: string | undefined, pending: PendingKeyInfo | undefined, current: X509Certificate, now: number): void {
+  checkValidity(next.cert, 'the certificate', now);
+  for (const c of next.chain) checkValidity(c, 'a chain certificate', now);
+  // A new key is for the names its CSR asked for; the current names are only the reference when the key stays.
+  checkHostnames(next.cert, publicHostname, pending ? { requested: pending.subjectAltNames } : { current });
+}
+
+/** A new self-signed default with a new key: the names of the current one when it is self-signed, else the defaults. */
+async function newSelfSigned(config: Config, cert: X509Certificate): Promise<ServerMaterial> {
+  const names = isSelfSigned(cert)
+    ? describeCertificate(cert).subjectAltNames.map((n) => n.replace(/^(DNS|IP Address):/, ''))
+    : defaultServerNames(config.provisioning.publicHostname ? [config.provisioning.publicHostname] : []);
+  const key = await generateKey(config.tls.keyType);
+  const certPem = buildCertificate({ commonName: names[0] ?? 'localhost', subjectAltNames: names, organization: SELF_SIGNED_ORGANIZATION, validDays: config.tls.selfSignedDays, usage: 'server' }, key.privateKeyPem);
+  return assembleServerMaterial(key.privateKeyPem, certPem);
 }

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Config } from '../config/schema';
+import type { Cluster } from '../domain';
 import { ImpbError } from '../errors';
 import type { Logger } from '../observability';
 import type { Store } from '../store/port';
@@ -9,7 +10,7 @@ import type { CertificateActor, TrustListItem } from './certificate-types';
 import { clustersUsing, type ClientSightings } from './client-sightings';
 import { crlInfo, type CrlStore } from './crl-store';
 import type { CertificateMaterialStore } from './material-store';
-import type { TlsContext } from './tls-context';
+import type { CertificateState, TlsContext } from './tls-context';
 import { checkImport, diffTrust, type TrustDiff, type TrustEntry } from './trust-store';
 
 /** The trust store: CA anchors and pinned leaves the provisioning listener accepts clients of. */
@@ -67,22 +68,7 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
   }
 
   return {
-    async list() {
-      const clusters = await deps.clusters.list();
-      const state = context.state();
-      return state.trust.map((entry) => {
-        const crl = state.crls.get(entry.fingerprint);
-        const clients = deps.sightings.clientsOf(entry.fingerprint);
-        const lastSeen = Math.max(0, ...clients.map((c) => c.at));
-        return {
-          ...describeCertificate(entry.cert, now()),
-          kind: entry.kind,
-          usedBy: clustersUsing(clusters, entry, clients),
-          crl: crl ? crlInfo(entry.fingerprint, crl) : undefined,
-          lastClientSeenAt: lastSeen ? new Date(lastSeen).toISOString() : undefined,
-        };
-      });
-    },
+    list: async () => listTrust(context.state(), await deps.clusters.list(), deps.sightings, now()),
 
     diff: (pems, options = {}) => diffTrust(pems, context.state().trust, { ...options, now: now() }),
 
@@ -132,4 +118,19 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
       });
     },
   };
+}
+
+function listTrust(state: CertificateState, clusters: Cluster[], sightings: ClientSightings, now: number): TrustListItem[] {
+  return state.trust.map((entry) => {
+    const crl = state.crls.get(entry.fingerprint);
+    const clients = sightings.clientsOf(entry.fingerprint);
+    const lastSeen = Math.max(0, ...clients.map((c) => c.at));
+    return {
+      ...describeCertificate(entry.cert, now),
+      kind: entry.kind,
+      usedBy: clustersUsing(clusters, entry, clients),
+      crl: crl ? crlInfo(entry.fingerprint, crl) : undefined,
+      lastClientSeenAt: lastSeen ? new Date(lastSeen).toISOString() : undefined,
+    };
+  });
 }
