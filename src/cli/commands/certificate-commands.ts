@@ -114,6 +114,10 @@ function registerTrustCommands(program: Command): void {
       }),
     );
 
+  registerCrlCommands(trust);
+}
+
+function registerCrlCommands(trust: Command): void {
   const crl = trust.command('crl').description('certificate revocation lists, optional and per CA');
   crl
     .command('add <file>')
@@ -195,6 +199,10 @@ function registerCertCommands(program: Command): void {
       });
     });
 
+  registerInstallCommands(cert);
+}
+
+function registerInstallCommands(cert: Command): void {
   cert
     .command('install <cert>')
     .description('install a signed certificate for the pending (or current) key after checking key, validity, host names and chain; new handshakes use it at once')
