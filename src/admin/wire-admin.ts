@@ -10,6 +10,9 @@ import { buildApiRouter, type ApiRoute } from './api-route';
 import { createJobActions } from './job-actions';
 import { createMetricsRouter } from './metrics-route';
 import { buildOpenApiDocument } from './openapi';
+import { createConsoleSessions } from './console-session';
+import { createConsoleStaticRouter } from './console-static';
+import { overviewRoutes } from './routes/overview-routes';
 import type { AdminApiDeps } from './routes/admin-api-deps';
 import { configRoutes } from './routes/config-routes';
 import { operationsRoutes } from './routes/operations-routes';
@@ -30,7 +33,8 @@ export interface AdminWiring {
  */
 export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   const token = ensureAdminToken(rt.config);
-  const auth = requireAdminToken(token);
+  const sessions = createConsoleSessions({ adminToken: token });
+  const auth = requireAdminToken(token, sessions);
   const { store } = rt;
   const deps: AdminApiDeps = {
     store,
@@ -41,7 +45,15 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
     version: rt.version,
     partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex?.partnerOrgId }),
   };
-  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...(rt.certs?.routes ?? [])];
+  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...(rt.certs?.routes ?? []), ...overviewRoutes({
+    store,
+    metrics: rt.metrics,
+    version: rt.version,
+    certs: () => rt.certs?.manager,
+    webex: () => rt.webex,
+    expiryWarnDays: rt.config.tls.expiryWarnDays,
+    expiryErrorDays: rt.config.tls.expiryErrorDays,
+  })];
   const openapi = buildOpenApiDocument(routes, { version: rt.version });
 
   const api = Router();
@@ -57,5 +69,5 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
 
   registerStoreGauges(rt.metrics, store);
   const metrics = createMetricsRouter(rt.metrics, isLoopbackHost(rt.config.admin.host) ? undefined : auth);
-  return { routers: [api, metrics], routes, close: () => undefined };
+  return { routers: [api, metrics, sessions.router, createConsoleStaticRouter()], routes, close: () => undefined };
 }
