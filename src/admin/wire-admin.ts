@@ -13,6 +13,7 @@ import { buildOpenApiDocument } from './openapi';
 import { createConsoleSessions } from './console-session';
 import { createConsoleStaticRouter } from './console-static';
 import { overviewRoutes } from './routes/overview-routes';
+import { asCliAndRevokeRoutes } from './routes/as-cli-revoke-routes';
 import type { AdminApiDeps } from './routes/admin-api-deps';
 import { configRoutes } from './routes/config-routes';
 import { operationsRoutes } from './routes/operations-routes';
@@ -45,7 +46,7 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
     version: rt.version,
     partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex?.partnerOrgId }),
   };
-  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...(rt.certs?.routes ?? []), ...overviewRoutes({
+  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...asCliAndRevokeRoutes(deps), ...(rt.certs?.routes ?? []), ...overviewRoutes({
     store,
     metrics: rt.metrics,
     version: rt.version,
