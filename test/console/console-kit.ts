@@ -70,7 +70,8 @@ export function ensureConsoleBuilt(): void {
   const index = path.join(ROOT, 'dist', 'console', 'index.html');
   const built = fs.statSync(index, { throwIfNoEntry: false });
   if (built && built.mtimeMs >= newestMtime(path.join(ROOT, 'src', 'console')) && fs.statSync(path.join(ROOT, 'vite.config.mjs')).mtimeMs <= built.mtimeMs) return;
-  const vite = require.resolve('vite/bin/vite.js', { paths: [ROOT] });
+  // vite's package exports do not include its bin: take it from node_modules.
+  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   const res = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`vite build failed:\n${res.stdout}${res.stderr}`);
 }

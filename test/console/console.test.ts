@@ -137,7 +137,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await go(`#/subscribers/${encodeURIComponent(user)}`);
     await page.click('button:has-text("Retry")');
     await page.locator('dialog.confirm[open]').waitFor(WAIT);
-    await page.click('dialog.confirm button:has-text("Retry")');
+    await page.click('dialog.confirm[open] button:has-text("Retry")');
     await page.locator('.notice:has-text("queued again")').waitFor(WAIT);
     await page.locator('[data-testid="subscriber-status"] .status-provisioned').waitFor(WAIT);
   });
@@ -155,7 +155,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     expect((await adminCall('GET', '/api/v1/trust')).body.anchors).toEqual(expect.arrayContaining([expect.objectContaining({ fingerprint })]));
     await shot('certificates');
     await row.locator('button:has-text("Remove")').click();
-    await page.click('dialog.confirm button:has-text("Remove")');
+    await page.click('dialog.confirm[open] button:has-text("Remove")');
     await row.waitFor({ state: 'detached', ...WAIT });
     expect(JSON.stringify((await adminCall('GET', '/api/v1/trust')).body.anchors)).not.toContain(fingerprint);
   });
@@ -166,7 +166,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     const message = (refused.body.error as { message: string }).message;
     await go('#/templates');
     await page.click('button[aria-label="Delete cluster as-east"]');
-    await page.click('dialog.confirm button:has-text("Delete")');
+    await page.click('dialog.confirm[open] button:has-text("Delete")');
     await page.locator('.error', { hasText: message }).waitFor(WAIT);
     expect(await page.locator('.error').first().textContent()).toBe(message);
     await shot('templates');
@@ -187,7 +187,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await page.fill('textarea[name=certPem]', signed);
     await page.fill('textarea[name=chainPem]', ca.certPem);
     await page.click('button:has-text("Install")');
-    await page.click('dialog.confirm button:has-text("Check and install")');
+    await page.click('dialog.confirm[open] button:has-text("Check and install")');
     await page.locator('.notice:has-text("Installed")').waitFor(WAIT);
     const expected = new X509Certificate(signed).fingerprint256.replace(/:/g, '').toLowerCase();
     const dev = readDevClient(t.dataDir);

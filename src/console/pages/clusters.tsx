@@ -7,7 +7,7 @@ interface Cluster {
   description: string;
   hosts: string[];
   sourceAddresses: string[];
-  clientIdentity: { subjectCn: string[]; san: string[]; fingerprints: string[] };
+  identityRules?: { subjectCn: string[]; san: string[]; fingerprints: string[] };
 }
 
 const list = (text: string) =>
@@ -43,7 +43,7 @@ export function ClustersSection() {
                   {c.description && <small class="muted"> {c.description}</small>}
                 </td>
                 <td>{c.hosts.join(', ') || '—'}</td>
-                <td>{c.clientIdentity.subjectCn.join(', ') || '—'}</td>
+                <td>{(c.identityRules?.subjectCn ?? []).join(', ') || '—'}</td>
                 <td>
                   <button
                     type="button"
@@ -74,7 +74,7 @@ export function ClustersSection() {
           e.preventDefault();
           setActionError(undefined);
           try {
-            await api.post('/clusters', { name: form.name, description: form.description, hosts: list(form.hosts), clientIdentity: { subjectCn: list(form.subjectCn), san: [], fingerprints: [] } });
+            await api.post('/clusters', { name: form.name, description: form.description, hosts: list(form.hosts), identityRules: { subjectCn: list(form.subjectCn), san: [], fingerprints: [] } });
             setForm({ name: '', description: '', hosts: '', subjectCn: '' });
             reload();
           } catch (err) {
