@@ -54,10 +54,13 @@ export function createConsoleStaticRouter(options: { dir?: string } = {}): Route
     '/console/assets',
     express.static(path.join(dir, 'assets'), {
       index: false,
-      fallthrough: false,
       setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=31536000, immutable'),
     }),
   );
+  // A page of an older build asks for assets that are gone: a plain 404, never the index.
+  router.use('/console/assets', (_req, res) => {
+    res.status(404).type('text/plain').send('No such console asset: the console was rebuilt, reload the page.\n');
+  });
   const index = path.join(dir, 'index.html');
   // Every other path under /console is a page of the app: the index, which routes on the client.
   router.get(/^\/console(\/.*)?$/, (req, res) => {

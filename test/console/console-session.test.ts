@@ -78,6 +78,9 @@ describe('console sessions on the admin listener', () => {
     await res.body.text();
     expect(res.headers['content-security-policy']).toMatch(/^default-src 'self';/);
     expect(res.headers['x-frame-options']).toBe('DENY');
+    const missing = await request(`${t.adminUrl}/console/assets/gone-12345678.js`);
+    expect(missing.statusCode).toBe(404);
+    expect(await missing.body.text()).toContain('reload the page');
   });
 });
 

@@ -89,8 +89,14 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await page.click('button:has-text("Log in")');
     await page.locator('.error:has-text("admin token is wrong")').waitFor(WAIT);
     await shot('login');
-    await page.fill('input[name=token]', token);
-    await page.click('button:has-text("Log in")');
+    // By keyboard only: the token field is the first control, Enter submits.
+    await page.fill('input[name=token]', '');
+    // Clicking the heading moves the sequential focus starting point above the form.
+    await page.click('main.login h1');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate<string>('document.activeElement.name')).toBe('token');
+    await page.keyboard.type(token);
+    await page.keyboard.press('Enter');
     await page.locator('nav[aria-label=Main]').waitFor(WAIT);
     await page.locator('h2:has-text("Subscribers")').waitFor(WAIT);
     const [cookie] = await context.cookies();
@@ -193,6 +199,24 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     const dev = readDevClient(t.dataDir);
     expect(await presentedFingerprint(t, { cert: dev.cert, key: dev.key })).toBe(expected);
     await page.locator('[data-testid="server-certificate"]:has-text("Outside Test CA")').waitFor(WAIT);
+  });
+
+  it('labels every control and shows relative times with the absolute time on hover, on every page', async () => {
+    const unlabelled = `[...document.querySelectorAll('input, select, textarea, button')]
+      .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.textContent || '').trim())
+      .map((e) => e.outerHTML.slice(0, 80))`;
+    for (const hash of ['#/', '#/subscribers', '#/subscribers/alice%40voip.example.net', '#/jobs', '#/templates', '#/certificates', '#/requests']) {
+      await go(hash);
+      await page.locator('main h1').first().waitFor(WAIT);
+      await page.waitForLoadState('networkidle');
+      expect({ hash, unlabelled: await page.evaluate<string[]>(unlabelled) }).toEqual({ hash, unlabelled: [] });
+    }
+    await go('#/subscribers');
+    const time = page.locator('tr[data-user="alice@voip.example.net"] time');
+    await time.waitFor(WAIT);
+    expect(await time.textContent()).toMatch(/ago|just now/);
+    expect(new Date((await time.getAttribute('datetime'))!).getTime()).not.toBeNaN();
+    expect(await time.getAttribute('title')).toBeTruthy();
   });
 
   it('logs out; afterwards a mutation with the old session is refused', async () => {
