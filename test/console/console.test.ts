@@ -148,6 +148,59 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await page.locator('[data-testid="subscriber-status"] .status-provisioned').waitFor(WAIT);
   });
 
+  it('retries failed jobs in bulk from the jobs page, with progress, and every user is provisioned', async () => {
+    const simulator = t.bridge.runtime.webex!.simulator!;
+    const users = ['carol@voip.example.net', 'dave@voip.example.net'];
+    simulator.setFaults({ failNext: { status: 400, count: users.length, method: 'POST', path: '/broadworks/subscribers' } });
+    for (const user of users) expect((await postDocument(t, addDocument(user, email(user)))).text).toContain('c:SuccessResponse');
+    await go('#/jobs');
+    for (const user of users) await page.locator(`tr:has-text("${user}") .status-failed`).waitFor(WAIT);
+    for (const user of users) await page.locator(`tr:has-text("${user}") input[type=checkbox]`).check();
+    await page.click('button:has-text("Retry selected (2)")');
+    await page.click('dialog.confirm[open] button:has-text("Retry all")');
+    await page.locator('.bulk:has-text("2 of 2")').waitFor(WAIT);
+    expect(await page.locator('.bulk progress').getAttribute('value')).toBe('2');
+    for (const user of users) {
+      await go(`#/subscribers/${encodeURIComponent(user)}`);
+      await page.locator('[data-testid="subscriber-status"] .status-provisioned').waitFor(WAIT);
+    }
+  });
+
+  it('revokes a user after a confirmation that warns about BroadWorks, and the unassign frees it in Webex', async () => {
+    const user = 'dave@voip.example.net';
+    await go(`#/subscribers/${encodeURIComponent(user)}`);
+    await page.locator('[data-testid="subscriber-status"] .status-provisioned').waitFor(WAIT);
+    await page.click('.actions button:has-text("Revoke")');
+    const dialog = page.locator('dialog.confirm[open]');
+    await dialog.waitFor(WAIT);
+    expect(await dialog.textContent()).toContain('BroadWorks still shows the service assigned');
+    await dialog.locator('button:has-text("Revoke")').click();
+    await page.locator('.notice:has-text("Unassign queued")').waitFor(WAIT);
+    await page.locator('[data-testid="subscriber-status"] .status-deleted').waitFor(WAIT);
+    const inWebex = [...t.bridge.runtime.webex!.simulator!.state.broadworksSubscribers.values()].filter((s) => s.userId === user);
+    expect(inWebex).toEqual([]);
+  });
+
+  it('creates a template without a password: the generated one is shown once, at most 20 characters', async () => {
+    await go('#/templates');
+    const form = page.locator('form[aria-label="New template"]');
+    await form.locator('input[name=name]').fill('west');
+    await form.locator('input[name=provisioningId]').fill('prov-west');
+    await form.locator('input[name=package]').fill('standard');
+    await form.locator('input[name=username]').fill('west-as');
+    await form.locator('button:has-text("Create template")').click();
+    const shown = await form.locator('.notice code').textContent(WAIT);
+    expect(shown!.length).toBeGreaterThan(0);
+    expect(shown!.length).toBeLessThanOrEqual(20);
+    await page.locator('[data-template="west"]').waitFor(WAIT);
+    await page.locator('[data-template="west"] button:has-text("Show AS_CLI lines")').click();
+    await page.locator('[data-template="west"] pre:has-text("set provisioningUserId west-as")').waitFor(WAIT);
+    await go('#/');
+    await go('#/templates');
+    await page.locator('[data-template="west"]').waitFor(WAIT);
+    expect(await page.locator(`text=${shown}`).count()).toBe(0);
+  });
+
   it('adds a trust anchor after previewing the diff, shows the clusters using each, and removes it', async () => {
     await go('#/certificates');
     await page.locator('h2:has-text("Trust anchors")').waitFor(WAIT);
