@@ -73,6 +73,27 @@ describe('console sessions on the admin listener', () => {
     expect(blocked.body.error?.code).toBe('IMPB_ERR_TOO_MANY_AUTH_FAILURES');
   }, 60_000);
 
+  it('answers the overview in one call: counts, jobs, Webex target and rate, certificate days with the monitor levels', async () => {
+    const get = async () => {
+      const res = await request(`${t.adminUrl}/api/v1/overview`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(200);
+      return (await res.body.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    await get();
+    const overview = await get();
+    expect(overview).toMatchObject({
+      subscribers: expect.any(Object),
+      jobs: { failed: 0, queueDepth: 0, oldestAgeSeconds: 0 },
+      webex: { target: 'simulator', token: { works: true }, currentLimitPerSecond: 5, callsPerMinute: expect.any(Number), rateLimitedTotal: 0 },
+      expiryThresholds: { warnDays: 30, errorDays: 7 },
+      unknownRequests: 0,
+      instances: [expect.objectContaining({ pid: process.pid })],
+    });
+    const server = (overview.certificates as Array<{ kind: string; daysLeft: number; level: string }>).find((c) => c.kind === 'server');
+    expect(server).toMatchObject({ level: 'ok' });
+    expect(server!.daysLeft).toBeGreaterThan(300);
+  });
+
   it('serves the console under a strict CSP and refuses framing, also where it is not built', async () => {
     const res = await request(`${t.adminUrl}/console/`);
     await res.body.text();
@@ -100,5 +121,17 @@ describe('console session expiry', () => {
     expect((await supertest(app).get('/probe').set('cookie', cookie)).status).toBe(200);
     now += 60_001;
     expect((await supertest(app).get('/probe').set('cookie', cookie)).status).toBe(401);
+  });
+
+  it('marks the cookie Secure when the console is reached over TLS', async () => {
+    const adminToken = 'b'.repeat(32);
+    const sessions = createConsoleSessions({ adminToken });
+    const app = express();
+    // req.secure is true behind a TLS-terminating proxy that says so (and on a TLS listener).
+    app.set('trust proxy', true);
+    app.use(sessions.router);
+    const login = await supertest(app).post('/console/session').set('x-forwarded-proto', 'https').send({ token: adminToken });
+    expect(login.status).toBe(201);
+    expect(String(login.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
   });
 });
