@@ -6,8 +6,8 @@ WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-# vite.config.mjs: `npm ci` runs prepare → build, which also builds the web console into dist/console.
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json vite.config.mjs ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# src holds the web console and its Vite config too: `npm ci` runs prepare → build, which builds dist/console.
 COPY src ./src
 COPY bin ./bin
 RUN npm ci && npm prune --omit=dev

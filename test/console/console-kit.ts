@@ -69,10 +69,10 @@ function newestMtime(dir: string): number {
 export function ensureConsoleBuilt(): void {
   const index = path.join(ROOT, 'dist', 'console', 'index.html');
   const built = fs.statSync(index, { throwIfNoEntry: false });
-  if (built && built.mtimeMs >= newestMtime(path.join(ROOT, 'src', 'console')) && fs.statSync(path.join(ROOT, 'vite.config.mjs')).mtimeMs <= built.mtimeMs) return;
+  if (built && built.mtimeMs >= newestMtime(path.join(ROOT, 'src', 'console'))) return;
   // vite's package exports do not include its bin: take it from node_modules.
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const res = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, [vite, 'build', '--config', path.join(ROOT, 'src', 'console', 'vite.config.mjs'), '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`vite build failed:\n${res.stdout}${res.stderr}`);
 }
 
