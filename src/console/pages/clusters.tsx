@@ -20,7 +20,9 @@ export function ClustersSection() {
   const { data, error, reload } = usePoll(() => api.get<{ clusters: Cluster[] }>('/clusters'), 0);
   const [confirm, setConfirm] = useState<ConfirmRequest>();
   const [actionError, setActionError] = useState<unknown>();
-  const [form, setForm] = useState({ name: '', description: '', hosts: '', subjectCn: '' });
+  const empty = { name: '', description: '', hosts: '', subjectCn: '' };
+  const [form, setForm] = useState(empty);
+  const [editing, setEditing] = useState<Cluster>();
   return (
     <>
       <h2>Clusters</h2>
@@ -44,7 +46,18 @@ export function ClustersSection() {
                 </td>
                 <td>{c.hosts.join(', ') || '—'}</td>
                 <td>{(c.identityRules?.subjectCn ?? []).join(', ') || '—'}</td>
-                <td>
+                <td class="actions">
+                  <button
+                    type="button"
+                    class="small secondary"
+                    aria-label={`Edit cluster ${c.name}`}
+                    onClick={() => {
+                      setEditing(c);
+                      setForm({ name: c.name, description: c.description, hosts: c.hosts.join(', '), subjectCn: (c.identityRules?.subjectCn ?? []).join(', ') });
+                    }}
+                  >
+                    Edit
+                  </button>
                   <button
                     type="button"
                     class="small danger"
@@ -69,22 +82,26 @@ export function ClustersSection() {
       </div>
       <form
         class="card wide grid"
-        aria-label="New cluster"
+        aria-label={editing ? `Edit cluster ${editing.name}` : 'New cluster'}
         onSubmit={async (e) => {
           e.preventDefault();
           setActionError(undefined);
           try {
-            await api.post('/clusters', { name: form.name, description: form.description, hosts: list(form.hosts), identityRules: { subjectCn: list(form.subjectCn), san: [], fingerprints: [] } });
-            setForm({ name: '', description: '', hosts: '', subjectCn: '' });
+            const rules = { san: editing?.identityRules?.san ?? [], fingerprints: editing?.identityRules?.fingerprints ?? [], subjectCn: list(form.subjectCn) };
+            const fields = { description: form.description, hosts: list(form.hosts), identityRules: rules };
+            if (editing) await api.patch(`/clusters/${enc(editing.name)}`, fields);
+            else await api.post('/clusters', { name: form.name, ...fields });
+            setForm(empty);
+            setEditing(undefined);
             reload();
           } catch (err) {
             setActionError(err);
           }
         }}
       >
-        <h3>New cluster</h3>
+        <h3>{editing ? `Edit cluster ${editing.name}` : 'New cluster'}</h3>
         <Field label="Cluster name">
-          <input name="clusterName" required value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+          <input name="clusterName" required disabled={Boolean(editing)} value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
         </Field>
         <Field label="Description">
           <input name="description" value={form.description} onInput={(e) => setForm({ ...form, description: e.currentTarget.value })} />
@@ -95,7 +112,14 @@ export function ClustersSection() {
         <Field label="Accepted client certificate CNs">
           <input name="subjectCn" value={form.subjectCn} onInput={(e) => setForm({ ...form, subjectCn: e.currentTarget.value })} />
         </Field>
-        <button type="submit">Create cluster</button>
+        <div class="actions">
+          <button type="submit">{editing ? 'Save cluster' : 'Create cluster'}</button>
+          {editing && (
+            <button type="button" class="secondary" onClick={() => (setEditing(undefined), setForm(empty))}>
+              Cancel edit
+            </button>
+          )}
+        </div>
       </form>
       <ConfirmDialog
         request={confirm}
