@@ -37,7 +37,8 @@ export function findConsoleDir(): string | undefined {
 
 /** /console/: hashed assets cached for a year, the index never (so a new build is seen at once). */
 export function createConsoleStaticRouter(options: { dir?: string } = {}): Router {
-  const dir = options.dir ?? findConsoleDir();
+  const wanted = options.dir ?? findConsoleDir();
+  const dir = wanted && fs.existsSync(path.join(wanted, 'index.html')) ? wanted : undefined;
   const router = Router();
   router.get('/', (_req, res) => res.redirect(302, '/console/'));
   router.use('/console', (_req, res, next) => {

@@ -10,6 +10,7 @@ import { buildApiRouter, type ApiRoute } from './api-route';
 import { createJobActions } from './job-actions';
 import { createMetricsRouter } from './metrics-route';
 import { buildOpenApiDocument } from './openapi';
+import { createAuthThrottle } from '../inbound/auth/auth-throttle';
 import { createConsoleSessions } from './console-session';
 import { createConsoleStaticRouter } from './console-static';
 import { overviewRoutes } from './routes/overview-routes';
@@ -34,7 +35,9 @@ export interface AdminWiring {
  */
 export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   const token = ensureAdminToken(rt.config);
-  const sessions = createConsoleSessions({ adminToken: token });
+  // Wrong console tokens meet the same brake, with the same settings, as wrong provisioning passwords.
+  const { authFailureLimit, authFailureBaseDelayMs } = rt.config.provisioning;
+  const sessions = createConsoleSessions({ adminToken: token, throttle: createAuthThrottle({ limit: authFailureLimit, baseDelayMs: authFailureBaseDelayMs }) });
   const auth = requireAdminToken(token, sessions);
   const { store } = rt;
   const deps: AdminApiDeps = {

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import express from 'express';
 import supertest from 'supertest';
 import { request } from 'undici';
@@ -6,6 +8,7 @@ import { jsonErrorHandler } from '../../src/observability/error-handler';
 import { captureLogger } from '../helpers/capture-logger';
 import { readAdminToken } from '../../src/admin/admin-token';
 import { createConsoleSessions } from '../../src/admin/console-session';
+import { CONSOLE_CSP, createConsoleStaticRouter } from '../../src/admin/console-static';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
 
 /** The console's login, CSRF and logout over the admin listener's real socket (no browser needed). */
@@ -13,7 +16,8 @@ describe('console sessions on the admin listener', () => {
   let t: TestBridge;
   let token: string;
   beforeAll(async () => {
-    t = await startTestBridge();
+    // The provisioning password's brake settings apply to console logins too: small ones keep the test short.
+    t = await startTestBridge({ provisioning: { authFailureLimit: 2, authFailureBaseDelayMs: 20 } });
     token = readAdminToken(t.bridge.runtime.config)!;
   });
   afterAll(async () => {
@@ -64,10 +68,10 @@ describe('console sessions on the admin listener', () => {
     expect((await call('GET', '/console/session', { cookie })).status).toBe(401);
   });
 
-  it('throttles wrong tokens like the provisioning password: 429 once a source failed twice the limit, even for the right token', async () => {
+  it('throttles wrong tokens like the provisioning password: 429 once a source failed twice provisioning.authFailureLimit, even for the right token', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await login(`wrong-${i}-wrong-wrong`)).status);
-    expect(statuses).toEqual(Array(10).fill(401));
+    for (let i = 0; i < 4; i++) statuses.push((await login(`wrong-${i}-wrong-wrong`)).status);
+    expect(statuses).toEqual(Array(4).fill(401));
     const blocked = await login(token);
     expect(blocked.status).toBe(429);
     expect(blocked.body.error?.code).toBe('IMPB_ERR_TOO_MANY_AUTH_FAILURES');
@@ -94,7 +98,7 @@ describe('console sessions on the admin listener', () => {
     expect(server!.daysLeft).toBeGreaterThan(300);
   });
 
-  it('serves the console under a strict CSP and refuses framing, also where it is not built', async () => {
+  it('serves the console under a strict CSP and refuses framing', async () => {
     const res = await request(`${t.adminUrl}/console/`);
     await res.body.text();
     expect(res.headers['content-security-policy']).toMatch(/^default-src 'self';/);
@@ -133,5 +137,15 @@ describe('console session expiry', () => {
     const login = await supertest(app).post('/console/session').set('x-forwarded-proto', 'https').send({ token: adminToken });
     expect(login.status).toBe(201);
     expect(String(login.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+  });
+
+  it('answers 503 naming the build command where the console is not built, with the same headers', async () => {
+    const app = express();
+    app.use(createConsoleStaticRouter({ dir: path.join(os.tmpdir(), 'impb-no-console-here') }));
+    const res = await supertest(app).get('/console/');
+    expect(res.status).toBe(503);
+    expect(res.text).toContain('npm run build');
+    expect(res.headers['content-security-policy']).toBe(CONSOLE_CSP);
+    expect(res.headers['x-frame-options']).toBe('DENY');
   });
 });
