@@ -1,10 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-export const SCREENSHOT_DIR = path.join(ROOT, 'docs', 'console');
+/**
+ * Every run takes the screenshots (a page that fails to render fails the test); they replace
+ * the committed ones in docs/console only with IMP_BRIDGE_UPDATE_SCREENSHOTS=1, so an ordinary
+ * run (CI included) leaves the working tree clean.
+ */
+export const SCREENSHOT_DIR =
+  process.env.IMP_BRIDGE_UPDATE_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'console') : fs.mkdtempSync(path.join(os.tmpdir(), 'impb-console-shots-'));
 
 /** Debian's chromium (never a downloaded browser): IMP_BRIDGE_CHROMIUM, else `chromium` on the PATH. */
 export function findChromium(): string | undefined {
