@@ -65,6 +65,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await browser?.close();
     await t?.stop();
     temp?.cleanup();
+    if (!SCREENSHOT_DIR.startsWith(path.resolve(__dirname, '..', '..'))) fs.rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
   });
 
   it('serves the console with a strict CSP, no framing, hashed long-cached assets and a no-cache index', async () => {
