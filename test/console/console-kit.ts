@@ -15,7 +15,10 @@ export const SCREENSHOT_DIR =
 
 /** Debian's chromium (never a downloaded browser): IMP_BRIDGE_CHROMIUM, else `chromium` on the PATH. */
 export function findChromium(): string | undefined {
-  const candidates = [process.env.IMP_BRIDGE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+  // Set, it is the only candidate (a wrong path is how the skip and the CI failure are checked).
+  const chosen = process.env.IMP_BRIDGE_CHROMIUM;
+  if (chosen) return fs.existsSync(chosen) ? chosen : undefined;
+  const candidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
   const found = candidates.find((p) => fs.existsSync(p));
   if (found) return found;
   try {
