@@ -97,7 +97,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
       clientCertificate: config.provisioning.clientCertificate,
       url: `${rt.provisioningBaseUrl}/provisioning/v1/<template>`,
     });
-    logger.info('admin listener up', { event: 'listener.admin.up', url: `http://${config.admin.host}:${adminAddress.port}` });
+    logger.info('admin listener up', { event: 'listener.admin.up', url: `http://${config.admin.host}:${adminAddress.port}`, console: `http://${config.admin.host}:${adminAddress.port}/console/` });
 
     let stopping: Promise<{ forced: boolean }> | undefined;
     const stop = () =>

@@ -67,6 +67,7 @@ export const ERROR_DEFINITIONS = {
 
   // admin
   IMPB_ERR_ADMIN_UNAUTHORIZED: { status: 401, retryable: false, message: 'admin token missing or wrong' },
+  IMPB_ERR_ADMIN_FORBIDDEN: { status: 403, retryable: false, message: 'console session without a valid CSRF token' },
   IMPB_ERR_VALIDATION: { status: 400, retryable: false, message: 'invalid input' },
   IMPB_ERR_NOT_FOUND: { status: 404, retryable: false, message: 'not found' },
   IMPB_ERR_CONFLICT: { status: 409, retryable: false, message: 'conflict' },
