@@ -4,3 +4,7 @@ export * from './subscriber';
 export * from './client-identity';
 export * from './provisioning-password';
 export * from './language-map';
+export * from './job-states';
+export * from './clock';
+export * from './intake-rules';
+export * from './coalesce';

@@ -1,9 +1,10 @@
+import { JOB_STATES } from '../../domain/job-states';
 import { Option, type Command } from 'commander';
 import type { Job } from '../../store';
 import { printJson, printRows } from '../output';
 import { parsePositiveInt, qs, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
 
-const STATES = ['queued', 'running', 'retry_wait', 'polling', 'done', 'failed', 'cancelled', 'coalesced', 'any'];
+const STATES: readonly string[] = [...JOB_STATES, 'any'];
 
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('the provisioning job queue');

@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
-import type { ProvisioningEvent } from '../../domain';
+import { duplicateOf, makesJob, type Clock, type ProvisioningEvent } from '../../domain';
 import type { AcceptInput, AcceptOutcome, EventLog, StoredEvent } from '../port';
 import { compact } from './json';
+import type { UnitLock } from './unit-of-work';
 
 interface PendingAccept {
   inputs: AcceptInput[];
   windowSeconds: number;
+  rawRequest?: string;
   resolve: (outcomes: AcceptOutcome[]) => void;
   reject: (err: unknown) => void;
 }
@@ -22,36 +24,42 @@ export interface SqliteEventLog extends EventLog {
   onCommitted(listener: () => void): () => void;
 }
 
-export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
-  // A re-sent request is a duplicate only while nothing else happened to that user since: an
-  // assign, unassign, assign within the window must reach Webex as three events.
-  const findDuplicate = db.prepare(
-    `SELECT e.id FROM inbound_events e
-     WHERE e.dedupe_key = ? AND e.received_at >= ?
-       AND NOT EXISTS (SELECT 1 FROM inbound_events later WHERE later.user_id = e.user_id AND later.id > e.id AND later.dedupe_key <> e.dedupe_key)
-     ORDER BY e.id DESC LIMIT 1`,
-  );
+export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?: UnitLock): SqliteEventLog {
+  // The store only answers "the user's latest event"; the duplicate rule is the domain's.
+  const latestOfUser = db.prepare('SELECT id, dedupe_key, received_at FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT 1');
+  const insertRequest = db.prepare('INSERT INTO requests (received_at, request_id, raw_request) VALUES (?, ?, ?)');
+  // raw_request stays '' on new rows: the text lives once in requests (migration 5).
   const insertEvent = db.prepare(
-    `INSERT INTO inbound_events (received_at, request_id, template, kind, user_id, enterprise_id, event_json, raw_request, dedupe_key, sub_path, source_address, client_subject)
-     VALUES (@receivedAt, @requestId, @template, @kind, @userId, @enterpriseId, @eventJson, @rawRequest, @dedupeKey, @subPath, @sourceAddress, @clientSubject)`,
+    `INSERT INTO inbound_events (received_at, request_id, template, kind, user_id, enterprise_id, event_json, raw_request, request_ref, dedupe_key, sub_path, source_address, client_subject)
+     VALUES (@receivedAt, @requestId, @template, @kind, @userId, @enterpriseId, @eventJson, '', @requestRef, @dedupeKey, @subPath, @sourceAddress, @clientSubject)`,
   );
   const insertJob = db.prepare(
     `INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, lookup_first, payload_json, created_at, updated_at)
      VALUES (@eventId, @kind, @template, @userId, @enterpriseId, 'queued', 0, @nextRunAt, 0, @payload, @now, @now)`,
   );
-  const getStmt = db.prepare('SELECT * FROM inbound_events WHERE id = ?');
-  const listUserStmt = db.prepare('SELECT * FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT ?');
+  const columns = 'e.*, COALESCE(r.raw_request, e.raw_request) AS raw_text';
+  const getStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.id = ?`);
+  const listUserStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?`);
   const countStmt = db.prepare('SELECT COUNT(*) AS n FROM inbound_events');
 
   const writeBatch = db.transaction((batch: PendingAccept[]) => {
-    const now = new Date();
-    const nowText = now.toISOString();
+    const nowMs = clock.now();
+    const nowText = new Date(nowMs).toISOString();
     return batch.map((pending) => {
-      const since = new Date(now.getTime() - pending.windowSeconds * 1000).toISOString();
+      // Each distinct request text of one accept is stored once; its events reference it.
+      const requestRefs = new Map<string, number>();
+      const requestRef = (input: AcceptInput): number | null => {
+        const text = input.rawRequest ?? pending.rawRequest;
+        if (text === undefined) return null;
+        let ref = requestRefs.get(text);
+        if (ref === undefined) requestRefs.set(text, (ref = Number(insertRequest.run(nowText, input.requestId, text).lastInsertRowid)));
+        return ref;
+      };
       return pending.inputs.map((input): AcceptOutcome => {
         if (pending.windowSeconds > 0) {
-          const dup = findDuplicate.get(input.dedupeKey, since) as { id: number } | undefined;
-          if (dup) return { eventId: dup.id, duplicate: true };
+          const latest = latestOfUser.get(input.event.userId) as { id: number; dedupe_key: string; received_at: string } | undefined;
+          const original = duplicateOf(input.dedupeKey, latest && { id: latest.id, dedupeKey: latest.dedupe_key, receivedAt: Date.parse(latest.received_at) }, nowMs, pending.windowSeconds);
+          if (original !== undefined) return { eventId: original, duplicate: true };
         }
         const { event } = input;
         const info = insertEvent.run({
@@ -62,21 +70,21 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
           userId: event.userId,
           enterpriseId: event.enterpriseId,
           eventJson: JSON.stringify(event),
-          rawRequest: input.rawRequest,
+          requestRef: requestRef(input),
           dedupeKey: input.dedupeKey,
           subPath: input.subPath ?? null,
           sourceAddress: input.sourceAddress ?? null,
           clientSubject: input.clientSubject ?? null,
         });
         const eventId = Number(info.lastInsertRowid);
-        if (!event.passwordOnly) {
+        if (makesJob(event)) {
           insertJob.run({
             eventId,
             kind: event.kind,
             template: event.template,
             userId: event.userId,
             enterpriseId: event.enterpriseId,
-            nextRunAt: now.getTime(),
+            nextRunAt: nowMs,
             payload: JSON.stringify({ event }),
             now: nowText,
           });
@@ -99,7 +107,12 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
       }
     }
   };
-  const flush = () => {
+  const flush = (): void => {
+    // A unit of work holds the connection: this batch commits right after it.
+    if (lock?.held() && !lock.inside()) {
+      void lock.whenFree(flush);
+      return;
+    }
     scheduled = false;
     const batch = queue;
     queue = [];
@@ -136,7 +149,7 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
     },
     accept(inputs, options) {
       return new Promise<AcceptOutcome[]>((resolve, reject) => {
-        queue.push({ inputs, windowSeconds: options.duplicateWindowSeconds, resolve, reject });
+        queue.push({ inputs, windowSeconds: options.duplicateWindowSeconds, rawRequest: options.rawRequest, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -161,7 +174,7 @@ interface Row {
   received_at: string;
   request_id: string;
   event_json: string;
-  raw_request: string;
+  raw_text: string;
   dedupe_key: string;
   sub_path: string | null;
   source_address: string | null;
@@ -175,7 +188,7 @@ function toStoredEvent(row: Row): StoredEvent {
     id: row.id,
     requestId: row.request_id,
     receivedAt: row.received_at,
-    rawRequest: row.raw_request,
+    rawRequest: row.raw_text,
     dedupeKey: row.dedupe_key,
     subPath: row.sub_path,
     sourceAddress: row.source_address,
