@@ -20,8 +20,9 @@ export const RETRYABLE_STATES = ['failed', 'cancelled', 'retry_wait'] as const s
 export const CANCELLABLE_STATES = ['queued', 'retry_wait', 'polling', 'awaiting_credentials'] as const satisfies readonly JobState[];
 
 const TRANSITIONS: Record<JobState, readonly JobState[]> = {
-  queued: ['running', 'cancelled', 'coalesced'],
-  retry_wait: ['running', 'queued', 'cancelled', 'coalesced'],
+  // A job may fail before it ran (refused by an operator or a check that needs no Webex call).
+  queued: ['running', 'cancelled', 'coalesced', 'failed'],
+  retry_wait: ['running', 'queued', 'cancelled', 'coalesced', 'failed'],
   polling: ['running', 'cancelled'],
   // A lease that expired leaves the job running: the next claim takes it over (running → running).
   running: ['running', 'done', 'failed', 'retry_wait', 'polling', 'queued', 'coalesced', 'awaiting_credentials'],

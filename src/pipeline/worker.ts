@@ -59,6 +59,11 @@ export interface WorkerDeps {
 /** Webex refused the bridge's own credentials: the job waits for valid ones instead of failing. */
 const CREDENTIAL_CODES = new Set(['IMPB_ERR_WEBEX_UNAUTHORIZED', 'IMPB_ERR_WEBEX_FORBIDDEN']);
 
+/** The lease owner of a worker given none: this host and working directory (stable across restarts). */
+export function defaultLeaseOwner(): string {
+  return `${hostname()}:${process.cwd()}`;
+}
+
 export function isLeaseLost(err: unknown): boolean {
   return isImpbError(err) && err.code === 'IMPB_ERR_STORE_LEASE_LOST';
 }
@@ -76,7 +81,7 @@ interface ActiveSlot {
 export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const { store, api, settings, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
-  const owner = deps.owner ?? `${hostname()}:${process.cwd()}`;
+  const owner = deps.owner ?? defaultLeaseOwner();
   const leaseMs = deps.leaseMs ?? 60_000;
   let renewTimer: NodeJS.Timeout | undefined;
   const customers: CustomerOnboarding = createCustomerOnboarding({ store, api, settings, now });
