@@ -113,7 +113,7 @@ export interface Job {
   enterpriseId: string;
   state: JobState;
   attempts: number;
-  /** Epoch ms when the job may run next; for a running job, when its lease expires. */
+  /** Epoch ms when the job may run next. */
   nextRunAt: number;
   createdAt: string;
   updatedAt: string;

@@ -19,8 +19,8 @@ export function leaseLost(lease: Lease, action: string): ImpbError {
  * The job queue. The head of each user's queue is its oldest unfinished job: per-user order is
  * kept by never handing out a later job while an earlier one is unfinished. job_heads (kept by
  * triggers, migration 2) holds exactly those heads, indexed by state and due time, so a claim
- * reads O(limit) rows however many jobs are queued. A running job's next_run_at is its lease
- * expiry: an expired lease is found with the same index and taken over.
+ * reads O(limit) rows however many jobs are queued. A running head's entry carries its lease
+ * expiry instead of its due time: an expired lease is found with the same index and taken over.
  */
 export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQueue {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -37,20 +37,20 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
     rest.sort((a, b) => a.next_run_at - b.next_run_at || a.id - b.id);
     return [...polls, ...rest].slice(0, limit);
   };
-  const take = db.prepare(`UPDATE jobs SET state = 'running', lease_owner = @owner, lease_token = @token, next_run_at = @expiresAt,
+  const take = db.prepare(`UPDATE jobs SET state = 'running', lease_owner = @owner, lease_token = @token, lease_expires_at = @expiresAt,
       lookup_first = CASE WHEN state = 'running' THEN 1 ELSE lookup_first END, updated_at = @at
-    WHERE id = @id AND state = @state AND next_run_at = @due`);
+    WHERE id = @id AND state = @state AND lease_token IS @previous`);
   const getStmt = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const insert = db.prepare(
     `INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, lookup_first, payload_json, tracking_id, created_at, updated_at)
      VALUES (@eventId, @kind, @template, @userId, @enterpriseId, @state, 0, @nextRunAt, 0, @payload, @trackingId, @now, @now)`,
   );
-  const renewStmt = db.prepare("UPDATE jobs SET next_run_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_token = ?");
+  const renewStmt = db.prepare("UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_token = ?");
   // One statement per outcome: the token in the WHERE clause is the guard.
   const finish = db.prepare(`UPDATE jobs SET state = @to, attempts = COALESCE(@attempts, attempts), next_run_at = COALESCE(@nextRunAt, next_run_at),
       payload_json = COALESCE(@payload, payload_json), last_error_json = COALESCE(@lastError, last_error_json), tracking_id = COALESCE(@trackingId, tracking_id),
       lookup_first = COALESCE(@lookupFirst, lookup_first), lease_owner = CASE WHEN @to = 'running' THEN lease_owner END,
-      lease_token = CASE WHEN @to = 'running' THEN lease_token END, updated_at = @at
+      lease_token = CASE WHEN @to = 'running' THEN lease_token END, lease_expires_at = CASE WHEN @to = 'running' THEN lease_expires_at END, updated_at = @at
     WHERE id = @id AND state = 'running' AND lease_token = @token`);
   const writeAudit = auditWriter(db);
   const relaxed = createRelaxedWriter(db);
@@ -83,7 +83,7 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
     for (const row of dueHeads(now, limit)) {
       const token = randomUUID();
       const expiresAt = now + leaseMs;
-      const info = take.run({ owner, token, expiresAt, at: iso(now), id: row.id, state: row.state, due: row.next_run_at });
+      const info = take.run({ owner, token, expiresAt, at: iso(now), id: row.id, state: row.state, previous: row.lease_token });
       if (info.changes !== 1) continue;
       claimed.push({ ...toJob(getStmt.get(row.id) as JobRow), lease: { jobId: row.id, owner, token, expiresAt } });
     }
@@ -117,13 +117,13 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
     if (plan.run !== undefined && plan.run !== lease.jobId) {
       const run = getStmt.get(plan.run) as JobRow | undefined;
       if (!run || run.user_id !== head.user_id || !canTransition(run.state, 'running')) throw conflict(plan.run, 'cannot run it in place of its head');
-      db.prepare("UPDATE jobs SET state = 'running', lease_owner = ?, lease_token = ?, next_run_at = ?, updated_at = ? WHERE id = ?").run(lease.owner, lease.token, lease.expiresAt, at, plan.run);
+      db.prepare("UPDATE jobs SET state = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?").run(lease.owner, lease.token, lease.expiresAt, at, plan.run);
       handed = { ...toJob(getStmt.get(plan.run) as JobRow), lease: { ...lease, jobId: plan.run } };
     }
     for (const id of plan.coalesced) {
       const row = getStmt.get(id) as JobRow | undefined;
       if (!row || row.user_id !== head.user_id || !canTransition(row.state, 'coalesced')) throw conflict(id, 'cannot coalesce it');
-      db.prepare("UPDATE jobs SET state = 'coalesced', lease_owner = NULL, lease_token = NULL, updated_at = ? WHERE id = ?").run(at, id);
+      db.prepare("UPDATE jobs SET state = 'coalesced', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?").run(at, id);
       audit(row, row.state, 'coalesced', plan.now, actor);
     }
     if (plan.run === lease.jobId) handed = { ...toJob(getStmt.get(lease.jobId) as JobRow), lease };
@@ -135,7 +135,7 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
     if (!row || !from.includes(row.state)) return false;
     if (!canTransition(row.state, to)) throw conflict(id, `a job cannot go from ${row.state} to ${to}`);
     const info = db
-      .prepare('UPDATE jobs SET state = ?, next_run_at = COALESCE(?, next_run_at), lease_owner = NULL, lease_token = NULL, updated_at = ? WHERE id = ? AND state = ?')
+      .prepare('UPDATE jobs SET state = ?, next_run_at = COALESCE(?, next_run_at), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = ?')
       .run(to, nextRunAt ?? null, iso(now), id, row.state);
     if (info.changes !== 1) return false;
     audit(row, row.state, to, now, actor);
@@ -204,7 +204,7 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
       }).immediate();
     },
     async expireLeasesOf(owner, now) {
-      return db.prepare("UPDATE jobs SET next_run_at = ?, updated_at = ? WHERE state = 'running' AND lease_owner = ?").run(now, iso(now), owner).changes;
+      return db.prepare("UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE state = 'running' AND lease_owner = ?").run(now, iso(now), owner).changes;
     },
     async enqueue(job) {
       const now = clock.now();

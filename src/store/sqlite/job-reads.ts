@@ -78,6 +78,7 @@ export interface JobRow {
   tracking_id: string | null;
   lease_owner: string | null;
   lease_token: string | null;
+  lease_expires_at: number | null;
   created_at: string;
   updated_at: string;
 }
