@@ -2,7 +2,10 @@ import type Database from 'better-sqlite3';
 import { duplicateOf, makesJob, type Clock, type ProvisioningEvent } from '../../domain';
 import type { AcceptInput, AcceptOutcome, EventLog, StoredEvent } from '../port';
 import { compact } from './json';
-import type { UnitLock } from './unit-of-work';
+import { runUnit, type UnitLock } from './unit-of-work';
+
+/** Events written per turn of the event loop when one accept is large. */
+const CHUNK = 200;
 
 interface PendingAccept {
   inputs: AcceptInput[];
@@ -42,57 +45,88 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
   const listUserStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?`);
   const countStmt = db.prepare('SELECT COUNT(*) AS n FROM inbound_events');
 
-  const writeBatch = db.transaction((batch: PendingAccept[]) => {
+  type Clocked = { nowMs: number; nowText: string };
+  const stamp = (): Clocked => {
     const nowMs = clock.now();
-    const nowText = new Date(nowMs).toISOString();
-    return batch.map((pending) => {
-      // Each distinct request text of one accept is stored once; its events reference it.
-      const requestRefs = new Map<string, number>();
-      const requestRef = (input: AcceptInput): number | null => {
-        const text = input.rawRequest ?? pending.rawRequest;
-        if (text === undefined) return null;
-        let ref = requestRefs.get(text);
-        if (ref === undefined) requestRefs.set(text, (ref = Number(insertRequest.run(nowText, input.requestId, text).lastInsertRowid)));
-        return ref;
-      };
-      return pending.inputs.map((input): AcceptOutcome => {
-        if (pending.windowSeconds > 0) {
-          const latest = latestOfUser.get(input.event.userId) as { id: number; dedupe_key: string; received_at: string } | undefined;
-          const original = duplicateOf(input.dedupeKey, latest && { id: latest.id, dedupeKey: latest.dedupe_key, receivedAt: Date.parse(latest.received_at) }, nowMs, pending.windowSeconds);
-          if (original !== undefined) return { eventId: original, duplicate: true };
-        }
-        const { event } = input;
-        const info = insertEvent.run({
-          receivedAt: nowText,
-          requestId: input.requestId,
-          template: event.template,
-          kind: event.kind,
-          userId: event.userId,
-          enterpriseId: event.enterpriseId,
-          eventJson: JSON.stringify(event),
-          requestRef: requestRef(input),
-          dedupeKey: input.dedupeKey,
-          subPath: input.subPath ?? null,
-          sourceAddress: input.sourceAddress ?? null,
-          clientSubject: input.clientSubject ?? null,
-        });
-        const eventId = Number(info.lastInsertRowid);
-        if (makesJob(event)) {
-          insertJob.run({
-            eventId,
-            kind: event.kind,
-            template: event.template,
-            userId: event.userId,
-            enterpriseId: event.enterpriseId,
-            nextRunAt: nowMs,
-            payload: JSON.stringify({ event }),
-            now: nowText,
-          });
-        }
-        return { eventId, duplicate: false };
+    return { nowMs, nowText: new Date(nowMs).toISOString() };
+  };
+  /** Each distinct request text of one accept is stored once; its events reference it. */
+  const requestRefs = (pending: PendingAccept, at: Clocked) => {
+    const refs = new Map<string, number>();
+    return (input: AcceptInput): number | null => {
+      const text = input.rawRequest ?? pending.rawRequest;
+      if (text === undefined) return null;
+      let ref = refs.get(text);
+      if (ref === undefined) refs.set(text, (ref = Number(insertRequest.run(at.nowText, input.requestId, text).lastInsertRowid)));
+      return ref;
+    };
+  };
+  const writeOne = (pending: PendingAccept, input: AcceptInput, requestRef: (input: AcceptInput) => number | null, at: Clocked): AcceptOutcome => {
+    if (pending.windowSeconds > 0) {
+      const latest = latestOfUser.get(input.event.userId) as { id: number; dedupe_key: string; received_at: string } | undefined;
+      const original = duplicateOf(input.dedupeKey, latest && { id: latest.id, dedupeKey: latest.dedupe_key, receivedAt: Date.parse(latest.received_at) }, at.nowMs, pending.windowSeconds);
+      if (original !== undefined) return { eventId: original, duplicate: true };
+    }
+    const { event } = input;
+    const info = insertEvent.run({
+      receivedAt: at.nowText,
+      requestId: input.requestId,
+      template: event.template,
+      kind: event.kind,
+      userId: event.userId,
+      enterpriseId: event.enterpriseId,
+      eventJson: JSON.stringify(event),
+      requestRef: requestRef(input),
+      dedupeKey: input.dedupeKey,
+      subPath: input.subPath ?? null,
+      sourceAddress: input.sourceAddress ?? null,
+      clientSubject: input.clientSubject ?? null,
+    });
+    const eventId = Number(info.lastInsertRowid);
+    if (makesJob(event)) {
+      insertJob.run({
+        eventId,
+        kind: event.kind,
+        template: event.template,
+        userId: event.userId,
+        enterpriseId: event.enterpriseId,
+        nextRunAt: at.nowMs,
+        payload: JSON.stringify({ event }),
+        now: at.nowText,
       });
+    }
+    return { eventId, duplicate: false };
+  };
+  const writeBatch = db.transaction((batch: PendingAccept[]) => {
+    const at = stamp();
+    return batch.map((pending) => {
+      const ref = requestRefs(pending, at);
+      return pending.inputs.map((input) => writeOne(pending, input, ref, at));
     });
   });
+  /**
+   * A large batch (one document of many commands) is one transaction too, written in chunks
+   * with a turn of the event loop between them, so /healthz and other sockets are served
+   * while it is stored. It holds the unit lock: other writers wait for its commit.
+   */
+  const writeLarge = (batch: PendingAccept[]): Promise<AcceptOutcome[][]> =>
+    runUnit(db, lock!, async () => {
+      const at = stamp();
+      const results: AcceptOutcome[][] = [];
+      let written = 0;
+      for (const pending of batch) {
+        const ref = requestRefs(pending, at);
+        const out: AcceptOutcome[] = [];
+        for (const input of pending.inputs) {
+          out.push(writeOne(pending, input, ref, at));
+          if (++written % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        results.push(out);
+      }
+      return results;
+    }, false);
+  const write = async (batch: PendingAccept[]): Promise<AcceptOutcome[][]> =>
+    lock && batch.reduce((n, p) => n + p.inputs.length, 0) > CHUNK ? writeLarge(batch) : writeBatch(batch);
 
   let queue: PendingAccept[] = [];
   let scheduled = false;
@@ -119,8 +153,11 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
     stats.commits++;
     stats.accepted += batch.length;
     stats.largestBatch = Math.max(stats.largestBatch, batch.length);
+    void settle(batch);
+  };
+  const settle = async (batch: PendingAccept[]): Promise<void> => {
     try {
-      const results = writeBatch(batch);
+      const results = await write(batch);
       batch.forEach((pending, i) => pending.resolve(results[i]!));
       notify();
     } catch (err) {
@@ -132,7 +169,7 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
       // retry each on its own so only the faulty one is refused.
       for (const pending of batch) {
         try {
-          pending.resolve(writeBatch([pending])[0]!);
+          pending.resolve((await write([pending]))[0]!);
         } catch (own) {
           pending.reject(own);
         }
