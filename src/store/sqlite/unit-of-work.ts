@@ -86,16 +86,20 @@ export function runUnit<T>(db: Database.Database, lock: UnitLock, work: () => Pr
 /** Methods that answer synchronously and touch no table. */
 const SYNC_METHODS = new Set<string | symbol>(['onCommitted', 'commitStats']);
 
-/** Wraps every method of a repository so a call made outside an open unit waits for it. */
+/**
+ * A copy of the repository whose methods wait for an open unit when called outside it. A plain
+ * object (not a Proxy), so tests can still replace one method with a spy.
+ */
 export function gated<R extends object>(repo: R, lock: UnitLock): R {
-  return new Proxy(repo, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver) as unknown;
-      if (typeof value !== 'function' || SYNC_METHODS.has(key)) return value;
-      return (...args: unknown[]) => {
-        if (!lock.held() || lock.inside()) return (value as (...a: unknown[]) => unknown).apply(target, args);
-        return lock.whenFree(() => (value as (...a: unknown[]) => unknown).apply(target, args));
-      };
-    },
-  });
+  const out: Record<string | symbol, unknown> = {};
+  for (const key of Object.keys(repo)) {
+    const value = (repo as Record<string, unknown>)[key];
+    if (typeof value !== 'function' || SYNC_METHODS.has(key)) {
+      out[key] = value;
+      continue;
+    }
+    const method = value as (...a: unknown[]) => unknown;
+    out[key] = (...args: unknown[]) => (!lock.held() || lock.inside() ? method.apply(repo, args) : lock.whenFree(() => method.apply(repo, args)));
+  }
+  return out as R;
 }
