@@ -12,6 +12,7 @@ import { createLogger, createMetricsRegistry, registerSecret, type Logger, type 
 import { wirePipeline } from './pipeline/wire-pipeline';
 import type { Closer, Runtime } from './runtime';
 import { createSqliteStore } from './store';
+import { createRetentionSchedule } from './store/retention-schedule';
 import { seedFromConfig } from './templates/seed-from-config';
 import { provisioningBaseUrlFromConfig } from './templates/template-view';
 import { VERSION } from './version';
@@ -49,6 +50,8 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION };
   try {
     await seedFromConfig(config, store, logger);
+    const retention = createRetentionSchedule({ store, policy: config.retention, intervalMs: config.retention.sweepIntervalMs, logger });
+    closers.push(retention.close);
     rt.certs = await wireCertificates(rt);
     closers.push(rt.certs.close);
     rt.webex = await wireWebex(rt);
