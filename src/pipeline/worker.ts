@@ -1,13 +1,16 @@
-import { hostname } from 'node:os';
 import { ImpbError, isImpbError, isWebexError } from '../errors';
 import type { Logger } from '../observability';
-import type { ClaimedJob, Job, JobError, Lease, Store } from '../store/port';
+import type { ClaimedJob, Job, Lease, Store } from '../store/port';
 import { applyJob } from './apply-job';
+import { CREDENTIAL_CODES, defaultLeaseOwner, isLeaseLost } from './leases';
+import { jobError } from './job-error';
+import { createOutcomeWriter } from './job-outcomes';
 import { retryDelayMs } from './backoff';
+import type { Clock } from '../domain/clock';
 import { isProvisionedStatus } from '../domain/subscriber';
 import { coalesce, isSent } from './coalesce';
 import { createCustomerOnboarding, type CustomerOnboarding } from './customer-onboarding';
-import { saveSubscriber, type JobOutcome, type JobRun, type PipelineSettings } from './job-run';
+import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
 import type { PipelineMetrics } from './pipeline-metrics';
 import type { WebexProvisioningApi } from './webex-port';
 
@@ -45,6 +48,8 @@ export interface WorkerDeps {
   settings: PipelineSettings;
   logger: Logger;
   metrics?: PipelineMetrics;
+  /** The one clock (tests drive time); `now` is the older spelling of the same thing. */
+  clock?: Clock;
   now?: () => number;
   random?: () => number;
   /**
@@ -54,18 +59,6 @@ export interface WorkerDeps {
   owner?: string;
   /** How long a claim holds a job without renewal; renewed every third of it. */
   leaseMs?: number;
-}
-
-/** Webex refused the bridge's own credentials: the job waits for valid ones instead of failing. */
-const CREDENTIAL_CODES = new Set(['IMPB_ERR_WEBEX_UNAUTHORIZED', 'IMPB_ERR_WEBEX_FORBIDDEN']);
-
-/** The lease owner of a worker given none: this host and working directory (stable across restarts). */
-export function defaultLeaseOwner(): string {
-  return `${hostname()}:${process.cwd()}`;
-}
-
-export function isLeaseLost(err: unknown): boolean {
-  return isImpbError(err) && err.code === 'IMPB_ERR_STORE_LEASE_LOST';
 }
 
 const EVENT_KINDS = new Set(['assign', 'modify', 'unassign']);
@@ -78,16 +71,19 @@ interface ActiveSlot {
   done: Promise<void>;
 }
 
+export { defaultLeaseOwner, isLeaseLost } from './leases';
+
 export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const { store, api, settings, logger, metrics } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (deps.clock ? () => deps.clock!.now() : Date.now);
   const owner = deps.owner ?? defaultLeaseOwner();
   const leaseMs = deps.leaseMs ?? 60_000;
   let renewTimer: NodeJS.Timeout | undefined;
+  const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
+  const outcomes = createOutcomeWriter({ store, logger, metrics, now, onFailed: () => counters.failed++ });
   const customers: CustomerOnboarding = createCustomerOnboarding({ store, api, settings, now });
   const active = new Map<number, ActiveSlot>();
   const activeUsers = new Set<string>();
-  const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
   let running = false;
   let released = false;
   let filling = false;
@@ -241,12 +237,12 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       }
     } else if (outcome.type === 'later') {
       if (at + outcome.delayMs - Date.parse(job.createdAt) > settings.attemptHorizonMs) {
-        await fail(slot, run, jobError(new ImpbError('IMPB_ERR_PIPELINE_HORIZON', { message: `still ${run.record?.status ?? 'waiting'} when the attempt horizon passed` }), at), 'failed');
+        await outcomes.fail(slot.lease, run, jobError(new ImpbError('IMPB_ERR_PIPELINE_HORIZON', { message: `still ${run.record?.status ?? 'waiting'} when the attempt horizon passed` }), at), 'failed');
         return;
       }
       await store.jobs.release(slot.lease, { to: 'polling', nextRunAt: at + outcome.delayMs, payload: outcome.payload, trackingId: run.record?.lastTrackingId, now: at });
     } else {
-      await fail(slot, run, outcome.error, outcome.subscriberStatus);
+      await outcomes.fail(slot.lease, run, outcome.error, outcome.subscriberStatus);
     }
   }
 
@@ -283,42 +279,10 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       error.message = `gave up after ${job.attempts + 1} attempts (attempt horizon): ${error.message}`;
     }
     if (CREDENTIAL_CODES.has(error.code)) {
-      await park(slot, run, error);
+      await outcomes.park(slot.lease, run, error);
       return;
     }
-    await fail(slot, run, error, 'failed');
-  }
-
-  /** Webex refused our credentials: nothing about the user is wrong, so the job waits for valid ones. */
-  async function park(slot: ActiveSlot, run: JobRun, error: JobError): Promise<void> {
-    const { job } = run;
-    await store.jobs.fail(slot.lease, { to: 'awaiting_credentials', attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId, now: now() }, 'pipeline');
-    logger.warn('pipeline: Webex refused the credentials; the job waits for valid ones', { event: 'pipeline.job.awaiting_credentials', jobId: job.id, userId: job.userId, code: error.code, trackingId: error.trackingId });
-  }
-
-  /** The job's failure and the subscriber record commit together: a crash cannot leave them disagreeing. */
-  async function fail(slot: ActiveSlot, run: JobRun, error: JobError, subscriberStatus: string): Promise<void> {
-    const { job } = run;
-    const at = now();
-    await store.transaction(async (tx) => {
-      await tx.jobs.fail(slot.lease, { attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId, now: at }, 'pipeline');
-      if (run.template) {
-        await saveSubscriber(
-          run,
-          {
-            status: subscriberStatus,
-            lastErrorCode: error.webexErrorCode ?? error.code,
-            lastErrorDescription: error.description ?? error.message,
-            lastTrackingId: error.trackingId ?? run.record?.lastTrackingId,
-          },
-          tx,
-        );
-      }
-    }, { relaxed: true });
-    counters.failed++;
-    metrics?.jobCompleted(job.kind, 'failed');
-    logger.warn('pipeline: job failed', { event: 'pipeline.job.failed', jobId: job.id, userId: job.userId, kind: job.kind, ...error });
-    logger.info(`subscriber ${job.userId} failed (TrackingID ${error.trackingId ?? 'none'})`, { event: 'pipeline.subscriber.failed', userId: job.userId, jobId: job.id, trackingId: error.trackingId, code: error.code });
+    await outcomes.fail(slot.lease, run, error, 'failed');
   }
 
   function notifyIdle(): void {
@@ -385,28 +349,4 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   };
 }
 
-export function jobError(err: unknown, at: number): JobError {
-  const when = new Date(at).toISOString();
-  if (isWebexError(err)) {
-    const first = err.facts.webexErrors[0];
-    return compactError({
-      code: err.code,
-      message: err.message,
-      httpStatus: err.facts.httpStatus,
-      webexErrorCode: err.webexErrorCode,
-      description: first?.description ?? err.facts.webexMessage,
-      trackingId: err.facts.trackingId,
-      at: when,
-    });
-  }
-  if (isImpbError(err)) {
-    const d = err.details as { webexErrorCode?: string; description?: string; trackingId?: string; httpStatus?: number };
-    return compactError({ code: err.code, message: err.message, httpStatus: d.httpStatus, webexErrorCode: d.webexErrorCode, description: d.description, trackingId: d.trackingId, at: when });
-  }
-  return { code: 'IMPB_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err), at: when };
-}
-
-function compactError(e: JobError): JobError {
-  for (const key of Object.keys(e) as Array<keyof JobError>) if (e[key] === undefined) delete e[key];
-  return e;
-}
+export { jobError } from './job-error';

@@ -65,14 +65,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const repos: Repositories = {
     events,
     jobs: createSqliteJobQueue(db, clock),
-    subscribers: createSqliteSubscriberRepo(db),
-    customers: createSqliteCustomerRepo(db),
-    templates: createSqliteTemplateRepo(db),
-    clusters: createSqliteClusterRepo(db),
-    audit: createSqliteAuditTrail(db),
-    unknownRequests: createSqliteUnknownRequestRepo(db),
-    webexCalls: createSqliteWebexCallLog(db),
-    settings: createSqliteSettingsRepo(db),
+    subscribers: createSqliteSubscriberRepo(db, clock),
+    customers: createSqliteCustomerRepo(db, clock),
+    templates: createSqliteTemplateRepo(db, clock),
+    clusters: createSqliteClusterRepo(db, clock),
+    audit: createSqliteAuditTrail(db, clock),
+    unknownRequests: createSqliteUnknownRequestRepo(db, clock),
+    webexCalls: createSqliteWebexCallLog(db, clock),
+    settings: createSqliteSettingsRepo(db, clock),
     retention: createSqliteRetention(db),
   };
   let open = true;
