@@ -248,8 +248,8 @@ export const MIGRATIONS: Migration[] = [
         ALTER TABLE inbound_events ADD COLUMN request_ref INTEGER REFERENCES requests(id);
         CREATE INDEX inbound_events_request ON inbound_events(request_ref);
         CREATE INDEX inbound_events_received ON inbound_events(received_at);
-        CREATE INDEX jobs_ended ON jobs(updated_at) WHERE state IN ('done','failed','cancelled','coalesced');
-        CREATE INDEX jobs_state_id ON jobs(state, id);
+        -- No new index on jobs: every job write would pay for it. Retention and bulk retry
+        -- select by state through jobs_state_next.
         CREATE INDEX webex_calls_at ON webex_calls(at);
         CREATE INDEX unknown_requests_received ON unknown_requests(received_at);
       `);
