@@ -85,14 +85,18 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
       const expiresAt = now + leaseMs;
       const info = take.run({ owner, token, expiresAt, at: iso(now), id: row.id, state: row.state, previous: row.lease_token });
       if (info.changes !== 1) continue;
-      claimed.push({ ...toJob(getStmt.get(row.id) as JobRow), lease: { jobId: row.id, owner, token, expiresAt } });
+      // The row as the UPDATE left it, without reading it again.
+      const taken: JobRow = { ...row, state: 'running', lease_owner: owner, lease_token: token, lease_expires_at: expiresAt, lookup_first: row.state === 'running' ? 1 : row.lookup_first, updated_at: iso(now) };
+      claimed.push({ ...toJob(taken), lease: { jobId: row.id, owner, token, expiresAt } });
     }
     return claimed;
   });
 
   type Finish = { to: JobState; attempts?: number; nextRunAt?: number; payload?: Record<string, unknown>; lastError?: JobError; trackingId?: string; lookupFirst?: boolean };
   const finishTx = db.transaction((lease: Lease, change: Finish, now: number, actor: string, action: string) => {
-    const row = getStmt.get(lease.jobId) as JobRow | undefined;
+    // Read only for an audited end (a failure, a parking): done, retries and polls are the hot path.
+    const audited = isAuditedTransition('running', change.to);
+    const row = audited ? (getStmt.get(lease.jobId) as JobRow | undefined) : undefined;
     const info = finish.run({
       id: lease.jobId,
       token: lease.token,
@@ -105,8 +109,8 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
       lookupFirst: change.lookupFirst === undefined ? null : change.lookupFirst ? 1 : 0,
       at: iso(now),
     });
-    if (info.changes !== 1 || !row) throw leaseLost(lease, action);
-    audit(row, 'running', change.to, now, actor, change.to === 'failed' || change.to === 'awaiting_credentials' ? change.lastError : undefined, change.trackingId);
+    if (info.changes !== 1) throw leaseLost(lease, action);
+    if (row) audit(row, 'running', change.to, now, actor, change.lastError, change.trackingId);
   });
 
   const coalesceTx = db.transaction((lease: Lease, plan: { coalesced: number[]; run?: number; now: number }, actor: string): ClaimedJob | undefined => {
