@@ -68,23 +68,18 @@ function injectFault(fault, store, client) {
     if (fault === 'die-after-webex') process.kill(process.pid, 'SIGKILL');
     throw new ImpbError('IMPB_ERR_WEBEX_REJECTED', { message: 'treated as rejected by the fault injection' });
   };
+  // Dies when the failure reaches the subscriber record, through a unit of work or not.
+  const dieOnFailedRecord = (upsert) => async (record, ...rest) => {
+    if (record.status === 'failed') {
+      process.kill(process.pid, 'SIGKILL');
+      await new Promise(() => undefined);
+    }
+    return upsert(record, ...rest);
+  };
+  store.subscribers.upsert = dieOnFailedRecord(store.subscribers.upsert.bind(store.subscribers));
   const transaction = store.transaction.bind(store);
   store.transaction = (work, options) =>
-    transaction(
-      (tx) =>
-        work({
-          ...tx,
-          jobs: tx.jobs,
-          subscribers: {
-            ...tx.subscribers,
-            upsert: async () => {
-              process.kill(process.pid, 'SIGKILL');
-              await new Promise(() => undefined);
-            },
-          },
-        }),
-      options,
-    );
+    transaction((tx) => work({ ...tx, subscribers: { ...tx.subscribers, upsert: dieOnFailedRecord(tx.subscribers.upsert.bind(tx.subscribers)) } }), options);
 }
 
 main().catch((err) => {
