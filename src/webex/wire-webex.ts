@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { ReadinessCheck } from '../admin/health-routes';
 import { registerSecret } from '../observability';
-import { createRateLimiter, type RateLimiter } from '../pipeline/rate-limiter';
+import { createRateLimiter, type RateLimiter } from './pacing/rate-limiter';
 import type { WebexCallObservation } from '../pipeline/webex-port';
 import type { Closer, Runtime } from '../runtime';
 import { createWebexCallMetrics } from './call-metrics';
