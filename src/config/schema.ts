@@ -134,6 +134,7 @@ export const configSchema = z.strictObject({
       clientCertificate: z.enum(['required', 'optional', 'off']).default('required').describe('client certificate checking'),
       bodyLimitBytes: wholeNumber(1024, 10 * 1024 * 1024).default(64 * 1024).describe('largest accepted request body'),
       headersTimeoutMs: durationMs.default(10_000).describe('time allowed for a request’s headers (slow-loris guard)'),
+      handshakeTimeoutMs: durationMs.default(10_000).describe('time allowed for a TLS handshake; a connection that has not finished it by then is closed'),
       requestTimeoutMs: durationMs.default(30_000).describe('time allowed for a whole request'),
       keepAliveTimeoutMs: durationMs.default(5_000).describe('idle keep-alive timeout'),
       duplicateWindowSeconds: wholeNumber(0).default(300).describe('window in which a re-sent identical request is acknowledged without a new event'),
@@ -261,6 +262,14 @@ export const configSchema = z.strictObject({
       if (store.postgres.url === undefined) ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: 'required when store.kind is postgres (set IMP_BRIDGE_DATABASE_URL)' });
     })
     .prefault({}),
+  retention: z
+    .strictObject({
+      dataDays: wholeNumber(1, 36_500).default(90).describe('days stored requests, ended events and jobs, the Webex call log and unknown requests are kept'),
+      auditDays: wholeNumber(1, 36_500).default(400).describe('days the audit trail is kept'),
+      sweepIntervalMs: durationMs.default(3_600_000).describe('how often old rows are deleted (in small batches)'),
+      batchSize: wholeNumber(1, 100_000).default(500).describe('rows deleted per statement by the retention sweep'),
+    })
+    .prefault({}),
   clusters: z.array(clusterSchema).default([]).describe('BroadWorks clusters seeded at start (upserted)'),
   templates: z.array(templateConfigSchema).default([]).describe('customer templates seeded at start (upserted)'),
 });
@@ -277,6 +286,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
   IMP_BRIDGE_PORT: 'provisioning.port',
   IMP_BRIDGE_PUBLIC_HOSTNAME: 'provisioning.publicHostname',
   IMP_BRIDGE_CLIENT_CERTIFICATE: 'provisioning.clientCertificate',
+  IMP_BRIDGE_HANDSHAKE_TIMEOUT_MS: 'provisioning.handshakeTimeoutMs',
   IMP_BRIDGE_ADMIN_HOST: 'admin.host',
   IMP_BRIDGE_ADMIN_PORT: 'admin.port',
   IMP_BRIDGE_ADMIN_TOKEN: 'admin.token',
@@ -288,6 +298,8 @@ export const ENV_OVERRIDES: Record<string, string> = {
   IMP_BRIDGE_RATE_PER_SECOND: 'pipeline.ratePerSecond',
   IMP_BRIDGE_STORE_KIND: 'store.kind',
   IMP_BRIDGE_DATABASE_URL: 'store.postgres.url',
+  IMP_BRIDGE_RETENTION_DATA_DAYS: 'retention.dataDays',
+  IMP_BRIDGE_RETENTION_AUDIT_DAYS: 'retention.auditDays',
 };
 
 /** Keys whose values are secrets: redacted wherever config is shown. */

@@ -4,3 +4,8 @@ export * from './subscriber';
 export * from './client-identity';
 export * from './provisioning-password';
 export * from './language-map';
+export * from './source-address';
+export * from './job-states';
+export * from './clock';
+export * from './intake-rules';
+export * from './coalesce';

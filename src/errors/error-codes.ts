@@ -34,6 +34,7 @@ export const ERROR_DEFINITIONS = {
   // store
   IMPB_ERR_STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'store unavailable' },
   IMPB_ERR_STORE_CONFLICT: { status: 409, retryable: false, message: 'conflicting change' },
+  IMPB_ERR_STORE_LEASE_LOST: { status: 409, retryable: false, message: 'the job lease expired and another worker took it over' },
 
   // Webex side
   IMPB_ERR_WEBEX_RATE_LIMITED: { status: 503, retryable: true, message: 'Webex rate limit reached' },
@@ -67,6 +68,7 @@ export const ERROR_DEFINITIONS = {
 
   // admin
   IMPB_ERR_ADMIN_UNAUTHORIZED: { status: 401, retryable: false, message: 'admin token missing or wrong' },
+  IMPB_ERR_ADMIN_FORBIDDEN: { status: 403, retryable: false, message: 'console session without a valid CSRF token' },
   IMPB_ERR_VALIDATION: { status: 400, retryable: false, message: 'invalid input' },
   IMPB_ERR_NOT_FOUND: { status: 404, retryable: false, message: 'not found' },
   IMPB_ERR_CONFLICT: { status: 409, retryable: false, message: 'conflict' },

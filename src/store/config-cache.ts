@@ -98,9 +98,33 @@ export function withConfigCache<S extends Store>(store: S, options: ConfigCacheO
   const templates = cachedRepo(store.templates as TemplateRepo & NamedRepo<unknown>, resolved);
   const clusters = cachedRepo(store.clusters as ClusterRepo & NamedRepo<unknown>, resolved);
   const wrapped = Object.create(store) as ConfigCachedStore<S>;
+  // A unit of work writes through its own repositories: those writes empty the cache too (at once and after the commit).
+  let touched = false;
+  const invalidating = <R extends NamedRepo<unknown>>(repo: R, cache: { invalidate(): void }): R => {
+    const wrote = () => {
+      touched = true;
+      cache.invalidate();
+    };
+    return Object.assign(Object.create(repo) as R, {
+      put: (doc: unknown) => repo.put(doc).finally(wrote),
+      delete: (name: string) => repo.delete(name).finally(wrote),
+    });
+  };
+  const transaction: Store['transaction'] = async (work, opts) => {
+    try {
+      return await store.transaction((tx) => work({ ...tx, templates: invalidating(tx.templates as TemplateRepo & NamedRepo<unknown>, templates), clusters: invalidating(tx.clusters as ClusterRepo & NamedRepo<unknown>, clusters) }), opts);
+    } finally {
+      if (touched) {
+        touched = false;
+        templates.invalidate();
+        clusters.invalidate();
+      }
+    }
+  };
   Object.defineProperties(wrapped, {
     templates: { value: templates, enumerable: true },
     clusters: { value: clusters, enumerable: true },
+    transaction: { value: transaction, enumerable: true },
     invalidateConfigCache: {
       value: () => {
         templates.invalidate();

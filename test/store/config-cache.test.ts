@@ -97,3 +97,24 @@ describe('the template and cluster read cache', () => {
     expect(await store.templates.count()).toBe(0);
   });
 });
+
+describe('the read cache and units of work', () => {
+  it('a template written inside a unit of work is not served stale afterwards', async () => {
+    const temp = makeTempDir();
+    const raw = createSqliteStore({ dataDir: temp.dir });
+    try {
+      const store = withConfigCache(raw);
+      await store.templates.put(template('acme'));
+      expect((await store.templates.get('acme'))!.enabled).toBe(true);
+      await store.transaction(async (tx) => {
+        await tx.templates.put(template('acme', { enabled: false }));
+        await tx.clusters.put(cluster('east', ['10.0.0.1']));
+      });
+      expect((await store.templates.get('acme'))!.enabled).toBe(false);
+      expect(await store.clusters.get('east')).toBeDefined();
+    } finally {
+      await raw.close();
+      temp.cleanup();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { ProvisioningEvent } from '../../src/domain';
+import { systemClock, type ProvisioningEvent } from '../../src/domain';
 import { isImpbError } from '../../src/errors';
 import { createSqliteStore, type SqliteStore } from '../../src/store';
 import { createSqliteEventLog } from '../../src/store/sqlite/event-log';
@@ -48,7 +48,7 @@ describe('group commit with the WAL flushed off the event loop', () => {
 
   it('answers an accept only after a flush of the WAL that started after its commit, and leaves the connection at synchronous=FULL', async () => {
     const disk = controlledDisk();
-    const log = createSqliteEventLog(store.db, createWalSync(store.db, disk));
+    const log = createSqliteEventLog(store.db, systemClock, undefined, createWalSync(store.db, disk));
     const first = log.accept([input(1)], { duplicateWindowSeconds: 60 });
     expect(await settledSoon(first)).toBe(false);
     // Committed (visible on the connection), not yet acknowledged.
@@ -76,7 +76,7 @@ describe('group commit with the WAL flushed off the event loop', () => {
 
   it('a failed flush fails its requests and every later one (nothing written since can be promised durable)', async () => {
     const disk = controlledDisk();
-    const log = createSqliteEventLog(store.db, createWalSync(store.db, disk));
+    const log = createSqliteEventLog(store.db, systemClock, undefined, createWalSync(store.db, disk));
     const first = log.accept([input(1)], { duplicateWindowSeconds: 60 });
     await settledSoon(first);
     disk.finish(0, Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
