@@ -54,7 +54,7 @@ function errorResponse(ctx: ApplyContext, code: 4001 | 4002 | 4003 | 4005 | 5001
 async function ownerOf(store: Store, userId: string): Promise<{ template: string; enterpriseId: string } | undefined> {
   const subscriber = await store.subscribers.get(userId);
   if (subscriber) return subscriber.status === 'deleted' ? undefined : { template: subscriber.template, enterpriseId: subscriber.enterpriseId };
-  const [last] = await store.events.listForUser(userId, 1);
+  const last = await store.events.latestForUser(userId);
   if (last && last.kind !== 'unassign') return { template: last.template, enterpriseId: last.enterpriseId };
   return undefined;
 }
@@ -122,7 +122,7 @@ async function statusResponse(ctx: ApplyContext, userId: string): Promise<Comman
       ],
     };
   }
-  const [last] = await ctx.store.events.listForUser(userId, 1);
+  const last = await ctx.store.events.latestForUser(userId);
   if (last && last.template === ctx.template.name) {
     return { type: 'get', fields: [['userId', userId], ['isActive', String(last.kind !== 'unassign')], ['status', 'queued'], ['lastStatusChange', last.receivedAt]] };
   }

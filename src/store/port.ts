@@ -93,8 +93,12 @@ export interface EventLog {
   onCommitted?(listener: () => void): () => void;
   get(id: number): Promise<StoredEvent | undefined>;
   listForUser(userId: string, limit?: number): Promise<StoredEvent[]>;
+  /** The user's latest event, only what ownership and status answers need (no request text: one index probe per flow-through command). */
+  latestForUser(userId: string): Promise<LatestEvent | undefined>;
   count(): Promise<number>;
 }
+
+export type LatestEvent = Pick<StoredEvent, 'id' | 'kind' | 'template' | 'enterpriseId' | 'receivedAt'>;
 
 export interface StoredEvent extends AcceptedEvent {
   rawRequest: string;

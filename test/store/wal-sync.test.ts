@@ -119,3 +119,20 @@ describe('WAL checkpoints off the event loop', () => {
     expect(fs.existsSync(`${store.file}-wal`)).toBe(false);
   });
 });
+
+describe("a user's latest event", () => {
+  it('is the newest one with its kind, template, enterprise and time, and undefined for an unknown user', async () => {
+    const temp = makeTempDir();
+    const store = createSqliteStore({ dataDir: temp.dir });
+    try {
+      await store.events.accept([input(1)], { duplicateWindowSeconds: 0 });
+      await store.events.accept([{ ...input(2), event: { ...input(2).event, userId: 'u1@x', kind: 'unassign', template: 't2' } }], { duplicateWindowSeconds: 0 });
+      const [newest] = await store.events.listForUser('u1@x', 1);
+      expect(await store.events.latestForUser('u1@x')).toEqual({ id: newest!.id, kind: 'unassign', template: 't2', enterpriseId: 'e', receivedAt: newest!.receivedAt });
+      expect(await store.events.latestForUser('nobody@x')).toBeUndefined();
+    } finally {
+      await store.close();
+      temp.cleanup();
+    }
+  });
+});

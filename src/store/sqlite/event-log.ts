@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { duplicateOf, makesJob, type Clock, type ProvisioningEvent } from '../../domain';
-import type { AcceptInput, AcceptOutcome, EventLog, StoredEvent } from '../port';
+import type { AcceptInput, AcceptOutcome, EventLog, LatestEvent, StoredEvent } from '../port';
 import { compact } from './json';
 import { runUnit, type UnitLock } from './unit-of-work';
 import type { WalSync } from './wal-sync';
@@ -46,6 +46,7 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
   const getStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.id = ?`);
   const listUserStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?`);
   const countStmt = db.prepare('SELECT COUNT(*) AS n FROM inbound_events');
+  const latestStmt = db.prepare('SELECT id, kind, template, enterprise_id AS enterpriseId, received_at AS receivedAt FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT 1');
 
   type Clocked = { nowMs: number; nowText: string };
   const stamp = (): Clocked => {
@@ -220,6 +221,9 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
     },
     async listForUser(userId, limit = 100) {
       return (listUserStmt.all(userId, limit) as Row[]).map(toStoredEvent);
+    },
+    async latestForUser(userId) {
+      return latestStmt.get(userId) as LatestEvent | undefined;
     },
     async count() {
       return (countStmt.get() as { n: number }).n;
