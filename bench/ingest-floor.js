@@ -21,6 +21,8 @@ const REQUESTS = Number(process.env.BENCH_FLOOR_REQUESTS || 6000);
 const WARMUP = Number(process.env.BENCH_FLOOR_WARMUP || 1500);
 const CONNECTIONS = Number(process.env.BENCH_FLOOR_CONNECTIONS || 16);
 const ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS || 6);
+// Another checkout's build (its dist/), measured as a third target in the same rounds: a before/after within one run.
+const BEFORE_ROOT = process.env.BENCH_BEFORE_ROOT;
 const USER = 'bench';
 const PASSWORD = 'bench-password-1';
 
@@ -96,6 +98,18 @@ function startFloor(paths, dir) {
   );
 }
 
+/** The product of BENCH_BEFORE_ROOT, on a copy of this run's certificates (same trust, same client). */
+async function startBefore(config, dataDir) {
+  const root = path.resolve(BEFORE_ROOT);
+  const { startImpBridge } = require(path.join(root, 'dist/main'));
+  const { createSilentLogger } = require(path.join(root, 'dist/observability'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-before-'));
+  fs.cpSync(path.join(dataDir, 'certs'), path.join(dir, 'certs'), { recursive: true });
+  fs.copyFileSync(path.join(dataDir, 'admin-token'), path.join(dir, 'admin-token'));
+  const bridge = await startImpBridge({ config: { ...config, dataDir: dir }, logger: createSilentLogger() });
+  return { bridge, stop: async () => (await bridge.stop(), fs.rmSync(dir, { recursive: true, force: true })) };
+}
+
 async function main() {
   const { startImpBridge } = require(path.join(dist, 'main'));
   const { configSchema } = require(path.join(dist, 'config'));
@@ -113,6 +127,7 @@ async function main() {
   });
   try {
     const bridge = await startImpBridge({ config, logger: createSilentLogger() });
+    const before = BEFORE_ROOT ? await startBefore(config, dataDir) : undefined;
     // Started after the product, whose first start wrote the certificates both serve.
     const floorServer = await startFloor(paths, dataDir);
     let result;
@@ -121,6 +136,7 @@ async function main() {
         [
           { name: 'product', url: `https://localhost:${bridge.provisioningAddress.port}/provisioning/v1/bench` },
           { name: 'floor', url: `https://localhost:${floorServer.port}/provisioning/v1/bench` },
+          ...(before ? [{ name: 'before', url: `https://localhost:${before.bridge.provisioningAddress.port}/provisioning/v1/bench` }] : []),
         ],
         paths,
       );
@@ -131,6 +147,7 @@ async function main() {
     } finally {
       await floorServer.close();
       await bridge.stop();
+      if (before) await before.stop();
     }
     const { product, floor } = result;
     process.stdout.write(
@@ -142,6 +159,9 @@ async function main() {
         floor,
         rateRatio: +(product.perSecond / floor.perSecond).toFixed(3),
         p99Ratio: +(product.p99Ms / floor.p99Ms).toFixed(2),
+        ...(result.before
+          ? { before: result.before, beforeRateRatio: +(result.before.perSecond / floor.perSecond).toFixed(3), beforeP99Ratio: +(result.before.p99Ms / floor.p99Ms).toFixed(2) }
+          : {}),
       }) + '\n',
     );
   } finally {
