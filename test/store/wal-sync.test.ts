@@ -136,3 +136,21 @@ describe("a user's latest event", () => {
     }
   });
 });
+
+describe('the checkpoint worker and the main process flags', () => {
+  it('does not run a --require preload of the main process again (it would, e.g., send a second SIGTERM)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const temp = makeTempDir();
+    try {
+      const preload = `${temp.dir}/preload.js`;
+      const marks = `${temp.dir}/marks`;
+      fs.writeFileSync(preload, `require('node:fs').appendFileSync(${JSON.stringify(marks)}, require('node:worker_threads').isMainThread ? 'main\\n' : 'worker\\n');`);
+      const storeModule = require.resolve('../../dist/store');
+      const run = spawnSync(process.execPath, ['-r', preload, '-e', `(async () => { const s = require(${JSON.stringify(storeModule)}).createSqliteStore({ dataDir: ${JSON.stringify(temp.dir + '/data')} }); await new Promise((r) => setTimeout(r, 300)); await s.close(); })()`], { encoding: 'utf8', timeout: 20_000 });
+      expect(run.status).toBe(0);
+      expect(fs.readFileSync(marks, 'utf8').trim().split('\n')).toEqual(['main']);
+    } finally {
+      temp.cleanup();
+    }
+  });
+});
