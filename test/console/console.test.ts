@@ -253,13 +253,30 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await page.click('button:has-text("Download CSR")');
     expect(fs.readFileSync((await (await download).path())!, 'utf8')).toBe(csrPem);
     const signed = opensslSign(ca, csrPem, ['localhost']);
+    // A certificate for a key the proxy does not hold: the failed check is shown, no confirmation offered.
+    await page.fill('textarea[name=certPem]', ca.certPem);
+    await page.click('button:has-text("Install")');
+    const refused = page.locator('form [data-testid="install-checks"][data-ok="false"]');
+    await refused.waitFor(WAIT);
+    expect(await refused.locator('tr[data-check="key"]').getAttribute('data-result')).toBe('failed');
+    expect(await refused.locator('tr[data-check="key"]').textContent()).toMatch(/matches neither the pending key/);
+    expect(await page.locator('dialog.confirm[open]').count()).toBe(0);
     await page.fill('textarea[name=certPem]', signed);
     await page.fill('textarea[name=chainPem]', ca.certPem);
     await page.click('button:has-text("Install")');
-    await page.click('dialog.confirm[open] button:has-text("Check and install")');
-    await page.locator('.notice:has-text("Installed")').waitFor(WAIT);
+    // The checks of the install are shown before its confirmation, and nothing is active yet.
+    const shownChecks = page.locator('dialog.confirm[open] [data-testid="install-checks"]');
+    await shownChecks.waitFor(WAIT);
+    const rows = await shownChecks.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-check'), tr.getAttribute('data-result')]));
+    expect(rows).toEqual([['certificate', 'ok'], ['key', 'ok'], ['validity', 'ok'], ['hostnames', 'ok'], ['chain', 'warning'], ['expiry', 'warning']]);
+    expect(await shownChecks.locator('tr[data-check="chain"]').textContent()).toMatch(/not in the system trust store/);
+    // opensslSign signs for 20 days, within the default tls.expiryWarnDays (30).
+    expect(await shownChecks.locator('tr[data-check="expiry"]').textContent()).toMatch(/expires in (19|20) days/);
     const expected = new X509Certificate(signed).fingerprint256.replace(/:/g, '').toLowerCase();
     const dev = readDevClient(t.dataDir);
+    expect(await presentedFingerprint(t, { cert: dev.cert, key: dev.key })).not.toBe(expected);
+    await page.click('dialog.confirm[open] button:has-text("Check and install")');
+    await page.locator('.notice:has-text("Installed")').waitFor(WAIT);
     expect(await presentedFingerprint(t, { cert: dev.cert, key: dev.key })).toBe(expected);
     await page.locator('[data-testid="server-certificate"]:has-text("Outside Test CA")').waitFor(WAIT);
   });
