@@ -1,4 +1,4 @@
-import type { CertificateInfo } from "../types";
+import type { CertificateInfo } from '../types';
 
 /** One check of a certificate install, as `POST /certificate/install` with `dryRun` answers it. */
 export interface InstallCheck {
@@ -11,27 +11,23 @@ export interface InstallCheck {
 export interface InstallCheckAnswer {
   ok: boolean;
   checks: InstallCheck[];
-  usedKey?: "pending" | "current";
+  usedKey?: 'pending' | 'current';
   certificate?: CertificateInfo;
 }
 
 const LABELS: Record<string, string> = {
-  certificate: "Certificate",
-  key: "Key match",
-  validity: "Valid now",
-  hostnames: "Host names",
-  chain: "Chain to the CA",
-  expiry: "Expiry",
+  certificate: 'Certificate',
+  key: 'Key match',
+  validity: 'Valid now',
+  hostnames: 'Host names',
+  chain: 'Chain to the CA',
+  expiry: 'Expiry',
 };
 
 /** The checks the proxy ran on the uploaded certificate, failed and warning ones marked. */
 export function InstallChecks({ answer }: { answer: InstallCheckAnswer }) {
   return (
-    <table
-      class="checks"
-      data-testid="install-checks"
-      data-ok={String(answer.ok)}
-    >
+    <table class="checks" data-testid="install-checks" data-ok={String(answer.ok)}>
       <caption>Checks run by the proxy (nothing installed yet)</caption>
       <thead>
         <tr>
@@ -42,17 +38,9 @@ export function InstallChecks({ answer }: { answer: InstallCheckAnswer }) {
       </thead>
       <tbody>
         {answer.checks.map((c) => (
-          <tr
-            key={c.check}
-            data-check={c.check}
-            data-result={c.ok ? (c.warning ? "warning" : "ok") : "failed"}
-          >
+          <tr key={c.check} data-check={c.check} data-result={c.ok ? (c.warning ? 'warning' : 'ok') : 'failed'}>
             <td>{LABELS[c.check] ?? c.check}</td>
-            <td
-              class={c.ok ? (c.warning ? "warn" : undefined) : "status-failed"}
-            >
-              {c.ok ? (c.warning ? "warning" : "ok") : "failed"}
-            </td>
+            <td class={c.ok ? (c.warning ? 'warn' : undefined) : 'status-failed'}>{c.ok ? (c.warning ? 'warning' : 'ok') : 'failed'}</td>
             <td>{c.detail}</td>
           </tr>
         ))}
