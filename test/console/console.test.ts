@@ -167,6 +167,36 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     }
   });
 
+  it('retries every failed job with one bulk request (POST /jobs/retry, NDJSON progress), and every user is provisioned', async () => {
+    const simulator = t.bridge.runtime.webex!.simulator!;
+    const users = ['hana@voip.example.net', 'ivan@voip.example.net', 'jun@voip.example.net'];
+    simulator.setFaults({ failNext: { status: 400, count: users.length, method: 'POST', path: '/broadworks/subscribers' } });
+    for (const user of users) expect((await postDocument(t, addDocument(user, email(user)))).text).toContain('c:SuccessResponse');
+    await go('#/jobs');
+    for (const user of users) await page.locator(`tr:has-text("${user}") .status-failed`).waitFor(WAIT);
+    const failed = ((await adminCall('GET', '/api/v1/jobs?state=failed&limit=500')).body.jobs as unknown[]).length;
+    expect(failed).toBeGreaterThanOrEqual(users.length);
+    const bulkRequests: string[] = [];
+    const single: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() !== 'POST') return;
+      if (r.url().endsWith('/api/v1/jobs/retry')) bulkRequests.push(r.headers().accept ?? '');
+      else if (/\/api\/v1\/jobs\/\d+\/retry$/.test(r.url())) single.push(r.url());
+    });
+    // Nothing selected: the bulk request covers every failed job, listed or not.
+    await page.click('button:has-text("Retry all failed")');
+    await page.click('dialog.confirm[open] button:has-text("Retry every failed job")');
+    await page.locator(`.bulk:has-text("${failed} of ${failed}")`).waitFor(WAIT);
+    expect(await page.locator('.bulk progress').getAttribute('value')).toBe(String(failed));
+    expect(bulkRequests).toEqual(['application/x-ndjson']);
+    expect(single).toEqual([]);
+    expect(await page.locator('.bulk .error').count()).toBe(0);
+    for (const user of users) {
+      await go(`#/subscribers/${encodeURIComponent(user)}`);
+      await page.locator('[data-testid="subscriber-status"] .status-provisioned').waitFor(WAIT);
+    }
+  });
+
   it('revokes a user after a confirmation that warns about BroadWorks, and the unassign frees it in Webex', async () => {
     const user = 'dave@voip.example.net';
     await go(`#/subscribers/${encodeURIComponent(user)}`);
