@@ -167,13 +167,13 @@ export function CertificatesPage() {
       >
         <h3>Install the signed certificate</h3>
         <Field label="Signed certificate (PEM)">
-          <textarea name="certPem" rows={6} required value={certPem} onInput={(e) => setCertPem(e.currentTarget.value)} />
+          <textarea name="certPem" rows={6} required value={certPem} onInput={(e) => (setCertPem(e.currentTarget.value), setChecks(undefined))} />
         </Field>
-        <FileToText label="…or upload the certificate file" onText={setCertPem} />
+        <FileToText label="…or upload the certificate file" onText={(text) => (setCertPem(text), setChecks(undefined))} />
         <Field label="Chain (PEM, intermediates)">
-          <textarea name="chainPem" rows={6} value={chainPem} onInput={(e) => setChainPem(e.currentTarget.value)} />
+          <textarea name="chainPem" rows={6} value={chainPem} onInput={(e) => (setChainPem(e.currentTarget.value), setChecks(undefined))} />
         </Field>
-        <FileToText label="…or upload the chain file" onText={setChainPem} />
+        <FileToText label="…or upload the chain file" onText={(text) => (setChainPem(text), setChecks(undefined))} />
         <button type="submit">Install</button>
         {checks && <InstallChecks answer={checks} />}
         {checks && !checks.ok && <p class="bad">A check failed: nothing was installed. Fix the certificate or chain and try again.</p>}
