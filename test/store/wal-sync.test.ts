@@ -101,6 +101,8 @@ describe('WAL checkpoints off the event loop', () => {
     const store = createSqliteStore({ dataDir: temp.dir });
     try {
       const deadline = Date.now() + 10_000;
+      // The worker starts with the first accepted request.
+      await store.events.accept([input(10_000)], { duplicateWindowSeconds: 0 });
       while (store.db.pragma('wal_autocheckpoint', { simple: true }) !== 0) {
         if (Date.now() > deadline) throw new Error('the checkpoint worker did not start');
         await new Promise((resolve) => setTimeout(resolve, 20));

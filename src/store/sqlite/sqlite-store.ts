@@ -62,8 +62,19 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: `cannot open the store at ${file}: ${(err as Error).message}`, cause: err });
   }
   const { lock, release } = acquireUnitLock(path.resolve(file));
-  const walSync = options.readonly ? undefined : createWalSync(db);
-  const checkpointer = options.readonly ? undefined : startWalCheckpointer(db);
+  // The checkpoint worker starts with the first accepted request: a store that only reads or
+  // claims (the CLI, a second process on the file) keeps SQLite's automatic checkpoint.
+  let checkpointer: ReturnType<typeof startWalCheckpointer>;
+  let checkpointing = false;
+  const walSync = options.readonly
+    ? undefined
+    : createWalSync(db, {
+        beforeCommit: () => {
+          if (checkpointing) return;
+          checkpointing = true;
+          checkpointer = startWalCheckpointer(db);
+        },
+      });
   const events = createSqliteEventLog(db, clock, lock, walSync);
   // What a unit of work sees: the repositories themselves, joined to its open transaction.
   const repos: Repositories = {
