@@ -4,3 +4,4 @@ export * from './subscriber';
 export * from './client-identity';
 export * from './provisioning-password';
 export * from './language-map';
+export * from './dialect-coverage';

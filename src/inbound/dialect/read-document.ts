@@ -1,8 +1,7 @@
 import { ImpbError } from '../../errors';
 import type { XmlElement } from '../xml/parse-xml';
+import { compileDialect, type CompiledDialect } from './dialect-extensions';
 import {
-  canonicalFieldFor,
-  commandSpecFor,
   COMMAND_ELEMENT,
   DOCUMENT_CREDENTIAL_ELEMENTS,
   ROOT_ELEMENT,
@@ -25,6 +24,10 @@ export interface RawCommand {
   malformedFields: Array<{ field: CanonicalField; problem: string }>;
   /** Element names the table does not know (ignored, reported in logs). */
   unknownElements: string[];
+  /** Element names the configured extensions say to ignore. */
+  ignoredElements?: string[];
+  /** Every child element name as sent, in order (for dialect coverage). */
+  elementNames?: string[];
 }
 
 export interface FlowThroughDocument {
@@ -35,15 +38,18 @@ export interface FlowThroughDocument {
   otherElements: string[];
 }
 
-function readCommand(element: XmlElement, position: number): RawCommand {
+const BUILT_IN = compileDialect();
+
+function readCommand(element: XmlElement, position: number, dialect: CompiledDialect): RawCommand {
   const type = element.attributes['type'] ?? '';
   const fields = Object.create(null) as Partial<Record<CanonicalField, string>>;
   const malformedFields: RawCommand['malformedFields'] = [];
   const unknownElements: string[] = [];
+  const ignoredElements: string[] = [];
   for (const child of element.children) {
-    const field = canonicalFieldFor(child.name);
+    const field = dialect.field(child.name);
     if (!field) {
-      unknownElements.push(child.name);
+      (dialect.isIgnored(child.name) ? ignoredElements : unknownElements).push(child.name);
       continue;
     }
     if (fields[field] !== undefined) malformedFields.push({ field, problem: 'given more than once' });
@@ -51,11 +57,14 @@ function readCommand(element: XmlElement, position: number): RawCommand {
     fields[field] = child.text;
   }
   const echo = element.attributes['echo'];
-  return { position, echo, type: type.includes(':') ? type.slice(type.indexOf(':') + 1) : type, spec: commandSpecFor(type), fields, malformedFields, unknownElements };
+  return { position, echo, type: type.includes(':') ? type.slice(type.indexOf(':') + 1) : type, spec: dialect.commandSpec(type), fields, malformedFields, unknownElements, ignoredElements, elementNames: element.children.map((c) => c.name) };
 }
 
-/** The dialect's view of a parsed document: session, commands in order, document credentials. */
-export function readFlowThroughDocument(root: XmlElement): FlowThroughDocument {
+/**
+ * The dialect's view of a parsed document: session, commands in order, document credentials.
+ * `dialect` carries the configured extensions (the provider's current one, per request).
+ */
+export function readFlowThroughDocument(root: XmlElement, dialect: CompiledDialect = BUILT_IN): FlowThroughDocument {
   if (root.name !== ROOT_ELEMENT) {
     throw new ImpbError('IMPB_ERR_NOT_BROADSOFT_DOCUMENT', { message: `not a BroadsoftDocument (root element ${root.name.slice(0, 64)})` });
   }
@@ -66,7 +75,7 @@ export function readFlowThroughDocument(root: XmlElement): FlowThroughDocument {
   const otherElements: string[] = [];
   for (const child of root.children) {
     if (child.name === SESSION_ELEMENT) sessionId = child.text;
-    else if (child.name === COMMAND_ELEMENT) commands.push(readCommand(child, commands.length + 1));
+    else if (child.name === COMMAND_ELEMENT) commands.push(readCommand(child, commands.length + 1, dialect));
     else if (child.name === DOCUMENT_CREDENTIAL_ELEMENTS.userId) username = child.text;
     else if (child.name === DOCUMENT_CREDENTIAL_ELEMENTS.password) password = child.text;
     else otherElements.push(child.name);
