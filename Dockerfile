@@ -7,6 +7,7 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+# src holds the web console and its Vite config too: `npm ci` runs prepare → build, which builds dist/console.
 COPY src ./src
 COPY bin ./bin
 RUN npm ci && npm prune --omit=dev

@@ -9,6 +9,7 @@ const benches = [
   { name: 'floor', file: 'ingest-floor.js', timeoutMs: 120_000 },
   { name: 'drain', file: 'drain.js', timeoutMs: 170_000 },
   { name: 'rss', file: 'rss.js', timeoutMs: 60_000 },
+  { name: 'large', file: 'large-bodies.js', timeoutMs: 180_000 },
 ];
 
 const results = {};
@@ -39,4 +40,7 @@ if (r.floor) {
 }
 if (r.drain) process.stdout.write(`  drain rate / simulator's allowed rate:  ${r.drain.drainRatio}  (${r.drain.acceptedCallsPerSecond} of ${r.drain.allowedCallsPerSecond} calls/s, ${r.drain.usersDone}/${r.drain.users} users, ${r.drain.rateLimited429} x 429)\n`);
 if (r.rss) process.stdout.write(`  RSS with ${r.rss.queuedJobs} queued jobs:            ${r.rss.rssWithQueueMB} MB (baseline ${r.rss.baselineRssMB} MB, +${r.rss.rssDeltaMB} MB; peak ${r.rss.peakRssMB} MB)\n`);
+if (r.large) {
+  for (const [kind, round] of Object.entries(r.large.rounds)) process.stdout.write(`  ${r.large.concurrent} x 10 MB ${kind}:`.padEnd(41) + `peak RSS ${round.peakRssMB} MB (baseline ${r.large.baselineRssMB} MB), answers ${round.answers}, healthz median ${round.healthzMedianMs} ms\n`);
+}
 process.exit(failed ? 1 : 0);

@@ -8,7 +8,7 @@ import { ImpbError, isImpbError } from './errors';
 import { createProvisioningApp } from './inbound/provisioning-app';
 import { createProvisioningListener, type ProvisioningListener } from './inbound/provisioning-listener';
 import { wireInbound } from './inbound/wire-inbound';
-import { createLogger, createMetricsRegistry, registerSecret, type Logger, type Registry } from './observability';
+import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
 import { wirePipeline } from './pipeline/wire-pipeline';
 import type { Closer, Runtime } from './runtime';
 import { createSqliteStore } from './store';
@@ -21,6 +21,8 @@ export interface StartOptions {
   config: Config;
   logger?: Logger;
   metrics?: Registry;
+  /** Where plain operator lines go (the first-start `send` command); none by default. */
+  notice?: (text: string) => void;
 }
 
 export interface ImpBridge {
@@ -36,7 +38,7 @@ export interface ImpBridge {
 /** The composition root: config → store → certificates → Webex → pipeline → listeners. */
 export async function startImpBridge(options: StartOptions): Promise<ImpBridge> {
   const { config } = options;
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat) });
   for (const secret of [config.admin.token, config.webex.token, config.webex.oauth?.clientSecret, config.webex.oauth?.refreshToken, config.webex.serviceApp?.clientSecret, config.webex.serviceApp?.integrationToken]) {
     registerSecret(secret);
   }
@@ -46,7 +48,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   const closers: Closer[] = [];
   const opened: Array<ProvisioningListener | AdminListener> = [];
   const store = createSqliteStore({ dataDir: config.dataDir });
-  const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION };
+  const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION, notice: options.notice };
   try {
     await seedFromConfig(config, store, logger);
     rt.certs = await wireCertificates(rt);
@@ -95,7 +97,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
       clientCertificate: config.provisioning.clientCertificate,
       url: `${rt.provisioningBaseUrl}/provisioning/v1/<template>`,
     });
-    logger.info('admin listener up', { event: 'listener.admin.up', url: `http://${config.admin.host}:${adminAddress.port}` });
+    logger.info('admin listener up', { event: 'listener.admin.up', url: `http://${config.admin.host}:${adminAddress.port}`, console: `http://${config.admin.host}:${adminAddress.port}/console/` });
 
     let stopping: Promise<{ forced: boolean }> | undefined;
     const stop = () =>
@@ -117,12 +119,29 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   }
 }
 
-async function listenOrExplain(name: string, host: string, port: number, listen: () => Promise<AddressInfo>): Promise<AddressInfo> {
+/** The keys an operator changes when a listener cannot bind. */
+const LISTENER_KEYS = {
+  provisioning: { portKey: 'provisioning.port', portEnv: 'IMP_BRIDGE_PORT', hostKey: 'provisioning.host', hostEnv: 'IMP_BRIDGE_HOST' },
+  admin: { portKey: 'admin.port', portEnv: 'IMP_BRIDGE_ADMIN_PORT', hostKey: 'admin.host', hostEnv: 'IMP_BRIDGE_ADMIN_HOST' },
+} as const;
+
+async function listenOrExplain(name: keyof typeof LISTENER_KEYS, host: string, port: number, listen: () => Promise<AddressInfo>): Promise<AddressInfo> {
   try {
     return await listen();
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is already in use' : (err as Error).message;
-    throw new ImpbError('IMPB_ERR_STARTUP', { message: `${name} listener cannot listen on ${host}:${port}: ${reason}`, details: { listener: name, host, port }, cause: err });
+    const errno = (err as NodeJS.ErrnoException).code;
+    const keys = LISTENER_KEYS[name];
+    const reason = errno === 'EADDRINUSE' ? 'the port is already in use' : (err as Error).message;
+    // A taken port or an address this host does not have is the operator's to fix (exit 2), named by key and variable.
+    const fix =
+      errno === 'EADDRINUSE'
+        ? `set ${keys.portKey} (${keys.portEnv}) to a free port, or stop the process that holds ${port}`
+        : errno === 'EADDRNOTAVAIL'
+          ? `set ${keys.hostKey} (${keys.hostEnv}) to an address of this host`
+          : errno === 'EACCES'
+            ? `set ${keys.portKey} (${keys.portEnv}) to a port above 1023, or allow this process to bind ${port}`
+            : undefined;
+    throw new ImpbError('IMPB_ERR_STARTUP', { message: `${name} listener cannot listen on ${host}:${port}: ${reason}`, details: { listener: name, host, port, ...(fix ? { fix, usage: true } : {}) }, cause: err });
   }
 }
 
@@ -140,7 +159,7 @@ export async function runMain(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat) });
 
   // Installed before start-up: a stop asked for meanwhile waits for start-up to finish (a safe
   // point: every part wired, so every part can be closed), then stops gracefully.
@@ -182,11 +201,13 @@ export async function runMain(): Promise<void> {
   process.on('unhandledRejection', (reason) => onFatal('unhandled promise rejection', reason));
 
   try {
-    bridge = await startImpBridge({ config, logger });
+    bridge = await startImpBridge({ config, logger, notice: (text) => process.stderr.write(`${text}\n`) });
   } catch (err) {
     logger.error('start-up failed', { err, code: isImpbError(err) ? err.code : undefined });
+    const usage = isImpbError(err, 'IMPB_ERR_STARTUP') && err.details.usage === true;
+    if (usage) process.stderr.write(`imp-bridge: ${err.message}: ${String(err.details.fix)}\n`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    process.exit(1);
+    process.exit(usage ? 2 : 1);
   }
   if (stopRequested) stopAndExit();
 }

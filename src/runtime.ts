@@ -20,6 +20,8 @@ export interface Runtime {
   webex?: WebexWiring;
   pipeline?: PipelineWiring;
   inbound?: InboundWiring;
+  /** Plain text for the person at the terminal (stderr under `npm start`), beside the structured log; absent in tests. */
+  notice?: (text: string) => void;
   /** Base URL the AS uses, e.g. https://bridge.example.net:8443 (set once the listener is up). */
   provisioningBaseUrl?: string;
 }

@@ -19,7 +19,10 @@ export function staleDistFiles(): string[] {
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
+      // src/console is the browser app: Vite builds it into dist/console, tsc does not.
+      if (entry.isDirectory()) {
+        if (full !== path.join(SRC, 'console')) walk(full);
+      }
       else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
         const out = path.join(DIST, path.relative(SRC, full)).replace(/\.ts$/, '.js');
         const built = fs.statSync(out, { throwIfNoEntry: false });

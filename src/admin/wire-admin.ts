@@ -10,8 +10,15 @@ import { buildApiRouter, type ApiRoute } from './api-route';
 import { createJobActions } from './job-actions';
 import { createMetricsRouter } from './metrics-route';
 import { buildOpenApiDocument } from './openapi';
+import { createAuthThrottle } from '../inbound/auth/auth-throttle';
+import { createConsoleSessions } from './console-session';
+import { createConsoleStaticRouter } from './console-static';
+import { overviewRoutes } from './routes/overview-routes';
+import { asCliAndRevokeRoutes } from './routes/as-cli-revoke-routes';
 import type { AdminApiDeps } from './routes/admin-api-deps';
 import { configRoutes } from './routes/config-routes';
+import { doctorRoutes } from './routes/doctor-routes';
+import { importRoutes } from './routes/import-routes';
 import { operationsRoutes } from './routes/operations-routes';
 import { subscriberRoutes } from './routes/subscriber-routes';
 import { registerStoreGauges } from './store-gauges';
@@ -30,18 +37,29 @@ export interface AdminWiring {
  */
 export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   const token = ensureAdminToken(rt.config);
-  const auth = requireAdminToken(token);
+  // Wrong console tokens meet the same brake, with the same settings, as wrong provisioning passwords.
+  const { authFailureLimit, authFailureBaseDelayMs } = rt.config.provisioning;
+  const sessions = createConsoleSessions({ adminToken: token, throttle: createAuthThrottle({ limit: authFailureLimit, baseDelayMs: authFailureBaseDelayMs }) });
+  const auth = requireAdminToken(token, sessions);
   const { store } = rt;
   const deps: AdminApiDeps = {
     store,
-    templates: createTemplateService({ store, provisioningBaseUrl: () => rt.provisioningBaseUrl ?? provisioningBaseUrlFromConfig(rt.config), actor: 'admin-api' }),
+    templates: createTemplateService({ store, provisioningBaseUrl: () => rt.provisioningBaseUrl ?? provisioningBaseUrlFromConfig(rt.config), actor: 'admin-api', logger: rt.logger }),
     jobs: createJobActions({ store, wake: () => rt.pipeline?.wake(), actor: 'admin-api' }),
     webex: () => rt.webex?.client,
     wake: () => rt.pipeline?.wake(),
     version: rt.version,
     partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex?.partnerOrgId }),
   };
-  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...(rt.certs?.routes ?? [])];
+  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...asCliAndRevokeRoutes(deps), ...(rt.certs?.routes ?? []), ...doctorRoutes(rt), ...importRoutes(rt), ...overviewRoutes({
+    store,
+    metrics: rt.metrics,
+    version: rt.version,
+    certs: () => rt.certs?.manager,
+    webex: () => rt.webex,
+    expiryWarnDays: rt.config.tls.expiryWarnDays,
+    expiryErrorDays: rt.config.tls.expiryErrorDays,
+  })];
   const openapi = buildOpenApiDocument(routes, { version: rt.version });
 
   const api = Router();
@@ -57,5 +75,5 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
 
   registerStoreGauges(rt.metrics, store);
   const metrics = createMetricsRouter(rt.metrics, isLoopbackHost(rt.config.admin.host) ? undefined : auth);
-  return { routers: [api, metrics], routes, close: () => undefined };
+  return { routers: [api, metrics, sessions.router, createConsoleStaticRouter()], routes, close: () => undefined };
 }

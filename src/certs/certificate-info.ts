@@ -1,5 +1,7 @@
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import tls from 'node:tls';
+import { normaliseFingerprint } from '../domain/client-identity';
 
 /** What operators see of a certificate (CLI tables, admin API, logs). */
 export interface CertificateInfo {
@@ -19,14 +21,16 @@ export interface CertificateInfo {
 
 const DAY_MS = 86_400_000;
 
-export function fingerprintOf(cert: X509Certificate): string {
-  return cert.fingerprint256.replace(/:/g, '').toLowerCase();
+/**
+ * The one fingerprint format of logs, CLI and API: SHA-256, lower-case hex without colons
+ * (what the trust files, the audit trail and `trust remove` already used).
+ */
+export function fingerprintOf(cert: Pick<X509Certificate, 'fingerprint256'>): string {
+  return normaliseFingerprint(cert.fingerprint256);
 }
 
-/** Accepts colon-separated, spaced or plain hex in any case. */
-export function normaliseFingerprintInput(fp: string): string {
-  return fp.replace(/[^0-9a-f]/gi, '').toLowerCase();
-}
+/** Accepts colon-separated, spaced or plain hex in any case (what operators paste from openssl). */
+export const normaliseFingerprintInput = normaliseFingerprint;
 
 export function notAfterMs(cert: X509Certificate): number {
   return Date.parse(cert.validTo);
@@ -96,6 +100,8 @@ export function endsAtSystemRoot(last: X509Certificate): boolean {
 /** Hostname or IP coverage, by OpenSSL's rules (wildcards included). */
 export function coversName(cert: X509Certificate, name: string): boolean {
   const bare = name.replace(/^\[|\]$/g, '');
-  if (/^[0-9.]+$/.test(bare) || bare.includes(':')) return cert.checkIP(bare) !== undefined;
+  // checkIP throws a TypeError on anything but an IP address (e.g. "IP:127.0.0.1" or "email:x").
+  if (isIP(bare)) return cert.checkIP(bare) !== undefined;
+  if (bare.includes(':') || bare.includes('@')) return false;
   return cert.checkHost(bare) !== undefined;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { route, type ApiRoute } from '../admin/api-route';
 import { KEY_TYPES, type KeyType } from '../config/schema';
 import type { CertificateActor, CertificateManager } from './certificate-manager';
+import { formatSubjectAltName, parseSubjectAltName } from './subject-alt-name';
 import { parseCertificateInput } from './trust-store';
 
 /** The header the CLI sets so the audit trail can tell CLI changes from direct API calls. */
@@ -41,10 +42,35 @@ const keyTypeInput = z
     return value as KeyType;
   });
 
-const hostName = z.string().min(1).max(253).regex(/^[A-Za-z0-9*._:[\]-]+$/, 'a DNS name or an IP address');
+/** A name as operators type it (bare, or OpenSSL's DNS:/IP:/email:/URI:), stored in one spelling. */
+const subjectAltName = z
+  .string()
+  .max(300)
+  .transform((value, ctx) => {
+    try {
+      return formatSubjectAltName(parseSubjectAltName(value));
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+const commonName = z
+  .string()
+  .min(1, 'the common name is required (--cn)')
+  .max(300)
+  .transform((value, ctx) => {
+    try {
+      const name = parseSubjectAltName(value);
+      if (name.type === 'dns' || name.type === 'ip') return name.value;
+      ctx.addIssue({ code: 'custom', message: `the common name must be a DNS name or IP address, not ${value.slice(0, 80)}` });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+    return z.NEVER;
+  });
 const csrInput = z.object({
-  commonName: hostName,
-  subjectAltNames: z.array(hostName).max(100).default([]),
+  commonName,
+  subjectAltNames: z.array(subjectAltName).max(100, 'at most 100 subject alternative names').default([]),
   keyType: keyTypeInput,
 });
 

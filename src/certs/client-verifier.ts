@@ -1,5 +1,5 @@
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
-import type { ClientIdentity } from '../domain/client-identity';
+import { normaliseFingerprint, type ClientIdentity } from '../domain/client-identity';
 import { normaliseSerial, type ParsedCrl } from './crl';
 
 export type ClientCertificateMode = 'required' | 'optional' | 'off';
@@ -29,7 +29,7 @@ export interface TrustSnapshot {
 }
 
 function fp(cert: { fingerprint256?: string }): string {
-  return (cert.fingerprint256 ?? '').replace(/:/g, '').toLowerCase();
+  return normaliseFingerprint(cert.fingerprint256 ?? '');
 }
 
 function subjectOf(cert: DetailedPeerCertificate): string | undefined {

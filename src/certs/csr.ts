@@ -1,9 +1,9 @@
-import { isIP } from 'node:net';
 import forge from 'node-forge';
+import { parseSubjectAltName, type SubjectAltName } from './subject-alt-name';
 
 export interface CsrSpec {
   commonName: string;
-  /** DNS names and IP addresses; the common name is added when missing (browsers and the AS read SANs only). */
+  /** DNS names and IP addresses, bare or with OpenSSL's prefixes (DNS:, IP:, email:, URI:); the common name is added when missing (browsers and the AS read SANs only). */
   subjectAltNames: string[];
   organization?: string;
 }
@@ -16,13 +16,15 @@ export function buildCsr(spec: CsrSpec, privateKeyPem: string): string {
   const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: spec.commonName }];
   if (spec.organization) subject.push({ name: 'organizationName', value: spec.organization });
   csr.setSubject(subject);
-  const names = [...new Set([spec.commonName, ...spec.subjectAltNames])];
-  csr.setAttributes([
-    {
-      name: 'extensionRequest',
-      extensions: [{ name: 'subjectAltName', altNames: names.map((n) => (isIP(n) ? { type: 7, ip: n } : { type: 2, value: n })) }],
-    },
-  ]);
+  const names = [spec.commonName, ...spec.subjectAltNames].map(parseSubjectAltName);
+  const unique = [...new Map(names.map((n) => [`${n.type}:${n.value}`, n])).values()];
+  csr.setAttributes([{ name: 'extensionRequest', extensions: [{ name: 'subjectAltName', altNames: unique.map(forgeAltName) }] }]);
   csr.sign(key, forge.md.sha256.create());
   return forge.pki.certificationRequestToPem(csr);
+}
+
+/** GeneralName tags (RFC 5280): rfc822Name 1, dNSName 2, uniformResourceIdentifier 6, iPAddress 7. */
+function forgeAltName(name: SubjectAltName): { type: number; value?: string; ip?: string } {
+  if (name.type === 'ip') return { type: 7, ip: name.value };
+  return { type: { dns: 2, email: 1, uri: 6 }[name.type], value: name.value };
 }

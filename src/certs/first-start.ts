@@ -62,7 +62,7 @@ export async function ensureFirstStartCertificates(options: FirstStartOptions): 
       keyFile: paths.serverKey,
       subjectAltNames: x509.subjectAltName,
       notAfter: new Date(x509.validTo).toISOString(),
-      fingerprint256: x509.fingerprint256,
+      fingerprint: fingerprintOf(x509),
     });
   }
 
@@ -87,7 +87,7 @@ export async function ensureFirstStartCertificates(options: FirstStartOptions): 
     writeFileAtomic(paths.devCaCert, caPem, 0o644);
     writeFileAtomic(paths.devClientKey, clientKey.privateKeyPem, 0o600);
     writeFileAtomic(paths.devClientCert, clientPem, 0o644);
-    const fingerprint = new X509Certificate(caPem).fingerprint256.replace(/:/g, '').toLowerCase();
+    const fingerprint = fingerprintOf(new X509Certificate(caPem));
     writeFileAtomic(path.join(paths.trustDir, `dev-ca-${fingerprint.slice(0, 16)}.pem`), caPem, 0o644);
     generatedDevPki = true;
     options.logger.warn(

@@ -8,3 +8,6 @@ export { certificateRoutes, ACTOR_HEADER } from './certificate-routes';
 export { buildTlsPolicy, type ProvisioningTlsOptions } from './tls-policy';
 export { parseCrl, crlSignedBy, type ParsedCrl } from './crl';
 export { buildCsr } from './csr';
+export type { CertificateMaterialStore, PendingKey, KeptServer } from './material-store';
+export { createFileMaterialStore } from './file-material-store';
+export { parseSubjectAltName, formatSubjectAltName, type SubjectAltName } from './subject-alt-name';

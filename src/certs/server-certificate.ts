@@ -1,7 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import fs from 'node:fs';
 import { ImpbError } from '../errors';
-import type { CertPaths } from './cert-paths';
 import { coversName, describeCertificate, endsAtSystemRoot, fingerprintOf, isSelfSigned, issuedBy, notAfterMs, notBeforeMs, subjectAltNamesOf } from './certificate-info';
 import { splitCertificates } from './pem';
 
@@ -145,18 +143,4 @@ export function checkHostnames(cert: X509Certificate, publicHostname: string | u
       message: `${subject} does not cover ${selfSigned ? 'any of' : ''} the current certificate's host names (${missing.join(', ')}); set provisioning.publicHostname to the name the AS uses`,
     });
   }
-}
-
-/** Reads the active material from disk (key, certificate, chain). */
-export function readServerMaterial(paths: Pick<CertPaths, 'serverKey' | 'serverCert' | 'serverChain'>): ServerMaterial {
-  let keyPem: string;
-  let certText: string;
-  try {
-    keyPem = fs.readFileSync(paths.serverKey, 'utf8');
-    certText = fs.readFileSync(paths.serverCert, 'utf8');
-  } catch (err) {
-    throw new ImpbError('IMPB_ERR_CERT_INVALID', { message: `cannot read the server certificate or key (${paths.serverCert}, ${paths.serverKey})`, cause: err });
-  }
-  const chainText = fs.existsSync(paths.serverChain) ? fs.readFileSync(paths.serverChain, 'utf8') : undefined;
-  return assembleServerMaterial(keyPem, certText, chainText);
 }

@@ -109,6 +109,64 @@ function readLinkOrUndefined(p: string): string | undefined {
   }
 }
 
+function writeGenerationFiles(dir: string, files: ServerFiles, meta: Omit<GenerationMeta, 'createdAt'>, step: (name: string) => void): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+  const name = `gen-${stamp}-${randomBytes(4).toString('hex')}`;
+  const g = path.join(dir, name);
+  fs.mkdirSync(g, { mode: 0o755 });
+  step('generation.created');
+  writeDurable(path.join(g, KEY), files.keyPem, 0o600);
+  step('generation.key');
+  writeDurable(path.join(g, CERT), files.certPem, 0o644);
+  step('generation.cert');
+  // Always present (possibly empty) so the chain.pem link never dangles.
+  writeDurable(path.join(g, CHAIN), files.chainPems.length ? files.chainPems.map((p) => p.trim()).join('\n') + '\n' : '', 0o644);
+  step('generation.chain');
+  writeDurable(path.join(g, META), `${JSON.stringify({ ...meta, createdAt: new Date().toISOString() }, null, 2)}\n`, 0o644);
+  fsyncPath(g);
+  fsyncPath(dir);
+  step('generation.synced');
+  return name;
+}
+
+/** Removes every generation not in `keep`, unfinished generations and temp links, and the pre-generation layout. */
+function removeOtherGenerations(paths: CertPaths, keep: Set<string | undefined>, warn: (message: string, err: unknown) => void): void {
+  const dir = paths.serverGenerationsDir;
+  try {
+    for (const entry of fs.readdirSync(dir)) {
+      if (keep.has(entry) || entry === path.basename(paths.serverCurrent)) continue;
+      if (GEN.test(entry) || entry.endsWith('.tmp')) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    }
+    for (const entry of fs.readdirSync(paths.root)) {
+      if (entry.endsWith('.link.tmp')) fs.rmSync(path.join(paths.root, entry), { force: true });
+    }
+    if (fs.existsSync(paths.legacyPreviousDir)) fs.rmSync(paths.legacyPreviousDir, { recursive: true, force: true });
+  } catch (err) {
+    warn('cannot prune old server certificate generations', err);
+  }
+}
+
+function generationFiles(dir: string, name: string): GenerationFiles {
+  const g = path.join(dir, name);
+  return { name, serverKey: path.join(g, KEY), serverCert: path.join(g, CERT), serverChain: path.join(g, CHAIN) };
+}
+
+function generationMeta(dir: string, name: string): GenerationMeta | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, name, META), 'utf8')) as GenerationMeta;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A generation is complete once its generation.json exists: it is written last. */
+function isComplete(dir: string, name: string | undefined): name is string {
+  if (!name || !GEN.test(name)) return false;
+  const f = generationFiles(dir, name);
+  return generationMeta(dir, name) !== undefined && fs.existsSync(f.serverKey) && fs.existsSync(f.serverCert);
+}
+
 export function createServerGenerations(paths: CertPaths, options: { afterFsStep?: AfterFsStep; onWarning?: (message: string, err: unknown) => void } = {}) {
   const dir = paths.serverGenerationsDir;
   const step = (name: string) => options.afterFsStep?.(name);
@@ -120,25 +178,9 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
   ];
   const stableTarget = (name: string) => path.join(path.relative(paths.root, dir), 'current', name);
 
-  function filesOf(name: string): GenerationFiles {
-    const g = path.join(dir, name);
-    return { name, serverKey: path.join(g, KEY), serverCert: path.join(g, CERT), serverChain: path.join(g, CHAIN) };
-  }
-
-  function metaOf(name: string): GenerationMeta | undefined {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(dir, name, META), 'utf8')) as GenerationMeta;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** A generation is complete once its generation.json exists: it is written last. */
-  function complete(name: string | undefined): name is string {
-    if (!name || !GEN.test(name)) return false;
-    const f = filesOf(name);
-    return metaOf(name) !== undefined && fs.existsSync(f.serverKey) && fs.existsSync(f.serverCert);
-  }
+  const filesOf = (name: string) => generationFiles(dir, name);
+  const metaOf = (name: string) => generationMeta(dir, name);
+  const complete = (name: string | undefined): name is string => isComplete(dir, name);
 
   function current(): string | undefined {
     const name = readLinkOrUndefined(paths.serverCurrent);
@@ -156,26 +198,7 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
     return current() !== undefined && stable.every((s) => readLinkOrUndefined(s.file) === stableTarget(s.name));
   }
 
-  function writeGeneration(files: ServerFiles, meta: Omit<GenerationMeta, 'createdAt'>): string {
-    fs.mkdirSync(dir, { recursive: true });
-    const stamp = new Date().toISOString().replace(/[-:.]/g, '');
-    const name = `gen-${stamp}-${randomBytes(4).toString('hex')}`;
-    const g = path.join(dir, name);
-    fs.mkdirSync(g, { mode: 0o755 });
-    step('generation.created');
-    writeDurable(path.join(g, KEY), files.keyPem, 0o600);
-    step('generation.key');
-    writeDurable(path.join(g, CERT), files.certPem, 0o644);
-    step('generation.cert');
-    // Always present (possibly empty) so the chain.pem link never dangles.
-    writeDurable(path.join(g, CHAIN), files.chainPems.length ? files.chainPems.map((p) => p.trim()).join('\n') + '\n' : '', 0o644);
-    step('generation.chain');
-    writeDurable(path.join(g, META), `${JSON.stringify({ ...meta, createdAt: new Date().toISOString() }, null, 2)}\n`, 0o644);
-    fsyncPath(g);
-    fsyncPath(dir);
-    step('generation.synced');
-    return name;
-  }
+  const writeGeneration = (files: ServerFiles, meta: Omit<GenerationMeta, 'createdAt'>) => writeGenerationFiles(dir, files, meta, step);
 
   /** The one switch: after this rename the new set is the active one. */
   function switchTo(name: string): void {
@@ -197,19 +220,7 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
   function prune(notify = true): void {
     const cur = current();
     if (!cur) return;
-    const keep = new Set([cur, metaOf(cur)?.previous]);
-    try {
-      for (const entry of fs.readdirSync(dir)) {
-        if (keep.has(entry) || entry === path.basename(paths.serverCurrent)) continue;
-        if (GEN.test(entry) || entry.endsWith('.tmp')) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-      }
-      for (const entry of fs.readdirSync(paths.root)) {
-        if (entry.endsWith('.link.tmp')) fs.rmSync(path.join(paths.root, entry), { force: true });
-      }
-      if (fs.existsSync(paths.legacyPreviousDir)) fs.rmSync(paths.legacyPreviousDir, { recursive: true, force: true });
-    } catch (err) {
-      warn('cannot prune old server certificate generations', err);
-    }
+    removeOtherGenerations(paths, new Set([cur, metaOf(cur)?.previous]), warn);
     if (notify) step('pruned');
   }
 

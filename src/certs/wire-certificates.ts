@@ -32,9 +32,7 @@ export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring>
   });
   const paths = certPaths(config.dataDir);
   const manager = await createCertificateManager({ config, logger, store: rt.store, metrics: rt.metrics, paths });
-  manager.checkExpiry();
-  const timer = setInterval(() => manager.checkExpiry(), Math.max(1_000, config.tls.expiryCheckIntervalMs));
-  timer.unref();
+  manager.scheduler.start();
   const watch = watchDirectories([paths.root, paths.trustDir, paths.pinDir, paths.crlDir], () => void manager.reloadFromDisk(), {
     debounceMs: config.tls.fileWatchDebounceMs,
     logger,
@@ -57,7 +55,7 @@ export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring>
     routes: certificateRoutes({ manager }),
     manager,
     close: () => {
-      clearInterval(timer);
+      manager.scheduler.stop();
       watch.close();
     },
   };

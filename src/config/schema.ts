@@ -1,5 +1,6 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import { PUBLIC_HOSTNAME_DEFAULT_TEXT } from './public-hostname';
 
 /**
  * The whole configuration of imp-bridge: one schema, one typed object passed down.
@@ -28,7 +29,17 @@ const durationMs = numberFromText(z.number({ error: 'expected a number of millis
 
 /** Same rule as the admin listener's: anything else needs an explicit token. */
 export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.') || host === '::ffff:127.0.0.1';
+  if (host === 'localhost') return true;
+  const address = host.replace(/^::ffff:(?=\d+\.)/i, '');
+  // Only an IP address can be loopback by its spelling: a name such as 127.evil.example resolves wherever its owner says.
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return isIP(address) === 6 && isIPv6Loopback(address);
+}
+
+function isIPv6Loopback(address: string): boolean {
+  const list = new BlockList();
+  list.addAddress('::1', 'ipv6');
+  return list.check(address, 'ipv6');
 }
 
 export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
@@ -111,20 +122,33 @@ export type TemplateConfig = z.infer<typeof templateConfigSchema>;
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data').describe('directory for the store, certificates and generated secrets'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info').describe('log level'),
+  logFormat: z.enum(['json', 'pretty']).optional().describe('log line format (default: pretty when standard output is a terminal, json otherwise)'),
   provisioning: z
     .strictObject({
       host: z.string().default('0.0.0.0').describe('address of the mTLS provisioning listener'),
       port: port.default(8443).describe('port of the mTLS provisioning listener'),
-      publicHostname: z.string().optional().describe('host name the AS uses in its provisioningUrl (default: this host name)'),
+      publicHostname: z
+        .string()
+        .optional()
+        .describe(`host name the AS uses in its provisioningUrl (default: ${PUBLIC_HOSTNAME_DEFAULT_TEXT}); the self-signed certificate names this host name and localhost`),
       clientCertificate: z.enum(['required', 'optional', 'off']).default('required').describe('client certificate checking'),
       bodyLimitBytes: wholeNumber(1024, 10 * 1024 * 1024).default(64 * 1024).describe('largest accepted request body'),
       headersTimeoutMs: durationMs.default(10_000).describe('time allowed for a request’s headers (slow-loris guard)'),
+      handshakeTimeoutMs: durationMs.default(10_000).describe('time allowed for a TLS handshake; a connection that has not finished it by then is closed'),
       requestTimeoutMs: durationMs.default(30_000).describe('time allowed for a whole request'),
       keepAliveTimeoutMs: durationMs.default(5_000).describe('idle keep-alive timeout'),
       duplicateWindowSeconds: wholeNumber(0).default(300).describe('window in which a re-sent identical request is acknowledged without a new event'),
       authFailureLimit: wholeNumber(1).default(5).describe('failed authentications per source per minute before delays start'),
       authFailureBaseDelayMs: durationMs.default(250).describe('first delay once a source passes authFailureLimit; doubles per further failure (429 at twice the limit)'),
       recordMode: z.boolean().default(false).describe('keep every request and response (masked) for fixture export'),
+      maxCommandsPerDocument: wholeNumber(1, 10_000).default(100).describe('commands accepted in one document; more are refused with 4001'),
+      maxXmlElements: wholeNumber(100).default(10_000).describe('elements in one document before it is refused (4001), checked before parsing'),
+      maxXmlNameLength: wholeNumber(16).default(256).describe('characters in an element or attribute name before the document is refused (4001)'),
+      maxXmlAttributes: wholeNumber(4).default(32).describe('attributes on one element before the document is refused (4001)'),
+      largeBodyBytes: wholeNumber(1024).default(256 * 1024).describe('bodies at least this large are parsed in a worker thread, under the largeBodyParallel bound'),
+      parseHeapLimitMb: wholeNumber(32, 4096).default(256).describe('heap limit of the worker thread that parses one large body; a document needing more is refused (4001)'),
+      largeBodyParallel: wholeNumber(1).default(2).describe('large bodies parsed at the same time; others wait'),
+      largeBodyQueue: wholeNumber(0).default(8).describe('large bodies waiting to be parsed; beyond it the AS is answered 5001 and retries'),
     })
     .prefault({}),
   admin: z
@@ -192,6 +216,8 @@ export const configSchema = z.strictObject({
       connectTimeoutMs: durationMs.default(10_000).describe('connect timeout for Webex calls'),
       headersTimeoutMs: durationMs.default(30_000).describe('time to first response byte'),
       bodyTimeoutMs: durationMs.default(30_000).describe('time between response body bytes'),
+      credentialsCheckIntervalMs: wholeNumber(1).default(60_000).describe('how often the Webex credentials are checked (GET /people/me) while they work'),
+      credentialsRetryIntervalMs: wholeNumber(1).default(10_000).describe('how often they are checked while Webex refuses them or cannot be reached'),
       simulatorProvisioningDelayMs: durationMs.default(2_000).describe('built-in simulator: time until a subscriber is provisioned'),
     })
     // A base URL without credentials would silently provision into the built-in simulator and
@@ -247,10 +273,12 @@ export type ConfigInput = z.input<typeof configSchema>;
 export const ENV_OVERRIDES: Record<string, string> = {
   IMP_BRIDGE_DATA_DIR: 'dataDir',
   IMP_BRIDGE_LOG_LEVEL: 'logLevel',
+  IMP_BRIDGE_LOG_FORMAT: 'logFormat',
   IMP_BRIDGE_HOST: 'provisioning.host',
   IMP_BRIDGE_PORT: 'provisioning.port',
   IMP_BRIDGE_PUBLIC_HOSTNAME: 'provisioning.publicHostname',
   IMP_BRIDGE_CLIENT_CERTIFICATE: 'provisioning.clientCertificate',
+  IMP_BRIDGE_HANDSHAKE_TIMEOUT_MS: 'provisioning.handshakeTimeoutMs',
   IMP_BRIDGE_ADMIN_HOST: 'admin.host',
   IMP_BRIDGE_ADMIN_PORT: 'admin.port',
   IMP_BRIDGE_ADMIN_TOKEN: 'admin.token',

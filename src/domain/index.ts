@@ -5,3 +5,4 @@ export * from './client-identity';
 export * from './provisioning-password';
 export * from './language-map';
 export * from './dialect-coverage';
+export * from './source-address';

@@ -15,6 +15,10 @@ export const ERROR_DEFINITIONS = {
   IMPB_ERR_XML_TOO_DEEP: { status: 200, retryable: false, message: 'XML nesting too deep' },
   IMPB_ERR_XML_ENTITY: { status: 200, retryable: false, message: 'undeclared entity or too many character references' },
   IMPB_ERR_XML_RESERVED_NAME: { status: 200, retryable: false, message: 'element or attribute name not allowed' },
+  IMPB_ERR_XML_LIMIT: { status: 200, retryable: false, message: 'XML document beyond the structure limits' },
+  IMPB_ERR_XML_TYPE: { status: 200, retryable: false, message: 'command without exactly one xsi:type' },
+  IMPB_ERR_TOO_MANY_COMMANDS: { status: 200, retryable: false, message: 'too many commands in one document' },
+  IMPB_ERR_PARSER_BUSY: { status: 200, retryable: true, message: 'too many large documents being read at once' },
   IMPB_ERR_NOT_BROADSOFT_DOCUMENT: { status: 200, retryable: false, message: 'not a BroadsoftDocument' },
   IMPB_ERR_UNKNOWN_COMMAND: { status: 200, retryable: false, message: 'unknown command type' },
   IMPB_ERR_FIELD_INVALID: { status: 200, retryable: false, message: 'missing or invalid mandatory field' },
@@ -68,6 +72,7 @@ export const ERROR_DEFINITIONS = {
 
   // admin
   IMPB_ERR_ADMIN_UNAUTHORIZED: { status: 401, retryable: false, message: 'admin token missing or wrong' },
+  IMPB_ERR_ADMIN_FORBIDDEN: { status: 403, retryable: false, message: 'console session without a valid CSRF token' },
   IMPB_ERR_VALIDATION: { status: 400, retryable: false, message: 'invalid input' },
   IMPB_ERR_NOT_FOUND: { status: 404, retryable: false, message: 'not found' },
   IMPB_ERR_CONFLICT: { status: 409, retryable: false, message: 'conflict' },

@@ -46,7 +46,7 @@ const PROFILE_MAP: Array<[CanonicalField, keyof UserProfile]> = [
   ['impId', 'impId'],
 ];
 
-function errorResponse(ctx: ApplyContext, code: 4002 | 4003 | 4005 | 5001, message?: string): CommandResponse {
+function errorResponse(ctx: ApplyContext, code: 4001 | 4002 | 4003 | 4005 | 5001, message?: string): CommandResponse {
   return { type: 'error', errorCode: code, summary: message ?? asHeadline(code), detail: `request ${ctx.requestId}; template ${ctx.template.name}` };
 }
 
@@ -144,6 +144,10 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
   for (const command of doc.commands) {
     const base = { echo: command.echo ?? (multi ? String(command.position) : ''), position: command.position, type: command.type };
     const index = results.length;
+    if (command.typeProblem) {
+      results.push({ ...base, userId: command.fields.userId, response: errorResponse(ctx, 4001, `${asHeadline(4001)}: xsi:type ${command.typeProblem}`), outcome: 'invalid' });
+      continue;
+    }
     if (!command.spec) {
       const shown = command.type ? command.type.slice(0, 100) : '(no xsi:type)';
       results.push({ ...base, response: errorResponse(ctx, 4002, `Unknown command type: ${shown}`), outcome: 'unknown_command' });

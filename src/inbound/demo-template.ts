@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { certPaths } from '../certs/cert-paths';
+import { effectivePublicHostname } from '../config/public-hostname';
 import { generateProvisioningPassword, hashPassword, type Template } from '../domain';
 import { registerSecret } from '../observability';
 import type { Runtime } from '../runtime';
@@ -11,8 +12,8 @@ export const DEMO_TEMPLATE_NAME = 'demo';
 export const DEMO_CREDENTIALS_FILE = 'demo-template.json';
 
 export interface DemoTemplate {
-  /** Writes the credentials file with the listener's real URL and prints how to use it. */
-  announce(baseUrl: string): void;
+  /** Writes the credentials file with the listener's real URL and logs how to use it; returns the ready-to-paste command (first call only). */
+  announce(baseUrl: string): string | undefined;
 }
 
 /**
@@ -50,12 +51,11 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
     return url;
   };
   // Written once at wiring with the configured port, so the file exists even if nobody announces.
-  const host = rt.config.provisioning.publicHostname ?? (['0.0.0.0', '::'].includes(rt.config.provisioning.host) ? 'localhost' : rt.config.provisioning.host);
-  write(`https://${host}:${rt.config.provisioning.port}`);
+  write(`https://${effectivePublicHostname(rt.config.provisioning)}:${rt.config.provisioning.port}`);
   let announced = false;
   return {
     announce(baseUrl) {
-      if (announced) return;
+      if (announced) return undefined;
       announced = true;
       const url = write(baseUrl);
       const certs = certPaths(rt.config.dataDir);
@@ -70,6 +70,7 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
         requestFile,
         tryIt: command,
       });
+      return command;
     },
   };
 }

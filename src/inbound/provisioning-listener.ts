@@ -42,6 +42,8 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
     ...deps.secureContextOptions,
     requestCert: mode !== 'off',
     rejectUnauthorized: false,
+    // Node's default is 120 s: a raw TCP connection that never speaks TLS would hold a socket that long.
+    handshakeTimeout: config.provisioning.handshakeTimeoutMs,
     headersTimeout: config.provisioning.headersTimeoutMs,
     requestTimeout: config.provisioning.requestTimeoutMs,
     keepAliveTimeout: config.provisioning.keepAliveTimeoutMs,
@@ -56,26 +58,7 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
     logger.debug('TLS handshake refused', { event: 'tls.handshake_refused', reason: err.message, remoteAddress: socket.remoteAddress });
   });
 
-  const refusalLog = new Map<string, { at: number; suppressed: number }>();
-  const logRefusal = (verdict: Extract<ClientVerdict, { ok: false }>, socket: tls.TLSSocket, phase: 'handshake' | 'trust-change') => {
-    const key = `${verdict.reason}|${verdict.fingerprint ?? socket.remoteAddress}`;
-    const now = Date.now();
-    const last = refusalLog.get(key);
-    if (last && now - last.at < REFUSAL_LOG_INTERVAL_MS) {
-      last.suppressed++;
-      return;
-    }
-    if (refusalLog.size > 1_000) refusalLog.clear();
-    refusalLog.set(key, { at: now, suppressed: 0 });
-    logger.warn(phase === 'handshake' ? 'client certificate refused' : 'open connection closed: its client is no longer trusted', {
-      event: phase === 'handshake' ? 'tls.client_refused' : 'tls.client_untrusted_after_change',
-      reason: verdict.reason,
-      subject: verdict.subject,
-      fingerprint: verdict.fingerprint,
-      remoteAddress: socket.remoteAddress,
-      suppressedSinceLast: last?.suppressed ?? 0,
-    });
-  };
+  const logRefusal = createRefusalLog(logger);
 
   // Live TLS sockets and how many requests each is answering, to re-check them after a trust change.
   const live = new Map<tls.TLSSocket, { busy: number; closeWhenIdle: boolean }>();
@@ -84,6 +67,11 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
     const verdict = verifier?.check(socket, mode) ?? (mode === 'required' && !socket.authorized ? { ok: false as const, reason: String(socket.authorizationError ?? 'NO_CLIENT_CERTIFICATE') } : { ok: true as const });
     if (!verdict.ok) {
       logRefusal(verdict, socket, 'handshake');
+      // No TLS alert can be sent from here: Node's OpenSSL verify callback accepts every chain and
+      // Node has no API to send an alert after the handshake, so the client sees EOF (or a reset
+      // when its request was already in flight). Measured on Node 20.20 / OpenSSL 3.0: only a
+      // missing certificate with rejectUnauthorized: true gets an OpenSSL alert (certificate_required,
+      // 116), and that setting would refuse pinned leaves and hide every other refusal reason.
       socket.destroy();
       return;
     }
@@ -134,5 +122,29 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
         else state.closeWhenIdle = true;
       }
     },
+  };
+}
+
+/** One warning per reason and client per minute; the rest are counted in the next line. */
+function createRefusalLog(logger: Logger) {
+  const refusalLog = new Map<string, { at: number; suppressed: number }>();
+  return (verdict: Extract<ClientVerdict, { ok: false }>, socket: tls.TLSSocket, phase: 'handshake' | 'trust-change'): void => {
+    const key = `${verdict.reason}|${verdict.fingerprint ?? socket.remoteAddress}`;
+    const now = Date.now();
+    const last = refusalLog.get(key);
+    if (last && now - last.at < REFUSAL_LOG_INTERVAL_MS) {
+      last.suppressed++;
+      return;
+    }
+    if (refusalLog.size > 1_000) refusalLog.clear();
+    refusalLog.set(key, { at: now, suppressed: 0 });
+    logger.warn(phase === 'handshake' ? 'client certificate refused' : 'open connection closed: its client is no longer trusted', {
+      event: phase === 'handshake' ? 'tls.client_refused' : 'tls.client_untrusted_after_change',
+      reason: verdict.reason,
+      subject: verdict.subject,
+      fingerprint: verdict.fingerprint,
+      remoteAddress: socket.remoteAddress,
+      suppressedSinceLast: last?.suppressed ?? 0,
+    });
   };
 }

@@ -34,7 +34,10 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
     routers: [router],
     close: () => undefined,
     announce() {
-      if (demo && rt.provisioningBaseUrl) demo.announce(rt.provisioningBaseUrl);
+      if (!demo || !rt.provisioningBaseUrl) return;
+      const command = demo.announce(rt.provisioningBaseUrl);
+      // Also outside the structured log: a person at the terminal copies one plain line.
+      if (command) rt.notice?.(`imp-bridge: first start, no template configured: created the demo template. Send it a first request with:\n${command}`);
     },
     authThrottle,
   };

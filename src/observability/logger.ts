@@ -1,15 +1,22 @@
 import winston from 'winston';
+import { ERROR_DEFINITIONS } from '../errors';
+import { prettyLine } from './pretty-format';
+import { serializeError } from './serialize-error';
 import { currentRequestContext } from './request-context';
 import { isSecretKey, REDACTED, redactValue } from './redaction';
 
 export type Logger = winston.Logger;
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type LogFormat = 'json' | 'pretty';
 
 const RESERVED = new Set(['level', 'message', 'timestamp']);
+/** winston's level key on every line (triple-beam's LEVEL, a registered symbol). */
+const LEVEL = Symbol.for('level');
 
 /**
  * Attaches the request id of the current async context and masks secrets in every field,
- * so a call site can never leak a password by logging the wrong object.
+ * so a call site can never leak a password by logging the wrong object. Runs before either
+ * output format, so json and pretty lines are redacted alike.
  */
 const contextAndRedaction = winston.format((info) => {
   const ctx = currentRequestContext();
@@ -22,11 +29,40 @@ const contextAndRedaction = winston.format((info) => {
   return info;
 });
 
+/**
+ * `logger.warn(err)` hands winston the error itself, and `logger.warn('text', err)` copies its
+ * own fields (details and facts, a stack) onto the line: both become one `err` field serialized
+ * like any other (serializeError), so an expected error never prints its stack or facts twice.
+ */
+const errorAsField = winston.format((info) => {
+  const record = info as Record<string | symbol, unknown>;
+  if (info instanceof Error) {
+    const line: Record<string | symbol, unknown> = { level: info.level, message: info.message, err: info };
+    line[LEVEL] = record[LEVEL];
+    return line as winston.Logform.TransformableInfo;
+  }
+  if (typeof record.stack === 'string' && typeof record.code === 'string' && record.code in ERROR_DEFINITIONS && record.code !== 'IMPB_ERR_INTERNAL') {
+    delete record.stack;
+    if (record.details !== undefined) delete record.facts;
+    if (record.cause instanceof Error) record.cause = serializeError(record.cause, 1, true);
+  }
+  return info;
+});
+
+const pretty = winston.format.printf((info) => prettyLine(info as Record<string, unknown>));
+
 export interface CreateLoggerOptions {
   level?: LogLevel;
+  /** json (one object per line, for collectors) or pretty (one readable line); default json. */
+  format?: LogFormat;
   /** Extra transports (tests capture lines with a stream transport). */
   transports?: winston.transport[];
   silent?: boolean;
+}
+
+/** The logFormat in effect: the configured one, else pretty for a person at a terminal and json for everything else. */
+export function resolveLogFormat(configured: LogFormat | undefined, isTty: boolean | undefined = process.stdout.isTTY): LogFormat {
+  return configured ?? (isTty ? 'pretty' : 'json');
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
@@ -34,10 +70,10 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     level: options.level ?? 'info',
     silent: options.silent,
     format: winston.format.combine(
-      winston.format.errors({ stack: true }),
+      errorAsField(),
       winston.format.timestamp(),
       contextAndRedaction(),
-      winston.format.json(),
+      options.format === 'pretty' ? pretty : winston.format.json(),
     ),
     transports: options.transports ?? [new winston.transports.Console()],
   });

@@ -4,6 +4,8 @@
  * secret-named XML elements), and exact values registered at run time (configured tokens, generated
  * passwords) wherever they appear.
  */
+import { serializeError } from './serialize-error';
+
 export const REDACTED = '[REDACTED]';
 
 const SECRET_KEY = /^(password|passwd|pass|passwordHash|impPassword|provisioningPassword|authorization|proxy-authorization|cookie|set-cookie|token|accessToken|access_token|refreshToken|refresh_token|idToken|integrationToken|adminToken|secret|clientSecret|client_secret|privateKey|private_key|key|keyPem)$/i;
@@ -81,24 +83,26 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
-/** Deep copy with secrets masked. Handles cycles, errors and buffers. */
-export function redactValue(value: unknown, seen = new WeakSet<object>()): unknown {
+/**
+ * Deep copy with secrets masked. Handles cycles (only a real cycle, an object inside itself,
+ * becomes "[Circular]"; the same object met twice in different branches is copied twice),
+ * errors (see serializeError) and buffers.
+ */
+export function redactValue(value: unknown, ancestors = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return redactText(value);
   if (typeof value !== 'object' || value === null) return value;
   if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
-  if (seen.has(value)) return '[Circular]';
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, seen));
-  if (value instanceof Error) {
-    const out: Record<string, unknown> = { name: value.name, message: redactText(value.message) };
-    if (value.stack) out.stack = redactText(value.stack);
-    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) ? REDACTED : redactValue(v, seen);
-    if (value.cause !== undefined) out.cause = redactValue(value.cause, seen);
+  if (ancestors.has(value)) return '[Circular]';
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => redactValue(v, ancestors));
+    if (value instanceof Error) return redactValue(serializeError(value), ancestors);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== '' ? REDACTED : redactValue(v, ancestors);
+    }
     return out;
+  } finally {
+    ancestors.delete(value);
   }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== '' ? REDACTED : redactValue(v, seen);
-  }
-  return out;
 }

@@ -1,4 +1,4 @@
-import { currentActor } from '../observability';
+import { currentActor, type Logger } from '../observability';
 import {
   generateProvisioningPassword,
   hashPassword,
@@ -24,6 +24,8 @@ export interface TemplateServiceDeps {
   provisioningBaseUrl: () => string;
   /** Who makes the changes, for the audit trail ('admin-api', 'cli', …). */
   actor?: string;
+  /** Every change is also logged at info with its actor (none: audit trail only, e.g. the CLI on the store). */
+  logger?: Logger;
 }
 
 export interface CreatedTemplate {
@@ -112,8 +114,17 @@ export function createTemplateService(deps: TemplateServiceDeps) {
     return c;
   }
 
-  const audit = (entityType: string, entityId: string, action: string, before?: unknown, after?: unknown) =>
-    store.audit.append({ actor: currentActor(actor), entityType, entityId, action, before, after });
+  /** The audit row, then one info line: an operator reading the log sees who changed what (secret-free `facts`). */
+  async function audit(entityType: 'template' | 'cluster', entityId: string, action: 'create' | 'update' | 'delete', before?: unknown, after?: unknown, facts: Record<string, unknown> = {}): Promise<void> {
+    const who = currentActor(actor);
+    await store.audit.append({ actor: who, entityType, entityId, action, before, after });
+    deps.logger?.info(`${entityType} ${entityId} ${action === 'create' ? 'created' : action === 'update' ? 'changed' : 'deleted'} by ${who}`, {
+      event: `${entityType}.${action}d`,
+      actor: who,
+      [entityType]: entityId,
+      ...facts,
+    });
+  }
 
   return {
     async listClusters(): Promise<Cluster[]> {
@@ -127,7 +138,7 @@ export function createTemplateService(deps: TemplateServiceDeps) {
         throw new ImpbError('IMPB_ERR_CONFLICT', { message: `a cluster named "${input.name}" already exists`, details: { cluster: input.name } });
       }
       await store.clusters.put(input);
-      await audit('cluster', input.name, 'create', undefined, input);
+      await audit('cluster', input.name, 'create', undefined, input, { hosts: input.hosts.length, sourceAddresses: input.sourceAddresses.length });
       return getClusterOrThrow(input.name);
     },
     async updateCluster(name: string, patch: ClusterPatch): Promise<Cluster> {
@@ -135,7 +146,7 @@ export function createTemplateService(deps: TemplateServiceDeps) {
       const { createdAt: _c, updatedAt: _u, ...current } = before;
       const next: Cluster = { ...current, ...stripUndefined(patch), name };
       await store.clusters.put(next);
-      await audit('cluster', name, 'update', current, next);
+      await audit('cluster', name, 'update', current, next, { changed: Object.keys(stripUndefined(patch)) });
       return getClusterOrThrow(name);
     },
     async deleteCluster(name: string): Promise<{ deleted: string }> {
@@ -172,7 +183,7 @@ export function createTemplateService(deps: TemplateServiceDeps) {
       assertPasswordLength(password);
       const template: Template = { ...input, account: { username: input.account.username, passwordHash: await hashPassword(password) } };
       await store.templates.put(template);
-      await audit('template', input.name, 'create', undefined, { ...view(template), account: { username: input.account.username } });
+      await audit('template', input.name, 'create', undefined, { ...view(template), account: { username: input.account.username } }, { targetApi: template.targetApi, cluster: template.cluster, username: input.account.username, passwordGenerated: Boolean(generatedPassword) });
       return { template: view((await store.templates.get(input.name))!), ...(generatedPassword ? { generatedPassword } : {}) };
     },
     async updateTemplate(name: string, patch: TemplatePatch): Promise<TemplateView> {
@@ -197,7 +208,7 @@ export function createTemplateService(deps: TemplateServiceDeps) {
       const changed = Object.keys(stripUndefined(fields));
       if (accountPatch?.username) changed.push('account.username');
       if (password) changed.push('account.password');
-      await audit('template', name, 'update', undefined, { changed });
+      await audit('template', name, 'update', undefined, { changed }, { changed });
       return view((await store.templates.get(name))!);
     },
     async deleteTemplate(name: string, options: { force?: boolean } = {}): Promise<DeletedTemplate> {
@@ -225,7 +236,7 @@ export function createTemplateService(deps: TemplateServiceDeps) {
         for (const job of jobs) if (await store.jobs.changeStateIf(job.id, [job.state], { state: 'cancelled' })) jobsCancelled++;
       }
       await store.templates.delete(name);
-      await audit('template', name, 'delete', undefined, { force: Boolean(options.force), subscribersLeft: live, jobsCancelled });
+      await audit('template', name, 'delete', undefined, { force: Boolean(options.force), subscribersLeft: live, jobsCancelled }, { force: Boolean(options.force), subscribersLeft: live, jobsCancelled });
       return { deleted: name, subscribersLeft: live, jobsCancelled, ...(consequence ? { consequence } : {}) };
     },
   };

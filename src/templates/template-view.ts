@@ -1,3 +1,4 @@
+import { effectivePublicHostname } from '../config/public-hostname';
 import { isLoopbackHost, type Config } from '../config/schema';
 import type { Template } from '../domain';
 
@@ -47,7 +48,5 @@ export function toTemplateView(template: Template, baseUrl: string): TemplateVie
  * listens on (`port`: the one it bound; the CLI reading the store has only the configured one).
  */
 export function provisioningBaseUrlFromConfig(config: Config, port = config.provisioning.port): string {
-  const { host, publicHostname } = config.provisioning;
-  const name = publicHostname ?? (host === '0.0.0.0' || host === '::' ? 'localhost' : host);
-  return `https://${name}:${port}`;
+  return `https://${effectivePublicHostname(config.provisioning)}:${port}`;
 }

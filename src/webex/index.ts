@@ -10,4 +10,5 @@ export { createRefreshingTokenProvider, type RefreshingTokenDeps, type TokenGran
 export { createTokenProvider, OAUTH_SETTINGS_KEY, SERVICE_APP_SETTINGS_KEY, OAUTH_SOURCE, SERVICE_APP_SOURCE } from './tokens/create-token-provider';
 export { startWebexSimulator, SIMULATOR_PARTNER_ORG_UUID } from './simulator';
 export type { SimulatorFaults, SimulatorOAuthOptions, SimulatorStats, SimulatorState, WebexSimulator, WebexSimulatorOptions } from './simulator';
+export { createWebexCredentialsProbe, type CredentialsProbe, type CredentialsProbeDeps, type CredentialsStatus, type ProbeOutcome } from './credentials-probe';
 export { wireWebex, type WebexWiring } from './wire-webex';

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability';
+import type { WebexResult } from '../pipeline/webex-port';
 import type { SettingsRepo } from '../store/port';
 import type { WebexClient } from './webex-client';
 
@@ -14,6 +15,8 @@ export interface PartnerOrgDeps {
   /** After a failure, callers get undefined without a new Webex call for this long (default 60 s). */
   retryAfterFailureMs?: number;
   now?: () => number;
+  /** Every answer to its GET /people/me, success or failure (the credentials probe counts it as a check). */
+  onAnswer?: (answer: { ok: true; value: WebexResult<unknown> } | { ok: false; error: unknown }) => void;
 }
 
 export interface PartnerOrgSource {
@@ -45,7 +48,15 @@ export function createPartnerOrgSource(deps: PartnerOrgDeps): PartnerOrgSource {
 
   async function ask(): Promise<string | undefined> {
     try {
-      const { data, trackingId } = await deps.client.people.me();
+      let result: Awaited<ReturnType<WebexClient['people']['me']>>;
+      try {
+        result = await deps.client.people.me();
+      } catch (error) {
+        deps.onAnswer?.({ ok: false, error });
+        throw error;
+      }
+      deps.onAnswer?.({ ok: true, value: result });
+      const { data, trackingId } = result;
       known = data.orgId;
       failedAt = undefined;
       deps.logger.info('Webex partner org identified', { event: 'webex.partner_org', orgId: known, trackingId });

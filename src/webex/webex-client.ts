@@ -46,8 +46,8 @@ export interface WebexClientDeps extends Omit<WebexHttpDeps, 'baseUrl'> {
  */
 export interface WebexClient extends WebexProvisioningApi {
   people: WebexProvisioningApi['people'] & {
-    /** GET /people/me (outside the provisioning OpenAPI files: the Webex People API). */
-    me(ctx?: WebexCallContext): Promise<WebexResult<WebexPerson>>;
+    /** GET /people/me (outside the provisioning OpenAPI files: the Webex People API). `serverDate`: Webex's Date header (clock-skew check). */
+    me(ctx?: WebexCallContext): Promise<WebexResult<WebexPerson> & { serverDate?: string }>;
   };
 }
 
@@ -143,7 +143,12 @@ export function createWebexClient(deps: WebexClientDeps): WebexClient {
   return {
     people: {
       async me(ctx) {
-        return call('people.me', 'GET', url('/people/me'), undefined, ctx, (res) => readPerson(res.json));
+        let serverDate: string | undefined;
+        const result = await call('people.me', 'GET', url('/people/me'), undefined, ctx, (res) => {
+          serverDate = [res.headers.date].flat()[0];
+          return readPerson(res.json);
+        });
+        return { ...result, serverDate };
       },
       async getPerson(personId, ctx) {
         // An empty id would make this GET /people, the People list.

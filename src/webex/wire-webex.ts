@@ -7,11 +7,15 @@ import type { WebexCallObservation } from '../pipeline/webex-port';
 import type { Closer, Runtime } from '../runtime';
 import { createWebexCallMetrics } from './call-metrics';
 import { createWebexAgent } from './create-webex-agent';
+import { createWebexCredentialsProbe, type CredentialsProbe } from './credentials-probe';
 import { createPartnerOrgSource } from './partner-org';
 import { startWebexSimulator, type WebexSimulator } from './simulator';
 import { createTokenProvider } from './tokens/create-token-provider';
 import { createStaticTokenProvider, type TokenStatus } from './tokens/token-provider';
 import { createWebexClient, DEFAULT_WEBEX_BASE_URL, type WebexClient } from './webex-client';
+
+/** How long start-up waits for a real Webex to answer the first credentials check. */
+const FIRST_CHECK_WAIT_MS = 2_000;
 
 export interface WebexWiring {
   /** Base URL of the Webex API in use (the built-in simulator's when no credentials are set). */
@@ -26,6 +30,13 @@ export interface WebexWiring {
   dispatcher: Dispatcher;
   /** The one rate limit every Webex exchange of the process is paced by (pipeline.ratePerSecond). */
   limiter: RateLimiter;
+  /**
+   * Checks the credentials at start and periodically (GET /people/me through the shared limiter);
+   * `/readyz` is not ready while Webex refuses them. `credentials.onRecovered(fn)` is where the
+   * pipeline resumes the jobs that waited for valid credentials; `credentials.status()` is the
+   * last verdict (doctor).
+   */
+  credentials: CredentialsProbe;
   /** Token source and refresh state, for support data (secret-free). */
   tokenStatus(): TokenStatus;
   /**
@@ -47,8 +58,11 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
   const { logger } = rt;
   const dispatcher = createWebexAgent(webex);
   const metrics = createWebexCallMetrics(rt.metrics);
+  // Filled once the client exists; calls made before (none at start) are not observed.
+  const probe: { current?: CredentialsProbe } = {};
   const onCall = (obs: WebexCallObservation) => {
     metrics.observe(obs);
+    probe.current?.observe(obs);
     rt.store.webexCalls.record(obs).catch((err: unknown) => {
       if (rt.store.isOpen()) logger.warn('could not record a Webex call', { event: 'webex.call.record_failed', err });
     });
@@ -88,12 +102,28 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     bodyTimeoutMs: webex.bodyTimeoutMs || undefined,
   });
   const tokenProvider = tokens;
-  const partnerOrg = createPartnerOrgSource({ client, settings: rt.store.settings, storeOpen: () => rt.store.isOpen(), logger });
-  // Asked at start so the store knows it before anyone needs support data. Against the built-in
+  const credentials = createWebexCredentialsProbe({
+    check: () => client.people.me(),
+    source: tokens.source,
+    logger,
+    metrics: rt.metrics,
+    intervalMs: webex.credentialsCheckIntervalMs,
+    failingIntervalMs: webex.credentialsRetryIntervalMs,
+  });
+  probe.current = credentials;
+  const partnerOrg = createPartnerOrgSource({ client, settings: rt.store.settings, storeOpen: () => rt.store.isOpen(), logger, onAnswer: (answer) => credentials.record(answer) });
+  // Asked at start so the store knows it before anyone needs support data; its answer is also
+  // the credentials probe's first check (one GET /people/me, not two). Against the built-in
   // simulator the answer is immediate and awaited (no call left in flight once started); a real
-  // Webex is never waited for at start.
+  // Webex is waited for only briefly, so a slow Webex delays neither start nor readiness long.
   const asked = partnerOrg.get();
-  if (simulator) await asked;
+  const firstCheck = credentials.start(asked);
+  if (simulator) await firstCheck;
+  else {
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([firstCheck, new Promise((resolve) => (waited = setTimeout(resolve, FIRST_CHECK_WAIT_MS)))]);
+    clearTimeout(waited);
+  }
 
   return {
     baseUrl,
@@ -102,6 +132,7 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     simulator,
     dispatcher,
     limiter,
+    credentials,
     tokenStatus: () => tokenProvider.status(),
     partnerOrgId: () => partnerOrg.get(),
     readiness: [
@@ -110,13 +141,16 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
         check: () => {
           const status = tokenProvider.status();
           if (status.lastError && status.expiresAt === undefined) return `Webex token unavailable (${status.source}): ${status.lastError}`;
-          return true;
+          return credentials.readiness.check();
         },
       },
     ],
     async close() {
+      // No new check from here on; one in flight ends with the dispatcher like any other call.
+      const probeClosed = credentials.close();
       await simulator?.close();
       await dispatcher.close().catch(() => undefined);
+      await probeClosed;
       await asked;
     },
   };

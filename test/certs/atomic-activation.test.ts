@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { buildCertificate, certPaths, ensureFirstStartCertificates, writeFileAtomic } from '../../src/certs';
 import { createCertificateManager, type CertificateManager, type CertificateManagerDeps } from '../../src/certs/certificate-manager';
-import { readServerMaterial } from '../../src/certs/server-certificate';
+import { readServerMaterial } from '../../src/certs/server-files';
 import { configSchema } from '../../src/config';
 import { captureLogger } from '../helpers/capture-logger';
 import { readDevClient, startTestBridge } from '../helpers/start-bridge';

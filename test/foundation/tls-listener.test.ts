@@ -1,4 +1,5 @@
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import { request } from 'undici';
 import { readDevClient, startTestBridge, type TestBridge } from '../helpers/start-bridge';
@@ -90,5 +91,35 @@ describe('mTLS provisioning listener and admin listener', () => {
     const devTrust = t.logs.find((l) => l.event === 'cert.dev_trust.generated')!;
     expect(devTrust.devClientCertificate).toMatch(/dev-client\/client\.crt$/);
     expect(devTrust.message).toMatch(/DEVELOPMENT/);
+  });
+});
+
+describe('TLS handshake timeout (provisioning.handshakeTimeoutMs)', () => {
+  let t: TestBridge;
+  beforeAll(async () => {
+    t = await startTestBridge({ provisioning: { handshakeTimeoutMs: 300 } });
+  });
+  afterAll(() => t.stop());
+
+  it('closes a raw TCP connection that never starts a handshake, long before Node’s 120 s default', async () => {
+    const socket = net.connect(t.bridge.provisioningAddress.port, '127.0.0.1');
+    const started = Date.now();
+    // Far above the 300 ms configured, far below 120 s: robust on a loaded machine.
+    const closed = await new Promise<boolean>((resolve) => {
+      const guard = setTimeout(() => resolve(false), 20_000);
+      socket.on('error', () => undefined);
+      socket.once('close', () => {
+        clearTimeout(guard);
+        resolve(true);
+      });
+    });
+    socket.destroy();
+    expect(closed).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a client that finishes its handshake in time is not affected', async () => {
+    const dev = readDevClient(t.dataDir);
+    await expect(httpsGet(t.bridge.provisioningAddress.port, '/', { ca: dev.ca, cert: dev.cert, key: dev.key })).resolves.toBe(404);
   });
 });

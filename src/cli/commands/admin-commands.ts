@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerClusterCommands } from './cluster-commands';
 import { registerCustomerCommands } from './customer-commands';
+import { registerDoctorCommand } from './doctor-command';
+import { registerImportCommand } from './import-command';
 import { registerJobCommands } from './job-commands';
 import { registerPrecheckCommand } from './precheck-command';
 import { registerReconcileCommand } from './reconcile-command';
@@ -24,4 +26,6 @@ export function registerAdminCommands(program: Command): void {
   registerReconcileCommand(program);
   registerSupportCommand(program);
   registerUnknownRequestCommands(program);
+  registerDoctorCommand(program);
+  registerImportCommand(program);
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { parseSubjectAltName } from '../../certs/subject-alt-name';
 import { KEY_TYPES } from '../../config/schema';
 import { ImpbError } from '../../errors';
 import { createAdminClient, type AdminClient } from '../admin-client';
@@ -130,6 +131,10 @@ function registerTrustCommands(program: Command): void {
       }),
     );
 
+  registerCrlCommands(trust);
+}
+
+function registerCrlCommands(trust: Command): void {
   const crl = trust.command('crl').description('certificate revocation lists, optional and per CA');
   crl
     .command('add <file>')
@@ -186,12 +191,14 @@ function registerCertCommands(program: Command): void {
     .command('csr')
     .description('create a new key pair (kept pending, mode 0600) and print a PKCS#10 CSR for it')
     .requiredOption('--cn <host>', 'common name: the host name the AS uses in its provisioningUrl')
-    .option('--san <names...>', 'subject alternative names (DNS names or IP addresses); the CN is always included', [])
+    .option('--san <names...>', 'subject alternative names: DNS names or IP addresses, bare or as DNS:name, IP:address, email:address, URI:uri; the CN is always included', [])
     .addOption(new Option('--key-type <type>', `key type (${KEY_TYPES.join(', ')}; ec-p256 is refused: certificates are signed with node-forge, which signs RSA only)`).default('rsa-2048'))
     .option('--out <file>', 'write the CSR to this file instead of stdout')
     .option('--json', 'print JSON')
-    .action((opts: JsonFlag & { cn: string; san: string[]; keyType: string; out?: string }) =>
-      withClient(async (client) => {
+    .action((opts: JsonFlag & { cn: string; san: string[]; keyType: string; out?: string }) => {
+      // Checked here too: a bad name is a usage mistake (exit 2) before anything is sent.
+      for (const name of opts.san) parseSubjectAltName(name);
+      return withClient(async (client) => {
         const result = await client.call<{ csrPem: string; commonName: string; subjectAltNames: string[]; keyType: string; warnings?: string[] }>('POST', cli('/api/v1/certificate/csr'), {
           commonName: opts.cn,
           subjectAltNames: opts.san,
@@ -206,9 +213,13 @@ function registerCertCommands(program: Command): void {
         }
         if (opts.json) printJson(result);
         else process.stdout.write(result.csrPem);
-      }),
-    );
+      });
+    });
 
+  registerInstallCommands(cert);
+}
+
+function registerInstallCommands(cert: Command): void {
   cert
     .command('install <cert>')
     .description('install a signed certificate for the pending (or current) key after checking key, validity, host names and chain; new handshakes use it at once')

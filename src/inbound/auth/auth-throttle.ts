@@ -1,5 +1,5 @@
 /**
- * Per-source brute-force brake: after `limit` failed authentications within a minute each
+ * Brute-force brake per key (the flow-through route uses source address + template): after `limit` failed authentications within a minute each
  * further request from that source waits base·2^(n−limit) ms; at `limit`·2 failures the
  * source is refused (429) until its oldest failure leaves the window.
  *

@@ -53,7 +53,7 @@ export function classifyRequest(input: ClassifyInput, options: { dialect?: Compi
   try {
     const parsed = parseXmlDocument(input.body, input.contentType);
     text = parsed.text;
-    document = readFlowThroughDocument(parsed.root, dialect);
+    document = readFlowThroughDocument(parsed.root, { dialect });
   } catch (err) {
     const kind: GapKind = text !== undefined && isImpbError(err, 'IMPB_ERR_NOT_BROADSOFT_DOCUMENT') ? 'not-broadsoft' : 'not-xml';
     const detail = isImpbError(err) ? err.message : 'unreadable';

@@ -17,6 +17,8 @@ export interface RawCommand {
   echo?: string;
   /** `xsi:type` as sent (prefix stripped), '' when absent. */
   type: string;
+  /** Set when the command has no `xsi:type` or more than one: refused with 4001. */
+  typeProblem?: 'missing' | 'given more than once';
   spec?: CommandSpec;
   /** Canonical field → trimmed value ('' for an empty element). Prototype-less. */
   fields: Partial<Record<CanonicalField, string>>;
@@ -41,7 +43,10 @@ export interface FlowThroughDocument {
 const BUILT_IN = compileDialect();
 
 function readCommand(element: XmlElement, position: number, dialect: CompiledDialect): RawCommand {
-  const type = element.attributes['type'] ?? '';
+  // Only `type` in the XSI namespace counts (parse-xml resolves the prefixes); unprefixed or
+  // foreign `type` attributes are not the command type.
+  const type = element.xsiTypes.length === 1 ? element.xsiTypes[0]! : '';
+  const typeProblem = element.xsiTypes.length === 0 ? 'missing' : element.xsiTypes.length > 1 ? 'given more than once' : undefined;
   const fields = Object.create(null) as Partial<Record<CanonicalField, string>>;
   const malformedFields: RawCommand['malformedFields'] = [];
   const unknownElements: string[] = [];
@@ -57,16 +62,40 @@ function readCommand(element: XmlElement, position: number, dialect: CompiledDia
     fields[field] = child.text;
   }
   const echo = element.attributes['echo'];
-  return { position, echo, type: type.includes(':') ? type.slice(type.indexOf(':') + 1) : type, spec: dialect.commandSpec(type), fields, malformedFields, unknownElements, ignoredElements, elementNames: element.children.map((c) => c.name) };
+  const command: RawCommand = {
+    position,
+    echo,
+    type: type.includes(':') ? type.slice(type.indexOf(':') + 1) : type,
+    spec: dialect.commandSpec(type),
+    fields,
+    malformedFields,
+    unknownElements,
+    ignoredElements,
+    elementNames: element.children.map((c) => c.name),
+  };
+  if (typeProblem) {
+    command.typeProblem = typeProblem;
+    delete command.spec;
+  }
+  return command;
 }
 
 /**
  * The dialect's view of a parsed document: session, commands in order, document credentials.
  * `dialect` carries the configured extensions (the provider's current one, per request).
  */
-export function readFlowThroughDocument(root: XmlElement, dialect: CompiledDialect = BUILT_IN): FlowThroughDocument {
+export function readFlowThroughDocument(root: XmlElement, options: { maxCommands?: number; dialect?: CompiledDialect } = {}): FlowThroughDocument {
+  const dialect = options.dialect ?? BUILT_IN;
   if (root.name !== ROOT_ELEMENT) {
     throw new ImpbError('IMPB_ERR_NOT_BROADSOFT_DOCUMENT', { message: `not a BroadsoftDocument (root element ${root.name.slice(0, 64)})` });
+  }
+  const maxCommands = options.maxCommands ?? Infinity;
+  const commandCount = root.children.reduce((n, child) => n + (child.name === COMMAND_ELEMENT ? 1 : 0), 0);
+  if (commandCount > maxCommands) {
+    throw new ImpbError('IMPB_ERR_TOO_MANY_COMMANDS', {
+      message: `${commandCount} commands in one document; at most ${maxCommands} are accepted (provisioning.maxCommandsPerDocument)`,
+      details: { commands: commandCount, limit: maxCommands },
+    });
   }
   let sessionId = '';
   let username: string | undefined;

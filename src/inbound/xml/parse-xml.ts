@@ -2,17 +2,21 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ImpbError, isImpbError } from '../../errors';
 import { decodeDocument } from './decode-document';
 import type { XmlEncoding } from './declared-encoding';
-import { refuseDeclarations, refuseDeepNesting, refuseReservedNames, MAX_XML_DEPTH } from './hostile-input-guards';
+import { DEFAULT_STRUCTURE_LIMITS, MAX_XML_DEPTH, refuseDeclarations, refuseHostileStructure, type StructureLimits } from './hostile-input-guards';
 import { decodeReferences, MAX_CHARACTER_REFERENCES, type ReferenceBudget } from './xml-text';
 
 /**
  * A parsed element, built by us from the parser's output: names without namespace prefixes
- * (the dialect ignores them), attributes in a prototype-less record, text with references
- * decoded and trimmed.
+ * (the dialect ignores them), text with references decoded and trimmed. Attributes are
+ * resolved against the in-scope namespace declarations: `attributes` holds only those in no
+ * namespace (unprefixed), `xsiTypes` every `type` in the XML Schema instance namespace,
+ * whatever prefix it was written with; other prefixed attributes are dropped, so a foreign
+ * `foo:type` can never be read as the command type.
  */
 export interface XmlElement {
   name: string;
   attributes: Readonly<Record<string, string>>;
+  xsiTypes: readonly string[];
   children: XmlElement[];
   text: string;
 }
@@ -24,18 +28,22 @@ export interface ParsedDocument {
   text: string;
 }
 
+export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
+const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+
 const CDATA = '#cdata';
 const TEXT = '#text';
 const ATTRS = ':@';
 const ATTR_PREFIX = '@_';
 
 // Hardened per ../shared/house-style.md: values stay strings, entities are not expanded by the
-// parser (we decode the predefined ones ourselves), depth is capped a second time.
+// parser (we decode the predefined ones ourselves), depth is capped a second time. Prefixes
+// are kept: attribute names are resolved against their xmlns declarations below.
 const parser = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: ATTR_PREFIX,
-  removeNSPrefix: true,
+  removeNSPrefix: false,
   parseTagValue: false,
   parseAttributeValue: false,
   processEntities: false,
@@ -52,18 +60,42 @@ function stripPrefix(name: string): string {
   return colon < 0 ? name : name.slice(colon + 1);
 }
 
+/** Prefix → namespace URI in scope; a child copies it only when it declares its own. */
+type Scope = ReadonlyMap<string, string>;
+const ROOT_SCOPE: Scope = new Map([['xml', XML_NAMESPACE]]);
+
+function scopeOf(raw: Array<[string, unknown]>, parent: Scope): Scope {
+  let scope: Map<string, string> | undefined;
+  for (const [name, value] of raw) {
+    if (!name.startsWith('xmlns:') || typeof value !== 'string') continue;
+    scope ??= new Map(parent);
+    scope.set(name.slice('xmlns:'.length), value);
+  }
+  return scope ?? parent;
+}
+
+function readAttributes(rawAttrs: unknown, parent: Scope, budget: ReferenceBudget) {
+  const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
+  const xsiTypes: string[] = [];
+  const raw = rawAttrs && typeof rawAttrs === 'object' ? Object.entries(rawAttrs as Record<string, unknown>).map(([k, v]): [string, unknown] => [k.startsWith(ATTR_PREFIX) ? k.slice(ATTR_PREFIX.length) : k, v]) : [];
+  const scope = scopeOf(raw, parent);
+  for (const [name, value] of raw) {
+    if (typeof value !== 'string' || name === 'xmlns' || name.startsWith('xmlns:')) continue;
+    const colon = name.indexOf(':');
+    if (colon < 0) {
+      attributes[name] = decodeReferences(value, budget);
+      continue;
+    }
+    // An unbound prefix resolves to nothing, so it can never name the XSI namespace.
+    if (name.slice(colon + 1) === 'type' && scope.get(name.slice(0, colon)) === XSI_NAMESPACE) xsiTypes.push(decodeReferences(value, budget));
+  }
+  return { attributes: Object.freeze(attributes), xsiTypes: Object.freeze(xsiTypes), scope };
+}
+
 type OrderedNode = Record<string, unknown>;
 
-function toElement(name: string, node: OrderedNode, budget: ReferenceBudget): XmlElement {
-  const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
-  const rawAttrs = node[ATTRS];
-  if (rawAttrs && typeof rawAttrs === 'object') {
-    for (const [key, value] of Object.entries(rawAttrs as Record<string, unknown>)) {
-      const attrName = stripPrefix(key.startsWith(ATTR_PREFIX) ? key.slice(ATTR_PREFIX.length) : key);
-      if (attrName === 'xmlns' || typeof value !== 'string') continue;
-      attributes[attrName] = decodeReferences(value, budget);
-    }
-  }
+function toElement(name: string, node: OrderedNode, budget: ReferenceBudget, parentScope: Scope): XmlElement {
+  const { attributes, xsiTypes, scope } = readAttributes(node[ATTRS], parentScope, budget);
   const children: XmlElement[] = [];
   let text = '';
   const content = node[name];
@@ -74,21 +106,21 @@ function toElement(name: string, node: OrderedNode, budget: ReferenceBudget): Xm
     else if (key === CDATA) {
       const parts = child[CDATA] as OrderedNode[];
       text += parts.map((p) => String(p[TEXT] ?? '')).join('');
-    } else children.push(toElement(key, child, budget));
+    } else children.push(toElement(key, child, budget, scope));
   }
-  return { name: stripPrefix(name), attributes: Object.freeze(attributes), children, text: text.trim() };
+  return { name: stripPrefix(name), attributes, xsiTypes, children, text: text.trim() };
 }
 
 /**
  * Bytes → element tree, refusing hostile input before the parser runs: declarations
- * (DOCTYPE/ENTITY), reserved names, nesting beyond the cap, invalid encoding, malformed or
+ * (DOCTYPE/ENTITY), reserved names, nesting beyond the cap, more elements, longer names or
+ * more attributes than the limits, invalid encoding, malformed or
  * truncated markup. Every refusal is an ImpbError the adapter maps to AS code 4001.
  */
-export function parseXmlDocument(bytes: Buffer, contentType?: string): ParsedDocument {
+export function parseXmlDocument(bytes: Buffer, contentType?: string, limits: StructureLimits = DEFAULT_STRUCTURE_LIMITS): ParsedDocument {
   refuseDeclarations(bytes.toString('latin1'));
   const { text, encoding } = decodeDocument(bytes, contentType);
-  refuseReservedNames(text);
-  refuseDeepNesting(text);
+  refuseHostileStructure(text, limits);
   const validation = XMLValidator.validate(text);
   if (validation !== true) {
     throw new ImpbError('IMPB_ERR_XML_MALFORMED', { message: `malformed XML: ${validation.err.msg.slice(0, 160)} (line ${validation.err.line})` });
@@ -104,7 +136,7 @@ export function parseXmlDocument(bytes: Buffer, contentType?: string): ParsedDoc
   const rootNode = roots[0]!;
   const rootName = Object.keys(rootNode).find((k) => k !== ATTRS)!;
   try {
-    return { root: toElement(rootName, rootNode, { remaining: MAX_CHARACTER_REFERENCES }), encoding, text };
+    return { root: toElement(rootName, rootNode, { remaining: MAX_CHARACTER_REFERENCES }, ROOT_SCOPE), encoding, text };
   } catch (err) {
     if (isImpbError(err)) throw err;
     throw new ImpbError('IMPB_ERR_XML_MALFORMED', { cause: err });

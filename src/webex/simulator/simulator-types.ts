@@ -13,6 +13,8 @@ export interface SimulatorFaults {
   dropNextConnections?: number;
   /** The next N successful API answers with a body send their headers and first byte, then stall (a body timeout). */
   stallNextBodies?: number;
+  /** Every API request is answered 401, whatever its token (a token revoked or mistyped in Partner Hub); clear it to accept tokens again. */
+  refuseTokens?: boolean;
   /** Next links of list answers keep only the cursor and carry max=null (as Webex has been seen to do). */
   brokenNextLinks?: boolean;
 }

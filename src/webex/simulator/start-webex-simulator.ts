@@ -240,7 +240,7 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
         raw.socket.destroy();
         return;
       }
-      if (!isToken && !ctx.isValidToken(bearer)) {
+      if (!isToken && (faults.refuseTokens || !ctx.isValidToken(bearer))) {
         throw new SimHttpError(401, 'The request requires a valid access token set in the Authorization request header.');
       }
       if (!isToken && isRateLimited()) {

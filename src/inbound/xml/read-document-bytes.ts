@@ -1,0 +1,41 @@
+import { ImpbError, isImpbError, type ErrorCode } from '../../errors';
+import { readFlowThroughDocument, type FlowThroughDocument } from '../dialect/read-document';
+import type { XmlEncoding } from './declared-encoding';
+import type { StructureLimits } from './hostile-input-guards';
+import { parseXmlDocument } from './parse-xml';
+
+export interface ReadOptions {
+  limits: StructureLimits;
+  maxCommands: number;
+}
+
+/** The decoded text and its encoding, once the bytes parsed (kept even when the dialect refuses the document). */
+export interface ParsedText {
+  text: string;
+  encoding: XmlEncoding;
+}
+
+export type ReadResult = { doc: FlowThroughDocument; parsed: ParsedText; error?: undefined } | { error: ImpbError; parsed?: ParsedText; doc?: undefined };
+
+/** Bytes → the dialect's document, or the refusal (with the text when the XML itself was well-formed). */
+export function readDocumentBytes(bytes: Buffer, contentType: string | undefined, options: ReadOptions): ReadResult {
+  let parsed: ParsedText | undefined;
+  try {
+    const document = parseXmlDocument(bytes, contentType, options.limits);
+    parsed = { text: document.text, encoding: document.encoding };
+    return { parsed, doc: readFlowThroughDocument(document.root, { maxCommands: options.maxCommands }) };
+  } catch (err) {
+    return { error: isImpbError(err) ? err : new ImpbError('IMPB_ERR_XML_MALFORMED', { cause: err }), parsed };
+  }
+}
+
+/** What crosses the thread boundary (read-in-worker.ts, parse-worker.ts): plain data only. */
+export interface WorkerRequest {
+  bytes: Uint8Array;
+  contentType?: string;
+  options: ReadOptions;
+}
+
+export type WorkerReply =
+  | { ok: true; doc: FlowThroughDocument; text: string; encoding: XmlEncoding }
+  | { ok: false; code: ErrorCode; message: string; details?: Record<string, unknown>; text?: string; encoding?: XmlEncoding };
