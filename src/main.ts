@@ -23,6 +23,8 @@ export interface StartOptions {
   metrics?: Registry;
   /** Where plain operator lines go (the first-start `send` command); none by default. */
   notice?: (text: string) => void;
+  /** The configuration file `config` came from (loadConfig().source); its dialect section is live. */
+  configFile?: string;
 }
 
 export interface ImpBridge {
@@ -48,7 +50,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   const closers: Closer[] = [];
   const opened: Array<ProvisioningListener | AdminListener> = [];
   const store = createSqliteStore({ dataDir: config.dataDir });
-  const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION, notice: options.notice };
+  const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION, notice: options.notice, configFile: options.configFile };
   try {
     await seedFromConfig(config, store, logger);
     rt.certs = await wireCertificates(rt);
@@ -148,8 +150,9 @@ async function listenOrExplain(name: keyof typeof LISTENER_KEYS, host: string, p
 /** `npm start`: load config (exit 2 when invalid), start, stop cleanly on SIGTERM/SIGINT. */
 export async function runMain(): Promise<void> {
   let config: Config;
+  let configFile: string | undefined;
   try {
-    config = loadConfig().config;
+    ({ config, source: configFile } = loadConfig());
   } catch (err) {
     if (isImpbError(err, 'IMPB_ERR_CONFIG_INVALID')) {
       const problems = (err.details.problems as string[] | undefined) ?? [err.message];
@@ -201,7 +204,7 @@ export async function runMain(): Promise<void> {
   process.on('unhandledRejection', (reason) => onFatal('unhandled promise rejection', reason));
 
   try {
-    bridge = await startImpBridge({ config, logger, notice: (text) => process.stderr.write(`${text}\n`) });
+    bridge = await startImpBridge({ config, logger, configFile, notice: (text) => process.stderr.write(`${text}\n`) });
   } catch (err) {
     logger.error('start-up failed', { err, code: isImpbError(err) ? err.code : undefined });
     const usage = isImpbError(err, 'IMPB_ERR_STARTUP') && err.details.usage === true;

@@ -22,6 +22,8 @@ export interface Runtime {
   inbound?: InboundWiring;
   /** Plain text for the person at the terminal (stderr under `npm start`), beside the structured log; absent in tests. */
   notice?: (text: string) => void;
+  /** The configuration file that was read, when there was one (its `dialect` section is re-read while running). */
+  configFile?: string;
   /** Base URL the AS uses, e.g. https://bridge.example.net:8443 (set once the listener is up). */
   provisioningBaseUrl?: string;
 }

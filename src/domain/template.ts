@@ -1,4 +1,4 @@
-import type { ClusterConfig, TemplateConfig } from '../config/schema';
+import type { ClusterConfig, TemplateConfig, TemplateMode } from '../config/schema';
 
 export type TargetApi = 'broadworks' | 'wholesale';
 
@@ -6,8 +6,10 @@ export type TargetApi = 'broadworks' | 'wholesale';
 export const BROADWORKS_PACKAGES = ['softphone', 'basic', 'standard', 'premium'] as const;
 
 /** A template as stored: the provisioning password only as a scrypt hash. */
-export type Template = Omit<TemplateConfig, 'account'> & {
+export type Template = Omit<TemplateConfig, 'account' | 'mode'> & {
   account: { username: string; passwordHash: string };
+  /** Absent on templates stored before modes existed: provision. */
+  mode?: TemplateMode;
   createdAt?: string;
   updatedAt?: string;
 };
@@ -32,4 +34,9 @@ export function enterpriseIdFor(
     return ids.resellerId ? `${ids.resellerId}+${ids.serviceProviderId}` : ids.serviceProviderId;
   }
   return `${ids.serviceProviderId}+${ids.groupId ?? ''}`;
+}
+
+/** provision (imp-bridge drives Webex), relay (forward unchanged) or shadow (relay + dialect check, dry run). */
+export function templateMode(template: Pick<Template, 'mode'>): TemplateMode {
+  return template.mode ?? 'provision';
 }

@@ -3,6 +3,8 @@ import type { Closer, Runtime } from '../runtime';
 import { createAuthThrottle, type AuthThrottle } from './auth/auth-throttle';
 import { createAccountVerifier } from './auth/verify-account';
 import { createDemoTemplateIfNone } from './demo-template';
+import { createDialectProvider, type DialectProvider } from './dialect/dialect-extensions';
+import { watchDialectSection } from './dialect/dialect-file-watch';
 import { createFlowThroughRouter } from './flowthrough-route';
 import { createInboundMetrics } from './inbound-metrics';
 
@@ -17,10 +19,14 @@ export interface InboundWiring {
   announce(): void;
   /** The per-source authentication brake (tests reset it between scenarios). */
   authThrottle: AuthThrottle;
+  /** The dialect extensions in force (the config's `dialect` section, re-read while running). */
+  dialect: DialectProvider;
 }
 
 export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
   const authThrottle = createAuthThrottle({ limit: rt.config.provisioning.authFailureLimit, baseDelayMs: rt.config.provisioning.authFailureBaseDelayMs });
+  const dialect = createDialectProvider(rt.config.dialect);
+  const watch = rt.configFile ? watchDialectSection(rt.configFile, dialect, { logger: rt.logger }) : undefined;
   const router = createFlowThroughRouter({
     config: rt.config,
     logger: rt.logger,
@@ -28,11 +34,12 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
     metrics: createInboundMetrics(rt.metrics),
     throttle: authThrottle,
     verifier: createAccountVerifier(),
+    dialect,
   });
   const demo = await createDemoTemplateIfNone(rt);
   return {
     routers: [router],
-    close: () => undefined,
+    close: () => watch?.close(),
     announce() {
       if (!demo || !rt.provisioningBaseUrl) return;
       const command = demo.announce(rt.provisioningBaseUrl);
@@ -40,5 +47,6 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
       if (command) rt.notice?.(`imp-bridge: first start, no template configured: created the demo template. Send it a first request with:\n${command}`);
     },
     authThrottle,
+    dialect,
   };
 }

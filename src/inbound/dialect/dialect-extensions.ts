@@ -71,6 +71,16 @@ export function compileDialect(extensions: DialectExtensions = NO_EXTENSIONS): C
   };
 }
 
+const compiledCache = new WeakMap<DialectExtensions, CompiledDialect>();
+
+/** The compiled form of a (frozen, provider-owned) extensions object, built once per change. */
+export function compiledDialectFor(extensions: DialectExtensions | undefined): CompiledDialect {
+  const key = extensions ?? NO_EXTENSIONS;
+  let compiled = compiledCache.get(key);
+  if (!compiled) compiledCache.set(key, (compiled = compileDialect(key)));
+  return compiled;
+}
+
 /**
  * What the reader consults on every request, so a changed configuration applies from the next
  * request without a restart. `set` validates first: a wrong change leaves the current one.
@@ -81,13 +91,13 @@ export interface DialectProvider {
 }
 
 export function createDialectProvider(initial: DialectExtensionsInput = {}): DialectProvider {
-  let compiled = compileDialect(dialectExtensionsSchema.parse(initial));
+  let compiled = compiledDialectFor(dialectExtensionsSchema.parse(initial));
   return {
     current: () => compiled,
     set(input) {
       const parsed = dialectExtensionsSchema.safeParse(input ?? {});
       if (!parsed.success) return { ok: false, problems: describeDialectIssues(parsed.error) };
-      compiled = compileDialect(parsed.data);
+      compiled = compiledDialectFor(parsed.data);
       return { ok: true };
     },
   };

@@ -34,7 +34,7 @@ export async function applyGate(x: Admitted, { parsed, doc }: ReadDocument): Pro
       return new Outcome('persistence_error', documentError(facts, 200, parsed.encoding, doc.sessionId, 5001));
     }
   }
-  const responseBytes = writeResponseDocument({ encoding: parsed.encoding, sessionId: doc.sessionId, commands });
+  const responseBytes = writeResponseDocument({ encoding: parsed.encoding, sessionId: doc.sessionId, commands, variant: deps.dialect?.current().extensions.answerVariant });
 
   const unknownTypes = results.filter((r) => r.outcome === 'unknown_command').map((r) => r.type || '(none)');
   if (doc.commands.length === 0 || unknownTypes.length) {

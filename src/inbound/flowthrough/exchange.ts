@@ -8,6 +8,7 @@ import type { Credentials } from '../auth/basic-credentials';
 import type { PeerIdentity } from '../auth/peer-identity';
 import type { AccountVerifier } from '../auth/verify-account';
 import type { InboundMetrics } from '../inbound-metrics';
+import type { DialectProvider } from '../dialect/dialect-extensions';
 import type { LargeBodyGate } from './large-body-gate';
 
 export interface FlowThroughDeps {
@@ -17,6 +18,8 @@ export interface FlowThroughDeps {
   metrics: InboundMetrics;
   throttle: AuthThrottle;
   verifier: AccountVerifier;
+  /** The configured dialect extensions, consulted per request (changes apply without restart). */
+  dialect?: DialectProvider;
 }
 
 export interface RequestFacts {
