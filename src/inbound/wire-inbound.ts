@@ -5,6 +5,7 @@ import { createAccountVerifier } from './auth/verify-account';
 import { createDemoTemplateIfNone } from './demo-template';
 import { createDialectProvider, type DialectProvider } from './dialect/dialect-extensions';
 import { watchDialectSection } from './dialect/dialect-file-watch';
+import { createUpstreamRegistry } from './relay/upstream-registry';
 import { createFlowThroughRouter } from './flowthrough-route';
 import { createInboundMetrics } from './inbound-metrics';
 
@@ -26,6 +27,7 @@ export interface InboundWiring {
 export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
   const authThrottle = createAuthThrottle({ limit: rt.config.provisioning.authFailureLimit, baseDelayMs: rt.config.provisioning.authFailureBaseDelayMs });
   const dialect = createDialectProvider(rt.config.dialect);
+  const upstreams = createUpstreamRegistry();
   const watch = rt.configFile ? watchDialectSection(rt.configFile, dialect, { logger: rt.logger }) : undefined;
   const router = createFlowThroughRouter({
     config: rt.config,
@@ -35,11 +37,15 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
     throttle: authThrottle,
     verifier: createAccountVerifier(),
     dialect,
+    relay: { upstreams },
   });
   const demo = await createDemoTemplateIfNone(rt);
   return {
     routers: [router],
-    close: () => watch?.close(),
+    close: async () => {
+      watch?.close();
+      await upstreams.closeAll();
+    },
     announce() {
       if (!demo || !rt.provisioningBaseUrl) return;
       const command = demo.announce(rt.provisioningBaseUrl);

@@ -10,6 +10,7 @@ import type { AccountVerifier } from '../auth/verify-account';
 import type { InboundMetrics } from '../inbound-metrics';
 import type { DialectProvider } from '../dialect/dialect-extensions';
 import type { LargeBodyGate } from './large-body-gate';
+import type { RelayGateDeps } from './relay-gate';
 
 export interface FlowThroughDeps {
   config: Config;
@@ -20,6 +21,8 @@ export interface FlowThroughDeps {
   verifier: AccountVerifier;
   /** The configured dialect extensions, consulted per request (changes apply without restart). */
   dialect?: DialectProvider;
+  /** Relay and shadow templates: the upstream pools (and shadow's analysis). */
+  relay?: RelayGateDeps;
 }
 
 export interface RequestFacts {

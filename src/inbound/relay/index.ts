@@ -1,5 +1,4 @@
 export { createRelayForwarder, createUpstreamPool, resolvePem, type RelayAnswer, type RelayForwarder, type RelayRequest } from './relay-forwarder';
-export { relayRequest, type RelayExchange, type RelayHandlerDeps } from './relay-handler';
 export { createUpstreamRegistry, type UpstreamRegistry } from './upstream-registry';
 export { describeUpstreamIssues, upstreamSchema, UPSTREAM_AUTH, UPSTREAM_ON_FAILURE, type UpstreamSettings, type UpstreamSettingsInput } from './upstream-settings';
 export { endToEndHeaders, HOP_BY_HOP } from './hop-by-hop';

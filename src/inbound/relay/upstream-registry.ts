@@ -3,7 +3,7 @@ import type { UpstreamSettings } from './upstream-settings';
 
 export interface UpstreamRegistry {
   /** The forwarder of a template's upstream, rebuilt (and the old pool closed) when its settings change. */
-  forwarderFor(templateName: string, upstream: UpstreamSettings): RelayForwarder;
+  forwarder(templateName: string, upstream: UpstreamSettings): RelayForwarder;
   closeAll(): Promise<void>;
 }
 
@@ -11,7 +11,7 @@ export interface UpstreamRegistry {
 export function createUpstreamRegistry(options: Omit<RelayForwarderDeps, 'upstream'> = {}): UpstreamRegistry {
   const entries = new Map<string, { fingerprint: string; forwarder: RelayForwarder }>();
   return {
-    forwarderFor(templateName, upstream) {
+    forwarder(templateName, upstream) {
       const fingerprint = JSON.stringify(upstream);
       const current = entries.get(templateName);
       if (current?.fingerprint === fingerprint) return current.forwarder;

@@ -27,6 +27,7 @@ export const upstreamSchema = z
     clientKey: pemOrFile.optional().describe('its private key (PEM text or file; a secret)'),
     timeoutMs: z.number({ error: 'expected a number of milliseconds' }).int().min(100, 'at least 100 ms').max(600_000, 'at most 600000 ms (10 minutes)').default(30_000),
     forwardedFor: z.boolean({ error: 'expected true or false' }).default(false).describe('add X-Forwarded-For with the AS address'),
+    record: z.boolean({ error: 'expected true or false' }).default(true).describe('keep every relayed request and answer (masked), as record mode does'),
     onFailure: z.enum(UPSTREAM_ON_FAILURE, { error: 'expected passthrough (the AS sees the upstream\'s failure) or queue (store and forward)' }).default('passthrough'),
   })
   .superRefine((u, ctx) => {

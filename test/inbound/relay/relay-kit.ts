@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import { Pool } from 'undici';
+import type { TemplateConfig } from '../../../src/config/schema';
+import type { UpstreamSettingsInput } from '../../../src/inbound/relay';
+import { readDevClient, startTestBridge, type TestBridge } from '../../helpers/start-bridge';
 import { createTestCa, issueCert, type TestCert } from '../../helpers/test-pki';
-import type { Logger } from '../../../src/observability';
-import { relayRequest, type RelayExchange, type RelayForwarder } from '../../../src/inbound/relay';
+import { ACME_PASSWORD, templateConfig } from '../flowthrough-client';
 
 export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -26,16 +28,10 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-export async function startPki(): Promise<{ upstreamCa: TestCert; upstreamServer: TestCert; frontCa: TestCert; frontServer: TestCert }> {
+export async function startPki(): Promise<{ upstreamCa: TestCert; upstreamServer: TestCert }> {
   const upstreamCa = await createTestCa('Upstream Test CA');
-  const frontCa = await createTestCa('Front Test CA');
   const san = { subjectAltNames: ['localhost', '127.0.0.1'], usage: 'server' as const };
-  return {
-    upstreamCa,
-    upstreamServer: await issueCert(upstreamCa, { commonName: 'localhost', ...san }),
-    frontCa,
-    frontServer: await issueCert(frontCa, { commonName: 'localhost', ...san }),
-  };
+  return { upstreamCa, upstreamServer: await issueCert(upstreamCa, { commonName: 'localhost', ...san }) };
 }
 
 /** The existing provisioning URL: HTTPS with its own CA, recording what it receives. */
@@ -66,33 +62,38 @@ export async function startUpstream(ca: TestCert, server: TestCert, path = '/pro
 }
 
 export interface Front {
+  t: TestBridge;
+  /** https://localhost:<port>/provisioning/v1/acme */
   url: string;
+  origin: string;
+  /** TLS connections the bridge's provisioning listener accepted. */
   connections(): number;
-  exchanges: RelayExchange[];
+  /** An undici Pool presenting the dev client certificate, as an AS would. */
+  client(connections: number): Pool;
   close(): Promise<void>;
 }
 
-/**
- * Stands in for the provisioning listener until the relay handler is mounted there: an HTTPS
- * express app relaying everything under /provisioning/v1/acme.
- */
-export async function startFront(server: TestCert, forwarder: RelayForwarder, logger: Logger): Promise<Front> {
-  const exchanges: RelayExchange[] = [];
-  const app = express();
-  app.use('/provisioning/v1/acme', (req, res, next) => {
-    const pathOnly = req.originalUrl.split('?')[0]!;
-    const subPath = pathOnly === '/provisioning/v1/acme' ? '' : req.path;
-    relayRequest(req, res, 'acme', subPath, forwarder, { logger, bodyLimitBytes: 1 << 20, onExchange: (e) => void exchanges.push(e) }).catch(next);
-  });
+/** imp-bridge itself, with one relay template `acme` pointing at the upstream. */
+export async function startFront(upstream: UpstreamSettingsInput, template: Partial<TemplateConfig> = {}): Promise<Front> {
+  const t = await startTestBridge({ logLevel: 'info', templates: [templateConfig('acme', ACME_PASSWORD, { mode: 'relay', upstream: upstream as TemplateConfig['upstream'], ...template })] });
   let connections = 0;
-  const srv = https.createServer({ key: server.keyPem, cert: server.certPem, keepAliveTimeout: 30_000 }, app);
-  srv.on('secureConnection', () => connections++);
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  t.bridge.provisioning.server.on('secureConnection', () => connections++);
+  const dev = readDevClient(t.dataDir);
+  const pools: Pool[] = [];
   return {
-    url: `https://localhost:${(srv.address() as AddressInfo).port}/provisioning/v1/acme`,
+    t,
+    url: `${t.provisioningUrl}/provisioning/v1/acme`,
+    origin: t.provisioningUrl,
     connections: () => connections,
-    exchanges,
-    close: () => new Promise<void>((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()); }),
+    client(n) {
+      const pool = new Pool(t.provisioningUrl, { connections: n, connect: { ca: dev.ca, cert: dev.cert, key: dev.key } });
+      pools.push(pool);
+      return pool;
+    },
+    async close() {
+      await Promise.all(pools.map((p) => p.close()));
+      await t.stop();
+    },
   };
 }
 

@@ -3,44 +3,35 @@ import https from 'node:https';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { captureLogger } from '../../helpers/capture-logger';
-import { createRelayForwarder, upstreamSchema, type RelayForwarder } from '../../../src/inbound/relay';
+import { readDevClient } from '../../helpers/start-bridge';
+import { describeUpstreamIssues, upstreamSchema } from '../../../src/inbound/relay';
+import { basic } from '../flowthrough-client';
 import { percentile, sha256, startFront, startPki, startUpstream, type Front, type Upstream } from './relay-kit';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'flowthrough');
 const fixture = (name: string, file: string) => fs.readFileSync(path.join(FIXTURES, name, file));
 
-type Pki = Awaited<ReturnType<typeof startPki>>;
-let pki: Pki;
+let pki: Awaited<ReturnType<typeof startPki>>;
 beforeAll(async () => {
   pki = await startPki();
 });
 
 interface Rig {
   upstream: Upstream;
-  forwarder: RelayForwarder;
   front: Front;
   client: Pool;
-  logs: () => string;
   close(): Promise<void>;
 }
 
 async function rig(settings: Record<string, unknown> = {}, clientConnections = 4): Promise<Rig> {
   const upstream = await startUpstream(pki.upstreamCa, pki.upstreamServer);
-  const { logger, text } = captureLogger();
-  const forwarder = createRelayForwarder({ upstream: upstreamSchema.parse({ url: upstream.url, ca: pki.upstreamCa.certPem, ...settings }) });
-  const front = await startFront(pki.frontServer, forwarder, logger);
-  const client = new Pool(new URL(front.url).origin, { connections: clientConnections, connect: { ca: pki.frontCa.certPem } });
+  const front = await startFront({ url: upstream.url, ca: pki.upstreamCa.certPem, ...settings });
   return {
     upstream,
-    forwarder,
     front,
-    client,
-    logs: text,
+    client: front.client(clientConnections),
     async close() {
-      await client.close();
       await front.close();
-      await forwarder.close();
       await upstream.close();
     },
   };
@@ -51,7 +42,7 @@ async function post(client: Pool, pathname: string, body: Buffer, headers: Recor
   return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
 }
 
-describe('relay forwarder against an HTTPS upstream with its own CA', () => {
+describe('relay mode against an HTTPS upstream with its own CA', () => {
   let r: Rig;
   beforeEach(async () => (r = await rig()));
   afterEach(async () => r.close());
@@ -73,17 +64,22 @@ describe('relay forwarder against an HTTPS upstream with its own CA', () => {
     expect(sha256(res.body)).toBe(sha256(answer));
   });
 
-  it('appends the sub-path and query, and keeps the method', async () => {
-    await r.client.request({ path: '/provisioning/v1/acme/users/42?x=1&y=%C3%A9', method: 'PUT', body: 'a', headers: { 'content-type': 'text/plain' } }).then((x) => x.body.dump());
+  it('passes the AS\'s credentials through unchecked (the upstream\'s business), appends the sub-path and query, keeps the method', async () => {
+    const wrong = basic('not-the-template-account', 'whatever-password');
+    await r.client.request({ path: '/provisioning/v1/acme/users/42?x=1&y=%C3%A9', method: 'PUT', body: 'a', headers: { 'content-type': 'text/plain', authorization: wrong } }).then((x) => x.body.dump());
     const get = await r.client.request({ path: '/provisioning/v1/acme/status', method: 'GET' });
     await get.body.dump();
-    expect(r.upstream.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['PUT /prov/v1/users/42?x=1&y=%C3%A9', 'GET /prov/v1/status']);
+    const del = await r.client.request({ path: '/provisioning/v1/acme', method: 'DELETE' });
+    await del.body.dump();
+    expect(r.upstream.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['PUT /prov/v1/users/42?x=1&y=%C3%A9', 'GET /prov/v1/status', 'DELETE /prov/v1']);
+    expect(r.upstream.seen[0]!.headers['authorization']).toBe(wrong);
   });
 
   it('forwards end-to-end headers and drops hop-by-hop ones, the Connection header\'s own list included', async () => {
     const body = fixture('add-basic', 'request.xml');
+    const dev = readDevClient(r.front.t.dataDir);
     // node:https, because undici refuses to send hop-by-hop headers itself.
-    const agent = new https.Agent({ keepAlive: true, ca: pki.frontCa.certPem });
+    const agent = new https.Agent({ keepAlive: true, ca: dev.ca, cert: dev.cert, key: dev.key });
     const status = await new Promise<number>((resolve, reject) => {
       const req = https.request(r.front.url, {
         method: 'POST',
@@ -127,12 +123,24 @@ describe('relay forwarder against an HTTPS upstream with its own CA', () => {
   });
 
   it('keeps connections alive on both sides', async () => {
-    const one = new Pool(new URL(r.front.url).origin, { connections: 1, connect: { ca: pki.frontCa.certPem } });
+    const one = r.front.client(1);
     for (let i = 0; i < 30; i++) await post(one, '/provisioning/v1/acme', Buffer.from(`<n>${i}</n>`));
-    await one.close();
     expect(r.upstream.seen).toHaveLength(30);
     expect(r.front.connections()).toBe(1);
     expect(r.upstream.connections()).toBe(1);
+  });
+
+  it('records every exchange, masked, with no credential', async () => {
+    const body = fixture('add-basic', 'request.xml');
+    r.upstream.answerWith({ status: 200, contentType: 'text/xml; charset=UTF-8', body: fixture('add-basic', 'response.xml') });
+    await post(r.client, '/provisioning/v1/acme', body, { authorization: basic('as-user', 'AS-Secret-Passw0rd') });
+    const [row] = await r.front.t.bridge.runtime.store.unknownRequests.list({ kind: 'recorded', limit: 10 });
+    expect(row).toMatchObject({ template: 'acme', kind: 'recorded', reason: 'relay: upstream answered 200' });
+    expect(row!.response).toContain('SuccessResponse');
+    expect(row!.body).toContain('<impPassword>[REDACTED]</impPassword>');
+    const everything = JSON.stringify(row) + r.front.t.logText();
+    expect(everything).not.toContain('AS-Secret-Passw0rd');
+    expect(everything).not.toContain(Buffer.from('as-user:AS-Secret-Passw0rd').toString('base64'));
   });
 });
 
@@ -147,15 +155,20 @@ describe('relay settings', () => {
     }
   });
 
-  it('auth basic sends the template\'s upstream account, never logged', async () => {
+  it('auth basic sends the template\'s upstream account, which no log, record or metric shows', async () => {
     const r = await rig({ auth: 'basic', username: 'up-user', password: 'Up-Secret-Pa55word' });
+    const token = Buffer.from('up-user:Up-Secret-Pa55word').toString('base64');
     try {
       await post(r.client, '/provisioning/v1/acme', Buffer.from('<x/>'), { authorization: 'Basic YXM6YXM=' });
-      expect(r.upstream.seen[0]!.headers['authorization']).toBe(`Basic ${Buffer.from('up-user:Up-Secret-Pa55word').toString('base64')}`);
-      const { logger, text } = captureLogger();
-      logger.info('probe', { upstream: 'Up-Secret-Pa55word', header: `Basic ${Buffer.from('up-user:Up-Secret-Pa55word').toString('base64')}` });
-      expect(text()).not.toContain('Up-Secret-Pa55word');
-      expect(text()).not.toContain(Buffer.from('up-user:Up-Secret-Pa55word').toString('base64'));
+      expect(r.upstream.seen[0]!.headers['authorization']).toBe(`Basic ${token}`);
+      const t = r.front.t;
+      const stored = JSON.stringify(await t.bridge.runtime.store.unknownRequests.list({ kind: 'recorded', limit: 10 }));
+      const metrics = await t.bridge.runtime.metrics.metrics();
+      t.bridge.runtime.logger.info('probe', { seen: `Up-Secret-Pa55word Basic ${token}` });
+      for (const text of [stored, metrics, t.logText()]) {
+        expect(text).not.toContain('Up-Secret-Pa55word');
+        expect(text).not.toContain(token);
+      }
     } finally {
       await r.close();
     }
@@ -169,7 +182,7 @@ describe('relay settings', () => {
       expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
       expect(res.body.toString()).toMatch(/certificate was not accepted/);
       expect(r.upstream.seen).toHaveLength(0);
-      expect(r.front.exchanges[0]!.answer.error?.code).toBe('IMPB_ERR_UPSTREAM_TLS');
+      expect(r.front.t.logs.find((l) => l.event === 'relay.no_answer')).toMatchObject({ code: 'IMPB_ERR_UPSTREAM_TLS' });
     } finally {
       await r.close();
     }
@@ -181,8 +194,8 @@ describe('relay settings', () => {
     try {
       const res = await post(r.client, '/provisioning/v1/acme', Buffer.from('<x/>'));
       expect(res.status).toBe(502);
-      expect(res.body.toString()).toMatch(/^the upstream provisioning URL did not answer \(ECONNREFUSED\)\n$/);
-      expect(r.front.exchanges[0]!.answer).toMatchObject({ answered: false, error: { code: 'IMPB_ERR_UPSTREAM_UNREACHABLE', retryable: true } });
+      expect(res.body.toString()).toBe('the upstream provisioning URL did not answer (ECONNREFUSED)\n');
+      expect(r.front.t.logs.find((l) => l.event === 'relay.no_answer')).toMatchObject({ code: 'IMPB_ERR_UPSTREAM_UNREACHABLE' });
     } finally {
       await r.close();
     }
@@ -190,21 +203,21 @@ describe('relay settings', () => {
 
   it.each([
     [{ url: 'http://prov.example.net/x' }, 'upstream.url: plain http:// is allowed only to a loopback address'],
+    [{ url: 'http://127.evil.example/x' }, 'upstream.url: plain http:// is allowed only to a loopback address'],
     [{ url: 'ftp://127.0.0.1/x' }, 'upstream.url: use https://'],
     [{ url: 'not a url' }, 'upstream.url: "not a url" is not a URL'],
     [{ url: 'https://u:p@prov.example.net/' }, 'upstream.url: put no user or password in the URL'],
     [{ url: 'https://prov.example.net/', auth: 'basic', username: 'u' }, 'upstream.password: auth basic needs both username and password'],
     [{ url: 'https://prov.example.net/', clientCert: 'c.pem' }, 'upstream.clientKey: a client certificate needs both'],
     [{ url: 'https://prov.example.net/', auth: 'oauth' }, 'upstream.auth: expected passthrough'],
-  ])('refuses %j in the operator\'s words', async (input, message) => {
-    const { describeUpstreamIssues } = await import('../../../src/inbound/relay');
+  ])('refuses %j in the operator\'s words', (input, message) => {
     const result = upstreamSchema.safeParse(input);
     expect(result.success).toBe(false);
     expect(describeUpstreamIssues(result.error!).join('\n')).toContain(message);
   });
 
   it('accepts plain http to loopback and https anywhere', () => {
-    expect(upstreamSchema.parse({ url: 'http://127.0.0.1:8080/prov' })).toMatchObject({ auth: 'passthrough', onFailure: 'passthrough', timeoutMs: 30000, forwardedFor: false });
+    expect(upstreamSchema.parse({ url: 'http://127.0.0.1:8080/prov' })).toMatchObject({ auth: 'passthrough', onFailure: 'passthrough', timeoutMs: 30000, forwardedFor: false, record: true });
     expect(upstreamSchema.safeParse({ url: 'http://[::1]:8080/prov' }).success).toBe(true);
     expect(upstreamSchema.safeParse({ url: 'https://prov.example.net/prov' }).success).toBe(true);
   });
@@ -212,7 +225,7 @@ describe('relay settings', () => {
 
 describe('relay latency', () => {
   it('relays 500 parallel requests and reports the added latency (p50, p99 vs direct)', async () => {
-    const r = await rig({}, 50);
+    const r = await rig({ record: false }, 50);
     const direct = new Pool(new URL(r.upstream.url).origin, { connections: 50, connect: { ca: pki.upstreamCa.certPem } });
     const body = fixture('add-basic', 'request.xml');
     r.upstream.answerWith({ status: 200, contentType: 'text/xml; charset=UTF-8', body: fixture('add-basic', 'response.xml') });
@@ -232,17 +245,21 @@ describe('relay latency', () => {
       await run(r.client, '/provisioning/v1/acme');
       const d = await run(direct, '/prov/v1');
       const v = await run(r.client, '/provisioning/v1/acme');
-      const upstreamConnections = r.upstream.connections();
       const figures = {
-        directP50: percentile(d, 50).toFixed(1), directP99: percentile(d, 99).toFixed(1),
-        relayP50: percentile(v, 50).toFixed(1), relayP99: percentile(v, 99).toFixed(1),
-        addedP50: (percentile(v, 50) - percentile(d, 50)).toFixed(1), addedP99: (percentile(v, 99) - percentile(d, 99)).toFixed(1),
-        upstreamConnections,
+        directP50: percentile(d, 50).toFixed(1),
+        directP99: percentile(d, 99).toFixed(1),
+        relayP50: percentile(v, 50).toFixed(1),
+        relayP99: percentile(v, 99).toFixed(1),
+        addedP50: (percentile(v, 50) - percentile(d, 50)).toFixed(1),
+        addedP99: (percentile(v, 99) - percentile(d, 99)).toFixed(1),
+        upstreamConnections: r.upstream.connections(),
+        bridgeConnections: r.front.connections(),
       };
       console.log(`relay latency, 500 parallel requests (ms): ${JSON.stringify(figures)}`);
       expect(r.upstream.seen.filter((s) => s.url === '/prov/v1' && s.bodySha === sha256(body)).length).toBe(2000);
-      // The relay's own pool (32 connections) plus the direct client's 50, whatever the load.
-      expect(upstreamConnections).toBeLessThanOrEqual(82);
+      // Kept alive: at most the relay pool's 32 plus the direct client's 50, and the AS side's 50.
+      expect(r.upstream.connections()).toBeLessThanOrEqual(82);
+      expect(r.front.connections()).toBeLessThanOrEqual(50);
     } finally {
       await direct.close();
       await r.close();
