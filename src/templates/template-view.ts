@@ -32,11 +32,19 @@ export function provisioningUrlWarnings(baseUrl: string): string[] {
   ];
 }
 
+/** The upstream as shown: never its password or client key, only whether they are set. */
+function upstreamView(upstream: NonNullable<Template['upstream']>): Record<string, unknown> {
+  const { password, clientKey, ...rest } = upstream;
+  return { ...rest, ...(password ? { passwordSet: true } : {}), ...(clientKey ? { clientKeySet: true } : {}) };
+}
+
 export function toTemplateView(template: Template, baseUrl: string): TemplateView {
-  const { account, ...rest } = template;
+  const { account, upstream, ...rest } = template;
   const warnings = provisioningUrlWarnings(baseUrl);
   return {
     ...rest,
+    mode: template.mode ?? 'provision',
+    ...(upstream ? { upstream: upstreamView(upstream) as Template['upstream'] } : {}),
     account: { username: account.username, passwordSet: Boolean(account.passwordHash) },
     provisioningUrl: provisioningUrlFor(baseUrl, template.name),
     ...(warnings.length ? { warnings } : {}),

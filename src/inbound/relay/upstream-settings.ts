@@ -16,8 +16,7 @@ function hostOf(url: URL): string {
   return url.hostname.replace(/^\[|\]$/g, '');
 }
 
-export const upstreamSchema = z
-  .strictObject({
+const upstreamObject = z.strictObject({
     url: z.string({ error: 'expected the upstream provisioning URL (https://host[:port]/path)' }).describe('the provisioning URL requests are forwarded to; the sub-path after the template URL is appended'),
     auth: z.enum(UPSTREAM_AUTH, { error: 'expected passthrough (forward the AS\'s Authorization) or basic (the template\'s own upstream user and password)' }).default('passthrough'),
     username: z.string().min(1).max(256).optional().describe('upstream user name when auth is basic'),
@@ -29,8 +28,9 @@ export const upstreamSchema = z
     forwardedFor: z.boolean({ error: 'expected true or false' }).default(false).describe('add X-Forwarded-For with the AS address'),
     record: z.boolean({ error: 'expected true or false' }).default(true).describe('keep every relayed request and answer (masked), as record mode does'),
     onFailure: z.enum(UPSTREAM_ON_FAILURE, { error: 'expected passthrough (the AS sees the upstream\'s failure) or queue (store and forward)' }).default('passthrough'),
-  })
-  .superRefine((u, ctx) => {
+  });
+
+export const upstreamSchema = upstreamObject.superRefine((u, ctx) => {
     let url: URL;
     try {
       url = new URL(u.url);
@@ -57,6 +57,22 @@ export const upstreamSchema = z
       ctx.addIssue({ code: 'custom', path: [u.clientCert ? 'clientKey' : 'clientCert'], message: 'a client certificate needs both clientCert and clientKey' });
     }
   });
+
+/** An edit: only the keys given change (no defaults); the merged settings are then checked whole. */
+export const upstreamPatchSchema = z.strictObject({
+  url: upstreamObject.shape.url.optional(),
+  auth: z.enum(UPSTREAM_AUTH).optional(),
+  username: upstreamObject.shape.username,
+  password: upstreamObject.shape.password,
+  ca: upstreamObject.shape.ca,
+  clientCert: upstreamObject.shape.clientCert,
+  clientKey: upstreamObject.shape.clientKey,
+  timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  forwardedFor: z.boolean().optional(),
+  record: z.boolean().optional(),
+  onFailure: z.enum(UPSTREAM_ON_FAILURE).optional(),
+});
+export type UpstreamPatch = z.infer<typeof upstreamPatchSchema>;
 
 export type UpstreamSettings = z.infer<typeof upstreamSchema>;
 export type UpstreamSettingsInput = z.input<typeof upstreamSchema>;
