@@ -17,6 +17,7 @@ import { overviewRoutes } from './routes/overview-routes';
 import { asCliAndRevokeRoutes } from './routes/as-cli-revoke-routes';
 import type { AdminApiDeps } from './routes/admin-api-deps';
 import { configRoutes } from './routes/config-routes';
+import { dialectRoutes } from './routes/dialect-routes';
 import { doctorRoutes } from './routes/doctor-routes';
 import { importRoutes } from './routes/import-routes';
 import { operationsRoutes } from './routes/operations-routes';
@@ -44,14 +45,20 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   const { store } = rt;
   const deps: AdminApiDeps = {
     store,
-    templates: createTemplateService({ store, provisioningBaseUrl: () => rt.provisioningBaseUrl ?? provisioningBaseUrlFromConfig(rt.config), actor: 'admin-api', logger: rt.logger }),
+    templates: createTemplateService({
+      store,
+      provisioningBaseUrl: () => rt.provisioningBaseUrl ?? provisioningBaseUrlFromConfig(rt.config),
+      actor: 'admin-api',
+      logger: rt.logger,
+      coverage: async (template) => rt.inbound?.coverage({ template }),
+    }),
     jobs: createJobActions({ store, wake: () => rt.pipeline?.wake(), actor: 'admin-api' }),
     webex: () => rt.webex?.client,
     wake: () => rt.pipeline?.wake(),
     version: rt.version,
     partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex?.partnerOrgId }),
   };
-  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...asCliAndRevokeRoutes(deps), ...(rt.certs?.routes ?? []), ...doctorRoutes(rt), ...importRoutes(rt), ...overviewRoutes({
+  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...asCliAndRevokeRoutes(deps), ...(rt.certs?.routes ?? []), ...doctorRoutes(rt), ...importRoutes(rt), ...dialectRoutes(rt), ...overviewRoutes({
     store,
     metrics: rt.metrics,
     version: rt.version,

@@ -142,3 +142,22 @@ export function computeDialectCoverage(observations: Iterable<DialectObservation
         : { complete: false, text: `${requests.notUnderstood} of ${requests.total} requests of the last ${window} not understood${scope}`, gaps };
   return { template: options.template, since, until, days: options.sinceMs / DAY_MS, requests, commandTypes: [...commandTypes.values()].sort(byName), elements: [...elements.values()].sort(byName), unknownShapes, verdict };
 }
+
+/** One Webex call `provision` mode would make, as the dry run planned it. */
+export interface PlannedCall {
+  operation: string;
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+/** What shadow mode keeps for each relayed request, besides the recorded exchange. */
+export interface ShadowRecord extends DialectObservation {
+  requestId: string;
+  /** The upstream's status (502 when it did not answer). */
+  upstreamStatus: number;
+  /** The events provision mode would have accepted from this request. */
+  events: Array<{ kind: string; userId: string; enterpriseId: string; profile: Record<string, unknown> }>;
+  /** The Webex calls provision mode would make for them (dry run, from the same planning code). */
+  plan: PlannedCall[];
+}

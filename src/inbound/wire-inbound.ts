@@ -5,6 +5,9 @@ import { createAccountVerifier } from './auth/verify-account';
 import { createDemoTemplateIfNone } from './demo-template';
 import { createDialectProvider, type DialectProvider } from './dialect/dialect-extensions';
 import { watchDialectSection } from './dialect/dialect-file-watch';
+import { createDialectCoverageService, type DialectCoverageService } from './relay/dialect-coverage-service';
+import { createShadowAnalysis } from './relay/shadow-analysis';
+import { createMemoryShadowRecords, type ShadowRecordRepo } from './relay/shadow-records';
 import { createUpstreamRegistry } from './relay/upstream-registry';
 import { createFlowThroughRouter } from './flowthrough-route';
 import { createInboundMetrics } from './inbound-metrics';
@@ -22,12 +25,17 @@ export interface InboundWiring {
   authThrottle: AuthThrottle;
   /** The dialect extensions in force (the config's `dialect` section, re-read while running). */
   dialect: DialectProvider;
+  /** What shadow mode recorded per request, and the coverage report computed from it. */
+  shadowRecords: ShadowRecordRepo;
+  coverage: DialectCoverageService;
 }
 
 export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
   const authThrottle = createAuthThrottle({ limit: rt.config.provisioning.authFailureLimit, baseDelayMs: rt.config.provisioning.authFailureBaseDelayMs });
   const dialect = createDialectProvider(rt.config.dialect);
   const upstreams = createUpstreamRegistry();
+  const shadowRecords = createMemoryShadowRecords();
+  const shadow = createShadowAnalysis({ dialect, records: shadowRecords, logger: rt.logger });
   const watch = rt.configFile ? watchDialectSection(rt.configFile, dialect, { logger: rt.logger }) : undefined;
   const router = createFlowThroughRouter({
     config: rt.config,
@@ -37,7 +45,7 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
     throttle: authThrottle,
     verifier: createAccountVerifier(),
     dialect,
-    relay: { upstreams },
+    relay: { upstreams, shadow },
   });
   const demo = await createDemoTemplateIfNone(rt);
   return {
@@ -54,5 +62,7 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
     },
     authThrottle,
     dialect,
+    shadowRecords,
+    coverage: createDialectCoverageService({ records: shadowRecords }),
   };
 }

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { ImpbError } from '../../errors';
+import type { Runtime } from '../../runtime';
+import { route, type ApiRoute } from '../api-route';
+
+function inbound(rt: Runtime) {
+  if (!rt.inbound) throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: 'the provisioning side is not wired yet' });
+  return rt.inbound;
+}
+
+/** The dialect as the running proxy reads it: coverage from shadow mode, and the extensions in force. */
+export function dialectRoutes(rt: Runtime): ApiRoute[] {
+  return [
+    route({
+      method: 'get',
+      path: '/dialect/coverage',
+      tag: 'operations',
+      summary: 'dialect coverage from shadow mode: per command type and element, understood / not, first and last seen, one masked example per unknown shape, and the verdict',
+      query: z.object({
+        template: z.string().max(64).optional().describe('one template (default: all)'),
+        since: z.string().max(16).optional().describe('window, e.g. 7d, 36h, 90m (default 7d)'),
+      }),
+      errors: [400],
+      handler: async ({ query }) => {
+        if (query.template && !(await rt.store.templates.get(query.template))) {
+          throw new ImpbError('IMPB_ERR_VALIDATION', { message: `template: no template "${query.template}"`, details: { template: query.template } });
+        }
+        return inbound(rt).coverage({ template: query.template, since: query.since });
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/dialect/extensions',
+      tag: 'operations',
+      summary: 'the dialect extensions in force (command-type and element aliases, ignored elements, answer variant)',
+      handler: async () => inbound(rt).dialect.current().extensions,
+    }),
+  ];
+}
