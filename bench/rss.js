@@ -10,7 +10,7 @@ const { Agent } = require('undici');
 const dist = path.resolve(__dirname, '../dist');
 const { createSqliteStore } = require(path.join(dist, 'store'));
 const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
-const { createRateLimiter } = require(path.join(dist, 'pipeline/rate-limiter'));
+const { createRateLimiter } = require(path.join(dist, 'webex/pacing/rate-limiter'));
 const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
 const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
 const { startWebexSimulator } = require(path.join(dist, 'webex/simulator'));
@@ -45,7 +45,7 @@ async function main() {
   const pending = await store.jobs.countPending();
   const workerStats = worker.stats();
   const t1 = process.hrtime.bigint();
-  await store.jobs.claimDue(Date.now(), 1, new Set());
+  await store.jobs.claim({ owner: 'bench', leaseMs: 60000, limit: 1, now: Date.now() });
   const claimMs = Number(process.hrtime.bigint() - t1) / 1e6;
   const rss = process.memoryUsage().rss;
   const heap = process.memoryUsage().heapUsed;

@@ -9,13 +9,14 @@ import { createProvisioningApp } from './inbound/provisioning-app';
 import { createProvisioningListener, type ProvisioningListener } from './inbound/provisioning-listener';
 import { wireInbound } from './inbound/wire-inbound';
 import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
-import { wirePipeline } from './pipeline/wire-pipeline';
+import { wirePipeline, type PipelineWiring } from './pipeline/wire-pipeline';
 import type { Closer, Runtime } from './runtime';
 import { createSqliteStore } from './store';
+import { createRetentionSchedule } from './store/retention-schedule';
 import { seedFromConfig } from './templates/seed-from-config';
 import { provisioningBaseUrlFromConfig } from './templates/template-view';
 import { VERSION } from './version';
-import { wireWebex } from './webex/wire-webex';
+import { wireWebex, type WebexWiring } from './webex/wire-webex';
 
 export interface StartOptions {
   config: Config;
@@ -53,12 +54,15 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION, notice: options.notice, configFile: options.configFile };
   try {
     await seedFromConfig(config, store, logger);
+    const retention = createRetentionSchedule({ store, policy: config.retention, intervalMs: config.retention.sweepIntervalMs, logger });
+    closers.push(retention.close);
     rt.certs = await wireCertificates(rt);
     closers.push(rt.certs.close);
     rt.webex = await wireWebex(rt);
     closers.push(rt.webex.close);
     rt.pipeline = await wirePipeline(rt);
     closers.push(rt.pipeline.close);
+    resumeParkedJobsWhenCredentialsWork(rt.webex, rt.pipeline);
     rt.inbound = await wireInbound(rt);
     closers.push(rt.inbound.close);
 
@@ -126,6 +130,11 @@ const LISTENER_KEYS = {
   provisioning: { portKey: 'provisioning.port', portEnv: 'IMP_BRIDGE_PORT', hostKey: 'provisioning.host', hostEnv: 'IMP_BRIDGE_HOST' },
   admin: { portKey: 'admin.port', portEnv: 'IMP_BRIDGE_ADMIN_PORT', hostKey: 'admin.host', hostEnv: 'IMP_BRIDGE_ADMIN_HOST' },
 } as const;
+
+/** Jobs parked by a Webex 401/403 go back to the queue as soon as the probe sees the credentials work. */
+function resumeParkedJobsWhenCredentialsWork(webex: WebexWiring, pipeline: PipelineWiring): void {
+  webex.credentials.onRecovered(() => pipeline.resumeAwaitingCredentials());
+}
 
 async function listenOrExplain(name: keyof typeof LISTENER_KEYS, host: string, port: number, listen: () => Promise<AddressInfo>): Promise<AddressInfo> {
   try {

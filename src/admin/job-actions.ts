@@ -1,10 +1,9 @@
 import { currentActor } from '../observability';
 import { ImpbError } from '../errors';
+import { CANCELLABLE_STATES, RETRYABLE_STATES, type JobState } from '../domain/job-states';
 import type { Job, JobFilter, Store } from '../store';
 import { assertPackage } from '../templates/template-service';
 
-const RETRYABLE_STATES: ReadonlyArray<Job['state']> = ['failed', 'cancelled', 'retry_wait'];
-const CANCELLABLE_STATES: ReadonlyArray<Job['state']> = ['queued', 'retry_wait', 'polling'];
 /** States of a job that ran to an end. */
 const RAN_STATES: ReadonlyArray<Job['state']> = ['done', 'failed'];
 
@@ -79,28 +78,28 @@ export function createJobActions(deps: JobActionsDeps) {
     get: getJob,
     async retry(id: number): Promise<Job> {
       const job = await getJob(id);
-      if (!RETRYABLE_STATES.includes(job.state)) {
+      if (!(RETRYABLE_STATES as readonly JobState[]).includes(job.state)) {
         throw new ImpbError('IMPB_ERR_CONFLICT', {
           message: `job ${id} is ${job.state}: only ${RETRYABLE_STATES.join(', ')} jobs can be retried`,
           details: { jobId: id, state: job.state },
         });
       }
       await refuseIfSuperseded(job);
-      if (!(await store.jobs.changeStateIf(id, [job.state], { state: 'queued', nextRunAt: Date.now() }))) throw await changedMeanwhile(job, 'retried');
+      if (!(await store.jobs.transition(id, { from: [job.state], to: 'queued', nextRunAt: Date.now(), now: Date.now() }, currentActor(actor)))) throw await changedMeanwhile(job, 'retried');
       await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: String(id), action: 'retry', before: { state: job.state }, after: { state: 'queued' } });
       deps.wake?.();
       return getJob(id);
     },
     async cancel(id: number): Promise<Job> {
       const job = await getJob(id);
-      if (!CANCELLABLE_STATES.includes(job.state)) {
+      if (!(CANCELLABLE_STATES as readonly JobState[]).includes(job.state)) {
         const hint = job.state === 'running' ? ' (it is running right now: try again when it has finished its current call)' : '';
         throw new ImpbError('IMPB_ERR_CONFLICT', {
           message: `job ${id} is ${job.state}: only ${CANCELLABLE_STATES.join(', ')} jobs can be cancelled${hint}`,
           details: { jobId: id, state: job.state },
         });
       }
-      if (!(await store.jobs.changeStateIf(id, [job.state], { state: 'cancelled' }))) throw await changedMeanwhile(job, 'cancelled');
+      if (!(await store.jobs.transition(id, { from: [job.state], to: 'cancelled', now: Date.now() }, currentActor(actor)))) throw await changedMeanwhile(job, 'cancelled');
       await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: String(id), action: 'cancel', before: { state: job.state }, after: { state: 'cancelled' } });
       return getJob(id);
     },
@@ -113,6 +112,18 @@ export function createJobActions(deps: JobActionsDeps) {
       }
       assertPackage(template.targetApi, pkg);
       return enqueueForUser(userId, 'set_package', { package: pkg }, `package → ${pkg}`);
+    },
+    /**
+     * Bulk retry (`jobs retry --state failed`): every failed job matching the template and
+     * error code (Webex errorCode or IMPB code) goes back to the queue, in batches. Unlike a
+     * single retry it does not check whether a later job of the user superseded each one.
+     */
+    async retryMatching(filter: { state: 'failed'; template?: string; errorCode?: string }, options: { batchSize?: number } = {}) {
+      const at = Date.now();
+      const result = await store.jobs.transitionMatching(filter, { to: 'queued', nextRunAt: at, now: at, batchSize: options.batchSize }, currentActor(actor));
+      await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: '*', action: 'retry_bulk', after: { ...filter, ...result } });
+      if (result.moved) deps.wake?.();
+      return result;
     },
     resync(userId: string, reason = 'operator resync'): Promise<Job> {
       return enqueueForUser(userId, 'resync', {}, reason);

@@ -1,7 +1,8 @@
+import { UNFINISHED_STATES } from '../domain/job-states';
 import type { ProvisioningEvent, Template } from '../domain';
 import { isImpbError, isWebexError } from '../errors';
 import type { BroadworksSubscriber, WebexProvisioningApi, WholesaleSubscriber } from '../pipeline/webex-port';
-import type { JobState, Store, SubscriberRecord } from '../store';
+import type { Store, SubscriberRecord } from '../store';
 
 export type DriftKind = 'missing_in_webex' | 'unknown_in_webex' | 'status_error';
 
@@ -72,7 +73,7 @@ interface WebexEntry {
 
 const EXPECTED_ABSENT = new Set(['deleted', 'deleting']);
 
-const UNFINISHED_JOB_STATES = ['queued', 'running', 'retry_wait', 'polling'] as const satisfies readonly JobState[];
+const UNFINISHED_JOB_STATES = UNFINISHED_STATES;
 
 /**
  * Compares what the proxy believes (assigned users in the store) with what Webex has (list

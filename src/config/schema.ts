@@ -257,6 +257,14 @@ export const configSchema = z.strictObject({
       if (store.postgres.url === undefined) ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: 'required when store.kind is postgres (set IMP_BRIDGE_DATABASE_URL)' });
     })
     .prefault({}),
+  retention: z
+    .strictObject({
+      dataDays: wholeNumber(1, 36_500).default(90).describe('days stored requests, ended events and jobs, the Webex call log and unknown requests are kept'),
+      auditDays: wholeNumber(1, 36_500).default(400).describe('days the audit trail is kept'),
+      sweepIntervalMs: durationMs.default(3_600_000).describe('how often old rows are deleted (in small batches)'),
+      batchSize: wholeNumber(1, 100_000).default(500).describe('rows deleted per statement by the retention sweep'),
+    })
+    .prefault({}),
   clusters: z.array(clusterSchema).default([]).describe('BroadWorks clusters seeded at start (upserted)'),
   templates: z
     .array(templateConfigSchema)
@@ -294,6 +302,8 @@ export const ENV_OVERRIDES: Record<string, string> = {
   IMP_BRIDGE_RATE_PER_SECOND: 'pipeline.ratePerSecond',
   IMP_BRIDGE_STORE_KIND: 'store.kind',
   IMP_BRIDGE_DATABASE_URL: 'store.postgres.url',
+  IMP_BRIDGE_RETENTION_DATA_DAYS: 'retention.dataDays',
+  IMP_BRIDGE_RETENTION_AUDIT_DAYS: 'retention.auditDays',
 };
 
 /** Keys whose values are secrets: redacted wherever config is shown. */

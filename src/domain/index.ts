@@ -6,3 +6,7 @@ export * from './provisioning-password';
 export * from './language-map';
 export * from './dialect-coverage';
 export * from './source-address';
+export * from './job-states';
+export * from './clock';
+export * from './intake-rules';
+export * from './coalesce';

@@ -25,6 +25,20 @@ export const WAITING_FOR_USER: Record<string, string> = {
   pending_user_migration: 'The user must accept the move of their existing Webex account into the customer org (email consent).',
 };
 
+/** Webex waits on the user (an email, a validation, a migration consent): the job ends, the user acts. */
+export function isWaitingForUser(status: string): boolean {
+  return status.startsWith('pending_');
+}
+
+/** Provisioned as far as the bridge is concerned (Webex may add errors it reports on the side). */
+export function isProvisionedStatus(status: string): boolean {
+  return status === 'provisioned' || status === 'provisioned_with_errors';
+}
+
+/**
+ * The one terminal-status rule: no further poll changes it without a new event. The pipeline
+ * polls every other status again with backoff.
+ */
 export function isTerminalStatus(status: string): boolean {
-  return status === 'provisioned' || status === 'error' || status === 'deleted' || status === 'failed' || status.startsWith('pending_');
+  return isProvisionedStatus(status) || status === 'error' || status === 'deleted' || status === 'failed' || isWaitingForUser(status);
 }

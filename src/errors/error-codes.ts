@@ -39,6 +39,7 @@ export const ERROR_DEFINITIONS = {
   // store
   IMPB_ERR_STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'store unavailable' },
   IMPB_ERR_STORE_CONFLICT: { status: 409, retryable: false, message: 'conflicting change' },
+  IMPB_ERR_STORE_LEASE_LOST: { status: 409, retryable: false, message: 'the job lease expired and another worker took it over' },
 
   // Webex side
   IMPB_ERR_WEBEX_RATE_LIMITED: { status: 503, retryable: true, message: 'Webex rate limit reached' },

@@ -178,7 +178,6 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
       input: {
         event,
         requestId: ctx.requestId,
-        rawRequest: ctx.rawRequest,
         dedupeKey: dedupeKeyFor(ctx.template, validated.kind, validated.fields),
         subPath: ctx.subPath,
         sourceAddress: ctx.sourceAddress,
@@ -192,7 +191,8 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
     try {
       const outcomes = await ctx.store.events.accept(
         pendingAccept.map((p) => p.input),
-        { duplicateWindowSeconds: ctx.config.provisioning.duplicateWindowSeconds },
+        // The document is stored once; its events reference it.
+        { duplicateWindowSeconds: ctx.config.provisioning.duplicateWindowSeconds, rawRequest: ctx.rawRequest },
       );
       outcomes.forEach((o, i) => {
         if (o.duplicate) results[pendingAccept[i]!.index]!.outcome = 'duplicate';

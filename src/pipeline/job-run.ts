@@ -1,6 +1,6 @@
-import type { Template } from '../domain';
+import { isProvisionedStatus, isWaitingForUser, type Template } from '../domain';
 import { ImpbError, isWebexError, type ErrorCode } from '../errors';
-import type { Job, JobError, Store, SubscriberRecord } from '../store/port';
+import type { Job, JobError, Repositories, Store, SubscriberRecord } from '../store/port';
 import { pollDelayMs } from './backoff';
 import type { CustomerOnboarding } from './customer-onboarding';
 import type { WebexCallContext, WebexErrorEntry, WebexProvisioningApi } from './webex-port';
@@ -40,7 +40,7 @@ export interface JobRun {
 type SubscriberPatch = Partial<Omit<SubscriberRecord, 'userId' | 'createdAt' | 'updatedAt'>> & { status: string };
 
 /** Records what Webex said about the user; upsert audits each status change with its TrackingID. */
-export async function saveSubscriber(run: JobRun, patch: SubscriberPatch): Promise<SubscriberRecord> {
+export async function saveSubscriber(run: JobRun, patch: SubscriberPatch, repos: Pick<Repositories, 'subscribers'> = run.store): Promise<SubscriberRecord> {
   const base = run.record ?? {
     userId: run.job.userId,
     template: run.job.template,
@@ -50,13 +50,11 @@ export async function saveSubscriber(run: JobRun, patch: SubscriberPatch): Promi
     status: 'queued',
   };
   const { createdAt: _c, updatedAt: _u, lastStatusChange: _l, ...rest } = base as SubscriberRecord;
-  run.record = await run.store.subscribers.upsert({ ...rest, template: run.job.template, enterpriseId: run.job.enterpriseId, ...patch }, 'pipeline');
+  run.record = await repos.subscribers.upsert({ ...rest, template: run.job.template, enterpriseId: run.job.enterpriseId, ...patch }, 'pipeline');
   return run.record;
 }
 
-export function isWaitingForUser(status: string): boolean {
-  return status.startsWith('pending_');
-}
+export { isWaitingForUser } from '../domain/subscriber';
 
 /**
  * After a create/update or a poll: terminal statuses end the job (provisioned, error,
@@ -79,7 +77,7 @@ export async function afterStatus(
     lastErrorCode: status === 'error' && first?.errorCode !== undefined ? String(first.errorCode) : undefined,
     lastErrorDescription: status === 'error' ? first?.description : undefined,
   });
-  if (status === 'provisioned' || status === 'provisioned_with_errors') {
+  if (isProvisionedStatus(status)) {
     if (target.api === 'broadworks') await noteCustomerOrg(run);
     return { type: 'done', outcome: 'applied' };
   }

@@ -244,7 +244,7 @@ export interface WebexProvisioningApi {
 
 /** One observed Webex call (success or failure), for the call log (store.webexCalls) and metrics. */
 /**
- * Paces every HTTP exchange with Webex: the one shared rate limit (pipeline/rate-limiter.ts
+ * Paces every HTTP exchange with Webex: the one shared rate limit (webex/pacing/rate-limiter.ts
  * implements it). Asked before each exchange, list pages and retried exchanges included, and
  * told of every 429, so admin look-ups and reconcile share the budget of a bulk migration.
  */

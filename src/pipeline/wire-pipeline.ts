@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Closer, Runtime } from '../runtime';
 import type { Job } from '../store/port';
 import type { PipelineSettings } from './job-run';
@@ -17,6 +19,11 @@ export interface PipelineWiring {
   /** Enqueues a job (admin: 'resync' with payload {}, 'set_package' with { package }) and wakes the worker. */
   enqueue(job: Pick<Job, 'kind' | 'template' | 'userId' | 'enterpriseId'> & { payload?: Record<string, unknown>; eventId?: number }): Promise<number>;
   stats(): Promise<PipelineStats>;
+  /**
+   * Jobs parked for bad Webex credentials go back to the queue; returns how many (0 without a
+   * worker). The credentials probe calls it when the token works again.
+   */
+  resumeAwaitingCredentials(): Promise<number>;
   /** False when no Webex client is wired (jobs stay queued). */
   readonly running: boolean;
   /** The worker (tests: whenIdle). Undefined when not running. */
@@ -39,7 +46,9 @@ export async function wirePipeline(rt: Runtime): Promise<PipelineWiring> {
   let worker: PipelineWorker | undefined;
   let unsubscribe: (() => void) | undefined;
   if (client) {
-    worker = createPipelineWorker({ store: rt.store, api: client, settings, logger: rt.logger, metrics });
+    // The lease owner is stable across restarts of this instance (its host and data dir).
+    const owner = `${hostname()}:${path.resolve(rt.config.dataDir)}`;
+    worker = createPipelineWorker({ store: rt.store, api: client, settings, logger: rt.logger, metrics, owner });
     await worker.start();
     const started = worker;
     // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
@@ -51,6 +60,7 @@ export async function wirePipeline(rt: Runtime): Promise<PipelineWiring> {
   }
   return {
     wake: () => worker?.wake(),
+    resumeAwaitingCredentials: async () => (worker ? worker.resumeAwaitingCredentials() : 0),
     async enqueue(job) {
       const id = await rt.store.jobs.enqueue({
         eventId: job.eventId ?? 0,

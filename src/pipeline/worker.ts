@@ -1,11 +1,16 @@
 import { ImpbError, isImpbError, isWebexError } from '../errors';
 import type { Logger } from '../observability';
-import type { Job, JobError, Store } from '../store/port';
+import type { ClaimedJob, Job, Lease, Store } from '../store/port';
 import { applyJob } from './apply-job';
+import { CREDENTIAL_CODES, defaultLeaseOwner, isLeaseLost } from './leases';
+import { jobError } from './job-error';
+import { createOutcomeWriter } from './job-outcomes';
 import { retryDelayMs } from './backoff';
+import type { Clock } from '../domain/clock';
+import { isProvisionedStatus } from '../domain/subscriber';
 import { coalesce, isSent } from './coalesce';
 import { createCustomerOnboarding, type CustomerOnboarding } from './customer-onboarding';
-import { saveSubscriber, type JobOutcome, type JobRun, type PipelineSettings } from './job-run';
+import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
 import type { PipelineMetrics } from './pipeline-metrics';
 import type { WebexProvisioningApi } from './webex-port';
 
@@ -23,8 +28,10 @@ export interface WorkerStats {
 }
 
 export interface PipelineWorker {
-  /** Puts jobs a crash left running back in the queue (they look up before re-sending), then runs. */
+  /** Expires the leases an earlier run of this instance left (their jobs look up before re-sending), then runs. */
   start(): Promise<void>;
+  /** Jobs parked for bad Webex credentials go back to the queue, in one statement; returns how many. */
+  resumeAwaitingCredentials(): Promise<number>;
   /** Look for due jobs now (e.g. right after an admin enqueue) instead of at the next idle poll. */
   wake(): void;
   stats(): WorkerStats;
@@ -41,24 +48,42 @@ export interface WorkerDeps {
   settings: PipelineSettings;
   logger: Logger;
   metrics?: PipelineMetrics;
+  /** The one clock (tests drive time); `now` is the older spelling of the same thing. */
+  clock?: Clock;
   now?: () => number;
   random?: () => number;
+  /**
+   * Who holds this worker's leases. Stable across restarts of one instance (host + data dir):
+   * at start, leases under this name belong to a run that is gone. Unique per instance.
+   */
+  owner?: string;
+  /** How long a claim holds a job without renewal; renewed every third of it. */
+  leaseMs?: number;
 }
 
 const EVENT_KINDS = new Set(['assign', 'modify', 'unassign']);
 
 interface ActiveSlot {
   job: Job;
+  lease: Lease;
+  /** Set when a renewal found the lease taken over: the job is dropped without writing. */
+  lost: boolean;
   done: Promise<void>;
 }
 
+export { defaultLeaseOwner, isLeaseLost } from './leases';
+
 export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const { store, api, settings, logger, metrics } = deps;
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (deps.clock ? () => deps.clock!.now() : Date.now);
+  const owner = deps.owner ?? defaultLeaseOwner();
+  const leaseMs = deps.leaseMs ?? 60_000;
+  let renewTimer: NodeJS.Timeout | undefined;
+  const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
+  const outcomes = createOutcomeWriter({ store, logger, metrics, now, onFailed: () => counters.failed++ });
   const customers: CustomerOnboarding = createCustomerOnboarding({ store, api, settings, now });
   const active = new Map<number, ActiveSlot>();
   const activeUsers = new Set<string>();
-  const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
   let running = false;
   let released = false;
   let filling = false;
@@ -76,7 +101,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       do {
         refill = false;
         while (running && active.size < settings.concurrency) {
-          const jobs = await store.jobs.claimDue(now(), settings.concurrency - active.size, activeUsers);
+          const jobs = await store.jobs.claim({ owner, leaseMs, limit: settings.concurrency - active.size, now: now() });
           if (!jobs.length) break;
           for (const job of jobs) launch(job);
         }
@@ -100,15 +125,19 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     timer.unref?.();
   }
 
-  function launch(job: Job): void {
+  function launch(job: ClaimedJob): void {
     activeUsers.add(job.userId);
     counters.started++;
     // slot.job is the job actually running: coalescing may replace the claimed head by a later job.
-    const slot: ActiveSlot = { job, done: Promise.resolve() };
+    const slot: ActiveSlot = { job, lease: job.lease, lost: false, done: Promise.resolve() };
     slot.done = processHead(slot)
       .catch(async (err: unknown) => {
+        if (isLeaseLost(err)) {
+          logger.warn('pipeline: the job was taken over by another worker after its lease expired; dropped here', { event: 'pipeline.job.lease_lost', jobId: slot.job.id, owner });
+          return;
+        }
         logger.error('pipeline: job processing crashed', { event: 'pipeline.job.crash', jobId: slot.job.id, err });
-        await requeueAfterCrash(slot.job, err);
+        await requeueAfterCrash(slot, err);
       })
       .finally(() => {
         active.delete(job.id);
@@ -122,8 +151,9 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
    * An exception outside a job step (the store refused a write, a bug) must not leave the job
    * 'running': nothing claims a running head, so the user would be stuck until the next start.
    */
-  async function requeueAfterCrash(job: Job, err: unknown): Promise<void> {
-    if (released) return;
+  async function requeueAfterCrash(slot: ActiveSlot, err: unknown): Promise<void> {
+    if (released || slot.lost) return;
+    const job = slot.job;
     try {
       const current = await store.jobs.get(job.id);
       if (current?.state !== 'running') return;
@@ -131,14 +161,28 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       const error = jobError(err, at);
       const nextRunAt = retryAt(current, at);
       if (nextRunAt === undefined) {
-        await store.jobs.update(job.id, { state: 'failed', attempts: current.attempts + 1, lastError: error }, 'pipeline');
+        await store.jobs.fail(slot.lease, { attempts: current.attempts + 1, lastError: error, now: at }, 'pipeline');
         counters.failed++;
         return;
       }
-      await store.jobs.update(job.id, { state: 'retry_wait', attempts: current.attempts + 1, nextRunAt, lookupFirst: true, lastError: error });
+      await store.jobs.release(slot.lease, { to: 'retry_wait', attempts: current.attempts + 1, nextRunAt, lookupFirst: true, lastError: error, now: at });
       counters.retried++;
     } catch (again) {
-      logger.error('pipeline: a crashed job could not be put back in the queue; the next start resumes it', { event: 'pipeline.job.requeue_failed', jobId: job.id, err: again });
+      if (isLeaseLost(again)) return;
+      logger.error('pipeline: a crashed job could not be put back in the queue; its lease expires and it is taken up again', { event: 'pipeline.job.requeue_failed', jobId: job.id, err: again });
+    }
+  }
+
+  /** Keeps the leases of running jobs current; a lease found taken over marks its job lost. */
+  async function renewLeases(): Promise<void> {
+    for (const slot of active.values()) {
+      if (slot.lost) continue;
+      try {
+        slot.lease = await store.jobs.renew(slot.lease, { leaseMs, now: now() });
+      } catch (err) {
+        if (isLeaseLost(err)) slot.lost = true;
+        else logger.warn('pipeline: renewing a job lease failed; retried at the next renewal', { event: 'pipeline.lease.renew_failed', jobId: slot.job.id, err });
+      }
     }
   }
 
@@ -151,23 +195,25 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         const record = await store.subscribers.get(head.userId);
         const known = Boolean(record && record.status !== 'deleted');
         const plan = coalesce(pending, known);
-        if (plan.run && plan.run.id !== head.id) {
-          await store.jobs.update(plan.run.id, { state: 'running' });
-          slot.job = plan.run;
-        }
-        for (const c of plan.coalesced) {
-          await store.jobs.update(c.id, { state: 'coalesced' }, 'pipeline');
-          counters.coalesced++;
-          metrics?.jobCompleted(c.kind, 'coalesced');
+        if (plan.coalesced.length || plan.run?.id !== head.id) {
+          // One unit under the head's lease: the later job runs in its place, the others end.
+          const handed = await store.jobs.coalesce(slot.lease, { coalesced: plan.coalesced.map((c) => c.id), run: plan.run?.id, now: now() }, 'pipeline');
+          for (const c of plan.coalesced) {
+            counters.coalesced++;
+            metrics?.jobCompleted(c.kind, 'coalesced');
+          }
+          if (!handed) return;
+          slot.job = handed;
+          slot.lease = handed.lease;
         }
         if (!plan.run) return;
-        job = plan.run;
+        job = slot.job;
       }
     }
-    await runJob(job);
+    await runJob(slot, job);
   }
 
-  async function runJob(job: Job): Promise<void> {
+  async function runJob(slot: ActiveSlot, job: Job): Promise<void> {
     const call = { jobId: job.id, userId: job.userId, enterpriseId: job.enterpriseId };
     const template = await store.templates.get(job.template);
     const run: JobRun = { job, template: template!, api, store, settings, customers, call, record: await store.subscribers.get(job.userId), now };
@@ -176,24 +222,27 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       if (!template) throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `template ${job.template} no longer exists` });
       outcome = await applyJob(run);
     } catch (err) {
-      if (released) return;
-      await onError(run, err);
+      if (released || slot.lost) return;
+      await onError(slot, run, err);
       return;
     }
-    if (released) return;
+    if (released || slot.lost) return;
     const at = now();
     if (outcome.type === 'done') {
-      await store.jobs.update(job.id, { state: 'done', attempts: job.attempts + 1, payload: run.job.payload, trackingId: run.record?.lastTrackingId });
+      await store.jobs.complete(slot.lease, { attempts: job.attempts + 1, payload: run.job.payload, trackingId: run.record?.lastTrackingId, now: at });
       counters.completed++;
       metrics?.jobCompleted(job.kind, outcome.outcome);
+      if (run.record && isProvisionedStatus(run.record.status)) {
+        logger.info(`subscriber ${job.userId} provisioned (TrackingID ${run.record.lastTrackingId ?? 'none'})`, { event: 'pipeline.subscriber.provisioned', userId: job.userId, jobId: job.id, trackingId: run.record.lastTrackingId });
+      }
     } else if (outcome.type === 'later') {
       if (at + outcome.delayMs - Date.parse(job.createdAt) > settings.attemptHorizonMs) {
-        await fail(run, jobError(new ImpbError('IMPB_ERR_PIPELINE_HORIZON', { message: `still ${run.record?.status ?? 'waiting'} when the attempt horizon passed` }), at), 'failed');
+        await outcomes.fail(slot.lease, run, jobError(new ImpbError('IMPB_ERR_PIPELINE_HORIZON', { message: `still ${run.record?.status ?? 'waiting'} when the attempt horizon passed` }), at), 'failed');
         return;
       }
-      await store.jobs.update(job.id, { state: 'polling', nextRunAt: at + outcome.delayMs, payload: outcome.payload, trackingId: run.record?.lastTrackingId });
+      await store.jobs.release(slot.lease, { to: 'polling', nextRunAt: at + outcome.delayMs, payload: outcome.payload, trackingId: run.record?.lastTrackingId, now: at });
     } else {
-      await fail(run, outcome.error, outcome.subscriberStatus);
+      await outcomes.fail(slot.lease, run, outcome.error, outcome.subscriberStatus);
     }
   }
 
@@ -203,7 +252,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     return at + delay - Date.parse(job.createdAt) > settings.attemptHorizonMs ? undefined : at + delay;
   }
 
-  async function onError(run: JobRun, err: unknown): Promise<void> {
+  async function onError(slot: ActiveSlot, run: JobRun, err: unknown): Promise<void> {
     const { job } = run;
     const at = now();
     const error = jobError(err, at);
@@ -212,8 +261,9 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     if (retryable) {
       const nextRunAt = retryAt(job, at, isWebexError(err) ? err.facts.retryAfterMs : undefined);
       if (nextRunAt !== undefined) {
-        await store.jobs.update(job.id, {
-          state: 'retry_wait',
+        await store.jobs.release(slot.lease, {
+          to: 'retry_wait',
+          now: at,
           attempts: job.attempts + 1,
           nextRunAt,
           lastError: error,
@@ -228,23 +278,11 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       }
       error.message = `gave up after ${job.attempts + 1} attempts (attempt horizon): ${error.message}`;
     }
-    await fail(run, error, 'failed');
-  }
-
-  async function fail(run: JobRun, error: JobError, subscriberStatus: string): Promise<void> {
-    const { job } = run;
-    await store.jobs.update(job.id, { state: 'failed', attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId }, 'pipeline');
-    if (run.template) {
-      await saveSubscriber(run, {
-        status: subscriberStatus,
-        lastErrorCode: error.webexErrorCode ?? error.code,
-        lastErrorDescription: error.description ?? error.message,
-        lastTrackingId: error.trackingId ?? run.record?.lastTrackingId,
-      });
+    if (CREDENTIAL_CODES.has(error.code)) {
+      await outcomes.park(slot.lease, run, error);
+      return;
     }
-    counters.failed++;
-    metrics?.jobCompleted(job.kind, 'failed');
-    logger.warn('pipeline: job failed', { event: 'pipeline.job.failed', jobId: job.id, userId: job.userId, kind: job.kind, ...error });
+    await outcomes.fail(slot.lease, run, error, 'failed');
   }
 
   function notifyIdle(): void {
@@ -255,11 +293,23 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
 
   return {
     async start() {
-      const recovered = await store.jobs.recoverInFlight();
+      // Leases under our own name belong to an earlier run of this instance, which is gone:
+      // they expire now instead of after leaseMs, and their jobs look up before re-sending.
+      const recovered = await store.jobs.expireLeasesOf(owner, now());
       if (recovered) logger.info('pipeline: resumed jobs left in flight by the last run', { event: 'pipeline.recovered', jobs: recovered });
       running = true;
       released = false;
+      renewTimer = setInterval(() => void renewLeases(), Math.max(10, Math.floor(leaseMs / 3)));
+      renewTimer.unref?.();
       void fill();
+    },
+    async resumeAwaitingCredentials() {
+      const resumed = await store.jobs.resumeParked(now());
+      if (resumed) {
+        logger.info('pipeline: Webex credentials work again; parked jobs are back in the queue', { event: 'pipeline.resumed_credentials', jobs: resumed });
+        if (running) void fill();
+      }
+      return resumed;
     },
     wake() {
       if (running) void fill();
@@ -281,6 +331,8 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       running = false;
       if (timer) clearTimeout(timer);
       timer = undefined;
+      if (renewTimer) clearInterval(renewTimer);
+      renewTimer = undefined;
       const all = Promise.all([...active.values()].map((a) => a.done));
       let timeout: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(true), timeoutMs)))]);
@@ -288,35 +340,13 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       if (timedOut) {
         released = true;
         // Back to the queue; the next start looks up before re-sending anything.
-        for (const { job } of active.values()) await store.jobs.update(job.id, { state: 'queued', lookupFirst: true }).catch(() => undefined);
+        for (const slot of active.values()) {
+          if (!slot.lost) await store.jobs.release(slot.lease, { to: 'queued', nextRunAt: now(), lookupFirst: true, now: now() }).catch(() => undefined);
+        }
       }
       notifyIdle();
     },
   };
 }
 
-export function jobError(err: unknown, at: number): JobError {
-  const when = new Date(at).toISOString();
-  if (isWebexError(err)) {
-    const first = err.facts.webexErrors[0];
-    return compactError({
-      code: err.code,
-      message: err.message,
-      httpStatus: err.facts.httpStatus,
-      webexErrorCode: err.webexErrorCode,
-      description: first?.description ?? err.facts.webexMessage,
-      trackingId: err.facts.trackingId,
-      at: when,
-    });
-  }
-  if (isImpbError(err)) {
-    const d = err.details as { webexErrorCode?: string; description?: string; trackingId?: string; httpStatus?: number };
-    return compactError({ code: err.code, message: err.message, httpStatus: d.httpStatus, webexErrorCode: d.webexErrorCode, description: d.description, trackingId: d.trackingId, at: when });
-  }
-  return { code: 'IMPB_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err), at: when };
-}
-
-function compactError(e: JobError): JobError {
-  for (const key of Object.keys(e) as Array<keyof JobError>) if (e[key] === undefined) delete e[key];
-  return e;
-}
+export { jobError } from './job-error';

@@ -1,10 +1,28 @@
-import type { AcceptedEvent, Cluster, EventKind, ProvisioningEvent, Template } from '../domain';
+import type { AcceptedEvent, Cluster, EventKind, JobState, ProvisioningEvent, Template } from '../domain';
+
+export type { JobState } from '../domain';
 
 /**
  * The storage port. Every method is async so that a PostgreSQL implementation can follow
  * the embedded SQLite one without touching the domain or the pipeline.
+ *
+ * Time: every time the port is given (`now`, `nextRunAt`, `leaseMs`) is epoch milliseconds
+ * from the injected Clock. Record timestamps it returns for display (createdAt, receivedAt,
+ * audit `at`) are ISO-8601 text of that same clock.
  */
-export interface Store {
+export interface Store extends Repositories {
+  /**
+   * A unit of work: the repository calls made through `tx` commit together or not at all.
+   * Keep it to store calls (no network): units are serialised, and other writers wait for it.
+   * `relaxed`: the pipeline's own bookkeeping, which may commit without a disk flush (see durability.ts).
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>, options?: { relaxed?: boolean }): Promise<T>;
+  isOpen(): boolean;
+  close(): Promise<void>;
+}
+
+/** The repositories, as a unit of work sees them. */
+export interface Repositories {
   readonly events: EventLog;
   readonly jobs: JobQueue;
   readonly subscribers: SubscriberRepo;
@@ -15,8 +33,24 @@ export interface Store {
   readonly unknownRequests: UnknownRequestRepo;
   readonly webexCalls: WebexCallLog;
   readonly settings: SettingsRepo;
-  isOpen(): boolean;
-  close(): Promise<void>;
+  /** Retention: deletes old rows in small batches (see RetentionPolicy). */
+  readonly retention: RetentionSweeper;
+}
+
+// ---------- retention ----------
+
+export interface RetentionPolicy {
+  /** Stored requests, ended events, ended jobs, Webex call log and unknown requests older than this go. */
+  dataDays: number;
+  /** The audit trail is kept longer. */
+  auditDays: number;
+  /** Rows deleted per statement: a sweep never holds the write lock long. */
+  batchSize: number;
+}
+
+export interface RetentionSweeper {
+  /** One pass of batches over every table; resolves with the rows deleted per table. */
+  sweep(policy: RetentionPolicy, now: number): Promise<Record<string, number>>;
 }
 
 // ---------- inbound events (append-only) and the jobs they create ----------
@@ -24,8 +58,12 @@ export interface Store {
 export interface AcceptInput {
   event: ProvisioningEvent;
   requestId: string;
-  /** The raw request with passwords masked and Authorization removed. */
-  rawRequest: string;
+  /**
+   * The raw request with passwords masked and Authorization removed. The store keeps each
+   * distinct request of one accept call once (its events reference it); a caller with many
+   * commands of one document passes `options.rawRequest` instead.
+   */
+  rawRequest?: string;
   /** Same template + same command content → same key (re-sent requests are acknowledged once). */
   dedupeKey: string;
   subPath?: string;
@@ -39,12 +77,18 @@ export interface AcceptOutcome {
   duplicate: boolean;
 }
 
+export interface AcceptOptions {
+  duplicateWindowSeconds: number;
+  /** The document all inputs came in (stored once); an input's own rawRequest wins. */
+  rawRequest?: string;
+}
+
 export interface EventLog {
   /**
    * Appends the events and enqueues their jobs in one committed transaction (durable when the
    * promise resolves). Concurrent calls share commits (group commit).
    */
-  accept(inputs: AcceptInput[], options: { duplicateWindowSeconds: number }): Promise<AcceptOutcome[]>;
+  accept(inputs: AcceptInput[], options: AcceptOptions): Promise<AcceptOutcome[]>;
   /** Calls `listener` after each commit that added jobs, so a worker wakes at once (optional: an implementation may leave workers to poll). */
   onCommitted?(listener: () => void): () => void;
   get(id: number): Promise<StoredEvent | undefined>;
@@ -60,8 +104,6 @@ export interface StoredEvent extends AcceptedEvent {
   clientSubject?: string;
 }
 
-export type JobState = 'queued' | 'running' | 'retry_wait' | 'polling' | 'done' | 'failed' | 'cancelled' | 'coalesced';
-
 export interface Job {
   id: number;
   eventId: number;
@@ -75,11 +117,13 @@ export interface Job {
   nextRunAt: number;
   createdAt: string;
   updatedAt: string;
-  /** Set when a create may have reached Webex (timeout): the next attempt looks up first. */
+  /** Set when a create may have reached Webex (timeout, a crash, a lease taken over): the next attempt looks up first. */
   lookupFirst: boolean;
   payload: Record<string, unknown>;
   lastError?: JobError;
   trackingId?: string;
+  /** Who holds the running job (absent when not running). */
+  leaseOwner?: string;
 }
 
 export interface JobError {
@@ -100,30 +144,76 @@ export interface JobFilter {
   offset?: number;
 }
 
+/** The right to write a running job's outcome, while `token` is current. */
+export interface Lease {
+  jobId: number;
+  owner: string;
+  token: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export interface ClaimedJob extends Job {
+  lease: Lease;
+}
+
+/** What a running job's attempt leaves behind, written with its lease. */
+export interface JobResult {
+  attempts?: number;
+  payload?: Record<string, unknown>;
+  lastError?: JobError;
+  trackingId?: string;
+  lookupFirst?: boolean;
+}
+
 export interface JobQueue {
-  /** Jobs due now, at most one per user (the oldest unfinished job of each user), oldest first. */
-  claimDue(now: number, limit: number, excludeUsers: ReadonlySet<string>): Promise<Job[]>;
   /**
-   * A change to failed, coalesced or cancelled, and a failed or cancelled job taken up again,
-   * is audited (entity 'job', action 'state', with the error's Webex code and TrackingID) in the
-   * same transaction, under `actor` ('system' when not given).
+   * Leases at most `limit` heads (a user's oldest unfinished job) that are due, whose user has
+   * no job running under a live lease; a running head whose lease expired is taken over and
+   * gets lookupFirst (it may have reached Webex). Due status polls first, then by due time.
    */
-  update(id: number, patch: Partial<Pick<Job, 'state' | 'attempts' | 'nextRunAt' | 'lookupFirst' | 'payload' | 'lastError' | 'trackingId'>>, actor?: string): Promise<void>;
+  claim(request: { owner: string; leaseMs: number; limit: number; now: number }): Promise<ClaimedJob[]>;
+  /** Extends the lease; LeaseLost (IMPB_ERR_STORE_LEASE_LOST) when the token is no longer current. */
+  renew(lease: Lease, request: { leaseMs: number; now: number }): Promise<Lease>;
+  /** running → done. LeaseLost when the token is stale. */
+  complete(lease: Lease, result: JobResult & { now: number }): Promise<void>;
   /**
-   * Moves the job to `to` only while it is in one of `from`, in one statement: an operator's
-   * cancel or retry must not overwrite a state the worker wrote meanwhile. True when it moved.
+   * running → failed (audited with the error's Webex code and TrackingID under `actor`), or
+   * running → awaiting_credentials (Webex refused the bridge's credentials). LeaseLost when stale.
    */
-  changeStateIf(id: number, from: readonly JobState[], to: Pick<Job, 'state'> & Partial<Pick<Job, 'nextRunAt'>>): Promise<boolean>;
-  enqueue(job: Omit<Job, 'id' | 'createdAt' | 'updatedAt' | 'attempts' | 'state' | 'lookupFirst'> & Partial<Pick<Job, 'state'>>): Promise<number>;
+  fail(lease: Lease, result: JobResult & { lastError: JobError; now: number; to?: 'failed' | 'awaiting_credentials' }, actor?: string): Promise<void>;
+  /** running → queued | retry_wait | polling at `nextRunAt` (a retry, a poll, a shutdown). LeaseLost when stale. */
+  release(lease: Lease, result: JobResult & { to: 'queued' | 'retry_wait' | 'polling'; nextRunAt: number; now: number }): Promise<void>;
+  /**
+   * Coalescing under the head's lease: `coalesced` (unsent jobs of the lease's user, the head
+   * possibly among them) end as coalesced; `run` (a later job of the user) becomes the one
+   * running under a lease with the same token. LeaseLost when stale.
+   */
+  coalesce(lease: Lease, plan: { coalesced: number[]; run?: number; now: number }, actor?: string): Promise<ClaimedJob | undefined>;
+  /**
+   * A guarded transition of a job no worker holds (operator retry/cancel, resume): moves it to
+   * `to` only while it is in one of `from`, in one statement. Transitions the domain does not
+   * allow are refused (IMPB_ERR_STORE_CONFLICT). Audited per the domain's rule. True when it moved.
+   */
+  transition(id: number, change: { from: readonly JobState[]; to: JobState; nextRunAt?: number; now: number }, actor?: string): Promise<boolean>;
+  /** Bulk form of transition: every job matching the filter, in batches of `batchSize`; returns how many moved. */
+  transitionMatching(
+    filter: { state: JobState; template?: string; errorCode?: string },
+    change: { to: JobState; nextRunAt?: number; now: number; batchSize?: number },
+    actor?: string,
+  ): Promise<{ matched: number; moved: number }>;
+  /** Every job awaiting valid Webex credentials goes back to the queue in one statement (audited); returns how many. */
+  resumeParked(now: number, actor?: string): Promise<number>;
+  /** Leases held by `owner` (an earlier run of this very instance) expire now: that run is gone. */
+  expireLeasesOf(owner: string, now: number): Promise<number>;
+  enqueue(job: Omit<Job, 'id' | 'createdAt' | 'updatedAt' | 'attempts' | 'state' | 'lookupFirst' | 'leaseOwner'> & Partial<Pick<Job, 'state'>>): Promise<number>;
   get(id: number): Promise<Job | undefined>;
   list(filter?: JobFilter): Promise<Job[]>;
   countByState(): Promise<Record<string, number>>;
   oldestPendingCreatedAt(): Promise<string | undefined>;
-  /** On start: jobs left 'running' by a crash go back to 'queued' with lookupFirst set. */
-  recoverInFlight(): Promise<number>;
   /** Unfinished jobs of one user, oldest first (the head first): for coalescing. */
   pendingForUser(userId: string, limit?: number): Promise<Job[]>;
-  /** Earliest nextRunAt among claimable heads (undefined when nothing waits): the worker's next wake-up. */
+  /** Earliest time a head becomes claimable (a due time or a lease expiry; undefined when nothing waits): the worker's next wake-up. */
   nextDueAt(): Promise<number | undefined>;
   /** Number of unfinished jobs (queued, running, retry_wait, polling). */
   countPending(): Promise<number>;

@@ -1,3 +1,4 @@
+import { CANCELLABLE_STATES } from '../domain/job-states';
 import { currentActor, type Logger } from '../observability';
 import {
   generateProvisioningPassword,
@@ -19,7 +20,8 @@ import { toTemplateView, type TemplateView } from './template-view';
 /** Subscriber statuses that hold nothing in Webex any more: a template with only these may go. */
 const GONE_STATUSES = ['deleted', 'failed'];
 
-const UNFINISHED_JOB_STATES = ['queued', 'retry_wait', 'polling'] as const;
+/** Jobs a template delete cancels (a running one finishes, then finds its template gone). */
+const UNFINISHED_JOB_STATES = CANCELLABLE_STATES;
 
 export interface TemplateServiceDeps {
   store: Store;
@@ -244,7 +246,7 @@ export function createTemplateService(deps: TemplateServiceDeps) {
         const jobs = await store.jobs.list({ template: name, state: [...UNFINISHED_JOB_STATES], limit: 500 });
         if (!jobs.length) break;
         // A job the worker claimed meanwhile is its to finish (it then finds the template gone).
-        for (const job of jobs) if (await store.jobs.changeStateIf(job.id, [job.state], { state: 'cancelled' })) jobsCancelled++;
+        for (const job of jobs) if (await store.jobs.transition(job.id, { from: [job.state], to: 'cancelled', now: Date.now() })) jobsCancelled++;
       }
       await store.templates.delete(name);
       await audit('template', name, 'delete', undefined, { force: Boolean(options.force), subscribersLeft: live, jobsCancelled }, { force: Boolean(options.force), subscribersLeft: live, jobsCancelled });

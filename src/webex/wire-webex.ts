@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { ReadinessCheck } from '../admin/health-routes';
 import { registerSecret } from '../observability';
-import { createRateLimiter, type RateLimiter } from '../pipeline/rate-limiter';
+import { createRateLimiter, type RateLimiter } from './pacing/rate-limiter';
 import type { WebexCallObservation } from '../pipeline/webex-port';
 import type { Closer, Runtime } from '../runtime';
 import { createWebexCallMetrics } from './call-metrics';
@@ -11,7 +11,7 @@ import { createWebexCredentialsProbe, type CredentialsProbe } from './credential
 import { createPartnerOrgSource } from './partner-org';
 import { startWebexSimulator, type WebexSimulator } from './simulator';
 import { createTokenProvider } from './tokens/create-token-provider';
-import { createStaticTokenProvider, type TokenStatus } from './tokens/token-provider';
+import { createStaticTokenProvider, type TokenStatus, type WebexTokenProvider } from './tokens/token-provider';
 import { createWebexClient, DEFAULT_WEBEX_BASE_URL, type WebexClient } from './webex-client';
 
 /** How long start-up waits for a real Webex to answer the first credentials check. */
@@ -68,27 +68,7 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     });
   };
 
-  let simulator: WebexSimulator | undefined;
-  let baseUrl: string;
-  let tokens = createTokenProvider({ webex, baseUrl: webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL, dispatcher, logger, settings: rt.store.settings, onCall });
-  if (tokens) {
-    baseUrl = webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL;
-    logger.info('Webex provisioning target', { event: 'webex.target', baseUrl, tokenSource: tokens.source });
-  } else {
-    // No base URL here: the config schema refuses one without credentials (see webex.baseUrl).
-    const token = randomBytes(24).toString('base64url');
-    registerSecret(token);
-    // The simulator stands in for Partner Hub too: a template that does not trust emails is an
-    // untrusted provisioningId there (templates as stored at start).
-    const untrustedEmailProvisioningIds = (await rt.store.templates.list()).filter((t) => t.targetApi === 'broadworks' && !t.trustedEmail).map((t) => t.provisioningId);
-    simulator = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: webex.simulatorProvisioningDelayMs, untrustedEmailProvisioningIds, logger });
-    baseUrl = simulator.baseUrl;
-    tokens = createStaticTokenProvider(token, 'the built-in simulator token');
-    logger.warn(
-      `NO WEBEX CREDENTIALS CONFIGURED: provisioning goes to the BUILT-IN WEBEX SIMULATOR at ${baseUrl}, NOT to Webex. Set IMP_BRIDGE_WEBEX_TOKEN (and IMP_BRIDGE_WEBEX_BASE_URL), webex.oauth or webex.serviceApp to provision real subscribers.`,
-      { event: 'webex.simulated', baseUrl },
-    );
-  }
+  const { baseUrl, tokens, simulator } = await chooseWebexTarget(rt, dispatcher, onCall);
 
   const limiter = createRateLimiter({ maxPerSecond: rt.config.pipeline.ratePerSecond });
   const client = createWebexClient({
@@ -101,7 +81,6 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     headersTimeoutMs: webex.headersTimeoutMs || undefined,
     bodyTimeoutMs: webex.bodyTimeoutMs || undefined,
   });
-  const tokenProvider = tokens;
   const credentials = createWebexCredentialsProbe({
     check: () => client.people.me(),
     source: tokens.source,
@@ -113,17 +92,9 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
   probe.current = credentials;
   const partnerOrg = createPartnerOrgSource({ client, settings: rt.store.settings, storeOpen: () => rt.store.isOpen(), logger, onAnswer: (answer) => credentials.record(answer) });
   // Asked at start so the store knows it before anyone needs support data; its answer is also
-  // the credentials probe's first check (one GET /people/me, not two). Against the built-in
-  // simulator the answer is immediate and awaited (no call left in flight once started); a real
-  // Webex is waited for only briefly, so a slow Webex delays neither start nor readiness long.
+  // the credentials probe's first check (one GET /people/me, not two).
   const asked = partnerOrg.get();
-  const firstCheck = credentials.start(asked);
-  if (simulator) await firstCheck;
-  else {
-    let waited: NodeJS.Timeout | undefined;
-    await Promise.race([firstCheck, new Promise((resolve) => (waited = setTimeout(resolve, FIRST_CHECK_WAIT_MS)))]);
-    clearTimeout(waited);
-  }
+  await awaitFirstCheck(credentials.start(asked), simulator !== undefined);
 
   return {
     baseUrl,
@@ -133,13 +104,13 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     dispatcher,
     limiter,
     credentials,
-    tokenStatus: () => tokenProvider.status(),
+    tokenStatus: () => tokens.status(),
     partnerOrgId: () => partnerOrg.get(),
     readiness: [
       {
         name: 'webex',
         check: () => {
-          const status = tokenProvider.status();
+          const status = tokens.status();
           if (status.lastError && status.expiresAt === undefined) return `Webex token unavailable (${status.source}): ${status.lastError}`;
           return credentials.readiness.check();
         },
@@ -154,4 +125,47 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
       await asked;
     },
   };
+}
+
+interface WebexTarget {
+  baseUrl: string;
+  tokens: WebexTokenProvider;
+  simulator?: WebexSimulator;
+}
+
+/** Webex itself when credentials are configured; else the built-in simulator, loudly. */
+async function chooseWebexTarget(rt: Runtime, dispatcher: Dispatcher, onCall: (obs: WebexCallObservation) => void): Promise<WebexTarget> {
+  const { webex } = rt.config;
+  const { logger } = rt;
+  const tokens = createTokenProvider({ webex, baseUrl: webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL, dispatcher, logger, settings: rt.store.settings, onCall });
+  if (tokens) {
+    const baseUrl = webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL;
+    logger.info('Webex provisioning target', { event: 'webex.target', baseUrl, tokenSource: tokens.source });
+    return { baseUrl, tokens };
+  }
+  // No base URL here: the config schema refuses one without credentials (see webex.baseUrl).
+  const token = randomBytes(24).toString('base64url');
+  registerSecret(token);
+  // The simulator stands in for Partner Hub too: a template that does not trust emails is an
+  // untrusted provisioningId there (templates as stored at start).
+  const untrustedEmailProvisioningIds = (await rt.store.templates.list()).filter((t) => t.targetApi === 'broadworks' && !t.trustedEmail).map((t) => t.provisioningId);
+  const simulator = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: webex.simulatorProvisioningDelayMs, untrustedEmailProvisioningIds, logger });
+  const baseUrl = simulator.baseUrl;
+  logger.warn(
+    `NO WEBEX CREDENTIALS CONFIGURED: provisioning goes to the BUILT-IN WEBEX SIMULATOR at ${baseUrl}, NOT to Webex. Set IMP_BRIDGE_WEBEX_TOKEN (and IMP_BRIDGE_WEBEX_BASE_URL), webex.oauth or webex.serviceApp to provision real subscribers.`,
+    { event: 'webex.simulated', baseUrl },
+  );
+  return { baseUrl, tokens: createStaticTokenProvider(token, 'the built-in simulator token'), simulator };
+}
+
+/**
+ * Against the built-in simulator the first answer is immediate and awaited (no call left in
+ * flight once started); a real Webex is waited for only briefly, so a slow Webex delays neither
+ * start nor readiness long.
+ */
+async function awaitFirstCheck(firstCheck: Promise<void>, simulated: boolean): Promise<void> {
+  if (simulated) return firstCheck;
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([firstCheck, new Promise((resolve) => (waited = setTimeout(resolve, FIRST_CHECK_WAIT_MS)))]);
+  clearTimeout(waited);
 }

@@ -10,7 +10,7 @@ import { makeTempDir } from '../helpers/temp-dir';
  * process) makes possible between an operator's check and its write.
  */
 function withWorkerClaimingAfterRead(store: SqliteStore): Store {
-  const claim = () => store.jobs.claimDue(Date.now(), 100, new Set());
+  const claim = () => store.jobs.claim({ owner: 'other-worker', leaseMs: 60_000, limit: 100, now: Date.now() });
   const jobs = new Proxy(store.jobs, {
     get(target, key, receiver) {
       if (key === 'get') {

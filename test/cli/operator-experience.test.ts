@@ -119,8 +119,7 @@ describe('imp-bridge CLI: operator experience', () => {
   it('lists say when they are truncated and which states they show; JSON times are ISO', async () => {
     const store = t.bridge.runtime.store;
     for (const user of ['h1', 'h2', 'h3']) {
-      const id = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: `${user}@voip.example.net`, enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {} });
-      await store.jobs.update(id, { state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: 'token', at: new Date().toISOString() } });
+      await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: `${user}@voip.example.net`, enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {}, state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: 'token', at: new Date().toISOString() } });
     }
     const r = await cli('jobs', 'list', '--limit', '2');
     expect(r.code).toBe(0);
@@ -133,8 +132,7 @@ describe('imp-bridge CLI: operator experience', () => {
 
   it('jobs retry --state failed --error CODE retries every matching job through the single-job rules and says how many', async () => {
     const store = t.bridge.runtime.store;
-    const other = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: 'i1@voip.example.net', enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {} });
-    await store.jobs.update(other, { state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() } });
+    const other = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: 'i1@voip.example.net', enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {}, state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() } });
     const json = await cli('jobs', 'retry', '--state', 'failed', '--error', 'IMPB_ERR_WEBEX_UNAUTHORIZED', '--template', 'east-std', '--json');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.out)).toEqual({ matched: 3, retried: 3, skipped: [], failed: 0 });
@@ -144,8 +142,7 @@ describe('imp-bridge CLI: operator experience', () => {
     const audit = await store.audit.list({ entityType: 'job', entityId: String(other) });
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'retry', actor: expect.stringContaining('cli') })]));
     // On a terminal the bar is drawn on stderr; the summary stays on stdout.
-    const again = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: 'i2@voip.example.net', enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {} });
-    await store.jobs.update(again, { state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() } });
+    await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: 'i2@voip.example.net', enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {}, state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() } });
     const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
     Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
     try {

@@ -8,18 +8,20 @@ const { Agent } = require('undici');
 const dist = path.resolve(__dirname, '../../dist');
 const { createSqliteStore } = require(path.join(dist, 'store'));
 const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
-const { createRateLimiter } = require(path.join(dist, 'pipeline/rate-limiter'));
+const { createRateLimiter } = require(path.join(dist, 'webex/pacing/rate-limiter'));
 const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
 const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
 const { createSilentLogger } = require(path.join(dist, 'observability'));
 
 async function main() {
-  const { dataDir, baseUrl, token, template } = JSON.parse(process.env.CRASH_CHILD_OPTIONS);
+  const { dataDir, baseUrl, token, template, fault } = JSON.parse(process.env.CRASH_CHILD_OPTIONS);
   const store = createSqliteStore({ dataDir });
   await store.templates.put(template);
   const settings = { concurrency: 16, ratePerSecond: 400, attemptHorizonMs: 600000, pollInitialMs: 10, pollMaxMs: 100, retryBaseMs: 10, retryMaxMs: 500, idlePollMs: 20 };
   const pacer = createRateLimiter({ maxPerSecond: settings.ratePerSecond });
   const client = createWebexClient({ baseUrl, dispatcher: new Agent({ connections: 32 }), tokens: createStaticTokenProvider(token, 'test'), logger: createSilentLogger(), pacer });
+  // crash-commit.test.ts: die between the Webex call and the commit of its outcome.
+  if (fault) injectFault(fault, store, client);
   const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
   await worker.start();
 
@@ -50,6 +52,34 @@ async function main() {
     await store.close();
     process.exit(0);
   });
+}
+
+/**
+ * 'fail-then-die': the create reaches Webex, the bridge then treats the answer as a permanent
+ * failure, and the process dies inside the unit of work that records it (after the job's write,
+ * before the subscriber's): the unit must leave neither behind.
+ * 'die-after-webex': the create reaches Webex and the process dies before anything is written.
+ */
+function injectFault(fault, store, client) {
+  const { ImpbError } = require(path.join(dist, 'errors'));
+  const create = client.broadworks.createSubscriber.bind(client.broadworks);
+  client.broadworks.createSubscriber = async (...args) => {
+    await create(...args);
+    if (fault === 'die-after-webex') process.kill(process.pid, 'SIGKILL');
+    throw new ImpbError('IMPB_ERR_WEBEX_REJECTED', { message: 'treated as rejected by the fault injection' });
+  };
+  // Dies when the failure reaches the subscriber record, through a unit of work or not.
+  const dieOnFailedRecord = (upsert) => async (record, ...rest) => {
+    if (record.status === 'failed') {
+      process.kill(process.pid, 'SIGKILL');
+      await new Promise(() => undefined);
+    }
+    return upsert(record, ...rest);
+  };
+  store.subscribers.upsert = dieOnFailedRecord(store.subscribers.upsert.bind(store.subscribers));
+  const transaction = store.transaction.bind(store);
+  store.transaction = (work, options) =>
+    transaction((tx) => work({ ...tx, subscribers: { ...tx.subscribers, upsert: dieOnFailedRecord(tx.subscribers.upsert.bind(tx.subscribers)) } }), options);
 }
 
 main().catch((err) => {

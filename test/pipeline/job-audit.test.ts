@@ -44,9 +44,9 @@ describe('job state changes in the audit trail', () => {
     expect(await jobAudit(done.id)).toEqual([]);
 
     const id = await h.store.jobs.enqueue({ eventId: 0, kind: 'resync', template: 'bw', userId: 'zed@voip', enterpriseId: 'ent-1', nextRunAt: Date.now() + 60_000, payload: {} });
-    await h.store.jobs.update(id, { state: 'failed', lastError: { code: 'IMPB_ERR_INTERNAL', message: 'x', at: new Date().toISOString() } });
-    await h.store.jobs.update(id, { state: 'queued', nextRunAt: Date.now() + 60_000 }, 'admin-api');
-    await h.store.jobs.update(id, { state: 'cancelled' }, 'admin-api');
+    await h.store.jobs.transition(id, { from: ['queued'], to: 'failed', now: Date.now() });
+    await h.store.jobs.transition(id, { from: ['failed'], to: 'queued', nextRunAt: Date.now() + 60_000, now: Date.now() }, 'admin-api');
+    await h.store.jobs.transition(id, { from: ['queued'], to: 'cancelled', now: Date.now() }, 'admin-api');
     const rows = (await jobAudit(id)).reverse();
     expect(rows.map((a) => [a.actor, (a.before as { state: string }).state, (a.after as { state: string }).state])).toEqual([
       ['system', 'queued', 'failed'],

@@ -1,3 +1,4 @@
+import { defaultLeaseOwner } from '../../src/pipeline/worker';
 import { createCustomerOnboarding } from '../../src/pipeline/customer-onboarding';
 import { ALICE, FAST_SETTINGS, WHOLESALE_ONBOARDING, createHarness, makeTemplate, type Harness } from './harness';
 import { createFakeWebex, webexError } from './fake-webex';
@@ -32,7 +33,7 @@ describe('wholesale restart after a crash during customer onboarding', () => {
     expect(fake.customers.size).toBe(1);
     await h.accept('assign', 'alice@voip', ALICE, { template: 'ws' });
     await h.accept('assign', 'bob@voip', { ...ALICE, email: 'bob@example.net' }, { template: 'ws' });
-    const [running] = await h.store.jobs.claimDue(Date.now(), 1, new Set());
+    const [running] = await h.store.jobs.claim({ owner: defaultLeaseOwner(), leaseMs: 60_000, limit: 1, now: Date.now() });
     expect(running!.userId).toBe('alice@voip');
 
     await h.startWorker(fake.api, { concurrency: 1 });

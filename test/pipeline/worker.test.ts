@@ -1,3 +1,4 @@
+import { defaultLeaseOwner } from '../../src/pipeline/worker';
 import { ALICE, WHOLESALE_ONBOARDING, createHarness, makeTemplate, type Harness } from './harness';
 import { createFakeWebex, webexError } from './fake-webex';
 
@@ -181,7 +182,7 @@ describe('pipeline worker (in-memory Webex)', () => {
     const fake = createFakeWebex();
     await h.accept('assign', 'alice@voip', ALICE);
     // Simulate a crash right after the POST reached Webex: job still 'running'.
-    await h.store.jobs.claimDue(Date.now(), 10, new Set());
+    await h.store.jobs.claim({ owner: defaultLeaseOwner(), leaseMs: 60_000, limit: 10, now: Date.now() });
     await fake.api.broadworks.createSubscriber({ provisioningId: 'PROV-1', userId: 'alice@voip', spEnterpriseId: 'ent-1', firstName: 'Alice', lastName: 'Smith', package: 'standard', email: 'alice@example.net', primaryPhoneNumber: '+12145550100', extension: '100' });
     await h.startWorker(fake.api);
     await h.worker!.whenIdle({ includeFuture: true });

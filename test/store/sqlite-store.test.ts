@@ -9,6 +9,11 @@ function event(userId: string, kind: ProvisioningEvent['kind'] = 'assign'): Prov
   return { kind, template: 'bw', userId, enterpriseId: 'ent-1', profile: { firstName: 'A', lastName: userId } };
 }
 
+/** The claim of one owner, 'test', with a lease that outlives the test. */
+function claimDue(s: SqliteStore, limit: number) {
+  return s.jobs.claim({ owner: 'test', leaseMs: 60_000, limit, now: Date.now() });
+}
+
 describe('SQLite store', () => {
   let temp: ReturnType<typeof makeTempDir>;
   let store: SqliteStore;
@@ -28,7 +33,9 @@ describe('SQLite store', () => {
     expect(migrate(store.db)).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
     // The pipeline's bookkeeping commits with NORMAL, and the connection returns to FULL after it.
     const id = await store.jobs.enqueue({ eventId: 0, kind: 'resync', template: 'bw', userId: 'x', enterpriseId: 'e', nextRunAt: 0, payload: {} });
-    await store.jobs.update(id, { state: 'done' });
+    const [claimed] = await store.jobs.claim({ owner: 'test', leaseMs: 60_000, limit: 1, now: Date.now() });
+    expect(claimed!.id).toBe(id);
+    await store.jobs.complete(claimed!.lease, { now: Date.now() });
     await store.subscribers.upsert({ userId: 'x', template: 'bw', enterpriseId: 'e', status: 'provisioned', isActive: true, profile: {} });
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
     await store.close();
@@ -108,21 +115,23 @@ describe('SQLite store', () => {
       [event('a'), event('a', 'modify'), event('b'), event('a', 'unassign')].map((e, i) => ({ event: e, requestId: `r${i}`, rawRequest: '', dedupeKey: `d${i}` })),
       { duplicateWindowSeconds: 0 },
     );
-    const first = await store.jobs.claimDue(Date.now(), 10, new Set());
+    const first = await claimDue(store, 10);
     expect(first.map((j) => [j.userId, j.kind])).toEqual([
       ['a', 'assign'],
       ['b', 'assign'],
     ]);
-    expect(await store.jobs.claimDue(Date.now(), 10, new Set())).toEqual([]);
-    await store.jobs.update(first[0]!.id, { state: 'retry_wait', nextRunAt: Date.now() + 60_000 });
-    expect(await store.jobs.claimDue(Date.now(), 10, new Set())).toEqual([]);
-    await store.jobs.update(first[0]!.id, { state: 'done' });
-    const next = await store.jobs.claimDue(Date.now(), 10, new Set());
+    expect(await claimDue(store, 10)).toEqual([]);
+    await store.jobs.release(first[0]!.lease, { to: 'retry_wait', nextRunAt: Date.now() + 60_000, now: Date.now() });
+    expect(await claimDue(store, 10)).toEqual([]);
+    store.db.prepare('UPDATE jobs SET next_run_at = 0 WHERE id = ?').run(first[0]!.id);
+    const [retried] = await claimDue(store, 10);
+    await store.jobs.complete(retried!.lease, { now: Date.now() });
+    const next = await claimDue(store, 10);
     expect(next.map((j) => [j.userId, j.kind])).toEqual([['a', 'modify']]);
     expect((await store.jobs.pendingForUser('a')).map((j) => j.kind)).toEqual(['modify', 'unassign']);
-    // A crash leaves 'running' jobs: they come back queued with lookupFirst.
-    expect(await store.jobs.recoverInFlight()).toBe(2);
-    const again = await store.jobs.claimDue(Date.now(), 10, new Set());
+    // A crash leaves 'running' jobs: once their lease is gone they are taken over with lookupFirst.
+    expect(await store.jobs.expireLeasesOf('test', Date.now())).toBe(2);
+    const again = await claimDue(store, 10);
     expect(again.map((j) => [j.userId, j.kind, j.lookupFirst])).toEqual([
       ['a', 'modify', true],
       ['b', 'assign', true],
@@ -132,8 +141,8 @@ describe('SQLite store', () => {
   test('due status polls are claimed before a backlog of new work', async () => {
     for (let i = 0; i < 5; i++) await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bw', userId: `q${i}`, enterpriseId: 'e', nextRunAt: 1, payload: {} });
     const pollId = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bw', userId: 'p', enterpriseId: 'e', nextRunAt: 1, payload: {} });
-    await store.jobs.update(pollId, { state: 'polling', nextRunAt: Date.now() - 1 });
-    const claimed = await store.jobs.claimDue(Date.now(), 2, new Set());
+    store.db.prepare("UPDATE jobs SET state = 'polling', next_run_at = ? WHERE id = ?").run(Date.now() - 1, pollId);
+    const claimed = await claimDue(store, 2);
     expect(claimed.map((j) => j.userId)).toEqual(['p', 'q0']);
   });
 
@@ -153,19 +162,19 @@ describe('SQLite store', () => {
     expect(details).toMatch(/job_heads_state_due/);
     expect(details).not.toMatch(/TEMP B-TREE/);
     expect(details).not.toMatch(/SCAN j\b|SCAN jobs/);
-    const claimed = await store.jobs.claimDue(Date.now(), 8, new Set());
+    const claimed = await claimDue(store, 8);
     expect(claimed.map((j) => j.userId)).toEqual(['user0', 'user1', 'user2', 'user3', 'user4', 'user5', 'user6', 'user7']);
     expect(await store.jobs.countPending()).toBe(100_000);
     expect(await store.jobs.oldestPendingCreatedAt()).toBe('2026-01-01T00:00:00.000Z');
     // Ratio, not an absolute time: a claim over 100,000 queued jobs costs about what one over a handful does.
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < 50; i++) await store.jobs.claimDue(Date.now(), 8, new Set());
+    for (let i = 0; i < 50; i++) await claimDue(store, 8);
     const big = Number(process.hrtime.bigint() - t0);
     const smallDir = makeTempDir('impb-small-');
     const small = createSqliteStore({ dataDir: smallDir.dir });
     for (let i = 0; i < 500; i++) await small.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bw', userId: `s${i}`, enterpriseId: 'e', nextRunAt: 0, payload: {} });
     const t1 = process.hrtime.bigint();
-    for (let i = 0; i < 50; i++) await small.jobs.claimDue(Date.now(), 8, new Set());
+    for (let i = 0; i < 50; i++) await claimDue(small, 8);
     const tiny = Number(process.hrtime.bigint() - t1);
     await small.close();
     smallDir.cleanup();

@@ -1,6 +1,6 @@
+import { JOB_STATES } from '../../domain/job-states';
 import { z } from 'zod';
 import { ImpbError } from '../../errors';
-import type { JobState } from '../../store';
 import { route, type ApiRoute } from '../api-route';
 import { bulkRetryBodySchema, retryMatching } from '../bulk-retry';
 import { listCustomers } from '../customer-list';
@@ -10,7 +10,7 @@ import { createSubscriberViews } from '../subscriber-views';
 import type { AdminApiDeps } from './admin-api-deps';
 import { idParams, limitSchema, offsetSchema, queryBoolean, userParams } from './query-schemas';
 
-const JOB_STATES = ['queued', 'running', 'retry_wait', 'polling', 'done', 'failed', 'cancelled', 'coalesced'] as const satisfies readonly JobState[];
+
 
 /** Subscribers, customers and the job queue. */
 export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {

@@ -1,14 +1,15 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { BulkRetryProgress, BulkRetryResult } from '../../admin/bulk-retry';
+import { JOB_STATES } from '../../domain/job-states';
 import { ImpbError } from '../../errors';
 import type { Job } from '../../store';
 import { printJson, printNote } from '../output';
 import { usageError } from '../usage';
 import { checkTemplateFilter, choiceOption, parsePositiveInt, printList, qs, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
 
-const STATES = ['queued', 'running', 'retry_wait', 'polling', 'done', 'failed', 'cancelled', 'coalesced', 'any'];
-const RETRY_STATES = ['failed', 'cancelled', 'retry_wait'];
+const STATES: readonly string[] = [...JOB_STATES, 'any'];
+const RETRY_STATES = ['failed', 'cancelled', 'retry_wait', 'awaiting_credentials'];
 
 interface RetryFlags extends JsonFlag {
   state?: string;

@@ -1,5 +1,5 @@
 import { ImpbError } from '../../errors';
-import type { CallBudget, CallGrant } from '../../pipeline/call-budget';
+import type { CallBudget, CallGrant } from '../../webex/pacing/call-budget';
 import type { PgPool } from './pool';
 
 export interface PgCallBudgetOptions {

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../domain/clock';
 import type Database from 'better-sqlite3';
 import type { Cluster, Template } from '../../domain';
 import type { ClusterRepo, SettingsRepo, TemplateRepo } from '../port';
@@ -7,6 +8,7 @@ import { nowIso } from './json';
 function createNamedDocumentRepo<T extends { name: string; createdAt?: string; updatedAt?: string }>(
   db: Database.Database,
   table: 'templates' | 'clusters',
+  clock: Clock,
 ) {
   const getStmt = db.prepare(`SELECT body_json, created_at, updated_at FROM ${table} WHERE name = ?`);
   const listStmt = db.prepare(`SELECT body_json, created_at, updated_at FROM ${table} ORDER BY name`);
@@ -29,7 +31,7 @@ function createNamedDocumentRepo<T extends { name: string; createdAt?: string; u
     },
     async put(doc: T): Promise<void> {
       const { createdAt: _c, updatedAt: _u, ...body } = doc;
-      upsertStmt.run({ name: doc.name, body: JSON.stringify(body), now: nowIso() });
+      upsertStmt.run({ name: doc.name, body: JSON.stringify(body), now: nowIso(clock) });
     },
     async delete(name: string): Promise<boolean> {
       return deleteStmt.run(name).changes > 0;
@@ -40,15 +42,15 @@ function createNamedDocumentRepo<T extends { name: string; createdAt?: string; u
   };
 }
 
-export function createSqliteTemplateRepo(db: Database.Database): TemplateRepo {
-  return createNamedDocumentRepo<Template>(db, 'templates');
+export function createSqliteTemplateRepo(db: Database.Database, clock: Clock = systemClock): TemplateRepo {
+  return createNamedDocumentRepo<Template>(db, 'templates', clock);
 }
 
-export function createSqliteClusterRepo(db: Database.Database): ClusterRepo {
-  return createNamedDocumentRepo<Cluster>(db, 'clusters');
+export function createSqliteClusterRepo(db: Database.Database, clock: Clock = systemClock): ClusterRepo {
+  return createNamedDocumentRepo<Cluster>(db, 'clusters', clock);
 }
 
-export function createSqliteSettingsRepo(db: Database.Database): SettingsRepo {
+export function createSqliteSettingsRepo(db: Database.Database, clock: Clock = systemClock): SettingsRepo {
   const getStmt = db.prepare('SELECT value FROM settings WHERE key = ?');
   const setStmt = db.prepare(
     `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
@@ -60,7 +62,7 @@ export function createSqliteSettingsRepo(db: Database.Database): SettingsRepo {
       return (getStmt.get(key) as { value: string } | undefined)?.value;
     },
     async set(key, value) {
-      setStmt.run(key, value, nowIso());
+      setStmt.run(key, value, nowIso(clock));
     },
     async delete(key) {
       deleteStmt.run(key);

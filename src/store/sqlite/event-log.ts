@@ -1,11 +1,16 @@
 import type Database from 'better-sqlite3';
-import type { ProvisioningEvent } from '../../domain';
+import { duplicateOf, makesJob, type Clock, type ProvisioningEvent } from '../../domain';
 import type { AcceptInput, AcceptOutcome, EventLog, StoredEvent } from '../port';
 import { compact } from './json';
+import { runUnit, type UnitLock } from './unit-of-work';
+
+/** Events written per turn of the event loop when one accept is large. */
+const CHUNK = 200;
 
 interface PendingAccept {
   inputs: AcceptInput[];
   windowSeconds: number;
+  rawRequest?: string;
   resolve: (outcomes: AcceptOutcome[]) => void;
   reject: (err: unknown) => void;
 }
@@ -22,69 +27,106 @@ export interface SqliteEventLog extends EventLog {
   onCommitted(listener: () => void): () => void;
 }
 
-export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
-  // A re-sent request is a duplicate only while nothing else happened to that user since: an
-  // assign, unassign, assign within the window must reach Webex as three events.
-  const findDuplicate = db.prepare(
-    `SELECT e.id FROM inbound_events e
-     WHERE e.dedupe_key = ? AND e.received_at >= ?
-       AND NOT EXISTS (SELECT 1 FROM inbound_events later WHERE later.user_id = e.user_id AND later.id > e.id AND later.dedupe_key <> e.dedupe_key)
-     ORDER BY e.id DESC LIMIT 1`,
-  );
+export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?: UnitLock): SqliteEventLog {
+  // The store only answers "the user's latest event"; the duplicate rule is the domain's.
+  const latestOfUser = db.prepare('SELECT id, dedupe_key, received_at FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT 1');
+  const insertRequest = db.prepare('INSERT INTO requests (received_at, request_id, raw_request) VALUES (?, ?, ?)');
+  // raw_request stays '' on new rows: the text lives once in requests (migration 5).
   const insertEvent = db.prepare(
-    `INSERT INTO inbound_events (received_at, request_id, template, kind, user_id, enterprise_id, event_json, raw_request, dedupe_key, sub_path, source_address, client_subject)
-     VALUES (@receivedAt, @requestId, @template, @kind, @userId, @enterpriseId, @eventJson, @rawRequest, @dedupeKey, @subPath, @sourceAddress, @clientSubject)`,
+    `INSERT INTO inbound_events (received_at, request_id, template, kind, user_id, enterprise_id, event_json, raw_request, request_ref, dedupe_key, sub_path, source_address, client_subject)
+     VALUES (@receivedAt, @requestId, @template, @kind, @userId, @enterpriseId, @eventJson, '', @requestRef, @dedupeKey, @subPath, @sourceAddress, @clientSubject)`,
   );
   const insertJob = db.prepare(
     `INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, lookup_first, payload_json, created_at, updated_at)
      VALUES (@eventId, @kind, @template, @userId, @enterpriseId, 'queued', 0, @nextRunAt, 0, @payload, @now, @now)`,
   );
-  const getStmt = db.prepare('SELECT * FROM inbound_events WHERE id = ?');
-  const listUserStmt = db.prepare('SELECT * FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT ?');
+  const columns = 'e.*, COALESCE(r.raw_request, e.raw_request) AS raw_text';
+  const getStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.id = ?`);
+  const listUserStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?`);
   const countStmt = db.prepare('SELECT COUNT(*) AS n FROM inbound_events');
 
-  const writeBatch = db.transaction((batch: PendingAccept[]) => {
-    const now = new Date();
-    const nowText = now.toISOString();
-    return batch.map((pending) => {
-      const since = new Date(now.getTime() - pending.windowSeconds * 1000).toISOString();
-      return pending.inputs.map((input): AcceptOutcome => {
-        if (pending.windowSeconds > 0) {
-          const dup = findDuplicate.get(input.dedupeKey, since) as { id: number } | undefined;
-          if (dup) return { eventId: dup.id, duplicate: true };
-        }
-        const { event } = input;
-        const info = insertEvent.run({
-          receivedAt: nowText,
-          requestId: input.requestId,
-          template: event.template,
-          kind: event.kind,
-          userId: event.userId,
-          enterpriseId: event.enterpriseId,
-          eventJson: JSON.stringify(event),
-          rawRequest: input.rawRequest,
-          dedupeKey: input.dedupeKey,
-          subPath: input.subPath ?? null,
-          sourceAddress: input.sourceAddress ?? null,
-          clientSubject: input.clientSubject ?? null,
-        });
-        const eventId = Number(info.lastInsertRowid);
-        if (!event.passwordOnly) {
-          insertJob.run({
-            eventId,
-            kind: event.kind,
-            template: event.template,
-            userId: event.userId,
-            enterpriseId: event.enterpriseId,
-            nextRunAt: now.getTime(),
-            payload: JSON.stringify({ event }),
-            now: nowText,
-          });
-        }
-        return { eventId, duplicate: false };
+  type Clocked = { nowMs: number; nowText: string };
+  const stamp = (): Clocked => {
+    const nowMs = clock.now();
+    return { nowMs, nowText: new Date(nowMs).toISOString() };
+  };
+  /** Each distinct request text of one accept is stored once; its events reference it. */
+  const requestRefs = (pending: PendingAccept, at: Clocked) => {
+    const refs = new Map<string, number>();
+    return (input: AcceptInput): number | null => {
+      const text = input.rawRequest ?? pending.rawRequest;
+      if (text === undefined) return null;
+      let ref = refs.get(text);
+      if (ref === undefined) refs.set(text, (ref = Number(insertRequest.run(at.nowText, input.requestId, text).lastInsertRowid)));
+      return ref;
+    };
+  };
+  const writeOne = (pending: PendingAccept, input: AcceptInput, requestRef: (input: AcceptInput) => number | null, at: Clocked): AcceptOutcome => {
+    if (pending.windowSeconds > 0) {
+      const latest = latestOfUser.get(input.event.userId) as { id: number; dedupe_key: string; received_at: string } | undefined;
+      const original = duplicateOf(input.dedupeKey, latest && { id: latest.id, dedupeKey: latest.dedupe_key, receivedAt: Date.parse(latest.received_at) }, at.nowMs, pending.windowSeconds);
+      if (original !== undefined) return { eventId: original, duplicate: true };
+    }
+    const { event } = input;
+    const info = insertEvent.run({
+      receivedAt: at.nowText,
+      requestId: input.requestId,
+      template: event.template,
+      kind: event.kind,
+      userId: event.userId,
+      enterpriseId: event.enterpriseId,
+      eventJson: JSON.stringify(event),
+      requestRef: requestRef(input),
+      dedupeKey: input.dedupeKey,
+      subPath: input.subPath ?? null,
+      sourceAddress: input.sourceAddress ?? null,
+      clientSubject: input.clientSubject ?? null,
+    });
+    const eventId = Number(info.lastInsertRowid);
+    if (makesJob(event)) {
+      insertJob.run({
+        eventId,
+        kind: event.kind,
+        template: event.template,
+        userId: event.userId,
+        enterpriseId: event.enterpriseId,
+        nextRunAt: at.nowMs,
+        payload: JSON.stringify({ event }),
+        now: at.nowText,
       });
+    }
+    return { eventId, duplicate: false };
+  };
+  const writeBatch = db.transaction((batch: PendingAccept[]) => {
+    const at = stamp();
+    return batch.map((pending) => {
+      const ref = requestRefs(pending, at);
+      return pending.inputs.map((input) => writeOne(pending, input, ref, at));
     });
   });
+  /**
+   * A large batch (one document of many commands) is one transaction too, written in chunks
+   * with a turn of the event loop between them, so /healthz and other sockets are served
+   * while it is stored. It holds the unit lock: other writers wait for its commit.
+   */
+  const writeLarge = (batch: PendingAccept[]): Promise<AcceptOutcome[][]> =>
+    runUnit(db, lock!, async () => {
+      const at = stamp();
+      const results: AcceptOutcome[][] = [];
+      let written = 0;
+      for (const pending of batch) {
+        const ref = requestRefs(pending, at);
+        const out: AcceptOutcome[] = [];
+        for (const input of pending.inputs) {
+          out.push(writeOne(pending, input, ref, at));
+          if (++written % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        results.push(out);
+      }
+      return results;
+    }, false);
+  const write = async (batch: PendingAccept[]): Promise<AcceptOutcome[][]> =>
+    lock && batch.reduce((n, p) => n + p.inputs.length, 0) > CHUNK ? writeLarge(batch) : writeBatch(batch);
 
   let queue: PendingAccept[] = [];
   let scheduled = false;
@@ -99,15 +141,23 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
       }
     }
   };
-  const flush = () => {
+  const flush = (): void => {
+    // A unit of work holds the connection: this batch commits right after it.
+    if (lock?.held() && !lock.inside()) {
+      void lock.whenFree(flush);
+      return;
+    }
     scheduled = false;
     const batch = queue;
     queue = [];
     stats.commits++;
     stats.accepted += batch.length;
     stats.largestBatch = Math.max(stats.largestBatch, batch.length);
+    void settle(batch);
+  };
+  const settle = async (batch: PendingAccept[]): Promise<void> => {
     try {
-      const results = writeBatch(batch);
+      const results = await write(batch);
       batch.forEach((pending, i) => pending.resolve(results[i]!));
       notify();
     } catch (err) {
@@ -119,7 +169,7 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
       // retry each on its own so only the faulty one is refused.
       for (const pending of batch) {
         try {
-          pending.resolve(writeBatch([pending])[0]!);
+          pending.resolve((await write([pending]))[0]!);
         } catch (own) {
           pending.reject(own);
         }
@@ -136,7 +186,7 @@ export function createSqliteEventLog(db: Database.Database): SqliteEventLog {
     },
     accept(inputs, options) {
       return new Promise<AcceptOutcome[]>((resolve, reject) => {
-        queue.push({ inputs, windowSeconds: options.duplicateWindowSeconds, resolve, reject });
+        queue.push({ inputs, windowSeconds: options.duplicateWindowSeconds, rawRequest: options.rawRequest, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -161,7 +211,7 @@ interface Row {
   received_at: string;
   request_id: string;
   event_json: string;
-  raw_request: string;
+  raw_text: string;
   dedupe_key: string;
   sub_path: string | null;
   source_address: string | null;
@@ -175,7 +225,7 @@ function toStoredEvent(row: Row): StoredEvent {
     id: row.id,
     requestId: row.request_id,
     receivedAt: row.received_at,
-    rawRequest: row.raw_request,
+    rawRequest: row.raw_text,
     dedupeKey: row.dedupe_key,
     subPath: row.sub_path,
     sourceAddress: row.source_address,

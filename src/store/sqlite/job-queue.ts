@@ -1,132 +1,217 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { Job, JobQueue } from '../port';
+import { canTransition, CLAIMABLE_STATES, isAuditedTransition, type Clock, type JobState } from '../../domain';
+import { ImpbError } from '../../errors';
+import type { ClaimedJob, JobError, JobQueue, Lease } from '../port';
 import { auditWriter } from './audit-writer';
 import { createRelaxedWriter } from './durability';
-import { compact, fromJson, nowIso, toJson } from './json';
+import { compact, toJson } from './json';
+import { createJobReads, toJob, type JobRow } from './job-reads';
 
-const UNFINISHED = "('queued','running','retry_wait','polling')";
+export function leaseLost(lease: Lease, action: string): ImpbError {
+  return new ImpbError('IMPB_ERR_STORE_LEASE_LOST', {
+    message: `job ${lease.jobId}: cannot ${action}, the lease of ${lease.owner} is no longer current (it expired and another worker took the job over)`,
+    details: { jobId: lease.jobId, owner: lease.owner },
+  });
+}
 
-export function createSqliteJobQueue(db: Database.Database): JobQueue {
-  // The head of each user's queue is its oldest unfinished job: per-user order is kept by
-  // never handing out a later job while an earlier one is unfinished. job_heads (kept by
-  // triggers, migration 2) holds exactly those heads, indexed by due time, so a claim reads
-  // O(limit) rows however many jobs are queued.
-  // Per state, so each read walks job_heads_state_due in order and stops at the limit.
+/**
+ * The job queue. The head of each user's queue is its oldest unfinished job: per-user order is
+ * kept by never handing out a later job while an earlier one is unfinished. job_heads (kept by
+ * triggers, migration 2) holds exactly those heads, indexed by state and due time, so a claim
+ * reads O(limit) rows however many jobs are queued. A running head's entry carries its lease
+ * expiry instead of its due time: an expired lease is found with the same index and taken over.
+ */
+export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQueue {
+  const iso = (ms: number) => new Date(ms).toISOString();
   const dueHeadsIn = db.prepare(`
     SELECT j.* FROM job_heads h JOIN jobs j ON j.id = h.job_id
     WHERE h.state = ? AND h.next_run_at <= ?
     ORDER BY h.next_run_at, h.job_id LIMIT ?`);
   // Due status polls first: they are cheap and finish jobs (a backlog of 100,000 new users must
-  // not leave those already created unpolled); then retries and new work by due time.
-  const dueHeads = (now: number, limit: number): Row[] => {
-    const polls = dueHeadsIn.all('polling', now, limit) as Row[];
+  // not leave those already created unpolled); then taken-over, retried and new work by due time.
+  const dueHeads = (now: number, limit: number): JobRow[] => {
+    const polls = dueHeadsIn.all('polling', now, limit) as JobRow[];
     if (polls.length >= limit) return polls;
-    const rest = [...(dueHeadsIn.all('retry_wait', now, limit) as Row[]), ...(dueHeadsIn.all('queued', now, limit) as Row[])];
+    const rest = ['running', ...CLAIMABLE_STATES.filter((s) => s !== 'polling')].flatMap((s) => dueHeadsIn.all(s, now, limit) as JobRow[]);
     rest.sort((a, b) => a.next_run_at - b.next_run_at || a.id - b.id);
     return [...polls, ...rest].slice(0, limit);
   };
-  const pendingForUserStmt = db.prepare(`SELECT * FROM jobs WHERE user_id = ? AND state IN ${UNFINISHED} ORDER BY id LIMIT ?`);
-  const oldestHead = db.prepare('SELECT j.created_at AS at FROM jobs j WHERE j.id = (SELECT MIN(job_id) FROM job_heads)');
-  // One MIN per state: each is a single step down job_heads_state_due.
-  const nextDueStmt = db.prepare(`SELECT MIN(at) AS at FROM (
-    SELECT MIN(next_run_at) AS at FROM job_heads WHERE state = 'queued'
-    UNION ALL SELECT MIN(next_run_at) FROM job_heads WHERE state = 'retry_wait'
-    UNION ALL SELECT MIN(next_run_at) FROM job_heads WHERE state = 'polling')`);
-  const countPendingStmt = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state IN ${UNFINISHED}`);
-  const markRunning = db.prepare("UPDATE jobs SET state = 'running', updated_at = ? WHERE id = ?");
+  const take = db.prepare(`UPDATE jobs SET state = 'running', lease_owner = @owner, lease_token = @token, lease_expires_at = @expiresAt,
+      lookup_first = CASE WHEN state = 'running' THEN 1 ELSE lookup_first END, updated_at = @at
+    WHERE id = @id AND state = @state AND lease_token IS @previous`);
   const getStmt = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const insert = db.prepare(
-    `INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, lookup_first, payload_json, tracking_id, created_at, updated_at)
-     VALUES (@eventId, @kind, @template, @userId, @enterpriseId, @state, 0, @nextRunAt, 0, @payload, @trackingId, @now, @now)`,
+    `INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, lookup_first, payload_json, last_error_json, tracking_id, created_at, updated_at)
+     VALUES (@eventId, @kind, @template, @userId, @enterpriseId, @state, 0, @nextRunAt, 0, @payload, @lastError, @trackingId, @now, @now)`,
   );
-
-  const relaxed = createRelaxedWriter(db);
-  const updateStatements = new Map<string, Database.Statement>();
-  const stateOf = db.prepare('SELECT state, kind, user_id FROM jobs WHERE id = ?');
+  const renewStmt = db.prepare("UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_token = ?");
+  // One statement per outcome: the token in the WHERE clause is the guard.
+  const finish = db.prepare(`UPDATE jobs SET state = @to, attempts = COALESCE(@attempts, attempts), next_run_at = COALESCE(@nextRunAt, next_run_at),
+      payload_json = COALESCE(@payload, payload_json), last_error_json = COALESCE(@lastError, last_error_json), tracking_id = COALESCE(@trackingId, tracking_id),
+      lookup_first = COALESCE(@lookupFirst, lookup_first), lease_owner = CASE WHEN @to = 'running' THEN lease_owner END,
+      lease_token = CASE WHEN @to = 'running' THEN lease_token END, lease_expires_at = CASE WHEN @to = 'running' THEN lease_expires_at END, updated_at = @at
+    WHERE id = @id AND state = 'running' AND lease_token = @token`);
   const writeAudit = auditWriter(db);
-  // The audited transition commits with the state change, or neither does.
-  const updateRun = relaxed(db.transaction((sql: string, params: Record<string, unknown>, id: number, patch: JobPatch, actor: string) => {
-    const before = patch.state === undefined ? undefined : (stateOf.get(id) as Pick<Row, 'state' | 'kind' | 'user_id'> | undefined);
-    let stmt = updateStatements.get(sql);
-    if (!stmt) updateStatements.set(sql, (stmt = db.prepare(sql)));
-    stmt.run(params);
-    if (before && patch.state && isAudited(before.state, patch.state)) {
-      const error = patch.state === 'failed' ? patch.lastError : undefined;
-      writeAudit({
-        at: nowIso(),
-        actor,
-        entityType: 'job',
-        entityId: String(id),
-        action: 'state',
-        before: { state: before.state },
-        after: compact({
-          state: patch.state,
-          kind: before.kind,
-          userId: before.user_id,
-          code: error?.code ?? null,
-          httpStatus: error?.httpStatus ?? null,
-          webexErrorCode: error?.webexErrorCode ?? null,
-          description: error?.description ?? null,
-        }),
-        trackingId: error?.trackingId ?? patch.trackingId,
-        detail: error?.message,
-      });
+  const relaxed = createRelaxedWriter(db);
+
+  function audit(row: Pick<JobRow, 'id' | 'kind' | 'user_id'>, from: JobState, to: JobState, at: number, actor: string, error?: JobError, trackingId?: string): void {
+    if (!isAuditedTransition(from, to)) return;
+    writeAudit({
+      at: iso(at),
+      actor,
+      entityType: 'job',
+      entityId: String(row.id),
+      action: 'state',
+      before: { state: from },
+      after: compact({
+        state: to,
+        kind: row.kind,
+        userId: row.user_id,
+        code: error?.code ?? null,
+        httpStatus: error?.httpStatus ?? null,
+        webexErrorCode: error?.webexErrorCode ?? null,
+        description: error?.description ?? null,
+      }),
+      trackingId: error?.trackingId ?? trackingId,
+      detail: error?.message,
+    });
+  }
+
+  const claimTx = db.transaction((owner: string, leaseMs: number, limit: number, now: number): ClaimedJob[] => {
+    const claimed: ClaimedJob[] = [];
+    for (const row of dueHeads(now, limit)) {
+      const token = randomUUID();
+      const expiresAt = now + leaseMs;
+      const info = take.run({ owner, token, expiresAt, at: iso(now), id: row.id, state: row.state, previous: row.lease_token });
+      if (info.changes !== 1) continue;
+      // The row as the UPDATE left it, without reading it again.
+      const taken: JobRow = { ...row, state: 'running', lease_owner: owner, lease_token: token, lease_expires_at: expiresAt, lookup_first: row.state === 'running' ? 1 : row.lookup_first, updated_at: iso(now) };
+      claimed.push({ ...toJob(taken), lease: { jobId: row.id, owner, token, expiresAt } });
     }
-  }));
-  const claim = relaxed(db.transaction((now: number, limit: number, exclude: ReadonlySet<string>) => {
-    const rows = dueHeads(now, limit + exclude.size);
-    const picked = rows.filter((r) => !exclude.has(r.user_id)).slice(0, limit);
-    const at = nowIso();
-    for (const row of picked) markRunning.run(at, row.id);
-    return picked.map(toJob);
-  }));
+    return claimed;
+  });
+
+  type Finish = { to: JobState; attempts?: number; nextRunAt?: number; payload?: Record<string, unknown>; lastError?: JobError; trackingId?: string; lookupFirst?: boolean };
+  const finishTx = db.transaction((lease: Lease, change: Finish, now: number, actor: string, action: string) => {
+    // Read only for an audited end (a failure, a parking): done, retries and polls are the hot path.
+    const audited = isAuditedTransition('running', change.to);
+    const row = audited ? (getStmt.get(lease.jobId) as JobRow | undefined) : undefined;
+    const info = finish.run({
+      id: lease.jobId,
+      token: lease.token,
+      to: change.to,
+      attempts: change.attempts ?? null,
+      nextRunAt: change.nextRunAt ?? null,
+      payload: change.payload === undefined ? null : JSON.stringify(change.payload),
+      lastError: toJson(change.lastError),
+      trackingId: change.trackingId ?? null,
+      lookupFirst: change.lookupFirst === undefined ? null : change.lookupFirst ? 1 : 0,
+      at: iso(now),
+    });
+    if (info.changes !== 1) throw leaseLost(lease, action);
+    if (row) audit(row, 'running', change.to, now, actor, change.lastError, change.trackingId);
+  });
+
+  const coalesceTx = db.transaction((lease: Lease, plan: { coalesced: number[]; run?: number; now: number }, actor: string): ClaimedJob | undefined => {
+    const head = getStmt.get(lease.jobId) as JobRow | undefined;
+    if (!head || head.state !== 'running' || head.lease_token !== lease.token) throw leaseLost(lease, 'coalesce');
+    const at = iso(plan.now);
+    let handed: ClaimedJob | undefined;
+    if (plan.run !== undefined && plan.run !== lease.jobId) {
+      const run = getStmt.get(plan.run) as JobRow | undefined;
+      if (!run || run.user_id !== head.user_id || !canTransition(run.state, 'running')) throw conflict(plan.run, 'cannot run it in place of its head');
+      db.prepare("UPDATE jobs SET state = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?").run(lease.owner, lease.token, lease.expiresAt, at, plan.run);
+      handed = { ...toJob(getStmt.get(plan.run) as JobRow), lease: { ...lease, jobId: plan.run } };
+    }
+    for (const id of plan.coalesced) {
+      const row = getStmt.get(id) as JobRow | undefined;
+      if (!row || row.user_id !== head.user_id || !canTransition(row.state, 'coalesced')) throw conflict(id, 'cannot coalesce it');
+      db.prepare("UPDATE jobs SET state = 'coalesced', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?").run(at, id);
+      audit(row, row.state, 'coalesced', plan.now, actor);
+    }
+    if (plan.run === lease.jobId) handed = { ...toJob(getStmt.get(lease.jobId) as JobRow), lease };
+    return handed;
+  });
+
+  const transitionTx = db.transaction((id: number, from: readonly JobState[], to: JobState, nextRunAt: number | undefined, now: number, actor: string): boolean => {
+    const row = getStmt.get(id) as JobRow | undefined;
+    if (!row || !from.includes(row.state)) return false;
+    if (!canTransition(row.state, to)) throw conflict(id, `a job cannot go from ${row.state} to ${to}`);
+    const info = db
+      .prepare('UPDATE jobs SET state = ?, next_run_at = COALESCE(?, next_run_at), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = ?')
+      .run(to, nextRunAt ?? null, iso(now), id, row.state);
+    if (info.changes !== 1) return false;
+    audit(row, row.state, to, now, actor);
+    return true;
+  });
+
+  const matchingBatch = db.prepare(`SELECT id FROM jobs WHERE state = @state AND (@template IS NULL OR template = @template)
+      AND (@errorCode IS NULL OR json_extract(last_error_json, '$.code') = @errorCode OR json_extract(last_error_json, '$.webexErrorCode') = @errorCode)
+      AND id > @after ORDER BY id LIMIT @limit`);
 
   return {
-    async claimDue(now, limit, excludeUsers) {
-      return claim(now, limit, excludeUsers);
+    ...createJobReads(db),
+    async claim({ owner, leaseMs, limit, now }) {
+      if (limit <= 0) return [];
+      return relaxed(claimTx.immediate)(owner, leaseMs, limit, now);
     },
-    async update(id, patch, actor = 'system') {
-      const sets: string[] = ['updated_at = @updatedAt'];
-      const params: Record<string, unknown> = { id, updatedAt: nowIso() };
-      if (patch.state !== undefined) {
-        sets.push('state = @state');
-        params.state = patch.state;
-      }
-      if (patch.attempts !== undefined) {
-        sets.push('attempts = @attempts');
-        params.attempts = patch.attempts;
-      }
-      if (patch.nextRunAt !== undefined) {
-        sets.push('next_run_at = @nextRunAt');
-        params.nextRunAt = patch.nextRunAt;
-      }
-      if (patch.lookupFirst !== undefined) {
-        sets.push('lookup_first = @lookupFirst');
-        params.lookupFirst = patch.lookupFirst ? 1 : 0;
-      }
-      if (patch.payload !== undefined) {
-        sets.push('payload_json = @payload');
-        params.payload = JSON.stringify(patch.payload);
-      }
-      if (patch.lastError !== undefined) {
-        sets.push('last_error_json = @lastError');
-        params.lastError = toJson(patch.lastError);
-      }
-      if (patch.trackingId !== undefined) {
-        sets.push('tracking_id = @trackingId');
-        params.trackingId = patch.trackingId;
-      }
-      updateRun(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`, params, id, patch, actor);
+    async renew(lease, { leaseMs, now }) {
+      const expiresAt = now + leaseMs;
+      if (relaxed(() => renewStmt.run(expiresAt, iso(now), lease.jobId, lease.token))().changes !== 1) throw leaseLost(lease, 'renew');
+      return { ...lease, expiresAt };
     },
-    async changeStateIf(id, from, to) {
-      if (!from.length) return false;
+    async complete(lease, result) {
+      relaxed(finishTx.immediate)(lease, { ...result, to: 'done' }, result.now, 'system', 'complete');
+    },
+    async fail(lease, result, actor = 'pipeline') {
+      relaxed(finishTx.immediate)(lease, { ...result, to: result.to ?? 'failed' }, result.now, actor, 'fail');
+    },
+    async release(lease, result) {
+      relaxed(finishTx.immediate)(lease, result, result.now, 'system', 'release');
+    },
+    async coalesce(lease, plan, actor = 'pipeline') {
+      return relaxed(coalesceTx.immediate)(lease, plan, actor);
+    },
+    async transition(id, change, actor = 'system') {
+      if (!change.from.length) return false;
       // Operator changes commit with the connection's FULL durability, not the relaxed writer.
-      const info = db
-        .prepare(`UPDATE jobs SET state = ?, next_run_at = COALESCE(?, next_run_at), updated_at = ? WHERE id = ? AND state IN (${from.map(() => '?').join(',')})`)
-        .run(to.state, to.nextRunAt ?? null, nowIso(), id, ...from);
-      return info.changes === 1;
+      return transitionTx.immediate(id, change.from, change.to, change.nextRunAt, change.now, actor);
+    },
+    async transitionMatching(filter, change, actor = 'system') {
+      const batchSize = change.batchSize ?? 500;
+      let after = 0;
+      let matched = 0;
+      let moved = 0;
+      for (;;) {
+        const ids = (matchingBatch.all({ state: filter.state, template: filter.template ?? null, errorCode: filter.errorCode ?? null, after, limit: batchSize }) as Array<{ id: number }>).map((r) => r.id);
+        if (!ids.length) break;
+        matched += ids.length;
+        // One short transaction per batch: ingest never waits behind a long bulk change.
+        db.transaction(() => {
+          for (const id of ids) if (transitionTx(id, [filter.state], change.to, change.nextRunAt, change.now, actor)) moved++;
+        }).immediate();
+        after = ids[ids.length - 1]!;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return { matched, moved };
+    },
+    async resumeParked(now, actor = 'system') {
+      // Two statements, one transaction: the audit rows, then the move, both by the same WHERE.
+      return db.transaction(() => {
+        db.prepare(
+          `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json)
+           SELECT @at, @actor, 'job', CAST(id AS TEXT), 'state', '{"state":"awaiting_credentials"}', json_object('state', 'queued', 'kind', kind, 'userId', user_id)
+           FROM jobs WHERE state = 'awaiting_credentials'`,
+        ).run({ at: iso(now), actor });
+        return db.prepare("UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ? WHERE state = 'awaiting_credentials'").run(now, iso(now)).changes;
+      }).immediate();
+    },
+    async expireLeasesOf(owner, now) {
+      return db.prepare("UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE state = 'running' AND lease_owner = ?").run(now, iso(now), owner).changes;
     },
     async enqueue(job) {
+      const now = clock.now();
       const info = insert.run({
         eventId: job.eventId,
         kind: job.kind,
@@ -136,106 +221,16 @@ export function createSqliteJobQueue(db: Database.Database): JobQueue {
         state: job.state ?? 'queued',
         nextRunAt: job.nextRunAt,
         payload: JSON.stringify(job.payload),
+        lastError: job.lastError ? JSON.stringify(job.lastError) : null,
         trackingId: job.trackingId ?? null,
-        now: nowIso(),
+        now: iso(now),
       });
       return Number(info.lastInsertRowid);
-    },
-    async get(id) {
-      const row = getStmt.get(id) as Row | undefined;
-      return row ? toJob(row) : undefined;
-    },
-    async list(filter = {}) {
-      const where: string[] = [];
-      const params: Record<string, unknown> = { limit: filter.limit ?? 100, offset: filter.offset ?? 0 };
-      if (filter.state) {
-        const states = Array.isArray(filter.state) ? filter.state : [filter.state];
-        where.push(`state IN (${states.map((_, i) => `@s${i}`).join(',')})`);
-        states.forEach((s, i) => (params[`s${i}`] = s));
-      }
-      if (filter.userId) {
-        where.push('user_id = @userId');
-        params.userId = filter.userId;
-      }
-      if (filter.template) {
-        where.push('template = @template');
-        params.template = filter.template;
-      }
-      const rows = db
-        .prepare(`SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
-        .all(params) as Row[];
-      return rows.map(toJob);
-    },
-    async countByState() {
-      const rows = db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as Array<{ state: string; n: number }>;
-      return Object.fromEntries(rows.map((r) => [r.state, r.n]));
-    },
-    async oldestPendingCreatedAt() {
-      // The oldest unfinished job is always some user's head.
-      return (oldestHead.get() as { at: string } | undefined)?.at;
-    },
-    async pendingForUser(userId, limit = 100) {
-      return (pendingForUserStmt.all(userId, limit) as Row[]).map(toJob);
-    },
-    async nextDueAt() {
-      return (nextDueStmt.get() as { at: number | null }).at ?? undefined;
-    },
-    async countPending() {
-      return (countPendingStmt.get() as { n: number }).n;
-    },
-    async recoverInFlight() {
-      return db
-        .prepare("UPDATE jobs SET state = 'queued', lookup_first = 1, updated_at = ? WHERE state = 'running'")
-        .run(nowIso()).changes;
     },
   };
 }
 
-type JobPatch = Parameters<JobQueue['update']>[1];
-
-const ENDED = new Set<string>(['failed', 'coalesced', 'cancelled']);
-const RETRIABLE = new Set<string>(['failed', 'cancelled']);
-
-/** Jobs ending without being done, and failed or cancelled jobs taken up again (a retry). */
-function isAudited(from: string, to: string): boolean {
-  if (from === to) return false;
-  return ENDED.has(to) || (RETRIABLE.has(from) && !ENDED.has(to));
+function conflict(id: number, why: string): ImpbError {
+  return new ImpbError('IMPB_ERR_STORE_CONFLICT', { message: `job ${id}: ${why}`, details: { jobId: id } });
 }
 
-interface Row {
-  id: number;
-  event_id: number;
-  kind: Job['kind'];
-  template: string;
-  user_id: string;
-  enterprise_id: string;
-  state: Job['state'];
-  attempts: number;
-  next_run_at: number;
-  lookup_first: number;
-  payload_json: string;
-  last_error_json: string | null;
-  tracking_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-function toJob(row: Row): Job {
-  return compact({
-    id: row.id,
-    eventId: row.event_id,
-    kind: row.kind,
-    template: row.template,
-    userId: row.user_id,
-    enterpriseId: row.enterprise_id,
-    state: row.state,
-    attempts: row.attempts,
-    nextRunAt: row.next_run_at,
-    lookupFirst: row.lookup_first === 1,
-    payload: JSON.parse(row.payload_json) as Record<string, unknown>,
-    lastError: fromJson(row.last_error_json) ?? null,
-    trackingId: row.tracking_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }) as Job;
-}

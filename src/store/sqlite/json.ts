@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../../domain/clock';
+
 /** JSON helpers for columns that hold JSON text. */
 export function toJson(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
@@ -7,8 +9,9 @@ export function fromJson<T>(text: string | null | undefined): T | undefined {
   return text === null || text === undefined ? undefined : (JSON.parse(text) as T);
 }
 
-export function nowIso(): string {
-  return new Date().toISOString();
+/** The store's one clock as ISO-8601 text (record timestamps). */
+export function nowIso(clock: Clock = systemClock): string {
+  return new Date(clock.now()).toISOString();
 }
 
 /** Drops keys whose value is null so that optional fields stay absent in records. */

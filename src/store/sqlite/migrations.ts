@@ -227,6 +227,72 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'leased claims; each inbound request stored once and referenced by its events; retention indexes',
+    up: (db) => {
+      // A running head is claimable again once its lease expires: job_heads.next_run_at holds
+      // the lease expiry for running heads. Jobs a previous release left running have none
+      // (0), so the first claim takes them over with lookupFirst, as the start-up recovery did.
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_token TEXT;
+        ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;
+        CREATE TABLE requests (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          received_at TEXT NOT NULL,
+          request_id TEXT NOT NULL,
+          raw_request TEXT NOT NULL
+        );
+        CREATE INDEX requests_received ON requests(received_at);
+        ALTER TABLE inbound_events ADD COLUMN request_ref INTEGER REFERENCES requests(id);
+        CREATE INDEX inbound_events_request ON inbound_events(request_ref);
+        CREATE INDEX inbound_events_received ON inbound_events(received_at);
+        -- No new index on jobs: every job write would pay for it. Retention and bulk retry
+        -- select by state through jobs_state_next.
+        CREATE INDEX webex_calls_at ON webex_calls(at);
+        CREATE INDEX unknown_requests_received ON unknown_requests(received_at);
+      `);
+      // A job parked for Webex credentials still heads its user's queue: a later unassign must
+      // not overtake a parked assign. The head triggers of migration 2 are redrawn with it.
+      const heads = "('queued','running','retry_wait','polling','awaiting_credentials')";
+      const due = "CASE WHEN state = 'running' THEN COALESCE(lease_expires_at, 0) ELSE next_run_at END";
+      db.exec(`
+        DROP TRIGGER jobs_head_insert;
+        DROP TRIGGER jobs_head_update;
+        DROP TRIGGER jobs_head_delete;
+        CREATE TRIGGER jobs_head_insert AFTER INSERT ON jobs
+        WHEN NEW.state IN ${heads}
+        BEGIN
+          INSERT OR IGNORE INTO job_heads (user_id, job_id, state, next_run_at)
+            VALUES (NEW.user_id, NEW.id, NEW.state, CASE WHEN NEW.state = 'running' THEN COALESCE(NEW.lease_expires_at, 0) ELSE NEW.next_run_at END);
+        END;
+        CREATE TRIGGER jobs_head_update AFTER UPDATE OF state, next_run_at, user_id, lease_expires_at ON jobs
+        BEGIN
+          DELETE FROM job_heads WHERE user_id IN (OLD.user_id, NEW.user_id);
+          INSERT INTO job_heads (user_id, job_id, state, next_run_at)
+            SELECT user_id, id, state, ${due} FROM jobs
+            WHERE user_id = OLD.user_id AND state IN ${heads} ORDER BY id LIMIT 1;
+          INSERT OR IGNORE INTO job_heads (user_id, job_id, state, next_run_at)
+            SELECT user_id, id, state, ${due} FROM jobs
+            WHERE user_id = NEW.user_id AND state IN ${heads} ORDER BY id LIMIT 1;
+        END;
+        CREATE TRIGGER jobs_head_delete AFTER DELETE ON jobs
+        BEGIN
+          DELETE FROM job_heads WHERE user_id = OLD.user_id;
+          INSERT INTO job_heads (user_id, job_id, state, next_run_at)
+            SELECT user_id, id, state, ${due} FROM jobs
+            WHERE user_id = OLD.user_id AND state IN ${heads} ORDER BY id LIMIT 1;
+        END;
+        DROP INDEX jobs_user_unfinished;
+        CREATE INDEX jobs_user_unfinished ON jobs(user_id, id) WHERE state IN ${heads};
+        DELETE FROM job_heads;
+        INSERT INTO job_heads (user_id, job_id, state, next_run_at)
+          SELECT j.user_id, j.id, j.state, CASE WHEN j.state = 'running' THEN COALESCE(j.lease_expires_at, 0) ELSE j.next_run_at END FROM jobs j
+          JOIN (SELECT user_id, MIN(id) AS id FROM jobs WHERE state IN ${heads} GROUP BY user_id) h ON h.id = j.id;
+      `);
+    },
+  },
 ];
 
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {

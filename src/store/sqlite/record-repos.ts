@@ -1,8 +1,9 @@
+import { systemClock, type Clock } from '../../domain/clock';
 import type Database from 'better-sqlite3';
 import type { AuditTrail, UnknownRequestRepo, WebexCallLog, AuditEntry, UnknownRequest, WebexCallRecord } from '../port';
 import { compact, fromJson, nowIso, toJson } from './json';
 
-export function createSqliteAuditTrail(db: Database.Database): AuditTrail {
+export function createSqliteAuditTrail(db: Database.Database, clock: Clock = systemClock): AuditTrail {
   const insert = db.prepare(
     `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json, tracking_id, detail)
      VALUES (@at, @actor, @entityType, @entityId, @action, @before, @after, @trackingId, @detail)`,
@@ -10,7 +11,7 @@ export function createSqliteAuditTrail(db: Database.Database): AuditTrail {
   return {
     async append(entry) {
       const info = insert.run({
-        at: entry.at ?? nowIso(),
+        at: entry.at ?? nowIso(clock),
         actor: entry.actor,
         entityType: entry.entityType,
         entityId: entry.entityId,
@@ -55,7 +56,7 @@ export function createSqliteAuditTrail(db: Database.Database): AuditTrail {
   };
 }
 
-export function createSqliteUnknownRequestRepo(db: Database.Database): UnknownRequestRepo {
+export function createSqliteUnknownRequestRepo(db: Database.Database, clock: Clock = systemClock): UnknownRequestRepo {
   const insert = db.prepare(
     `INSERT INTO unknown_requests (received_at, request_id, template, kind, reason, headers_json, body, response)
      VALUES (@receivedAt, @requestId, @template, @kind, @reason, @headers, @body, @response)`,
@@ -63,7 +64,7 @@ export function createSqliteUnknownRequestRepo(db: Database.Database): UnknownRe
   return {
     async add(entry) {
       const info = insert.run({
-        receivedAt: nowIso(),
+        receivedAt: nowIso(clock),
         requestId: entry.requestId,
         template: entry.template,
         kind: entry.kind,
@@ -104,7 +105,7 @@ export function createSqliteUnknownRequestRepo(db: Database.Database): UnknownRe
   };
 }
 
-export function createSqliteWebexCallLog(db: Database.Database): WebexCallLog {
+export function createSqliteWebexCallLog(db: Database.Database, clock: Clock = systemClock): WebexCallLog {
   const insert = db.prepare(
     `INSERT INTO webex_calls (at, job_id, user_id, enterprise_id, operation, method, path, http_status, tracking_id, error_code, description, duration_ms)
      VALUES (@at, @jobId, @userId, @enterpriseId, @operation, @method, @path, @httpStatus, @trackingId, @errorCode, @description, @durationMs)`,
@@ -112,7 +113,7 @@ export function createSqliteWebexCallLog(db: Database.Database): WebexCallLog {
   return {
     async record(call) {
       insert.run({
-        at: call.at ?? nowIso(),
+        at: call.at ?? nowIso(clock),
         jobId: call.jobId ?? null,
         userId: call.userId ?? null,
         enterpriseId: call.enterpriseId ?? null,

@@ -1,14 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../../domain';
 import { ImpbError } from '../../errors';
-import type { Store } from '../port';
+import type { Repositories, Store } from '../port';
 import { createSqliteClusterRepo, createSqliteSettingsRepo, createSqliteTemplateRepo } from './config-repos';
 import { createSqliteEventLog, type SqliteEventLog } from './event-log';
 import { createSqliteJobQueue } from './job-queue';
 import { migrate } from './migrations';
+import { restrictStoreFiles } from './file-modes';
 import { createSqliteAuditTrail, createSqliteUnknownRequestRepo, createSqliteWebexCallLog } from './record-repos';
+import { createSqliteRetention } from './retention';
 import { createSqliteCustomerRepo, createSqliteSubscriberRepo } from './subscriber-repos';
+import { acquireUnitLock, gated, runUnit } from './unit-of-work';
 
 export const STORE_FILE_NAME = 'imp-bridge.sqlite';
 
@@ -16,6 +20,8 @@ export interface SqliteStoreOptions {
   /** Directory that holds the database file (the data dir). */
   dataDir: string;
   readonly?: boolean;
+  /** The one clock of the store (tests drive time with a manual one). */
+  clock?: Clock;
 }
 
 export interface SqliteStore extends Store {
@@ -27,13 +33,18 @@ export interface SqliteStore extends Store {
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so an accepted
- * event survives a power cut once its commit returns.
+ * event survives a power cut once its commit returns. The file and its -wal/-shm are 0600,
+ * a data dir it creates 0700: it holds password hashes and personal data.
  */
 export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const file = path.join(options.dataDir, STORE_FILE_NAME);
+  const clock = options.clock ?? systemClock;
   let db: Database.Database;
   try {
-    if (!options.readonly) fs.mkdirSync(options.dataDir, { recursive: true });
+    if (!options.readonly) {
+      if (!fs.existsSync(options.dataDir)) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    }
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
@@ -41,31 +52,54 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       db.pragma('foreign_keys = ON');
     }
     db.pragma('busy_timeout = 5000');
-    if (!options.readonly) migrate(db);
+    if (!options.readonly) {
+      migrate(db);
+      restrictStoreFiles(file);
+    }
   } catch (err) {
     throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: `cannot open the store at ${file}: ${(err as Error).message}`, cause: err });
   }
+  const { lock, release } = acquireUnitLock(path.resolve(file));
+  const events = createSqliteEventLog(db, clock, lock);
+  // What a unit of work sees: the repositories themselves, joined to its open transaction.
+  const repos: Repositories = {
+    events,
+    jobs: createSqliteJobQueue(db, clock),
+    subscribers: createSqliteSubscriberRepo(db, clock),
+    customers: createSqliteCustomerRepo(db, clock),
+    templates: createSqliteTemplateRepo(db, clock),
+    clusters: createSqliteClusterRepo(db, clock),
+    audit: createSqliteAuditTrail(db, clock),
+    unknownRequests: createSqliteUnknownRequestRepo(db, clock),
+    webexCalls: createSqliteWebexCallLog(db, clock),
+    settings: createSqliteSettingsRepo(db, clock),
+    retention: createSqliteRetention(db),
+  };
   let open = true;
   return {
     db,
     file,
-    events: createSqliteEventLog(db),
-    jobs: createSqliteJobQueue(db),
-    subscribers: createSqliteSubscriberRepo(db),
-    customers: createSqliteCustomerRepo(db),
-    templates: createSqliteTemplateRepo(db),
-    clusters: createSqliteClusterRepo(db),
-    audit: createSqliteAuditTrail(db),
-    unknownRequests: createSqliteUnknownRequestRepo(db),
-    webexCalls: createSqliteWebexCallLog(db),
-    settings: createSqliteSettingsRepo(db),
+    events: gated(events, lock),
+    jobs: gated(repos.jobs, lock),
+    subscribers: gated(repos.subscribers, lock),
+    customers: gated(repos.customers, lock),
+    templates: gated(repos.templates, lock),
+    clusters: gated(repos.clusters, lock),
+    audit: gated(repos.audit, lock),
+    unknownRequests: gated(repos.unknownRequests, lock),
+    webexCalls: gated(repos.webexCalls, lock),
+    settings: gated(repos.settings, lock),
+    retention: gated(repos.retention, lock),
+    transaction: (work, opts = {}) => runUnit(db, lock, () => work(repos), opts.relaxed ?? false),
     isOpen: () => open && db.open,
     async close() {
       if (!open) return;
       open = false;
-      // Let a pending group commit (scheduled with setImmediate) run before closing.
+      // Let a pending group commit (scheduled with setImmediate) and an open unit finish first.
       await new Promise((resolve) => setImmediate(resolve));
+      await lock.whenFree(() => undefined);
       db.close();
+      release();
     },
   };
 }

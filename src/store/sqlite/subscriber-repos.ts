@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../domain/clock';
 import type Database from 'better-sqlite3';
 import { WAITING_FOR_USER } from '../../domain/subscriber';
 import type { CustomerRecord, CustomerRepo, SubscriberRecord, SubscriberRepo } from '../port';
@@ -5,7 +6,7 @@ import { createRelaxedWriter } from './durability';
 import { auditWriter } from './audit-writer';
 import { compact, nowIso } from './json';
 
-export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRepo {
+export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock = systemClock): SubscriberRepo {
   const writeAudit = auditWriter(db);
   const getStmt = db.prepare('SELECT * FROM subscribers WHERE user_id = ?');
   const upsertStmt = db.prepare(`
@@ -22,7 +23,7 @@ export function createSqliteSubscriberRepo(db: Database.Database): SubscriberRep
 
   const upsert = createRelaxedWriter(db)(db.transaction((record: Parameters<SubscriberRepo['upsert']>[0], actor: string) => {
     const before = getStmt.get(record.userId) as Row | undefined;
-    const now = nowIso();
+    const now = nowIso(clock);
     const statusChanged = !before || before.status !== record.status;
     const lastStatusChange = record.lastStatusChange ?? (statusChanged ? now : before!.last_status_change);
     upsertStmt.run({
@@ -156,7 +157,7 @@ function toRecord(row: Row): SubscriberRecord {
   }) as unknown as SubscriberRecord;
 }
 
-export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
+export function createSqliteCustomerRepo(db: Database.Database, clock: Clock = systemClock): CustomerRepo {
   const getStmt = db.prepare('SELECT * FROM customers WHERE enterprise_id = ?');
   const upsertStmt = db.prepare(`
     INSERT INTO customers (enterprise_id, template, webex_customer_id, org_id, status, location_url, admin_user_id, created_by_bridge, last_tracking_id, last_error, last_error_code, created_at, updated_at)
@@ -197,11 +198,11 @@ export function createSqliteCustomerRepo(db: Database.Database): CustomerRepo {
       lastTrackingId: record.lastTrackingId ?? null,
       lastError: record.lastError ?? null,
       lastErrorCode: record.lastErrorCode ?? null,
-      now: nowIso(),
+      now: nowIso(clock),
     });
     if (!before || before.status !== record.status) {
       writeAudit({
-        at: nowIso(),
+        at: nowIso(clock),
         actor: 'pipeline',
         entityType: 'customer',
         entityId: record.enterpriseId,

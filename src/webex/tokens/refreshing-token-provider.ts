@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { WebexError, type ErrorCode } from '../../errors';
-import type { Logger } from '../../observability';
-import { registerSecret } from '../../observability';
+import { registerSecret, type Logger } from '../../observability';
 import type { WebexCallObservation } from '../../pipeline/webex-port';
 import type { SettingsRepo } from '../../store/port';
 import { newTrackingId } from '../tracking-id';
+import { createRefreshTokenHolder, type RefreshTokenHolder } from './stored-refresh-token';
 import type { TokenStatus, WebexTokenProvider } from './token-provider';
 
 /** Answer of POST /access_token and POST /applications/{id}/token. */
@@ -39,12 +39,6 @@ export interface RefreshingTokenDeps {
   timeoutMs?: number;
 }
 
-interface StoredRefreshToken {
-  refreshToken: string;
-  origin: string;
-  storedAt: string;
-}
-
 export function originHash(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
@@ -55,46 +49,15 @@ export function originHash(...parts: string[]): string {
  */
 export function createRefreshingTokenProvider(deps: RefreshingTokenDeps): WebexTokenProvider {
   const now = deps.now ?? Date.now;
+  const held = createRefreshTokenHolder({ ...deps, now });
   let accessToken: string | undefined;
   let expiresAt = 0;
   let lifetimeMs = 0;
-  let refreshToken: string | undefined;
-  let refreshTokenFromStore = false;
-  let loaded = false;
   let inflight: Promise<string> | undefined;
   let refreshes = 0;
   let lastError: string | undefined;
 
   const fresh = () => accessToken !== undefined && now() < expiresAt - Math.min(300_000, lifetimeMs * 0.1);
-
-  async function loadStored(): Promise<void> {
-    if (loaded) return;
-    loaded = true;
-    refreshToken = deps.configuredRefreshToken;
-    if (!deps.settings) return;
-    try {
-      const raw = await deps.settings.get(deps.settingsKey);
-      if (!raw) return;
-      const stored = JSON.parse(raw) as StoredRefreshToken;
-      if (stored.origin === deps.settingsOrigin && stored.refreshToken) {
-        registerSecret(stored.refreshToken);
-        refreshToken = stored.refreshToken;
-        refreshTokenFromStore = true;
-      }
-    } catch (err) {
-      deps.logger.warn('stored Webex refresh token unreadable; using the configured credentials', { event: 'webex.token.store_unreadable', err });
-    }
-  }
-
-  async function persist(token: string): Promise<void> {
-    if (!deps.settings) return;
-    const value: StoredRefreshToken = { refreshToken: token, origin: deps.settingsOrigin, storedAt: new Date(now()).toISOString() };
-    try {
-      await deps.settings.set(deps.settingsKey, JSON.stringify(value));
-    } catch (err) {
-      deps.logger.error('could not persist the rotated Webex refresh token', { event: 'webex.token.persist_failed', err });
-    }
-  }
 
   function accept(grant: TokenGrant): string {
     registerSecret(grant.access_token);
@@ -104,40 +67,10 @@ export function createRefreshingTokenProvider(deps: RefreshingTokenDeps): WebexT
     return grant.access_token;
   }
 
-  async function refreshWith(token: string): Promise<TokenGrant> {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: deps.clientId, client_secret: deps.clientSecret, refresh_token: token });
-    return postTokenEndpoint(deps, 'token.refresh', '/access_token', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
-  }
-
   async function doRefresh(): Promise<string> {
-    await loadStored();
-    let grant: TokenGrant | undefined;
-    if (refreshToken) {
-      try {
-        grant = await refreshWith(refreshToken);
-      } catch (err) {
-        // A stored token that Webex no longer accepts: the configured credentials may be newer.
-        const permanent = err instanceof WebexError && !err.retryable;
-        if (!(permanent && (refreshTokenFromStore || deps.initialGrant))) throw err;
-        deps.logger.warn('Webex refused the refresh token; starting again from the configured credentials', { event: 'webex.token.refresh_refused', source: deps.source });
-        refreshTokenFromStore = false;
-        refreshToken = deps.configuredRefreshToken;
-        if (refreshToken) grant = await refreshWith(refreshToken);
-      }
-    }
-    if (!grant) {
-      if (!deps.initialGrant) throw new Error('no refresh token');
-      grant = await deps.initialGrant();
-    }
+    const grant = await obtainGrant(deps, held);
     const token = accept(grant);
-    if (grant.refresh_token) {
-      registerSecret(grant.refresh_token);
-      if (grant.refresh_token !== refreshToken) {
-        refreshToken = grant.refresh_token;
-        refreshTokenFromStore = true;
-        await persist(grant.refresh_token);
-      }
-    }
+    if (grant.refresh_token) await held.accept(grant.refresh_token);
     refreshes += 1;
     lastError = undefined;
     deps.logger.info('Webex access token refreshed', { event: 'webex.token.refreshed', source: deps.source, expiresInSeconds: Math.round(lifetimeMs / 1000) });
@@ -171,6 +104,32 @@ export function createRefreshingTokenProvider(deps: RefreshingTokenDeps): WebexT
       return { source: deps.source, kind: deps.kind, refreshes, expiresAt: accessToken ? expiresAt : undefined, lastError };
     },
   };
+}
+
+/** A grant from the refresh token in use, else from the configured credentials. */
+async function obtainGrant(deps: RefreshingTokenDeps, held: RefreshTokenHolder): Promise<TokenGrant> {
+  const refreshToken = await held.current();
+  let grant: TokenGrant | undefined;
+  if (refreshToken) {
+    try {
+      grant = await refreshWith(deps, refreshToken);
+    } catch (err) {
+      // A stored token that Webex no longer accepts: the configured credentials may be newer.
+      const permanent = err instanceof WebexError && !err.retryable;
+      if (!(permanent && (held.fromStore() || deps.initialGrant))) throw err;
+      deps.logger.warn('Webex refused the refresh token; starting again from the configured credentials', { event: 'webex.token.refresh_refused', source: deps.source });
+      const configured = held.resetToConfigured();
+      if (configured) grant = await refreshWith(deps, configured);
+    }
+  }
+  if (grant) return grant;
+  if (!deps.initialGrant) throw new Error('no refresh token');
+  return deps.initialGrant();
+}
+
+function refreshWith(deps: RefreshingTokenDeps, token: string): Promise<TokenGrant> {
+  const form = new URLSearchParams({ grant_type: 'refresh_token', client_id: deps.clientId, client_secret: deps.clientSecret, refresh_token: token });
+  return postTokenEndpoint(deps, 'token.refresh', '/access_token', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
 }
 
 /** Only a missing or unreadable expires_in means "one hour"; 0 is a token already at its end. */

@@ -1,6 +1,6 @@
 import { describePostgres } from '../../helpers/postgres';
-import { createBudgetedRateLimiter, type CallBudget } from '../../../src/pipeline/call-budget';
-import type { RateLimiter } from '../../../src/pipeline/rate-limiter';
+import { createBudgetedRateLimiter, type CallBudget } from '../../../src/webex/pacing/call-budget';
+import type { RateLimiter } from '../../../src/webex/pacing/rate-limiter';
 import { migratePostgres } from '../../../src/store/postgres/migrate';
 import { createPgCallBudget } from '../../../src/store/postgres/token-bucket';
 

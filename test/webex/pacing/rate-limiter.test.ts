@@ -1,5 +1,5 @@
-import { retryDelayMs, pollDelayMs } from '../../src/pipeline/backoff';
-import { createRateLimiter, windowCap } from '../../src/pipeline/rate-limiter';
+import { retryDelayMs, pollDelayMs } from '../../../src/pipeline/backoff';
+import { createRateLimiter, windowCap } from '../../../src/webex/pacing/rate-limiter';
 
 describe('shared rate limiter (AIMD) and backoff', () => {
   test('halves on a 429 (once per burst), then climbs back linearly to the maximum', () => {

@@ -1,6 +1,6 @@
-import { isWebexError } from '../errors';
+import { isWebexError } from '../../errors';
 import type { RateLimiter } from './rate-limiter';
-import type { WebexProvisioningApi } from './webex-port';
+import type { WebexProvisioningApi } from '../../pipeline/webex-port';
 
 /**
  * Wraps every method of a Webex port that has no HTTP layer of its own (the in-memory fakes of

@@ -1,4 +1,4 @@
-import { createBudgetedRateLimiter, type CallBudget, type CallGrant } from '../../src/pipeline/call-budget';
+import { createBudgetedRateLimiter, type CallBudget, type CallGrant } from '../../../src/webex/pacing/call-budget';
 
 /** A budget in memory that records what the limiter asks of it. */
 function fakeBudget(grants: Array<Partial<CallGrant> | Error>) {
