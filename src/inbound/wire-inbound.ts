@@ -7,7 +7,9 @@ import { createDialectProvider, type DialectProvider } from './dialect/dialect-e
 import { watchDialectSection } from './dialect/dialect-file-watch';
 import { createDialectCoverageService, type DialectCoverageService } from './relay/dialect-coverage-service';
 import { createShadowAnalysis } from './relay/shadow-analysis';
-import { createMemoryShadowRecords, type ShadowRecordRepo } from './relay/shadow-records';
+import { createShadowEventDeriver } from './relay/shadow-events';
+import { createDryRunPlanner } from '../pipeline/dry-run-plan';
+import { pipelineSettings } from '../pipeline/wire-pipeline';
 import { createUpstreamRegistry } from './relay/upstream-registry';
 import { createFlowThroughRouter } from './flowthrough-route';
 import { createInboundMetrics } from './inbound-metrics';
@@ -25,8 +27,7 @@ export interface InboundWiring {
   authThrottle: AuthThrottle;
   /** The dialect extensions in force (the config's `dialect` section, re-read while running). */
   dialect: DialectProvider;
-  /** What shadow mode recorded per request, and the coverage report computed from it. */
-  shadowRecords: ShadowRecordRepo;
+  /** The coverage report computed from what shadow mode recorded per request (store.shadowRecords). */
   coverage: DialectCoverageService;
 }
 
@@ -34,8 +35,14 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
   const authThrottle = createAuthThrottle({ limit: rt.config.provisioning.authFailureLimit, baseDelayMs: rt.config.provisioning.authFailureBaseDelayMs });
   const dialect = createDialectProvider(rt.config.dialect);
   const upstreams = createUpstreamRegistry();
-  const shadowRecords = createMemoryShadowRecords();
-  const shadow = createShadowAnalysis({ dialect, records: shadowRecords, logger: rt.logger });
+  const shadow = createShadowAnalysis({
+    dialect,
+    records: rt.store.shadowRecords,
+    logger: rt.logger,
+    deriveEvents: createShadowEventDeriver({ config: rt.config, logger: rt.logger, store: rt.store }),
+    // The pipeline's own job code, against a Webex that only writes the calls down.
+    planCalls: createDryRunPlanner({ store: rt.store, settings: pipelineSettings(rt) }),
+  });
   const watch = rt.configFile ? watchDialectSection(rt.configFile, dialect, { logger: rt.logger }) : undefined;
   const router = createFlowThroughRouter({
     config: rt.config,
@@ -62,7 +69,6 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
     },
     authThrottle,
     dialect,
-    shadowRecords,
-    coverage: createDialectCoverageService({ records: shadowRecords }),
+    coverage: createDialectCoverageService({ records: rt.store.shadowRecords }),
   };
 }

@@ -1,6 +1,6 @@
 import { computeDialectCoverage, parseSince, type DialectCoverage } from '../../domain';
 import { ImpbError } from '../../errors';
-import type { ShadowRecordRepo } from './shadow-records';
+import type { ShadowRecordRepo } from '../../store/port';
 
 export const DEFAULT_COVERAGE_WINDOW = '7d';
 

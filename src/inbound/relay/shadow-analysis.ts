@@ -1,4 +1,4 @@
-import type { PlannedCall, ShadowRecord, Template } from '../../domain';
+import type { PlannedCall, ProvisioningEvent, ShadowRecord, Template } from '../../domain';
 import type { Logger } from '../../observability';
 import { classifyRequest } from '../dialect/classify-request';
 import type { DialectProvider } from '../dialect/dialect-extensions';
@@ -10,18 +10,17 @@ export interface ShadowRecordSink {
   add(record: ShadowRecord): Promise<unknown>;
 }
 
-export interface ShadowPlanner {
-  /** The events provision mode would accept from the document (nothing is stored). */
-  events(template: Template, doc: FlowThroughDocument, requestId: string): Promise<ShadowRecord['events']>;
-  /** The Webex calls provision mode would make for those events (no call is made, no state changes). */
-  plan(template: Template, events: ShadowRecord['events']): Promise<PlannedCall[]>;
-}
+/** The events provision mode would accept from the document (nothing is stored). */
+export type ShadowEventDeriver = (template: Template, doc: FlowThroughDocument, requestId: string) => Promise<ProvisioningEvent[]>;
+/** The Webex calls provision mode would make for those events (no call is made, no state changes). */
+export type ShadowCallPlanner = (template: Template, events: ProvisioningEvent[]) => Promise<PlannedCall[]>;
 
 export interface ShadowAnalysisDeps {
   dialect: DialectProvider;
   records: ShadowRecordSink;
   logger: Logger;
-  planner?: ShadowPlanner;
+  deriveEvents?: ShadowEventDeriver;
+  planCalls?: ShadowCallPlanner;
   now?: () => Date;
 }
 
@@ -39,13 +38,20 @@ export function createShadowAnalysis(deps: ShadowAnalysisDeps): ShadowAnalysis {
     const contentType = Array.isArray(request.headers['content-type']) ? request.headers['content-type'][0] : request.headers['content-type'];
     const receivedAt = (deps.now?.() ?? new Date()).toISOString();
     const classified = classifyRequest({ template: template.name, receivedAt, body: request.body, contentType, knownSecrets }, { dialect: deps.dialect.current(), groupMode: groupMode(template) });
-    let events: ShadowRecord['events'] = [];
+    let events: ProvisioningEvent[] = [];
     let plan: PlannedCall[] = [];
-    if (classified.document && deps.planner) {
-      events = await deps.planner.events(template, classified.document, requestId);
-      plan = await deps.planner.plan(template, events);
+    if (classified.document && deps.deriveEvents) {
+      events = await deps.deriveEvents(template, classified.document, requestId);
+      if (deps.planCalls) plan = await deps.planCalls(template, events);
     }
-    const record: ShadowRecord = { ...classified.observation, requestId, upstreamStatus: answer.status, events, plan };
+    const record: ShadowRecord = {
+      ...classified.observation,
+      requestId,
+      upstreamStatus: answer.status,
+      // The IM&P password never reaches an event's profile; the profile is what Webex would get.
+      events: events.map((e) => ({ kind: e.kind, userId: e.userId, enterpriseId: e.enterpriseId, profile: { ...e.profile } })),
+      plan,
+    };
     await deps.records.add(record);
     if (!record.understood) {
       deps.logger.info('shadow: a request the dialect does not fully understand', { event: 'shadow.gap', template: template.name, requestId, gaps: record.gaps.slice(0, 10) });

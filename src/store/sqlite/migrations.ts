@@ -293,6 +293,24 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'shadow records: how the dialect read each request a shadow template relayed (dialect coverage)',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE shadow_records (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          received_at TEXT NOT NULL,
+          template TEXT NOT NULL,
+          request_id TEXT NOT NULL,
+          understood INTEGER NOT NULL,
+          record_json TEXT NOT NULL
+        );
+        CREATE INDEX shadow_records_template_received ON shadow_records(template, received_at);
+        CREATE INDEX shadow_records_received ON shadow_records(received_at);
+      `);
+    },
+  },
 ];
 
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {
