@@ -53,6 +53,10 @@ export const upstreamSchema = upstreamObject.superRefine((u, ctx) => {
     if (u.auth === 'passthrough' && (u.username || u.password)) {
       ctx.addIssue({ code: 'custom', path: ['auth'], message: 'username and password are used only with auth: basic; set auth: basic or remove them' });
     }
+    // Refused rather than silently relayed as passthrough: the AS would be told success too early or too late.
+    if (u.onFailure === 'queue') {
+      ctx.addIssue({ code: 'custom', path: ['onFailure'], message: 'queue (store and forward) is not available in this release; use passthrough (the AS sees the upstream\'s failure)' });
+    }
     if (Boolean(u.clientCert) !== Boolean(u.clientKey)) {
       ctx.addIssue({ code: 'custom', path: [u.clientCert ? 'clientKey' : 'clientCert'], message: 'a client certificate needs both clientCert and clientKey' });
     }
