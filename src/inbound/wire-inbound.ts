@@ -7,6 +7,7 @@ import { createDialectProvider, type DialectProvider } from './dialect/dialect-e
 import { watchDialectSection } from './dialect/dialect-file-watch';
 import { createDialectCoverageService, type DialectCoverageService } from './relay/dialect-coverage-service';
 import { createShadowAnalysis } from './relay/shadow-analysis';
+import { createUnknownRequestReplay, type UnknownRequestReplay } from './replay-unknown-requests';
 import { createShadowEventDeriver } from './relay/shadow-events';
 import { createDryRunPlanner } from '../pipeline/dry-run-plan';
 import { pipelineSettings } from '../pipeline/wire-pipeline';
@@ -27,6 +28,8 @@ export interface InboundWiring {
   authThrottle: AuthThrottle;
   /** The dialect extensions in force (the config's `dialect` section, re-read while running). */
   dialect: DialectProvider;
+  /** `unknown-requests replay`: stored unknown requests through the pipeline again, with today's dialect. */
+  replay: UnknownRequestReplay;
   /** The coverage report computed from what shadow mode recorded per request (store.shadowRecords). */
   coverage: DialectCoverageService;
 }
@@ -70,5 +73,6 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
     authThrottle,
     dialect,
     coverage: createDialectCoverageService({ records: rt.store.shadowRecords }),
+    replay: createUnknownRequestReplay({ config: rt.config, logger: rt.logger, store: rt.store, dialect }),
   };
 }

@@ -29,6 +29,19 @@ export function dialectRoutes(rt: Runtime): ApiRoute[] {
       },
     }),
     route({
+      method: 'post',
+      path: '/unknown-requests/replay',
+      tag: 'inbound',
+      summary: 'replay stored unknown requests with the dialect extensions now in force: a dry run unless apply=true; each stored request is replayed at most once, and audited',
+      body: z.strictObject({
+        template: z.string().max(64).optional().describe('only this template\'s requests'),
+        ids: z.array(z.number().int().positive()).max(1000).optional().describe('only these stored requests'),
+        apply: z.boolean().default(false).describe('accept them (default: dry run)'),
+      }),
+      errors: [400],
+      handler: async ({ body }) => inbound(rt).replay({ template: body.template, ids: body.ids, apply: body.apply }),
+    }),
+    route({
       method: 'get',
       path: '/dialect/extensions',
       tag: 'operations',
