@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import type { Closer, Runtime } from '../runtime';
 import { createAuthThrottle, type AuthThrottle } from './auth/auth-throttle';
 import { createAccountVerifier } from './auth/verify-account';
+import { registerSecret } from '../observability';
 import { createDemoTemplateIfNone } from './demo-template';
 import { createDialectProvider, type DialectProvider } from './dialect/dialect-extensions';
 import { watchDialectSection } from './dialect/dialect-file-watch';
@@ -38,6 +39,8 @@ export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
   const authThrottle = createAuthThrottle({ limit: rt.config.provisioning.authFailureLimit, baseDelayMs: rt.config.provisioning.authFailureBaseDelayMs });
   const dialect = createDialectProvider(rt.config.dialect);
   const upstreams = createUpstreamRegistry();
+  // Known before the first relayed request, so no log line can carry one.
+  for (const t of await rt.store.templates.list()) registerSecret(t.upstream?.password);
   const shadow = createShadowAnalysis({
     dialect,
     records: rt.store.shadowRecords,

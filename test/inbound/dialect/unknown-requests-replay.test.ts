@@ -48,7 +48,7 @@ describe('unknown-requests replay', () => {
     const events = await store.events.listForUser('replayed@acme.example');
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: 'assign', requestId: `replay-${stored!.id}`, profile: { lastName: 'Replay' } });
-    // The masked password element was left out, not replayed as "[REDACTED]".
+    // The stored copy was masked: no secret can come back through a replay.
     expect(JSON.stringify(events[0])).not.toContain('Imp-Secret-Replay-9');
     expect((await store.jobs.list({ limit: 10 })).filter((j) => j.userId === 'replayed@acme.example')).toHaveLength(1);
 
