@@ -18,7 +18,7 @@ import { createTlsContext } from './tls-context';
 import type { ProvisioningTlsOptions } from './tls-policy';
 import { createTrustService } from './trust-service';
 
-export type { CertificateActor, CrlInfo, InstallResult, PendingKeyInfo, ServerCertificateView, TrustListItem } from './certificate-types';
+export type { CertificateActor, CrlInfo, InstallCheckResult, InstallResult, PendingKeyInfo, ServerCertificateView, TrustListItem } from './certificate-types';
 
 export interface CertificateManagerDeps {
   config: Config;
@@ -82,6 +82,7 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
     crlAdd: (data: Buffer | string, actor: CertificateActor) => crls.add(data, actor),
     show: () => server.show(),
     createCsr: (spec: { commonName: string; subjectAltNames: string[]; keyType: KeyType }, actor: CertificateActor) => server.createCsr(spec, actor),
+    checkInstall: (input: { certPem: string; chainPem?: string }) => server.checkInstall(input),
     install: (input: { certPem: string; chainPem?: string }, actor: CertificateActor) => server.install(input, actor),
     rollback: (actor: CertificateActor) => server.rollback(actor),
     renewSelfSigned: (actor: CertificateActor) => server.renewSelfSigned(actor),

@@ -77,6 +77,7 @@ const csrInput = z.object({
 const installInput = z.object({
   certPem: z.string().min(1, 'certPem is required'),
   chainPem: z.string().optional(),
+  dryRun: z.boolean().optional().describe('run every check and return them; activate nothing'),
 });
 
 const fingerprintParams = z.object({
@@ -150,8 +151,10 @@ export function certificateRoutes(deps: { manager: CertificateManager }): ApiRou
       path: '/certificate/install',
       tag: 'certificates',
       summary: 'install a signed certificate for the pending (or current) key after checking key, validity, host names and chain',
+      description:
+        'With dryRun: true, nothing is activated: the answer is { ok, checks: [{ check, ok, detail, warning? }] } (a failed check is an answer, not an error). The install itself runs the same checks and refuses with the first failed one.',
       body: installInput,
-      handler: async ({ body, req }) => manager.install(body, actorOf(req)),
+      handler: async ({ body, req }) => (body.dryRun ? manager.checkInstall(body) : manager.install(body, actorOf(req))),
     }),
     route({
       method: 'post',

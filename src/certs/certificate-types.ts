@@ -42,4 +42,23 @@ export interface InstallResult {
   previousFingerprint: string;
   usedKey: 'pending' | 'current';
   warnings: string[];
+  /** The checks that passed before activation (what a dry run shows). */
+  checks: InstallCheck[];
+}
+
+/** A dry run of an install: every check, nothing activated. */
+export interface InstallCheckResult {
+  ok: boolean;
+  checks: InstallCheck[];
+  usedKey?: 'pending' | 'current';
+  certificate?: CertificateInfo;
+}
+
+/** One check of a certificate install, as the API, the CLI and the console show it. */
+export interface InstallCheck {
+  check: 'certificate' | 'key' | 'validity' | 'hostnames' | 'chain' | 'expiry';
+  ok: boolean;
+  detail: string;
+  /** Passed, but the operator should read the detail (the install shows it as a warning). */
+  warning?: boolean;
 }

@@ -6,12 +6,13 @@ import type { Store } from '../store/port';
 import { buildCertificate } from './build-certificate';
 import { brief, type CertificateAudit } from './certificate-audit';
 import { describeCertificate, isSelfSigned, type CertificateInfo } from './certificate-info';
-import type { CertificateActor, InstallResult, PendingKeyInfo, ServerCertificateView } from './certificate-types';
+import type { CertificateActor, InstallCheckResult, InstallResult, PendingKeyInfo, ServerCertificateView } from './certificate-types';
 import { buildCsr } from './csr';
 import { defaultServerNames } from './first-start';
 import { generateKey } from './keys';
 import type { CertificateMaterialStore } from './material-store';
-import { assembleServerMaterial, chainWarnings, checkHostnames, checkValidity, keyMatches, nameCovers, type ServerMaterial } from './server-certificate';
+import { planInstall, planWarnings, type InstallCheckInput, type InstallPlan } from './install-checks';
+import { assembleServerMaterial, checkValidity, keyMatches, nameCovers, type ServerMaterial } from './server-certificate';
 import type { ServerOrigin } from './server-generations';
 import { SELF_SIGNED_ORGANIZATION, serverOrigin } from './server-origin';
 import { formatSubjectAltName, parseSubjectAltName } from './subject-alt-name';
@@ -27,7 +28,9 @@ export interface ServerCertificateService {
   origin(): ServerOrigin;
   show(): ServerCertificateView;
   createCsr(spec: { commonName: string; subjectAltNames: string[]; keyType: KeyType }, actor: CertificateActor): Promise<PendingKeyInfo & { csrPem: string; warnings: string[] }>;
-  install(input: { certPem: string; chainPem?: string }, actor: CertificateActor): Promise<InstallResult>;
+  /** Every check `install` runs, without activating anything. */
+  checkInstall(input: InstallCheckInput): Promise<InstallCheckResult>;
+  install(input: InstallCheckInput, actor: CertificateActor): Promise<InstallResult>;
   rollback(actor: CertificateActor): Promise<Activation>;
   renewSelfSigned(actor: CertificateActor): Promise<Activation>;
 }
@@ -67,14 +70,9 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
     return before.fingerprint;
   }
 
-  /** The pending key when the certificate is for it, else the current key; refuses a certificate for neither. */
-  function keyFor(probe: ServerMaterial): { keyPem: string; usedKey: InstallResult['usedKey']; pending?: PendingKeyInfo } {
-    const pending = material.readPending();
-    if (pending && keyMatches(probe.cert, pending.keyPem)) return { keyPem: pending.keyPem, usedKey: 'pending', pending: pending.meta };
-    if (keyMatches(probe.cert, current().keyPem)) return { keyPem: current().keyPem, usedKey: 'current' };
-    throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', {
-      message: `the certificate (${describeCertificate(probe.cert).subject}) matches neither the pending key${pending ? '' : ' (none: run imp-bridge cert csr first)'} nor the current key; nothing changed`,
-    });
+  /** The checks of an install against the pending key (if any) and the current set; changes nothing. */
+  function planFor(input: InstallCheckInput): InstallPlan {
+    return planInstall(input, { pending: material.readPending(), current: current(), publicHostname: config.provisioning.publicHostname, expiryWarnDays: config.tls.expiryWarnDays, now: now() });
   }
 
   const service: ServerCertificateService = {
@@ -98,17 +96,23 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
       });
     },
 
+    checkInstall(input) {
+      return context.exclusive(async (): Promise<InstallCheckResult> => {
+        const plan = planFor(input);
+        return { ok: !plan.failure, checks: plan.checks, usedKey: plan.usedKey, ...(plan.material ? { certificate: describeCertificate(plan.material.cert, now()) } : {}) };
+      });
+    },
+
     install(input, actor) {
       return context.exclusive(async (): Promise<InstallResult> => {
-        const probe = assembleServerMaterial('', input.certPem, input.chainPem);
-        const { keyPem, usedKey, pending } = keyFor(probe);
-        const next: ServerMaterial = { ...probe, keyPem };
-        checkInstallable(next, config.provisioning.publicHostname, usedKey === 'pending' ? pending : undefined, current().cert, now());
-        const warnings = chainWarnings(next);
+        const plan = planFor(input);
+        if (plan.failure || !plan.material || !plan.usedKey) throw plan.failure ?? new Error('install plan without material');
+        const next = plan.material;
+        const warnings = planWarnings(plan);
         for (const warning of warnings) logger.warn(`certificate install: ${warning}`, { event: 'cert.install.warning', fingerprint: next.fingerprint });
         const previousFingerprint = await activate(next, actor, 'install', 'installed');
-        if (usedKey === 'pending') material.clearPending();
-        return { certificate: describeCertificate(next.cert, now()), previousFingerprint, usedKey, warnings };
+        if (plan.usedKey === 'pending') material.clearPending();
+        return { certificate: describeCertificate(next.cert, now()), previousFingerprint, usedKey: plan.usedKey, warnings, checks: plan.checks };
       });
     },
 
@@ -153,14 +157,6 @@ function viewOf(server: ServerMaterial, material: CertificateMaterialStore, orig
 function csrWarnings(names: string[], publicHostname: string | undefined): string[] {
   if (!publicHostname || names.some((n) => nameCovers(n, publicHostname))) return [];
   return [`the CSR does not name ${publicHostname} (provisioning.publicHostname): cert install will refuse a certificate that does not cover it`];
-}
-
-/** Validity of the certificate and its chain, and the host names it must cover. */
-function checkInstallable(next: ServerMaterial, publicHostname: string | undefined, pending: PendingKeyInfo | undefined, current: X509Certificate, now: number): void {
-  checkValidity(next.cert, 'the certificate', now);
-  for (const c of next.chain) checkValidity(c, 'a chain certificate', now);
-  // A new key is for the names its CSR asked for; the current names are only the reference when the key stays.
-  checkHostnames(next.cert, publicHostname, pending ? { requested: pending.subjectAltNames } : { current });
 }
 
 /** A new self-signed default with a new key: the names of the current one when it is self-signed, else the defaults. */

@@ -58,6 +58,39 @@ export const api = {
   del: <T>(path: string) => call<T>('DELETE', `/api/v1${path}`),
 };
 
+/**
+ * POST of a long operation answered as NDJSON: each progress line goes to `onProgress`, the
+ * last line is the outcome (`{ type: resultKey, [resultKey]: … }`) or an error line, thrown.
+ */
+export async function postNdjson<P, T>(path: string, body: unknown, resultKey: string, onProgress: (p: P) => void): Promise<T> {
+  const res = await fetch(`/api/v1${path}`, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { accept: 'application/x-ndjson', 'content-type': 'application/json', ...(csrfToken ? { 'x-csrf-token': csrfToken } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok || !res.body) {
+    const parsed = (await res.json().catch(() => ({}))) as { error?: { message?: string; code?: string; details?: unknown } };
+    if (res.status === 401) onUnauthorized();
+    throw new ApiError(parsed.error?.message ?? `${res.status} ${res.statusText}`, res.status, parsed.error?.code, parsed.error?.details);
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffered += value ?? '';
+    const lines = buffered.split('\n');
+    buffered = done ? '' : lines.pop()!;
+    for (const line of lines.filter((l) => l.trim())) {
+      const msg = JSON.parse(line) as { type: string; error?: { message?: string; code?: string; details?: unknown } } & Record<string, unknown>;
+      if (msg.type === 'progress') onProgress(msg as unknown as P);
+      else if (msg.type === 'error') throw new ApiError(msg.error?.message ?? 'the operation failed', 500, msg.error?.code, msg.error?.details);
+      else if (msg.type === resultKey) return msg[resultKey] as T;
+    }
+    if (done) throw new ApiError('the answer ended before its result', 502);
+  }
+}
+
 export interface Session {
   csrfToken: string;
   expiresAt: string;

@@ -95,6 +95,40 @@ describe('imp-bridge trust / cert commands', () => {
     await expect(run('cert', 'install', file)).rejects.toThrow(/bridge2\.example\.net.*CSR/);
   });
 
+  it('cert install --check prints every check and installs nothing: exit 1 with the failed check named, exit 0 when all pass', async () => {
+    const ca = await createTestCa('CLI Check CA');
+    const caFile = path.join(t.dataDir, 'check-ca.pem');
+    fs.writeFileSync(caFile, ca.certPem);
+    const csr = await t.bridge.runtime.certs!.manager.createCsr({ commonName: 'check.example.net', subjectAltNames: ['check2.example.net'], keyType: 'rsa-2048' }, 'cli');
+    const publicKey = forge.pki.publicKeyToPem(forge.pki.certificationRequestFromPem(csr.csrPem).publicKey!);
+    const partial = buildCertificate({ commonName: 'check.example.net', subjectAltNames: ['check.example.net'], validDays: 60, usage: 'server' }, publicKey, { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
+    const partialFile = path.join(t.dataDir, 'check-partial.crt');
+    fs.writeFileSync(partialFile, partial);
+    const before = t.bridge.runtime.certs!.manager.show();
+    try {
+      const table = await run('cert', 'install', partialFile, '--chain', caFile, '--check');
+      expect(table).toMatch(/^CHECK\s+RESULT\s+DETAIL/);
+      expect(table).toMatch(/^hostnames\s+FAILED\s+.*check2\.example\.net/m);
+      expect(table).toMatch(/^key\s+ok\s+matches the pending key/m);
+      expect(table).toMatch(/nothing installed/);
+      expect(process.exitCode).toBe(1);
+      process.exitCode = undefined;
+
+      const good = signCsr(ca, csr.csrPem);
+      const goodFile = path.join(t.dataDir, 'check-good.crt');
+      fs.writeFileSync(goodFile, good);
+      const json = JSON.parse(await run('cert', 'install', goodFile, '--chain', caFile, '--dry-run', '--json'));
+      expect(json.ok).toBe(true);
+      expect(json.checks.map((c: { check: string; ok: boolean }) => [c.check, c.ok])).toEqual([['certificate', true], ['key', true], ['validity', true], ['hostnames', true], ['chain', true], ['expiry', true]]);
+      expect(process.exitCode ?? 0).toBe(0);
+      // Neither run activated anything nor used up the pending key.
+      expect(t.bridge.runtime.certs!.manager.show()).toEqual(before);
+      expect(before.pending).toMatchObject({ commonName: 'check.example.net' });
+    } finally {
+      process.exitCode = undefined;
+    }
+  });
+
   it('trust crl add loads a CRL of a trusted CA (PEM and DER), marked as cli in the audit trail', async () => {
     const ca = await createTestCa('CLI CRL CA');
     const caFile = path.join(t.dataDir, 'crl-ca.pem');

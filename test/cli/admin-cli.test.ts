@@ -150,6 +150,27 @@ describe('imp-bridge operator CLI', () => {
     expect(shown.err).toMatch(/^warning: the provisioning URL names 127\.0\.0\.1, .*set provisioning\.publicHostname/m);
   });
 
+  it('subscribers revoke queues an unassign with the BroadWorks warning; unknown user exit 1, no user exit 2', async () => {
+    const store = t.bridge.runtime.store;
+    await store.subscribers.upsert({ userId: 'gina@voip.example.net', template: 'west-std', enterpriseId: 'west-co', status: 'provisioned', isActive: true, profile: {} });
+    const revoked = await cli('subscribers', 'revoke', 'gina@voip.example.net');
+    expect(revoked.code).toBe(0);
+    expect(revoked.out).toMatch(/^job \d+ queued: unassign gina@voip\.example\.net/);
+    expect(revoked.err).toMatch(/^warning: BroadWorks still shows the service assigned until it is unassigned there; reconcile will report/m);
+    const jobId = Number(/^job (\d+)/.exec(revoked.out)![1]);
+    expect(await store.jobs.get(jobId)).toMatchObject({ kind: 'unassign', userId: 'gina@voip.example.net' });
+
+    const json = await cli('subscribers', 'revoke', 'gina@voip.example.net', '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toMatchObject({ job: { id: expect.any(Number) }, warning: expect.stringMatching(/BroadWorks still shows the service assigned/) });
+
+    const unknown = await cli('subscribers', 'revoke', 'nobody@voip.example.net');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no subscriber "nobody@voip.example.net"');
+    expect((await cli('subscribers', 'revoke')).code).toBe(2);
+    expect((await cli('subscribers', 'revoke', 'a@b', 'extra')).code).toBe(2);
+  });
+
   it('has --help with a description on every command', () => {
     const program = buildProgram();
     const walk = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(walk)];

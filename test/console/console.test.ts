@@ -167,6 +167,36 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     }
   });
 
+  it('retries every failed job with one bulk request (POST /jobs/retry, NDJSON progress), and every user is provisioned', async () => {
+    const simulator = t.bridge.runtime.webex!.simulator!;
+    const users = ['hana@voip.example.net', 'ivan@voip.example.net', 'jun@voip.example.net'];
+    simulator.setFaults({ failNext: { status: 400, count: users.length, method: 'POST', path: '/broadworks/subscribers' } });
+    for (const user of users) expect((await postDocument(t, addDocument(user, email(user)))).text).toContain('c:SuccessResponse');
+    await go('#/jobs');
+    for (const user of users) await page.locator(`tr:has-text("${user}") .status-failed`).waitFor(WAIT);
+    const failed = ((await adminCall('GET', '/api/v1/jobs?state=failed&limit=500')).body.jobs as unknown[]).length;
+    expect(failed).toBeGreaterThanOrEqual(users.length);
+    const bulkRequests: string[] = [];
+    const single: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() !== 'POST') return;
+      if (r.url().endsWith('/api/v1/jobs/retry')) bulkRequests.push(r.headers().accept ?? '');
+      else if (/\/api\/v1\/jobs\/\d+\/retry$/.test(r.url())) single.push(r.url());
+    });
+    // Nothing selected: the bulk request covers every failed job, listed or not.
+    await page.click('button:has-text("Retry all failed")');
+    await page.click('dialog.confirm[open] button:has-text("Retry every failed job")');
+    await page.locator(`.bulk:has-text("${failed} of ${failed}")`).waitFor(WAIT);
+    expect(await page.locator('.bulk progress').getAttribute('value')).toBe(String(failed));
+    expect(bulkRequests).toEqual(['application/x-ndjson']);
+    expect(single).toEqual([]);
+    expect(await page.locator('.bulk .error').count()).toBe(0);
+    for (const user of users) {
+      await go(`#/subscribers/${encodeURIComponent(user)}`);
+      await page.locator('[data-testid="subscriber-status"] .status-provisioned').waitFor(WAIT);
+    }
+  });
+
   it('revokes a user after a confirmation that warns about BroadWorks, and the unassign frees it in Webex', async () => {
     const user = 'dave@voip.example.net';
     await go(`#/subscribers/${encodeURIComponent(user)}`);
@@ -253,13 +283,30 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await page.click('button:has-text("Download CSR")');
     expect(fs.readFileSync((await (await download).path())!, 'utf8')).toBe(csrPem);
     const signed = opensslSign(ca, csrPem, ['localhost']);
+    // A certificate for a key the proxy does not hold: the failed check is shown, no confirmation offered.
+    await page.fill('textarea[name=certPem]', ca.certPem);
+    await page.click('button:has-text("Install")');
+    const refused = page.locator('form [data-testid="install-checks"][data-ok="false"]');
+    await refused.waitFor(WAIT);
+    expect(await refused.locator('tr[data-check="key"]').getAttribute('data-result')).toBe('failed');
+    expect(await refused.locator('tr[data-check="key"]').textContent()).toMatch(/matches neither the pending key/);
+    expect(await page.locator('dialog.confirm[open]').count()).toBe(0);
     await page.fill('textarea[name=certPem]', signed);
     await page.fill('textarea[name=chainPem]', ca.certPem);
     await page.click('button:has-text("Install")');
-    await page.click('dialog.confirm[open] button:has-text("Check and install")');
-    await page.locator('.notice:has-text("Installed")').waitFor(WAIT);
+    // The checks of the install are shown before its confirmation, and nothing is active yet.
+    const shownChecks = page.locator('dialog.confirm[open] [data-testid="install-checks"]');
+    await shownChecks.waitFor(WAIT);
+    const rows = await shownChecks.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-check'), tr.getAttribute('data-result')]));
+    expect(rows).toEqual([['certificate', 'ok'], ['key', 'ok'], ['validity', 'ok'], ['hostnames', 'ok'], ['chain', 'warning'], ['expiry', 'warning']]);
+    expect(await shownChecks.locator('tr[data-check="chain"]').textContent()).toMatch(/not in the system trust store/);
+    // opensslSign signs for 20 days, within the default tls.expiryWarnDays (30).
+    expect(await shownChecks.locator('tr[data-check="expiry"]').textContent()).toMatch(/expires in (19|20) days/);
     const expected = new X509Certificate(signed).fingerprint256.replace(/:/g, '').toLowerCase();
     const dev = readDevClient(t.dataDir);
+    expect(await presentedFingerprint(t, { cert: dev.cert, key: dev.key })).not.toBe(expected);
+    await page.click('dialog.confirm[open] button:has-text("Check and install")');
+    await page.locator('.notice:has-text("Installed")').waitFor(WAIT);
     expect(await presentedFingerprint(t, { cert: dev.cert, key: dev.key })).toBe(expected);
     await page.locator('[data-testid="server-certificate"]:has-text("Outside Test CA")').waitFor(WAIT);
   });

@@ -83,7 +83,7 @@ describe('the process (npm start): start-up messages', () => {
       const started = Date.now();
       while (!p.out().includes('admin listener up') && p.child.exitCode === null && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
       const lines = p.out().split('\n').filter(Boolean);
-      expect(lines.find((l) => l.includes('admin listener up'))).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}admin listener up {2}event=listener\.admin\.up url=http:\/\/127\.0\.0\.1:\d+$/);
+      expect(lines.find((l) => l.includes('admin listener up'))).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}admin listener up {2}event=listener\.admin\.up url=http:\/\/127\.0\.0\.1:\d+( console=http:\/\/127\.0\.0\.1:\d+\/console\/)?$/);
       for (const l of lines.filter((x) => /^\d{4}-/.test(x))) expect(l.startsWith('{')).toBe(false);
       expect(p.out()).toContain('starting imp-bridge');
       expect(p.out()).not.toContain(adminToken);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { Command } from 'commander';
 import { registerSimulateWebexCommand } from '../../src/cli/commands/simulate-webex-command';
+import type { SimulatorFaults } from '../../src/webex/simulator';
 
 const BIN = path.resolve(__dirname, '../../bin/imp-bridge.js');
 
@@ -23,6 +24,18 @@ describe('imp-bridge simulate-webex', () => {
       expect.arrayContaining(['--port', '--token', '--delay', '--host', '--rate-limit', '--retry-after', '--broken-next-links', '--latency-ms', '--fail-next', '--drop-connections', '--untrusted-email']),
     );
     expect(cmd!.helpInformation()).toContain('simulate-webex');
+  });
+
+  it('--help lists every run-time fault, refuseTokens included', async () => {
+    // Typed as a record of every key: a new fault does not compile here until it is listed.
+    const faults: Record<keyof SimulatorFaults, true> = { rateLimitPerSecond: true, retryAfter: true, failNext: true, latencyMs: true, dropNextConnections: true, stallNextBodies: true, refuseTokens: true, brokenNextLinks: true };
+    let help = '';
+    const program = new Command('imp-bridge').exitOverride();
+    registerSimulateWebexCommand(program);
+    program.commands.forEach((c) => c.exitOverride().configureOutput({ writeOut: (text) => void (help += text), writeErr: () => undefined }));
+    await expect(program.parseAsync(['node', 'imp-bridge', 'simulate-webex', '--help'])).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
+    for (const key of Object.keys(faults)) expect({ key, listed: help.includes(`"${key}"`) }).toEqual({ key, listed: true });
+    expect(help).toMatch(/"refuseTokens":true answers every API request 401/);
   });
 
   it('refuses a port that is not a number and a malformed --fail-next (usage errors)', async () => {

@@ -219,16 +219,34 @@ function registerCertCommands(program: Command): void {
   registerInstallCommands(cert);
 }
 
+interface InstallCheckAnswer {
+  ok: boolean;
+  checks: Array<{ check: string; ok: boolean; detail: string; warning?: boolean }>;
+}
+
+/** The list the console shows before its Install confirmation; a failed check is exit 1, as the install would fail. */
+function printInstallChecks(answer: InstallCheckAnswer, opts: JsonFlag): void {
+  if (opts.json) printJson(answer);
+  else {
+    printRows(answer.checks.map((c) => ({ check: c.check, result: c.ok ? (c.warning ? 'warning' : 'ok') : 'FAILED', detail: c.detail })), {});
+    process.stdout.write(answer.ok ? 'every check passed; nothing installed (run again without --check to install)\n' : 'a check failed: cert install would refuse this certificate; nothing installed\n');
+  }
+  if (!answer.ok) process.exitCode = EXIT.FAILED;
+}
+
 function registerInstallCommands(cert: Command): void {
   cert
     .command('install <cert>')
     .description('install a signed certificate for the pending (or current) key after checking key, validity, host names and chain; new handshakes use it at once')
     .option('--chain <file>', 'intermediate CA certificates (PEM)')
+    .option('--check', 'dry run: print every check the install runs (key, validity, host names, chain, expiry) and install nothing; exit 1 when one fails')
+    .addOption(new Option('--dry-run', 'same as --check').hideHelp())
     .option('--json', 'print JSON')
-    .action((file: string, opts: JsonFlag & { chain?: string }) =>
+    .action((file: string, opts: JsonFlag & { chain?: string; check?: boolean; dryRun?: boolean }) =>
       withClient(async (client) => {
         const certPem = readInputFile(file, 'certificate file').toString('latin1');
         const chainPem = opts.chain ? readInputFile(opts.chain, 'chain file').toString('latin1') : undefined;
+        if (opts.check || opts.dryRun) return printInstallChecks(await client.call<InstallCheckAnswer>('POST', cli('/api/v1/certificate/install'), { certPem, chainPem, dryRun: true }), opts);
         const result = await client.call<{ certificate: CertInfo; previousFingerprint: string; usedKey: string; warnings: string[] }>('POST', cli('/api/v1/certificate/install'), { certPem, chainPem });
         if (opts.json) return printJson(result);
         printWarnings(result.warnings);

@@ -63,8 +63,10 @@ export function registerSimulateWebexCommand(program: Command): void {
       `
 Run-time control (bearer = the simulator token):
   POST /_simulator/faults        {"rateLimitPerSecond":5,"retryAfter":"1","failNext":{"status":503,"count":3},
-                                  "latencyMs":200,"dropNextConnections":1,"stallNextBodies":1,"brokenNextLinks":true}  (null clears;
-                                  "retryAfter":"" sends no Retry-After)
+                                  "latencyMs":200,"dropNextConnections":1,"stallNextBodies":1,"brokenNextLinks":true,
+                                  "refuseTokens":true}  (null clears; "retryAfter":"" sends no Retry-After;
+                                  "refuseTokens":true answers every API request 401 whatever its token, as a token
+                                  revoked in Partner Hub; set it to null to accept tokens again)
   GET  /_simulator/stats
   POST /_simulator/revoke-tokens`,
     )

@@ -1,11 +1,14 @@
 import { Option, type Command } from 'commander';
 import { WEBEX_SUBSCRIBER_STATUSES } from '../../domain';
 import { createSubscriberViews, type SubscriberDetail } from '../../admin/subscriber-views';
-import { formatTable, printJson, printRecord } from '../output';
+import { formatTable, printJson, printRecord, printWarnings } from '../output';
 import { assertOneOf } from '../usage';
 import { checkTemplateFilter, enc, parsePositiveInt, printList, qs, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
 
 /** Statuses the proxy writes and the ones of the Webex Subscriber schema. */
+/** What the console's Revoke confirmation says too: the AS is not told. */
+export const REVOKE_WARNING = 'BroadWorks still shows the service assigned until it is unassigned there; reconcile will report the difference';
+
 const KNOWN_STATUSES = ['queued', ...WEBEX_SUBSCRIBER_STATUSES, 'deleting', 'deleted', 'failed'];
 
 function checkStatusFilter(status: string | undefined): void {
@@ -98,4 +101,16 @@ export function registerSubscriberCommands(program: Command): void {
       else process.stdout.write(`job ${res.job.id} queued: resync ${userId}\n`);
     },
   );
+
+  withJson(
+    subscribers
+      .command('revoke')
+      .description('queue an unassign: Webex deletes the subscriber and frees its license (BroadWorks still shows the service assigned until it is unassigned there)')
+      .argument('<userId>'),
+  ).action(async (userId: string, o: JsonFlag) => {
+    const res = await withClient((c) => c.call<{ job: { id: number } }>('POST', `/api/v1/subscribers/${enc(userId)}/revoke`));
+    if (o.json) return printJson({ ...res, warning: REVOKE_WARNING });
+    printWarnings(REVOKE_WARNING);
+    process.stdout.write(`job ${res.job.id} queued: unassign ${userId} (Webex deletes the subscriber and frees its license)\n`);
+  });
 }

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { CertificateInfo, ServerCertificate } from '../types';
 import { ConfirmDialog, ErrorBox, Field, Notice, RelTime, download, usePoll, type ConfirmRequest } from '../ui';
+import { InstallChecks, type InstallCheckAnswer } from './install-checks';
 import { TrustSection } from './trust';
 
 export function CertInfo({ c }: { c: CertificateInfo }) {
@@ -43,6 +44,7 @@ export function CertificatesPage() {
   const [chainPem, setChainPem] = useState('');
   const [result, setResult] = useState<{ text?: string; warnings?: string[]; error?: unknown }>({});
   const [confirm, setConfirm] = useState<ConfirmRequest>();
+  const [checks, setChecks] = useState<InstallCheckAnswer>();
   return (
     <section>
       <h1>Certificates</h1>
@@ -129,20 +131,34 @@ export function CertificatesPage() {
       <form
         class="card wide grid"
         aria-label="Install a signed certificate"
-        onSubmit={(e) => {
+        onSubmit={async (e) => {
           e.preventDefault();
+          setResult({});
+          setChecks(undefined);
+          const input = { certPem, ...(chainPem ? { chainPem } : {}) };
+          let answer: InstallCheckAnswer;
+          try {
+            // The same checks the install runs, shown before anything can change.
+            answer = await api.post<InstallCheckAnswer>('/certificate/install', { ...input, dryRun: true });
+          } catch (err) {
+            setResult({ error: err });
+            return;
+          }
+          setChecks(answer);
+          if (!answer.ok) return;
           setConfirm({
             title: 'Install the signed certificate',
             body: (
               <>
-                <p>Before anything changes the proxy checks that the certificate matches the waiting (or current) key, is valid now, names the host names, and chains to the certificates given.</p>
-                <p>If every check passes, new TLS handshakes present it at once; the current certificate is kept for rollback.</p>
+                <InstallChecks answer={answer} />
+                <p>New TLS handshakes present it at once; the current certificate is kept for rollback. The install runs these checks again and changes nothing if one fails.</p>
               </>
             ),
             confirmLabel: 'Check and install',
             run: async () => {
-              const answer = await api.post<{ certificate: CertificateInfo; warnings: string[] }>('/certificate/install', { certPem, ...(chainPem ? { chainPem } : {}) });
-              setResult({ text: `Installed ${answer.certificate.subject} (${answer.certificate.fingerprint}).`, warnings: answer.warnings });
+              const installed = await api.post<{ certificate: CertificateInfo; warnings: string[] }>('/certificate/install', input);
+              setResult({ text: `Installed ${installed.certificate.subject} (${installed.certificate.fingerprint}).`, warnings: installed.warnings });
+              setChecks(undefined);
               setCertPem('');
               setChainPem('');
             },
@@ -151,14 +167,16 @@ export function CertificatesPage() {
       >
         <h3>Install the signed certificate</h3>
         <Field label="Signed certificate (PEM)">
-          <textarea name="certPem" rows={6} required value={certPem} onInput={(e) => setCertPem(e.currentTarget.value)} />
+          <textarea name="certPem" rows={6} required value={certPem} onInput={(e) => (setCertPem(e.currentTarget.value), setChecks(undefined))} />
         </Field>
-        <FileToText label="…or upload the certificate file" onText={setCertPem} />
+        <FileToText label="…or upload the certificate file" onText={(text) => (setCertPem(text), setChecks(undefined))} />
         <Field label="Chain (PEM, intermediates)">
-          <textarea name="chainPem" rows={6} value={chainPem} onInput={(e) => setChainPem(e.currentTarget.value)} />
+          <textarea name="chainPem" rows={6} value={chainPem} onInput={(e) => (setChainPem(e.currentTarget.value), setChecks(undefined))} />
         </Field>
-        <FileToText label="…or upload the chain file" onText={setChainPem} />
+        <FileToText label="…or upload the chain file" onText={(text) => (setChainPem(text), setChecks(undefined))} />
         <button type="submit">Install</button>
+        {checks && <InstallChecks answer={checks} />}
+        {checks && !checks.ok && <p class="bad">A check failed: nothing was installed. Fix the certificate or chain and try again.</p>}
       </form>
       <Notice text={result.text} />
       {result.warnings?.map((w) => (

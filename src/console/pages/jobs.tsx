@@ -1,9 +1,17 @@
 import { useState } from 'preact/hooks';
-import { api, enc, errorText } from '../api';
+import { api, enc, errorText, postNdjson } from '../api';
 import type { Job } from '../types';
 import { ConfirmDialog, ErrorBox, Field, Notice, RelTime, Status, usePoll, type ConfirmRequest } from '../ui';
 
 const STATES = ['failed', 'retry_wait', 'queued', 'polling', 'cancelled'] as const;
+
+/** The outcome line of POST /jobs/retry (src/admin/bulk-retry.ts). */
+interface BulkRetryResult {
+  matched: number;
+  retried: number;
+  skipped: Array<{ jobId: number; code: string; reason: string }>;
+  failed: number;
+}
 
 interface Bulk {
   verb: 'retry' | 'cancel';
@@ -43,6 +51,30 @@ export function JobsPage() {
     setSelected(new Set());
     reload();
   };
+  // "Retry all failed" is one request: the server collects the ids and retries each through
+  // the single-job rules, streaming its progress; only a refusal per job comes back.
+  const retryAllFailed = async () => {
+    const progress: Bulk = { verb: 'retry', done: 0, total: 0, failures: [] };
+    setBulk({ ...progress });
+    try {
+      const result = await postNdjson<{ done: number; total: number }, BulkRetryResult>('/jobs/retry', { state: 'failed' }, 'result', (p) => setBulk({ ...progress, done: p.done, total: p.total }));
+      progress.done = progress.total = result.matched;
+      progress.failures = result.skipped.map((s) => `job ${s.jobId}: ${s.reason}`);
+      if (result.failed) progress.failures.push(`${result.failed} job${result.failed === 1 ? '' : 's'} could not be retried (see the proxy log)`);
+    } catch (err) {
+      progress.failures.push(errorText(err));
+    }
+    setBulk({ ...progress });
+    setSelected(new Set());
+    reload();
+  };
+  const askRetryAllFailed = () =>
+    setConfirm({
+      title: 'Retry every failed job',
+      body: <p>Runs every failed job again now, not only those listed; each looks the user up in Webex before it writes. Jobs a newer job of the same user replaced are skipped.</p>,
+      confirmLabel: 'Retry every failed job',
+      run: async () => void retryAllFailed(),
+    });
   const askBulk = (verb: 'retry' | 'cancel') => {
     const ids = [...selected];
     setConfirm({
@@ -85,6 +117,11 @@ export function JobsPage() {
           <button type="button" class="secondary" disabled={!selected.size} onClick={() => askBulk('cancel')}>
             Cancel selected ({selected.size})
           </button>
+          {state === 'failed' && (
+            <button type="button" class="secondary" disabled={!jobs.length} onClick={askRetryAllFailed}>
+              Retry all failed
+            </button>
+          )}
         </div>
       </div>
       {bulk && (
