@@ -2,7 +2,15 @@
  * Dialect coverage: how much of the real traffic of a template imp-bridge understands, from the
  * observations shadow mode records. Pure: the store keeps observations, this computes the view.
  */
-export const GAP_KINDS = ['not-xml', 'not-broadsoft', 'no-command', 'unknown-command', 'unknown-element', 'missing-field', 'invalid-field'] as const;
+export const GAP_KINDS = [
+  'not-xml',
+  'not-broadsoft',
+  'no-command',
+  'unknown-command',
+  'unknown-element',
+  'missing-field',
+  'invalid-field',
+] as const;
 export type GapKind = (typeof GAP_KINDS)[number];
 
 export interface DialectGap {
@@ -75,11 +83,22 @@ export function parseSince(text: string): number | undefined {
 
 function shapeOf(gap: DialectGap): string {
   const where = gap.commandType !== undefined ? `${gap.commandType || '(no xsi:type)'}: ` : '';
-  const what = gap.kind === 'unknown-command' ? `unknown command type ${gap.commandType || '(none)'}` : gap.name ? `${gap.kind} ${gap.kind.endsWith('element') ? `<${gap.name}>` : gap.name}` : gap.kind;
+  const what =
+    gap.kind === 'unknown-command'
+      ? `unknown command type ${gap.commandType || '(none)'}`
+      : gap.name
+        ? `${gap.kind} ${gap.kind.endsWith('element') ? `<${gap.name}>` : gap.name}`
+        : gap.kind;
   return gap.kind === 'unknown-command' ? what : `${where}${what}`;
 }
 
-function touch(rows: Map<string, CoverageRow>, name: string, understood: boolean, at: string, example: string | undefined): void {
+function touch(
+  rows: Map<string, CoverageRow>,
+  name: string,
+  understood: boolean,
+  at: string,
+  example: string | undefined,
+): void {
   let row = rows.get(name);
   if (!row) rows.set(name, (row = { name, understood: 0, notUnderstood: 0, firstSeen: at, lastSeen: at }));
   if (understood) row.understood++;
@@ -104,7 +123,10 @@ function describeWindow(ms: number): string {
  * template. The verdict is complete only when at least one request was seen and every one was
  * understood: no traffic is no evidence.
  */
-export function computeDialectCoverage(observations: Iterable<DialectObservation>, options: { now: Date; sinceMs: number; template?: string }): DialectCoverage {
+export function computeDialectCoverage(
+  observations: Iterable<DialectObservation>,
+  options: { now: Date; sinceMs: number; template?: string },
+): DialectCoverage {
   const since = new Date(options.now.getTime() - options.sinceMs).toISOString();
   const until = options.now.toISOString();
   const commandTypes = new Map<string, CoverageRow>();
@@ -112,7 +134,12 @@ export function computeDialectCoverage(observations: Iterable<DialectObservation
   const shapes = new Map<string, UnknownShape>();
   const requests = { total: 0, understood: 0, notUnderstood: 0 };
   for (const o of observations) {
-    if (o.receivedAt < since || o.receivedAt > until || (options.template !== undefined && o.template !== options.template)) continue;
+    if (
+      o.receivedAt < since ||
+      o.receivedAt > until ||
+      (options.template !== undefined && o.template !== options.template)
+    )
+      continue;
     requests.total++;
     requests[o.understood ? 'understood' : 'notUnderstood']++;
     for (const c of o.commands) {
@@ -121,7 +148,14 @@ export function computeDialectCoverage(observations: Iterable<DialectObservation
     }
     for (const shape of new Set(o.gaps.map(shapeOf))) {
       const s = shapes.get(shape);
-      if (!s) shapes.set(shape, { shape, count: 1, firstSeen: o.receivedAt, lastSeen: o.receivedAt, example: o.maskedExample });
+      if (!s)
+        shapes.set(shape, {
+          shape,
+          count: 1,
+          firstSeen: o.receivedAt,
+          lastSeen: o.receivedAt,
+          example: o.maskedExample,
+        });
       else {
         s.count++;
         if (o.receivedAt < s.firstSeen) s.firstSeen = o.receivedAt;
@@ -132,15 +166,39 @@ export function computeDialectCoverage(observations: Iterable<DialectObservation
   }
   const unknownShapes = [...shapes.values()].sort((a, b) => b.count - a.count || a.shape.localeCompare(b.shape));
   const window = describeWindow(options.sinceMs);
-  const gaps = unknownShapes.map((s) => `${s.shape} (${s.count} request${s.count === 1 ? '' : 's'}, last ${s.lastSeen})`);
+  const gaps = unknownShapes.map(
+    (s) => `${s.shape} (${s.count} request${s.count === 1 ? '' : 's'}, last ${s.lastSeen})`,
+  );
   const scope = options.template ? ` for template ${options.template}` : '';
   const verdict =
     requests.total === 0
-      ? { complete: false, text: `no request seen in the last ${window}${scope}: nothing shows the dialect is understood`, gaps: [] }
+      ? {
+          complete: false,
+          text: `no request seen in the last ${window}${scope}: nothing shows the dialect is understood`,
+          gaps: [],
+        }
       : requests.notUnderstood === 0
-        ? { complete: true, text: `every request of the last ${window} understood (${requests.total})${scope}`, gaps: [] }
-        : { complete: false, text: `${requests.notUnderstood} of ${requests.total} requests of the last ${window} not understood${scope}`, gaps };
-  return { template: options.template, since, until, days: options.sinceMs / DAY_MS, requests, commandTypes: [...commandTypes.values()].sort(byName), elements: [...elements.values()].sort(byName), unknownShapes, verdict };
+        ? {
+            complete: true,
+            text: `every request of the last ${window} understood (${requests.total})${scope}`,
+            gaps: [],
+          }
+        : {
+            complete: false,
+            text: `${requests.notUnderstood} of ${requests.total} requests of the last ${window} not understood${scope}`,
+            gaps,
+          };
+  return {
+    template: options.template,
+    since,
+    until,
+    days: options.sinceMs / DAY_MS,
+    requests,
+    commandTypes: [...commandTypes.values()].sort(byName),
+    elements: [...elements.values()].sort(byName),
+    unknownShapes,
+    verdict,
+  };
 }
 
 /** One Webex call `provision` mode would make, as the dry run planned it. */

@@ -7,7 +7,8 @@ import type { DialectProvider } from './dialect/dialect-extensions';
 import { declaredEncoding } from './xml/declared-encoding';
 import { createShadowEventDeriver } from './relay/shadow-events';
 
-export type ReplayOutcome = 'would_accept' | 'accepted' | 'still_unknown' | 'already_replayed' | 'template_gone' | 'refused';
+export type ReplayOutcome =
+  'would_accept' | 'accepted' | 'still_unknown' | 'already_replayed' | 'template_gone' | 'refused';
 
 export interface ReplayResult {
   id: number;
@@ -27,7 +28,10 @@ export interface ReplayDeps {
   dialect: DialectProvider;
 }
 
-const MASKED_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?[\\w.-]+)(?:\\s[^<>]*)?>${REDACTED.replace(/[[\]]/g, '\\$&')}</\\1\\s*>`, 'g');
+const MASKED_ELEMENT = new RegExp(
+  `<((?:[\\w.-]+:)?[\\w.-]+)(?:\\s[^<>]*)?>${REDACTED.replace(/[[\]]/g, '\\$&')}</\\1\\s*>`,
+  'g',
+);
 
 /**
  * A stored request as bytes to read again: in its declared encoding, with the masked secret
@@ -55,30 +59,80 @@ export function createUnknownRequestReplay(deps: ReplayDeps) {
     const template = await deps.store.templates.get(row.template);
     if (!template) return { ...base, outcome: 'template_gone' };
     const groupMode = !template.enterpriseMode && !template.enterpriseIdPattern;
-    const classified = classifyRequest({ template: row.template, receivedAt: row.receivedAt, body: replayBytes(row) }, { dialect: deps.dialect.current(), groupMode });
+    const classified = classifyRequest(
+      { template: row.template, receivedAt: row.receivedAt, body: replayBytes(row) },
+      { dialect: deps.dialect.current(), groupMode },
+    );
     if (!classified.observation.understood || !classified.document) {
-      return { ...base, outcome: 'still_unknown', detail: classified.observation.gaps.map((g) => [g.kind, g.commandType, g.name].filter(Boolean).join(' ')).join('; ') };
+      return {
+        ...base,
+        outcome: 'still_unknown',
+        detail: classified.observation.gaps
+          .map((g) => [g.kind, g.commandType, g.name].filter(Boolean).join(' '))
+          .join('; '),
+      };
     }
     const requestId = `replay-${row.id}`;
     if (!apply) {
       const events = await derive(template, classified.document, requestId);
-      return { ...base, outcome: events.length ? 'would_accept' : 'refused', events: events.map((e) => `${e.kind} ${e.userId}`) };
+      return {
+        ...base,
+        outcome: events.length ? 'would_accept' : 'refused',
+        events: events.map((e) => `${e.kind} ${e.userId}`),
+      };
     }
-    const results = await applyDocument({ config: deps.config, logger: deps.logger, store: deps.store, template, requestId, rawRequest: `replay of unknown request ${row.id}\n\n${row.body}` }, classified.document);
+    const results = await applyDocument(
+      {
+        config: deps.config,
+        logger: deps.logger,
+        store: deps.store,
+        template,
+        requestId,
+        rawRequest: `replay of unknown request ${row.id}\n\n${row.body}`,
+      },
+      classified.document,
+    );
     const accepted = results.filter((r) => r.outcome === 'accepted' || r.outcome === 'duplicate');
-    await deps.store.audit.append({ actor, entityType: 'unknown_request', entityId: String(row.id), action: 'replay', after: { requestId, results: results.map((r) => ({ type: r.type, userId: r.userId, outcome: r.outcome })) } });
-    deps.logger.info('unknown request replayed', { event: 'inbound.unknown.replayed', id: row.id, template: row.template, actor, accepted: accepted.length });
-    return { ...base, outcome: accepted.length ? 'accepted' : 'refused', events: accepted.map((r) => `${r.type} ${r.userId ?? ''}`.trim()) };
+    await deps.store.audit.append({
+      actor,
+      entityType: 'unknown_request',
+      entityId: String(row.id),
+      action: 'replay',
+      after: { requestId, results: results.map((r) => ({ type: r.type, userId: r.userId, outcome: r.outcome })) },
+    });
+    deps.logger.info('unknown request replayed', {
+      event: 'inbound.unknown.replayed',
+      id: row.id,
+      template: row.template,
+      actor,
+      accepted: accepted.length,
+    });
+    return {
+      ...base,
+      outcome: accepted.length ? 'accepted' : 'refused',
+      events: accepted.map((r) => `${r.type} ${r.userId ?? ''}`.trim()),
+    };
   }
 
-  return async function replay(options: { template?: string; ids?: number[]; apply?: boolean; limit?: number; actor?: string }): Promise<{ dryRun: boolean; results: ReplayResult[] }> {
+  return async function replay(options: {
+    template?: string;
+    ids?: number[];
+    apply?: boolean;
+    limit?: number;
+    actor?: string;
+  }): Promise<{ dryRun: boolean; results: ReplayResult[] }> {
     // One replay at a time in this process: two operators cannot both pass the at-most-once check.
     const run = busy.then(async () => {
       const rows = (await deps.store.unknownRequests.list({ kind: 'unknown', limit: options.limit ?? 1000 }))
-        .filter((r) => (options.template === undefined || r.template === options.template) && (options.ids === undefined || options.ids.includes(r.id)))
+        .filter(
+          (r) =>
+            (options.template === undefined || r.template === options.template) &&
+            (options.ids === undefined || options.ids.includes(r.id)),
+        )
         .sort((a, b) => a.id - b.id);
       const results: ReplayResult[] = [];
-      for (const row of rows) results.push(await replayOne(row, Boolean(options.apply), currentActor(options.actor ?? 'admin-api')));
+      for (const row of rows)
+        results.push(await replayOne(row, Boolean(options.apply), currentActor(options.actor ?? 'admin-api')));
       return { dryRun: !options.apply, results };
     });
     busy = run.catch(() => undefined);

@@ -3,7 +3,13 @@ import type { Job, Store, SubscriberRecord } from '../store/port';
 import { applyJob } from './apply-job';
 import type { CustomerOnboarding } from './customer-onboarding';
 import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
-import type { BroadworksSubscriber, BroadworksSubscriberCreate, BroadworksSubscriberUpdate, WebexProvisioningApi, WebexResult } from './webex-port';
+import type {
+  BroadworksSubscriber,
+  BroadworksSubscriberCreate,
+  BroadworksSubscriberUpdate,
+  WebexProvisioningApi,
+  WebexResult,
+} from './webex-port';
 
 const BW = '/broadworks/subscribers';
 
@@ -38,7 +44,12 @@ function recordingApi(world: DryWorld, calls: PlannedCall[]): WebexProvisioningA
       },
       async createSubscriber(body: BroadworksSubscriberCreate) {
         calls.push({ operation: 'broadworks.createSubscriber', method: 'POST', path: BW, body });
-        const created: BroadworksSubscriber = { ...body, id: `dry-run-${body.userId}`, personId: `dry-run-person-${body.userId}`, status: 'provisioned' } as BroadworksSubscriber;
+        const created: BroadworksSubscriber = {
+          ...body,
+          id: `dry-run-${body.userId}`,
+          personId: `dry-run-person-${body.userId}`,
+          status: 'provisioned',
+        } as BroadworksSubscriber;
         world.subscribers.set(body.userId, created);
         return ok(created, 201);
       },
@@ -62,7 +73,9 @@ function recordingApi(world: DryWorld, calls: PlannedCall[]): WebexProvisioningA
       precheck: refuse('broadworks.precheck'),
     },
     // Wholesale plans need the customer onboarding state machine; not planned yet (see README).
-    wholesale: new Proxy({} as WebexProvisioningApi['wholesale'], { get: (_t, key) => refuse(`wholesale.${String(key)}`) }),
+    wholesale: new Proxy({} as WebexProvisioningApi['wholesale'], {
+      get: (_t, key) => refuse(`wholesale.${String(key)}`),
+    }),
   };
 }
 
@@ -77,7 +90,9 @@ function dryStore(store: Store, world: DryWorld): Store {
       return saved;
     },
   };
-  return new Proxy(store, { get: (target, key, receiver) => (key === 'subscribers' ? subscribers : Reflect.get(target, key, receiver)) });
+  return new Proxy(store, {
+    get: (target, key, receiver) => (key === 'subscribers' ? subscribers : Reflect.get(target, key, receiver)),
+  });
 }
 
 function jobFor(template: Template, event: ProvisioningEvent): Job {

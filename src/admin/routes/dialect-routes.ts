@@ -4,7 +4,8 @@ import type { Runtime } from '../../runtime';
 import { route, type ApiRoute } from '../api-route';
 
 function inbound(rt: Runtime) {
-  if (!rt.inbound) throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: 'the provisioning side is not wired yet' });
+  if (!rt.inbound)
+    throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: 'the provisioning side is not wired yet' });
   return rt.inbound;
 }
 
@@ -15,7 +16,8 @@ export function dialectRoutes(rt: Runtime): ApiRoute[] {
       method: 'get',
       path: '/dialect/coverage',
       tag: 'operations',
-      summary: 'dialect coverage from shadow mode: per command type and element, understood / not, first and last seen, one masked example per unknown shape, and the verdict',
+      summary:
+        'dialect coverage from shadow mode: per command type and element, understood / not, first and last seen, one masked example per unknown shape, and the verdict',
       query: z.object({
         template: z.string().max(64).optional().describe('one template (default: all)'),
         since: z.string().max(16).optional().describe('window, e.g. 7d, 36h, 90m (default 7d)'),
@@ -23,7 +25,10 @@ export function dialectRoutes(rt: Runtime): ApiRoute[] {
       errors: [400],
       handler: async ({ query }) => {
         if (query.template && !(await rt.store.templates.get(query.template))) {
-          throw new ImpbError('IMPB_ERR_VALIDATION', { message: `template: no template "${query.template}"`, details: { template: query.template } });
+          throw new ImpbError('IMPB_ERR_VALIDATION', {
+            message: `template: no template "${query.template}"`,
+            details: { template: query.template },
+          });
         }
         return inbound(rt).coverage({ template: query.template, since: query.since });
       },
@@ -32,9 +37,10 @@ export function dialectRoutes(rt: Runtime): ApiRoute[] {
       method: 'post',
       path: '/unknown-requests/replay',
       tag: 'inbound',
-      summary: 'replay stored unknown requests with the dialect extensions now in force: a dry run unless apply=true; each stored request is replayed at most once, and audited',
+      summary:
+        'replay stored unknown requests with the dialect extensions now in force: a dry run unless apply=true; each stored request is replayed at most once, and audited',
       body: z.strictObject({
-        template: z.string().max(64).optional().describe('only this template\'s requests'),
+        template: z.string().max(64).optional().describe("only this template's requests"),
         ids: z.array(z.number().int().positive()).max(1000).optional().describe('only these stored requests'),
         apply: z.boolean().default(false).describe('accept them (default: dry run)'),
       }),

@@ -26,10 +26,15 @@ export interface ClassifyInput {
 function commandGaps(command: RawCommand, validated: ValidatedCommand | undefined): DialectGap[] {
   const commandType = command.type;
   if (!command.spec) return [{ kind: 'unknown-command', commandType }];
-  const gaps: DialectGap[] = command.unknownElements.map((name) => ({ kind: 'unknown-element' as const, commandType, name }));
+  const gaps: DialectGap[] = command.unknownElements.map((name) => ({
+    kind: 'unknown-element' as const,
+    commandType,
+    name,
+  }));
   if (validated && !validated.ok) {
     for (const field of validated.missing) gaps.push({ kind: 'missing-field', commandType, name: field });
-    for (const p of validated.invalid) gaps.push({ kind: 'invalid-field', commandType, name: p.field, detail: p.problem });
+    for (const p of validated.invalid)
+      gaps.push({ kind: 'invalid-field', commandType, name: p.field, detail: p.problem });
   }
   return gaps;
 }
@@ -37,7 +42,11 @@ function commandGaps(command: RawCommand, validated: ValidatedCommand | undefine
 function observedCommand(command: RawCommand, gaps: DialectGap[]): ObservedCommand {
   const unknown = new Set(command.unknownElements);
   const names = new Set<string>(command.elementNames ?? [...Object.keys(command.fields), ...command.unknownElements]);
-  return { type: command.type, understood: gaps.length === 0, elements: [...names].map((name) => ({ name, understood: !unknown.has(name) })) };
+  return {
+    type: command.type,
+    understood: gaps.length === 0,
+    elements: [...names].map((name) => ({ name, understood: !unknown.has(name) })),
+  };
 }
 
 /**
@@ -45,7 +54,10 @@ function observedCommand(command: RawCommand, gaps: DialectGap[]): ObservedComma
  * why (not XML, not a BroadsoftDocument, unknown command or element, missing or invalid field).
  * Element names in `elements` are as sent; field aliases count as understood.
  */
-export function classifyRequest(input: ClassifyInput, options: { dialect?: CompiledDialect; groupMode?: boolean } = {}): ClassifiedRequest {
+export function classifyRequest(
+  input: ClassifyInput,
+  options: { dialect?: CompiledDialect; groupMode?: boolean } = {},
+): ClassifiedRequest {
   const dialect = options.dialect ?? compileDialect();
   const base = { template: input.template, receivedAt: input.receivedAt };
   let text: string | undefined;
@@ -55,23 +67,35 @@ export function classifyRequest(input: ClassifyInput, options: { dialect?: Compi
     text = parsed.text;
     document = readFlowThroughDocument(parsed.root, { dialect });
   } catch (err) {
-    const kind: GapKind = text !== undefined && isImpbError(err, 'IMPB_ERR_NOT_BROADSOFT_DOCUMENT') ? 'not-broadsoft' : 'not-xml';
+    const kind: GapKind =
+      text !== undefined && isImpbError(err, 'IMPB_ERR_NOT_BROADSOFT_DOCUMENT') ? 'not-broadsoft' : 'not-xml';
     const detail = isImpbError(err) ? err.message : 'unreadable';
     // A document that is not XML is kept only as its masked latin-1 text: every byte maps to a character.
     const maskedExample = maskDocument(text ?? input.body.toString('latin1'), input.knownSecrets);
-    return { observation: { ...base, understood: false, gaps: [{ kind, detail }], commands: [], maskedExample }, validated: [] };
+    return {
+      observation: { ...base, understood: false, gaps: [{ kind, detail }], commands: [], maskedExample },
+      validated: [],
+    };
   }
   const gaps: DialectGap[] = document.otherElements.map((name) => ({ kind: 'unknown-element' as const, name }));
   if (document.commands.length === 0) gaps.push({ kind: 'no-command' });
   const validated: Array<ValidatedCommand | undefined> = [];
   const commands: ObservedCommand[] = [];
   for (const command of document.commands) {
-    const result = command.spec ? validateCommand(command as RawCommand & { spec: NonNullable<RawCommand['spec']> }, { groupMode: options.groupMode ?? false }) : undefined;
+    const result = command.spec
+      ? validateCommand(command as RawCommand & { spec: NonNullable<RawCommand['spec']> }, {
+          groupMode: options.groupMode ?? false,
+        })
+      : undefined;
     validated.push(result);
     const own = commandGaps(command, result);
     gaps.push(...own);
     commands.push(observedCommand(command, own));
   }
   const maskedExample = maskDocument(text!, [...(input.knownSecrets ?? []), document.credentials?.password]);
-  return { observation: { ...base, understood: gaps.length === 0, gaps, commands, maskedExample }, document, validated };
+  return {
+    observation: { ...base, understood: gaps.length === 0, gaps, commands, maskedExample },
+    document,
+    validated,
+  };
 }

@@ -15,7 +15,11 @@ export interface DialectFileWatch {
  * that section is live; a wrong change is logged with its problems and the current one stays.
  * Polling (fs.watchFile) follows editors that replace the file rather than write it in place.
  */
-export function watchDialectSection(file: string, provider: DialectProvider, options: { logger: Logger; intervalMs?: number }): DialectFileWatch {
+export function watchDialectSection(
+  file: string,
+  provider: DialectProvider,
+  options: { logger: Logger; intervalMs?: number },
+): DialectFileWatch {
   const { logger } = options;
   const reload = () => {
     let raw: unknown;
@@ -23,13 +27,21 @@ export function watchDialectSection(file: string, provider: DialectProvider, opt
       raw = YAML.parse(fs.readFileSync(file, 'utf8')) as unknown;
     } catch (err) {
       const problems = [`${file}: ${(err as Error).message.split('\n')[0]}`];
-      logger.warn('dialect extensions not re-read: the configuration file is unreadable; the current ones stay', { event: 'dialect.reload.refused', problems });
+      logger.warn('dialect extensions not re-read: the configuration file is unreadable; the current ones stay', {
+        event: 'dialect.reload.refused',
+        problems,
+      });
       return { ok: false, problems };
     }
-    const section = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>)['dialect'] : undefined;
+    const section =
+      raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>)['dialect'] : undefined;
     const result = provider.set(section ?? {});
     if (!result.ok) {
-      logger.warn('dialect extensions not re-read: the dialect section is invalid; the current ones stay', { event: 'dialect.reload.refused', file, problems: result.problems });
+      logger.warn('dialect extensions not re-read: the dialect section is invalid; the current ones stay', {
+        event: 'dialect.reload.refused',
+        file,
+        problems: result.problems,
+      });
       return { ok: false, problems: result.problems };
     }
     const ext = provider.current().extensions;

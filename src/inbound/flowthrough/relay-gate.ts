@@ -10,7 +10,13 @@ import { documentError, Outcome, plainAnswer } from './answer';
 import type { Admitted } from './exchange';
 
 /** What shadow mode does with each relayed exchange besides recording it (dialect check, dry run). */
-export type ShadowAnalysis = (input: { template: Template; requestId: string; request: RelayRequest; answer: RelayAnswer; knownSecrets: Array<string | undefined> }) => Promise<void>;
+export type ShadowAnalysis = (input: {
+  template: Template;
+  requestId: string;
+  request: RelayRequest;
+  answer: RelayAnswer;
+  knownSecrets: Array<string | undefined>;
+}) => Promise<void>;
 
 export interface RelayGateDeps {
   upstreams: UpstreamRegistry;
@@ -27,7 +33,11 @@ export function relaySubPath(originalUrl: string, templateName: string): string 
 }
 
 /** Bytes as they may be stored: decoded in their declared encoding (latin-1 when unknown, which maps every byte), then masked. */
-export function storableText(bytes: Buffer, contentType: string | undefined, knownSecrets: Array<string | undefined>): string {
+export function storableText(
+  bytes: Buffer,
+  contentType: string | undefined,
+  knownSecrets: Array<string | undefined>,
+): string {
   const encoding = declaredEncoding(bytes, contentType).encoding;
   return maskDocument(bytes.toString(encoding === 'UTF-8' ? 'utf8' : 'latin1'), knownSecrets);
 }
@@ -52,7 +62,10 @@ export async function relayGate(x: Admitted, relay: RelayGateDeps): Promise<Outc
   x.slot.release();
   if (!template.enabled) return new Outcome('unknown_template', documentError(facts, 404, 'UTF-8', '', 4004), true);
   if (!template.upstream) {
-    deps.logger.error('relay template without an upstream: answered 502', { event: 'relay.no_upstream', template: template.name });
+    deps.logger.error('relay template without an upstream: answered 502', {
+      event: 'relay.no_upstream',
+      template: template.name,
+    });
     return new Outcome('relay_failed', plainAnswer(502, `template ${template.name} has no upstream.url`), true);
   }
   let body: Buffer;
@@ -60,7 +73,12 @@ export async function relayGate(x: Admitted, relay: RelayGateDeps): Promise<Outc
     body = await readBodyWithLimit(req, deps.config.provisioning.bodyLimitBytes);
   } catch (err) {
     if (!isImpbError(err, 'IMPB_ERR_BODY_TOO_LARGE')) throw err;
-    return new Outcome('too_large', plainAnswer(413, `request body larger than ${deps.config.provisioning.bodyLimitBytes} bytes`, { Connection: 'close' }));
+    return new Outcome(
+      'too_large',
+      plainAnswer(413, `request body larger than ${deps.config.provisioning.bodyLimitBytes} bytes`, {
+        Connection: 'close',
+      }),
+    );
   }
   const q = req.originalUrl.indexOf('?');
   const request: RelayRequest = {
@@ -72,7 +90,13 @@ export async function relayGate(x: Admitted, relay: RelayGateDeps): Promise<Outc
     remoteAddress: facts.source,
   };
   const answer = await relay.upstreams.forwarder(template.name, template.upstream).forward(request);
-  if (!answer.answered) deps.logger.warn('relay: the upstream did not answer (answered 502)', { event: 'relay.no_answer', template: template.name, code: answer.error?.code, reason: answer.error?.details['reason'] });
+  if (!answer.answered)
+    deps.logger.warn('relay: the upstream did not answer (answered 502)', {
+      event: 'relay.no_answer',
+      template: template.name,
+      code: answer.error?.code,
+      reason: answer.error?.details['reason'],
+    });
   const knownSecrets = [x.headerCredentials?.password, template.upstream.password];
   if (template.upstream.record !== false) {
     await deps.store.unknownRequests
@@ -85,10 +109,26 @@ export async function relayGate(x: Admitted, relay: RelayGateDeps): Promise<Outc
         kind: 'recorded',
         response: storableText(answer.body, answer.contentType, knownSecrets),
       })
-      .catch((err: unknown) => deps.logger.error('cannot record a relayed request', { event: 'relay.record.store_failed', template: template.name, err }));
+      .catch((err: unknown) =>
+        deps.logger.error('cannot record a relayed request', {
+          event: 'relay.record.store_failed',
+          template: template.name,
+          err,
+        }),
+      );
   }
   if (templateMode(template) === 'shadow' && relay.shadow) {
-    await relay.shadow({ template, requestId: facts.requestId, request, answer, knownSecrets }).catch((err: unknown) => deps.logger.error('shadow analysis failed', { event: 'shadow.failed', template: template.name, err }));
+    await relay
+      .shadow({ template, requestId: facts.requestId, request, answer, knownSecrets })
+      .catch((err: unknown) =>
+        deps.logger.error('shadow analysis failed', { event: 'shadow.failed', template: template.name, err }),
+      );
   }
-  return new Outcome(answer.answered ? 'relayed' : 'relay_failed', { kind: 'relayed', status: answer.status, contentType: answer.contentType, headers: answer.headers, bytes: answer.body });
+  return new Outcome(answer.answered ? 'relayed' : 'relay_failed', {
+    kind: 'relayed',
+    status: answer.status,
+    contentType: answer.contentType,
+    headers: answer.headers,
+    bytes: answer.body,
+  });
 }

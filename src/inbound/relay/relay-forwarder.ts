@@ -47,18 +47,28 @@ export interface RelayForwarderDeps {
 }
 
 /** A PEM given inline or the path of a PEM file; a path that cannot be read names the key. */
-export function resolvePem(value: string | undefined, key: string, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8')): string | undefined {
+export function resolvePem(
+  value: string | undefined,
+  key: string,
+  readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8'),
+): string | undefined {
   if (value === undefined) return undefined;
   if (value.includes('-----BEGIN ')) return value;
   try {
     return readFile(value);
   } catch (err) {
-    throw new ImpbError('IMPB_ERR_CONFIG_INVALID', { message: `${key}: cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? 'error'}); give a PEM file that exists`, cause: err });
+    throw new ImpbError('IMPB_ERR_CONFIG_INVALID', {
+      message: `${key}: cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? 'error'}); give a PEM file that exists`,
+      cause: err,
+    });
   }
 }
 
 /** The keep-alive pool for one upstream origin: TLS verified (system CAs unless `ca`). */
-export function createUpstreamPool(upstream: UpstreamSettings, options: { connections?: number; readFile?: (path: string) => string } = {}): Pool {
+export function createUpstreamPool(
+  upstream: UpstreamSettings,
+  options: { connections?: number; readFile?: (path: string) => string } = {},
+): Pool {
   const url = new URL(upstream.url);
   const ca = resolvePem(upstream.ca, 'upstream.ca', options.readFile);
   const cert = resolvePem(upstream.clientCert, 'upstream.clientCert', options.readFile);
@@ -69,16 +79,32 @@ export function createUpstreamPool(upstream: UpstreamSettings, options: { connec
     keepAliveMaxTimeout: 300_000,
     headersTimeout: upstream.timeoutMs,
     bodyTimeout: upstream.timeoutMs,
-    connect: { timeout: Math.min(upstream.timeoutMs, 10_000), rejectUnauthorized: true, ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}) },
+    connect: {
+      timeout: Math.min(upstream.timeoutMs, 10_000),
+      rejectUnauthorized: true,
+      ...(ca ? { ca } : {}),
+      ...(cert && key ? { cert, key } : {}),
+    },
   });
 }
 
 const TLS_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 function noAnswerError(err: unknown): ImpbError {
-  const code = String((err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code ?? 'error');
-  const which: ErrorCode = TIMEOUT_CODES.has(code) ? 'IMPB_ERR_UPSTREAM_TIMEOUT' : TLS_CODE.test(code) ? 'IMPB_ERR_UPSTREAM_TLS' : 'IMPB_ERR_UPSTREAM_UNREACHABLE';
+  const code = String(
+    (err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code ?? 'error',
+  );
+  const which: ErrorCode = TIMEOUT_CODES.has(code)
+    ? 'IMPB_ERR_UPSTREAM_TIMEOUT'
+    : TLS_CODE.test(code)
+      ? 'IMPB_ERR_UPSTREAM_TLS'
+      : 'IMPB_ERR_UPSTREAM_UNREACHABLE';
   return new ImpbError(which, { cause: err, details: { reason: code } });
 }
 
@@ -87,7 +113,11 @@ function joinPath(base: string, subPath: string, query: string | undefined): str
   return query ? `${path}?${query}` : path;
 }
 
-function outgoingHeaders(upstream: UpstreamSettings, request: RelayRequest, basic: string | undefined): Record<string, string | string[]> {
+function outgoingHeaders(
+  upstream: UpstreamSettings,
+  request: RelayRequest,
+  basic: string | undefined,
+): Record<string, string | string[]> {
   const headers = endToEndHeaders(request.headers);
   if (basic) headers['authorization'] = basic;
   // passthrough: the AS's Authorization is an end-to-end field and is already there.
@@ -107,7 +137,9 @@ function outgoingHeaders(upstream: UpstreamSettings, request: RelayRequest, basi
 export function createRelayForwarder(deps: RelayForwarderDeps): RelayForwarder {
   const { upstream } = deps;
   const base = new URL(upstream.url).pathname;
-  const ownPool = deps.dispatcher ? undefined : createUpstreamPool(upstream, { connections: deps.connections, readFile: deps.readFile });
+  const ownPool = deps.dispatcher
+    ? undefined
+    : createUpstreamPool(upstream, { connections: deps.connections, readFile: deps.readFile });
   const dispatcher: Dispatcher = deps.dispatcher ?? ownPool!;
   let basic: string | undefined;
   if (upstream.auth === 'basic' && upstream.username && upstream.password) {
@@ -129,11 +161,26 @@ export function createRelayForwarder(deps: RelayForwarderDeps): RelayForwarder {
       const body = Buffer.from(await res.body.arrayBuffer());
       const headers = endToEndHeaders(res.headers);
       const contentType = res.headers['content-type'];
-      return { answered: true, status: res.statusCode, contentType: Array.isArray(contentType) ? contentType[0] : contentType, headers, body, durationMs: performance.now() - started };
+      return {
+        answered: true,
+        status: res.statusCode,
+        contentType: Array.isArray(contentType) ? contentType[0] : contentType,
+        headers,
+        body,
+        durationMs: performance.now() - started,
+      };
     } catch (err) {
       const error = noAnswerError(err);
       const text = `${error.message} (${String(error.details['reason'])})\n`;
-      return { answered: false, status: 502, contentType: 'text/plain; charset=utf-8', headers: {}, body: Buffer.from(text), durationMs: performance.now() - started, error };
+      return {
+        answered: false,
+        status: 502,
+        contentType: 'text/plain; charset=utf-8',
+        headers: {},
+        body: Buffer.from(text),
+        durationMs: performance.now() - started,
+        error,
+      };
     }
   }
 

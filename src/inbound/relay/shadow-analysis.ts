@@ -11,7 +11,11 @@ export interface ShadowRecordSink {
 }
 
 /** The events provision mode would accept from the document (nothing is stored). */
-export type ShadowEventDeriver = (template: Template, doc: FlowThroughDocument, requestId: string) => Promise<ProvisioningEvent[]>;
+export type ShadowEventDeriver = (
+  template: Template,
+  doc: FlowThroughDocument,
+  requestId: string,
+) => Promise<ProvisioningEvent[]>;
 /** The Webex calls provision mode would make for those events (no call is made, no state changes). */
 export type ShadowCallPlanner = (template: Template, events: ProvisioningEvent[]) => Promise<PlannedCall[]>;
 
@@ -35,9 +39,14 @@ function groupMode(template: Template): boolean {
  */
 export function createShadowAnalysis(deps: ShadowAnalysisDeps): ShadowAnalysis {
   return async ({ template, requestId, request, answer, knownSecrets }) => {
-    const contentType = Array.isArray(request.headers['content-type']) ? request.headers['content-type'][0] : request.headers['content-type'];
+    const contentType = Array.isArray(request.headers['content-type'])
+      ? request.headers['content-type'][0]
+      : request.headers['content-type'];
     const receivedAt = (deps.now?.() ?? new Date()).toISOString();
-    const classified = classifyRequest({ template: template.name, receivedAt, body: request.body, contentType, knownSecrets }, { dialect: deps.dialect.current(), groupMode: groupMode(template) });
+    const classified = classifyRequest(
+      { template: template.name, receivedAt, body: request.body, contentType, knownSecrets },
+      { dialect: deps.dialect.current(), groupMode: groupMode(template) },
+    );
     let events: ProvisioningEvent[] = [];
     let plan: PlannedCall[] = [];
     if (classified.document && deps.deriveEvents) {
@@ -49,12 +58,22 @@ export function createShadowAnalysis(deps: ShadowAnalysisDeps): ShadowAnalysis {
       requestId,
       upstreamStatus: answer.status,
       // The IM&P password never reaches an event's profile; the profile is what Webex would get.
-      events: events.map((e) => ({ kind: e.kind, userId: e.userId, enterpriseId: e.enterpriseId, profile: { ...e.profile } })),
+      events: events.map((e) => ({
+        kind: e.kind,
+        userId: e.userId,
+        enterpriseId: e.enterpriseId,
+        profile: { ...e.profile },
+      })),
       plan,
     };
     await deps.records.add(record);
     if (!record.understood) {
-      deps.logger.info('shadow: a request the dialect does not fully understand', { event: 'shadow.gap', template: template.name, requestId, gaps: record.gaps.slice(0, 10) });
+      deps.logger.info('shadow: a request the dialect does not fully understand', {
+        event: 'shadow.gap',
+        template: template.name,
+        requestId,
+        gaps: record.gaps.slice(0, 10),
+      });
     }
   };
 }

@@ -20,14 +20,26 @@ function dryRunStore(store: Store, captured: ProvisioningEvent[]): Store {
     listForUser: (userId, limit) => store.events.listForUser(userId, limit),
     count: () => store.events.count(),
   };
-  return new Proxy(store, { get: (target, key, receiver) => (key === 'events' ? events : Reflect.get(target, key, receiver)) });
+  return new Proxy(store, {
+    get: (target, key, receiver) => (key === 'events' ? events : Reflect.get(target, key, receiver)),
+  });
 }
 
 /** The events provision mode would accept from a document, computed by applyDocument itself; nothing is stored. */
 export function createShadowEventDeriver(deps: { config: Config; logger: Logger; store: Store }) {
   return async (template: Template, doc: FlowThroughDocument, requestId: string): Promise<ProvisioningEvent[]> => {
     const captured: ProvisioningEvent[] = [];
-    await applyDocument({ config: deps.config, logger: deps.logger, store: dryRunStore(deps.store, captured), template, requestId, rawRequest: '' }, doc);
+    await applyDocument(
+      {
+        config: deps.config,
+        logger: deps.logger,
+        store: dryRunStore(deps.store, captured),
+        template,
+        requestId,
+        rawRequest: '',
+      },
+      doc,
+    );
     return captured;
   };
 }

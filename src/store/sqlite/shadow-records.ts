@@ -10,7 +10,13 @@ export function createSqliteShadowRecordRepo(db: Database.Database): ShadowRecor
   );
   return {
     async add(record) {
-      const info = insert.run({ receivedAt: record.receivedAt, template: record.template, requestId: record.requestId, understood: record.understood ? 1 : 0, json: JSON.stringify(record) });
+      const info = insert.run({
+        receivedAt: record.receivedAt,
+        template: record.template,
+        requestId: record.requestId,
+        understood: record.understood ? 1 : 0,
+        json: JSON.stringify(record),
+      });
       return Number(info.lastInsertRowid);
     },
     async list(filter = {}) {
@@ -25,7 +31,9 @@ export function createSqliteShadowRecordRepo(db: Database.Database): ShadowRecor
         params.since = filter.since;
       }
       const rows = db
-        .prepare(`SELECT record_json FROM shadow_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT @limit`)
+        .prepare(
+          `SELECT record_json FROM shadow_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT @limit`,
+        )
         .all(params) as Array<{ record_json: string }>;
       return rows.map((r) => JSON.parse(r.record_json) as ShadowRecord);
     },

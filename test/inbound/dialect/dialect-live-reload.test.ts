@@ -46,7 +46,15 @@ describe('dialect extensions in the configuration file apply without restart', (
     const before = await postDocument(t, unknownTypeDocument('s-1'));
     expect(before.text).toContain('<errorCode>4002</errorCode>');
 
-    fs.writeFileSync(file, YAML.stringify({ dialect: { commandAliases: { UserIMPAddRequest22: 'UserIntegratedIMPAddRequest' }, fieldAliases: { mail: 'emailAddress' } } }));
+    fs.writeFileSync(
+      file,
+      YAML.stringify({
+        dialect: {
+          commandAliases: { UserIMPAddRequest22: 'UserIntegratedIMPAddRequest' },
+          fieldAliases: { mail: 'emailAddress' },
+        },
+      }),
+    );
     await until('the dialect reload', () => reloads().length >= 1);
     expect(reloads()[0]).toMatchObject({ event: 'dialect.reload', commandAliases: 1, fieldAliases: 1 });
 
@@ -58,7 +66,10 @@ describe('dialect extensions in the configuration file apply without restart', (
 
     fs.writeFileSync(file, YAML.stringify({ dialect: { fieldAliases: { mail: 'no-such-field' } } }));
     await until('the refused reload', () => reloads().length >= 2);
-    expect(reloads()[1]).toMatchObject({ event: 'dialect.reload.refused', problems: [expect.stringContaining('dialect.fieldAliases.mail: unknown field "no-such-field"')] });
+    expect(reloads()[1]).toMatchObject({
+      event: 'dialect.reload.refused',
+      problems: [expect.stringContaining('dialect.fieldAliases.mail: unknown field "no-such-field"')],
+    });
     const still = await postDocument(t, unknownTypeDocument('s-3').replace('reload-user', 'reload-user-2'));
     expect(still.text).toContain('c:SuccessResponse');
   }, 60_000);

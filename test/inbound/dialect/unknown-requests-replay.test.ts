@@ -34,9 +34,17 @@ describe('unknown-requests replay', () => {
     expect(stored).toBeDefined();
 
     const before = await cli('unknown-requests', 'replay', '--json');
-    expect(JSON.parse(before.out).results).toEqual([expect.objectContaining({ id: stored!.id, outcome: 'still_unknown', detail: 'unknown-command UserIMPAddRequest22' })]);
+    expect(JSON.parse(before.out).results).toEqual([
+      expect.objectContaining({
+        id: stored!.id,
+        outcome: 'still_unknown',
+        detail: 'unknown-command UserIMPAddRequest22',
+      }),
+    ]);
 
-    expect(t.bridge.runtime.inbound!.dialect.set({ commandAliases: { UserIMPAddRequest22: 'UserIntegratedIMPAddRequest' } })).toEqual({ ok: true });
+    expect(
+      t.bridge.runtime.inbound!.dialect.set({ commandAliases: { UserIMPAddRequest22: 'UserIntegratedIMPAddRequest' } }),
+    ).toEqual({ ok: true });
     const dry = await cli('unknown-requests', 'replay');
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('would_accept');
@@ -44,16 +52,25 @@ describe('unknown-requests replay', () => {
     expect(await store.events.listForUser('replayed@acme.example')).toEqual([]);
 
     const applied = await cli('unknown-requests', 'replay', '--apply', '--json');
-    expect(JSON.parse(applied.out)).toMatchObject({ dryRun: false, results: [{ id: stored!.id, outcome: 'accepted', events: ['UserIMPAddRequest22 replayed@acme.example'] }] });
+    expect(JSON.parse(applied.out)).toMatchObject({
+      dryRun: false,
+      results: [{ id: stored!.id, outcome: 'accepted', events: ['UserIMPAddRequest22 replayed@acme.example'] }],
+    });
     const events = await store.events.listForUser('replayed@acme.example');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ kind: 'assign', requestId: `replay-${stored!.id}`, profile: { lastName: 'Replay' } });
+    expect(events[0]).toMatchObject({
+      kind: 'assign',
+      requestId: `replay-${stored!.id}`,
+      profile: { lastName: 'Replay' },
+    });
     // The stored copy was masked: no secret can come back through a replay.
     expect(JSON.stringify(events[0])).not.toContain('Imp-Secret-Replay-9');
     expect((await store.jobs.list({ limit: 10 })).filter((j) => j.userId === 'replayed@acme.example')).toHaveLength(1);
 
     const again = await cli('unknown-requests', 'replay', '--apply', '--json');
-    expect(JSON.parse(again.out).results).toEqual([expect.objectContaining({ id: stored!.id, outcome: 'already_replayed' })]);
+    expect(JSON.parse(again.out).results).toEqual([
+      expect.objectContaining({ id: stored!.id, outcome: 'already_replayed' }),
+    ]);
     expect(await store.events.listForUser('replayed@acme.example')).toHaveLength(1);
     const audit = await store.audit.list({ entityType: 'unknown_request', entityId: String(stored!.id) });
     expect(audit).toEqual([expect.objectContaining({ action: 'replay', actor: expect.any(String) })]);

@@ -38,7 +38,12 @@ export async function startPki(): Promise<{ upstreamCa: TestCert; upstreamServer
 export async function startUpstream(ca: TestCert, server: TestCert, path = '/prov/v1'): Promise<Upstream> {
   const seen: SeenRequest[] = [];
   let connections = 0;
-  let answer: { status: number; contentType: string; body: Buffer; headers: Record<string, string> } = { status: 200, contentType: 'text/xml; charset=UTF-8', body: Buffer.from('<ok/>'), headers: {} };
+  let answer: { status: number; contentType: string; body: Buffer; headers: Record<string, string> } = {
+    status: 200,
+    contentType: 'text/xml; charset=UTF-8',
+    body: Buffer.from('<ok/>'),
+    headers: {},
+  };
   const srv = https.createServer({ key: server.keyPem, cert: server.certPem, keepAliveTimeout: 30_000 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -57,7 +62,11 @@ export async function startUpstream(ca: TestCert, server: TestCert, path = '/pro
     seen,
     connections: () => connections,
     answerWith: (a) => (answer = { headers: {}, ...a }),
-    close: () => new Promise<void>((resolve) => { srv.closeAllConnections(); srv.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        srv.closeAllConnections();
+        srv.close(() => resolve());
+      }),
   };
 }
 
@@ -74,8 +83,20 @@ export interface Front {
 }
 
 /** imp-bridge itself, with one relay template `acme` pointing at the upstream. */
-export async function startFront(upstream: UpstreamSettingsInput, template: Partial<TemplateConfig> = {}): Promise<Front> {
-  const t = await startTestBridge({ logLevel: 'info', templates: [templateConfig('acme', ACME_PASSWORD, { mode: 'relay', upstream: upstream as TemplateConfig['upstream'], ...template })] });
+export async function startFront(
+  upstream: UpstreamSettingsInput,
+  template: Partial<TemplateConfig> = {},
+): Promise<Front> {
+  const t = await startTestBridge({
+    logLevel: 'info',
+    templates: [
+      templateConfig('acme', ACME_PASSWORD, {
+        mode: 'relay',
+        upstream: upstream as TemplateConfig['upstream'],
+        ...template,
+      }),
+    ],
+  });
   let connections = 0;
   t.bridge.provisioning.server.on('secureConnection', () => connections++);
   const dev = readDevClient(t.dataDir);
@@ -86,7 +107,10 @@ export async function startFront(upstream: UpstreamSettingsInput, template: Part
     origin: t.provisioningUrl,
     connections: () => connections,
     client(n) {
-      const pool = new Pool(t.provisioningUrl, { connections: n, connect: { ca: dev.ca, cert: dev.cert, key: dev.key } });
+      const pool = new Pool(t.provisioningUrl, {
+        connections: n,
+        connect: { ca: dev.ca, cert: dev.cert, key: dev.key },
+      });
       pools.push(pool);
       return pool;
     },

@@ -38,7 +38,12 @@ async function rig(settings: Record<string, unknown> = {}, clientConnections = 4
 }
 
 async function post(client: Pool, pathname: string, body: Buffer, headers: Record<string, string> = {}) {
-  const res = await client.request({ path: pathname, method: 'POST', body, headers: { 'content-type': 'text/xml', ...headers } });
+  const res = await client.request({
+    path: pathname,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'text/xml', ...headers },
+  });
   return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
 }
 
@@ -64,57 +69,85 @@ describe('relay mode against an HTTPS upstream with its own CA', () => {
     expect(sha256(res.body)).toBe(sha256(answer));
   });
 
-  it('passes the AS\'s credentials through unchecked (the upstream\'s business), appends the sub-path and query, keeps the method', async () => {
+  it("passes the AS's credentials through unchecked (the upstream's business), appends the sub-path and query, keeps the method", async () => {
     const wrong = basic('not-the-template-account', 'whatever-password');
-    await r.client.request({ path: '/provisioning/v1/acme/users/42?x=1&y=%C3%A9', method: 'PUT', body: 'a', headers: { 'content-type': 'text/plain', authorization: wrong } }).then((x) => x.body.dump());
+    await r.client
+      .request({
+        path: '/provisioning/v1/acme/users/42?x=1&y=%C3%A9',
+        method: 'PUT',
+        body: 'a',
+        headers: { 'content-type': 'text/plain', authorization: wrong },
+      })
+      .then((x) => x.body.dump());
     const get = await r.client.request({ path: '/provisioning/v1/acme/status', method: 'GET' });
     await get.body.dump();
     const del = await r.client.request({ path: '/provisioning/v1/acme', method: 'DELETE' });
     await del.body.dump();
-    expect(r.upstream.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['PUT /prov/v1/users/42?x=1&y=%C3%A9', 'GET /prov/v1/status', 'DELETE /prov/v1']);
+    expect(r.upstream.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'PUT /prov/v1/users/42?x=1&y=%C3%A9',
+      'GET /prov/v1/status',
+      'DELETE /prov/v1',
+    ]);
     expect(r.upstream.seen[0]!.headers['authorization']).toBe(wrong);
   });
 
-  it('forwards end-to-end headers and drops hop-by-hop ones, the Connection header\'s own list included', async () => {
+  it("forwards end-to-end headers and drops hop-by-hop ones, the Connection header's own list included", async () => {
     const body = fixture('add-basic', 'request.xml');
     const dev = readDevClient(r.front.t.dataDir);
     // node:https, because undici refuses to send hop-by-hop headers itself.
     const agent = new https.Agent({ keepAlive: true, ca: dev.ca, cert: dev.cert, key: dev.key });
     const status = await new Promise<number>((resolve, reject) => {
-      const req = https.request(r.front.url, {
-        method: 'POST',
-        agent,
-        headers: {
-          'Content-Type': 'text/xml; charset=UTF-8',
-          Authorization: 'Basic YXMtdXNlcjphcy1wYXNzd29yZA==',
-          SOAPAction: '""',
-          'User-Agent': 'BroadWorks AS',
-          'X-Custom-E2e': 'kept',
-          Connection: 'keep-alive, X-Hop-Private',
-          'X-Hop-Private': 'must not pass',
-          'Keep-Alive': 'timeout=5',
-          TE: 'trailers',
-          'Proxy-Connection': 'keep-alive',
-          'Content-Length': String(body.length),
+      const req = https.request(
+        r.front.url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'Content-Type': 'text/xml; charset=UTF-8',
+            Authorization: 'Basic YXMtdXNlcjphcy1wYXNzd29yZA==',
+            SOAPAction: '""',
+            'User-Agent': 'BroadWorks AS',
+            'X-Custom-E2e': 'kept',
+            Connection: 'keep-alive, X-Hop-Private',
+            'X-Hop-Private': 'must not pass',
+            'Keep-Alive': 'timeout=5',
+            TE: 'trailers',
+            'Proxy-Connection': 'keep-alive',
+            'Content-Length': String(body.length),
+          },
         },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      });
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
     agent.destroy();
     expect(status).toBe(200);
     const seen = r.upstream.seen[0]!.headers;
-    expect(seen).toMatchObject({ 'content-type': 'text/xml; charset=UTF-8', authorization: 'Basic YXMtdXNlcjphcy1wYXNzd29yZA==', soapaction: '""', 'user-agent': 'BroadWorks AS', 'x-custom-e2e': 'kept', 'content-length': String(body.length) });
-    for (const gone of ['x-hop-private', 'keep-alive', 'te', 'proxy-connection', 'x-forwarded-for']) expect(seen[gone]).toBeUndefined();
+    expect(seen).toMatchObject({
+      'content-type': 'text/xml; charset=UTF-8',
+      authorization: 'Basic YXMtdXNlcjphcy1wYXNzd29yZA==',
+      soapaction: '""',
+      'user-agent': 'BroadWorks AS',
+      'x-custom-e2e': 'kept',
+      'content-length': String(body.length),
+    });
+    for (const gone of ['x-hop-private', 'keep-alive', 'te', 'proxy-connection', 'x-forwarded-for'])
+      expect(seen[gone]).toBeUndefined();
     expect(seen['host']).toBe(new URL(r.upstream.url).host);
     expect(r.upstream.seen[0]!.bodySha).toBe(sha256(body));
   });
 
-  it('returns the upstream\'s failure status, Content-Type, Retry-After and body unchanged', async () => {
-    r.upstream.answerWith({ status: 503, contentType: 'text/html; charset=utf-8', body: Buffer.from('<h1>maintenance</h1>'), headers: { 'Retry-After': '7', 'X-Internal': 'no' } });
+  it("returns the upstream's failure status, Content-Type, Retry-After and body unchanged", async () => {
+    r.upstream.answerWith({
+      status: 503,
+      contentType: 'text/html; charset=utf-8',
+      body: Buffer.from('<h1>maintenance</h1>'),
+      headers: { 'Retry-After': '7', 'X-Internal': 'no' },
+    });
     const res = await post(r.client, '/provisioning/v1/acme', Buffer.from('<x/>'));
     expect(res.status).toBe(503);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -132,7 +165,11 @@ describe('relay mode against an HTTPS upstream with its own CA', () => {
 
   it('records every exchange, masked, with no credential', async () => {
     const body = fixture('add-basic', 'request.xml');
-    r.upstream.answerWith({ status: 200, contentType: 'text/xml; charset=UTF-8', body: fixture('add-basic', 'response.xml') });
+    r.upstream.answerWith({
+      status: 200,
+      contentType: 'text/xml; charset=UTF-8',
+      body: fixture('add-basic', 'response.xml'),
+    });
     await post(r.client, '/provisioning/v1/acme', body, { authorization: basic('as-user', 'AS-Secret-Passw0rd') });
     const [row] = await r.front.t.bridge.runtime.store.unknownRequests.list({ kind: 'recorded', limit: 10 });
     expect(row).toMatchObject({ template: 'acme', kind: 'recorded', reason: 'relay: upstream answered 200' });
@@ -155,7 +192,7 @@ describe('relay settings', () => {
     }
   });
 
-  it('auth basic sends the template\'s upstream account, which no log, record or metric shows', async () => {
+  it("auth basic sends the template's upstream account, which no log, record or metric shows", async () => {
     const r = await rig({ auth: 'basic', username: 'up-user', password: 'Up-Secret-Pa55word' });
     const token = Buffer.from('up-user:Up-Secret-Pa55word').toString('base64');
     try {
@@ -182,7 +219,9 @@ describe('relay settings', () => {
       expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
       expect(res.body.toString()).toMatch(/certificate was not accepted/);
       expect(r.upstream.seen).toHaveLength(0);
-      expect(r.front.t.logs.find((l) => l.event === 'relay.no_answer')).toMatchObject({ code: 'IMPB_ERR_UPSTREAM_TLS' });
+      expect(r.front.t.logs.find((l) => l.event === 'relay.no_answer')).toMatchObject({
+        code: 'IMPB_ERR_UPSTREAM_TLS',
+      });
     } finally {
       await r.close();
     }
@@ -195,7 +234,9 @@ describe('relay settings', () => {
       const res = await post(r.client, '/provisioning/v1/acme', Buffer.from('<x/>'));
       expect(res.status).toBe(502);
       expect(res.body.toString()).toBe('the upstream provisioning URL did not answer (ECONNREFUSED)\n');
-      expect(r.front.t.logs.find((l) => l.event === 'relay.no_answer')).toMatchObject({ code: 'IMPB_ERR_UPSTREAM_UNREACHABLE' });
+      expect(r.front.t.logs.find((l) => l.event === 'relay.no_answer')).toMatchObject({
+        code: 'IMPB_ERR_UPSTREAM_UNREACHABLE',
+      });
     } finally {
       await r.close();
     }
@@ -207,18 +248,30 @@ describe('relay settings', () => {
     [{ url: 'ftp://127.0.0.1/x' }, 'upstream.url: use https://'],
     [{ url: 'not a url' }, 'upstream.url: "not a url" is not a URL'],
     [{ url: 'https://u:p@prov.example.net/' }, 'upstream.url: put no user or password in the URL'],
-    [{ url: 'https://prov.example.net/', auth: 'basic', username: 'u' }, 'upstream.password: auth basic needs both username and password'],
+    [
+      { url: 'https://prov.example.net/', auth: 'basic', username: 'u' },
+      'upstream.password: auth basic needs both username and password',
+    ],
     [{ url: 'https://prov.example.net/', clientCert: 'c.pem' }, 'upstream.clientKey: a client certificate needs both'],
     [{ url: 'https://prov.example.net/', auth: 'oauth' }, 'upstream.auth: expected passthrough'],
-    [{ url: 'https://prov.example.net/', onFailure: 'queue' }, 'upstream.onFailure: queue (store and forward) is not available in this release'],
-  ])('refuses %j in the operator\'s words', (input, message) => {
+    [
+      { url: 'https://prov.example.net/', onFailure: 'queue' },
+      'upstream.onFailure: queue (store and forward) is not available in this release',
+    ],
+  ])("refuses %j in the operator's words", (input, message) => {
     const result = upstreamSchema.safeParse(input);
     expect(result.success).toBe(false);
     expect(describeUpstreamIssues(result.error!).join('\n')).toContain(message);
   });
 
   it('accepts plain http to loopback and https anywhere', () => {
-    expect(upstreamSchema.parse({ url: 'http://127.0.0.1:8080/prov' })).toMatchObject({ auth: 'passthrough', onFailure: 'passthrough', timeoutMs: 30000, forwardedFor: false, record: true });
+    expect(upstreamSchema.parse({ url: 'http://127.0.0.1:8080/prov' })).toMatchObject({
+      auth: 'passthrough',
+      onFailure: 'passthrough',
+      timeoutMs: 30000,
+      forwardedFor: false,
+      record: true,
+    });
     expect(upstreamSchema.safeParse({ url: 'http://[::1]:8080/prov' }).success).toBe(true);
     expect(upstreamSchema.safeParse({ url: 'https://prov.example.net/prov' }).success).toBe(true);
   });
@@ -227,9 +280,16 @@ describe('relay settings', () => {
 describe('relay latency', () => {
   it('relays 500 parallel requests and reports the added latency (p50, p99 vs direct)', async () => {
     const r = await rig({ record: false }, 50);
-    const direct = new Pool(new URL(r.upstream.url).origin, { connections: 50, connect: { ca: pki.upstreamCa.certPem } });
+    const direct = new Pool(new URL(r.upstream.url).origin, {
+      connections: 50,
+      connect: { ca: pki.upstreamCa.certPem },
+    });
     const body = fixture('add-basic', 'request.xml');
-    r.upstream.answerWith({ status: 200, contentType: 'text/xml; charset=UTF-8', body: fixture('add-basic', 'response.xml') });
+    r.upstream.answerWith({
+      status: 200,
+      contentType: 'text/xml; charset=UTF-8',
+      body: fixture('add-basic', 'response.xml'),
+    });
     const run = async (pool: Pool, p: string) => {
       const times = await Promise.all(
         Array.from({ length: 500 }, async () => {

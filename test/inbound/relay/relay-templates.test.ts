@@ -20,7 +20,16 @@ describe('template modes through the CLI and the admin API', () => {
     const none = await cli('template', 'add', 'r0', '--mode', 'relay', ...base);
     expect(none.code).toBe(2);
     expect(none.err).toContain('upstream.url: required when mode is relay (--upstream-url)');
-    const plain = await cli('template', 'add', 'r0', '--mode', 'relay', '--upstream-url', 'http://prov.example.net/p', ...base);
+    const plain = await cli(
+      'template',
+      'add',
+      'r0',
+      '--mode',
+      'relay',
+      '--upstream-url',
+      'http://prov.example.net/p',
+      ...base,
+    );
     expect(plain.code).toBe(2);
     expect(plain.err).toContain('plain http:// is allowed only to a loopback address');
     const badMode = await cli('template', 'add', 'r0', '--mode', 'relais', ...base);
@@ -30,16 +39,48 @@ describe('template modes through the CLI and the admin API', () => {
 
   it('creates a relay template with a basic upstream account that is never shown, and edits one key at a time', async () => {
     process.env.IMPB_TEST_UPSTREAM_PASSWORD = 'Upstream-Secret-77';
-    const added = await cli('template', 'add', 'r1', '--mode', 'relay', '--upstream-url', 'https://prov.example.net/p', '--upstream-auth', 'basic', '--upstream-user', 'up', '--upstream-password-env', 'IMPB_TEST_UPSTREAM_PASSWORD', ...base);
+    const added = await cli(
+      'template',
+      'add',
+      'r1',
+      '--mode',
+      'relay',
+      '--upstream-url',
+      'https://prov.example.net/p',
+      '--upstream-auth',
+      'basic',
+      '--upstream-user',
+      'up',
+      '--upstream-password-env',
+      'IMPB_TEST_UPSTREAM_PASSWORD',
+      ...base,
+    );
     expect(added.code).toBe(0);
     const shown = await cli('template', 'show', 'r1', '--json');
     const view = JSON.parse(shown.out) as Record<string, unknown>;
-    expect(view).toMatchObject({ mode: 'relay', upstream: { url: 'https://prov.example.net/p', auth: 'basic', username: 'up', passwordSet: true, onFailure: 'passthrough' } });
+    expect(view).toMatchObject({
+      mode: 'relay',
+      upstream: {
+        url: 'https://prov.example.net/p',
+        auth: 'basic',
+        username: 'up',
+        passwordSet: true,
+        onFailure: 'passthrough',
+      },
+    });
     expect(shown.out + added.out + added.err + t.logText()).not.toContain('Upstream-Secret-77');
     const edited = await cli('template', 'edit', 'r1', '--upstream-timeout-ms', '5000', '--on-failure', 'passthrough');
     expect(edited.code).toBe(0);
-    const after = JSON.parse((await cli('template', 'show', 'r1', '--json')).out) as { upstream: Record<string, unknown> };
-    expect(after.upstream).toMatchObject({ url: 'https://prov.example.net/p', auth: 'basic', username: 'up', passwordSet: true, timeoutMs: 5000 });
+    const after = JSON.parse((await cli('template', 'show', 'r1', '--json')).out) as {
+      upstream: Record<string, unknown>;
+    };
+    expect(after.upstream).toMatchObject({
+      url: 'https://prov.example.net/p',
+      auth: 'basic',
+      username: 'up',
+      passwordSet: true,
+      timeoutMs: 5000,
+    });
     const stored = await t.bridge.runtime.store.templates.get('r1');
     expect(stored!.upstream!.password).toBe('Upstream-Secret-77');
     const audit = await t.bridge.runtime.store.audit.list({ entityType: 'template', entityId: 'r1', limit: 50 });
