@@ -9,7 +9,7 @@ export const REFUSAL_LINGER_MS = 3_000;
 /** How long to wait for the request head before answering anyway (a client that sends nothing). */
 export const REFUSAL_WAIT_FOR_REQUEST_MS = 1_000;
 /** Bytes of a refused client's request read (and discarded) before the socket is destroyed. */
-export const REFUSAL_MAX_DISCARD_BYTES = 64 * 1024;
+export const REFUSAL_MAX_DISCARD_BYTES = 1024 * 1024;
 
 const HEADERS_END = Buffer.from('\r\n\r\n');
 
