@@ -4,6 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import { certPaths } from '../../src/certs';
+import { sendFixture } from '../../src/cli/commands/send-command';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { createTestCa, createTestCrl, issueCert, type TestCert } from '../helpers/test-pki';
 import { certApi, expectRefused, freshRequest, hasOpenssl, serverTrust, UNKNOWN_CA } from './cert-test-kit';
@@ -146,6 +147,20 @@ describe('a refused client is told why: 403 naming the reason (issue 12 §7)', (
     // it never sent the end of a request head: answered anyway, after the short wait
     expect(received).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
     expect(received).toContain('client certificate refused: ');
+  });
+
+  it('imp-bridge send shows the 403 and the reason (and does not count it as a success)', async () => {
+    const result = await sendFixture({
+      file: path.join(t.dataDir, 'demo-request.xml'),
+      url: `${t.provisioningUrl}/provisioning/v1/demo`,
+      user: 'demo',
+      password: 'not-the-password',
+      cert: files['revoked.crt'],
+      key: files['revoked.key'],
+      ca: certPaths(t.dataDir).serverCert,
+    });
+    expect(result).toMatchObject({ status: 403, ok: false });
+    expect(result.body).toMatch(/^client certificate refused: CERT_REVOKED \(subject CN=revoked\.example\.net\)/);
   });
 
   (hasOpenssl() ? it.each(['-tls1_3', '-tls1_2']) : it.skip.each(['-tls1_3', '-tls1_2']))('openssl s_client %s shows the 403 and the reason, then the proxy closes', async (version) => {
