@@ -1,5 +1,8 @@
 import type { Router } from 'express';
-import type { Closer, Runtime } from '../runtime';
+import type { Config } from '../config/schema';
+import type { Closer } from '../lifecycle/closer';
+import type { Logger, Registry } from '../observability';
+import type { Store } from '../store';
 import { createAuthThrottle, type AuthThrottle } from './auth/auth-throttle';
 import { createAccountVerifier } from './auth/verify-account';
 import { createDemoTemplateIfNone } from './demo-template';
@@ -10,34 +13,43 @@ export interface InboundWiring {
   routers: Router[];
   close: Closer;
   /**
-   * Call once the provisioning listener is up (`rt.provisioningBaseUrl` set): rewrites the demo
-   * credentials file with the real URL and prints the ready-to-paste `imp-bridge send` command.
+   * Call once the provisioning listener is up, with its base URL: rewrites the demo credentials
+   * file with the real URL and prints the ready-to-paste `imp-bridge send` command.
    * A no-op when templates exist.
    */
-  announce(): void;
+  announce(provisioningBaseUrl: string): void;
   /** The per-source authentication brake (tests reset it between scenarios). */
   authThrottle: AuthThrottle;
 }
 
-export async function wireInbound(rt: Runtime): Promise<InboundWiring> {
-  const authThrottle = createAuthThrottle({ limit: rt.config.provisioning.authFailureLimit, baseDelayMs: rt.config.provisioning.authFailureBaseDelayMs });
+export interface InboundDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  metrics: Registry;
+  /** Plain text for the person at the terminal (stderr under `npm start`), beside the structured log; absent in tests. */
+  notice?: (text: string) => void;
+}
+
+export async function wireInbound({ config, logger, store, metrics, notice }: InboundDeps): Promise<InboundWiring> {
+  const authThrottle = createAuthThrottle({ limit: config.provisioning.authFailureLimit, baseDelayMs: config.provisioning.authFailureBaseDelayMs });
   const router = createFlowThroughRouter({
-    config: rt.config,
-    logger: rt.logger,
-    store: rt.store,
-    metrics: createInboundMetrics(rt.metrics),
+    config,
+    logger,
+    store,
+    metrics: createInboundMetrics(metrics),
     throttle: authThrottle,
     verifier: createAccountVerifier(),
   });
-  const demo = await createDemoTemplateIfNone(rt);
+  const demo = await createDemoTemplateIfNone({ config, store, logger });
   return {
     routers: [router],
     close: () => undefined,
-    announce() {
-      if (!demo || !rt.provisioningBaseUrl) return;
-      const command = demo.announce(rt.provisioningBaseUrl);
+    announce(provisioningBaseUrl) {
+      if (!demo) return;
+      const command = demo.announce(provisioningBaseUrl);
       // Also outside the structured log: a person at the terminal copies one plain line.
-      if (command) rt.notice?.(`imp-bridge: first start, no template configured: created the demo template. Send it a first request with:\n${command}`);
+      if (command) notice?.(`imp-bridge: first start, no template configured: created the demo template. Send it a first request with:\n${command}`);
     },
     authThrottle,
   };

@@ -1,9 +1,13 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { Closer, Runtime } from '../runtime';
+import type { Config } from '../config/schema';
+import type { Closer } from '../lifecycle/closer';
+import type { Logger, Registry } from '../observability';
+import type { Store } from '../store';
 import type { Job } from '../store/port';
 import type { PipelineSettings } from './job-run';
 import { createPipelineMetrics } from './pipeline-metrics';
+import type { WebexProvisioningApi } from './webex-port';
 import { createPipelineWorker, type PipelineWorker, type WorkerStats } from './worker';
 
 export interface PipelineStats extends WorkerStats {
@@ -31,38 +35,55 @@ export interface PipelineWiring {
   close: Closer;
 }
 
-export function pipelineSettings(rt: Runtime): PipelineSettings {
-  return { ...rt.config.pipeline };
+/** What the pipeline reads of the shared Webex rate limit (for its stats). */
+export interface RateGauge {
+  currentRate(): number;
+  decreases(): number;
 }
 
-export async function wirePipeline(rt: Runtime): Promise<PipelineWiring> {
-  const settings = pipelineSettings(rt);
-  const metrics = createPipelineMetrics(rt.metrics, rt.store);
-  // The wired client paces every exchange with the process's one limiter: list pages, admin
-  // look-ups and reconcile share the budget of the worker. Without a Webex client (tests wiring
-  // the pipeline alone) jobs stay queued.
-  const client = rt.webex?.client;
-  const limiter = rt.webex?.limiter;
+export interface PipelineDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Registry;
+  store: Store;
+  /**
+   * The Webex client (it paces every exchange with the process's one limiter: list pages, admin
+   * look-ups and reconcile share the budget of the worker) and that limiter. Without a client
+   * jobs stay queued.
+   */
+  webex: { client: WebexProvisioningApi; limiter: RateGauge } | undefined;
+}
+
+export function pipelineSettings(config: Config): PipelineSettings {
+  return { ...config.pipeline };
+}
+
+export async function wirePipeline(deps: PipelineDeps): Promise<PipelineWiring> {
+  const { config, logger, store } = deps;
+  const settings = pipelineSettings(config);
+  const metrics = createPipelineMetrics(deps.metrics, store);
+  const client = deps.webex?.client;
+  const limiter = deps.webex?.limiter;
   let worker: PipelineWorker | undefined;
   let unsubscribe: (() => void) | undefined;
   if (client) {
     // The lease owner is stable across restarts of this instance (its host and data dir).
-    const owner = `${hostname()}:${path.resolve(rt.config.dataDir)}`;
-    worker = createPipelineWorker({ store: rt.store, api: client, settings, logger: rt.logger, metrics, owner });
+    const owner = `${hostname()}:${path.resolve(config.dataDir)}`;
+    worker = createPipelineWorker({ store: store, api: client, settings, logger: logger, metrics, owner });
     await worker.start();
     const started = worker;
     // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
     // that reach the store another way, e.g. a second process).
-    unsubscribe = rt.store.events.onCommitted?.(() => started.wake());
-    rt.logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
+    unsubscribe = store.events.onCommitted?.(() => started.wake());
+    logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
   } else {
-    rt.logger.warn('pipeline: no Webex client wired; accepted events stay queued', { event: 'pipeline.no_client' });
+    logger.warn('pipeline: no Webex client wired; accepted events stay queued', { event: 'pipeline.no_client' });
   }
   return {
     wake: () => worker?.wake(),
     resumeAwaitingCredentials: async () => (worker ? worker.resumeAwaitingCredentials() : 0),
     async enqueue(job) {
-      const id = await rt.store.jobs.enqueue({
+      const id = await store.jobs.enqueue({
         eventId: job.eventId ?? 0,
         kind: job.kind,
         template: job.template,
@@ -87,7 +108,7 @@ export async function wirePipeline(rt: Runtime): Promise<PipelineWiring> {
         coalesced: 0,
         customerCreates: 0,
       };
-      return { ...base, ratePerSecond: limiter?.currentRate() ?? 0, rateDecreases: limiter?.decreases() ?? 0, jobsByState: await rt.store.jobs.countByState() };
+      return { ...base, ratePerSecond: limiter?.currentRate() ?? 0, rateDecreases: limiter?.decreases() ?? 0, jobsByState: await store.jobs.countByState() };
     },
     get running() {
       return Boolean(worker);
@@ -97,7 +118,7 @@ export async function wirePipeline(rt: Runtime): Promise<PipelineWiring> {
     },
     close: async () => {
       unsubscribe?.();
-      await worker?.close(rt.config.shutdown.drainTimeoutMs);
+      await worker?.close(config.shutdown.drainTimeoutMs);
     },
   };
 }

@@ -56,7 +56,7 @@ describe('large documents (parsed in a worker thread)', () => {
     const doc = head('w,1,1') + add('wk1@x', `${padded}`).replace('xmlns=""', `xmlns="" xmlns:foo="urn:other" foo:type="UserIntegratedIMPDeleteRequest"`) + '</BroadsoftDocument>';
     const res = await postDocument(t, doc);
     expect(res.text).toContain('c:SuccessResponse');
-    expect((await t.bridge.runtime.store.events.listForUser('wk1@x')).map((e) => e.kind)).toEqual(['assign']);
+    expect((await t.bridge.parts.store.events.listForUser('wk1@x')).map((e) => e.kind)).toEqual(['assign']);
     const refused = await postDocument(t, head('w,1,2') + `<x>${'<y/>'.repeat(11_000)}${padded}</x></BroadsoftDocument>`);
     expect(refused.text).toContain('<errorCode>4001</errorCode>');
     expect(refused.text).toContain('provisioning.maxXmlElements');
@@ -69,7 +69,7 @@ describe('large documents (parsed in a worker thread)', () => {
   // assertion is on the MEDIAN; p90 and max are printed. Parsed on the main thread, this
   // document gave a median of ~440 ms (p90 2.4 s); in the worker, 14-37 ms (p90 119-257 ms).
   it('keeps the median /healthz latency under 100 ms while a 10 MB document with 100 commands is parsed and stored', async () => {
-    const commands = t.bridge.runtime.config.provisioning.maxCommandsPerDocument;
+    const commands = t.bridge.parts.config.provisioning.maxCommandsPerDocument;
     const body = maxDocument('big1@x', commands, BODY_LIMIT - 1024);
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(BODY_LIMIT);
     const file = path.join(t.dataDir, 'big-request.xml');
@@ -101,7 +101,7 @@ describe('large documents (parsed in a worker thread)', () => {
     expect(res.status).toBe(200);
     expect(res.text.match(/<command /g)).toHaveLength(commands);
     expect(res.text).not.toContain('c:ErrorResponse');
-    expect((await t.bridge.runtime.store.events.listForUser('big1@x')).map((e) => e.kind)).toEqual(['assign']);
+    expect((await t.bridge.parts.store.events.listForUser('big1@x')).map((e) => e.kind)).toEqual(['assign']);
     process.stdout.write(`healthz during a ${(Buffer.byteLength(body) / 1048576).toFixed(1)} MB document: ${latencies.length} samples, median ${percentile(latencies, 0.5).toFixed(1)} ms, p90 ${percentile(latencies, 0.9).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms\n`);
     expect(latencies.length).toBeGreaterThanOrEqual(20);
     expect(percentile(latencies, 0.5)).toBeLessThan(100);

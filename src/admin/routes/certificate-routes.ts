@@ -1,10 +1,10 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { route, type ApiRoute } from '../admin/api-route';
-import { KEY_TYPES, type KeyType } from '../config/schema';
-import type { CertificateActor, CertificateManager } from './certificate-manager';
-import { formatSubjectAltName, parseSubjectAltName } from './subject-alt-name';
-import { parseCertificateInput } from './trust-store';
+import { route, type ApiRoute } from '../api-route';
+import { KEY_TYPES, type KeyType } from '../../config/schema';
+import type { CertificateActor, CertificateManager } from '../../certs/certificate-manager';
+import { formatSubjectAltName, parseSubjectAltName } from '../../certs/subject-alt-name';
+import { parseCertificateInput } from '../../certs/trust-store';
 
 /** The header the CLI sets so the audit trail can tell CLI changes from direct API calls. */
 export const ACTOR_HEADER = 'x-impb-actor';
