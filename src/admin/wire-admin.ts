@@ -11,7 +11,7 @@ import type { WebexWiring } from '../webex/wire-webex';
 import { requireAdminToken } from './admin-auth';
 import { ensureAdminToken } from './admin-token';
 import { buildApiRouter, type ApiRoute } from './api-route';
-import { createJobActions } from './job-actions';
+import { createJobActions } from '../operations/job-actions';
 import { createMetricsRouter } from './metrics-route';
 import { buildOpenApiDocument } from './openapi';
 import { createAuthThrottle } from '../inbound/auth/auth-throttle';
@@ -27,7 +27,7 @@ import { importRoutes } from './routes/import-routes';
 import { operationsRoutes } from './routes/operations-routes';
 import { subscriberRoutes } from './routes/subscriber-routes';
 import { registerStoreGauges } from './store-gauges';
-import { findPartnerOrgId } from './support-report';
+import { findPartnerOrgId } from '../operations/support-report';
 
 export interface AdminWiring {
   routers: Router[];

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SupportReport } from '../../src/admin/support-report';
+import type { SupportReport } from '../../src/operations/support-report';
 import { formatSupport } from '../../src/cli/commands/support-command';
 import { buildProgram } from '../../src/cli/main';
 import { isWebexError } from '../../src/errors';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createAdminClient } from '../../src/cli/admin-client';
 import { runImport, type ImportSummary } from '../../src/cli/commands/import-command';
-import type { ImportBatchResult } from '../../src/admin/import-users';
+import type { ImportBatchResult } from '../../src/operations/import-users';
 import type { SqliteStore } from '../../src/store';
 import { ImpbError } from '../../src/errors';
 import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';

@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema';
 import type { Store } from '../../store';
 import type { WebexWiring } from '../../webex/wire-webex';
 import { route, type ApiRoute } from '../api-route';
-import { runDoctor, type DoctorDeps } from '../doctor';
+import { runDoctor, type DoctorDeps } from '../../operations/doctor';
 
 export interface DoctorRouteDeps {
   config: Config;

@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema';
 import type { Logger } from '../../observability';
 import type { Store } from '../../store';
 import { route, type ApiRoute } from '../api-route';
-import { IMPORT_BATCH_LIMIT, IMPORT_FIELDS, importUsers } from '../import-users';
+import { IMPORT_BATCH_LIMIT, IMPORT_FIELDS, importUsers } from '../../operations/import-users';
 
 const fieldsSchema = z
   .record(z.string(), z.string().max(1024, 'at most 1024 characters'))

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { IMPORT_BATCH_LIMIT, type ImportBatchResult, type ImportOutcome, type ImportRow, type ImportRowResult } from '../../admin/import-users';
+import { IMPORT_BATCH_LIMIT, type ImportBatchResult, type ImportOutcome, type ImportRow, type ImportRowResult } from '../../operations/import-users';
 import { ImpbError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../output';

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { IMPORT_FIELDS, importFieldFor, type ImportRow, type ImportRowResult } from '../../admin/import-users';
+import { IMPORT_FIELDS, importFieldFor, type ImportRow, type ImportRowResult } from '../../operations/import-users';
 import { ImpbError } from '../../errors';
 
 export interface ParsedImportFile {

@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import type { ReconcileProgress, ReconcileReport } from '../../admin/reconcile';
+import type { ReconcileProgress, ReconcileReport } from '../../operations/reconcile';
 import { ImpbError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { formatTable, printJson } from '../output';

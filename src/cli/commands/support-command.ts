@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildSupportReport, findPartnerOrgId, type SupportReport } from '../../admin/support-report';
+import { buildSupportReport, findPartnerOrgId, type SupportReport } from '../../operations/support-report';
 import { VERSION } from '../../version';
 import { formatTable, printJson } from '../output';
 import { enc, parsePositiveInt, qs, readOnly, withJson, type JsonFlag } from './cli-context';
