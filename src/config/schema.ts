@@ -1,6 +1,11 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import type { ClusterDefinition, TemplateDefinition } from '../domain/template';
 import { PUBLIC_HOSTNAME_DEFAULT_TEXT } from './public-hostname';
+
+/** Mutual assignability: the inferred config type and the domain's type are the same shape. */
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
 
 /**
  * The whole configuration of imp-bridge: one schema, one typed object passed down.
@@ -69,6 +74,8 @@ export const clusterSchema = z.strictObject({
   sourceAddresses: z.array(z.string().min(1).refine(isIpOrCidr, 'expected an IP address or CIDR (e.g. 192.0.2.10 or 192.0.2.0/24), not a host name')).default([]).describe('accepted source addresses (exact IP or CIDR)'),
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
+// The domain owns the shape; the schema must produce exactly it (a compile error otherwise).
+export type ClusterShapeChecked = Expect<SameShape<ClusterConfig, ClusterDefinition>>;
 
 export const wholesaleOnboardingSchema = z.strictObject({
   customerName: z.string().optional().describe('customer name; {enterpriseId} is replaced'),
@@ -118,6 +125,7 @@ export const templateConfigSchema = z.strictObject({
   wholesale: wholesaleOnboardingSchema.optional(),
 });
 export type TemplateConfig = z.infer<typeof templateConfigSchema>;
+export type TemplateShapeChecked = Expect<SameShape<Omit<TemplateConfig, 'account'>, TemplateDefinition>>;
 
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data').describe('directory for the store, certificates and generated secrets'),
