@@ -2,7 +2,7 @@ import type { Template } from '../domain';
 import { ImpbError, isWebexError } from '../errors';
 import type { CustomerRecord, Store } from '../store/port';
 import { pollDelayMs } from './backoff';
-import type { PipelineSettings } from './job-run';
+import type { PipelineSettings } from './pipeline-settings';
 import type { WebexCallContext, WebexProvisioningApi, WholesaleCustomer, WholesaleCustomerCreate } from './webex-port';
 
 export type CustomerReadiness = { ready: CustomerRecord } | { waitMs: number };
