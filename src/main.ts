@@ -93,7 +93,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     inbound.announce(provisioningBaseUrl);
     const parts: BridgeParts = { ...base, version: VERSION, certs, webex, pipeline, inbound, provisioningBaseUrl };
 
-    const adminWiring = await wireAdmin(parts);
+    const adminWiring = wireAdmin(parts);
     closers.push(adminWiring.close);
     const admin = createAdminListener({
       host: config.admin.host,

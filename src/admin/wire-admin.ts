@@ -53,7 +53,7 @@ export interface AdminDeps {
   provisioningBaseUrl: string;
 }
 
-export async function wireAdmin(rt: AdminDeps): Promise<AdminWiring> {
+export function wireAdmin(rt: AdminDeps): AdminWiring {
   const token = ensureAdminToken(rt.config);
   // Wrong console tokens meet the same brake, with the same settings, as wrong provisioning passwords.
   const { authFailureLimit, authFailureBaseDelayMs } = rt.config.provisioning;

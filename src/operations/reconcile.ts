@@ -163,7 +163,7 @@ export async function reconcile(
         if (!report.inFlight.includes(w.userId ?? w.email!)) report.inFlight.push(w.userId ?? w.email!);
         continue;
       }
-      const template = unit.templates[0]!;
+      const template = unit.templates[0];
       await found(
         compact({
           kind: 'unknown_in_webex' as const,

@@ -56,7 +56,7 @@ export async function runImport(file: string, o: ImportFlags, send: SendBatch, h
     } catch (err) {
       if (!(err instanceof ImpbError) || done === parsed.refused.length) throw err;
       // Earlier batches are committed: say so, so the operator knows a re-run resumes.
-      throw new ImpbError(err.code, { message: `${err.message} — stopped at line ${batch[0]!.line}; the rows before it are imported: run the same command again to resume`, status: err.status, details: err.details, cause: err });
+      throw new ImpbError(err.code, { message: `${err.message} — stopped at line ${batch[0].line}; the rows before it are imported: run the same command again to resume`, status: err.status, details: err.details, cause: err });
     }
     for (const r of result.rows) {
       summary.rows.push(r);

@@ -60,7 +60,7 @@ export function createAuthThrottle(options: { limit: number; baseDelayMs: number
       bySource.set(source, state);
     }
     const cutoff = now() - WINDOW_MS;
-    while (state.failures.length && state.failures[0]! <= cutoff) state.failures.shift();
+    while (state.failures.length && state.failures[0] <= cutoff) state.failures.shift();
     return state;
   };
 
@@ -68,7 +68,7 @@ export function createAuthThrottle(options: { limit: number; baseDelayMs: number
     if (!state.failures.length && state.inFlight === 0 && state.waiting.length === 0 && bySource.get(source) === state) bySource.delete(source);
   };
 
-  const blockedFor = (state: SourceState) => Math.max(1, Math.ceil((state.failures[state.failures.length - hardLimit]! + WINDOW_MS - now()) / 1000));
+  const blockedFor = (state: SourceState) => Math.max(1, Math.ceil((state.failures[state.failures.length - hardLimit] + WINDOW_MS - now()) / 1000));
 
   const wakeOne = (state: SourceState) => state.waiting.shift()?.();
 

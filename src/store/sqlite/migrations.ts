@@ -304,5 +304,5 @@ export function migrate(db: Database.Database, migrations: Migration[] = MIGRATI
       db.pragma(`user_version = ${migration.version}`);
     })();
   }
-  return pending.length ? pending[pending.length - 1]!.version : current;
+  return pending.length ? pending[pending.length - 1].version : current;
 }

@@ -25,7 +25,7 @@ export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock =
     const before = getStmt.get(record.userId) as Row | undefined;
     const now = nowIso(clock);
     const statusChanged = !before || before.status !== record.status;
-    const lastStatusChange = record.lastStatusChange ?? (statusChanged ? now : before!.last_status_change);
+    const lastStatusChange = record.lastStatusChange ?? (statusChanged ? now : before.last_status_change);
     upsertStmt.run({
       userId: record.userId,
       template: record.template,
