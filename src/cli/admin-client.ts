@@ -17,6 +17,7 @@ export interface AdminClient {
  * Finds the running proxy's admin API through the same configuration and IMP_BRIDGE_*
  * variables as the server, with the token from config or the data dir.
  */
+// eslint-disable-next-line max-lines-per-function -- a createX factory: one closure over shared state returning small methods, each well under 80 lines (see docs/architecture.md)
 export function createAdminClient(options: { config?: Config; env?: NodeJS.ProcessEnv } = {}): AdminClient {
   const config = options.config ?? loadConfig({ env: options.env }).config;
   const host = config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host === '::' ? '[::1]' : config.admin.host;

@@ -3,9 +3,7 @@ import path from 'node:path';
 import { ESLint } from 'eslint';
 
 // The very zones and cycle check `npm run lint` uses (plain JS modules beside the ESLint config).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { importBoundaries } = require('../../scripts/lint/import-boundaries') as { importBoundaries: (root: string) => ESLint.Options['overrideConfig'] };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { importGraph, findCycles } = require('../../scripts/lint/import-graph') as {
   importGraph: (dir: string) => Map<string, string[]>;
   findCycles: (graph: Map<string, string[]>) => string[][];
