@@ -23,15 +23,12 @@ export interface PipelineWiring {
   /** Enqueues a job (admin: 'resync' with payload {}, 'set_package' with { package }) and wakes the worker. */
   enqueue(job: Pick<Job, 'kind' | 'template' | 'userId' | 'enterpriseId'> & { payload?: Record<string, unknown>; eventId?: number }): Promise<number>;
   stats(): Promise<PipelineStats>;
-  /**
-   * Jobs parked for bad Webex credentials go back to the queue; returns how many (0 without a
-   * worker). The credentials probe calls it when the token works again.
-   */
+  /** Jobs parked for bad Webex credentials go back to the queue; returns how many. The credentials probe calls it when the token works again. */
   resumeAwaitingCredentials(): Promise<number>;
-  /** False when no Webex client is wired (jobs stay queued). */
+  /** True once the worker has started (wirePipeline resolves after its start). */
   readonly running: boolean;
-  /** The worker (tests: whenIdle). Undefined when not running. */
-  readonly worker: PipelineWorker | undefined;
+  /** The worker (tests: whenIdle). */
+  readonly worker: PipelineWorker;
   close: Closer;
 }
 
@@ -48,10 +45,9 @@ export interface PipelineDeps {
   store: Store;
   /**
    * The Webex client (it paces every exchange with the process's one limiter: list pages, admin
-   * look-ups and reconcile share the budget of the worker) and that limiter. Without a client
-   * jobs stay queued.
+   * look-ups and reconcile share the budget of the worker) and that limiter.
    */
-  webex: { client: WebexProvisioningApi; limiter: RateGauge } | undefined;
+  webex: { client: WebexProvisioningApi; limiter: RateGauge };
 }
 
 export function pipelineSettings(config: Config): PipelineSettings {
@@ -62,26 +58,18 @@ export async function wirePipeline(deps: PipelineDeps): Promise<PipelineWiring> 
   const { config, logger, store } = deps;
   const settings = pipelineSettings(config);
   const metrics = createPipelineMetrics(deps.metrics, store);
-  const client = deps.webex?.client;
-  const limiter = deps.webex?.limiter;
-  let worker: PipelineWorker | undefined;
-  let unsubscribe: (() => void) | undefined;
-  if (client) {
-    // The lease owner is stable across restarts of this instance (its host and data dir).
-    const owner = `${hostname()}:${path.resolve(config.dataDir)}`;
-    worker = createPipelineWorker({ store: store, api: client, settings, logger: logger, metrics, owner });
-    await worker.start();
-    const started = worker;
-    // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
-    // that reach the store another way, e.g. a second process).
-    unsubscribe = store.events.onCommitted?.(() => started.wake());
-    logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
-  } else {
-    logger.warn('pipeline: no Webex client wired; accepted events stay queued', { event: 'pipeline.no_client' });
-  }
+  const { client, limiter } = deps.webex;
+  // The lease owner is stable across restarts of this instance (its host and data dir).
+  const owner = `${hostname()}:${path.resolve(config.dataDir)}`;
+  const worker = createPipelineWorker({ store, api: client, settings, logger, metrics, owner });
+  await worker.start();
+  // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
+  // that reach the store another way, e.g. a second process).
+  const unsubscribe = store.events.onCommitted?.(() => worker.wake());
+  logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
   return {
-    wake: () => worker?.wake(),
-    resumeAwaitingCredentials: async () => (worker ? worker.resumeAwaitingCredentials() : 0),
+    wake: () => worker.wake(),
+    resumeAwaitingCredentials: () => worker.resumeAwaitingCredentials(),
     async enqueue(job) {
       const id = await store.jobs.enqueue({
         eventId: job.eventId ?? 0,
@@ -92,33 +80,17 @@ export async function wirePipeline(deps: PipelineDeps): Promise<PipelineWiring> 
         nextRunAt: Date.now(),
         payload: job.payload ?? {},
       });
-      worker?.wake();
+      worker.wake();
       return id;
     },
     async stats() {
-      const base: WorkerStats = worker?.stats() ?? {
-        running: false,
-        concurrency: settings.concurrency,
-        active: 0,
-        activeUsers: [],
-        started: 0,
-        completed: 0,
-        retried: 0,
-        failed: 0,
-        coalesced: 0,
-        customerCreates: 0,
-      };
-      return { ...base, ratePerSecond: limiter?.currentRate() ?? 0, rateDecreases: limiter?.decreases() ?? 0, jobsByState: await store.jobs.countByState() };
+      return { ...worker.stats(), ratePerSecond: limiter.currentRate(), rateDecreases: limiter.decreases(), jobsByState: await store.jobs.countByState() };
     },
-    get running() {
-      return Boolean(worker);
-    },
-    get worker() {
-      return worker;
-    },
+    running: true,
+    worker,
     close: async () => {
       unsubscribe?.();
-      await worker?.close(config.shutdown.drainTimeoutMs);
+      await worker.close(config.shutdown.drainTimeoutMs);
     },
   };
 }
