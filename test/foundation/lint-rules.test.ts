@@ -39,10 +39,13 @@ describe('npm run lint refuses import cycles and boundary violations (deliberate
     expect(reported['domain/impure.ts']).toEqual(['import-x/no-restricted-paths']);
     expect(reported['certs/routes.ts']).toEqual(['import-x/no-restricted-paths']);
     expect(reported['operations/uses-express.ts']).toEqual(expect.arrayContaining(['import-x/no-restricted-paths']));
+    expect(reported['pipeline/uses-webex.ts']).toEqual(['import-x/no-restricted-paths']);
+    expect(reported['webex/imports-main.ts']).toEqual(['import-x/no-restricted-paths']);
   });
 
   test('an allowed import and a type-only cycle pass ESLint (no-cycle skips `import type`)', () => {
     expect(reported['pipeline/clean.ts']).toEqual([]);
+    expect(reported['cli/commands/serve-command.ts']).toEqual([]);
     expect(reported['pipeline/type-cycle-c.ts']).toEqual([]);
   });
 
