@@ -1,9 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { TEMPLATE_MODES, type ClusterDefinition, type TemplateDefinition } from '../domain/template';
 import { dialectExtensionsSchema } from '../inbound/dialect/dialect-extensions';
 import { upstreamSchema } from '../inbound/relay/upstream-settings';
 import { isLoopbackHost } from './loopback';
 import { PUBLIC_HOSTNAME_DEFAULT_TEXT } from './public-hostname';
+
+/** Mutual assignability: the inferred config type and the domain's type are the same shape. */
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
 
 /**
  * The whole configuration of imp-bridge: one schema, one typed object passed down.
@@ -59,6 +64,8 @@ export const clusterSchema = z.strictObject({
   sourceAddresses: z.array(z.string().min(1).refine(isIpOrCidr, 'expected an IP address or CIDR (e.g. 192.0.2.10 or 192.0.2.0/24), not a host name')).default([]).describe('accepted source addresses (exact IP or CIDR)'),
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
+// The domain owns the shape; the schema must produce exactly it (a compile error otherwise).
+export type ClusterShapeChecked = Expect<SameShape<ClusterConfig, ClusterDefinition>>;
 
 export const wholesaleOnboardingSchema = z.strictObject({
   customerName: z.string().optional().describe('customer name; {enterpriseId} is replaced'),
@@ -86,8 +93,7 @@ export const wholesaleOnboardingSchema = z.strictObject({
   provisioningId: z.string().optional(),
 });
 
-export const TEMPLATE_MODES = ['provision', 'relay', 'shadow'] as const;
-export type TemplateMode = (typeof TEMPLATE_MODES)[number];
+export { TEMPLATE_MODES, type TemplateMode } from '../domain/template';
 
 export const templateConfigSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
@@ -113,6 +119,7 @@ export const templateConfigSchema = z.strictObject({
   upstream: upstreamSchema.optional().describe('the existing provisioning URL a relay or shadow template forwards to'),
 });
 export type TemplateConfig = z.infer<typeof templateConfigSchema>;
+export type TemplateShapeChecked = Expect<SameShape<Omit<TemplateConfig, 'account'>, TemplateDefinition>>;
 
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data').describe('directory for the store, certificates and generated secrets'),

@@ -11,7 +11,7 @@ import type { TestCert } from '../helpers/test-pki';
 
 /** The real admin API of a running test bridge (/api/v1 over its socket), with the admin token. */
 export function certApi(t: TestBridge) {
-  const token = readAdminToken(t.bridge.runtime.config);
+  const token = readAdminToken(t.bridge.parts.config);
   const auth = (req: supertest.Test) => req.set('authorization', `Bearer ${token}`);
   const api = supertest(t.adminUrl);
   return {

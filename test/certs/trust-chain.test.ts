@@ -46,7 +46,7 @@ describe('trust chain: hot changes with real handshakes', () => {
     // the dev client (first-start CA) still works: anchors are added next to each other
     const dev = readDevClient(t.dataDir);
     expect((await freshRequest(t, { cert: dev.cert, key: dev.key })).status).toBe(404);
-    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'trust-anchor', entityId: fp(caA.certPem) });
+    const audit = await t.bridge.parts.store.audit.list({ entityType: 'trust-anchor', entityId: fp(caA.certPem) });
     expect(audit[0]).toMatchObject({ actor: 'admin-api', action: 'add' });
   });
 
@@ -131,7 +131,7 @@ describe('trust chain: hot changes with real handshakes', () => {
       );
       expectRefused(second, UNKNOWN_CA, 'CN=as1.west.example.net');
       expect((await freshRequest(t, readDevClientMaterial(t))).status).toBe(404);
-      const audit = await t.bridge.runtime.store.audit.list({ entityType: 'trust-anchor', entityId: fp(caB.certPem) });
+      const audit = await t.bridge.parts.store.audit.list({ entityType: 'trust-anchor', entityId: fp(caB.certPem) });
       expect(audit.map((a) => a.action)).toContain('remove');
       const unknown = await certApi(t).delete('/api/v1/trust/00112233445566778899');
       expect(unknown.status).toBe(404);

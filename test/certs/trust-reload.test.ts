@@ -21,8 +21,8 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
   });
 
   const anchors = async (): Promise<string[]> => (await certApi(t).get('/api/v1/trust')).body.anchors.map((a: { fingerprint: string }) => a.fingerprint);
-  const fileWatchAudit = async () => (await t.bridge.runtime.store.audit.list({ entityType: 'trust-anchor' })).filter((a) => a.actor === 'file-watch');
-  const crlFileWatchAudit = async () => (await t.bridge.runtime.store.audit.list({ entityType: 'crl' })).filter((a) => a.actor === 'file-watch');
+  const fileWatchAudit = async () => (await t.bridge.parts.store.audit.list({ entityType: 'trust-anchor' })).filter((a) => a.actor === 'file-watch');
+  const crlFileWatchAudit = async () => (await t.bridge.parts.store.audit.list({ entityType: 'crl' })).filter((a) => a.actor === 'file-watch');
   const swaps = () => t.logs.filter((l) => l.event === 'cert.file_watch.swapped').length;
 
   it("the proxy's own trust add and crl add are not seen as changes by the file watch", async () => {
@@ -32,7 +32,7 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
     const swapsBefore = swaps();
     for (const ca of [first, second]) expect((await certApi(t).post('/api/v1/trust').send({ pem: ca.certPem })).status).toBe(201);
     for (const ca of [first, second]) expect((await certApi(t).post('/api/v1/trust/crl').send({ der: createTestCrl(ca, ['01']).der.toString('base64') })).status).toBe(201);
-    expect(await t.bridge.runtime.certs!.manager.reloadFromDisk()).toBe('unchanged');
+    expect(await t.bridge.parts.certs.manager.reloadFromDisk()).toBe('unchanged');
     await settle();
     expect(swaps()).toBe(swapsBefore);
     expect(await fileWatchAudit()).toEqual([]);
@@ -51,7 +51,7 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
   });
 
   it('a non-CA or expired certificate dropped into the trust folder is refused: logged, not trusted, the running context stays', async () => {
-    const manager = t.bridge.runtime.certs!.manager;
+    const manager = t.bridge.parts.certs.manager;
     const optionsBefore = manager.options();
     const trustedBefore = await anchors();
     const leaf = await issueCert(await createTestCa('Leaf issuer'), { commonName: 'leaf.example.net' });
@@ -81,7 +81,7 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
     expect(res.status).toBe(201);
     expect(res.body.removed.map((r: { fingerprint: string }) => r.fingerprint)).toContain(fp(gone.certPem));
     expect(crlFiles()).toEqual([]);
-    await t.bridge.runtime.certs!.manager.reloadFromDisk();
+    await t.bridge.parts.certs.manager.reloadFromDisk();
     expect(t.logs.some((l) => l.event === 'cert.crl.orphan')).toBe(false);
   });
 });

@@ -6,6 +6,11 @@ import { nameParams, queryBoolean } from './query-schemas';
 
 /** Clusters and templates (Partner Hub's concepts). */
 export function configRoutes(deps: AdminApiDeps): ApiRoute[] {
+  return [...clusterRoutes(deps), ...templateRoutes(deps)];
+}
+
+/** Clusters: the AS groups a template's client identity is checked against. */
+function clusterRoutes(deps: AdminApiDeps): ApiRoute[] {
   const t = deps.templates;
   return [
     route({ method: 'get', path: '/clusters', tag: 'clusters', summary: 'list clusters', handler: async () => ({ clusters: await t.listClusters() }) }),
@@ -48,6 +53,13 @@ export function configRoutes(deps: AdminApiDeps): ApiRoute[] {
       handler: async ({ params }) => t.deleteCluster(params.name),
     }),
 
+  ];
+}
+
+/** Templates: one per customer kind, with its provisioning account. */
+function templateRoutes(deps: AdminApiDeps): ApiRoute[] {
+  const t = deps.templates;
+  return [
     route({ method: 'get', path: '/templates', tag: 'templates', summary: 'list templates', handler: async () => ({ templates: await t.listTemplates() }) }),
     route({
       method: 'get',

@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { ImpbError } from '../../errors';
-import type { Runtime } from '../../runtime';
+import type { InboundWiring } from '../../inbound/wire-inbound';
+import type { Store } from '../../store';
 import { route, type ApiRoute } from '../api-route';
 
-function inbound(rt: Runtime) {
-  if (!rt.inbound)
-    throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: 'the provisioning side is not wired yet' });
-  return rt.inbound;
+interface DialectRouteDeps {
+  store: Store;
+  inbound: Pick<InboundWiring, 'coverage' | 'dialect' | 'replay'>;
 }
 
 /** The dialect as the running proxy reads it: coverage from shadow mode, and the extensions in force. */
-export function dialectRoutes(rt: Runtime): ApiRoute[] {
+export function dialectRoutes(rt: DialectRouteDeps): ApiRoute[] {
   return [
     route({
       method: 'get',
@@ -30,7 +30,7 @@ export function dialectRoutes(rt: Runtime): ApiRoute[] {
             details: { template: query.template },
           });
         }
-        return inbound(rt).coverage({ template: query.template, since: query.since });
+        return rt.inbound.coverage({ template: query.template, since: query.since });
       },
     }),
     route({
@@ -45,14 +45,14 @@ export function dialectRoutes(rt: Runtime): ApiRoute[] {
         apply: z.boolean().default(false).describe('accept them (default: dry run)'),
       }),
       errors: [400],
-      handler: async ({ body }) => inbound(rt).replay({ template: body.template, ids: body.ids, apply: body.apply }),
+      handler: async ({ body }) => rt.inbound.replay({ template: body.template, ids: body.ids, apply: body.apply }),
     }),
     route({
       method: 'get',
       path: '/dialect/extensions',
       tag: 'operations',
       summary: 'the dialect extensions in force (command-type and element aliases, ignored elements, answer variant)',
-      handler: async () => inbound(rt).dialect.current().extensions,
+      handler: async () => rt.inbound.dialect.current().extensions,
     }),
   ];
 }

@@ -132,7 +132,7 @@ export function registerTemplateCommands(program: Command): void {
     const missing = [
       ['--provisioning-id', 'provisioningId'],
       ['--package', 'package'],
-    ].filter(([, key]) => body[key!] === undefined);
+    ].filter(([, key]) => body[key] === undefined);
     if (!(body.account as { username?: string } | undefined)?.username) missing.push(['--username', 'account.username']);
     if (missing.length) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `missing ${missing.map(([flag]) => flag).join(', ')}` });
     const created = await withClient((c) => c.call<{ template: Record<string, unknown>; generatedPassword?: string }>('POST', '/api/v1/templates', body));

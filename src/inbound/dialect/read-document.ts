@@ -45,7 +45,7 @@ const BUILT_IN = compileDialect();
 function readCommand(element: XmlElement, position: number, dialect: CompiledDialect): RawCommand {
   // Only `type` in the XSI namespace counts (parse-xml resolves the prefixes); unprefixed or
   // foreign `type` attributes are not the command type.
-  const type = element.xsiTypes.length === 1 ? element.xsiTypes[0]! : '';
+  const type = element.xsiTypes.length === 1 ? element.xsiTypes[0] : '';
   const typeProblem = element.xsiTypes.length === 0 ? 'missing' : element.xsiTypes.length > 1 ? 'given more than once' : undefined;
   const fields = Object.create(null) as Partial<Record<CanonicalField, string>>;
   const malformedFields: RawCommand['malformedFields'] = [];

@@ -12,9 +12,9 @@ function clusterRefusal(cluster: Cluster, peer: PeerIdentity): string | undefine
     // A row stored before the schema checked entries: skipped (fail closed) rather than throwing, which would answer 5001 forever.
     for (const entry of cluster.sourceAddresses.filter(isIpOrCidr)) {
       const [net, bits] = entry.split('/');
-      const entryFamily = isIP(net!) === 6 ? 'ipv6' : 'ipv4';
-      if (bits !== undefined) list.addSubnet(net!, Number(bits), entryFamily);
-      else list.addAddress(net!, entryFamily);
+      const entryFamily = isIP(net) === 6 ? 'ipv6' : 'ipv4';
+      if (bits !== undefined) list.addSubnet(net, Number(bits), entryFamily);
+      else list.addAddress(net, entryFamily);
     }
     if (!list.check(address, family)) return 'source address outside the cluster';
   }

@@ -60,7 +60,7 @@ describe('dialect extensions in the configuration file apply without restart', (
 
     const after = await postDocument(t, unknownTypeDocument('s-2'));
     expect(after.text).toContain('c:SuccessResponse');
-    const [event] = await t.bridge.runtime.store.events.listForUser('reload-user@acme.example', 1);
+    const [event] = await t.bridge.parts.store.events.listForUser('reload-user@acme.example', 1);
     expect(event).toMatchObject({ kind: 'assign' });
     expect(JSON.stringify(event)).toContain('alice@acme.example');
 

@@ -28,7 +28,7 @@ describe('unknown-requests replay', () => {
   });
 
   it('applies a configured alias to a stored unknown request: dry run first, then once, audited', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     expect((await postDocument(t, unknownTypeDocument)).text).toContain('<errorCode>4002</errorCode>');
     const [stored] = await store.unknownRequests.list({ kind: 'unknown' });
     expect(stored).toBeDefined();
@@ -43,7 +43,7 @@ describe('unknown-requests replay', () => {
     ]);
 
     expect(
-      t.bridge.runtime.inbound!.dialect.set({ commandAliases: { UserIMPAddRequest22: 'UserIntegratedIMPAddRequest' } }),
+      t.bridge.parts.inbound.dialect.set({ commandAliases: { UserIMPAddRequest22: 'UserIntegratedIMPAddRequest' } }),
     ).toEqual({ ok: true });
     const dry = await cli('unknown-requests', 'replay');
     expect(dry.code).toBe(0);

@@ -171,7 +171,7 @@ describe('relay mode against an HTTPS upstream with its own CA', () => {
       body: fixture('add-basic', 'response.xml'),
     });
     await post(r.client, '/provisioning/v1/acme', body, { authorization: basic('as-user', 'AS-Secret-Passw0rd') });
-    const [row] = await r.front.t.bridge.runtime.store.unknownRequests.list({ kind: 'recorded', limit: 10 });
+    const [row] = await r.front.t.bridge.parts.store.unknownRequests.list({ kind: 'recorded', limit: 10 });
     expect(row).toMatchObject({ template: 'acme', kind: 'recorded', reason: 'relay: upstream answered 200' });
     expect(row!.response).toContain('SuccessResponse');
     expect(row!.body).toContain('<impPassword>[REDACTED]</impPassword>');
@@ -199,9 +199,9 @@ describe('relay settings', () => {
       await post(r.client, '/provisioning/v1/acme', Buffer.from('<x/>'), { authorization: 'Basic YXM6YXM=' });
       expect(r.upstream.seen[0]!.headers['authorization']).toBe(`Basic ${token}`);
       const t = r.front.t;
-      const stored = JSON.stringify(await t.bridge.runtime.store.unknownRequests.list({ kind: 'recorded', limit: 10 }));
-      const metrics = await t.bridge.runtime.metrics.metrics();
-      t.bridge.runtime.logger.info('probe', { seen: `Up-Secret-Pa55word Basic ${token}` });
+      const stored = JSON.stringify(await t.bridge.parts.store.unknownRequests.list({ kind: 'recorded', limit: 10 }));
+      const metrics = await t.bridge.parts.metrics.metrics();
+      t.bridge.parts.logger.info('probe', { seen: `Up-Secret-Pa55word Basic ${token}` });
       for (const text of [stored, metrics, t.logText()]) {
         expect(text).not.toContain('Up-Secret-Pa55word');
         expect(text).not.toContain(token);

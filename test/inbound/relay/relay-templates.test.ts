@@ -81,9 +81,9 @@ describe('template modes through the CLI and the admin API', () => {
       passwordSet: true,
       timeoutMs: 5000,
     });
-    const stored = await t.bridge.runtime.store.templates.get('r1');
+    const stored = await t.bridge.parts.store.templates.get('r1');
     expect(stored!.upstream!.password).toBe('Upstream-Secret-77');
-    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'template', entityId: 'r1', limit: 50 });
+    const audit = await t.bridge.parts.store.audit.list({ entityType: 'template', entityId: 'r1', limit: 50 });
     expect(audit.length).toBeGreaterThan(0);
     expect(JSON.stringify(audit)).not.toContain('Upstream-Secret-77');
   });
@@ -93,12 +93,12 @@ describe('template modes through the CLI and the admin API', () => {
     const refused = await cli('template', 'set-mode', 'r2', 'provision');
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('template r2 stays in shadow mode: the dialect coverage shows gaps');
-    expect((await t.bridge.runtime.store.templates.get('r2'))!.mode).toBe('shadow');
+    expect((await t.bridge.parts.store.templates.get('r2'))!.mode).toBe('shadow');
     const forced = await cli('template', 'set-mode', 'r2', 'provision', '--force');
     expect(forced.code).toBe(0);
     expect(forced.out).toContain('The AS stays pointed at imp-bridge');
     expect(forced.out).toContain('the Webex calls now come from imp-bridge, with its own credentials');
-    expect((await t.bridge.runtime.store.templates.get('r2'))!.mode).toBe('provision');
+    expect((await t.bridge.parts.store.templates.get('r2'))!.mode).toBe('provision');
     const back = await cli('template', 'set-mode', 'r2', 'relay');
     expect(back).toMatchObject({ code: 0 });
     expect(back.out).toContain('template r2: provision → relay');

@@ -87,7 +87,7 @@ describe('shadow mode over the golden fixtures plus unknown shapes', () => {
   });
 
   it('makes no Webex call and changes no subscriber state', async () => {
-    const store = front.t.bridge.runtime.store;
+    const store = front.t.bridge.parts.store;
     expect(await store.events.count()).toBe(0);
     expect(await store.jobs.list({ limit: 10 })).toEqual([]);
     expect(await store.subscribers.list({ limit: 10 })).toEqual([]);
@@ -99,7 +99,7 @@ describe('shadow mode over the golden fixtures plus unknown shapes', () => {
   });
 
   it('keeps every exchange recorded, masked', async () => {
-    const recorded = await front.t.bridge.runtime.store.unknownRequests.list({ kind: 'recorded', limit: 1000 });
+    const recorded = await front.t.bridge.parts.store.unknownRequests.list({ kind: 'recorded', limit: 1000 });
     expect(recorded).toHaveLength(names.length + unknownShapes.length);
     expect(JSON.stringify(recorded)).not.toMatch(/<impPassword>(?!\[REDACTED\])/);
   });
@@ -108,6 +108,6 @@ describe('shadow mode over the golden fixtures plus unknown shapes', () => {
     const res = await cli('template', 'set-mode', 'acme', 'provision');
     expect(res.code).toBe(1);
     expect(res.err).toContain('unknown command type UserIMPAddRequest22');
-    expect((await front.t.bridge.runtime.store.templates.get('acme'))!.mode).toBe('shadow');
+    expect((await front.t.bridge.parts.store.templates.get('acme'))!.mode).toBe('shadow');
   });
 });

@@ -81,16 +81,16 @@ describe('shadow dry-run plan', () => {
     };
     // Shadow first: it stores no event, so the users are still nobody's when provision mode takes them.
     for (const body of sequence) await send('sh', body);
-    expect(await t.bridge.runtime.store.webexCalls.list({ limit: 100 })).toEqual(
+    expect(await t.bridge.parts.store.webexCalls.list({ limit: 100 })).toEqual(
       expect.not.arrayContaining([expect.objectContaining({ operation: expect.stringMatching(/^broadworks\./) })]),
     );
-    const worker = t.bridge.runtime.pipeline!.worker!;
+    const worker = t.bridge.parts.pipeline.worker!;
     // One request at a time, each job to its end: the worker would otherwise coalesce queued changes of one user.
     for (const body of sequence) {
       await send('pv', body);
       await worker.whenIdle({ includeFuture: true, timeoutMs: 15_000 });
     }
-    const records = await t.bridge.runtime.store.shadowRecords.list({ template: 'sh' });
+    const records = await t.bridge.parts.store.shadowRecords.list({ template: 'sh' });
     expect(records.map((r) => r.understood)).toEqual([true, true, true, true, true]);
     expect(records.map((r) => r.events.map((e) => `${e.kind} ${e.userId}`))).toEqual([
       ['assign u1@acme.example'],
@@ -103,7 +103,7 @@ describe('shadow dry-run plan', () => {
       .flatMap((r) => r.plan as PlannedCall[])
       .filter((c) => PLANNED.has(c.operation))
       .map(comparable);
-    const calls = (await t.bridge.runtime.store.webexCalls.list({ limit: 1000 })).reverse();
+    const calls = (await t.bridge.parts.store.webexCalls.list({ limit: 1000 })).reverse();
     const made = calls.filter((c) => PLANNED.has(c.operation));
     expect(made.length).toBeGreaterThan(0);
     // The call log keeps no bodies: compare operations in order, and the planned bodies with what the simulator now holds.
@@ -114,7 +114,7 @@ describe('shadow dry-run plan', () => {
     expect(plan.find((c) => c.operation === 'broadworks.createSubscriber')).toMatchObject({
       body: { userId: 'u1@acme.example', provisioningId: 'pid-plan', package: 'standard', lastName: 'One' },
     });
-    expect(await t.bridge.runtime.store.subscribers.get('u2@acme.example')).toMatchObject({
+    expect(await t.bridge.parts.store.subscribers.get('u2@acme.example')).toMatchObject({
       template: 'pv',
       profile: { lastName: 'Dos' },
     });
