@@ -141,7 +141,7 @@ async function main() {
         paths,
       );
       const expected = result.product.requests + WARMUP;
-      const events = bridge.runtime.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
+      const events = bridge.parts.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
       if (events !== expected) throw new Error(`product: expected ${expected} events, found ${events}`);
       if (floorServer.count() !== expected) throw new Error(`floor: expected ${expected} events, found ${floorServer.count()}`);
     } finally {

@@ -149,7 +149,7 @@ async function driveProduct() {
     await drive(port, material, options); // JIT warm-up, discarded
     // New users: every request is a new event (a re-sent document would be a duplicate).
     const rate = await drive(port, material, { ...options, offset: REQUESTS });
-    const events = bridge.runtime.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
+    const events = bridge.parts.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
     if (events !== 2 * REQUESTS) throw new Error(`expected ${2 * REQUESTS} events, found ${events}`);
     return rate;
   } finally {

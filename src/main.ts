@@ -2,16 +2,16 @@ import type { AddressInfo } from 'node:net';
 import { createAdminApp } from './admin/admin-app';
 import { createAdminListener, type AdminListener } from './admin/admin-listener';
 import { wireAdmin } from './admin/wire-admin';
-import { wireCertificates } from './certs/wire-certificates';
+import { wireCertificates, type CertificatesWiring } from './certs/wire-certificates';
 import { loadConfig, redactConfig, type Config } from './config';
 import { ImpbError, isImpbError } from './errors';
 import { createProvisioningApp } from './inbound/provisioning-app';
 import { createProvisioningListener, type ProvisioningListener } from './inbound/provisioning-listener';
-import { wireInbound } from './inbound/wire-inbound';
+import { wireInbound, type InboundWiring } from './inbound/wire-inbound';
+import type { Closer } from './lifecycle/closer';
 import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
 import { wirePipeline, type PipelineWiring } from './pipeline/wire-pipeline';
-import type { Closer, Runtime } from './runtime';
-import { createSqliteStore, withConfigCache } from './store';
+import { createSqliteStore, withConfigCache, type Store } from './store';
 import { createRetentionSchedule } from './store/retention-schedule';
 import { seedFromConfig } from './templates/seed-from-config';
 import { provisioningBaseUrlFromConfig } from './templates/template-view';
@@ -24,10 +24,27 @@ export interface StartOptions {
   metrics?: Registry;
   /** Where plain operator lines go (the first-start `send` command); none by default. */
   notice?: (text: string) => void;
+  /** The configuration file `config` came from (loadConfig().source); its dialect section is live. */
+  configFile?: string;
+}
+
+/** Every part of a running bridge, in the order they are wired (tests and the serve command read them). */
+export interface BridgeParts {
+  config: Config;
+  logger: Logger;
+  metrics: Registry;
+  version: string;
+  store: Store;
+  certs: CertificatesWiring;
+  webex: WebexWiring;
+  pipeline: PipelineWiring;
+  inbound: InboundWiring;
+  /** Base URL the AS uses, e.g. https://bridge.example.net:8443 (known once the listener is up). */
+  provisioningBaseUrl: string;
 }
 
 export interface ImpBridge {
-  runtime: Runtime;
+  parts: BridgeParts;
   provisioning: ProvisioningListener;
   admin: AdminListener;
   provisioningAddress: AddressInfo;
@@ -48,36 +65,38 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   // Filled as each resource comes to exist, so a failure half-way closes what is already open.
   const closers: Closer[] = [];
   const opened: Array<ProvisioningListener | AdminListener> = [];
+  const metrics = options.metrics ?? createMetricsRegistry();
   // Template and cluster reads (every flow-through request) are cached briefly; writes invalidate.
   const store = withConfigCache(createSqliteStore({ dataDir: config.dataDir }));
-  const rt: Runtime = { config, logger, store, metrics: options.metrics ?? createMetricsRegistry(), version: VERSION, notice: options.notice };
+  const base = { config, logger, metrics, store };
   try {
     await seedFromConfig(config, store, logger);
     const retention = createRetentionSchedule({ store, policy: config.retention, intervalMs: config.retention.sweepIntervalMs, logger });
     closers.push(retention.close);
-    rt.certs = await wireCertificates(rt);
-    closers.push(rt.certs.close);
-    rt.webex = await wireWebex(rt);
-    closers.push(rt.webex.close);
-    rt.pipeline = await wirePipeline(rt);
-    closers.push(rt.pipeline.close);
-    resumeParkedJobsWhenCredentialsWork(rt.webex, rt.pipeline);
-    rt.inbound = await wireInbound(rt);
-    closers.push(rt.inbound.close);
+    const certs = await wireCertificates(base);
+    closers.push(certs.close);
+    const webex = await wireWebex(base);
+    closers.push(webex.close);
+    const pipeline = await wirePipeline({ ...base, webex });
+    closers.push(pipeline.close);
+    resumeParkedJobsWhenCredentialsWork(webex, pipeline);
+    const inbound = await wireInbound({ ...base, notice: options.notice, configFile: options.configFile });
+    closers.push(inbound.close);
 
     const provisioning = createProvisioningListener({
       config,
       logger,
-      secureContextOptions: rt.certs.secureContextOptions(),
-      app: createProvisioningApp({ logger, routers: rt.inbound.routers }),
+      secureContextOptions: certs.secureContextOptions(),
+      app: createProvisioningApp({ logger, routers: inbound.routers }),
     });
-    rt.certs.onChange((next) => provisioning.setSecureContext(next));
+    certs.onChange((next) => provisioning.setSecureContext(next));
     const provisioningAddress = await listenOrExplain('provisioning', config.provisioning.host, config.provisioning.port, () => provisioning.listen());
     opened.push(provisioning);
-    rt.provisioningBaseUrl = provisioningBaseUrlFromConfig(config, provisioningAddress.port);
-    rt.inbound.announce();
+    const provisioningBaseUrl = provisioningBaseUrlFromConfig(config, provisioningAddress.port);
+    inbound.announce(provisioningBaseUrl);
+    const parts: BridgeParts = { ...base, version: VERSION, certs, webex, pipeline, inbound, provisioningBaseUrl };
 
-    const adminWiring = await wireAdmin(rt);
+    const adminWiring = wireAdmin(parts);
     closers.push(adminWiring.close);
     const admin = createAdminListener({
       host: config.admin.host,
@@ -85,11 +104,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
       app: createAdminApp({
         logger,
         routers: adminWiring.routers,
-        readiness: [
-          { name: 'store', check: () => (store.isOpen() ? true : 'store closed') },
-          ...rt.certs.readiness,
-          ...rt.webex.readiness,
-        ],
+        readiness: [{ name: 'store', check: () => (store.isOpen() ? true : 'store closed') }, ...certs.readiness, ...webex.readiness],
       }),
     });
     const adminAddress = await listenOrExplain('admin', config.admin.host, config.admin.port, () => admin.listen());
@@ -100,7 +115,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
       address: provisioningAddress.address,
       port: provisioningAddress.port,
       clientCertificate: config.provisioning.clientCertificate,
-      url: `${rt.provisioningBaseUrl}/provisioning/v1/<template>`,
+      url: `${provisioningBaseUrl}/provisioning/v1/<template>`,
     });
     logger.info('admin listener up', { event: 'listener.admin.up', url: `http://${config.admin.host}:${adminAddress.port}`, console: `http://${config.admin.host}:${adminAddress.port}/console/` });
 
@@ -115,7 +130,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
         logger.info('stopped', { event: 'shutdown.done', forced });
         return { forced };
       })());
-    return { runtime: rt, provisioning, admin, provisioningAddress, adminAddress, stop };
+    return { parts, provisioning, admin, provisioningAddress, adminAddress, stop };
   } catch (err) {
     for (const listener of opened.reverse()) await listener.drain(0).catch(() => undefined);
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
@@ -158,8 +173,9 @@ async function listenOrExplain(name: keyof typeof LISTENER_KEYS, host: string, p
 /** `npm start`: load config (exit 2 when invalid), start, stop cleanly on SIGTERM/SIGINT. */
 export async function runMain(): Promise<void> {
   let config: Config;
+  let configFile: string | undefined;
   try {
-    config = loadConfig().config;
+    ({ config, source: configFile } = loadConfig());
   } catch (err) {
     if (isImpbError(err, 'IMPB_ERR_CONFIG_INVALID')) {
       const problems = (err.details.problems as string[] | undefined) ?? [err.message];
@@ -211,7 +227,7 @@ export async function runMain(): Promise<void> {
   process.on('unhandledRejection', (reason) => onFatal('unhandled promise rejection', reason));
 
   try {
-    bridge = await startImpBridge({ config, logger, notice: (text) => process.stderr.write(`${text}\n`) });
+    bridge = await startImpBridge({ config, logger, configFile, notice: (text) => process.stderr.write(`${text}\n`) });
   } catch (err) {
     logger.error('start-up failed', { err, code: isImpbError(err) ? err.code : undefined });
     const usage = isImpbError(err, 'IMPB_ERR_STARTUP') && err.details.usage === true;

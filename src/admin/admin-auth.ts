@@ -14,7 +14,7 @@ export function requireAdminToken(expected: string, sessions?: ConsoleSessions):
   return (req, res, next) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (match && expected && tokensEqual(match[1]!.trim(), expected)) {
+    if (match && expected && tokensEqual(match[1].trim(), expected)) {
       next();
       return;
     }

@@ -31,7 +31,7 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   /** Extra documented error answers (400/401/500 are always documented). */
   errors?: number[];
   /** Returns the JSON answer; a handler that answers itself returns undefined after writing. */
-  handler: (input: ApiInput<P, Q, B>) => Promise<unknown>;
+  handler: (input: ApiInput<P, Q, B>) => unknown;
 }
 
 export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(definition: ApiRoute<P, Q, B>): ApiRoute {

@@ -1,10 +1,8 @@
 import { Router } from 'express';
 
-export interface ReadinessCheck {
-  name: string;
-  /** Returns true when ready, or a reason why not. */
-  check: () => true | string | Promise<true | string>;
-}
+import type { ReadinessCheck } from '../lifecycle/readiness';
+
+export type { ReadinessCheck };
 
 /** GET /healthz (the process answers) and GET /readyz (every readiness check passes). */
 export function createHealthRoutes(checks: ReadinessCheck[]): Router {

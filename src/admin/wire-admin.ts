@@ -1,13 +1,18 @@
 import { Router, type RequestHandler } from 'express';
 import { ImpbError } from '../errors';
-import type { Closer, Runtime } from '../runtime';
+import type { CertificatesWiring } from '../certs/wire-certificates';
+import { isLoopbackHost, type Config } from '../config/schema';
+import type { Closer } from '../lifecycle/closer';
+import type { Logger, Registry } from '../observability';
+import type { InboundWiring } from '../inbound/wire-inbound';
+import type { PipelineWiring } from '../pipeline/wire-pipeline';
+import type { Store } from '../store';
 import { createTemplateService } from '../templates/template-service';
-import { provisioningBaseUrlFromConfig } from '../templates/template-view';
-import { isLoopbackHost } from '../config/schema';
+import type { WebexWiring } from '../webex/wire-webex';
 import { requireAdminToken } from './admin-auth';
 import { ensureAdminToken } from './admin-token';
 import { buildApiRouter, type ApiRoute } from './api-route';
-import { createJobActions } from './job-actions';
+import { createJobActions } from '../operations/job-actions';
 import { createMetricsRouter } from './metrics-route';
 import { buildOpenApiDocument } from './openapi';
 import { createAuthThrottle } from '../inbound/auth/auth-throttle';
@@ -15,14 +20,16 @@ import { createConsoleSessions } from './console-session';
 import { createConsoleStaticRouter } from './console-static';
 import { overviewRoutes } from './routes/overview-routes';
 import { asCliAndRevokeRoutes } from './routes/as-cli-revoke-routes';
+import { certificateRoutes } from './routes/certificate-routes';
 import type { AdminApiDeps } from './routes/admin-api-deps';
 import { configRoutes } from './routes/config-routes';
+import { dialectRoutes } from './routes/dialect-routes';
 import { doctorRoutes } from './routes/doctor-routes';
 import { importRoutes } from './routes/import-routes';
 import { operationsRoutes } from './routes/operations-routes';
 import { subscriberRoutes } from './routes/subscriber-routes';
 import { registerStoreGauges } from './store-gauges';
-import { findPartnerOrgId } from './support-report';
+import { findPartnerOrgId } from '../operations/support-report';
 
 export interface AdminWiring {
   routers: Router[];
@@ -35,7 +42,21 @@ export interface AdminWiring {
  * The admin API under /api/v1 (bearer token), its OpenAPI document, /metrics, and the
  * collect-time store gauges. Health routes stay outside (createAdminApp mounts them first).
  */
-export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
+export interface AdminDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  metrics: Registry;
+  version: string;
+  certs: CertificatesWiring;
+  webex: WebexWiring;
+  pipeline: PipelineWiring;
+  inbound: InboundWiring;
+  /** Base URL the AS uses, e.g. https://bridge.example.net:8443 (the provisioning listener is up). */
+  provisioningBaseUrl: string;
+}
+
+export function wireAdmin(rt: AdminDeps): AdminWiring {
   const token = ensureAdminToken(rt.config);
   // Wrong console tokens meet the same brake, with the same settings, as wrong provisioning passwords.
   const { authFailureLimit, authFailureBaseDelayMs } = rt.config.provisioning;
@@ -44,18 +65,24 @@ export async function wireAdmin(rt: Runtime): Promise<AdminWiring> {
   const { store } = rt;
   const deps: AdminApiDeps = {
     store,
-    templates: createTemplateService({ store, provisioningBaseUrl: () => rt.provisioningBaseUrl ?? provisioningBaseUrlFromConfig(rt.config), actor: 'admin-api', logger: rt.logger }),
-    jobs: createJobActions({ store, wake: () => rt.pipeline?.wake(), actor: 'admin-api' }),
-    webex: () => rt.webex?.client,
-    wake: () => rt.pipeline?.wake(),
+    templates: createTemplateService({
+      store,
+      provisioningBaseUrl: () => rt.provisioningBaseUrl,
+      actor: 'admin-api',
+      logger: rt.logger,
+      coverage: async (template) => rt.inbound.coverage({ template }),
+    }),
+    jobs: createJobActions({ store, wake: () => rt.pipeline.wake(), actor: 'admin-api' }),
+    webex: () => rt.webex.client,
+    wake: () => rt.pipeline.wake(),
     version: rt.version,
-    partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex?.partnerOrgId }),
+    partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex.partnerOrgId }),
   };
-  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...asCliAndRevokeRoutes(deps), ...(rt.certs?.routes ?? []), ...doctorRoutes(rt), ...importRoutes(rt), ...overviewRoutes({
+  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...asCliAndRevokeRoutes(deps), ...certificateRoutes({ manager: rt.certs.manager }), ...doctorRoutes(rt), ...importRoutes(rt), ...dialectRoutes(rt), ...overviewRoutes({
     store,
     metrics: rt.metrics,
     version: rt.version,
-    certs: () => rt.certs?.manager,
+    certs: () => rt.certs.manager,
     webex: () => rt.webex,
     expiryWarnDays: rt.config.tls.expiryWarnDays,
     expiryErrorDays: rt.config.tls.expiryErrorDays,

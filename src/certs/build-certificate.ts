@@ -36,12 +36,12 @@ export function buildCertificate(spec: CertificateSpec, subjectKeyPem: string, i
     if (!issuer) throw new Error('a self-signed certificate needs the subject private key');
     cert.publicKey = forge.pki.publicKeyFromPem(subjectKeyPem);
   } else {
-    const subjectKey = forge.pki.privateKeyFromPem(subjectKeyPem) as forge.pki.rsa.PrivateKey;
+    const subjectKey = forge.pki.privateKeyFromPem(subjectKeyPem);
     cert.publicKey = forge.pki.setRsaPublicKey(subjectKey.n, subjectKey.e);
   }
   // Positive 16-byte serial: the high bit cleared so DER does not read it as negative.
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f;
+  serial[0] = serial[0] & 0x7f;
   cert.serialNumber = spec.serialHex ?? serial.toString('hex');
   cert.validity.notBefore = spec.notBefore ?? new Date(Date.now() - (spec.backdateMs ?? 5 * 60_000));
   cert.validity.notAfter = spec.notAfter ?? new Date(Date.now() + spec.validDays * 86_400_000);
@@ -78,7 +78,7 @@ export function buildCertificate(spec: CertificateSpec, subjectKeyPem: string, i
   }
   cert.setExtensions(extensions);
 
-  const signingKey = forge.pki.privateKeyFromPem(issuer ? issuer.privateKeyPem : subjectKeyPem) as forge.pki.rsa.PrivateKey;
+  const signingKey = forge.pki.privateKeyFromPem(issuer ? issuer.privateKeyPem : subjectKeyPem);
   cert.sign(signingKey, forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }

@@ -13,7 +13,7 @@ export function createClientSightings(now: () => number) {
   return {
     record(anchor: string, identity: ClientIdentity): void {
       let clients = seen.get(anchor);
-      if (!clients) seen.set(anchor, (clients = new Map()));
+      if (!clients) seen.set(anchor, (clients = new Map<string, SeenClient>()));
       const key = identity.fingerprint256 ?? '';
       clients.delete(key);
       clients.set(key, { ...identity, at: now() });

@@ -44,7 +44,7 @@ function invalid(message: string, cause?: unknown): ImpbError {
 export function crlToDer(data: Buffer | string): Buffer {
   const text = typeof data === 'string' ? data : data.toString('latin1');
   const pem = PEM_CRL.exec(text);
-  if (pem) return Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64');
+  if (pem) return Buffer.from(pem[1].replace(/\s+/g, ''), 'base64');
   if (typeof data === 'string') throw invalid('not a CRL: expected "-----BEGIN X509 CRL-----" PEM or DER bytes');
   return data;
 }
@@ -57,7 +57,7 @@ function derElementLength(der: Buffer, offset: number): { headerLength: number; 
   const n = first & 0x7f;
   if (n === 0 || n > 4) throw invalid('unsupported DER length encoding');
   let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + der[offset + 2 + i]!;
+  for (let i = 0; i < n; i++) len = len * 256 + der[offset + 2 + i];
   return { headerLength: 2 + n, total: 2 + n + len };
 }
 
@@ -86,9 +86,9 @@ function nameToString(name: forge.asn1.Asn1): string {
   for (const rdn of name.value as forge.asn1.Asn1[]) {
     for (const attr of rdn.value as forge.asn1.Asn1[]) {
       const [oidNode, valueNode] = attr.value as forge.asn1.Asn1[];
-      const oid = forge.asn1.derToOid(oidNode!.value as string);
+      const oid = forge.asn1.derToOid(oidNode.value as string);
       const short: Record<string, string> = { '2.5.4.3': 'CN', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST' };
-      const label = short[oid] ?? (forge.pki.oids[oid] as string | undefined) ?? oid;
+      const label = short[oid] ?? (forge.pki.oids[oid]) ?? oid;
       parts.push(`${label}=${typeof valueNode?.value === 'string' ? forge.util.decodeUtf8(valueNode.value) : '?'}`);
     }
   }
@@ -121,9 +121,9 @@ export function parseCrl(data: Buffer | string): ParsedCrl {
   if (!issuerNode) throw invalid('CRL has no issuer');
   const thisUpdateNode = fields[i++];
   if (!isTime(thisUpdateNode)) throw invalid('CRL has no thisUpdate');
-  const thisUpdate = asn1Time(thisUpdateNode!);
+  const thisUpdate = asn1Time(thisUpdateNode);
   let nextUpdate: Date | undefined;
-  if (isTime(fields[i])) nextUpdate = asn1Time(fields[i++]!);
+  if (isTime(fields[i])) nextUpdate = asn1Time(fields[i++]);
 
   const revokedSerials = new Set<string>();
   const maybeRevoked = fields[i];
@@ -135,7 +135,7 @@ export function parseCrl(data: Buffer | string): ParsedCrl {
     }
   }
 
-  const algOid = forge.asn1.derToOid(((sigAlg.value as forge.asn1.Asn1[])[0]!.value as string));
+  const algOid = forge.asn1.derToOid(((sigAlg.value as forge.asn1.Asn1[])[0].value as string));
   const bits = sigValue.value as string;
   const signature = Buffer.from(bits.slice(1), 'binary');
   return { der, issuer: nameToString(issuerNode), thisUpdate, nextUpdate, revokedSerials, tbsDer: Buffer.from(tbsDer), signatureAlgorithmOid: algOid, signature };

@@ -10,7 +10,7 @@ export interface CsrSpec {
 
 /** PKCS#10 request (PEM) for an RSA key (PKCS#8 PEM), signed with SHA-256 by node-forge. */
 export function buildCsr(spec: CsrSpec, privateKeyPem: string): string {
-  const key = forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey;
+  const key = forge.pki.privateKeyFromPem(privateKeyPem);
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: spec.commonName }];

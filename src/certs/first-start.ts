@@ -30,7 +30,7 @@ export async function createSelfSignedServerCertificate(options: Omit<FirstStart
   const names = defaultServerNames(options.hostnames);
   const key = await generateKey(options.keyType);
   const certPem = buildCertificate(
-    { commonName: names[0]!, subjectAltNames: names, organization: SELF_SIGNED_ORGANIZATION, validDays: options.validDays, usage: 'server' },
+    { commonName: names[0], subjectAltNames: names, organization: SELF_SIGNED_ORGANIZATION, validDays: options.validDays, usage: 'server' },
     key.privateKeyPem,
   );
   return { certPem, keyPem: key.privateKeyPem };

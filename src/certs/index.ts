@@ -4,7 +4,6 @@ export { buildCertificate, type CertificateSpec, type Issuer } from './build-cer
 export { splitCertificates, writeFileAtomic } from './pem';
 export { ensureFirstStartCertificates, createSelfSignedServerCertificate, defaultServerNames } from './first-start';
 export { createCertificateManager, type CertificateManager, type CertificateActor } from './certificate-manager';
-export { certificateRoutes, ACTOR_HEADER } from './certificate-routes';
 export { buildTlsPolicy, type ProvisioningTlsOptions } from './tls-policy';
 export { parseCrl, crlSignedBy, type ParsedCrl } from './crl';
 export { buildCsr } from './csr';

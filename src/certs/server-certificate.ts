@@ -40,7 +40,7 @@ function certificatesIn(text: string | undefined, what: string): string[] {
  */
 export function assembleServerMaterial(keyPem: string, certText: string, chainText?: string): ServerMaterial {
   const [leafPem, ...extra] = certificatesIn(certText, 'certificate');
-  const cert = parseOne(leafPem!, 'certificate');
+  const cert = parseOne(leafPem, 'certificate');
   const fingerprint = fingerprintOf(cert);
   const pool = new Map<string, { pem: string; cert: X509Certificate }>();
   for (const pem of [...extra, ...certificatesIn(chainText, 'chain')]) {

@@ -19,8 +19,8 @@ function prefixOf(input: string): { type?: SubjectAltName['type']; rest: string;
   const match = /^([A-Za-z][A-Za-z ]{0,15}):(.*)$/s.exec(input);
   // "::1" or "2001:db8::1" have no letter prefix; "fe80::1" has hex letters but is an IP as a whole.
   if (!match || isIP(input.replace(/^\[|\]$/g, ''))) return { rest: input };
-  const type = PREFIXES[match[1]!.toLowerCase()];
-  return { type, rest: match[2]!, prefix: match[1]! };
+  const type = PREFIXES[match[1].toLowerCase()];
+  return { type, rest: match[2], prefix: match[1] };
 }
 
 /** Parses `DNS:x`, `IP:x`, `email:x`, `URI:x` (prefix in any case) or a bare DNS name / IP address. Throws IMPB_ERR_VALIDATION. */

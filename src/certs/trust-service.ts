@@ -81,7 +81,7 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
         const removing = options.replace ? current.filter((e) => !pems.some((p) => pemFingerprint(p) === e.fingerprint)) : [];
         const { accepted, refused } = checkImport(toCheck, current, { leaf: options.leaf, now: now() });
         if (refused.length) {
-          throw new ImpbError(refused[0]!.code, { message: `import refused, nothing changed: ${refused.map((r) => r.reason).join('; ')}`, details: { refused } });
+          throw new ImpbError(refused[0].code, { message: `import refused, nothing changed: ${refused.map((r) => r.reason).join('; ')}`, details: { refused } });
         }
         if (accepted.length === 0 && removing.length === 0) {
           throw new ImpbError('IMPB_ERR_CERT_DUPLICATE', { message: 'every certificate of the import is already trusted; nothing changed' });
@@ -106,7 +106,7 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
         const matches = current.filter((e) => e.fingerprint === fp || (fp.length >= 8 && e.fingerprint.startsWith(fp)));
         if (matches.length === 0) throw new ImpbError('IMPB_ERR_CERT_NOT_FOUND', { message: `no trusted certificate has the fingerprint ${fingerprint}` });
         if (matches.length > 1) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `${fingerprint} matches ${matches.length} trusted certificates: give more of the fingerprint` });
-        const entry = matches[0]!;
+        const entry = matches[0];
         const trust = current.filter((e) => e !== entry);
         if (deps.config.provisioning.clientCertificate === 'required' && !trust.length) {
           throw new ImpbError('IMPB_ERR_CERT_LAST_ANCHOR', { message: 'refusing to remove the last trusted certificate: every AS would be refused. Add the new CA first (imp-bridge trust add), then remove this one.' });

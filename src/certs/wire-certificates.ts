@@ -1,10 +1,11 @@
-import type { ApiRoute } from '../admin/api-route';
-import type { ReadinessCheck } from '../admin/health-routes';
-import type { Closer, Runtime } from '../runtime';
+import type { Config } from '../config/schema';
+import type { Closer } from '../lifecycle/closer';
+import type { ReadinessCheck } from '../lifecycle/readiness';
+import type { Logger, Registry } from '../observability';
+import type { Store } from '../store';
 import { certPaths } from './cert-paths';
 import { notAfterMs } from './certificate-info';
 import { createCertificateManager, type CertificateManager } from './certificate-manager';
-import { certificateRoutes } from './certificate-routes';
 import { watchDirectories } from './file-watch';
 import { ensureFirstStartCertificates } from './first-start';
 import type { ProvisioningTlsOptions } from './tls-policy';
@@ -15,14 +16,19 @@ export interface CertificatesWiring {
   /** Called with new full options whenever certificates or trust change (hot swap). */
   onChange(listener: (options: ProvisioningTlsOptions) => void): void;
   readiness: ReadinessCheck[];
-  /** Admin API operations, relative to /api/v1 (trust, CRLs, server certificate); the admin API mounts and documents them. */
-  routes: ApiRoute[];
+  /** The certificate services (the admin API's certificate routes, doctor and overview read it). */
   manager: CertificateManager;
   close: Closer;
 }
 
-export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring> {
-  const { config, logger } = rt;
+export interface CertificatesDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  metrics: Registry;
+}
+
+export async function wireCertificates({ config, logger, store, metrics }: CertificatesDeps): Promise<CertificatesWiring> {
   await ensureFirstStartCertificates({
     dataDir: config.dataDir,
     keyType: config.tls.keyType,
@@ -31,7 +37,7 @@ export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring>
     logger,
   });
   const paths = certPaths(config.dataDir);
-  const manager = await createCertificateManager({ config, logger, store: rt.store, metrics: rt.metrics, paths });
+  const manager = await createCertificateManager({ config, logger, store, metrics, paths });
   manager.scheduler.start();
   const watch = watchDirectories([paths.root, paths.trustDir, paths.pinDir, paths.crlDir], () => void manager.reloadFromDisk(), {
     debounceMs: config.tls.fileWatchDebounceMs,
@@ -52,7 +58,6 @@ export async function wireCertificates(rt: Runtime): Promise<CertificatesWiring>
         },
       },
     ],
-    routes: certificateRoutes({ manager }),
     manager,
     close: () => {
       manager.scheduler.stop();

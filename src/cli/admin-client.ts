@@ -13,6 +13,25 @@ export interface AdminClient {
   close(): Promise<void>;
 }
 
+/** The admin API's error answer as the ImpbError it describes. */
+function failure(statusCode: number, parsed: unknown): ImpbError {
+  const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+  const code = (error?.code ?? 'IMPB_ERR_INTERNAL') as ConstructorParameters<typeof ImpbError>[0];
+  return new ImpbError(code, {
+    message: error?.message ?? `admin API answered ${statusCode}`,
+    status: statusCode,
+    details: (parsed as { error?: Record<string, unknown> })?.error ?? {},
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return { error: { code: 'IMPB_ERR_INTERNAL', message: `the admin API answered something that is not JSON: ${text.slice(0, 200)}` } };
+  }
+}
+
 /**
  * Finds the running proxy's admin API through the same configuration and IMP_BRIDGE_*
  * variables as the server, with the token from config or the data dir.
@@ -27,22 +46,6 @@ export function createAdminClient(options: { config?: Config; env?: NodeJS.Proce
       message: `cannot reach the imp-bridge admin API at ${baseUrl} (${(err as Error).message}); is the proxy running?`,
       cause: err,
     });
-  const failure = (statusCode: number, parsed: unknown) => {
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const code = (error?.code ?? 'IMPB_ERR_INTERNAL') as ConstructorParameters<typeof ImpbError>[0];
-    return new ImpbError(code, {
-      message: error?.message ?? `admin API answered ${statusCode}`,
-      status: statusCode,
-      details: (parsed as { error?: Record<string, unknown> })?.error ?? {},
-    });
-  };
-  const parseJson = (text: string): unknown => {
-    try {
-      return text ? (JSON.parse(text) as unknown) : undefined;
-    } catch {
-      return { error: { code: 'IMPB_ERR_INTERNAL', message: `the admin API answered something that is not JSON: ${text.slice(0, 200)}` } };
-    }
-  };
   return {
     config,
     baseUrl,

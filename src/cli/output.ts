@@ -41,6 +41,7 @@ export function cellText(value: unknown, key = '', now = Date.now()): string {
       .map(([k, v]) => `${k}=${cellText(v, k, now)}`)
       .join(' ');
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the last case: numbers, booleans, bigints (objects are handled above)
   return String(value);
 }
 
@@ -52,13 +53,13 @@ function truncate(text: string, width: number): string {
 function fitWidths(widths: number[], headers: string[], maxWidth: number | undefined): number[] {
   if (!maxWidth) return widths;
   const fitted = [...widths];
-  const floor = (i: number) => Math.min(widths[i]!, Math.max(6, Math.min(headers[i]!.length, 12)));
+  const floor = (i: number) => Math.min(widths[i], Math.max(6, Math.min(headers[i].length, 12)));
   const total = () => fitted.reduce((a, b) => a + b, 0) + 2 * (fitted.length - 1);
   while (total() > maxWidth) {
     let widest = -1;
-    for (let i = 0; i < fitted.length; i++) if (fitted[i]! > floor(i) && (widest < 0 || fitted[i]! > fitted[widest]!)) widest = i;
+    for (let i = 0; i < fitted.length; i++) if (fitted[i] > floor(i) && (widest < 0 || fitted[i] > fitted[widest])) widest = i;
     if (widest < 0) break;
-    fitted[widest]!--;
+    fitted[widest]--;
   }
   return fitted;
 }
@@ -75,9 +76,9 @@ export function formatTable(rows: Array<Record<string, unknown>>, columns?: stri
   const now = options.now ?? Date.now();
   const headers = cols.map((c) => c.toUpperCase());
   const cells = rows.map((r) => cols.map((c) => cellText(r[c], c, now).replace(/\s*\n\s*/g, ' ')));
-  const natural = cols.map((_, i) => Math.max(headers[i]!.length, ...cells.map((row) => row[i]!.length)));
+  const natural = cols.map((_, i) => Math.max(headers[i].length, ...cells.map((row) => row[i].length)));
   const widths = fitWidths(natural, headers, 'width' in options ? options.width : terminalWidth());
-  const line = (values: string[]) => values.map((v, i) => truncate(v, widths[i]!).padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) => values.map((v, i) => truncate(v, widths[i]).padEnd(widths[i])).join('  ').trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
 }
 

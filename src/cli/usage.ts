@@ -36,15 +36,15 @@ export function suggest(value: string, candidates: readonly string[]): string[] 
   const distance = (a: string, b: string): number => {
     const row = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
+      let prev = row[0];
       row[0] = i;
       for (let j = 1; j <= b.length; j++) {
-        const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        const next = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
         prev = row[j]!;
         row[j] = next;
       }
     }
-    return row[b.length]!;
+    return row[b.length];
   };
   const v = value.toLowerCase();
   const scored = candidates.map((c) => ({ c, d: c.toLowerCase().includes(v) || v.includes(c.toLowerCase()) ? 1 : distance(v, c.toLowerCase()) }));

@@ -104,7 +104,7 @@ function setPath(target: Record<string, unknown>, keyPath: string, value: unknow
     if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
     node = node[key] as Record<string, unknown>;
   }
-  node[keys[keys.length - 1]!] = value;
+  node[keys[keys.length - 1]] = value;
 }
 
 function getPath(source: unknown, keys: string[]): unknown {

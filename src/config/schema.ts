@@ -1,6 +1,14 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { TEMPLATE_MODES, type ClusterDefinition, type TemplateDefinition } from '../domain/template';
+import { dialectExtensionsSchema } from '../inbound/dialect/dialect-extensions';
+import { upstreamSchema } from '../inbound/relay/upstream-settings';
+import { isLoopbackHost } from './loopback';
 import { PUBLIC_HOSTNAME_DEFAULT_TEXT } from './public-hostname';
+
+/** Mutual assignability: the inferred config type and the domain's type are the same shape. */
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
 
 /**
  * The whole configuration of imp-bridge: one schema, one typed object passed down.
@@ -27,20 +35,7 @@ const port = numberFromText(z.number({ error: PORT }).int('expected a whole numb
 
 const durationMs = numberFromText(z.number({ error: 'expected a number of milliseconds' }).int('expected a whole number of milliseconds').min(0));
 
-/** Same rule as the admin listener's: anything else needs an explicit token. */
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  const address = host.replace(/^::ffff:(?=\d+\.)/i, '');
-  // Only an IP address can be loopback by its spelling: a name such as 127.evil.example resolves wherever its owner says.
-  if (isIP(address) === 4) return address.startsWith('127.');
-  return isIP(address) === 6 && isIPv6Loopback(address);
-}
-
-function isIPv6Loopback(address: string): boolean {
-  const list = new BlockList();
-  list.addAddress('::1', 'ipv6');
-  return list.check(address, 'ipv6');
-}
+export { isLoopbackHost };
 
 export const KEY_TYPES = ['rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export const keyTypeSchema = z.enum(KEY_TYPES);
@@ -69,6 +64,8 @@ export const clusterSchema = z.strictObject({
   sourceAddresses: z.array(z.string().min(1).refine(isIpOrCidr, 'expected an IP address or CIDR (e.g. 192.0.2.10 or 192.0.2.0/24), not a host name')).default([]).describe('accepted source addresses (exact IP or CIDR)'),
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
+// The domain owns the shape; the schema must produce exactly it (a compile error otherwise).
+export type ClusterShapeChecked = Expect<SameShape<ClusterConfig, ClusterDefinition>>;
 
 export const wholesaleOnboardingSchema = z.strictObject({
   customerName: z.string().optional().describe('customer name; {enterpriseId} is replaced'),
@@ -96,6 +93,8 @@ export const wholesaleOnboardingSchema = z.strictObject({
   provisioningId: z.string().optional(),
 });
 
+export { TEMPLATE_MODES, type TemplateMode } from '../domain/template';
+
 export const templateConfigSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64'),
   enabled: z.boolean().default(true),
@@ -116,8 +115,11 @@ export const templateConfigSchema = z.strictObject({
   languageMap: z.record(z.string(), z.string()).optional(),
   recordMode: z.boolean().default(false),
   wholesale: wholesaleOnboardingSchema.optional(),
+  mode: z.enum(TEMPLATE_MODES).default('provision').describe('provision: imp-bridge drives Webex; relay: forward to upstream.url unchanged; shadow: relay and check the dialect, dry run'),
+  upstream: upstreamSchema.optional().describe('the existing provisioning URL a relay or shadow template forwards to'),
 });
 export type TemplateConfig = z.infer<typeof templateConfigSchema>;
+export type TemplateShapeChecked = Expect<SameShape<Omit<TemplateConfig, 'account'>, TemplateDefinition>>;
 
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data').describe('directory for the store, certificates and generated secrets'),
@@ -271,7 +273,16 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   clusters: z.array(clusterSchema).default([]).describe('BroadWorks clusters seeded at start (upserted)'),
-  templates: z.array(templateConfigSchema).default([]).describe('customer templates seeded at start (upserted)'),
+  templates: z
+    .array(templateConfigSchema)
+    .superRefine((templates, ctx) => {
+      templates.forEach((t, i) => {
+        if (t.mode !== 'provision' && !t.upstream) ctx.addIssue({ code: 'custom', path: [i, 'upstream'], message: `required when mode is ${t.mode} (upstream.url: the provisioning URL to forward to)` });
+      });
+    })
+    .default([])
+    .describe('customer templates seeded at start (upserted)'),
+  dialect: dialectExtensionsSchema.prefault({}).describe('dialect extensions: command-type and element aliases, elements to ignore, the answer variant; re-read from the file while running'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -303,7 +314,7 @@ export const ENV_OVERRIDES: Record<string, string> = {
 };
 
 /** Keys whose values are secrets: redacted wherever config is shown. */
-export const SECRET_KEYS = ['token', 'password', 'passwordHash', 'clientSecret', 'refreshToken', 'integrationToken'] as const;
+export const SECRET_KEYS = ['token', 'password', 'passwordHash', 'clientSecret', 'refreshToken', 'integrationToken', 'clientKey'] as const;
 
 /**
  * A database URL is shown (host and database help support) but its password is not:

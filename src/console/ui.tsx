@@ -160,3 +160,12 @@ export function Field({ label, children, hint }: { label: string; children: Comp
     </label>
   );
 }
+
+/** Reads a chosen file into a text field (nothing leaves the page until the form is sent). */
+export function FileToText({ label, onText }: { label: string; onText: (text: string) => void }) {
+  return (
+    <Field label={label}>
+      <input type="file" accept=".pem,.crt,.cer,.txt" onChange={async (e) => onText(await (e.currentTarget.files?.[0]?.text() ?? Promise.resolve('')))} />
+    </Field>
+  );
+}

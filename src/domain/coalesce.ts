@@ -21,19 +21,19 @@ export interface CoalescibleJob {
 export function coalesce<J extends CoalescibleJob>(pending: J[], userKnownInWebex: boolean): { coalesced: J[]; run?: J } {
   const coalesced: J[] = [];
   let i = 0;
-  if (!pending.length || isSent(pending[0]!)) return { coalesced, run: pending[0] };
+  if (!pending.length || isSent(pending[0])) return { coalesced, run: pending[0] };
 
-  while (i + 1 < pending.length && pending[i]!.kind === 'assign' && pending[i + 1]!.kind === 'assign' && sameAssign(pending[i]!, pending[i + 1]!)) {
-    coalesced.push(pending[i]!);
+  while (i + 1 < pending.length && pending[i].kind === 'assign' && pending[i + 1].kind === 'assign' && sameAssign(pending[i], pending[i + 1])) {
+    coalesced.push(pending[i]);
     i++;
   }
 
   // Only an unsent assign makes the pair cancel out: a modify names a user the AS believes exists,
   // and Webex may have it even when the store does not (provisioned before the bridge kept records).
-  if (!userKnownInWebex && pending[i]!.kind === 'assign') {
+  if (!userKnownInWebex && pending[i].kind === 'assign') {
     let j = i;
-    while (j < pending.length && (pending[j]!.kind === 'assign' || pending[j]!.kind === 'modify')) j++;
-    if (j < pending.length && pending[j]!.kind === 'unassign' && pending[j]!.template === pending[i]!.template) {
+    while (j < pending.length && (pending[j].kind === 'assign' || pending[j].kind === 'modify')) j++;
+    if (j < pending.length && pending[j].kind === 'unassign' && pending[j].template === pending[i].template) {
       coalesced.push(...pending.slice(i, j + 1));
       return { coalesced, run: undefined };
     }

@@ -4,6 +4,7 @@ export * from './subscriber';
 export * from './client-identity';
 export * from './provisioning-password';
 export * from './language-map';
+export * from './dialect-coverage';
 export * from './source-address';
 export * from './job-states';
 export * from './clock';

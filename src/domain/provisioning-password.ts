@@ -21,8 +21,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, saltText, hashText] = parts;
-  const expected = Buffer.from(hashText!, 'base64url');
-  const actual = await scrypt(password, Buffer.from(saltText!, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const expected = Buffer.from(hashText, 'base64url');
+  const actual = await scrypt(password, Buffer.from(saltText, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 

@@ -20,12 +20,12 @@ export function sourceAddressMatches(address: string, entries: readonly string[]
     const entryFamily = isIP(net ?? '') === 6 ? 'ipv6' : isIP(net ?? '') === 4 ? 'ipv4' : undefined;
     if (!entryFamily || extra !== undefined) continue;
     if (bits === undefined) {
-      list.addAddress(normaliseSourceAddress(net!), isIP(normaliseSourceAddress(net!)) === 4 ? 'ipv4' : entryFamily);
+      list.addAddress(normaliseSourceAddress(net), isIP(normaliseSourceAddress(net)) === 4 ? 'ipv4' : entryFamily);
       continue;
     }
     const prefix = Number(bits);
     if (!/^\d{1,3}$/.test(bits) || prefix > (entryFamily === 'ipv6' ? 128 : 32)) continue;
-    list.addSubnet(net!, prefix, entryFamily);
+    list.addSubnet(net, prefix, entryFamily);
   }
   return list.check(bare, family);
 }

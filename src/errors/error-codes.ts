@@ -31,6 +31,11 @@ export const ERROR_DEFINITIONS = {
   IMPB_ERR_TOO_MANY_AUTH_FAILURES: { status: 429, retryable: true, message: 'too many authentication failures' },
   IMPB_ERR_PERSISTENCE: { status: 200, retryable: true, message: 'cannot persist the request right now' },
 
+  // relay and shadow modes (the upstream provisioning URL)
+  IMPB_ERR_UPSTREAM_UNREACHABLE: { status: 502, retryable: true, message: 'the upstream provisioning URL did not answer' },
+  IMPB_ERR_UPSTREAM_TIMEOUT: { status: 502, retryable: true, message: 'the upstream provisioning URL did not answer in time' },
+  IMPB_ERR_UPSTREAM_TLS: { status: 502, retryable: false, message: 'the upstream certificate was not accepted' },
+
   // store
   IMPB_ERR_STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'store unavailable' },
   IMPB_ERR_STORE_CONFLICT: { status: 409, retryable: false, message: 'conflicting change' },

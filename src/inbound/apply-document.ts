@@ -86,7 +86,7 @@ function toEvent(ctx: ApplyContext, kind: 'add' | 'modify' | 'delete', fields: F
   }
   const sp = fields.serviceProviderId;
   const computable = sp !== undefined && (template.enterpriseIdPattern !== undefined || template.enterpriseMode || fields.groupId !== undefined);
-  const enterpriseId = computable ? enterpriseIdFor(template, { serviceProviderId: sp!, groupId: fields.groupId, resellerId: fields.resellerId }) : (knownEnterpriseId ?? '');
+  const enterpriseId = computable ? enterpriseIdFor(template, { serviceProviderId: sp, groupId: fields.groupId, resellerId: fields.resellerId }) : (knownEnterpriseId ?? '');
   const eventKind = eventKindOf(kind, fields);
   const event: ProvisioningEvent = { kind: eventKind, template: template.name, userId: fields.userId!, enterpriseId, profile };
   if (sp !== undefined) event.serviceProviderId = sp;
@@ -195,17 +195,17 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
         { duplicateWindowSeconds: ctx.config.provisioning.duplicateWindowSeconds, rawRequest: ctx.rawRequest },
       );
       outcomes.forEach((o, i) => {
-        if (o.duplicate) results[pendingAccept[i]!.index]!.outcome = 'duplicate';
+        if (o.duplicate) results[pendingAccept[i].index].outcome = 'duplicate';
       });
     } catch (err) {
       ctx.logger.error('cannot persist flow-through commands: answered 5001 so the AS retries', { event: 'inbound.persist.failed', template: ctx.template.name, err });
       for (const p of pendingAccept) {
-        const r = results[p.index]!;
+        const r = results[p.index];
         r.response = errorResponse(ctx, 5001);
         r.outcome = 'persistence_error';
       }
     }
   }
-  for (const s of pendingStatus) results[s.index]!.response = await statusResponse(ctx, s.userId);
+  for (const s of pendingStatus) results[s.index].response = await statusResponse(ctx, s.userId);
   return results;
 }

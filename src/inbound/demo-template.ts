@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { certPaths } from '../certs/cert-paths';
 import { effectivePublicHostname } from '../config/public-hostname';
+import type { Config } from '../config/schema';
+import type { Store } from '../store';
 import { generateProvisioningPassword, hashPassword, type Template } from '../domain';
-import { registerSecret } from '../observability';
-import type { Runtime } from '../runtime';
+import { registerSecret, type Logger } from '../observability';
 import { DEMO_REQUEST_DOCUMENT, DEMO_REQUEST_FILE } from './demo-request-document';
 import { FLOWTHROUGH_PATH } from './flowthrough-route';
 
@@ -21,8 +22,8 @@ export interface DemoTemplate {
  * first request within a minute of `npm start`. The password is generated, stored as a
  * scrypt hash, written only to a 0600 file, and never printed or logged.
  */
-export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplate | undefined> {
-  if (rt.config.templates.length > 0 || (await rt.store.templates.count()) > 0) return undefined;
+export async function createDemoTemplateIfNone(deps: { config: Config; store: Store; logger: Logger }): Promise<DemoTemplate | undefined> {
+  if (deps.config.templates.length > 0 || (await deps.store.templates.count()) > 0) return undefined;
   const password = generateProvisioningPassword();
   registerSecret(password);
   const template: Template = {
@@ -36,10 +37,10 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
     recordMode: false,
     account: { username: 'demo', passwordHash: await hashPassword(password) },
   };
-  await rt.store.templates.put(template);
-  await rt.store.audit.append({ actor: 'system', entityType: 'template', entityId: template.name, action: 'create', detail: 'demo template created at first start' });
-  const file = path.resolve(rt.config.dataDir, DEMO_CREDENTIALS_FILE);
-  const requestFile = path.resolve(rt.config.dataDir, DEMO_REQUEST_FILE);
+  await deps.store.templates.put(template);
+  await deps.store.audit.append({ actor: 'system', entityType: 'template', entityId: template.name, action: 'create', detail: 'demo template created at first start' });
+  const file = path.resolve(deps.config.dataDir, DEMO_CREDENTIALS_FILE);
+  const requestFile = path.resolve(deps.config.dataDir, DEMO_REQUEST_FILE);
   fs.mkdirSync(path.dirname(requestFile), { recursive: true });
   fs.writeFileSync(requestFile, DEMO_REQUEST_DOCUMENT);
   const write = (baseUrl: string) => {
@@ -51,17 +52,17 @@ export async function createDemoTemplateIfNone(rt: Runtime): Promise<DemoTemplat
     return url;
   };
   // Written once at wiring with the configured port, so the file exists even if nobody announces.
-  write(`https://${effectivePublicHostname(rt.config.provisioning)}:${rt.config.provisioning.port}`);
+  write(`https://${effectivePublicHostname(deps.config.provisioning)}:${deps.config.provisioning.port}`);
   let announced = false;
   return {
     announce(baseUrl) {
       if (announced) return undefined;
       announced = true;
       const url = write(baseUrl);
-      const certs = certPaths(rt.config.dataDir);
+      const certs = certPaths(deps.config.dataDir);
       const command = `npx imp-bridge send ${requestFile} --credentials ${file} --cert ${certs.devClientCert} --key ${certs.devClientKey} --ca ${certs.serverCert}`;
       // Warn, not info: the first thing a new user needs must survive logLevel warn.
-      rt.logger.warn('no template configured: created the demo template', {
+      deps.logger.warn('no template configured: created the demo template', {
         event: 'template.demo.created',
         template: template.name,
         url,

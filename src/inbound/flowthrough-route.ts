@@ -8,6 +8,7 @@ import { applyGate } from './flowthrough/apply-gate';
 import { documentAccountGate, parseGate } from './flowthrough/document-gates';
 import type { Admitted, Exchange, FlowThroughDeps, RequestFacts } from './flowthrough/exchange';
 import { createLargeBodyGate } from './flowthrough/large-body-gate';
+import { isRelayed, relayGate } from './flowthrough/relay-gate';
 
 export type { FlowThroughDeps } from './flowthrough/exchange';
 
@@ -18,7 +19,10 @@ export const FLOWTHROUGH_PATH = '/provisioning/v1';
  * dialect, account (document), apply. Each returns an Outcome to end the exchange or passes on.
  */
 async function admitted(x: Admitted): Promise<Outcome> {
-  const early = (await clientIdentityGate(x)) ?? (await headerAccountGate(x));
+  const client = await clientIdentityGate(x);
+  if (client) return client;
+  if (x.deps.relay && isRelayed(x.template)) return relayGate(x, x.deps.relay);
+  const early = await headerAccountGate(x);
   if (early) return early;
   const body = await bodyGate(x);
   if (isOutcome(body)) return body;
@@ -78,9 +82,17 @@ export function createFlowThroughRouter(flowDeps: FlowThroughDeps): Router {
       writeAnswer(req, res, new Outcome('persistence_error', documentError(facts, 200, 'UTF-8', '', 5001)), p.bodyLimitBytes);
     });
   };
+  // Other methods reach only relay and shadow templates (the upstream decides what they mean).
+  const relayOnly = (req: Request, res: Response, next: (err?: unknown) => void) => {
+    const name = String(req.params.template ?? '');
+    lookUpTemplate({ deps, req, facts: { templateName: name } as RequestFacts })
+      .then((template) => (deps.relay && template && isRelayed(template) ? route(req, res, next) : next()))
+      .catch(next);
+  };
   for (const path of [`${FLOWTHROUGH_PATH}/:template`, `${FLOWTHROUGH_PATH}/:template/*subPath`]) {
     router.post(path, route);
     router.put(path, route);
+    router.all(path, relayOnly);
   }
   return router;
 }

@@ -14,7 +14,9 @@ export type InboundOutcome =
   | 'unknown_template'
   | 'too_large'
   | 'unsupported_media_type'
-  | 'throttled';
+  | 'throttled'
+  | 'relayed'
+  | 'relay_failed';
 
 export interface InboundMetrics {
   /** One answered request: counted, and its time from arrival to answer observed. */

@@ -7,6 +7,7 @@ import type { ProvisioningTlsOptions } from '../certs/tls-policy';
 import type { Config } from '../config/schema';
 import { makeDrainable, type DrainableServer } from '../lifecycle/drain-server';
 import type { Logger } from '../observability';
+import { answerRefusal } from './tls-refusal-answer';
 
 export interface ProvisioningListener extends DrainableServer {
   readonly server: https.Server;
@@ -31,8 +32,9 @@ const REFUSAL_LOG_INTERVAL_MS = 60_000;
 /**
  * The mTLS provisioning listener. OpenSSL verifies client chains against the trust anchors;
  * the handshake completes even for a refused client (rejectUnauthorized: false) so that the
- * reason can be logged and revocation checked per CA, then the socket is destroyed before
- * any HTTP byte is read: an untrusted client never reaches HTTP.
+ * reason can be logged and revocation checked per CA. A refused client never reaches the HTTP
+ * server: its request is not parsed, it gets one fixed 403 naming the reason, then the socket
+ * is closed (tls-refusal-answer.ts).
  */
 export function createProvisioningListener(deps: ProvisioningListenerDeps): ProvisioningListener {
   const { config, logger } = deps;
@@ -62,17 +64,23 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
 
   // Live TLS sockets and how many requests each is answering, to re-check them after a trust change.
   const live = new Map<tls.TLSSocket, { busy: number; closeWhenIdle: boolean }>();
-  // Runs before http's own connection listener: a refused socket is gone before a parser exists.
-  server.prependListener('secureConnection', (socket: tls.TLSSocket) => {
+  // Refused sockets still reading their answer: destroyed at once on shutdown.
+  const refused = new Map<tls.TLSSocket, () => void>();
+  // http's own connection listener (the one that creates the parser) runs only for accepted
+  // sockets: a refused client's bytes never reach an HTTP parser, route or log of requests.
+  const httpListeners = server.listeners('secureConnection') as Array<(socket: tls.TLSSocket) => void>;
+  server.removeAllListeners('secureConnection');
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
     const verdict = verifier?.check(socket, mode) ?? (mode === 'required' && !socket.authorized ? { ok: false as const, reason: String(socket.authorizationError ?? 'NO_CLIENT_CERTIFICATE') } : { ok: true as const });
     if (!verdict.ok) {
       logRefusal(verdict, socket, 'handshake');
       // No TLS alert can be sent from here: Node's OpenSSL verify callback accepts every chain and
-      // Node has no API to send an alert after the handshake, so the client sees EOF (or a reset
-      // when its request was already in flight). Measured on Node 20.20 / OpenSSL 3.0: only a
-      // missing certificate with rejectUnauthorized: true gets an OpenSSL alert (certificate_required,
-      // 116), and that setting would refuse pinned leaves and hide every other refusal reason.
-      socket.destroy();
+      // Node has no API to send an alert after the handshake. Measured on Node 20.20 / OpenSSL 3.0:
+      // with rejectUnauthorized: true an unknown-CA client sees only EOF too; just a missing
+      // certificate gets an OpenSSL alert (certificate_required, 116), and that setting would refuse
+      // pinned leaves and hide every other reason. So the client is told in HTTP, as nginx does.
+      refused.set(socket, answerRefusal(socket, verdict));
+      socket.once('close', () => refused.delete(socket));
       return;
     }
     if ('pinned' in verdict && verdict.pinned) {
@@ -82,6 +90,7 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
     }
     live.set(socket, { busy: 0, closeWhenIdle: false });
     socket.once('close', () => live.delete(socket));
+    for (const listener of httpListeners) listener.call(server, socket);
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const state = live.get(req.socket as tls.TLSSocket);
@@ -99,6 +108,10 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
   return {
     server,
     ...drainable,
+    drain(timeoutMs) {
+      for (const destroy of refused.values()) destroy();
+      return drainable.drain(timeoutMs);
+    },
     listen() {
       return new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);

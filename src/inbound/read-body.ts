@@ -50,5 +50,5 @@ const XML_TYPES = new Set(['text/xml', 'application/xml']);
 
 export function isXmlContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  return XML_TYPES.has(contentType.split(';')[0]!.trim().toLowerCase());
+  return XML_TYPES.has(contentType.split(';')[0].trim().toLowerCase());
 }

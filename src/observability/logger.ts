@@ -49,7 +49,7 @@ const errorAsField = winston.format((info) => {
   return info;
 });
 
-const pretty = winston.format.printf((info) => prettyLine(info as Record<string, unknown>));
+const pretty = winston.format.printf((info) => prettyLine(info));
 
 export interface CreateLoggerOptions {
   level?: LogLevel;

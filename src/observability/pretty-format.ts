@@ -4,6 +4,7 @@ const SKIP = new Set(['timestamp', 'level', 'message']);
 function fieldText(value: unknown): string {
   if (typeof value === 'string') return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only what JSON cannot say (undefined, functions, symbols) reaches String
   return JSON.stringify(value) ?? String(value);
 }
 
@@ -31,6 +32,7 @@ export function prettyLine(info: Record<string, unknown>): string {
     }
     fields.push(`${key}=${fieldText(takeStacks(value, stacks))}`);
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- winston's timestamp and message are strings
   const head = `${String(info.timestamp ?? '')} ${String(info.level).toUpperCase().padEnd(5)} ${String(info.message ?? '')}`;
   const line = fields.length ? `${head}  ${fields.join(' ')}` : head;
   return stacks.length ? `${line}\n${stacks.map((s) => s.replace(/^/gm, '    ')).join('\n')}` : line;

@@ -48,9 +48,9 @@ function maskSecretElements(text: string): string {
   let from = 0;
   START_TAG.lastIndex = 0;
   for (let m = START_TAG.exec(text); m; m = START_TAG.exec(text)) {
-    if (!isSecretElementName(m[2]!) || m[0].endsWith('/>')) continue;
+    if (!isSecretElementName(m[2]) || m[0].endsWith('/>')) continue;
     const contentStart = m.index + m[0].length;
-    const end = new RegExp(`</(?:[\\w.-]+:)?${escapeRegExp(m[2]!)}\\s*>`, 'gi');
+    const end = new RegExp(`</(?:[\\w.-]+:)?${escapeRegExp(m[2])}\\s*>`, 'gi');
     end.lastIndex = contentStart;
     const close = end.exec(text);
     let next = text.indexOf('<', contentStart);

@@ -2,7 +2,7 @@ import type { Template } from '../domain';
 import { ImpbError, isWebexError } from '../errors';
 import type { CustomerRecord, Store } from '../store/port';
 import { pollDelayMs } from './backoff';
-import type { PipelineSettings } from './job-run';
+import type { PipelineSettings } from './pipeline-settings';
 import type { WebexCallContext, WebexProvisioningApi, WholesaleCustomer, WholesaleCustomerCreate } from './webex-port';
 
 export type CustomerReadiness = { ready: CustomerRecord } | { waitMs: number };
@@ -21,6 +21,28 @@ export interface CustomerOnboarding {
 
 const READY = new Set(['provisioned', 'provisioned_with_errors']);
 
+/** A customer Webex reports failed, as the job's error (Webex's first error, or the stored one). */
+function customerFailed(rec: CustomerRecord, customer?: WholesaleCustomer, trackingId?: string): never {
+  const first = customer?.errors?.[0];
+  throw new ImpbError('IMPB_ERR_WEBEX_PROVISIONING_FAILED', {
+    message: `Wholesale customer for enterprise ${rec.enterpriseId} failed to provision${rec.lastError ? `: ${rec.lastError}` : ''}`,
+    details: {
+      webexErrors: customer?.errors ?? [],
+      // Jobs that find the customer failed already (no Webex answer at hand) report the stored code.
+      webexErrorCode: first?.errorCode === undefined ? rec.lastErrorCode : String(first.errorCode),
+      description: first?.description ?? rec.lastError,
+      trackingId: trackingId ?? rec.lastTrackingId,
+    },
+  });
+}
+
+/** The customer record as Webex describes it now. */
+function recordFromWebex<R extends Partial<CustomerRecord> & { enterpriseId: string; template: string }>(rec: R, c: WholesaleCustomer, trackingId: string) {
+  const errors = (c.errors ?? []).map((e) => `${e.errorCode ?? '?'}: ${e.description ?? ''}`).join('; ');
+  const code = c.errors?.[0]?.errorCode;
+  return { ...rec, webexCustomerId: c.id, orgId: c.orgId ?? rec.orgId, status: c.status, lastTrackingId: trackingId, lastError: errors || undefined, lastErrorCode: code === undefined ? undefined : String(code) };
+}
+
 export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisioningApi; settings: PipelineSettings; now?: () => number }): CustomerOnboarding {
   const { store, api, settings } = deps;
   const now = deps.now ?? Date.now;
@@ -35,25 +57,7 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
     return store.customers.upsert(rest);
   };
 
-  const failed = (rec: CustomerRecord, customer?: WholesaleCustomer, trackingId?: string): never => {
-    const first = customer?.errors?.[0];
-    throw new ImpbError('IMPB_ERR_WEBEX_PROVISIONING_FAILED', {
-      message: `Wholesale customer for enterprise ${rec.enterpriseId} failed to provision${rec.lastError ? `: ${rec.lastError}` : ''}`,
-      details: {
-        webexErrors: customer?.errors ?? [],
-        // Jobs that find the customer failed already (no Webex answer at hand) report the stored code.
-        webexErrorCode: first?.errorCode === undefined ? rec.lastErrorCode : String(first.errorCode),
-        description: first?.description ?? rec.lastError,
-        trackingId: trackingId ?? rec.lastTrackingId,
-      },
-    });
-  };
-
-  const fromWebex = async (rec: Partial<CustomerRecord> & { enterpriseId: string; template: string }, c: WholesaleCustomer, trackingId: string) => {
-    const errors = (c.errors ?? []).map((e) => `${e.errorCode ?? '?'}: ${e.description ?? ''}`).join('; ');
-    const code = c.errors?.[0]?.errorCode;
-    return save({ ...rec, webexCustomerId: c.id, orgId: c.orgId ?? rec.orgId, status: c.status, lastTrackingId: trackingId, lastError: errors || undefined, lastErrorCode: code === undefined ? undefined : String(code) });
-  };
+  const fromWebex = (rec: Partial<CustomerRecord> & { enterpriseId: string; template: string }, c: WholesaleCustomer, trackingId: string) => save(recordFromWebex(rec, c, trackingId));
 
   async function check(enterpriseId: string, template: Template, call: WebexCallContext): Promise<CustomerReadiness> {
     let rec = await store.customers.get(enterpriseId);
@@ -95,7 +99,7 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
       nextCheckAt.delete(enterpriseId);
       return { ready: rec };
     }
-    if (rec.status === 'error') failed(rec, customer, trackingId);
+    if (rec.status === 'error') customerFailed(rec, customer, trackingId);
     const polls = (nextCheckAt.get(enterpriseId)?.polls ?? 0) + 1;
     const waitMs = pollDelayMs(polls - 1, { initialMs: settings.pollInitialMs, maxMs: settings.pollMaxMs });
     nextCheckAt.set(enterpriseId, { at: now() + waitMs, polls });
@@ -106,7 +110,7 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
     async ensure(enterpriseId, template, call) {
       const rec = await store.customers.get(enterpriseId);
       if (rec && READY.has(rec.status) && rec.webexCustomerId) return { ready: rec };
-      if (rec?.status === 'error') failed(rec);
+      if (rec?.status === 'error') customerFailed(rec);
       const next = nextCheckAt.get(enterpriseId);
       if (next && next.at > now() && !inFlight.has(enterpriseId)) return { waitMs: next.at - now() };
       let flight = inFlight.get(enterpriseId);

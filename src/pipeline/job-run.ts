@@ -3,18 +3,10 @@ import { ImpbError, isWebexError, type ErrorCode } from '../errors';
 import type { Job, JobError, Repositories, Store, SubscriberRecord } from '../store/port';
 import { pollDelayMs } from './backoff';
 import type { CustomerOnboarding } from './customer-onboarding';
+import type { PipelineSettings } from './pipeline-settings';
 import type { WebexCallContext, WebexErrorEntry, WebexProvisioningApi } from './webex-port';
 
-export interface PipelineSettings {
-  concurrency: number;
-  ratePerSecond: number;
-  attemptHorizonMs: number;
-  pollInitialMs: number;
-  pollMaxMs: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  idlePollMs: number;
-}
+export type { PipelineSettings } from './pipeline-settings';
 
 /** What a job step ends with; thrown errors are retried or failed by the worker. */
 export type JobOutcome =

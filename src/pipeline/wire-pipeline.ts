@@ -1,9 +1,13 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { Closer, Runtime } from '../runtime';
+import type { Config } from '../config/schema';
+import type { Closer } from '../lifecycle/closer';
+import type { Logger, Registry } from '../observability';
+import type { Store } from '../store';
 import type { Job } from '../store/port';
 import type { PipelineSettings } from './job-run';
 import { createPipelineMetrics } from './pipeline-metrics';
+import type { WebexProvisioningApi } from './webex-port';
 import { createPipelineWorker, type PipelineWorker, type WorkerStats } from './worker';
 
 export interface PipelineStats extends WorkerStats {
@@ -19,50 +23,55 @@ export interface PipelineWiring {
   /** Enqueues a job (admin: 'resync' with payload {}, 'set_package' with { package }) and wakes the worker. */
   enqueue(job: Pick<Job, 'kind' | 'template' | 'userId' | 'enterpriseId'> & { payload?: Record<string, unknown>; eventId?: number }): Promise<number>;
   stats(): Promise<PipelineStats>;
-  /**
-   * Jobs parked for bad Webex credentials go back to the queue; returns how many (0 without a
-   * worker). The credentials probe calls it when the token works again.
-   */
+  /** Jobs parked for bad Webex credentials go back to the queue; returns how many. The credentials probe calls it when the token works again. */
   resumeAwaitingCredentials(): Promise<number>;
-  /** False when no Webex client is wired (jobs stay queued). */
+  /** True once the worker has started (wirePipeline resolves after its start). */
   readonly running: boolean;
-  /** The worker (tests: whenIdle). Undefined when not running. */
-  readonly worker: PipelineWorker | undefined;
+  /** The worker (tests: whenIdle). */
+  readonly worker: PipelineWorker;
   close: Closer;
 }
 
-export function pipelineSettings(rt: Runtime): PipelineSettings {
-  return { ...rt.config.pipeline };
+/** What the pipeline reads of the shared Webex rate limit (for its stats). */
+export interface RateGauge {
+  currentRate(): number;
+  decreases(): number;
 }
 
-export async function wirePipeline(rt: Runtime): Promise<PipelineWiring> {
-  const settings = pipelineSettings(rt);
-  const metrics = createPipelineMetrics(rt.metrics, rt.store);
-  // The wired client paces every exchange with the process's one limiter: list pages, admin
-  // look-ups and reconcile share the budget of the worker. Without a Webex client (tests wiring
-  // the pipeline alone) jobs stay queued.
-  const client = rt.webex?.client;
-  const limiter = rt.webex?.limiter;
-  let worker: PipelineWorker | undefined;
-  let unsubscribe: (() => void) | undefined;
-  if (client) {
-    // The lease owner is stable across restarts of this instance (its host and data dir).
-    const owner = `${hostname()}:${path.resolve(rt.config.dataDir)}`;
-    worker = createPipelineWorker({ store: rt.store, api: client, settings, logger: rt.logger, metrics, owner });
-    await worker.start();
-    const started = worker;
-    // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
-    // that reach the store another way, e.g. a second process).
-    unsubscribe = rt.store.events.onCommitted?.(() => started.wake());
-    rt.logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
-  } else {
-    rt.logger.warn('pipeline: no Webex client wired; accepted events stay queued', { event: 'pipeline.no_client' });
-  }
+export interface PipelineDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Registry;
+  store: Store;
+  /**
+   * The Webex client (it paces every exchange with the process's one limiter: list pages, admin
+   * look-ups and reconcile share the budget of the worker) and that limiter.
+   */
+  webex: { client: WebexProvisioningApi; limiter: RateGauge };
+}
+
+export function pipelineSettings(config: Config): PipelineSettings {
+  return { ...config.pipeline };
+}
+
+export async function wirePipeline(deps: PipelineDeps): Promise<PipelineWiring> {
+  const { config, logger, store } = deps;
+  const settings = pipelineSettings(config);
+  const metrics = createPipelineMetrics(deps.metrics, store);
+  const { client, limiter } = deps.webex;
+  // The lease owner is stable across restarts of this instance (its host and data dir).
+  const owner = `${hostname()}:${path.resolve(config.dataDir)}`;
+  const worker = createPipelineWorker({ store, api: client, settings, logger, metrics, owner });
+  await worker.start();
+  // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
+  // that reach the store another way, e.g. a second process).
+  const unsubscribe = store.events.onCommitted?.(() => worker.wake());
+  logger.info('pipeline worker started', { event: 'pipeline.start', concurrency: settings.concurrency, ratePerSecond: settings.ratePerSecond });
   return {
-    wake: () => worker?.wake(),
-    resumeAwaitingCredentials: async () => (worker ? worker.resumeAwaitingCredentials() : 0),
+    wake: () => worker.wake(),
+    resumeAwaitingCredentials: () => worker.resumeAwaitingCredentials(),
     async enqueue(job) {
-      const id = await rt.store.jobs.enqueue({
+      const id = await store.jobs.enqueue({
         eventId: job.eventId ?? 0,
         kind: job.kind,
         template: job.template,
@@ -71,33 +80,17 @@ export async function wirePipeline(rt: Runtime): Promise<PipelineWiring> {
         nextRunAt: Date.now(),
         payload: job.payload ?? {},
       });
-      worker?.wake();
+      worker.wake();
       return id;
     },
     async stats() {
-      const base: WorkerStats = worker?.stats() ?? {
-        running: false,
-        concurrency: settings.concurrency,
-        active: 0,
-        activeUsers: [],
-        started: 0,
-        completed: 0,
-        retried: 0,
-        failed: 0,
-        coalesced: 0,
-        customerCreates: 0,
-      };
-      return { ...base, ratePerSecond: limiter?.currentRate() ?? 0, rateDecreases: limiter?.decreases() ?? 0, jobsByState: await rt.store.jobs.countByState() };
+      return { ...worker.stats(), ratePerSecond: limiter.currentRate(), rateDecreases: limiter.decreases(), jobsByState: await store.jobs.countByState() };
     },
-    get running() {
-      return Boolean(worker);
-    },
-    get worker() {
-      return worker;
-    },
+    running: true,
+    worker,
     close: async () => {
       unsubscribe?.();
-      await worker?.close(rt.config.shutdown.drainTimeoutMs);
+      await worker.close(config.shutdown.drainTimeoutMs);
     },
   };
 }

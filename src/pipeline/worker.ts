@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the claim loop, lease renewal and the outcome of one run share the worker's in-memory slots (docs/architecture.md) */
 import { ImpbError, isImpbError, isWebexError } from '../errors';
 import type { Logger } from '../observability';
 import type { ClaimedJob, Job, Lease, Store } from '../store/port';
@@ -73,6 +74,7 @@ interface ActiveSlot {
 
 export { defaultLeaseOwner, isLeaseLost } from './leases';
 
+// eslint-disable-next-line max-lines-per-function -- the worker's claim loop, lease renewal and slots share in-memory state; its steps are small closures (see docs/architecture.md)
 export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const { store, api, settings, logger, metrics } = deps;
   const now = deps.now ?? (deps.clock ? () => deps.clock!.now() : Date.now);

@@ -1,4 +1,4 @@
-import type { AcceptedEvent, Cluster, EventKind, JobState, ProvisioningEvent, Template } from '../domain';
+import type { AcceptedEvent, Cluster, EventKind, JobState, ProvisioningEvent, ShadowRecord, Template } from '../domain';
 
 export type { JobState } from '../domain';
 
@@ -33,6 +33,8 @@ export interface Repositories {
   readonly unknownRequests: UnknownRequestRepo;
   readonly webexCalls: WebexCallLog;
   readonly settings: SettingsRepo;
+  /** How the dialect read each request a shadow template relayed (dialect coverage). */
+  readonly shadowRecords: ShadowRecordRepo;
   /** Retention: deletes old rows in small batches (see RetentionPolicy). */
   readonly retention: RetentionSweeper;
 }
@@ -344,6 +346,19 @@ export interface UnknownRequest {
   body: string;
   kind: 'unknown' | 'recorded';
   response?: string;
+}
+
+export interface ShadowRecordFilter {
+  template?: string;
+  /** ISO time: records received at or after it. */
+  since?: string;
+  limit?: number;
+}
+
+export interface ShadowRecordRepo {
+  add(record: ShadowRecord): Promise<number>;
+  /** Oldest first. */
+  list(filter?: ShadowRecordFilter): Promise<ShadowRecord[]>;
 }
 
 export interface UnknownRequestRepo {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clusterSchema, templateConfigSchema } from '../config/schema';
 import { MAX_PROVISIONING_PASSWORD_LENGTH } from '../domain';
+import { upstreamPatchSchema } from '../inbound/relay/upstream-settings';
 
 /**
  * Inputs of the template and cluster operations. The admin API validates requests with these
@@ -46,6 +47,7 @@ const { name: _templateName, account: _account, ...templateFields } = templateCo
 export const templatePatchSchema = z
   .object({
     ...patchOf(templateFields),
+    upstream: upstreamPatchSchema.optional().describe('only the keys given change'),
     account: z
       .object({
         username: z.string().min(1).max(80).optional(),

@@ -4,7 +4,9 @@ import {
   generateProvisioningPassword,
   hashPassword,
   MAX_PROVISIONING_PASSWORD_LENGTH,
+  templateMode,
   type Cluster,
+  type DialectCoverage,
   type Template,
   type TargetApi,
 } from '../domain';
@@ -12,6 +14,7 @@ import { ImpbError } from '../errors';
 import type { Store } from '../store';
 import { packagesFor, WHOLESALE_CUSTOMER_PACKAGES } from './template-packages';
 import type { ClusterCreate, ClusterPatch, TemplateCreate, TemplatePatch } from './template-schemas';
+import { assertModeRules, assertSwitchAllowed, describeModeSwitch, mergeUpstream } from './template-modes';
 import { toTemplateView, type TemplateView } from './template-view';
 
 /** Subscriber statuses that hold nothing in Webex any more: a template with only these may go. */
@@ -28,6 +31,8 @@ export interface TemplateServiceDeps {
   actor?: string;
   /** Every change is also logged at info with its actor (none: audit trail only, e.g. the CLI on the store). */
   logger?: Logger;
+  /** Dialect coverage of a template, consulted before it leaves relay/shadow for provision. */
+  coverage?: (template: string) => Promise<DialectCoverage | undefined>;
 }
 
 export interface CreatedTemplate {
@@ -88,6 +93,7 @@ function assertPasswordLength(password: string): void {
  * stays, an empty password on edit keeps the current one, a template in use is deleted only
  * with force. Passwords are stored as scrypt hashes and never returned.
  */
+// eslint-disable-next-line max-lines-per-function -- a createX factory: one closure over shared state returning small methods, each well under 80 lines (see docs/architecture.md)
 export function createTemplateService(deps: TemplateServiceDeps) {
   const { store } = deps;
   const actor = deps.actor ?? 'admin-api';
@@ -179,6 +185,7 @@ export function createTemplateService(deps: TemplateServiceDeps) {
         throw new ImpbError('IMPB_ERR_CONFLICT', { message: `a template named "${input.name}" already exists`, details: { template: input.name } });
       }
       assertTemplateRules(input);
+      assertModeRules(input);
       await assertClusterExists(input.cluster);
       const generatedPassword = input.account.password ? undefined : generateProvisioningPassword();
       const password = input.account.password ?? generatedPassword!;
@@ -188,17 +195,21 @@ export function createTemplateService(deps: TemplateServiceDeps) {
       await audit('template', input.name, 'create', undefined, { ...view(template), account: { username: input.account.username } }, { targetApi: template.targetApi, cluster: template.cluster, username: input.account.username, passwordGenerated: Boolean(generatedPassword) });
       return { template: view((await store.templates.get(input.name))!), ...(generatedPassword ? { generatedPassword } : {}) };
     },
-    async updateTemplate(name: string, patch: TemplatePatch): Promise<TemplateView> {
+    async updateTemplate(name: string, patch: TemplatePatch, options: { force?: boolean } = {}): Promise<TemplateView & { modeChange?: string }> {
       const before = await getTemplateOrThrow(name);
       const { createdAt: _c, updatedAt: _u, account, ...current } = before;
-      const { account: accountPatch, ...fields } = patch;
+      const { account: accountPatch, upstream: upstreamPatch, ...fields } = patch;
       const next: Template = {
         ...current,
         ...stripUndefined(fields),
+        ...(upstreamPatch ? { upstream: mergeUpstream(current.upstream, upstreamPatch) } : {}),
         name,
         account: { username: accountPatch?.username || account.username, passwordHash: account.passwordHash },
       };
       assertTemplateRules(next);
+      assertModeRules(next);
+      const [from, to] = [templateMode(before), templateMode(next)];
+      if (from !== to) assertSwitchAllowed(name, from, to, to === 'provision' ? await deps.coverage?.(name) : undefined, Boolean(options.force));
       if (fields.cluster !== undefined) await assertClusterExists(fields.cluster);
       // Partner Hub: an empty or absent password keeps the current one.
       const password = accountPatch?.password;
@@ -208,10 +219,11 @@ export function createTemplateService(deps: TemplateServiceDeps) {
       }
       await store.templates.put(next);
       const changed = Object.keys(stripUndefined(fields));
+      if (upstreamPatch) changed.push(...Object.keys(stripUndefined(upstreamPatch)).map((k) => `upstream.${k}`));
       if (accountPatch?.username) changed.push('account.username');
       if (password) changed.push('account.password');
-      await audit('template', name, 'update', undefined, { changed }, { changed });
-      return view((await store.templates.get(name))!);
+      await audit('template', name, 'update', undefined, { changed, ...(from !== to ? { mode: { from, to, forced: Boolean(options.force) } } : {}) }, { changed });
+      return { ...view((await store.templates.get(name))!), ...(from !== to ? { modeChange: describeModeSwitch(name, from, to) } : {}) };
     },
     async deleteTemplate(name: string, options: { force?: boolean } = {}): Promise<DeletedTemplate> {
       await getTemplateOrThrow(name);

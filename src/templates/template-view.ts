@@ -3,8 +3,12 @@ import { isLoopbackHost, type Config } from '../config/schema';
 import type { Template } from '../domain';
 
 /** A template as shown to operators: never the password hash, always the URL to paste on the AS. */
-export type TemplateView = Omit<Template, 'account'> & {
+/** An upstream as shown: its secrets only as "set". */
+export type UpstreamView = Omit<NonNullable<Template['upstream']>, 'password' | 'clientKey'> & { passwordSet?: true; clientKeySet?: true };
+
+export type TemplateView = Omit<Template, 'account' | 'upstream'> & {
   account: { username: string; passwordSet: boolean };
+  upstream?: UpstreamView;
   provisioningUrl: string;
   /** What makes the URL unusable on an AS (present only when something does). */
   warnings?: string[];
@@ -32,11 +36,19 @@ export function provisioningUrlWarnings(baseUrl: string): string[] {
   ];
 }
 
+/** The upstream as shown: never its password or client key, only whether they are set. */
+function upstreamView(upstream: NonNullable<Template['upstream']>): UpstreamView {
+  const { password, clientKey, ...rest } = upstream;
+  return { ...rest, ...(password ? { passwordSet: true } : {}), ...(clientKey ? { clientKeySet: true } : {}) };
+}
+
 export function toTemplateView(template: Template, baseUrl: string): TemplateView {
-  const { account, ...rest } = template;
+  const { account, upstream, ...rest } = template;
   const warnings = provisioningUrlWarnings(baseUrl);
   return {
     ...rest,
+    mode: template.mode ?? 'provision',
+    ...(upstream ? { upstream: upstreamView(upstream) } : {}),
     account: { username: account.username, passwordSet: Boolean(account.passwordHash) },
     provisioningUrl: provisioningUrlFor(baseUrl, template.name),
     ...(warnings.length ? { warnings } : {}),

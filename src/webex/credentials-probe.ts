@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { ReadinessCheck } from '../admin/health-routes';
+import type { ReadinessCheck } from '../lifecycle/readiness';
 import type { Logger } from '../observability';
 import type { WebexCallObservation, WebexResult } from '../pipeline/webex-port';
 import { createCredentialsVerdict, type CheckResult, type CredentialsStatus } from './credentials-verdict';

@@ -78,7 +78,7 @@ export function readWholesaleSubscriber(value: unknown): WholesaleSubscriber {
 
 export function readPrecheck(value: unknown): PrecheckResult {
   if (value === undefined || value === null) return {};
-  return { ...asObject(value, 'a precheck answer') } as PrecheckResult;
+  return { ...asObject(value, 'a precheck answer') };
 }
 
 /** List answers are `{items: [...]}`; a missing `items` is an empty page. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import type { ReadinessCheck } from '../admin/health-routes';
-import { registerSecret } from '../observability';
+import type { ReadinessCheck } from '../lifecycle/readiness';
+import { registerSecret, type Logger, type Registry } from '../observability';
 import { createRateLimiter, type RateLimiter } from './pacing/rate-limiter';
 import type { WebexCallObservation } from '../pipeline/webex-port';
-import type { Closer, Runtime } from '../runtime';
+import type { Config } from '../config/schema';
+import type { Closer } from '../lifecycle/closer';
+import type { Store } from '../store';
 import { createWebexCallMetrics } from './call-metrics';
 import { createWebexAgent } from './create-webex-agent';
 import { createWebexCredentialsProbe, type CredentialsProbe } from './credentials-probe';
@@ -53,24 +55,31 @@ export interface WebexWiring {
  * webex.serviceApp) the client calls webex.baseUrl (default https://webexapis.com/v1); without,
  * the built-in simulator starts on loopback and the proxy provisions against it.
  */
-export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
-  const { webex } = rt.config;
-  const { logger } = rt;
+export interface WebexDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Registry;
+  store: Store;
+}
+
+export async function wireWebex(deps: WebexDeps): Promise<WebexWiring> {
+  const { config, logger, store } = deps;
+  const { webex } = config;
   const dispatcher = createWebexAgent(webex);
-  const metrics = createWebexCallMetrics(rt.metrics);
+  const metrics = createWebexCallMetrics(deps.metrics);
   // Filled once the client exists; calls made before (none at start) are not observed.
   const probe: { current?: CredentialsProbe } = {};
   const onCall = (obs: WebexCallObservation) => {
     metrics.observe(obs);
     probe.current?.observe(obs);
-    rt.store.webexCalls.record(obs).catch((err: unknown) => {
-      if (rt.store.isOpen()) logger.warn('could not record a Webex call', { event: 'webex.call.record_failed', err });
+    store.webexCalls.record(obs).catch((err: unknown) => {
+      if (store.isOpen()) logger.warn('could not record a Webex call', { event: 'webex.call.record_failed', err });
     });
   };
 
-  const { baseUrl, tokens, simulator } = await chooseWebexTarget(rt, dispatcher, onCall);
+  const { baseUrl, tokens, simulator } = await chooseWebexTarget(deps, dispatcher, onCall);
 
-  const limiter = createRateLimiter({ maxPerSecond: rt.config.pipeline.ratePerSecond });
+  const limiter = createRateLimiter({ maxPerSecond: config.pipeline.ratePerSecond });
   const client = createWebexClient({
     baseUrl,
     dispatcher,
@@ -85,12 +94,12 @@ export async function wireWebex(rt: Runtime): Promise<WebexWiring> {
     check: () => client.people.me(),
     source: tokens.source,
     logger,
-    metrics: rt.metrics,
+    metrics: deps.metrics,
     intervalMs: webex.credentialsCheckIntervalMs,
     failingIntervalMs: webex.credentialsRetryIntervalMs,
   });
   probe.current = credentials;
-  const partnerOrg = createPartnerOrgSource({ client, settings: rt.store.settings, storeOpen: () => rt.store.isOpen(), logger, onAnswer: (answer) => credentials.record(answer) });
+  const partnerOrg = createPartnerOrgSource({ client, settings: store.settings, storeOpen: () => store.isOpen(), logger, onAnswer: (answer) => credentials.record(answer) });
   // Asked at start so the store knows it before anyone needs support data; its answer is also
   // the credentials probe's first check (one GET /people/me, not two).
   const asked = partnerOrg.get();
@@ -134,10 +143,9 @@ interface WebexTarget {
 }
 
 /** Webex itself when credentials are configured; else the built-in simulator, loudly. */
-async function chooseWebexTarget(rt: Runtime, dispatcher: Dispatcher, onCall: (obs: WebexCallObservation) => void): Promise<WebexTarget> {
-  const { webex } = rt.config;
-  const { logger } = rt;
-  const tokens = createTokenProvider({ webex, baseUrl: webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL, dispatcher, logger, settings: rt.store.settings, onCall });
+async function chooseWebexTarget({ config, logger, store }: WebexDeps, dispatcher: Dispatcher, onCall: (obs: WebexCallObservation) => void): Promise<WebexTarget> {
+  const { webex } = config;
+  const tokens = createTokenProvider({ webex, baseUrl: webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL, dispatcher, logger, settings: store.settings, onCall });
   if (tokens) {
     const baseUrl = webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL;
     logger.info('Webex provisioning target', { event: 'webex.target', baseUrl, tokenSource: tokens.source });
@@ -148,7 +156,7 @@ async function chooseWebexTarget(rt: Runtime, dispatcher: Dispatcher, onCall: (o
   registerSecret(token);
   // The simulator stands in for Partner Hub too: a template that does not trust emails is an
   // untrusted provisioningId there (templates as stored at start).
-  const untrustedEmailProvisioningIds = (await rt.store.templates.list()).filter((t) => t.targetApi === 'broadworks' && !t.trustedEmail).map((t) => t.provisioningId);
+  const untrustedEmailProvisioningIds = (await store.templates.list()).filter((t) => t.targetApi === 'broadworks' && !t.trustedEmail).map((t) => t.provisioningId);
   const simulator = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: webex.simulatorProvisioningDelayMs, untrustedEmailProvisioningIds, logger });
   const baseUrl = simulator.baseUrl;
   logger.warn(

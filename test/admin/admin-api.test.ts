@@ -63,10 +63,10 @@ describe('admin API over a real socket', () => {
       expect(res.body.generatedPassword).toBeUndefined();
       const shown = await api.call('GET', '/api/v1/templates/acme-standard');
       expect(shown.status).toBe(200);
-      expect(shown.body.provisioningUrl).toBe(`${t.bridge.runtime.provisioningBaseUrl}/provisioning/v1/acme-standard`);
+      expect(shown.body.provisioningUrl).toBe(`${t.bridge.parts.provisioningBaseUrl}/provisioning/v1/acme-standard`);
       expect(shown.body.account).toEqual({ username: 'acme-standard-as', passwordSet: true });
       expect(JSON.stringify(shown.body)).not.toMatch(/Secr3t|scrypt/);
-      const stored = await t.bridge.runtime.store.templates.get('acme-standard');
+      const stored = await t.bridge.parts.store.templates.get('acme-standard');
       expect(await verifyPassword('Secr3t-Passw0rd', stored!.account.passwordHash)).toBe(true);
     });
 
@@ -81,7 +81,7 @@ describe('admin API over a real socket', () => {
       const res = await api.call('POST', '/api/v1/templates', { ...rest, account: { username: 'gen-as' } });
       expect(res.status).toBe(201);
       expect(res.body.generatedPassword).toMatch(/^[A-Za-z0-9]{20}$/);
-      const stored = await t.bridge.runtime.store.templates.get('generated');
+      const stored = await t.bridge.parts.store.templates.get('generated');
       expect(await verifyPassword(res.body.generatedPassword, stored!.account.passwordHash)).toBe(true);
       expect(JSON.stringify((await api.call('GET', '/api/v1/templates/generated')).body)).not.toContain(res.body.generatedPassword);
     });
@@ -115,19 +115,19 @@ describe('admin API over a real socket', () => {
     });
 
     it('keeps the current password when an edit sends an empty or no password', async () => {
-      const before = (await t.bridge.runtime.store.templates.get('acme-standard'))!.account.passwordHash;
+      const before = (await t.bridge.parts.store.templates.get('acme-standard'))!.account.passwordHash;
       const empty = await api.call('PATCH', '/api/v1/templates/acme-standard', { package: 'premium', account: { password: '' } });
       expect(empty.status).toBe(200);
       expect(empty.body.package).toBe('premium');
       const absent = await api.call('PATCH', '/api/v1/templates/acme-standard', { trustedEmail: true });
       expect(absent.status).toBe(200);
-      const after = await t.bridge.runtime.store.templates.get('acme-standard');
+      const after = await t.bridge.parts.store.templates.get('acme-standard');
       expect(after!.account.passwordHash).toBe(before);
       expect(after!.trustedEmail).toBe(true);
       expect(after!.enabled).toBe(true);
       const changed = await api.call('PATCH', '/api/v1/templates/acme-standard', { account: { password: 'N3w-Password!' } });
       expect(changed.status).toBe(200);
-      const rehashed = await t.bridge.runtime.store.templates.get('acme-standard');
+      const rehashed = await t.bridge.parts.store.templates.get('acme-standard');
       expect(await verifyPassword('N3w-Password!', rehashed!.account.passwordHash)).toBe(true);
     });
 
@@ -140,7 +140,7 @@ describe('admin API over a real socket', () => {
     });
 
     it('refuses to delete a template with active subscribers without force, and says what force does', async () => {
-      await t.bridge.runtime.store.subscribers.upsert({
+      await t.bridge.parts.store.subscribers.upsert({
         userId: 'alice@voip.example.net',
         template: 'generated',
         enterpriseId: 'acme',
@@ -156,7 +156,7 @@ describe('admin API over a real socket', () => {
       expect(forced.status).toBe(200);
       expect(forced.body).toMatchObject({ deleted: 'generated', subscribersLeft: 1 });
       expect(forced.body.consequence).toMatch(/stay provisioned in Webex/);
-      expect(await t.bridge.runtime.store.templates.get('generated')).toBeUndefined();
+      expect(await t.bridge.parts.store.templates.get('generated')).toBeUndefined();
     });
 
     it('deletes a cluster once no template references it', async () => {

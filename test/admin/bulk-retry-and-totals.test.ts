@@ -16,7 +16,7 @@ describe('admin API: list totals, BroadWorks enterprises, bulk retry', () => {
   afterAll(async () => {
     await t.stop();
   });
-  const store = () => t.bridge.runtime.store;
+  const store = () => t.bridge.parts.store;
   const failedJob = async (userId: string, code: string, webexErrorCode?: string) => {
     const id = await store().jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bulk', userId, enterpriseId: 'bulk-co', nextRunAt: Date.now() + HOUR, payload: {}, state: 'failed', lastError: { code, message: 'x', webexErrorCode, at: new Date().toISOString() } });
     return id;

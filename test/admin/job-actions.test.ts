@@ -1,4 +1,4 @@
-import { createJobActions } from '../../src/admin/job-actions';
+import { createJobActions } from '../../src/operations/job-actions';
 import { configSchema } from '../../src/config';
 import { createSqliteStore, type Job, type SqliteStore, type Store } from '../../src/store';
 import { createTemplateService } from '../../src/templates/template-service';

@@ -13,7 +13,7 @@ describe('/metrics', () => {
   let t: TestBridge;
   beforeAll(async () => {
     t = await startTestBridge();
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     for (const [userId, status] of [
       ['a@x', 'provisioned'],
       ['b@x', 'provisioned'],

@@ -17,7 +17,7 @@ describe('operator actions over the real admin API: jobs, subscribers, customers
     await t.stop();
   });
 
-  const store = () => t.bridge.runtime.store;
+  const store = () => t.bridge.parts.store;
   const subscriber = (userId: string, extra: Record<string, unknown> = {}) => {
     const email = `${userId.split('@')[0]}@acme.example`;
     return store().subscribers.upsert({

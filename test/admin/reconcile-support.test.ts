@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SupportReport } from '../../src/admin/support-report';
+import type { SupportReport } from '../../src/operations/support-report';
 import { formatSupport } from '../../src/cli/commands/support-command';
 import { buildProgram } from '../../src/cli/main';
 import { isWebexError } from '../../src/errors';
@@ -25,7 +25,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
   beforeAll(async () => {
     t = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 30 }, pipeline: { pollInitialMs: 20, pollMaxMs: 100 } });
     api = adminApi(t.adminUrl, t.dataDir);
-    const webex = t.bridge.runtime.webex as unknown as { client: WebexProvisioningApi; simulator: WebexSimulator };
+    const webex = t.bridge.parts.webex as unknown as { client: WebexProvisioningApi; simulator: WebexSimulator };
     client = webex.client;
     simulator = webex.simulator;
     await api.call('POST', '/api/v1/clusters', CLUSTER);
@@ -47,7 +47,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     });
 
   const storeUser = (userId: string, lastName: string, webexSubscriberId?: string) =>
-    t.bridge.runtime.store.subscribers.upsert({
+    t.bridge.parts.store.subscribers.upsert({
       userId,
       template: 'rec',
       enterpriseId: 'acme',
@@ -76,7 +76,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     await storeUser('broken@voip.example.net', 'Fixed', broken.data.id);
     // Unknown in Webex: created behind the proxy's back.
     await create('stranger@voip.example.net', 'Unknown');
-    await t.bridge.runtime.pipeline!.worker!.whenIdle({ includeFuture: true, timeoutMs: 10_000 });
+    await t.bridge.parts.pipeline.worker!.whenIdle({ includeFuture: true, timeoutMs: 10_000 });
     await waitFor(() => [...simulator.state.broadworksSubscribers.values()].every((s) => s.status === 'provisioned'));
     const record = simulator.state.broadworksSubscribers.get(broken.data.id)!;
     record.status = 'error';
@@ -95,17 +95,17 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     const unknown = (cautious.drift as Array<{ kind: string; action: string }>).find((d) => d.kind === 'unknown_in_webex');
     expect(unknown?.action).toBe('reported only');
     expect(cautious.jobsQueued).toBe(2);
-    await t.bridge.runtime.pipeline!.worker!.whenIdle({ includeFuture: true, timeoutMs: 15_000 });
+    await t.bridge.parts.pipeline.worker!.whenIdle({ includeFuture: true, timeoutMs: 15_000 });
 
     const repaired = await reconcile({ repair: true, unassignUnknown: true });
     // The first repair's jobs may already have fixed missing/error; the unknown one is queued now.
     const queuedUnknown = (repaired.drift as Array<{ kind: string; action: string; jobId?: number }>).find((d) => d.kind === 'unknown_in_webex');
     expect(queuedUnknown).toMatchObject({ action: 'unassign queued' });
-    const job = await t.bridge.runtime.store.jobs.get(queuedUnknown!.jobId!);
+    const job = await t.bridge.parts.store.jobs.get(queuedUnknown!.jobId!);
     expect(job).toMatchObject({ kind: 'unassign', userId: 'stranger@voip.example.net', template: 'rec' });
 
     await waitFor(async () => {
-      await t.bridge.runtime.pipeline!.worker!.whenIdle({ includeFuture: true, timeoutMs: 15_000 });
+      await t.bridge.parts.pipeline.worker!.whenIdle({ includeFuture: true, timeoutMs: 15_000 });
       const after = await reconcile({});
       return after.drift.length === 0 && after.inFlight.length === 0;
     }, 25_000);
@@ -114,7 +114,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
   }, 60_000);
 
   it('support output carries the TrackingIDs of failed calls, org ids in UUID form, and no secret', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     // A stale persisted value loses against what Webex says now (GET /people/me).
     await store.settings.set(PARTNER_ORG_SETTINGS_KEY, webexOrgId(PARTNER_UUID));
     await store.subscribers.upsert({
@@ -147,7 +147,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     const res = await api.call('GET', `/api/v1/support/${encodeURIComponent('carol@voip.example.net')}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
-      proxyVersion: t.bridge.runtime.version,
+      proxyVersion: t.bridge.parts.version,
       customerOrgId: ORG_UUID,
       partnerOrgId: SIMULATOR_PARTNER_ORG_UUID,
       partnerOrgIdSource: expect.stringContaining('/people/me'),
@@ -169,7 +169,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
   });
 
   it('support data says the customer org ID is not known yet when Webex has not reported the person', async () => {
-    await t.bridge.runtime.store.subscribers.upsert({ userId: 'noorg@voip.example.net', template: 'rec', enterpriseId: 'orgless', status: 'pending', isActive: true, profile: {} });
+    await t.bridge.parts.store.subscribers.upsert({ userId: 'noorg@voip.example.net', template: 'rec', enterpriseId: 'orgless', status: 'pending', isActive: true, profile: {} });
     const res = await api.call('GET', `/api/v1/support/${encodeURIComponent('noorg@voip.example.net')}`);
     expect(res.status).toBe(200);
     expect(res.body.customerOrgId).toBeUndefined();
@@ -186,7 +186,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
       client.broadworks.createSubscriber({ provisioningId: 'prov-flight', userId, spEnterpriseId: 'acme', firstName: 'In', lastName: 'Flight', package: 'standard', email: `${userId.split('@')[0]}@acme.example` });
     // The assign reached Webex; its job has not finished, so the store has no record yet.
     await createIn('flight@voip.example.net');
-    const assign = await t.bridge.runtime.store.jobs.enqueue({
+    const assign = await t.bridge.parts.store.jobs.enqueue({
       eventId: 0,
       kind: 'assign',
       template: 'rec-flight',
@@ -205,7 +205,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
 
     const repaired = await reconcile({ template: 'rec-flight', repair: true, unassignUnknown: true });
     expect(repaired.inFlight).toEqual(['flight@voip.example.net']);
-    const jobs = await t.bridge.runtime.store.jobs.list({ userId: 'flight@voip.example.net' });
+    const jobs = await t.bridge.parts.store.jobs.list({ userId: 'flight@voip.example.net' });
     expect(jobs.map((j) => j.id)).toEqual([assign]);
   });
 
@@ -214,7 +214,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     expect(templateRes.status).toBe(201);
     const userId = 'pre@voip.example.net';
     // No names known (the pipeline falls back to the user id's local part); the package was changed to premium.
-    await t.bridge.runtime.store.subscribers.upsert({
+    await t.bridge.parts.store.subscribers.upsert({
       userId,
       template: 'rec-pre',
       enterpriseId: 'acme',
@@ -231,7 +231,7 @@ describe('reconcile and support data against the built-in Webex simulator', () =
     try {
       const resync = await api.call('POST', `/api/v1/subscribers/${encodeURIComponent(userId)}/resync`);
       expect(resync.status).toBe(202);
-      await waitFor(async () => (await t.bridge.runtime.store.jobs.get(resync.body.job.id))?.state === 'done');
+      await waitFor(async () => (await t.bridge.parts.store.jobs.get(resync.body.job.id))?.state === 'done');
       const sent = create.mock.calls.find(([body]) => body.userId === userId)?.[0];
       expect(sent).toMatchObject({ package: 'premium', language: 'de', timezone: 'Europe/Berlin', firstName: 'pre', lastName: 'pre' });
       expect(prechecked.body.request).toEqual(sent);
@@ -283,7 +283,7 @@ describe('support: the partner org of the access token, through the running prox
     const emptyConfig = path.join(temp.dir, 'empty.yaml');
     fs.writeFileSync(emptyConfig, '');
     Object.assign(process.env, { IMP_BRIDGE_CONFIG: emptyConfig, IMP_BRIDGE_DATA_DIR: temp.dir, IMP_BRIDGE_ADMIN_HOST: '127.0.0.1', IMP_BRIDGE_ADMIN_PORT: String(t.bridge.adminAddress.port) });
-    await t.bridge.runtime.store.subscribers.upsert({
+    await t.bridge.parts.store.subscribers.upsert({
       userId: 'erin@voip.example.net',
       template: 'none',
       enterpriseId: 'globex',

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { toUuidForm, orgIdFromAccessToken } from '../../src/admin/webex-ids';
+import { toUuidForm, orgIdFromAccessToken } from '../../src/operations/webex-ids';
 import { configSchema } from '../../src/config';
 import { BROADWORKS_PACKAGES } from '../../src/domain';
 import { createSilentLogger } from '../../src/observability';

@@ -250,9 +250,9 @@ describe('server key + certificate + chain: activated atomically as a set', () =
       await waitFor(async () => ((await presentedFingerprint(t, dev)) === fp(acme) ? true : undefined));
       expect(fs.lstatSync(paths.serverCert).isSymbolicLink()).toBe(true);
       // An install then rollback goes back to it, and rollback from it goes to the set before.
-      const renewed = await t.bridge.runtime.certs!.manager.renewSelfSigned('cli');
+      const renewed = await t.bridge.parts.certs.manager.renewSelfSigned('cli');
       expect(await presentedFingerprint(t, dev)).toBe(renewed.certificate.fingerprint);
-      expect((await t.bridge.runtime.certs!.manager.rollback('cli')).certificate.fingerprint).toBe(fp(acme));
+      expect((await t.bridge.parts.certs.manager.rollback('cli')).certificate.fingerprint).toBe(fp(acme));
       expect(await presentedFingerprint(t, dev)).toBe(fp(acme));
       expect(before).not.toBe(fp(acme));
     } finally {

@@ -11,7 +11,7 @@ import type { TestCert } from '../helpers/test-pki';
 
 /** The real admin API of a running test bridge (/api/v1 over its socket), with the admin token. */
 export function certApi(t: TestBridge) {
-  const token = readAdminToken(t.bridge.runtime.config);
+  const token = readAdminToken(t.bridge.parts.config);
   const auth = (req: supertest.Test) => req.set('authorization', `Bearer ${token}`);
   const api = supertest(t.adminUrl);
   return {
@@ -34,15 +34,15 @@ export function serverTrust(t: TestBridge, extra: string[] = []): string[] {
 }
 
 /**
- * One request on a brand-new connection: the status code, or the error a refused handshake
- * produces (the server completes the handshake, then destroys the socket before any HTTP byte).
+ * One request on a brand-new connection: the status code and body, or the socket error (a
+ * refused client gets a 403 naming the reason instead, see provisioning-listener.ts).
  */
-export async function freshRequest(t: TestBridge, client: ClientMaterial, ca: string[] = serverTrust(t)): Promise<{ status?: number; error?: string }> {
+export async function freshRequest(t: TestBridge, client: ClientMaterial, ca: string[] = serverTrust(t)): Promise<{ status?: number; error?: string; body?: string }> {
   const agent = new Agent({ connect: { ca, ...tlsClient(client) }, pipelining: 0 });
   try {
     const res = await request(`${t.provisioningUrl}/cert-test`, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
-    await res.body.text();
-    return { status: res.statusCode };
+    const body = await res.body.text();
+    return { status: res.statusCode, body };
   } catch (err) {
     return { error: (err as { code?: string }).code ?? (err as Error).message };
   } finally {
@@ -93,4 +93,19 @@ export function hasOpenssl(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Asserts the answer a refused client gets since issue 12 §7: a 403 whose one-line body names
+ * the reason code (and the subject of the client's certificate, when it sent one).
+ */
+/** What OpenSSL reports for a client whose chain reaches no trusted anchor (it sent its leaf only). */
+export const UNKNOWN_CA = /UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_GET_ISSUER_CERT/;
+
+export function expectRefused(outcome: { status?: number; body?: string; error?: string }, reason: string | RegExp, subject?: string): void {
+  expect(outcome).toMatchObject({ status: 403 });
+  const named = typeof reason === 'string' ? reason : `(${reason.source})`;
+  expect(outcome.body).toMatch(new RegExp(`^client certificate refused: ${named}[ ;]`));
+  expect(outcome.body).toContain('event tls.client_refused');
+  if (subject) expect(outcome.body).toContain(subject);
 }

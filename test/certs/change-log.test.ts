@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { createTestCa, createTestCrl, type TestCert } from '../helpers/test-pki';
-import { ACTOR_HEADER } from '../../src/certs';
+import { ACTOR_HEADER } from '../../src/admin/routes/certificate-routes';
 import { certApi, signCsr } from './cert-test-kit';
 
 /** Every certificate change made through the admin API or the CLI is one info line naming who made it. */

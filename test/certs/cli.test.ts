@@ -48,7 +48,7 @@ describe('imp-bridge trust / cert commands', () => {
     const table = await run('trust', 'list');
     expect(table).toMatch(/^KIND\s+SUBJECT/);
     expect(table).toContain(fingerprint);
-    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'trust-anchor', entityId: fingerprint });
+    const audit = await t.bridge.parts.store.audit.list({ entityType: 'trust-anchor', entityId: fingerprint });
     expect(audit[0]!.actor).toBe('cli');
     expect(await run('trust', 'remove', fingerprint)).toMatch(/removed CN=CLI CA/);
   });
@@ -64,7 +64,7 @@ describe('imp-bridge trust / cert commands', () => {
 
   it('README workflow without provisioning.publicHostname: cert csr --cn/--san, then cert install of the signed file, then cert rollback', async () => {
     const ca = await createTestCa('CLI Install CA');
-    const before = t.bridge.runtime.certs!.manager.show().fingerprint;
+    const before = t.bridge.parts.certs.manager.show().fingerprint;
     const csrFile = path.join(t.dataDir, 'bridge.csr');
     await run('cert', 'csr', '--cn', 'bridge.example.net', '--san', 'bridge.example.net', '--out', csrFile);
     const certFile = path.join(t.dataDir, 'bridge.crt');
@@ -74,17 +74,17 @@ describe('imp-bridge trust / cert commands', () => {
     const installed = JSON.parse(await run('cert', 'install', certFile, '--chain', chainFile, '--json'));
     expect(installed).toMatchObject({ usedKey: 'pending', previousFingerprint: before, certificate: { subject: 'CN=bridge.example.net' } });
     expect(installed.certificate.subjectAltNames).toEqual(['DNS:bridge.example.net']);
-    expect(t.bridge.runtime.certs!.manager.show()).toMatchObject({ fingerprint: installed.certificate.fingerprint, origin: 'installed', chain: [{ subject: 'CN=CLI Install CA' }] });
-    const install = await t.bridge.runtime.store.audit.list({ entityType: 'server-certificate', entityId: installed.certificate.fingerprint });
+    expect(t.bridge.parts.certs.manager.show()).toMatchObject({ fingerprint: installed.certificate.fingerprint, origin: 'installed', chain: [{ subject: 'CN=CLI Install CA' }] });
+    const install = await t.bridge.parts.store.audit.list({ entityType: 'server-certificate', entityId: installed.certificate.fingerprint });
     expect(install.find((a) => a.action === 'install')).toMatchObject({ actor: 'cli' });
 
     expect(await run('cert', 'rollback')).toMatch(new RegExp(`fingerprint\\s+${before}`));
-    expect(t.bridge.runtime.certs!.manager.show()).toMatchObject({ fingerprint: before, previous: { fingerprint: installed.certificate.fingerprint } });
+    expect(t.bridge.parts.certs.manager.show()).toMatchObject({ fingerprint: before, previous: { fingerprint: installed.certificate.fingerprint } });
   });
 
   it('cert install refuses a certificate missing a name the CSR asked for', async () => {
     const ca = await createTestCa('CLI Names CA');
-    const csr = await t.bridge.runtime.certs!.manager.createCsr({ commonName: 'bridge.example.net', subjectAltNames: ['bridge2.example.net'], keyType: 'rsa-2048' }, 'cli');
+    const csr = await t.bridge.parts.certs.manager.createCsr({ commonName: 'bridge.example.net', subjectAltNames: ['bridge2.example.net'], keyType: 'rsa-2048' }, 'cli');
     const partial = buildCertificate(
       { commonName: 'bridge.example.net', subjectAltNames: ['bridge.example.net'], validDays: 30, usage: 'server' },
       forge.pki.publicKeyToPem(forge.pki.certificationRequestFromPem(csr.csrPem).publicKey!),
@@ -99,12 +99,12 @@ describe('imp-bridge trust / cert commands', () => {
     const ca = await createTestCa('CLI Check CA');
     const caFile = path.join(t.dataDir, 'check-ca.pem');
     fs.writeFileSync(caFile, ca.certPem);
-    const csr = await t.bridge.runtime.certs!.manager.createCsr({ commonName: 'check.example.net', subjectAltNames: ['check2.example.net'], keyType: 'rsa-2048' }, 'cli');
+    const csr = await t.bridge.parts.certs.manager.createCsr({ commonName: 'check.example.net', subjectAltNames: ['check2.example.net'], keyType: 'rsa-2048' }, 'cli');
     const publicKey = forge.pki.publicKeyToPem(forge.pki.certificationRequestFromPem(csr.csrPem).publicKey!);
     const partial = buildCertificate({ commonName: 'check.example.net', subjectAltNames: ['check.example.net'], validDays: 60, usage: 'server' }, publicKey, { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
     const partialFile = path.join(t.dataDir, 'check-partial.crt');
     fs.writeFileSync(partialFile, partial);
-    const before = t.bridge.runtime.certs!.manager.show();
+    const before = t.bridge.parts.certs.manager.show();
     try {
       const table = await run('cert', 'install', partialFile, '--chain', caFile, '--check');
       expect(table).toMatch(/^CHECK\s+RESULT\s+DETAIL/);
@@ -122,7 +122,7 @@ describe('imp-bridge trust / cert commands', () => {
       expect(json.checks.map((c: { check: string; ok: boolean }) => [c.check, c.ok])).toEqual([['certificate', true], ['key', true], ['validity', true], ['hostnames', true], ['chain', true], ['expiry', true]]);
       expect(process.exitCode ?? 0).toBe(0);
       // Neither run activated anything nor used up the pending key.
-      expect(t.bridge.runtime.certs!.manager.show()).toEqual(before);
+      expect(t.bridge.parts.certs.manager.show()).toEqual(before);
       expect(before.pending).toMatchObject({ commonName: 'check.example.net' });
     } finally {
       process.exitCode = undefined;
@@ -141,7 +141,7 @@ describe('imp-bridge trust / cert commands', () => {
     fs.writeFileSync(derFile, createTestCrl(ca, ['01', '02']).der);
     expect(JSON.parse(await run('trust', 'crl', 'add', derFile, '--json'))).toMatchObject({ revokedCount: 2 });
     expect(await run('trust', 'crl', 'list')).toContain(fp(ca.certPem));
-    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'crl', entityId: fp(ca.certPem) });
+    const audit = await t.bridge.parts.store.audit.list({ entityType: 'crl', entityId: fp(ca.certPem) });
     expect(audit.map((a) => [a.actor, a.action]).sort()).toEqual([
       ['cli', 'add'],
       ['cli', 'replace'],

@@ -30,10 +30,10 @@ describe('expiry: warnings, gauges, readiness, self-signed auto-renewal', () => 
       const expiry = t.logs.filter((l) => l.event === 'cert.expiry');
       expect(expiry.find((l) => l.fingerprint === fp(seed.serverPem))).toMatchObject({ level: 'error', kind: 'server', daysLeft: 2 });
       expect(expiry.find((l) => l.fingerprint === fp(seed.anchorPem))).toMatchObject({ level: 'warn', kind: 'trust-anchor' });
-      t.bridge.runtime.certs!.manager.checkExpiry();
+      t.bridge.parts.certs.manager.checkExpiry();
       expect(t.logs.filter((l) => l.event === 'cert.expiry')).toHaveLength(expiry.length);
 
-      const metrics = await t.bridge.runtime.metrics.metrics();
+      const metrics = await t.bridge.parts.metrics.metrics();
       const line = metrics.split('\n').find((l) => l.startsWith(`impb_certificate_expiry_seconds{kind="server",fingerprint="${fp(seed.serverPem)}"}`));
       const seconds = Number(line!.split(' ').pop());
       expect(seconds).toBeGreaterThan(2 * 86_400);
@@ -68,12 +68,12 @@ describe('expiry: warnings, gauges, readiness, self-signed auto-renewal', () => 
     const seed = await seedDataDir({ notBefore: new Date(Date.now() - DAY), notAfter: new Date(Date.now() + 10 * DAY) }, 60);
     const t = await startTestBridge({ tls: { autoRenewSelfSignedDays: 30 } }, { dataDir: seed.temp.dir });
     try {
-      const manager = t.bridge.runtime.certs!.manager;
+      const manager = t.bridge.parts.certs.manager;
       for (let i = 0; i < 100 && fp(manager.serverCertificate().toString()) === fp(seed.serverPem); i++) await new Promise((r) => setTimeout(r, 50));
       const renewed = manager.serverCertificate();
       expect(fp(renewed.toString())).not.toBe(fp(seed.serverPem));
       expect(Date.parse(renewed.validTo) - Date.now()).toBeGreaterThan(300 * DAY);
-      const audit = await t.bridge.runtime.store.audit.list({ entityType: 'server-certificate' });
+      const audit = await t.bridge.parts.store.audit.list({ entityType: 'server-certificate' });
       expect(audit.find((a) => a.action === 'auto-renew-self-signed')).toMatchObject({ actor: 'system', before: { fingerprint: fp(seed.serverPem) } });
     } finally {
       await t.stop();
@@ -84,7 +84,7 @@ describe('expiry: warnings, gauges, readiness, self-signed auto-renewal', () => 
   it('an installed certificate near expiry is not renewed, even self-signed: a warning instead', async () => {
     const t = await startTestBridge({ provisioning: { publicHostname: 'localhost' }, tls: { autoRenewSelfSignedDays: 30 } });
     try {
-      const manager = t.bridge.runtime.certs!.manager;
+      const manager = t.bridge.parts.certs.manager;
       const ca = await createTestCa('Near-expiry CA');
       const installSoonExpiring = async (selfSigned: boolean) => {
         await manager.createCsr({ commonName: 'localhost', subjectAltNames: [], keyType: 'rsa-2048' }, 'cli');
@@ -102,7 +102,7 @@ describe('expiry: warnings, gauges, readiness, self-signed auto-renewal', () => 
       };
       await installSoonExpiring(true);
       await installSoonExpiring(false);
-      const audit = await t.bridge.runtime.store.audit.list({ entityType: 'server-certificate' });
+      const audit = await t.bridge.parts.store.audit.list({ entityType: 'server-certificate' });
       expect(audit.some((a) => a.action === 'auto-renew-self-signed')).toBe(false);
     } finally {
       await t.stop();

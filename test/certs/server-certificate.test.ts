@@ -87,8 +87,8 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     expect(view).toMatchObject({ kind: 'ca-signed', previous: { fingerprint: before } });
     expect(view.pending).toBeUndefined();
     expect(view.chain).toHaveLength(1);
-    expect(await t.bridge.runtime.store.settings.get('certs.server.kind')).toBe('ca-signed');
-    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'server-certificate' });
+    expect(await t.bridge.parts.store.settings.get('certs.server.kind')).toBe('ca-signed');
+    const audit = await t.bridge.parts.store.audit.list({ entityType: 'server-certificate' });
     expect(audit.find((a) => a.action === 'install')).toMatchObject({ actor: 'admin-api', before: { fingerprint: before }, after: { fingerprint: view.fingerprint } });
   });
 
@@ -128,7 +128,7 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     expect(await presentedFingerprint(t, dev)).toBe(view.previous.fingerprint);
     await certApi(t).post('/api/v1/certificate/rollback').send();
     expect(await presentedFingerprint(t, dev)).toBe(current);
-    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'server-certificate' });
+    const audit = await t.bridge.parts.store.audit.list({ entityType: 'server-certificate' });
     expect(audit.filter((a) => a.action === 'rollback').length).toBeGreaterThanOrEqual(2);
   });
 
@@ -153,7 +153,7 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     writeFileAtomic(paths.serverCert, `${acme}${ca.certPem}`, 0o644);
     const expected = createHash('sha256').update(new X509Certificate(acme).raw).digest('hex');
     await waitFor(async () => ((await presentedFingerprint(t, dev)) === expected ? true : undefined));
-    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'server-certificate' });
+    const audit = await t.bridge.parts.store.audit.list({ entityType: 'server-certificate' });
     expect(audit.find((a) => a.action === 'file-change')).toMatchObject({ actor: 'file-watch' });
 
     writeFileAtomic(paths.serverCert, 'garbage', 0o644);

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { readDevClient, startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { createTestCa, createTestCrl, issueCert, type TestCert } from '../helpers/test-pki';
-import { certApi, freshRequest, serverTrust } from './cert-test-kit';
+import { certApi, expectRefused, freshRequest, serverTrust, UNKNOWN_CA } from './cert-test-kit';
 
 const fp = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
 
@@ -31,14 +31,14 @@ describe('trust chain: hot changes with real handshakes', () => {
     await t.stop();
   });
 
-  it('refuses a client without a certificate before any HTTP byte, and logs why', async () => {
+  it('refuses a client without a certificate, logs why, and (since issue 12 §7) tells it why in a 403 instead of a bare close', async () => {
     const outcome = await freshRequest(t, {});
-    expect(outcome.status).toBeUndefined();
+    expectRefused(outcome, 'NO_CLIENT_CERTIFICATE');
     expect(t.logs.some((l) => l.event === 'tls.client_refused' && l.reason === 'NO_CLIENT_CERTIFICATE')).toBe(true);
   });
 
   it('trust add: a client of the new CA is accepted without restart; audit says admin-api', async () => {
-    expect((await freshRequest(t, clientA)).status).toBeUndefined();
+    expectRefused(await freshRequest(t, clientA), UNKNOWN_CA, 'CN=as1.east.example.net');
     const res = await certApi(t).post('/api/v1/trust').send({ pem: caA.certPem });
     expect(res.status).toBe(201);
     expect(res.body.added[0].fingerprint).toBe(fp(caA.certPem));
@@ -46,7 +46,7 @@ describe('trust chain: hot changes with real handshakes', () => {
     // the dev client (first-start CA) still works: anchors are added next to each other
     const dev = readDevClient(t.dataDir);
     expect((await freshRequest(t, { cert: dev.cert, key: dev.key })).status).toBe(404);
-    const audit = await t.bridge.runtime.store.audit.list({ entityType: 'trust-anchor', entityId: fp(caA.certPem) });
+    const audit = await t.bridge.parts.store.audit.list({ entityType: 'trust-anchor', entityId: fp(caA.certPem) });
     expect(audit[0]).toMatchObject({ actor: 'admin-api', action: 'add' });
   });
 
@@ -83,13 +83,13 @@ describe('trust chain: hot changes with real handshakes', () => {
     expect((await api.get('/api/v1/trust')).body.anchors.length).toBe(before);
   });
 
-  it('expired client certificate of a trusted CA is refused (CERT_HAS_EXPIRED logged)', async () => {
+  it('expired client certificate of a trusted CA is refused (CERT_HAS_EXPIRED logged, and named in the 403 since issue 12 §7)', async () => {
     const expired = await issueCert(caA, { commonName: 'old.east.example.net', notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
-    expect((await freshRequest(t, expired)).status).toBeUndefined();
+    expectRefused(await freshRequest(t, expired), 'CERT_HAS_EXPIRED', 'CN=old.east.example.net');
     expect(t.logs.some((l) => l.event === 'tls.client_refused' && l.reason === 'CERT_HAS_EXPIRED' && String(l.subject).includes('old.east.example.net'))).toBe(true);
   });
 
-  it('CRL: the revoked client is refused, a client of another CA without CRL still accepted (E5)', async () => {
+  it('CRL: the revoked client is refused (CERT_REVOKED in the 403 since issue 12 §7), a client of another CA without CRL still accepted (E5)', async () => {
     const api = certApi(t);
     expect((await api.post('/api/v1/trust').send({ pem: caB.certPem })).status).toBe(201);
     const sibling = await issueCert(caA, { commonName: 'as2.east.example.net', serialHex: '0a0b0c02' });
@@ -97,7 +97,7 @@ describe('trust chain: hot changes with real handshakes', () => {
     const res = await api.post('/api/v1/trust/crl').send({ der: crl.der.toString('base64') });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ issuerFingerprint: fp(caA.certPem), revokedCount: 1 });
-    expect((await freshRequest(t, clientA)).status).toBeUndefined();
+    expectRefused(await freshRequest(t, clientA), 'CERT_REVOKED', 'CN=as1.east.example.net');
     expect(t.logs.some((l) => l.event === 'tls.client_refused' && l.reason === 'CERT_REVOKED' && l.fingerprint === fp(clientA.certPem))).toBe(true);
     expect((await freshRequest(t, sibling)).status).toBe(404);
     expect((await freshRequest(t, clientB)).status).toBe(404);
@@ -111,23 +111,27 @@ describe('trust chain: hot changes with real handshakes', () => {
     expect(list.body.anchors.find((x: { fingerprint: string }) => x.fingerprint === fp(caA.certPem)).crl.revokedCount).toBe(1);
   });
 
-  it('trust remove: refused on its next handshake, and an idle kept-alive connection is closed (E3)', async () => {
+  it('trust remove: refused on its next handshake (a 403 naming the reason since issue 12 §7), and an idle kept-alive connection is closed (E3)', async () => {
     const agent = new Agent({ connect: { ca: serverTrust(t), cert: clientB.certPem, key: clientB.keyPem } });
     try {
       const first = await request(`${t.provisioningUrl}/x`, { dispatcher: agent });
       await first.body.text();
       expect(first.statusCode).toBe(404);
+      const idleClosed = new Promise<boolean>((resolve) => agent.once('disconnect', () => resolve(true)));
       const res = await certApi(t).delete(`/api/v1/trust/${new X509Certificate(caB.certPem).fingerprint256}`);
       expect(res.status).toBe(200);
       expect(res.body.removed.fingerprint).toBe(fp(caB.certPem));
-      expect((await freshRequest(t, clientB)).status).toBeUndefined();
+      expectRefused(await freshRequest(t, clientB), UNKNOWN_CA, 'CN=as1.west.example.net');
+      // The kept-alive connection is closed by the server, so the agent's next request needs a new
+      // handshake, which is refused: since issue 12 §7 with a 403 naming the reason, not a bare close.
+      await expect(idleClosed).resolves.toBe(true);
       const second = await request(`${t.provisioningUrl}/x`, { dispatcher: agent }).then(
-        async (r) => (await r.body.text(), r.statusCode),
-        () => 'refused',
+        async (r) => ({ status: r.statusCode, body: await r.body.text() }),
+        (err: Error) => ({ error: err.message }),
       );
-      expect(second).toBe('refused');
+      expectRefused(second, UNKNOWN_CA, 'CN=as1.west.example.net');
       expect((await freshRequest(t, readDevClientMaterial(t))).status).toBe(404);
-      const audit = await t.bridge.runtime.store.audit.list({ entityType: 'trust-anchor', entityId: fp(caB.certPem) });
+      const audit = await t.bridge.parts.store.audit.list({ entityType: 'trust-anchor', entityId: fp(caB.certPem) });
       expect(audit.map((a) => a.action)).toContain('remove');
       const unknown = await certApi(t).delete('/api/v1/trust/00112233445566778899');
       expect(unknown.status).toBe(404);
@@ -139,7 +143,7 @@ describe('trust chain: hot changes with real handshakes', () => {
   it('leaf pin: a non-CA certificate is accepted with leaf:true and its client gets in', async () => {
     const orphanCa = await createTestCa('Unknown issuer');
     const pinned = await issueCert(orphanCa, { commonName: 'pinned.example.net' });
-    expect((await freshRequest(t, pinned)).status).toBeUndefined();
+    expectRefused(await freshRequest(t, pinned), UNKNOWN_CA, 'CN=pinned.example.net');
     const res = await certApi(t).post('/api/v1/trust').send({ pem: pinned.certPem, leaf: true });
     expect(res.status).toBe(201);
     expect(res.body.added[0].kind).toBe('pin');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { certPaths, writeFileAtomic } from '../../src/certs';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { createTestCa, createTestCrl, issueCert } from '../helpers/test-pki';
-import { certApi, freshRequest, waitFor } from './cert-test-kit';
+import { certApi, expectRefused, freshRequest, UNKNOWN_CA, waitFor } from './cert-test-kit';
 
 const fp = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
 const DEBOUNCE_MS = 100;
@@ -21,8 +21,8 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
   });
 
   const anchors = async (): Promise<string[]> => (await certApi(t).get('/api/v1/trust')).body.anchors.map((a: { fingerprint: string }) => a.fingerprint);
-  const fileWatchAudit = async () => (await t.bridge.runtime.store.audit.list({ entityType: 'trust-anchor' })).filter((a) => a.actor === 'file-watch');
-  const crlFileWatchAudit = async () => (await t.bridge.runtime.store.audit.list({ entityType: 'crl' })).filter((a) => a.actor === 'file-watch');
+  const fileWatchAudit = async () => (await t.bridge.parts.store.audit.list({ entityType: 'trust-anchor' })).filter((a) => a.actor === 'file-watch');
+  const crlFileWatchAudit = async () => (await t.bridge.parts.store.audit.list({ entityType: 'crl' })).filter((a) => a.actor === 'file-watch');
   const swaps = () => t.logs.filter((l) => l.event === 'cert.file_watch.swapped').length;
 
   it("the proxy's own trust add and crl add are not seen as changes by the file watch", async () => {
@@ -32,7 +32,7 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
     const swapsBefore = swaps();
     for (const ca of [first, second]) expect((await certApi(t).post('/api/v1/trust').send({ pem: ca.certPem })).status).toBe(201);
     for (const ca of [first, second]) expect((await certApi(t).post('/api/v1/trust/crl').send({ der: createTestCrl(ca, ['01']).der.toString('base64') })).status).toBe(201);
-    expect(await t.bridge.runtime.certs!.manager.reloadFromDisk()).toBe('unchanged');
+    expect(await t.bridge.parts.certs.manager.reloadFromDisk()).toBe('unchanged');
     await settle();
     expect(swaps()).toBe(swapsBefore);
     expect(await fileWatchAudit()).toEqual([]);
@@ -42,7 +42,8 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
   it('a valid CA file dropped into the trust folder is used without restart', async () => {
     const dropped = await createTestCa('Dropped-in CA');
     const client = await issueCert(dropped, { commonName: 'as5.example.net' });
-    expect((await freshRequest(t, client)).status).toBeUndefined();
+    // Refused before the drop: since issue 12 §7 a 403 naming the reason, no longer a bare close.
+    expectRefused(await freshRequest(t, client), UNKNOWN_CA, 'CN=as5.example.net');
     writeFileAtomic(path.join(certPaths(t.dataDir).trustDir, 'dropped-in.pem'), dropped.certPem);
     await waitFor(async () => ((await anchors()).includes(fp(dropped.certPem)) ? true : undefined));
     expect((await freshRequest(t, client)).status).toBe(404);
@@ -50,7 +51,7 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
   });
 
   it('a non-CA or expired certificate dropped into the trust folder is refused: logged, not trusted, the running context stays', async () => {
-    const manager = t.bridge.runtime.certs!.manager;
+    const manager = t.bridge.parts.certs.manager;
     const optionsBefore = manager.options();
     const trustedBefore = await anchors();
     const leaf = await issueCert(await createTestCa('Leaf issuer'), { commonName: 'leaf.example.net' });
@@ -80,7 +81,7 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
     expect(res.status).toBe(201);
     expect(res.body.removed.map((r: { fingerprint: string }) => r.fingerprint)).toContain(fp(gone.certPem));
     expect(crlFiles()).toEqual([]);
-    await t.bridge.runtime.certs!.manager.reloadFromDisk();
+    await t.bridge.parts.certs.manager.reloadFromDisk();
     expect(t.logs.some((l) => l.event === 'cert.crl.orphan')).toBe(false);
   });
 });

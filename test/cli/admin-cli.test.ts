@@ -58,7 +58,7 @@ describe('imp-bridge operator CLI', () => {
     expect(added.out).toMatch(/provisioning password: [A-Za-z0-9]{20}/);
     expect(added.out).toContain('/provisioning/v1/west-std');
     const shown = await cli('template', 'show', 'west-std', '--json');
-    expect(JSON.parse(shown.out)).toMatchObject({ name: 'west-std', provisioningUrl: `${t.bridge.runtime.provisioningBaseUrl}/provisioning/v1/west-std` });
+    expect(JSON.parse(shown.out)).toMatchObject({ name: 'west-std', provisioningUrl: `${t.bridge.parts.provisioningBaseUrl}/provisioning/v1/west-std` });
     const table = await cli('template', 'list');
     expect(table.out).toMatch(/NAME\s+TARGETAPI/);
     expect(table.out).toContain('west-std');
@@ -74,15 +74,15 @@ describe('imp-bridge operator CLI', () => {
     const inUse = await cli('cluster', 'remove', 'west');
     expect(inUse.code).toBe(1);
     expect(inUse.err).toContain('west-std');
-    const before = (await t.bridge.runtime.store.templates.get('west-std'))!.account.passwordHash;
+    const before = (await t.bridge.parts.store.templates.get('west-std'))!.account.passwordHash;
     expect((await cli('template', 'edit', 'west-std', '--package', 'premium', '--password', '')).code).toBe(0);
-    const after = (await t.bridge.runtime.store.templates.get('west-std'))!;
+    const after = (await t.bridge.parts.store.templates.get('west-std'))!;
     expect(after.package).toBe('premium');
     expect(after.account.passwordHash).toBe(before);
   });
 
   it('shows subscribers, jobs, support data and reconcile results', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     await store.subscribers.upsert({ userId: 'dave@voip.example.net', template: 'west-std', enterpriseId: 'west-co', status: 'error', isActive: false, email: 'dave@west.example', profile: {} });
     await store.webexCalls.record({ userId: 'dave@voip.example.net', enterpriseId: 'west-co', operation: 'broadworks.createSubscriber', method: 'POST', path: '/broadworks/subscribers', httpStatus: 400, trackingId: 'ROUTER_TEST_TRACKING_1', errorCode: '10022' });
     const list = await cli('subscribers', 'list', '--template', 'west-std', '--json');
@@ -103,7 +103,7 @@ describe('imp-bridge operator CLI', () => {
   });
 
   it('reconcile --repair queues the fixing jobs and exits 4 when it finds drift', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     // The store believes erin assigned; Webex has never heard of her.
     await store.subscribers.upsert({
       userId: 'erin@voip.example.net',
@@ -126,7 +126,7 @@ describe('imp-bridge operator CLI', () => {
 
   it('template remove --force deletes a template in use and says what happens to its subscribers', async () => {
     expect((await cli('template', 'add', 'gone-std', '--provisioning-id', 'prov-g', '--package', 'basic', '--username', 'gone-as', '--cluster', 'west')).code).toBe(0);
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     await store.subscribers.upsert({ userId: 'frank@voip.example.net', template: 'gone-std', enterpriseId: 'west-co', status: 'provisioned', isActive: true, profile: {} });
     const waiting = await store.jobs.enqueue({ eventId: 0, kind: 'modify', template: 'gone-std', userId: 'frank@voip.example.net', enterpriseId: 'west-co', nextRunAt: Date.now() + 3_600_000, payload: {} });
     const refused = await cli('template', 'remove', 'gone-std');
@@ -151,7 +151,7 @@ describe('imp-bridge operator CLI', () => {
   });
 
   it('subscribers revoke queues an unassign with the BroadWorks warning; unknown user exit 1, no user exit 2', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     await store.subscribers.upsert({ userId: 'gina@voip.example.net', template: 'west-std', enterpriseId: 'west-co', status: 'provisioned', isActive: true, profile: {} });
     const revoked = await cli('subscribers', 'revoke', 'gina@voip.example.net');
     expect(revoked.code).toBe(0);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createAdminClient } from '../../src/cli/admin-client';
 import { runImport, type ImportSummary } from '../../src/cli/commands/import-command';
-import type { ImportBatchResult } from '../../src/admin/import-users';
+import type { ImportBatchResult } from '../../src/operations/import-users';
 import type { SqliteStore } from '../../src/store';
 import { ImpbError } from '../../src/errors';
 import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
@@ -21,7 +21,7 @@ describe('imp-bridge import users.csv', () => {
     fs.writeFileSync(p, `${lines.join('\n')}\n`);
     return p;
   };
-  const eventCount = () => (t.bridge.runtime.store as SqliteStore).events.count();
+  const eventCount = () => (t.bridge.parts.store as SqliteStore).events.count();
 
   beforeAll(async () => {
     // The pipeline would turn imported users into tracked subscribers meanwhile; the import's
@@ -39,7 +39,7 @@ describe('imp-bridge import users.csv', () => {
     const csv = file('dry.csv', [HEADER, row(1), row(2), `u3@voip.example.net,ent-1,Ann,,a3@example.net,English`, row(4, { email: 'not-an-email' }), row(1)]);
     const before = await eventCount();
     // Nothing at all is written on this connection (no event, no stored request, no job, no audit).
-    const db = (t.bridge.runtime.store as SqliteStore).db;
+    const db = (t.bridge.parts.store as SqliteStore).db;
     const changes = () => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
     const changesBefore = changes();
     const r = await runCli('import', csv, '--template', 'demo', '--dry-run');
@@ -60,12 +60,12 @@ describe('imp-bridge import users.csv', () => {
     const summary = JSON.parse(first.out) as ImportSummary;
     expect(summary).toMatchObject({ complete: true, totalRows: 5, counts: { imported: 5, already_imported: 0, invalid: 0 } });
     expect(first.err).toContain('users.csv → template demo: 5 imported');
-    const [audit] = await t.bridge.runtime.store.audit.list({ entityType: 'template', entityId: 'demo', limit: 1 });
+    const [audit] = await t.bridge.parts.store.audit.list({ entityType: 'template', entityId: 'demo', limit: 1 });
     expect(audit).toMatchObject({ actor: 'cli', action: 'import', after: { imported: 1, rows: 1 }, detail: 'users.csv lines 6-6' });
     expect(await eventCount()).toBe(before + 5);
-    const [event] = await t.bridge.runtime.store.events.listForUser('u11@voip.example.net', 1);
+    const [event] = await t.bridge.parts.store.events.listForUser('u11@voip.example.net', 1);
     expect(event).toMatchObject({ kind: 'assign', template: 'demo', enterpriseId: 'ent-1', serviceProviderId: 'ent-1', profile: { firstName: 'First11', lastName: 'Last11', email: 'u11@example.net', language: 'en_US' } });
-    expect((await t.bridge.runtime.store.jobs.list({ userId: 'u11@voip.example.net' })).map((j) => j.kind)).toContain('assign');
+    expect((await t.bridge.parts.store.jobs.list({ userId: 'u11@voip.example.net' })).map((j) => j.kind)).toContain('assign');
     // Each event stores its own row, not the whole batch (storage stays linear in the rows).
     expect(event!.rawRequest).toContain('users.csv');
     expect(event!.rawRequest).toContain('line 2');

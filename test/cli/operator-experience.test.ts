@@ -89,7 +89,7 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('answers to singular and plural nouns, and to -q/--query (with --q kept)', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     await store.subscribers.upsert({ userId: 'gina@voip.example.net', template: 'east-std', enterpriseId: 'east-co', status: 'provisioned', isActive: true, email: 'gina@east.example', profile: {} });
     for (const args of [
       ['subscriber', 'list', '-q', 'gina', '--json'],
@@ -117,7 +117,7 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('lists say when they are truncated and which states they show; JSON times are ISO', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     for (const user of ['h1', 'h2', 'h3']) {
       await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: `${user}@voip.example.net`, enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {}, state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: 'token', at: new Date().toISOString() } });
     }
@@ -131,7 +131,7 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('jobs retry --state failed --error CODE retries every matching job through the single-job rules and says how many', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     const other = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: 'i1@voip.example.net', enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {}, state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() } });
     const json = await cli('jobs', 'retry', '--state', 'failed', '--error', 'IMPB_ERR_WEBEX_UNAUTHORIZED', '--template', 'east-std', '--json');
     expect(json.code).toBe(0);
@@ -188,7 +188,7 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('unknown-requests export defaults to the same kind as list', async () => {
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     await store.unknownRequests.add({ kind: 'unknown', requestId: 'req-u1', template: 'east-std', reason: 'unknown command', headers: {}, body: '<x/>' });
     const out = path.join(temp.dir, 'fixtures');
     const r = await cli('unknown-requests', 'export', '--out', out, '--json');

@@ -18,7 +18,7 @@ describe('console sessions on the admin listener', () => {
   beforeAll(async () => {
     // The provisioning password's brake settings apply to console logins too: small ones keep the test short.
     t = await startTestBridge({ provisioning: { authFailureLimit: 2, authFailureBaseDelayMs: 20 } });
-    token = readAdminToken(t.bridge.runtime.config)!;
+    token = readAdminToken(t.bridge.parts.config)!;
   });
   afterAll(async () => {
     await t.stop();

@@ -46,7 +46,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
       pipeline: { pollInitialMs: 100, pollMaxMs: 500, retryBaseMs: 100 },
       templates: [templateConfig('acme-standard', ACME_PASSWORD, { trustedEmail: true })],
     });
-    token = readAdminToken(t.bridge.runtime.config)!;
+    token = readAdminToken(t.bridge.parts.config)!;
     expect((await adminCall('POST', '/api/v1/clusters', { name: 'as-east', description: 'east AS pair', hosts: ['as1.east.example.net'] })).status).toBe(201);
     const east = { name: 'east', provisioningId: 'prov-east', package: 'standard', cluster: 'as-east', account: { username: 'east-as', password: 'Secr3t-Passw0rd' } };
     expect((await adminCall('POST', '/api/v1/templates', east)).status).toBe(201);
@@ -132,7 +132,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
   });
 
   it('retries from the page a user a simulator fault failed, and the user is provisioned', async () => {
-    const simulator = t.bridge.runtime.webex!.simulator!;
+    const simulator = t.bridge.parts.webex.simulator!;
     simulator.setFaults({ failNext: { status: 400, count: 1, method: 'POST', path: '/broadworks/subscribers' } });
     const user = 'bob@voip.example.net';
     expect((await postDocument(t, addDocument(user, email(user)).replace('Alice', 'Bob'))).text).toContain('c:SuccessResponse');
@@ -150,7 +150,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
   });
 
   it('retries failed jobs in bulk from the jobs page, with progress, and every user is provisioned', async () => {
-    const simulator = t.bridge.runtime.webex!.simulator!;
+    const simulator = t.bridge.parts.webex.simulator!;
     const users = ['carol@voip.example.net', 'dave@voip.example.net'];
     simulator.setFaults({ failNext: { status: 400, count: users.length, method: 'POST', path: '/broadworks/subscribers' } });
     for (const user of users) expect((await postDocument(t, addDocument(user, email(user)))).text).toContain('c:SuccessResponse');
@@ -168,7 +168,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
   });
 
   it('retries every failed job with one bulk request (POST /jobs/retry, NDJSON progress), and every user is provisioned', async () => {
-    const simulator = t.bridge.runtime.webex!.simulator!;
+    const simulator = t.bridge.parts.webex.simulator!;
     const users = ['hana@voip.example.net', 'ivan@voip.example.net', 'jun@voip.example.net'];
     simulator.setFaults({ failNext: { status: 400, count: users.length, method: 'POST', path: '/broadworks/subscribers' } });
     for (const user of users) expect((await postDocument(t, addDocument(user, email(user)))).text).toContain('c:SuccessResponse');
@@ -208,7 +208,7 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await dialog.locator('button:has-text("Revoke")').click();
     await page.locator('.notice:has-text("Unassign queued")').waitFor(WAIT);
     await page.locator('[data-testid="subscriber-status"] .status-deleted').waitFor(WAIT);
-    const inWebex = [...t.bridge.runtime.webex!.simulator!.state.broadworksSubscribers.values()].filter((s) => s.userId === user);
+    const inWebex = [...t.bridge.parts.webex.simulator!.state.broadworksSubscribers.values()].filter((s) => s.userId === user);
     expect(inWebex).toEqual([]);
   });
 

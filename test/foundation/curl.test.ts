@@ -22,6 +22,12 @@ async function curl(args: string[]): Promise<{ exit: number; status: string }> {
   }
 }
 
+/** What curl prints as the answer's body (the README shows it to the operator). */
+async function curlBody(args: string[]): Promise<string> {
+  const { stdout } = await run('curl', ['-s', '--max-time', '10', ...args]);
+  return stdout;
+}
+
 // The README's curl commands, run for real when curl is installed.
 (hasCurl() ? describe : describe.skip)('the README curl checks', () => {
   let t: TestBridge;
@@ -43,19 +49,20 @@ async function curl(args: string[]): Promise<{ exit: number; status: string }> {
     expect(res.status).toMatch(/^[1-5]\d\d$/);
   });
 
-  it('without a client certificate: no HTTP answer', async () => {
+  it('without a client certificate: since issue 12 §7 a 403 naming NO_CLIENT_CERTIFICATE (was: no HTTP answer)', async () => {
     const res = await curl(['--cacert', serverCa(), url]);
-    expect(res.exit).not.toBe(0);
-    expect(res.status).toBe('000');
+    expect(res).toEqual({ exit: 0, status: '403' });
+    expect(await curlBody(['--cacert', serverCa(), url])).toMatch(/^client certificate refused: NO_CLIENT_CERTIFICATE; .*event tls\.client_refused/);
   });
 
-  it('with a certificate from another CA: no HTTP answer', async () => {
+  it('with a certificate from another CA: since issue 12 §7 a 403 naming the reason and the subject (was: no HTTP answer)', async () => {
     const other = await issueCert(await createTestCa('Another CA'), { commonName: 'intruder' });
     fs.writeFileSync(path.join(t.dataDir, 'intruder.crt'), other.certPem);
     fs.writeFileSync(path.join(t.dataDir, 'intruder.key'), other.keyPem, { mode: 0o600 });
-    const res = await curl(['--cacert', serverCa(), '--cert', path.join(t.dataDir, 'intruder.crt'), '--key', path.join(t.dataDir, 'intruder.key'), url]);
-    expect(res.exit).not.toBe(0);
-    expect(res.status).toBe('000');
+    const args = ['--cacert', serverCa(), '--cert', path.join(t.dataDir, 'intruder.crt'), '--key', path.join(t.dataDir, 'intruder.key'), url];
+    const res = await curl(args);
+    expect(res).toEqual({ exit: 0, status: '403' });
+    expect(await curlBody(args)).toMatch(/^client certificate refused: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY) \(subject CN=intruder\)/);
   });
 
   it('curl http://127.0.0.1:<admin>/healthz answers 200', async () => {

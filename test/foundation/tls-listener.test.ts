@@ -7,10 +7,16 @@ import { createTestCa, issueCert } from '../helpers/test-pki';
 
 /** Resolves with the HTTP status, or rejects with the TLS/socket error. */
 function httpsGet(port: number, path: string, options: https.RequestOptions): Promise<number> {
+  return httpsAnswer(port, path, options).then((a) => a.status);
+}
+
+/** Resolves with the HTTP status, content type and body, or rejects with the TLS/socket error. */
+function httpsAnswer(port: number, path: string, options: https.RequestOptions): Promise<{ status: number; contentType?: string; connection?: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request({ host: '127.0.0.1', servername: 'localhost', port, path, method: 'GET', agent: false, ...options }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], connection: res.headers.connection, body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
     req.end();
@@ -32,14 +38,21 @@ describe('mTLS provisioning listener and admin listener', () => {
     await expect(httpsGet(port, '/', { ca: dev.ca, cert: dev.cert, key: dev.key })).resolves.toBe(404);
   });
 
-  it('refuses a client without a certificate before any HTTP exchange', async () => {
-    await expect(httpsGet(port, '/', { ca: dev.ca })).rejects.toThrow();
+  it('refuses a client without a certificate, and since issue 12 §7 tells it why: 403, text/plain, Connection: close, the reason code', async () => {
+    const answer = await httpsAnswer(port, '/', { ca: dev.ca });
+    expect(answer).toMatchObject({ status: 403, connection: 'close' });
+    expect(answer.contentType).toMatch(/^text\/plain/);
+    expect(answer.body).toBe('client certificate refused: NO_CLIENT_CERTIFICATE; the imp-bridge operator can see why in its log (event tls.client_refused)\n');
   });
 
-  it('refuses a client whose certificate comes from another CA', async () => {
+  it('refuses a client whose certificate comes from another CA, and since issue 12 §7 names the reason and its subject in a 403', async () => {
     const otherCa = await createTestCa('Some other CA');
     const stranger = await issueCert(otherCa, { commonName: 'stranger' });
-    await expect(httpsGet(port, '/', { ca: dev.ca, cert: stranger.certPem, key: stranger.keyPem })).rejects.toThrow();
+    const answer = await httpsAnswer(port, '/', { ca: dev.ca, cert: stranger.certPem, key: stranger.keyPem });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toMatch(/^client certificate refused: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY) \(subject CN=stranger\); the imp-bridge operator can see why in its log \(event tls.client_refused\)\n$/);
+    // one line and nothing more of the proxy's internals
+    expect(answer.body.split('\n')).toHaveLength(2);
   });
 
   it('refuses TLS below 1.2', async () => {

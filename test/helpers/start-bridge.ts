@@ -27,7 +27,7 @@ export interface TestBridge {
  * Starts the real proxy in-process: fresh data dir, both listeners on port 0, logs captured.
  * `overrides` is merged over the defaults (e.g. templates, webex settings).
  */
-export async function startTestBridge(overrides: ConfigInput = {}, options: { dataDir?: string } = {}): Promise<TestBridge> {
+export async function startTestBridge(overrides: ConfigInput = {}, options: { dataDir?: string; configFile?: string } = {}): Promise<TestBridge> {
   const temp = options.dataDir ? undefined : makeTempDir();
   const dataDir = options.dataDir ?? temp!.dir;
   const config = configSchema.parse({
@@ -38,7 +38,7 @@ export async function startTestBridge(overrides: ConfigInput = {}, options: { da
     logLevel: overrides.logLevel ?? 'debug',
   });
   const { logger, lines } = captureLogger(config.logLevel);
-  const bridge = await startImpBridge({ config, logger });
+  const bridge = await startImpBridge({ config, logger, configFile: options.configFile });
   const paths = certPaths(dataDir);
   const agents: Agent[] = [];
   return {

@@ -24,7 +24,7 @@ describe('flow-through acceptance into the store', () => {
   afterAll(async () => {
     await t.stop();
   });
-  const store = () => t.bridge.runtime.store;
+  const store = () => t.bridge.parts.store;
 
   it('stores one event per valid command, with its masked raw request and a job, before answering success', async () => {
     const res = await postDocument(t, fixture('add-basic'), { headers: { 'x-request-id': 'req-add-basic' } });
@@ -181,7 +181,7 @@ describe('flow-through acceptance into the store', () => {
     expect(stored!.body).toContain('<deviceType>Cisco 8845</deviceType>');
     expect(stored!.body).not.toContain('cdata-secret-1');
     expect(stored!.response).toContain('4002');
-    expect(await t.bridge.runtime.metrics.getSingleMetricAsString('impb_unknown_requests_total')).toMatch(/impb_unknown_requests_total\{template="acme-standard"\} 1/);
+    expect(await t.bridge.parts.metrics.getSingleMetricAsString('impb_unknown_requests_total')).toMatch(/impb_unknown_requests_total\{template="acme-standard"\} 1/);
   });
 
   it('answers 5001 (so the AS retries) when an unknown request cannot be stored, and stores the retry', async () => {
@@ -217,7 +217,7 @@ describe('flow-through acceptance into the store', () => {
   });
 
   it('stores an authenticated well-formed document whose root is not BroadsoftDocument (masked, counted), still answering 4001', async () => {
-    const unknownCount = async () => Number(/impb_unknown_requests_total\{template="acme-standard"\} (\d+)/.exec(await t.bridge.runtime.metrics.getSingleMetricAsString('impb_unknown_requests_total'))?.[1] ?? 0);
+    const unknownCount = async () => Number(/impb_unknown_requests_total\{template="acme-standard"\} (\d+)/.exec(await t.bridge.parts.metrics.getSingleMetricAsString('impb_unknown_requests_total'))?.[1] ?? 0);
     const before = await unknownCount();
     const doc = '<?xml version="1.0" encoding="UTF-8"?>\n<Envelope><Body><userPassword>envelope-pw-1</userPassword><userId>env@x</userId></Body></Envelope>\n';
     const res = await postDocument(t, doc, { headers: { 'x-request-id': 'req-envelope' } });
@@ -250,7 +250,7 @@ describe('flow-through acceptance into the store', () => {
     const text = t.logText();
     for (const secret of [ACME_PASSWORD, OTHER_PASSWORD, 'secret-never-logged', 'n3w-secret-never-logged', 'user-secret-42', 'cdata-secret-1', Buffer.from(`acme-standard-as:${ACME_PASSWORD}`).toString('base64')]) {
       expect(text).not.toContain(secret);
-      // The runtime holds the Store port; this check reads the SQLite file behind it.
+      // The bridge parts hold the Store port; this check reads the SQLite file behind it.
       const rows = (store() as SqliteStore).db.prepare('SELECT raw_request FROM inbound_events UNION ALL SELECT body FROM unknown_requests UNION ALL SELECT headers_json FROM unknown_requests').all() as Array<Record<string, string>>;
       for (const row of rows) expect(Object.values(row).join('')).not.toContain(secret);
     }
@@ -261,7 +261,7 @@ describe('the duplicate window', () => {
   it('acknowledges a re-send inside the window without a new event, and stores one for a re-send after it', async () => {
     const t = await startTestBridge({ provisioning: { duplicateWindowSeconds: 1 }, templates: [templateConfig('acme-standard', ACME_PASSWORD)] });
     try {
-      const events = t.bridge.runtime.store.events;
+      const events = t.bridge.parts.store.events;
       expect((await postDocument(t, addDocument('window@x'))).text).toContain('c:SuccessResponse');
       expect((await postDocument(t, addDocument('window@x'))).text).toContain('c:SuccessResponse');
       expect(await events.listForUser('window@x')).toHaveLength(1);

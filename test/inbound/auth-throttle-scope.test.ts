@@ -11,7 +11,7 @@ describe('authentication throttle scope', () => {
       templates: [templateConfig('acme-standard', ACME_PASSWORD), templateConfig('other', OTHER_PASSWORD)],
     });
   });
-  afterEach(() => t.bridge.runtime.inbound!.authThrottle.reset());
+  afterEach(() => t.bridge.parts.inbound.authThrottle.reset());
   afterAll(async () => {
     await t.stop();
   });

@@ -19,7 +19,7 @@ describe('flow-through authentication', () => {
       ],
     });
   });
-  afterEach(() => t.bridge.runtime.inbound!.authThrottle.reset());
+  afterEach(() => t.bridge.parts.inbound.authThrottle.reset());
   afterAll(async () => {
     await t.stop();
   });
@@ -35,7 +35,7 @@ describe('flow-through authentication', () => {
     expect(String(line.clientSubject)).toContain('CN=imp-bridge-dev-client');
     expect(t.logText()).not.toContain('Wrong-Password-99');
     expect(t.logText()).not.toContain(Buffer.from('acme-standard-as:Wrong-Password-99').toString('base64'));
-    expect(await t.bridge.runtime.store.events.count()).toBe(0);
+    expect(await t.bridge.parts.store.events.count()).toBe(0);
   });
 
   it('refuses a request without an Authorization header (and without document credentials) with 401', async () => {
@@ -43,7 +43,7 @@ describe('flow-through authentication', () => {
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Basic realm="imp-bridge"');
     // A missing header is a challenge round, not a guess: it does not feed the brute-force brake.
-    expect(t.bridge.runtime.inbound!.authThrottle.failures(String(failureLines().at(-1)!.sourceAddress))).toBe(0);
+    expect(t.bridge.parts.inbound.authThrottle.failures(String(failureLines().at(-1)!.sourceAddress))).toBe(0);
   });
 
   it("refuses another template's account on this template", async () => {
@@ -81,7 +81,7 @@ describe('flow-through authentication', () => {
     const res = await postDocument(t, doc, { authorization: null });
     expect(res.status).toBe(200);
     expect(res.text).toContain('c:SuccessResponse');
-    const [event] = await t.bridge.runtime.store.events.listForUser('1006@x');
+    const [event] = await t.bridge.parts.store.events.listForUser('1006@x');
     expect(event!.rawRequest).not.toContain(ACME_PASSWORD);
   });
 
@@ -102,30 +102,30 @@ describe('flow-through authentication', () => {
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(t.logText()).not.toContain('guess-0000');
-    const metrics = await t.bridge.runtime.metrics.getSingleMetricAsString('impb_auth_failures_total');
+    const metrics = await t.bridge.parts.metrics.getSingleMetricAsString('impb_auth_failures_total');
     expect(metrics).toMatch(/impb_auth_failures_total\{template="acme-standard"\} \d+/);
-    expect(await t.bridge.runtime.metrics.getSingleMetricAsString('impb_inbound_requests_total')).toMatch(/outcome="throttled"/);
+    expect(await t.bridge.parts.metrics.getSingleMetricAsString('impb_inbound_requests_total')).toMatch(/outcome="throttled"/);
   });
 
   it('counts guesses still being checked: 40 parallel wrong guesses get at most twice the limit 401s, the rest 429, and the right password works once the window has passed', async () => {
     const wrong = { authorization: basic('acme-standard-as', 'parallel-guess-1') };
     const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => postDocument(t, addDocument(`1009-${i}@x`), { ...wrong, dispatcher: t.devClientAgent() }).then((r) => r.status)));
-    const hardLimit = 2 * t.bridge.runtime.config.provisioning.authFailureLimit;
+    const hardLimit = 2 * t.bridge.parts.config.provisioning.authFailureLimit;
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(hardLimit);
     expect(statuses.filter((s) => s !== 401).every((s) => s === 429)).toBe(true);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(40 - hardLimit);
     expect((await postDocument(t, addDocument('1009@x'))).status).toBe(429);
     // The window itself (60 s) is covered with a clock in dialect-unit; here its end is simulated.
-    t.bridge.runtime.inbound!.authThrottle.reset();
+    t.bridge.parts.inbound.authThrottle.reset();
     const right = await postDocument(t, addDocument('1009@x'));
     expect(right.status).toBe(200);
     expect(right.text).toContain('c:SuccessResponse');
-    expect(await t.bridge.runtime.store.events.listForUser('1009-0@x')).toHaveLength(0);
+    expect(await t.bridge.parts.store.events.listForUser('1009-0@x')).toHaveLength(0);
   });
 
   it('keeps the template label of metrics bounded: unknown names count as "unknown"', async () => {
     await postDocument(t, addDocument('1008@x'), { template: 'random-name-123', authorization: null });
-    const text = await t.bridge.runtime.metrics.getSingleMetricAsString('impb_inbound_requests_total');
+    const text = await t.bridge.parts.metrics.getSingleMetricAsString('impb_inbound_requests_total');
     expect(text).toContain('template="unknown",outcome="unknown_template"');
     expect(text).not.toContain('random-name-123');
   });
@@ -175,7 +175,7 @@ describe('clients matching no cluster identity rule', () => {
       expect(String(line.clientSubject)).toContain('imp-bridge-dev-client');
       expect(String(line.fingerprint256)).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
       // A rule that admits the dev client lets the same requests through, without a restart.
-      await t.bridge.runtime.store.clusters.put({ name: 'dev-cluster', description: '', hosts: [], sourceAddresses: [], identityRules: { subjectCn: ['imp-bridge-dev-*'], san: [], fingerprints: [] } });
+      await t.bridge.parts.store.clusters.put({ name: 'dev-cluster', description: '', hosts: [], sourceAddresses: [], identityRules: { subjectCn: ['imp-bridge-dev-*'], san: [], fingerprints: [] } });
       const ok = await postDocument(t, addDocument('3001@x'), { template: 'open', authorization: basic('open-as', ACME_PASSWORD) });
       expect(ok.status).toBe(200);
     } finally {
@@ -194,11 +194,11 @@ describe('a cluster whose source addresses are not IP addresses or CIDRs', () =>
     const t = await startTestBridge({ templates: [templateConfig('legacy', ACME_PASSWORD, { cluster: 'legacy-src' })] });
     try {
       // A row stored before the edge validated it.
-      await t.bridge.runtime.store.clusters.put({ name: 'legacy-src', description: '', hosts: [], sourceAddresses: ['as1.example.net'], identityRules: { subjectCn: [], san: [], fingerprints: [] } });
+      await t.bridge.parts.store.clusters.put({ name: 'legacy-src', description: '', hosts: [], sourceAddresses: ['as1.example.net'], identityRules: { subjectCn: [], san: [], fingerprints: [] } });
       const res = await postDocument(t, addDocument('4000@x'), { template: 'legacy', authorization: basic('legacy-as', ACME_PASSWORD) });
       expect(res.status).toBe(403);
       expect(t.logs.filter((l) => l.event === 'inbound.auth.forbidden').at(-1)).toMatchObject({ template: 'legacy', cluster: 'legacy-src' });
-      await t.bridge.runtime.store.clusters.put({ name: 'legacy-src', description: '', hosts: [], sourceAddresses: ['as1.example.net', '127.0.0.1'], identityRules: { subjectCn: [], san: [], fingerprints: [] } });
+      await t.bridge.parts.store.clusters.put({ name: 'legacy-src', description: '', hosts: [], sourceAddresses: ['as1.example.net', '127.0.0.1'], identityRules: { subjectCn: [], san: [], fingerprints: [] } });
       const ok = await postDocument(t, addDocument('4001@x'), { template: 'legacy', authorization: basic('legacy-as', ACME_PASSWORD) });
       expect(ok.status).toBe(200);
       expect(ok.text).toContain('c:SuccessResponse');

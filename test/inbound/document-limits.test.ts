@@ -85,7 +85,7 @@ describe('commands per document (provisioning.maxCommandsPerDocument)', () => {
     expect(over.text).toContain('<errorCode>4001</errorCode>');
     expect(over.text).toContain('at most 3');
     expect(over.text).toContain('provisioning.maxCommandsPerDocument');
-    expect(await t.bridge.runtime.store.events.listForUser('c4@x')).toHaveLength(0);
+    expect(await t.bridge.parts.store.events.listForUser('c4@x')).toHaveLength(0);
   });
 
   it('refuses a document beyond the element limit with 4001 before parsing', async () => {

@@ -90,12 +90,12 @@ describe('hostile input over a real mTLS socket', () => {
     samples.sort((a, b) => a - b);
     cpu[name] = Math.round(samples[2]! * 10) / 10;
     expect(samples[2]).toBeLessThan(50);
-    expect(await t.bridge.runtime.store.events.count()).toBe(0);
+    expect(await t.bridge.parts.store.events.count()).toBe(0);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('answers every hostile case sent without an Authorization header with the documented refusal, storing nothing and staying up', async () => {
-    const unknownBefore = (await t.bridge.runtime.store.unknownRequests.list({ kind: 'unknown', limit: 1000 })).length;
+    const unknownBefore = (await t.bridge.parts.store.unknownRequests.list({ kind: 'unknown', limit: 1000 })).length;
     for (const c of CASES) {
       const res = await postDocument(t, c.body, { ...c.options, authorization: null });
       if (c.options?.contentType !== undefined) {
@@ -108,8 +108,8 @@ describe('hostile input over a real mTLS socket', () => {
         expect(res.text).not.toContain('root:');
       }
     }
-    expect(await t.bridge.runtime.store.events.count()).toBe(0);
-    expect((await t.bridge.runtime.store.unknownRequests.list({ kind: 'unknown', limit: 1000 })).length).toBe(unknownBefore);
+    expect(await t.bridge.parts.store.events.count()).toBe(0);
+    expect((await t.bridge.parts.store.unknownRequests.list({ kind: 'unknown', limit: 1000 })).length).toBe(unknownBefore);
     // No guess was made, so the brute-force brake did not move, and the process still serves.
     const alive = await postDocument(t, addDocument('alive-anon@x').replace('UserIntegratedIMPAddRequest', 'UserIntegratedIMPGetRequest'));
     expect(alive.status).toBe(200);
@@ -147,7 +147,7 @@ describe('hostile input over a real mTLS socket', () => {
     const declared = await postDocument(t, Buffer.alloc(10 * 1024 * 1024, 0x41), { dispatcher: t.devClientAgent() });
     expect(declared.status).toBe(413);
     expect(declared.headers.connection).toBe('close');
-    expect(await t.bridge.runtime.store.events.count()).toBe(0);
+    expect(await t.bridge.parts.store.events.count()).toBe(0);
   });
 
   it('closes a slow-loris connection with the header timeout (60 s trickle, shortened here to a 1.5 s timeout)', async () => {
@@ -192,7 +192,7 @@ describe('hostile input over a real mTLS socket', () => {
     const growth = process.memoryUsage().heapUsed - before;
     process.stdout.write(`heap growth across 1,000 hostile requests: ${(growth / 1024).toFixed(0)} KiB\n`);
     expect(growth).toBeLessThan(8 * 1024 * 1024);
-    expect(await t.bridge.runtime.store.events.count()).toBe(0);
+    expect(await t.bridge.parts.store.events.count()).toBe(0);
     // The process is up and still serves a legitimate request (a status query stores no event).
     const alive = await postDocument(t, addDocument('alive@x').replace('UserIntegratedIMPAddRequest', 'UserIntegratedIMPGetRequest'));
     expect(alive.status).toBe(200);

@@ -74,7 +74,7 @@ async function healthzDuringDocument(t: TestBridge, user: string, commands: numb
   expect(res.status).toBe(200);
   expect(res.text.match(/<command /g)).toHaveLength(commands);
   expect(res.text).not.toContain('c:ErrorResponse');
-  expect((await t.bridge.runtime.store.events.listForUser(user)).map((e) => e.kind)).toEqual(['assign']);
+  expect((await t.bridge.parts.store.events.listForUser(user)).map((e) => e.kind)).toEqual(['assign']);
   expect(latencies.length).toBeGreaterThanOrEqual(20);
   const median = percentile(latencies, 0.5);
   process.stdout.write(`healthz during a ${(Buffer.byteLength(body) / 1048576).toFixed(1)} MB document: ${latencies.length} samples, median ${median.toFixed(1)} ms, p90 ${percentile(latencies, 0.9).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms\n`);
@@ -95,7 +95,7 @@ describe('large documents (parsed in a worker thread)', () => {
     const doc = head('w,1,1') + add('wk1@x', `${padded}`).replace('xmlns=""', `xmlns="" xmlns:foo="urn:other" foo:type="UserIntegratedIMPDeleteRequest"`) + '</BroadsoftDocument>';
     const res = await postDocument(t, doc);
     expect(res.text).toContain('c:SuccessResponse');
-    expect((await t.bridge.runtime.store.events.listForUser('wk1@x')).map((e) => e.kind)).toEqual(['assign']);
+    expect((await t.bridge.parts.store.events.listForUser('wk1@x')).map((e) => e.kind)).toEqual(['assign']);
     const refused = await postDocument(t, head('w,1,2') + `<x>${'<y/>'.repeat(11_000)}${padded}</x></BroadsoftDocument>`);
     expect(refused.text).toContain('<errorCode>4001</errorCode>');
     expect(refused.text).toContain('provisioning.maxXmlElements');
@@ -108,7 +108,7 @@ describe('large documents (parsed in a worker thread)', () => {
   // delays every sample due in that time. On the main thread this document gave a median of
   // ~440 ms (p90 2.4 s); in the worker, 14-62 ms. `bench/large-bodies.js` prints the figures too.
   it('keeps /healthz answering while a 10 MB document with 100 commands is parsed and stored: median latency under half of parsing it on the main thread', async () => {
-    const commands = t.bridge.runtime.config.provisioning.maxCommandsPerDocument;
+    const commands = t.bridge.parts.config.provisioning.maxCommandsPerDocument;
     const inWorker = await healthzDuringDocument(t, 'big1@x', commands);
     const inline = await startTestBridge({ logLevel: 'info', provisioning: { bodyLimitBytes: BODY_LIMIT, largeBodyBytes: BODY_LIMIT }, templates: [templateConfig('acme-standard', ACME_PASSWORD)] });
     try {

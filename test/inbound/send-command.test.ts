@@ -13,7 +13,7 @@ describe('imp-bridge send and the demo template', () => {
   let t: TestBridge;
   beforeAll(async () => {
     t = await startTestBridge();
-    t.bridge.runtime.inbound!.announce();
+    t.bridge.parts.inbound.announce(t.bridge.parts.provisioningBaseUrl);
   });
   afterAll(async () => {
     await t.stop();
@@ -23,10 +23,10 @@ describe('imp-bridge send and the demo template', () => {
   const demoRequest = () => path.join(t.dataDir, 'demo-request.xml');
 
   it('creates the demo template on a first start with no template, with credentials in a 0600 file and a ready-to-paste command', async () => {
-    const template = await t.bridge.runtime.store.templates.get('demo');
+    const template = await t.bridge.parts.store.templates.get('demo');
     expect(template).toMatchObject({ targetApi: 'broadworks', package: 'standard', trustedEmail: true, account: { username: 'demo' } });
     const credentials = JSON.parse(fs.readFileSync(demoFile(), 'utf8')) as { url: string; username: string; password: string };
-    expect(credentials.url).toBe(`${t.bridge.runtime.provisioningBaseUrl}/provisioning/v1/demo`);
+    expect(credentials.url).toBe(`${t.bridge.parts.provisioningBaseUrl}/provisioning/v1/demo`);
     expect(credentials.username).toBe('demo');
     expect(credentials.password).toHaveLength(20);
     expect(fs.statSync(demoFile()).mode & 0o777).toBe(0o600);
@@ -58,13 +58,13 @@ describe('imp-bridge send and the demo template', () => {
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
     expect(output.join('')).toContain('c:SuccessResponse');
-    expect(await t.bridge.runtime.store.events.listForUser('2405550100@voip.example.net')).toHaveLength(1);
+    expect(await t.bridge.parts.store.events.listForUser('2405550100@voip.example.net')).toHaveLength(1);
   });
 
   it('announces the demo template even at logLevel warn', async () => {
     const quiet = await startTestBridge({ logLevel: 'warn' });
     try {
-      quiet.bridge.runtime.inbound!.announce();
+      quiet.bridge.parts.inbound.announce(quiet.bridge.parts.provisioningBaseUrl);
       expect(quiet.logs.find((l) => l.event === 'template.demo.created')).toMatchObject({ tryIt: expect.stringContaining(path.join(quiet.dataDir, 'demo-request.xml')) });
     } finally {
       await quiet.stop();
@@ -76,7 +76,7 @@ describe('imp-bridge send and the demo template', () => {
     const result = await sendFixture({ file: path.join(FIXTURES, 'add-basic', 'request.xml'), credentials: demoFile(), cert: paths.devClientCert, key: paths.devClientKey, ca: paths.serverCert });
     expect(result).toMatchObject({ status: 200, ok: true });
     expect(result.body).toContain('c:SuccessResponse');
-    const [event] = await t.bridge.runtime.store.events.listForUser('2405551212@voip.example.net');
+    const [event] = await t.bridge.parts.store.events.listForUser('2405551212@voip.example.net');
     expect(event!.template).toBe('demo');
   });
 
@@ -86,7 +86,7 @@ describe('imp-bridge send and the demo template', () => {
     const iso = await sendFixture({ ...common, file: path.join(FIXTURES, 'add-iso-8859-1', 'request.xml') });
     expect(iso.ok).toBe(true);
     expect(iso.contentType).toBe('text/xml; charset=ISO-8859-1');
-    const [event] = await t.bridge.runtime.store.events.listForUser('4930555123@voip.example.net');
+    const [event] = await t.bridge.parts.store.events.listForUser('4930555123@voip.example.net');
     expect(event!.profile.lastName).toBe('Müller-Strauß');
     const bad = await sendFixture({ ...common, file: path.join(FIXTURES, 'add-missing-lastname', 'request.xml') });
     expect(bad).toMatchObject({ status: 200, ok: false });
@@ -122,8 +122,8 @@ describe('no demo template when templates are configured', () => {
   it('leaves the store alone', async () => {
     const t = await startTestBridge({ templates: [templateConfig('acme-standard', ACME_PASSWORD)] });
     try {
-      t.bridge.runtime.inbound!.announce();
-      expect(await t.bridge.runtime.store.templates.get('demo')).toBeUndefined();
+      t.bridge.parts.inbound.announce(t.bridge.parts.provisioningBaseUrl);
+      expect(await t.bridge.parts.store.templates.get('demo')).toBeUndefined();
       expect(fs.existsSync(path.join(t.dataDir, 'demo-template.json'))).toBe(false);
     } finally {
       await t.stop();

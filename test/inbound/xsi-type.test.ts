@@ -66,7 +66,7 @@ describe('xsi:type through the flow-through endpoint', () => {
     const res = await postDocument(t, docWith(`<command xsi:type="UserIntegratedIMPAddRequest" xmlns:foo="urn:other" foo:type="UserIntegratedIMPDeleteRequest" xmlns="">${fields('ns1@x')}</command>`));
     expect(res.status).toBe(200);
     expect(res.text).toContain('c:SuccessResponse');
-    const events = await t.bridge.runtime.store.events.listForUser('ns1@x');
+    const events = await t.bridge.parts.store.events.listForUser('ns1@x');
     expect(events.map((e) => e.kind)).toEqual(['assign']);
   });
 
@@ -79,6 +79,6 @@ describe('xsi:type through the flow-through endpoint', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('<errorCode>4001</errorCode>');
     expect(res.text).not.toContain('c:SuccessResponse');
-    expect(await t.bridge.runtime.store.events.listForUser(user)).toHaveLength(0);
+    expect(await t.bridge.parts.store.events.listForUser(user)).toHaveLength(0);
   });
 });

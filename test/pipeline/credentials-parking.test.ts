@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { createJobActions } from '../../src/admin/job-actions';
+import { createJobActions } from '../../src/operations/job-actions';
 import { createLogger } from '../../src/observability';
 import { withRateLimit } from '../../src/webex/pacing/limited-api';
 import { createRateLimiter } from '../../src/webex/pacing/rate-limiter';

@@ -29,7 +29,7 @@ describe('jobs parked on refused Webex credentials resume by themselves', () => 
     const userId = 'parked@voip.example.net';
     const answer = await postDocument(t, addDocument(userId, '\n    <emailAddress>parked@acme.example.net</emailAddress>'));
     expect(answer.status).toBe(200);
-    const store = t.bridge.runtime.store;
+    const store = t.bridge.parts.store;
     const parked = await eventually(async () => (await store.jobs.list({ userId, state: 'awaiting_credentials' }))[0]);
     expect(parked.lastError?.code).toBe('IMPB_ERR_WEBEX_UNAUTHORIZED');
     expect(await store.jobs.list({ userId, state: 'failed' })).toEqual([]);

@@ -1,4 +1,4 @@
-import { buildSupportReport } from '../../src/admin/support-report';
+import { buildSupportReport } from '../../src/operations/support-report';
 import { ALICE, WHOLESALE_ONBOARDING, createHarness, makeTemplate, type Harness } from './harness';
 import { startSim, type SimUnderTest } from './sim-harness';
 

@@ -14,7 +14,7 @@ describe('wirePipeline in the real proxy (built-in simulator)', () => {
       pipeline: { pollInitialMs: 10, pollMaxMs: 50, ratePerSecond: 200, idlePollMs: 600_000 },
       templates: [{ name: 'bw', provisioningId: 'PROV-1', package: 'standard', trustedEmail: true, account: { username: 'as-1', password: 'secret-pass-1' } }],
     });
-    const rt = t.bridge.runtime;
+    const rt = t.bridge.parts;
     const pipeline = rt.pipeline!;
     expect(pipeline.running).toBe(true);
     await rt.store.events.accept(

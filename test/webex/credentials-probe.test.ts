@@ -11,7 +11,7 @@ async function readyz(t: TestBridge): Promise<{ status: number; body: { status: 
 }
 
 async function metric(t: TestBridge, pattern: RegExp): Promise<string | undefined> {
-  return pattern.exec(await t.bridge.runtime.metrics.metrics())?.[1];
+  return pattern.exec(await t.bridge.parts.metrics.metrics())?.[1];
 }
 
 describe('Webex credentials probe', () => {
@@ -27,7 +27,7 @@ describe('Webex credentials probe', () => {
   it('a refused token makes /readyz not ready and the gauge 0; once Webex accepts it again the probe recovers, calls the listener and /readyz is ready', async () => {
     sim = await startWebexSimulator({ token: SIM_TOKEN, provisioningDelayMs: 5, faults: { refuseTokens: true } });
     bridge = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN, credentialsRetryIntervalMs: 100, credentialsCheckIntervalMs: 60_000 } });
-    const { credentials } = bridge.bridge.runtime.webex!;
+    const { credentials } = bridge.bridge.parts.webex;
     const recovered: number[] = [];
     credentials.onRecovered(() => recovered.push(Date.now()));
 
@@ -59,7 +59,7 @@ describe('Webex credentials probe', () => {
 
   it('valid credentials are checked once at start (the partner org look-up is that check) and /readyz is ready', async () => {
     bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } });
-    const { credentials, simulator } = bridge.bridge.runtime.webex!;
+    const { credentials, simulator } = bridge.bridge.parts.webex;
     expect(credentials.status()).toMatchObject({ ok: true, httpStatus: 200, checkedAt: expect.any(String) });
     expect(simulator!.requestLog.filter((r) => r.path === '/v1/people/me')).toHaveLength(1);
     expect((await readyz(bridge)).status).toBe(200);
@@ -68,7 +68,7 @@ describe('Webex credentials probe', () => {
 
   it('a 401 met by any call while the credentials looked valid triggers a check at once', async () => {
     bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5, credentialsCheckIntervalMs: 600_000 } });
-    const { credentials, simulator, client } = bridge.bridge.runtime.webex!;
+    const { credentials, simulator, client } = bridge.bridge.parts.webex;
     simulator!.setFaults({ refuseTokens: true });
     await expect(client.broadworks.createSubscriber(bwCreate())).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_UNAUTHORIZED' });
     await eventually(() => (credentials.status().ok === false ? true : undefined));

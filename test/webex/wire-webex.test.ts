@@ -15,7 +15,7 @@ describe('wireWebex: start-up target', () => {
 
   it('without Webex credentials provisions against the built-in simulator, says so loudly, and is ready', async () => {
     bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } });
-    const webex = bridge.bridge.runtime.webex!;
+    const webex = bridge.bridge.parts.webex;
     expect(webex.simulated).toBe(true);
     expect(webex.simulator).toBeDefined();
     expect(webex.baseUrl).toBe(webex.simulator!.baseUrl);
@@ -28,9 +28,9 @@ describe('wireWebex: start-up target', () => {
 
     const created = await webex.client.broadworks.createSubscriber(bwCreate(), { userId: 'alice@sp.example', jobId: 1 });
     await eventually(async () => ((await webex.client.broadworks.getSubscriber(created.data.id)).data.status === 'provisioned' ? true : undefined));
-    const calls = await bridge.bridge.runtime.store.webexCalls.list({ userId: 'alice@sp.example' });
+    const calls = await bridge.bridge.parts.store.webexCalls.list({ userId: 'alice@sp.example' });
     expect(calls.find((c) => c.operation === 'broadworks.createSubscriber')).toMatchObject({ httpStatus: 200, trackingId: created.trackingId, jobId: 1 });
-    const metrics = await bridge.bridge.runtime.metrics.metrics();
+    const metrics = await bridge.bridge.parts.metrics.metrics();
     expect(metrics).toMatch(/impb_webex_calls_total\{operation="broadworks.createSubscriber",status="200"\} 1/);
     expect(metrics).toContain('impb_webex_call_duration_seconds_bucket');
     expect(metrics).toContain('impb_webex_rate_limited_total 0');
@@ -38,9 +38,9 @@ describe('wireWebex: start-up target', () => {
 
   it('knows the partner org from GET /people/me at start, persists it, and asks Webex only once', async () => {
     bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } });
-    const webex = bridge.bridge.runtime.webex!;
+    const webex = bridge.bridge.parts.webex;
     const expected = Buffer.from(`ciscospark://us/ORGANIZATION/${SIMULATOR_PARTNER_ORG_UUID}`).toString('base64').replace(/=+$/, '');
-    expect(await bridge.bridge.runtime.store.settings.get(PARTNER_ORG_SETTINGS_KEY)).toBe(expected);
+    expect(await bridge.bridge.parts.store.settings.get(PARTNER_ORG_SETTINGS_KEY)).toBe(expected);
     const { partnerOrgId } = webex; // a plain function: callers may detach it
     expect(await partnerOrgId()).toBe(expected);
     expect(await webex.partnerOrgId()).toBe(expected);
@@ -51,10 +51,10 @@ describe('wireWebex: start-up target', () => {
   it('starts and serves without the partner org when Webex cannot say (one warning)', async () => {
     sim = await startWebexSimulator({ token: SIM_TOKEN, provisioningDelayMs: 5, faults: { failNext: { status: 403, count: 1, path: '/people/me' } } });
     bridge = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN } });
-    const webex = bridge.bridge.runtime.webex!;
+    const webex = bridge.bridge.parts.webex;
     await eventually(() => (sim!.requestLog.some((r) => r.path === '/v1/people/me' && r.status === 403) ? true : undefined));
     await eventually(() => (bridge!.logs.some((l) => l.event === 'webex.partner_org.unavailable' && l.level === 'warn') ? true : undefined));
-    expect(await bridge.bridge.runtime.store.settings.get(PARTNER_ORG_SETTINGS_KEY)).toBeUndefined();
+    expect(await bridge.bridge.parts.store.settings.get(PARTNER_ORG_SETTINGS_KEY)).toBeUndefined();
     await webex.client.broadworks.createSubscriber(bwCreate());
     expect(sim.stats().creates.broadworksSubscribers).toBe(1);
   });
@@ -62,7 +62,7 @@ describe('wireWebex: start-up target', () => {
   it('with webex.baseUrl + webex.token (IMP_BRIDGE_WEBEX_BASE_URL / IMP_BRIDGE_WEBEX_TOKEN) calls that endpoint', async () => {
     sim = await startWebexSimulator({ token: SIM_TOKEN, provisioningDelayMs: 5 });
     bridge = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN } });
-    const webex = bridge.bridge.runtime.webex!;
+    const webex = bridge.bridge.parts.webex;
     expect(webex.simulated).toBe(false);
     expect(webex.simulator).toBeUndefined();
     expect(webex.baseUrl).toBe(sim.baseUrl);
@@ -80,16 +80,16 @@ describe('wireWebex: start-up target', () => {
         { name: 'doubting', provisioningId: 'PROV-U', package: 'standard', account },
       ],
     });
-    const { client } = bridge.bridge.runtime.webex!;
+    const { client } = bridge.bridge.parts.webex;
     expect((await client.broadworks.createSubscriber(bwCreate({ provisioningId: 'PROV-T' }))).data.status).toBe('provisioning');
     expect((await client.broadworks.createSubscriber(bwCreate({ provisioningId: 'PROV-U', userId: 'u@sp.example' }))).data.status).toBe('pending_email_validation');
   });
 
   it('counts 429 answers in impb_webex_rate_limited_total', async () => {
     bridge = await startTestBridge();
-    const webex = bridge.bridge.runtime.webex!;
+    const webex = bridge.bridge.parts.webex;
     webex.simulator!.setFaults({ failNext: { status: 429, count: 1 } });
     await expect(webex.client.broadworks.listSubscribers({})).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_RATE_LIMITED' });
-    expect(await bridge.bridge.runtime.metrics.metrics()).toContain('impb_webex_rate_limited_total 1');
+    expect(await bridge.bridge.parts.metrics.metrics()).toContain('impb_webex_rate_limited_total 1');
   });
 });

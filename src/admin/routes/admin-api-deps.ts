@@ -1,8 +1,8 @@
 import type { WebexProvisioningApi } from '../../pipeline/webex-port';
 import type { Store } from '../../store';
 import type { TemplateService } from '../../templates/template-service';
-import type { JobActions } from '../job-actions';
-import type { SupportDeps } from '../support-report';
+import type { JobActions } from '../../operations/job-actions';
+import type { SupportDeps } from '../../operations/support-report';
 
 export interface AdminApiDeps {
   store: Store;

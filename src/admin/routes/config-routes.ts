@@ -6,6 +6,11 @@ import { nameParams, queryBoolean } from './query-schemas';
 
 /** Clusters and templates (Partner Hub's concepts). */
 export function configRoutes(deps: AdminApiDeps): ApiRoute[] {
+  return [...clusterRoutes(deps), ...templateRoutes(deps)];
+}
+
+/** Clusters: the AS groups a template's client identity is checked against. */
+function clusterRoutes(deps: AdminApiDeps): ApiRoute[] {
   const t = deps.templates;
   return [
     route({ method: 'get', path: '/clusters', tag: 'clusters', summary: 'list clusters', handler: async () => ({ clusters: await t.listClusters() }) }),
@@ -48,6 +53,13 @@ export function configRoutes(deps: AdminApiDeps): ApiRoute[] {
       handler: async ({ params }) => t.deleteCluster(params.name),
     }),
 
+  ];
+}
+
+/** Templates: one per customer kind, with its provisioning account. */
+function templateRoutes(deps: AdminApiDeps): ApiRoute[] {
+  const t = deps.templates;
+  return [
     route({ method: 'get', path: '/templates', tag: 'templates', summary: 'list templates', handler: async () => ({ templates: await t.listTemplates() }) }),
     route({
       method: 'get',
@@ -72,11 +84,12 @@ export function configRoutes(deps: AdminApiDeps): ApiRoute[] {
       method: 'patch',
       path: '/templates/:name',
       tag: 'templates',
-      summary: 'edit a template; an empty or absent account.password keeps the current one',
+      summary: 'edit a template; an empty or absent account.password keeps the current one; leaving relay/shadow for provision is refused while the dialect coverage shows gaps, unless force=true',
       params: nameParams,
+      query: z.object({ force: queryBoolean.describe('switch to provision mode although the dialect coverage shows gaps') }),
       body: templatePatchSchema,
-      errors: [404],
-      handler: async ({ params, body }) => t.updateTemplate(params.name, body),
+      errors: [404, 409],
+      handler: async ({ params, body, query }) => t.updateTemplate(params.name, body, { force: query.force }),
     }),
     route({
       method: 'delete',

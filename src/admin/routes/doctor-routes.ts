@@ -1,26 +1,36 @@
-import type { Runtime } from '../../runtime';
+import type { CertificatesWiring } from '../../certs/wire-certificates';
+import type { Config } from '../../config/schema';
+import type { Store } from '../../store';
+import type { WebexWiring } from '../../webex/wire-webex';
 import { route, type ApiRoute } from '../api-route';
-import { runDoctor, type DoctorDeps } from '../doctor';
+import { runDoctor, type DoctorDeps } from '../../operations/doctor';
 
-/** The doctor's view of the running proxy (everything read lazily: parts may be re-wired). */
-export function doctorDepsFrom(rt: Runtime): DoctorDeps {
+export interface DoctorRouteDeps {
+  config: Config;
+  store: Store;
+  version: string;
+  provisioningBaseUrl: string;
+  certs: CertificatesWiring;
+  webex: WebexWiring;
+}
+
+/** The doctor's view of the running proxy (the token source read at each call: it may change on refresh). */
+export function doctorDepsFrom(rt: DoctorRouteDeps): DoctorDeps {
+  const w = rt.webex;
   return {
     config: rt.config,
     store: rt.store,
     version: rt.version,
     provisioningBaseUrl: () => rt.provisioningBaseUrl,
-    get certs() {
-      return rt.certs?.manager;
-    },
+    certs: rt.certs.manager,
     get webex() {
-      const w = rt.webex;
-      return w ? { simulated: w.simulated, baseUrl: w.baseUrl, client: w.client, tokenSource: w.tokenStatus().source } : undefined;
+      return { simulated: w.simulated, baseUrl: w.baseUrl, client: w.client, tokenSource: w.tokenStatus().source };
     },
   };
 }
 
 /** GET /doctor: every operator check with its fix; `imp-bridge doctor` prints it. */
-export function doctorRoutes(rt: Runtime): ApiRoute[] {
+export function doctorRoutes(rt: DoctorRouteDeps): ApiRoute[] {
   const deps = doctorDepsFrom(rt);
   return [
     route({

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { currentActor } from '../../observability/request-context';
-import type { Runtime } from '../../runtime';
+import type { Config } from '../../config/schema';
+import type { Logger } from '../../observability';
+import type { Store } from '../../store';
 import { route, type ApiRoute } from '../api-route';
-import { IMPORT_BATCH_LIMIT, IMPORT_FIELDS, importUsers } from '../import-users';
+import { IMPORT_BATCH_LIMIT, IMPORT_FIELDS, importUsers } from '../../operations/import-users';
 
 const fieldsSchema = z
   .record(z.string(), z.string().max(1024, 'at most 1024 characters'))
@@ -22,7 +24,7 @@ export const importUsersBodySchema = z
   .strict();
 
 /** POST /import/users: assigns for users the AS will never send (provisioned before imp-bridge). */
-export function importRoutes(rt: Runtime): ApiRoute[] {
+export function importRoutes(rt: { config: Config; store: Store; logger: Logger; pipeline: { wake(): void } }): ApiRoute[] {
   return [
     route({
       method: 'post',
@@ -33,7 +35,7 @@ export function importRoutes(rt: Runtime): ApiRoute[] {
       errors: [404, 409],
       handler: async ({ body }) => {
         const result = await importUsers({ config: rt.config, store: rt.store, logger: rt.logger, actor: currentActor('admin-api') }, body);
-        if (!body.dryRun && result.counts.imported) rt.pipeline?.wake();
+        if (!body.dryRun && result.counts.imported) rt.pipeline.wake();
         return result;
       },
     }),

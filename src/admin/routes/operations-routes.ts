@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { ImpbError } from '../../errors';
 import type { WebexProvisioningApi } from '../../pipeline/webex-port';
 import { route, type ApiRoute } from '../api-route';
-import { runPrecheck } from '../precheck';
-import { reconcile } from '../reconcile';
-import { buildSupportReport } from '../support-report';
+import { runPrecheck } from '../../operations/precheck';
+import { reconcile } from '../../operations/reconcile';
+import { buildSupportReport } from '../../operations/support-report';
 import type { AdminApiDeps } from './admin-api-deps';
 import { limitSchema, queryBoolean } from './query-schemas';
 

@@ -50,8 +50,8 @@ export function overviewRoutes(deps: OverviewDeps): ApiRoute[] {
         const calls = await counterTotal(deps.metrics, 'impb_webex_calls_total');
         const limited = await counterTotal(deps.metrics, 'impb_webex_rate_limited_total');
         samples.push({ at: t, calls, limited });
-        while (samples.length > 1 && samples[0]!.at < t - 60_000) samples.shift();
-        const first = samples[0]!;
+        while (samples.length > 1 && samples[0].at < t - 60_000) samples.shift();
+        const first = samples[0];
         const seconds = Math.max(1, (t - first.at) / 1000);
         const webex = deps.webex();
         const token = webex?.tokenStatus();

@@ -2,8 +2,8 @@ import { JOB_STATES } from '../../domain/job-states';
 import { z } from 'zod';
 import { ImpbError } from '../../errors';
 import { route, type ApiRoute } from '../api-route';
-import { bulkRetryBodySchema, retryMatching } from '../bulk-retry';
-import { listCustomers } from '../customer-list';
+import { bulkRetryBodySchema, retryMatching } from '../../operations/bulk-retry';
+import { listCustomers } from '../../operations/customer-list';
 import { listWithTotal } from '../list-totals';
 import { ndjsonOrJson } from '../ndjson-answer';
 import { createSubscriberViews } from '../subscriber-views';
@@ -14,6 +14,11 @@ import { idParams, limitSchema, offsetSchema, queryBoolean, userParams } from '.
 
 /** Subscribers, customers and the job queue. */
 export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
+  return [...userRoutes(deps), ...customerRoutes(deps), ...jobRoutes(deps)];
+}
+
+/** Subscribers: list, show, package change and resync. */
+function userRoutes(deps: AdminApiDeps): ApiRoute[] {
   const views = createSubscriberViews(deps.store);
   return [
     route({
@@ -71,7 +76,12 @@ export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
       errors: [404],
       handler: async ({ params }) => ({ job: await deps.jobs.resync(params.userId) }),
     }),
+  ];
+}
 
+/** Customers (Wholesale enterprises) as the store knows them. */
+function customerRoutes(deps: AdminApiDeps): ApiRoute[] {
+  return [
     route({
       method: 'get',
       path: '/customers',
@@ -109,7 +119,12 @@ export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
         return { customer: customer ?? { enterpriseId: params.enterpriseId, status: 'unknown (no customer record)' }, subscribers: counts };
       },
     }),
+  ];
+}
 
+/** The job queue: list, show, retry and cancel. */
+function jobRoutes(deps: AdminApiDeps): ApiRoute[] {
+  return [
     route({
       method: 'get',
       path: '/jobs',

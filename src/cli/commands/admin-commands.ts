@@ -8,6 +8,7 @@ import { registerPrecheckCommand } from './precheck-command';
 import { registerReconcileCommand } from './reconcile-command';
 import { registerSubscriberCommands } from './subscriber-commands';
 import { registerSupportCommand } from './support-command';
+import { registerDialectCommands } from './dialect-commands';
 import { registerTemplateCommands } from './template-commands';
 import { registerUnknownRequestCommands } from './unknown-request-commands';
 
@@ -26,6 +27,7 @@ export function registerAdminCommands(program: Command): void {
   registerReconcileCommand(program);
   registerSupportCommand(program);
   registerUnknownRequestCommands(program);
+  registerDialectCommands(program);
   registerDoctorCommand(program);
   registerImportCommand(program);
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ImpbError } from '../../errors';
-import { BROADWORKS_ENTERPRISE_STATUS, customerStatuses, listCustomers, type CustomerRow } from '../../admin/customer-list';
+import { BROADWORKS_ENTERPRISE_STATUS, customerStatuses, listCustomers, type CustomerRow } from '../../operations/customer-list';
 import { printRecord } from '../output';
 import { assertOneOf } from '../usage';
 import { checkTemplateFilter, enc, parsePositiveInt, printList, qs, readOnly, withJson, type JsonFlag } from './cli-context';

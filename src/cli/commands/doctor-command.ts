@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DoctorReport, DoctorStatus } from '../../admin/doctor';
+import type { DoctorReport, DoctorStatus } from '../../operations/doctor';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
 import { withClient, withJson, type JsonFlag } from './cli-context';

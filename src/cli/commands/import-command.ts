@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { IMPORT_BATCH_LIMIT, type ImportBatchResult, type ImportOutcome, type ImportRow, type ImportRowResult } from '../../admin/import-users';
+import { IMPORT_BATCH_LIMIT, type ImportBatchResult, type ImportOutcome, type ImportRow, type ImportRowResult } from '../../operations/import-users';
 import { ImpbError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { printJson } from '../output';
@@ -56,7 +56,7 @@ export async function runImport(file: string, o: ImportFlags, send: SendBatch, h
     } catch (err) {
       if (!(err instanceof ImpbError) || done === parsed.refused.length) throw err;
       // Earlier batches are committed: say so, so the operator knows a re-run resumes.
-      throw new ImpbError(err.code, { message: `${err.message} — stopped at line ${batch[0]!.line}; the rows before it are imported: run the same command again to resume`, status: err.status, details: err.details, cause: err });
+      throw new ImpbError(err.code, { message: `${err.message} — stopped at line ${batch[0].line}; the rows before it are imported: run the same command again to resume`, status: err.status, details: err.details, cause: err });
     }
     for (const r of result.rows) {
       summary.rows.push(r);

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { IMPORT_FIELDS, importFieldFor, type ImportRow, type ImportRowResult } from '../../admin/import-users';
+import { IMPORT_FIELDS, importFieldFor, type ImportRow, type ImportRowResult } from '../../operations/import-users';
 import { ImpbError } from '../../errors';
 
 export interface ParsedImportFile {
@@ -12,10 +12,10 @@ export interface ParsedImportFile {
 function closest(name: string, known: readonly string[]): string | undefined {
   const distance = (a: string, b: string) => {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
     for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length]![b.length]!;
+      for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length][b.length];
   };
   const scored = known.map((k) => ({ k, d: distance(name.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d);
   return scored[0] && scored[0].d <= Math.max(2, Math.floor(name.length / 3)) ? scored[0].k : undefined;
@@ -30,6 +30,7 @@ const usage = (message: string) => new ImpbError('IMPB_ERR_VALIDATION', { messag
 export function parseImportCsv(text: string, file: string): ParsedImportFile {
   let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- csv-parse's overloads do not express the { record, info } rows of info: true
     records = parse(text, { columns: true, info: true, bom: true, skip_empty_lines: true, trim: true, comment: '#' }) as typeof records;
   } catch (err) {
     const e = err as Error & { lines?: number };

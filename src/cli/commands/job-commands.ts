@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import type { BulkRetryProgress, BulkRetryResult } from '../../admin/bulk-retry';
+import type { BulkRetryProgress, BulkRetryResult } from '../../operations/bulk-retry';
 import { JOB_STATES } from '../../domain/job-states';
 import { ImpbError } from '../../errors';
 import type { Job } from '../../store';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { PrecheckOutcome } from '../../admin/precheck';
+import type { PrecheckOutcome } from '../../operations/precheck';
 import { EXIT } from '../exit-codes';
 import { printJson, printRecord } from '../output';
 import { withClient, withJson, type JsonFlag } from './cli-context';

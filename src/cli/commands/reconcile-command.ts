@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import type { ReconcileProgress, ReconcileReport } from '../../admin/reconcile';
+import type { ReconcileProgress, ReconcileReport } from '../../operations/reconcile';
 import { ImpbError } from '../../errors';
 import { EXIT } from '../exit-codes';
 import { formatTable, printJson } from '../output';
@@ -79,7 +79,7 @@ function printReport(r: ReconcileReport): void {
   if (r.inFlight.length) out.write(`\nskipped (jobs in flight): ${r.inFlight.join(', ')}\n`);
   if (r.errors.length) {
     out.write('\ncould not compare:\n');
-    out.write(formatTable(r.errors as unknown as Array<Record<string, unknown>>, ['unit', 'code', 'message', 'trackingId']));
+    out.write(formatTable(r.errors, ['unit', 'code', 'message', 'trackingId']));
   }
   if (r.repair) out.write(`\n${r.jobsQueued} job${r.jobsQueued === 1 ? '' : 's'} queued\n`);
   else if (r.drift.length) out.write('\nrun with --repair to queue the fixing jobs\n');

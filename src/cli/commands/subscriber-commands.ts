@@ -68,7 +68,7 @@ export function registerSubscriberCommands(program: Command): void {
         return;
       }
       const { profile: _p, ...record } = detail.subscriber;
-      printRecord(record as unknown as Record<string, unknown>, o);
+      printRecord(record, o);
       if (detail.waitingFor) process.stdout.write(`\nWaiting for the user: ${detail.waitingFor}\n`);
       process.stdout.write('\nJobs:\n');
       process.stdout.write(

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildSupportReport, findPartnerOrgId, type SupportReport } from '../../admin/support-report';
+import { buildSupportReport, findPartnerOrgId, type SupportReport } from '../../operations/support-report';
 import { VERSION } from '../../version';
 import { formatTable, printJson } from '../output';
 import { enc, parsePositiveInt, qs, readOnly, withJson, type JsonFlag } from './cli-context';
@@ -23,6 +23,8 @@ export function registerSupportCommand(program: Command): void {
 
 export function formatSupport(r: SupportReport): string {
   const lines: string[] = [];
+  // Support values are scalars (strings, numbers, booleans) read from the report.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- scalars only; an object here would be a report bug, shown as is
   const row = (label: string, value: unknown) => lines.push(`${label.padEnd(22)} ${value === undefined || value === null || value === '' ? '(unknown)' : String(value)}`);
   lines.push(`imp-bridge support data for ${r.subject.kind} ${r.subject.id}`, '');
   row('Proxy version', r.proxyVersion);
@@ -47,7 +49,7 @@ export function formatSupport(r: SupportReport): string {
   }
   if (r.subscriberCounts) row('Subscribers', Object.entries(r.subscriberCounts).map(([s, n]) => `${s}=${n}`).join(' '));
   lines.push('', 'Failed Webex calls (newest first):');
-  lines.push(formatTable(r.failedCalls as unknown as Array<Record<string, unknown>>, ['at', 'operation', 'httpStatus', 'errorCode', 'trackingId', 'description']).trimEnd());
+  lines.push(formatTable(r.failedCalls, ['at', 'operation', 'httpStatus', 'errorCode', 'trackingId', 'description']).trimEnd());
   if (r.failedJobs.length) {
     lines.push('', 'Failed jobs:');
     lines.push(
@@ -58,6 +60,6 @@ export function formatSupport(r: SupportReport): string {
     );
   }
   lines.push('', 'Recent Webex calls (newest first):');
-  lines.push(formatTable(r.recentCalls as unknown as Array<Record<string, unknown>>, ['at', 'operation', 'httpStatus', 'trackingId']).trimEnd());
+  lines.push(formatTable(r.recentCalls, ['at', 'operation', 'httpStatus', 'trackingId']).trimEnd());
   return `${lines.join('\n')}\n`;
 }

@@ -5,8 +5,9 @@ import { createTemplateService } from '../../templates/template-service';
 import { provisioningBaseUrlFromConfig } from '../../templates/template-view';
 import { printJson, printRecord, printRows, printWarnings } from '../output';
 import { choiceOption, enc, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
+import { modeBody, modeOptions, type ModeFlags } from './template-mode-options';
 
-interface TemplateFlags extends JsonFlag {
+interface TemplateFlags extends JsonFlag, ModeFlags {
   provisioningId?: string;
   package?: string;
   target?: string;
@@ -26,7 +27,7 @@ interface TemplateFlags extends JsonFlag {
 }
 
 function templateOptions(cmd: Command, forAdd: boolean): Command {
-  return cmd
+  return modeOptions(cmd)
     .option('--provisioning-id <id>', 'Webex provisioningId (Partner Hub → template)')
     .option('--package <package>', 'subscriber package (broadworks: softphone|basic|standard|premium; wholesale: webex_calling, webex_suite, …)')
     .addOption(choiceOption('--target <api>', 'target Webex API', ['broadworks', 'wholesale']))
@@ -78,6 +79,7 @@ async function templateBody(o: TemplateFlags, cmd: Command): Promise<Record<stri
       throw new ImpbError('IMPB_ERR_VALIDATION', { message: `cannot read the Wholesale onboarding JSON ${o.wholesale}: ${(err as Error).message}` });
     }
   }
+  Object.assign(body, modeBody(o, given));
   const password = await readPassword(o);
   if (o.username !== undefined || password !== undefined) body.account = { ...(o.username ? { username: o.username } : {}), ...(password !== undefined ? { password } : {}) };
   return body;
@@ -130,7 +132,7 @@ export function registerTemplateCommands(program: Command): void {
     const missing = [
       ['--provisioning-id', 'provisioningId'],
       ['--package', 'package'],
-    ].filter(([, key]) => body[key!] === undefined);
+    ].filter(([, key]) => body[key] === undefined);
     if (!(body.account as { username?: string } | undefined)?.username) missing.push(['--username', 'account.username']);
     if (missing.length) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `missing ${missing.map(([flag]) => flag).join(', ')}` });
     const created = await withClient((c) => c.call<{ template: Record<string, unknown>; generatedPassword?: string }>('POST', '/api/v1/templates', body));
@@ -145,7 +147,24 @@ export function registerTemplateCommands(program: Command): void {
   withJson(edit).action(async (name: string, o: TemplateFlags, cmd: Command) => {
     const updated = await withClient(async (c) => c.call<Record<string, unknown>>('PATCH', `/api/v1/templates/${enc(name)}`, await templateBody(o, cmd)));
     if (o.json) printJson(updated);
-    else printConfirmation('updated', { name, ...updated });
+    else {
+      printConfirmation('updated', { name, ...updated });
+      if (updated.modeChange) process.stdout.write(`${updated.modeChange as string}\n`);
+    }
+  });
+
+  withJson(
+    template
+      .command('set-mode')
+      .description('switch a template between provision, relay and shadow; leaving relay/shadow for provision is refused while the dialect coverage shows gaps')
+      .argument('<name>')
+      .argument('<mode>', 'provision, relay or shadow')
+      .option('--force', 'switch to provision although the dialect coverage shows gaps'),
+  ).action(async (name: string, mode: string, o: TemplateFlags) => {
+    if (!['provision', 'relay', 'shadow'].includes(mode)) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `<mode>: expected provision, relay or shadow, got "${mode}"`, details: { usage: true } });
+    const updated = await withClient((c) => c.call<Record<string, unknown>>('PATCH', `/api/v1/templates/${enc(name)}${o.force ? '?force=true' : ''}`, { mode }));
+    if (o.json) printJson(updated);
+    else process.stdout.write(`${(updated.modeChange as string | undefined) ?? `template ${name} is already in ${mode} mode`}\n`);
   });
 
   withJson(

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { UnknownRequest } from '../../store';
-import { printJson } from '../output';
+import { formatTable, printJson } from '../output';
 import { exportFixtures } from './export-fixtures';
-import { choiceOption, parsePositiveInt, printList, qs, readOnly, withJson, type JsonFlag } from './cli-context';
+import { choiceOption, parsePositiveInt, printList, qs, readOnly, withClient, withJson, type JsonFlag } from './cli-context';
 
 const KINDS = ['unknown', 'recorded'];
 
@@ -27,6 +27,25 @@ export function registerUnknownRequestCommands(program: Command): void {
       }),
     );
     printList(page, o, ['id', 'receivedAt', 'template', 'reason', 'requestId', ...(o.withBody ? ['body'] : [])]);
+  });
+
+  withJson(
+    unknown
+      .command('replay')
+      .description('read stored unknown requests again with the dialect extensions now in force; a dry run unless --apply; each is replayed at most once, and audited')
+      .option('--template <name>', 'only this template\'s requests')
+      .option('--id <n...>', 'only these stored requests (ids from list)', (v: string, prev: number[] | undefined) => [...(prev ?? []), parsePositiveInt(v)])
+      .option('--apply', 'accept what is now understood (run without it first to see what would be)'),
+  ).action(async (o: JsonFlag & { template?: string; id?: number[]; apply?: boolean }) => {
+    const ids = o.id;
+    const res = await withClient((c) => c.call<{ dryRun: boolean; results: Array<Record<string, unknown>> }>('POST', '/api/v1/unknown-requests/replay', { template: o.template, ids, apply: Boolean(o.apply) }));
+    if (o.json) {
+      printJson(res);
+      return;
+    }
+    process.stdout.write(formatTable(res.results.map((r) => ({ ...r, events: (r.events as string[]).join(', ') })), ['id', 'template', 'outcome', 'events', 'detail']));
+    const counts = res.results.reduce<Record<string, number>>((acc, r) => ((acc[String(r.outcome)] = (acc[String(r.outcome)] ?? 0) + 1), acc), {});
+    process.stdout.write(`${res.dryRun ? 'dry run: nothing accepted; run again with --apply' : 'applied'} (${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') || 'no stored unknown request'})\n`);
   });
 
   withJson(

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { CertificateInfo, ServerCertificate } from '../types';
-import { ConfirmDialog, ErrorBox, Field, Notice, RelTime, download, usePoll, type ConfirmRequest } from '../ui';
+import { ConfirmDialog, ErrorBox, Field, FileToText, Notice, RelTime, download, usePoll, type ConfirmRequest } from '../ui';
 import { InstallChecks, type InstallCheckAnswer } from './install-checks';
 import { TrustSection } from './trust';
 
@@ -23,15 +23,6 @@ export function CertInfo({ c }: { c: CertificateInfo }) {
         <code class="fingerprint">{c.fingerprint}</code>
       </dd>
     </dl>
-  );
-}
-
-/** Reads a chosen file into a text field (nothing leaves the page until the form is sent). */
-export function FileToText({ label, onText }: { label: string; onText: (text: string) => void }) {
-  return (
-    <Field label={label}>
-      <input type="file" accept=".pem,.crt,.cer,.txt" onChange={async (e) => onText(await (e.currentTarget.files?.[0]?.text() ?? Promise.resolve('')))} />
-    </Field>
   );
 }
 

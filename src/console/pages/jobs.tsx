@@ -87,7 +87,10 @@ export function JobsPage() {
         ),
       confirmLabel: verb === 'retry' ? 'Retry all' : 'Cancel all',
       // The dialog closes at once; the progress bar shows the rest.
-      run: async () => void runBulk(verb, ids),
+      run: () => {
+        void runBulk(verb, ids);
+        return Promise.resolve();
+      },
     });
   };
   const single = async (verb: 'retry' | 'cancel', id: number) => {

@@ -1,8 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import type { CertificateInfo, TrustAnchor } from '../types';
-import { ConfirmDialog, ErrorBox, Field, Notice, RelTime, usePoll, type ConfirmRequest } from '../ui';
-import { FileToText } from './certificates';
+import { ConfirmDialog, ErrorBox, Field, FileToText, Notice, RelTime, usePoll, type ConfirmRequest } from '../ui';
 
 interface Diff {
   add: CertificateInfo[];

@@ -39,36 +39,39 @@ interface SourceState {
   waiting: Array<() => void>;
 }
 
+/** The state of one source, its failures older than the window dropped (created on first sight). */
+function stateIn(bySource: Map<string, SourceState>, source: string, nowMs: number): SourceState {
+  let state = bySource.get(source);
+  if (!state) {
+    // Bounded memory under a spray of sources: forget the oldest idle entry.
+    if (bySource.size >= MAX_SOURCES) {
+      for (const [key, s] of bySource) {
+        if (s.inFlight === 0 && s.waiting.length === 0) {
+          bySource.delete(key);
+          break;
+        }
+      }
+    }
+    state = { failures: [], inFlight: 0, waiting: [] };
+    bySource.set(source, state);
+  }
+  const cutoff = nowMs - WINDOW_MS;
+  while (state.failures.length && state.failures[0] <= cutoff) state.failures.shift();
+  return state;
+}
+
 export function createAuthThrottle(options: { limit: number; baseDelayMs: number; now?: () => number }): AuthThrottle {
   const now = options.now ?? Date.now;
   const bySource = new Map<string, SourceState>();
   const hardLimit = options.limit * 2;
 
-  const stateOf = (source: string): SourceState => {
-    let state = bySource.get(source);
-    if (!state) {
-      // Bounded memory under a spray of sources: forget the oldest idle entry.
-      if (bySource.size >= MAX_SOURCES) {
-        for (const [key, s] of bySource) {
-          if (s.inFlight === 0 && s.waiting.length === 0) {
-            bySource.delete(key);
-            break;
-          }
-        }
-      }
-      state = { failures: [], inFlight: 0, waiting: [] };
-      bySource.set(source, state);
-    }
-    const cutoff = now() - WINDOW_MS;
-    while (state.failures.length && state.failures[0]! <= cutoff) state.failures.shift();
-    return state;
-  };
+  const stateOf = (source: string): SourceState => stateIn(bySource, source, now());
 
   const forgetIfIdle = (source: string, state: SourceState) => {
     if (!state.failures.length && state.inFlight === 0 && state.waiting.length === 0 && bySource.get(source) === state) bySource.delete(source);
   };
 
-  const blockedFor = (state: SourceState) => Math.max(1, Math.ceil((state.failures[state.failures.length - hardLimit]! + WINDOW_MS - now()) / 1000));
+  const blockedFor = (state: SourceState) => Math.max(1, Math.ceil((state.failures[state.failures.length - hardLimit] + WINDOW_MS - now()) / 1000));
 
   const wakeOne = (state: SourceState) => state.waiting.shift()?.();
 

@@ -47,7 +47,7 @@ function readPeerIdentity(socket: Socket): PeerIdentity {
     subjectCn: Array.isArray(cn) ? cn[0] : cn,
     subjectAltNames: sans,
     fingerprint256: cert.fingerprint256,
-    subject: subjectLine(cert.subject as unknown as Record<string, unknown>),
+    subject: subjectLine(cert.subject),
     sourceAddress,
   };
 }

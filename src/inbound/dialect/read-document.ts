@@ -1,8 +1,7 @@
 import { ImpbError } from '../../errors';
 import type { XmlElement } from '../xml/parse-xml';
+import { compileDialect, type CompiledDialect } from './dialect-extensions';
 import {
-  canonicalFieldFor,
-  commandSpecFor,
   COMMAND_ELEMENT,
   DOCUMENT_CREDENTIAL_ELEMENTS,
   ROOT_ELEMENT,
@@ -27,6 +26,10 @@ export interface RawCommand {
   malformedFields: Array<{ field: CanonicalField; problem: string }>;
   /** Element names the table does not know (ignored, reported in logs). */
   unknownElements: string[];
+  /** Element names the configured extensions say to ignore. */
+  ignoredElements?: string[];
+  /** Every child element name as sent, in order (for dialect coverage). */
+  elementNames?: string[];
 }
 
 export interface FlowThroughDocument {
@@ -37,18 +40,21 @@ export interface FlowThroughDocument {
   otherElements: string[];
 }
 
-function readCommand(element: XmlElement, position: number): RawCommand {
+const BUILT_IN = compileDialect();
+
+function readCommand(element: XmlElement, position: number, dialect: CompiledDialect): RawCommand {
   // Only `type` in the XSI namespace counts (parse-xml resolves the prefixes); unprefixed or
   // foreign `type` attributes are not the command type.
-  const type = element.xsiTypes.length === 1 ? element.xsiTypes[0]! : '';
+  const type = element.xsiTypes.length === 1 ? element.xsiTypes[0] : '';
   const typeProblem = element.xsiTypes.length === 0 ? 'missing' : element.xsiTypes.length > 1 ? 'given more than once' : undefined;
   const fields = Object.create(null) as Partial<Record<CanonicalField, string>>;
   const malformedFields: RawCommand['malformedFields'] = [];
   const unknownElements: string[] = [];
+  const ignoredElements: string[] = [];
   for (const child of element.children) {
-    const field = canonicalFieldFor(child.name);
+    const field = dialect.field(child.name);
     if (!field) {
-      unknownElements.push(child.name);
+      (dialect.isIgnored(child.name) ? ignoredElements : unknownElements).push(child.name);
       continue;
     }
     if (fields[field] !== undefined) malformedFields.push({ field, problem: 'given more than once' });
@@ -56,7 +62,17 @@ function readCommand(element: XmlElement, position: number): RawCommand {
     fields[field] = child.text;
   }
   const echo = element.attributes['echo'];
-  const command: RawCommand = { position, echo, type: type.includes(':') ? type.slice(type.indexOf(':') + 1) : type, spec: commandSpecFor(type), fields, malformedFields, unknownElements };
+  const command: RawCommand = {
+    position,
+    echo,
+    type: type.includes(':') ? type.slice(type.indexOf(':') + 1) : type,
+    spec: dialect.commandSpec(type),
+    fields,
+    malformedFields,
+    unknownElements,
+    ignoredElements,
+    elementNames: element.children.map((c) => c.name),
+  };
   if (typeProblem) {
     command.typeProblem = typeProblem;
     delete command.spec;
@@ -64,8 +80,12 @@ function readCommand(element: XmlElement, position: number): RawCommand {
   return command;
 }
 
-/** The dialect's view of a parsed document: session, commands in order, document credentials. */
-export function readFlowThroughDocument(root: XmlElement, options: { maxCommands?: number } = {}): FlowThroughDocument {
+/**
+ * The dialect's view of a parsed document: session, commands in order, document credentials.
+ * `dialect` carries the configured extensions (the provider's current one, per request).
+ */
+export function readFlowThroughDocument(root: XmlElement, options: { maxCommands?: number; dialect?: CompiledDialect } = {}): FlowThroughDocument {
+  const dialect = options.dialect ?? BUILT_IN;
   if (root.name !== ROOT_ELEMENT) {
     throw new ImpbError('IMPB_ERR_NOT_BROADSOFT_DOCUMENT', { message: `not a BroadsoftDocument (root element ${root.name.slice(0, 64)})` });
   }
@@ -84,7 +104,7 @@ export function readFlowThroughDocument(root: XmlElement, options: { maxCommands
   const otherElements: string[] = [];
   for (const child of root.children) {
     if (child.name === SESSION_ELEMENT) sessionId = child.text;
-    else if (child.name === COMMAND_ELEMENT) commands.push(readCommand(child, commands.length + 1));
+    else if (child.name === COMMAND_ELEMENT) commands.push(readCommand(child, commands.length + 1, dialect));
     else if (child.name === DOCUMENT_CREDENTIAL_ELEMENTS.userId) username = child.text;
     else if (child.name === DOCUMENT_CREDENTIAL_ELEMENTS.password) password = child.text;
     else otherElements.push(child.name);

@@ -11,12 +11,15 @@ export interface ResponseDocument {
   encoding: XmlEncoding;
   sessionId: string;
   commands: Array<{ echo: string; response: CommandResponse }>;
+  /** From the dialect extensions (`answerVariant`); the documented form when absent. */
+  variant?: 'documented' | 'no-namespace';
 }
 
 const NAMESPACE_ATTRS = 'protocol="OCI" xmlns="C" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
+const NO_NAMESPACE_ATTRS = 'protocol="OCI" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
 
-function commandXml(echo: string, response: CommandResponse): string {
-  const open = (type: string) => `  <command echo="${escapeXml(echo)}" xsi:type="c:${type}" xmlns=""`;
+function commandXml(echo: string, response: CommandResponse, reset: string): string {
+  const open = (type: string) => `  <command echo="${escapeXml(echo)}" xsi:type="c:${type}"${reset}`;
   if (response.type === 'success') return `${open('SuccessResponse')}/>\n`;
   const lines: string[] = [];
   if (response.type === 'error') {
@@ -43,11 +46,13 @@ function encode(text: string, encoding: XmlEncoding): Buffer {
  * command in order.
  */
 export function writeResponseDocument(doc: ResponseDocument): Buffer {
+  const plain = doc.variant === 'no-namespace';
+  const reset = plain ? '' : ' xmlns=""';
   const body =
     `<?xml version="1.0" encoding="${doc.encoding}"?>\n` +
-    `<BroadsoftDocument ${NAMESPACE_ATTRS}>\n` +
-    `  <sessionId xmlns="">${escapeXml(doc.sessionId)}</sessionId>\n` +
-    doc.commands.map((c) => commandXml(c.echo, c.response)).join('') +
+    `<BroadsoftDocument ${plain ? NO_NAMESPACE_ATTRS : NAMESPACE_ATTRS}>\n` +
+    `  <sessionId${reset}>${escapeXml(doc.sessionId)}</sessionId>\n` +
+    doc.commands.map((c) => commandXml(c.echo, c.response, reset)).join('') +
     `</BroadsoftDocument>\n`;
   return encode(body, doc.encoding);
 }

@@ -69,7 +69,7 @@ export function validateCommand(command: RawCommand & { spec: NonNullable<RawCom
   for (const [field, value] of Object.entries(values) as Array<[CanonicalField, string]>) {
     if (value === '') continue;
     const result = FIELD_RULES[field].safeParse(value);
-    if (!result.success && !invalid.some((p) => p.field === field)) invalid.push({ field, problem: result.error.issues[0]!.message });
+    if (!result.success && !invalid.some((p) => p.field === field)) invalid.push({ field, problem: result.error.issues[0].message });
   }
   if (missing.length || invalid.length) return { ok: false, kind, missing, invalid };
   return { ok: true, kind, fields: values };

@@ -7,7 +7,12 @@ import type { XmlEncoding } from '../xml/declared-encoding';
 /** What goes back to the AS; the route writes it in one place. */
 export type Answer =
   | { kind: 'plain'; status: number; text: string; headers?: Record<string, string> }
-  | { kind: 'document'; status: number; encoding: XmlEncoding; bytes: Buffer };
+  | { kind: 'document'; status: number; encoding: XmlEncoding; bytes: Buffer }
+  /** The upstream's answer in relay and shadow modes: status, Content-Type and bytes unchanged. */
+  | { kind: 'relayed'; status: number; contentType?: string; headers: Record<string, string | string[]>; bytes: Buffer };
+
+/** Upstream response fields the AS gets besides status, Content-Type and body. */
+const RELAYED_HEADERS = new Set(['retry-after', 'www-authenticate', 'cache-control', 'location']);
 
 /**
  * A gate's verdict that ends the exchange (a refusal, or the final answer). `bodyUnread`
@@ -60,6 +65,14 @@ function closeUnlessBodySmall(req: Request, res: Response, limit: number): void 
 export function writeAnswer(req: Request, res: Response, verdict: Outcome, bodyLimit: number): void {
   const { answer } = verdict;
   if (verdict.bodyUnread && !req.complete) closeUnlessBodySmall(req, res, bodyLimit);
+  if (answer.kind === 'relayed') {
+    res.status(answer.status);
+    for (const [name, value] of Object.entries(answer.headers)) if (RELAYED_HEADERS.has(name)) res.setHeader(name, value);
+    if (answer.contentType) res.setHeader('Content-Type', answer.contentType);
+    // end(), not send(): send would add an ETag or rewrite the charset of the upstream's bytes.
+    res.end(answer.bytes);
+    return;
+  }
   if (answer.kind === 'plain') {
     res.status(answer.status).set(answer.headers ?? {}).type('text/plain').send(`${answer.text}\n`);
     return;

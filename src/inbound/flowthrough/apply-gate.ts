@@ -8,7 +8,7 @@ import type { Admitted } from './exchange';
 
 function outcomeOf(commandCount: number, results: AppliedCommand[]): InboundOutcome {
   if (commandCount === 0) return 'unknown_command';
-  return results.find((r) => !['accepted', 'duplicate', 'status'].includes(r.outcome))?.outcome ?? results[0]!.outcome;
+  return results.find((r) => !['accepted', 'duplicate', 'status'].includes(r.outcome))?.outcome ?? results[0].outcome;
 }
 
 /** Stores the commands (the answer follows the commit), keeps what the dialect does not know, and answers. */
@@ -18,7 +18,7 @@ export async function applyGate(x: Admitted, { parsed, doc }: ReadDocument): Pro
   const knownSecrets = [x.headerCredentials?.password, doc.credentials?.password, ...doc.commands.map((c) => c.fields.impPassword)];
   const maskedBody = maskDocument(parsed.text, knownSecrets);
   const storedHeaders = headersForStorage(req.headers);
-  const subPath = Array.isArray(req.params.subPath) ? (req.params.subPath as string[]).join('/') : undefined;
+  const subPath = Array.isArray(req.params.subPath) ? (req.params.subPath).join('/') : undefined;
   const rawRequest = rawRequestText(req.method, req.originalUrl, storedHeaders, maskedBody);
 
   let results: AppliedCommand[] = [];
@@ -34,7 +34,7 @@ export async function applyGate(x: Admitted, { parsed, doc }: ReadDocument): Pro
       return new Outcome('persistence_error', documentError(facts, 200, parsed.encoding, doc.sessionId, 5001));
     }
   }
-  const responseBytes = writeResponseDocument({ encoding: parsed.encoding, sessionId: doc.sessionId, commands });
+  const responseBytes = writeResponseDocument({ encoding: parsed.encoding, sessionId: doc.sessionId, commands, variant: deps.dialect?.current().extensions.answerVariant });
 
   const unknownTypes = results.filter((r) => r.outcome === 'unknown_command').map((r) => r.type || '(none)');
   if (doc.commands.length === 0 || unknownTypes.length) {

@@ -17,9 +17,9 @@ function addressListOf(cluster: Cluster): BlockList {
   // A row stored before the schema checked entries: skipped (fail closed) rather than throwing, which would answer 5001 forever.
   for (const entry of cluster.sourceAddresses.filter(isIpOrCidr)) {
     const [net, bits] = entry.split('/');
-    const entryFamily = isIP(net!) === 6 ? 'ipv6' : 'ipv4';
-    if (bits !== undefined) list.addSubnet(net!, Number(bits), entryFamily);
-    else list.addAddress(net!, entryFamily);
+    const entryFamily = isIP(net) === 6 ? 'ipv6' : 'ipv4';
+    if (bits !== undefined) list.addSubnet(net, Number(bits), entryFamily);
+    else list.addAddress(net, entryFamily);
   }
   addressLists.set(cluster, list);
   return list;

@@ -52,7 +52,7 @@ export async function storeUnknownRequest(x: Exchange, entry: UnknownEntry): Pro
 /** Small bodies are read inline (microseconds); large ones in a worker thread, off the event loop. */
 function readBody(x: Admitted, body: Buffer): Promise<ReadResult> | ReadResult {
   const p = x.deps.config.provisioning;
-  const options = { limits: { maxElements: p.maxXmlElements, maxNameLength: p.maxXmlNameLength, maxAttributes: p.maxXmlAttributes }, maxCommands: p.maxCommandsPerDocument };
+  const options = { limits: { maxElements: p.maxXmlElements, maxNameLength: p.maxXmlNameLength, maxAttributes: p.maxXmlAttributes }, maxCommands: p.maxCommandsPerDocument, dialect: x.deps.dialect?.current().extensions };
   const contentType = x.req.headers['content-type'];
   if (body.length < p.largeBodyBytes) return readDocumentBytes(body, contentType, options);
   return readDocumentInWorker(body, contentType, { ...options, heapLimitMb: p.parseHeapLimitMb });
@@ -71,7 +71,7 @@ export async function parseGate(x: Admitted, body: Buffer): Promise<Outcome | Re
   const encoding = declaredEncoding(head, x.req.headers['content-type']).encoding ?? 'UTF-8';
   const sessionId = sessionIdHint(head);
   const answer = errorCommand(facts, asErrorCodeFor(refused.code), `${asHeadline(4001)}: ${refused.message}`);
-  const responseBytes = writeResponseDocument({ encoding, sessionId, commands: [answer] });
+  const responseBytes = writeResponseDocument({ encoding, sessionId, commands: [answer], variant: deps.dialect?.current().extensions.answerVariant });
   const response = new Outcome('xml_error', { kind: 'document', status: 200, encoding, bytes: responseBytes });
   // Well-formed XML in another shape is a dialect the table does not know yet: kept for operators like an unknown command.
   if (!(read.parsed && isImpbError(refused, 'IMPB_ERR_NOT_BROADSOFT_DOCUMENT') && template.enabled)) return response;

@@ -8,7 +8,9 @@ import type { Credentials } from '../auth/basic-credentials';
 import type { PeerIdentity } from '../auth/peer-identity';
 import type { AccountVerifier } from '../auth/verify-account';
 import type { InboundMetrics } from '../inbound-metrics';
+import type { DialectProvider } from '../dialect/dialect-extensions';
 import type { LargeBodyGate } from './large-body-gate';
+import type { RelayGateDeps } from './relay-gate';
 
 export interface FlowThroughDeps {
   config: Config;
@@ -17,6 +19,10 @@ export interface FlowThroughDeps {
   metrics: InboundMetrics;
   throttle: AuthThrottle;
   verifier: AccountVerifier;
+  /** The configured dialect extensions, consulted per request (changes apply without restart). */
+  dialect?: DialectProvider;
+  /** Relay and shadow templates: the upstream pools (and shadow's analysis). */
+  relay?: RelayGateDeps;
 }
 
 export interface RequestFacts {

@@ -16,7 +16,7 @@ const DECLARATION = /<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i;
 export function refuseDeclarations(rawLatin1: string): void {
   const match = DECLARATION.exec(rawLatin1);
   if (match) {
-    throw new ImpbError('IMPB_ERR_XML_DOCTYPE', { details: { declaration: match[1]!.toUpperCase() } });
+    throw new ImpbError('IMPB_ERR_XML_DOCTYPE', { details: { declaration: match[1].toUpperCase() } });
   }
 }
 

@@ -1,4 +1,5 @@
 import { ImpbError, isImpbError, type ErrorCode } from '../../errors';
+import { compiledDialectFor, type DialectExtensions } from '../dialect/dialect-extensions';
 import { readFlowThroughDocument, type FlowThroughDocument } from '../dialect/read-document';
 import type { XmlEncoding } from './declared-encoding';
 import type { StructureLimits } from './hostile-input-guards';
@@ -7,6 +8,8 @@ import { parseXmlDocument } from './parse-xml';
 export interface ReadOptions {
   limits: StructureLimits;
   maxCommands: number;
+  /** The configured dialect extensions (plain data: it crosses into the parser thread). */
+  dialect?: DialectExtensions;
 }
 
 /** The decoded text and its encoding, once the bytes parsed (kept even when the dialect refuses the document). */
@@ -23,7 +26,7 @@ export function readDocumentBytes(bytes: Buffer, contentType: string | undefined
   try {
     const document = parseXmlDocument(bytes, contentType, options.limits);
     parsed = { text: document.text, encoding: document.encoding };
-    return { parsed, doc: readFlowThroughDocument(document.root, { maxCommands: options.maxCommands }) };
+    return { parsed, doc: readFlowThroughDocument(document.root, { maxCommands: options.maxCommands, dialect: compiledDialectFor(options.dialect) }) };
   } catch (err) {
     return { error: isImpbError(err) ? err : new ImpbError('IMPB_ERR_XML_MALFORMED', { cause: err }), parsed };
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ImpbError, isImpbError } from '../../errors';
-import { commandSpecFor } from '../dialect/dialect-table';
+import { compiledDialectFor, type DialectExtensions } from '../dialect/dialect-extensions';
 import type { FlowThroughDocument } from '../dialect/read-document';
 import { readDocumentBytes, type ReadOptions, type ReadResult, type WorkerReply, type WorkerRequest } from './read-document-bytes';
 
@@ -19,17 +19,18 @@ function workerScript(): string | undefined {
 }
 
 /** A structured clone loses what the reader guarantees: prototype-less fields and the table's own specs. */
-function restore(doc: FlowThroughDocument): FlowThroughDocument {
+function restore(doc: FlowThroughDocument, extensions: DialectExtensions | undefined): FlowThroughDocument {
+  const dialect = compiledDialectFor(extensions);
   for (const command of doc.commands) {
     command.fields = Object.assign(Object.create(null) as typeof command.fields, command.fields);
     if (command.typeProblem) delete command.spec;
-    else command.spec = commandSpecFor(command.type);
+    else command.spec = dialect.commandSpec(command.type);
   }
   return doc;
 }
 
-export function replyToResult(reply: WorkerReply): ReadResult {
-  if (reply.ok) return { doc: restore(reply.doc), parsed: { text: reply.text, encoding: reply.encoding } };
+export function replyToResult(reply: WorkerReply, extensions?: DialectExtensions): ReadResult {
+  if (reply.ok) return { doc: restore(reply.doc, extensions), parsed: { text: reply.text, encoding: reply.encoding } };
   const error = new ImpbError(reply.code, { message: reply.message, details: reply.details });
   return { error, parsed: reply.text !== undefined && reply.encoding ? { text: reply.text, encoding: reply.encoding } : undefined };
 }
@@ -52,7 +53,7 @@ export function readDocumentInWorker(bytes: Buffer, contentType: string | undefi
       void worker.terminate();
       resolve(result);
     };
-    worker.once('message', (reply: WorkerReply) => settle(replyToResult(reply)));
+    worker.once('message', (reply: WorkerReply) => settle(replyToResult(reply, options.dialect)));
     worker.once('error', (err: Error & { code?: string }) => {
       const outOfMemory = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
       const error = outOfMemory
@@ -65,7 +66,7 @@ export function readDocumentInWorker(bytes: Buffer, contentType: string | undefi
     worker.once('exit', () => settle({ error: new ImpbError('IMPB_ERR_PARSER_BUSY', { message: 'the parser thread ended without an answer' }) }));
     // Moved, not copied, when the body owns its memory; callers keep only the head they need.
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    const request: WorkerRequest = { bytes: own ? bytes : Uint8Array.from(bytes), contentType, options: { limits: options.limits, maxCommands: options.maxCommands } };
+    const request: WorkerRequest = { bytes: own ? bytes : Uint8Array.from(bytes), contentType, options: { limits: options.limits, maxCommands: options.maxCommands, dialect: options.dialect } };
     worker.postMessage(request, [request.bytes.buffer as ArrayBuffer]);
   });
 }

@@ -29,7 +29,7 @@ export function decodeReferences(text: string, budget: ReferenceBudget): string 
     if (predefined !== undefined) return predefined;
     const numeric = /^#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))$/.exec(name);
     if (numeric) {
-      const cp = numeric[1] !== undefined ? parseInt(numeric[1], 16) : parseInt(numeric[2]!, 10);
+      const cp = numeric[1] !== undefined ? parseInt(numeric[1], 16) : parseInt(numeric[2], 10);
       if (!isXmlChar(cp)) throw new ImpbError('IMPB_ERR_XML_MALFORMED', { message: `character reference &${name}; is not an XML character` });
       return String.fromCodePoint(cp);
     }

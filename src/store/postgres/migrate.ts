@@ -37,7 +37,7 @@ export async function migratePostgres(pool: PgPool, options: { logger: Logger; m
     current = Math.max(current, step.version);
     options.logger.info('PostgreSQL migration applied', { event: 'store.postgres.migrated', version: step.version, name: step.name });
   }
-  const known = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  const known = migrations.length ? migrations[migrations.length - 1].version : 0;
   if (current > known) {
     // A newer release migrated this database. Migrations are additive (expand first, contract a
     // release later), so this instance can run during a rolling upgrade; it says so.

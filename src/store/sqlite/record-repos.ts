@@ -90,7 +90,7 @@ export function createSqliteUnknownRequestRepo(db: Database.Database, clock: Clo
             template: r.template,
             kind: r.kind,
             reason: r.reason,
-            headers: JSON.parse(r.headers_json as string),
+            headers: JSON.parse(r.headers_json as string) as Record<string, string | string[] | undefined>,
             body: r.body,
             response: r.response,
           }) as unknown as UnknownRequest,

@@ -30,6 +30,7 @@ export function createSqliteRetention(db: Database.Database): RetentionSweeper {
       ),
     },
     { table: 'webex_calls', days: 'dataDays', stmt: db.prepare('DELETE FROM webex_calls WHERE id IN (SELECT id FROM webex_calls WHERE at < @cutoff LIMIT @limit)') },
+    { table: 'shadow_records', days: 'dataDays', stmt: db.prepare('DELETE FROM shadow_records WHERE id IN (SELECT id FROM shadow_records WHERE received_at < @cutoff LIMIT @limit)') },
     { table: 'unknown_requests', days: 'dataDays', stmt: db.prepare('DELETE FROM unknown_requests WHERE id IN (SELECT id FROM unknown_requests WHERE received_at < @cutoff LIMIT @limit)') },
     { table: 'audit', days: 'auditDays', stmt: db.prepare('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < @cutoff LIMIT @limit)') },
   ];

@@ -13,6 +13,7 @@ import { startWalCheckpointer } from './wal-checkpointer';
 import { createWalSync } from './wal-sync';
 import { createSqliteAuditTrail, createSqliteUnknownRequestRepo, createSqliteWebexCallLog } from './record-repos';
 import { createSqliteRetention } from './retention';
+import { createSqliteShadowRecordRepo } from './shadow-records';
 import { createSqliteCustomerRepo, createSqliteSubscriberRepo } from './subscriber-repos';
 import { acquireUnitLock, gated, runUnit } from './unit-of-work';
 
@@ -88,6 +89,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     unknownRequests: createSqliteUnknownRequestRepo(db, clock),
     webexCalls: createSqliteWebexCallLog(db, clock),
     settings: createSqliteSettingsRepo(db, clock),
+    shadowRecords: createSqliteShadowRecordRepo(db),
     retention: createSqliteRetention(db),
   };
   let open = true;
@@ -104,6 +106,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     unknownRequests: gated(repos.unknownRequests, lock),
     webexCalls: gated(repos.webexCalls, lock),
     settings: gated(repos.settings, lock),
+    shadowRecords: gated(repos.shadowRecords, lock),
     retention: gated(repos.retention, lock),
     transaction: (work, opts = {}) => runUnit(db, lock, () => work(repos), opts.relaxed ?? false),
     isOpen: () => open && db.open,

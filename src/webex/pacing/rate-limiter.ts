@@ -52,12 +52,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       // 8 halvings over 12,000 calls at 200/s with a 1,000 ms window, none with 1,050 ms).
       for (;;) {
         const at = now();
-        while (sent.length && sent[0]! <= at - WINDOW_MS) sent.shift();
+        while (sent.length && sent[0] <= at - WINDOW_MS) sent.shift();
         if (sent.length < windowCap(rate())) {
           sent.push(at);
           return;
         }
-        await sleep(sent[0]! + WINDOW_MS - at + 1);
+        await sleep(sent[0] + WINDOW_MS - at + 1);
       }
     },
     onRateLimited() {

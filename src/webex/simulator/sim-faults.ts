@@ -25,7 +25,7 @@ export function createSimFaults(initial: SimulatorFaults | undefined): SimFaults
       if (value === null || value === undefined) delete merged[key];
       else merged[key] = value;
     }
-    faults = merged as SimulatorFaults;
+    faults = merged;
   }
 
   return {

@@ -7,7 +7,7 @@ import { createSimRecorder, type SimRecorder } from './sim-recorder';
 import { listenSimServer } from './sim-server';
 import { SimHttpError, type SimResponse } from './sim-support';
 import { createSimTimers } from './sim-timers';
-import type { SimulatorFaults, SimulatorState, SimulatorStats, WebexSimulator, WebexSimulatorOptions } from './simulator-types';
+import type { SimulatorState, SimulatorStats, WebexSimulator, WebexSimulatorOptions } from './simulator-types';
 
 /**
  * A stateful stand-in for the Webex BroadWorks and Wholesale provisioning APIs on loopback
@@ -108,7 +108,7 @@ function createControl(token: string, faults: SimFaults, state: SimulatorState, 
     if (what === 'stats' && req.method === 'GET') return { status: 200, body: stats() };
     if (what === 'faults' && req.method === 'GET') return { status: 200, body: faults.current() };
     if (what === 'faults' && req.method === 'POST') {
-      faults.set((req.body ?? {}) as Partial<SimulatorFaults>);
+      faults.set(req.body ?? {});
       return { status: 200, body: faults.current() };
     }
     if (what === 'revoke-tokens' && req.method === 'POST') {

@@ -50,7 +50,7 @@ export function handleTokens(ctx: SimContext, req: SimRequest): SimResponse | un
   if (params.clientId !== oauth.clientId || params.clientSecret !== oauth.clientSecret) throw new SimHttpError(400, 'invalid_client: clientId or clientSecret does not match the service app');
   const targetOrgId: unknown = params.targetOrgId;
   if (targetOrgId !== undefined && (typeof targetOrgId !== 'string' || !targetOrgId.trim())) throw new SimHttpError(400, 'Invalid request: targetOrgId must be a non-empty string', 1001, 'targetOrgId must be a non-empty string');
-  ctx.state.serviceAppTokenRequests.push({ applicationId: decodeURIComponent(req.segments[1]!), clientId: params.clientId, ...(targetOrgId === undefined ? {} : { targetOrgId }) });
+  ctx.state.serviceAppTokenRequests.push({ applicationId: decodeURIComponent(req.segments[1]), clientId: params.clientId, ...(targetOrgId === undefined ? {} : { targetOrgId }) });
   const refreshToken = newToken('SIMRT');
   ctx.state.refreshTokens.add(refreshToken);
   ctx.counters.serviceAppGrants += 1;

@@ -31,8 +31,8 @@ export const STATIC_TOKEN_SOURCE = 'webex.token (IMP_BRIDGE_WEBEX_TOKEN)';
 export function createStaticTokenProvider(token: string, source = STATIC_TOKEN_SOURCE): WebexTokenProvider {
   return {
     source,
-    getToken: async () => token,
-    onUnauthorized: async () => undefined,
+    getToken: () => Promise.resolve(token),
+    onUnauthorized: () => Promise.resolve(undefined),
     status: () => ({ source, kind: 'static', refreshes: 0 }),
   };
 }

@@ -54,18 +54,18 @@ export async function runPrecheck(deps: { store: Store; webex: WebexProvisioning
   if (problems.length) {
     throw new ImpbError('IMPB_ERR_VALIDATION', { message: problems.map((p) => `${p.path}: ${p.message}`).join('; '), details: { problems } });
   }
-  const applied = { ...profile, email: email! };
+  const applied = { ...profile, email: email };
   const pkg = subscriber?.package ?? template.package;
   const request =
     template.targetApi === 'wholesale'
-      ? await wholesaleBody(store, template, enterpriseId!, applied, pkg)
-      : ({ ...broadworksCreateBody(template, input.userId, enterpriseId!, applied, pkg), email: email! } satisfies BroadworksPrecheck);
+      ? await wholesaleBody(store, template, enterpriseId, applied, pkg)
+      : ({ ...broadworksCreateBody(template, input.userId, enterpriseId, applied, pkg), email: email } satisfies BroadworksPrecheck);
   const ctx = { userId: input.userId, enterpriseId };
   try {
     const res =
       template.targetApi === 'wholesale'
-        ? await deps.webex.wholesale.precheck(request as WholesalePrecheck, ctx)
-        : await deps.webex.broadworks.precheck(request as BroadworksPrecheck, ctx);
+        ? await deps.webex.wholesale.precheck(request, ctx)
+        : await deps.webex.broadworks.precheck(request, ctx);
     return { ok: true, api: template.targetApi, request, httpStatus: res.httpStatus, trackingId: res.trackingId, result: res.data };
   } catch (err) {
     if (!isWebexError(err)) throw err;

@@ -18,7 +18,7 @@ export function toUuidForm(id: string | undefined): string | undefined {
     return undefined;
   }
   const match = /^ciscospark:\/\/[a-z0-9-]+\/[A-Z_]+\/([0-9a-f-]{36})$/i.exec(decoded);
-  return match && UUID.test(match[1]!) ? match[1]!.toLowerCase() : undefined;
+  return match && UUID.test(match[1]) ? match[1].toLowerCase() : undefined;
 }
 
 /** The Webex API form of an org UUID (what the Wholesale and BroadWorks APIs return). */
@@ -29,5 +29,5 @@ export function toWebexOrgId(uuid: string, region = 'us'): string {
 /** Webex access tokens end in `_<cluster>_<orgUuid>`: the org that issued them (the partner's). */
 export function orgIdFromAccessToken(token: string | undefined): string | undefined {
   const match = token ? /_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(token) : null;
-  return match ? match[1]!.toLowerCase() : undefined;
+  return match ? match[1].toLowerCase() : undefined;
 }

@@ -1,16 +1,17 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { route, type ApiRoute } from '../admin/api-route';
-import { KEY_TYPES, type KeyType } from '../config/schema';
-import type { CertificateActor, CertificateManager } from './certificate-manager';
-import { formatSubjectAltName, parseSubjectAltName } from './subject-alt-name';
-import { parseCertificateInput } from './trust-store';
+import { route, type ApiRoute } from '../api-route';
+import { KEY_TYPES, type KeyType } from '../../config/schema';
+import type { CertificateActor, CertificateManager } from '../../certs/certificate-manager';
+import { formatSubjectAltName, parseSubjectAltName } from '../../certs/subject-alt-name';
+import { parseCertificateInput } from '../../certs/trust-store';
 
 /** The header the CLI sets so the audit trail can tell CLI changes from direct API calls. */
 export const ACTOR_HEADER = 'x-impb-actor';
 
 function actorOf(req: Request): CertificateActor {
-  const declared = String(req.get(ACTOR_HEADER) ?? req.query.actor ?? '').toLowerCase();
+  const query = req.query.actor;
+  const declared = (req.get(ACTOR_HEADER) ?? (typeof query === 'string' ? query : '')).toLowerCase();
   return declared === 'cli' ? 'cli' : 'admin-api';
 }
 
@@ -114,9 +115,9 @@ export function certificateRoutes(deps: { manager: CertificateManager }): ApiRou
       tag: 'certificates',
       summary: 'preview: what importing the file as the whole trust bundle would add, remove and keep (changes nothing)',
       body: certificateInput,
-      handler: async ({ body }) => manager.trustDiff(certificatesFrom(body), { leaf: body.leaf }),
+      handler: ({ body }) => manager.trustDiff(certificatesFrom(body), { leaf: body.leaf }),
     }),
-    route({ method: 'get', path: '/trust/crl', tag: 'certificates', summary: 'list loaded CRLs', handler: async () => ({ crls: manager.crlList() }) }),
+    route({ method: 'get', path: '/trust/crl', tag: 'certificates', summary: 'list loaded CRLs', handler: () => ({ crls: manager.crlList() }) }),
     route({
       method: 'post',
       path: '/trust/crl',
@@ -135,8 +136,8 @@ export function certificateRoutes(deps: { manager: CertificateManager }): ApiRou
       errors: [404, 409],
       handler: async ({ params, req }) => ({ removed: await manager.trustRemove(params.fingerprint, actorOf(req)) }),
     }),
-    route({ method: 'get', path: '/certificate', tag: 'certificates', summary: 'the active server certificate, its chain, the pending key and the kept previous certificate', handler: async () => manager.show() }),
-    route({ method: 'get', path: '/certificate/expiry', tag: 'certificates', summary: 'expiry of the server certificate, its chain and the trusted certificates', handler: async () => ({ certificates: manager.checkExpiry() }) }),
+    route({ method: 'get', path: '/certificate', tag: 'certificates', summary: 'the active server certificate, its chain, the pending key and the kept previous certificate', handler: () => manager.show() }),
+    route({ method: 'get', path: '/certificate/expiry', tag: 'certificates', summary: 'expiry of the server certificate, its chain and the trusted certificates', handler: () => ({ certificates: manager.checkExpiry() }) }),
     route({
       method: 'post',
       path: '/certificate/csr',

@@ -70,9 +70,9 @@ function toCommand(row: ImportRow, position: number): RawCommand {
 function capturingStore(store: Store): { store: Store; captured: AcceptInput[] } {
   const captured: AcceptInput[] = [];
   const events = Object.assign(Object.create(store.events) as Store['events'], {
-    accept: async (inputs: AcceptInput[]): Promise<AcceptOutcome[]> => {
+    accept: (inputs: AcceptInput[]): Promise<AcceptOutcome[]> => {
       captured.push(...inputs);
-      return inputs.map(() => ({ eventId: 0, duplicate: false }));
+      return Promise.resolve(inputs.map(() => ({ eventId: 0, duplicate: false })));
     },
   });
   return { store: Object.assign(Object.create(store) as Store, { events }), captured };
@@ -117,7 +117,7 @@ export async function importUsers(deps: ImportDeps, input: { template: string; r
   const toAccept: Array<{ index: number; input: AcceptInput }> = [];
   let next = 0;
   for (const [i, a] of applied.entries()) {
-    const line = input.rows[i]!.line;
+    const line = input.rows[i].line;
     if (a.outcome !== 'accepted') {
       const message = a.response.type === 'error' ? a.response.summary : a.outcome;
       rows.push({ line, userId: a.userId, outcome: a.outcome === 'other_template' ? 'other_template' : 'invalid', message });
@@ -125,7 +125,7 @@ export async function importUsers(deps: ImportDeps, input: { template: string; r
     }
     // The look-ups are synchronous SQLite calls: let AS requests and /healthz in between.
     if (i % 25 === 24) await new Promise((resolve) => setImmediate(resolve));
-    const accepted = { ...capture.captured[next++]!, rawRequest: rowRequest(input.rows[i]!) };
+    const accepted = { ...capture.captured[next++], rawRequest: rowRequest(input.rows[i]) };
     const ledger = await ledgerOutcome(deps.store, accepted);
     if (ledger) rows.push({ line, userId: a.userId, ...ledger });
     else {
@@ -139,10 +139,10 @@ export async function importUsers(deps: ImportDeps, input: { template: string; r
       { duplicateWindowSeconds: deps.config.provisioning.duplicateWindowSeconds },
     );
     outcomes.forEach((o, i) => {
-      if (o.duplicate) Object.assign(rows[toAccept[i]!.index]!, { outcome: 'already_imported', message: 'skipped, already imported (same row again)' });
+      if (o.duplicate) Object.assign(rows[toAccept[i].index], { outcome: 'already_imported', message: 'skipped, already imported (same row again)' });
     });
     const imported = outcomes.filter((o) => !o.duplicate).length;
-    const lineRange = `lines ${input.rows[0]!.line}-${input.rows[input.rows.length - 1]!.line}`;
+    const lineRange = `lines ${input.rows[0].line}-${input.rows[input.rows.length - 1].line}`;
     deps.logger.info('users imported', { event: 'import.users', template: template.name, actor: deps.actor, rows: input.rows.length, imported, source: input.source });
     await deps.store.audit.append({ actor: deps.actor ?? 'admin-api', entityType: 'template', entityId: template.name, action: 'import', after: { imported, rows: input.rows.length }, detail: `${input.source ?? 'CSV'} ${lineRange}` });
   }

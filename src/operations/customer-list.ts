@@ -37,7 +37,7 @@ export async function listCustomers(store: Store, filter: CustomerListFilter): P
       const k = key(s.enterpriseId, s.template);
       const row =
         byKey.get(k) ??
-        ({ enterpriseId: s.enterpriseId, template: s.template, targetApi: templates.get(s.template) ?? 'broadworks', status: BROADWORKS_ENTERPRISE_STATUS, subscribers: {} } as CustomerRow);
+        ({ enterpriseId: s.enterpriseId, template: s.template, targetApi: templates.get(s.template) ?? 'broadworks', status: BROADWORKS_ENTERPRISE_STATUS, subscribers: {} });
       row.subscribers[s.status] = (row.subscribers[s.status] ?? 0) + 1;
       if (!row.updatedAt || s.updatedAt > row.updatedAt) row.updatedAt = s.updatedAt;
       byKey.set(k, row);

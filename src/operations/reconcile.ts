@@ -105,7 +105,7 @@ export async function reconcile(
   let done = 0;
   for (const unit of units) {
     try {
-      await reconcileUnit(unit);
+      await reconcileUnit({ store, options, report }, unit);
     } catch (err) {
       report.errors.push(
         compact({
@@ -122,110 +122,120 @@ export async function reconcile(
   report.finishedAt = new Date().toISOString();
   if (report.jobsQueued) deps.wake?.();
   return report;
+}
 
-  async function reconcileUnit(unit: Unit): Promise<void> {
-    const webexEntries = await unit.listWebex();
-    report.checked.webexSubscribers += webexEntries.length;
-    const stored: SubscriberRecord[] = [];
-    for (const t of unit.templates) stored.push(...(await allSubscribers(store, t.name, unit.enterpriseId)));
-    report.checked.storeSubscribers += stored.length;
-    const byUserId = new Map(webexEntries.filter((w) => w.userId).map((w) => [w.userId!, w]));
-    const byId = new Map(webexEntries.map((w) => [w.id, w]));
-    const byEmail = new Map(webexEntries.filter((w) => w.email).map((w) => [w.email!.toLowerCase(), w]));
-    const matched = new Set<string>();
+/** What one reconcile pass shares between its steps: the store, the options and the report it fills. */
+interface PassContext {
+  store: Store;
+  options: ReconcileOptions;
+  report: ReconcileReport;
+}
 
-    for (const s of stored) {
-      const w =
-        (s.webexSubscriberId ? byId.get(s.webexSubscriberId) : undefined) ??
-        byUserId.get(s.userId) ??
-        (s.email && !unit.templates.some((t) => t.targetApi === 'broadworks') ? byEmail.get(s.email.toLowerCase()) : undefined);
-      if (w) matched.add(w.id);
-      if ((await store.jobs.pendingForUser(s.userId, 1)).length) {
-        report.inFlight.push(s.userId);
-        continue;
-      }
-      const expectedPresent = s.isActive && !EXPECTED_ABSENT.has(s.status);
-      const base = compact({ template: s.template, enterpriseId: s.enterpriseId, userId: s.userId, email: s.email, storeStatus: s.status });
-      if (!w) {
-        if (expectedPresent) await found({ ...base, kind: 'missing_in_webex' }, s);
-      } else if (!expectedPresent) {
-        await found({ ...base, kind: 'unknown_in_webex', webexSubscriberId: w.id, webexStatus: w.status, note: 'the proxy believes this user unassigned' }, s, w);
-      } else if (w.status === 'error') {
-        await found(compact({ ...base, kind: 'status_error' as const, webexSubscriberId: w.id, webexStatus: w.status, webexErrors: w.errors }), s);
-      }
+async function reconcileUnit(ctx: PassContext, unit: Unit): Promise<void> {
+  const { store, report } = ctx;
+  const webexEntries = await unit.listWebex();
+  report.checked.webexSubscribers += webexEntries.length;
+  const stored: SubscriberRecord[] = [];
+  for (const t of unit.templates) stored.push(...(await allSubscribers(store, t.name, unit.enterpriseId)));
+  report.checked.storeSubscribers += stored.length;
+  const byUserId = new Map(webexEntries.filter((w) => w.userId).map((w) => [w.userId!, w]));
+  const byId = new Map(webexEntries.map((w) => [w.id, w]));
+  const byEmail = new Map(webexEntries.filter((w) => w.email).map((w) => [w.email!.toLowerCase(), w]));
+  const matched = new Set<string>();
+
+  for (const s of stored) {
+    const w =
+      (s.webexSubscriberId ? byId.get(s.webexSubscriberId) : undefined) ??
+      byUserId.get(s.userId) ??
+      (s.email && !unit.templates.some((t) => t.targetApi === 'broadworks') ? byEmail.get(s.email.toLowerCase()) : undefined);
+    if (w) matched.add(w.id);
+    if ((await store.jobs.pendingForUser(s.userId, 1)).length) {
+      report.inFlight.push(s.userId);
+      continue;
     }
-    const unmatched = webexEntries.filter((w) => !matched.has(w.id));
-    // An assign may have created the user in Webex and not yet written the store record.
-    const pending = unmatched.length ? await pendingIdentities(unit) : { userIds: new Set<string>(), emails: new Set<string>() };
-    for (const w of unmatched) {
-      const inFlight = (w.userId && pending.userIds.has(w.userId)) || (w.email && pending.emails.has(w.email.toLowerCase()));
-      if (inFlight) {
-        if (!report.inFlight.includes(w.userId ?? w.email!)) report.inFlight.push(w.userId ?? w.email!);
-        continue;
-      }
-      const template = unit.templates[0]!;
-      await found(
-        compact({
-          kind: 'unknown_in_webex' as const,
-          template: template.name,
-          enterpriseId: w.enterpriseId,
-          userId: w.userId,
-          email: w.email,
-          webexSubscriberId: w.id,
-          webexStatus: w.status,
-          note: 'not in the proxy’s store (provisioned by other means, or its records were lost)',
-        }),
-        undefined,
-        w,
-      );
+    const expectedPresent = s.isActive && !EXPECTED_ABSENT.has(s.status);
+    const base = compact({ template: s.template, enterpriseId: s.enterpriseId, userId: s.userId, email: s.email, storeStatus: s.status });
+    if (!w) {
+      if (expectedPresent) await found(ctx, { ...base, kind: 'missing_in_webex' }, s);
+    } else if (!expectedPresent) {
+      await found(ctx, { ...base, kind: 'unknown_in_webex', webexSubscriberId: w.id, webexStatus: w.status, note: 'the proxy believes this user unassigned' }, s, w);
+    } else if (w.status === 'error') {
+      await found(ctx, compact({ ...base, kind: 'status_error' as const, webexSubscriberId: w.id, webexStatus: w.status, webexErrors: w.errors }), s);
     }
   }
-
-  /** User ids and emails with unfinished jobs in the unit: the pipeline is on them. */
-  async function pendingIdentities(unit: Unit): Promise<{ userIds: Set<string>; emails: Set<string> }> {
-    const userIds = new Set<string>();
-    const emails = new Set<string>();
-    for (const t of unit.templates) {
-      for (let offset = 0; ; ) {
-        const page = await store.jobs.list({ template: t.name, state: [...UNFINISHED_JOB_STATES], limit: 1000, offset });
-        for (const job of page) {
-          if (unit.enterpriseId && job.enterpriseId !== unit.enterpriseId) continue;
-          userIds.add(job.userId);
-          const email = (job.payload.event as ProvisioningEvent | undefined)?.profile?.email;
-          if (email) emails.add(email.toLowerCase());
-        }
-        if (page.length < 1000) break;
-        offset += page.length;
-      }
+  const unmatched = webexEntries.filter((w) => !matched.has(w.id));
+  // An assign may have created the user in Webex and not yet written the store record.
+  const pending = unmatched.length ? await pendingIdentities(store, unit) : { userIds: new Set<string>(), emails: new Set<string>() };
+  for (const w of unmatched) {
+    const inFlight = (w.userId && pending.userIds.has(w.userId)) || (w.email && pending.emails.has(w.email.toLowerCase()));
+    if (inFlight) {
+      if (!report.inFlight.includes(w.userId ?? w.email!)) report.inFlight.push(w.userId ?? w.email!);
+      continue;
     }
-    return { userIds, emails };
+    const template = unit.templates[0];
+    await found(ctx, 
+      compact({
+        kind: 'unknown_in_webex' as const,
+        template: template.name,
+        enterpriseId: w.enterpriseId,
+        userId: w.userId,
+        email: w.email,
+        webexSubscriberId: w.id,
+        webexStatus: w.status,
+        note: 'not in the proxy’s store (provisioned by other means, or its records were lost)',
+      }),
+      undefined,
+      w,
+    );
   }
+}
 
-  async function found(item: Omit<DriftItem, 'action'>, stored?: SubscriberRecord, webexEntry?: WebexEntry): Promise<void> {
-    const drift: DriftItem = { ...item, action: 'reported only' };
-    report.drift.push(drift);
-    if (!options.repair) return;
-    if (item.kind !== 'unknown_in_webex') {
-      drift.jobId = await enqueue(item.userId!, stored!.template, stored!.enterpriseId, 'resync', { reason: 'reconcile', drift: item.kind });
-      drift.action = 'resync queued';
-    } else if (options.unassignUnknown) {
-      const userId = stored?.userId ?? webexEntry?.userId;
-      if (!userId) {
-        drift.note = `${drift.note ?? ''}; no BroadWorks user id known for it: remove it in Partner Hub if it should go`.replace(/^; /, '');
-        return;
+/** User ids and emails with unfinished jobs in the unit: the pipeline is on them. */
+async function pendingIdentities(store: Store, unit: Unit): Promise<{ userIds: Set<string>; emails: Set<string> }> {
+  const userIds = new Set<string>();
+  const emails = new Set<string>();
+  for (const t of unit.templates) {
+    for (let offset = 0; ; ) {
+      const page = await store.jobs.list({ template: t.name, state: [...UNFINISHED_JOB_STATES], limit: 1000, offset });
+      for (const job of page) {
+        if (unit.enterpriseId && job.enterpriseId !== unit.enterpriseId) continue;
+        userIds.add(job.userId);
+        const email = (job.payload.event as ProvisioningEvent | undefined)?.profile?.email;
+        if (email) emails.add(email.toLowerCase());
       }
-      drift.jobId = await enqueue(userId, item.template, item.enterpriseId, 'unassign', { reason: 'reconcile', webexSubscriberId: item.webexSubscriberId });
-      drift.action = 'unassign queued';
+      if (page.length < 1000) break;
+      offset += page.length;
     }
   }
+  return { userIds, emails };
+}
 
-  async function enqueue(userId: string, template: string, enterpriseId: string, kind: 'resync' | 'unassign', payload: Record<string, unknown>): Promise<number> {
-    const [lastEvent] = await store.events.listForUser(userId, 1);
-    const id = await store.jobs.enqueue({ eventId: lastEvent?.id ?? 0, kind, template, userId, enterpriseId, nextRunAt: Date.now(), payload });
-    await store.audit.append({ actor: 'reconcile', entityType: 'subscriber', entityId: userId, action: kind, after: { jobId: id, ...payload } });
-    report.jobsQueued++;
-    return id;
+async function found(ctx: PassContext, item: Omit<DriftItem, 'action'>, stored?: SubscriberRecord, webexEntry?: WebexEntry): Promise<void> {
+  const { options, report } = ctx;
+  const drift: DriftItem = { ...item, action: 'reported only' };
+  report.drift.push(drift);
+  if (!options.repair) return;
+  if (item.kind !== 'unknown_in_webex') {
+    drift.jobId = await enqueue(ctx, item.userId!, stored!.template, stored!.enterpriseId, 'resync', { reason: 'reconcile', drift: item.kind });
+    drift.action = 'resync queued';
+  } else if (options.unassignUnknown) {
+    const userId = stored?.userId ?? webexEntry?.userId;
+    if (!userId) {
+      drift.note = `${drift.note ?? ''}; no BroadWorks user id known for it: remove it in Partner Hub if it should go`.replace(/^; /, '');
+      return;
+    }
+    drift.jobId = await enqueue(ctx, userId, item.template, item.enterpriseId, 'unassign', { reason: 'reconcile', webexSubscriberId: item.webexSubscriberId });
+    drift.action = 'unassign queued';
   }
+}
+
+async function enqueue(ctx: PassContext, userId: string, template: string, enterpriseId: string, kind: 'resync' | 'unassign', payload: Record<string, unknown>): Promise<number> {
+  const { store, report } = ctx;
+  const [lastEvent] = await store.events.listForUser(userId, 1);
+  const id = await store.jobs.enqueue({ eventId: lastEvent?.id ?? 0, kind, template, userId, enterpriseId, nextRunAt: Date.now(), payload });
+  await store.audit.append({ actor: 'reconcile', entityType: 'subscriber', entityId: userId, action: kind, after: { jobId: id, ...payload } });
+  report.jobsQueued++;
+  return id;
 }
 
 async function planUnits(store: Store, webex: WebexProvisioningApi, templates: Template[], enterprise: string | undefined): Promise<Unit[]> {

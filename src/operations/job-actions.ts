@@ -14,6 +14,30 @@ export interface JobActionsDeps {
   actor?: string;
 }
 
+/** The worker may claim the job between our read and our write: then its state wins. */
+async function changedMeanwhile(store: Store, job: Job, verb: 'retried' | 'cancelled'): Promise<ImpbError> {
+  const now = (await store.jobs.get(job.id))?.state ?? 'gone';
+  return new ImpbError('IMPB_ERR_CONFLICT', {
+    message: `job ${job.id} changed from ${job.state} to ${now} while it was being ${verb}; nothing was changed: look at it again`,
+    details: { jobId: job.id, state: now, reason: 'state_changed' },
+  });
+}
+
+/**
+ * A later job of the user that already ran (an unassign, a resync, …) holds newer state than
+ * this one: replaying the old one would undo it, e.g. re-provision a user the AS removed.
+ */
+async function refuseIfSuperseded(store: Store, job: Job): Promise<void> {
+  const [latest] = await store.jobs.list({ userId: job.userId, state: [...RAN_STATES], limit: 1 });
+  if (!latest || latest.id <= job.id) return;
+  throw new ImpbError('IMPB_ERR_CONFLICT', {
+    message:
+      `job ${job.id} (${job.kind}) is older than job ${latest.id} (${latest.kind}, ${latest.state}) of ${job.userId}: retrying it would replay outdated state. ` +
+      `Run "imp-bridge subscribers resync ${job.userId}" to bring Webex in line with the user's current state instead`,
+    details: { jobId: job.id, state: job.state, reason: 'superseded', supersededBy: latest.id },
+  });
+}
+
 /**
  * Operator actions on the job queue. The pipeline owns how jobs run; these only change their
  * state or add jobs (kinds 'resync' and 'set_package', run by the pipeline).
@@ -26,30 +50,6 @@ export function createJobActions(deps: JobActionsDeps) {
     const job = await store.jobs.get(id);
     if (!job) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no job ${id}`, details: { jobId: id } });
     return job;
-  }
-
-  /** The worker may claim the job between our read and our write: then its state wins. */
-  async function changedMeanwhile(job: Job, verb: 'retried' | 'cancelled'): Promise<ImpbError> {
-    const now = (await store.jobs.get(job.id))?.state ?? 'gone';
-    return new ImpbError('IMPB_ERR_CONFLICT', {
-      message: `job ${job.id} changed from ${job.state} to ${now} while it was being ${verb}; nothing was changed: look at it again`,
-      details: { jobId: job.id, state: now, reason: 'state_changed' },
-    });
-  }
-
-  /**
-   * A later job of the user that already ran (an unassign, a resync, …) holds newer state than
-   * this one: replaying the old one would undo it, e.g. re-provision a user the AS removed.
-   */
-  async function refuseIfSuperseded(job: Job): Promise<void> {
-    const [latest] = await store.jobs.list({ userId: job.userId, state: [...RAN_STATES], limit: 1 });
-    if (!latest || latest.id <= job.id) return;
-    throw new ImpbError('IMPB_ERR_CONFLICT', {
-      message:
-        `job ${job.id} (${job.kind}) is older than job ${latest.id} (${latest.kind}, ${latest.state}) of ${job.userId}: retrying it would replay outdated state. ` +
-        `Run "imp-bridge subscribers resync ${job.userId}" to bring Webex in line with the user's current state instead`,
-      details: { jobId: job.id, state: job.state, reason: 'superseded', supersededBy: latest.id },
-    });
   }
 
   async function enqueueForUser(userId: string, kind: 'resync' | 'set_package' | 'unassign', payload: Record<string, unknown>, reason: string) {
@@ -84,8 +84,8 @@ export function createJobActions(deps: JobActionsDeps) {
           details: { jobId: id, state: job.state },
         });
       }
-      await refuseIfSuperseded(job);
-      if (!(await store.jobs.transition(id, { from: [job.state], to: 'queued', nextRunAt: Date.now(), now: Date.now() }, currentActor(actor)))) throw await changedMeanwhile(job, 'retried');
+      await refuseIfSuperseded(store, job);
+      if (!(await store.jobs.transition(id, { from: [job.state], to: 'queued', nextRunAt: Date.now(), now: Date.now() }, currentActor(actor)))) throw await changedMeanwhile(store, job, 'retried');
       await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: String(id), action: 'retry', before: { state: job.state }, after: { state: 'queued' } });
       deps.wake?.();
       return getJob(id);
@@ -99,7 +99,7 @@ export function createJobActions(deps: JobActionsDeps) {
           details: { jobId: id, state: job.state },
         });
       }
-      if (!(await store.jobs.transition(id, { from: [job.state], to: 'cancelled', now: Date.now() }, currentActor(actor)))) throw await changedMeanwhile(job, 'cancelled');
+      if (!(await store.jobs.transition(id, { from: [job.state], to: 'cancelled', now: Date.now() }, currentActor(actor)))) throw await changedMeanwhile(store, job, 'cancelled');
       await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: String(id), action: 'cancel', before: { state: job.state }, after: { state: 'cancelled' } });
       return getJob(id);
     },

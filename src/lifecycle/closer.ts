@@ -1,0 +1,2 @@
+/** A part's clean-up, run in reverse wiring order at shutdown. */
+export type Closer = () => Promise<void> | void;

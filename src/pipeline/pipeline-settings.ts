@@ -1,0 +1,11 @@
+/** The worker's tuning, from `pipeline.*` of the config (own file: job runs and customer onboarding both read it). */
+export interface PipelineSettings {
+  concurrency: number;
+  ratePerSecond: number;
+  attemptHorizonMs: number;
+  pollInitialMs: number;
+  pollMaxMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  idlePollMs: number;
+}
