@@ -10,7 +10,8 @@ import { createProvisioningListener, type ProvisioningListener } from './inbound
 import { wireInbound, type InboundWiring } from './inbound/wire-inbound';
 import type { Closer } from './lifecycle/closer';
 import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
-import { wirePipeline, type PipelineWiring } from './pipeline/wire-pipeline';
+import { createDryRunPlanner } from './pipeline/dry-run-plan';
+import { pipelineSettings, wirePipeline, type PipelineWiring } from './pipeline/wire-pipeline';
 import { createSqliteStore, type Store } from './store';
 import { createRetentionSchedule } from './store/retention-schedule';
 import { seedFromConfig } from './templates/seed-from-config';
@@ -79,7 +80,13 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     const pipeline = await wirePipeline({ ...base, webex });
     closers.push(pipeline.close);
     resumeParkedJobsWhenCredentialsWork(webex, pipeline);
-    const inbound = await wireInbound({ ...base, notice: options.notice, configFile: options.configFile });
+    const inbound = await wireInbound({
+      ...base,
+      notice: options.notice,
+      configFile: options.configFile,
+      // Shadow mode's plan: the pipeline's own job code, against a Webex that only writes the calls down.
+      planCalls: createDryRunPlanner({ store, settings: pipelineSettings(config) }),
+    });
     closers.push(inbound.close);
 
     const provisioning = createProvisioningListener({

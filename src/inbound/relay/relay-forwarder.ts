@@ -5,7 +5,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { ImpbError, type ErrorCode } from '../../errors';
 import { registerSecret } from '../../observability';
 import { endToEndHeaders } from './hop-by-hop';
-import type { UpstreamSettings } from './upstream-settings';
+import type { UpstreamSettings } from '../../templates/upstream-settings';
 
 export interface RelayRequest {
   method: string;
