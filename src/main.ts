@@ -80,13 +80,9 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     const pipeline = await wirePipeline({ ...base, webex });
     closers.push(pipeline.close);
     resumeParkedJobsWhenCredentialsWork(webex, pipeline);
-    const inbound = await wireInbound({
-      ...base,
-      notice: options.notice,
-      configFile: options.configFile,
-      // Shadow mode's plan: the pipeline's own job code, against a Webex that only writes the calls down.
-      planCalls: createDryRunPlanner({ store, settings: pipelineSettings(config) }),
-    });
+    // Shadow mode's plan: the pipeline's own job code, against a Webex that only writes the calls down.
+    const planCalls = createDryRunPlanner({ store, settings: pipelineSettings(config) });
+    const inbound = await wireInbound({ ...base, notice: options.notice, configFile: options.configFile, planCalls });
     closers.push(inbound.close);
 
     const provisioning = createProvisioningListener({

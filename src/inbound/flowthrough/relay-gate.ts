@@ -27,7 +27,7 @@ const FLOWTHROUGH_PREFIX = '/provisioning/v1/';
 
 /** What followed `/provisioning/v1/<template>` in the URL as sent ('' or '/a/b'), query excluded. */
 export function relaySubPath(originalUrl: string, templateName: string): string {
-  const pathOnly = originalUrl.split('?')[0]!;
+  const pathOnly = originalUrl.split('?')[0];
   const base = `${FLOWTHROUGH_PREFIX}${templateName}`;
   return pathOnly.startsWith(base) ? pathOnly.slice(base.length) : '';
 }
