@@ -3,7 +3,7 @@ import type { Logger } from '../../observability';
 import { classifyRequest } from '../dialect/classify-request';
 import type { DialectProvider } from '../dialect/dialect-extensions';
 import type { FlowThroughDocument } from '../dialect/read-document';
-import type { ShadowAnalysis } from '../flowthrough/relay-gate';
+import type { ShadowAnalysis } from '../flowthrough/relay-gate-deps';
 
 /** Where shadow records go (the store's shadow repository in production). */
 export interface ShadowRecordSink {
