@@ -10,7 +10,8 @@ import { createProvisioningListener, type ProvisioningListener } from './inbound
 import { wireInbound, type InboundWiring } from './inbound/wire-inbound';
 import type { Closer } from './lifecycle/closer';
 import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
-import { wirePipeline, type PipelineWiring } from './pipeline/wire-pipeline';
+import { createDryRunPlanner } from './pipeline/dry-run-plan';
+import { pipelineSettings, wirePipeline, type PipelineWiring } from './pipeline/wire-pipeline';
 import { createSqliteStore, withConfigCache, type Store } from './store';
 import { createRetentionSchedule } from './store/retention-schedule';
 import { seedFromConfig } from './templates/seed-from-config';
@@ -80,7 +81,9 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     const pipeline = await wirePipeline({ ...base, webex });
     closers.push(pipeline.close);
     resumeParkedJobsWhenCredentialsWork(webex, pipeline);
-    const inbound = await wireInbound({ ...base, notice: options.notice, configFile: options.configFile });
+    // Shadow mode's plan: the pipeline's own job code, against a Webex that only writes the calls down.
+    const planCalls = createDryRunPlanner({ store, settings: pipelineSettings(config) });
+    const inbound = await wireInbound({ ...base, notice: options.notice, configFile: options.configFile, planCalls });
     closers.push(inbound.close);
 
     const provisioning = createProvisioningListener({

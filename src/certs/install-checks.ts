@@ -65,7 +65,7 @@ function expiryCheck(plan: InstallPlan, certs: X509Certificate[], ctx: InstallCh
     .map((c) => ({ c, days: Math.floor((notAfterMs(c) - ctx.now) / DAY_MS) }))
     .filter(({ c, days }) => notAfterMs(c) > ctx.now && days <= ctx.expiryWarnDays)
     .map(({ c, days }) => `${describeCertificate(c).subject} expires in ${days} day${days === 1 ? '' : 's'}, within tls.expiryWarnDays (${ctx.expiryWarnDays})`);
-  const leafDays = Math.floor((notAfterMs(certs[0]!) - ctx.now) / DAY_MS);
+  const leafDays = Math.floor((notAfterMs(certs[0]) - ctx.now) / DAY_MS);
   if (soon.length) plan.checks.push({ check: 'expiry', ok: true, warning: true, detail: soon.join('; ') });
   else plan.checks.push({ check: 'expiry', ok: true, detail: `${leafDays} days left` });
 }

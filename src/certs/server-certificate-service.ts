@@ -97,7 +97,7 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
     },
 
     checkInstall(input) {
-      return context.exclusive(async (): Promise<InstallCheckResult> => {
+      return context.exclusive((): InstallCheckResult => {
         const plan = planFor(input);
         return { ok: !plan.failure, checks: plan.checks, usedKey: plan.usedKey, ...(plan.material ? { certificate: describeCertificate(plan.material.cert, now()) } : {}) };
       });

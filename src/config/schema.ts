@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { TEMPLATE_MODES, type ClusterDefinition, type TemplateDefinition } from '../domain/template';
 import { dialectExtensionsSchema } from '../inbound/dialect/dialect-extensions';
-import { upstreamSchema } from '../inbound/relay/upstream-settings';
+import { upstreamSchema } from '../templates/upstream-settings';
 import { isLoopbackHost } from './loopback';
 import { PUBLIC_HOSTNAME_DEFAULT_TEXT } from './public-hostname';
 

@@ -39,7 +39,7 @@ export interface WholesaleOnboarding {
 export const TEMPLATE_MODES = ['provision', 'relay', 'shadow'] as const;
 export type TemplateMode = (typeof TEMPLATE_MODES)[number];
 
-/** Where a relay or shadow template forwards to (validated by inbound/relay/upstream-settings.ts). */
+/** Where a relay or shadow template forwards to (validated by templates/upstream-settings.ts). */
 export interface UpstreamDefinition {
   url: string;
   auth: 'passthrough' | 'basic';

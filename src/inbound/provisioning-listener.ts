@@ -29,6 +29,23 @@ export interface ProvisioningListenerDeps {
 
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
+/** The HTTPS server's options: the secure context, the client certificate request and the timeouts. */
+function serverOptionsFor({ config, secureContextOptions }: ProvisioningListenerDeps): https.ServerOptions {
+  return {
+    ...secureContextOptions,
+    requestCert: config.provisioning.clientCertificate !== 'off',
+    rejectUnauthorized: false,
+    // Node's default is 120 s: a raw TCP connection that never speaks TLS would hold a socket that long.
+    handshakeTimeout: config.provisioning.handshakeTimeoutMs,
+    headersTimeout: config.provisioning.headersTimeoutMs,
+    requestTimeout: config.provisioning.requestTimeoutMs,
+    keepAliveTimeout: config.provisioning.keepAliveTimeoutMs,
+    // Node checks header/request timeouts only on this interval (30 s by default), which would
+    // let a slow-loris client hold a socket far past headersTimeout.
+    connectionsCheckingInterval: Math.max(250, Math.min(1_000, Math.floor(config.provisioning.headersTimeoutMs / 4))),
+  };
+}
+
 /**
  * The mTLS provisioning listener. OpenSSL verifies client chains against the trust anchors;
  * the handshake completes even for a refused client (rejectUnauthorized: false) so that the
@@ -40,22 +57,9 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
   const { config, logger } = deps;
   const mode = config.provisioning.clientCertificate;
   let verifier: ClientVerifier | undefined = deps.secureContextOptions.clientVerifier;
-  const serverOptions: https.ServerOptions = {
-    ...deps.secureContextOptions,
-    requestCert: mode !== 'off',
-    rejectUnauthorized: false,
-    // Node's default is 120 s: a raw TCP connection that never speaks TLS would hold a socket that long.
-    handshakeTimeout: config.provisioning.handshakeTimeoutMs,
-    headersTimeout: config.provisioning.headersTimeoutMs,
-    requestTimeout: config.provisioning.requestTimeoutMs,
-    keepAliveTimeout: config.provisioning.keepAliveTimeoutMs,
-    // Node checks header/request timeouts only on this interval (30 s by default), which would
-    // let a slow-loris client hold a socket far past headersTimeout.
-    connectionsCheckingInterval: Math.max(250, Math.min(1_000, Math.floor(config.provisioning.headersTimeoutMs / 4))),
-  };
   // Dry-run first: a key/cert mismatch must fail here, with a clear message, not at the first handshake.
   tls.createSecureContext(deps.secureContextOptions);
-  const server = https.createServer(serverOptions, deps.app);
+  const server = https.createServer(serverOptionsFor(deps), deps.app);
   server.on('tlsClientError', (err, socket) => {
     logger.debug('TLS handshake refused', { event: 'tls.handshake_refused', reason: err.message, remoteAddress: socket.remoteAddress });
   });

@@ -1,9 +1,11 @@
 import type { Config } from '../config/schema';
+import type { Template } from '../domain';
 import { currentActor, REDACTED, type Logger } from '../observability';
 import type { Store, UnknownRequest } from '../store/port';
 import { applyDocument } from './apply-document';
 import { classifyRequest } from './dialect/classify-request';
 import type { DialectProvider } from './dialect/dialect-extensions';
+import type { FlowThroughDocument } from './dialect/read-document';
 import { declaredEncoding } from './xml/declared-encoding';
 import { createShadowEventDeriver } from './relay/shadow-events';
 
@@ -41,6 +43,41 @@ function replayBytes(row: UnknownRequest): Buffer {
   const text = row.body.replace(MASKED_ELEMENT, '');
   const encoding = declaredEncoding(Buffer.from(text.slice(0, 200), 'latin1'), undefined).encoding;
   return Buffer.from(text, encoding === 'ISO-8859-1' ? 'latin1' : 'utf8');
+}
+
+/** `apply`: the stored request accepted as provision mode would, audited (so it is replayed once) and logged. */
+async function acceptReplay(
+  deps: ReplayDeps,
+  input: { row: UnknownRequest; template: Template; document: FlowThroughDocument; requestId: string; actor: string },
+) {
+  const { row, template, document, requestId, actor } = input;
+  const results = await applyDocument(
+    {
+      config: deps.config,
+      logger: deps.logger,
+      store: deps.store,
+      template,
+      requestId,
+      rawRequest: `replay of unknown request ${row.id}\n\n${row.body}`,
+    },
+    document,
+  );
+  const accepted = results.filter((r) => r.outcome === 'accepted' || r.outcome === 'duplicate');
+  await deps.store.audit.append({
+    actor,
+    entityType: 'unknown_request',
+    entityId: String(row.id),
+    action: 'replay',
+    after: { requestId, results: results.map((r) => ({ type: r.type, userId: r.userId, outcome: r.outcome })) },
+  });
+  deps.logger.info('unknown request replayed', {
+    event: 'inbound.unknown.replayed',
+    id: row.id,
+    template: row.template,
+    actor,
+    accepted: accepted.length,
+  });
+  return accepted;
 }
 
 /**
@@ -81,32 +118,7 @@ export function createUnknownRequestReplay(deps: ReplayDeps) {
         events: events.map((e) => `${e.kind} ${e.userId}`),
       };
     }
-    const results = await applyDocument(
-      {
-        config: deps.config,
-        logger: deps.logger,
-        store: deps.store,
-        template,
-        requestId,
-        rawRequest: `replay of unknown request ${row.id}\n\n${row.body}`,
-      },
-      classified.document,
-    );
-    const accepted = results.filter((r) => r.outcome === 'accepted' || r.outcome === 'duplicate');
-    await deps.store.audit.append({
-      actor,
-      entityType: 'unknown_request',
-      entityId: String(row.id),
-      action: 'replay',
-      after: { requestId, results: results.map((r) => ({ type: r.type, userId: r.userId, outcome: r.outcome })) },
-    });
-    deps.logger.info('unknown request replayed', {
-      event: 'inbound.unknown.replayed',
-      id: row.id,
-      template: row.template,
-      actor,
-      accepted: accepted.length,
-    });
+    const accepted = await acceptReplay(deps, { row, template, document: classified.document, requestId, actor });
     return {
       ...base,
       outcome: accepted.length ? 'accepted' : 'refused',

@@ -2,8 +2,6 @@ import type { Router } from 'express';
 import type { Config } from '../config/schema';
 import type { Closer } from '../lifecycle/closer';
 import { registerSecret, type Logger, type Registry } from '../observability';
-import { createDryRunPlanner } from '../pipeline/dry-run-plan';
-import { pipelineSettings } from '../pipeline/wire-pipeline';
 import type { Store } from '../store';
 import { createAuthThrottle, type AuthThrottle } from './auth/auth-throttle';
 import { createAccountVerifier } from './auth/verify-account';
@@ -13,7 +11,7 @@ import { watchDialectSection } from './dialect/dialect-file-watch';
 import { createFlowThroughRouter } from './flowthrough-route';
 import { createInboundMetrics } from './inbound-metrics';
 import { createDialectCoverageService, type DialectCoverageService } from './relay/dialect-coverage-service';
-import { createShadowAnalysis } from './relay/shadow-analysis';
+import { createShadowAnalysis, type ShadowCallPlanner } from './relay/shadow-analysis';
 import { createShadowEventDeriver } from './relay/shadow-events';
 import { createUpstreamRegistry } from './relay/upstream-registry';
 import { createUnknownRequestReplay, type UnknownRequestReplay } from './replay-unknown-requests';
@@ -46,9 +44,14 @@ export interface InboundDeps {
   configFile?: string;
   /** Plain text for the person at the terminal (stderr under `npm start`), beside the structured log; absent in tests. */
   notice?: (text: string) => void;
+  /**
+   * The Webex calls provision mode would make, for shadow mode's record: the pipeline's dry-run
+   * planner, built by the composition root (inbound does not import pipeline).
+   */
+  planCalls: ShadowCallPlanner;
 }
 
-export async function wireInbound({ config, logger, store, metrics, configFile, notice }: InboundDeps): Promise<InboundWiring> {
+export async function wireInbound({ config, logger, store, metrics, configFile, notice, planCalls }: InboundDeps): Promise<InboundWiring> {
   const authThrottle = createAuthThrottle({ limit: config.provisioning.authFailureLimit, baseDelayMs: config.provisioning.authFailureBaseDelayMs });
   const dialect = createDialectProvider(config.dialect);
   const upstreams = createUpstreamRegistry();
@@ -59,8 +62,7 @@ export async function wireInbound({ config, logger, store, metrics, configFile, 
     records: store.shadowRecords,
     logger,
     deriveEvents: createShadowEventDeriver({ config, logger, store }),
-    // The pipeline's own job code, against a Webex that only writes the calls down.
-    planCalls: createDryRunPlanner({ store, settings: pipelineSettings(config) }),
+    planCalls,
   });
   const watch = configFile ? watchDialectSection(configFile, dialect, { logger }) : undefined;
   const router = createFlowThroughRouter({

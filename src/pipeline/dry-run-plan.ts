@@ -26,49 +26,47 @@ const ok = <T>(data: T, httpStatus = 200): WebexResult<T> => ({ data, httpStatus
 
 /** A Webex port that answers from the dry world and writes down every call instead of sending it. */
 function recordingApi(world: DryWorld, calls: PlannedCall[]): WebexProvisioningApi {
-  const refuse = (operation: string) => async () => {
-    throw new Error(`${operation}: not planned in a dry run`);
-  };
+  const refuse = (operation: string) => () => Promise.reject(new Error(`${operation}: not planned in a dry run`));
   return {
     people: {
-      async getPerson(personId) {
+      getPerson(personId) {
         calls.push({ operation: 'people.getPerson', method: 'GET', path: `/people/${personId}` });
-        return ok({ id: personId, orgId: 'dry-run-org' } as never);
+        return Promise.resolve(ok({ id: personId, orgId: 'dry-run-org' } as never));
       },
     },
     broadworks: {
-      async listSubscribers(filter) {
+      listSubscribers(filter) {
         calls.push({ operation: 'broadworks.listSubscribers', method: 'GET', path: BW, body: { ...filter } });
         const found = [...world.subscribers.values()].filter((s) => s.userId === filter.userId);
-        return ok(found);
+        return Promise.resolve(ok(found));
       },
-      async createSubscriber(body: BroadworksSubscriberCreate) {
+      createSubscriber(body: BroadworksSubscriberCreate) {
         calls.push({ operation: 'broadworks.createSubscriber', method: 'POST', path: BW, body });
         const created: BroadworksSubscriber = {
           ...body,
           id: `dry-run-${body.userId}`,
           personId: `dry-run-person-${body.userId}`,
           status: 'provisioned',
-        } as BroadworksSubscriber;
+        };
         world.subscribers.set(body.userId, created);
-        return ok(created, 201);
+        return Promise.resolve(ok(created, 201));
       },
-      async getSubscriber(id) {
+      getSubscriber(id) {
         calls.push({ operation: 'broadworks.getSubscriber', method: 'GET', path: `${BW}/${id}` });
         const found = [...world.subscribers.values()].find((s) => s.id === id);
-        return ok(found ?? ({ id, status: 'provisioned' } as BroadworksSubscriber));
+        return Promise.resolve(ok(found ?? ({ id, status: 'provisioned' } as BroadworksSubscriber)));
       },
-      async updateSubscriber(id, body: BroadworksSubscriberUpdate) {
+      updateSubscriber(id, body: BroadworksSubscriberUpdate) {
         calls.push({ operation: 'broadworks.updateSubscriber', method: 'PUT', path: `${BW}/${id}`, body });
         const found = [...world.subscribers.values()].find((s) => s.id === id);
         const updated = { ...(found ?? { id }), ...body, status: 'provisioned' } as BroadworksSubscriber;
         if (found) world.subscribers.set(found.userId, updated);
-        return ok(updated);
+        return Promise.resolve(ok(updated));
       },
-      async deleteSubscriber(id) {
+      deleteSubscriber(id) {
         calls.push({ operation: 'broadworks.deleteSubscriber', method: 'DELETE', path: `${BW}/${id}` });
         for (const [userId, s] of world.subscribers) if (s.id === id) world.subscribers.delete(userId);
-        return ok(undefined, 204);
+        return Promise.resolve(ok(undefined, 204));
       },
       precheck: refuse('broadworks.precheck'),
     },
@@ -83,15 +81,15 @@ function recordingApi(world: DryWorld, calls: PlannedCall[]): WebexProvisioningA
 function dryStore(store: Store, world: DryWorld): Store {
   const subscribers = {
     ...store.subscribers,
-    get: async (userId: string) => world.records.get(userId),
-    upsert: async (record: Omit<SubscriberRecord, 'createdAt' | 'updatedAt' | 'lastStatusChange'>) => {
+    get: (userId: string) => Promise.resolve(world.records.get(userId)),
+    upsert: (record: Omit<SubscriberRecord, 'createdAt' | 'updatedAt' | 'lastStatusChange'>) => {
       const saved = { ...record, createdAt: '', updatedAt: '' } as SubscriberRecord;
       world.records.set(record.userId, saved);
-      return saved;
+      return Promise.resolve(saved);
     },
   };
   return new Proxy(store, {
-    get: (target, key, receiver) => (key === 'subscribers' ? subscribers : Reflect.get(target, key, receiver)),
+    get: (target, key, receiver): unknown => (key === 'subscribers' ? subscribers : Reflect.get(target, key, receiver)),
   });
 }
 

@@ -1,4 +1,4 @@
-import { upstreamSchema, type UpstreamPatch, type UpstreamSettings } from '../inbound/relay/upstream-settings';
+import { upstreamSchema, type UpstreamPatch, type UpstreamSettings } from './upstream-settings';
 import { templateMode, type DialectCoverage, type Template } from '../domain';
 import { ImpbError } from '../errors';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clusterSchema, templateConfigSchema } from '../config/schema';
 import { MAX_PROVISIONING_PASSWORD_LENGTH } from '../domain';
-import { upstreamPatchSchema } from '../inbound/relay/upstream-settings';
+import { upstreamPatchSchema } from './upstream-settings';
 
 /**
  * Inputs of the template and cluster operations. The admin API validates requests with these

@@ -52,7 +52,7 @@ export function dialectRoutes(rt: DialectRouteDeps): ApiRoute[] {
       path: '/dialect/extensions',
       tag: 'operations',
       summary: 'the dialect extensions in force (command-type and element aliases, ignored elements, answer variant)',
-      handler: async () => rt.inbound.dialect.current().extensions,
+      handler: () => rt.inbound.dialect.current().extensions,
     }),
   ];
 }

@@ -24,9 +24,8 @@ interface ListFlags extends JsonFlag {
   limit?: number;
 }
 
-export function registerSubscriberCommands(program: Command): void {
-  const subscribers = program.command('subscribers').alias('subscriber').description('subscribers: is this user provisioned, and if not, why?');
-
+/** `subscribers list`: from the running bridge, or read-only from the store when it is down. */
+function registerListCommand(subscribers: Command): void {
   withJson(
     subscribers
       .command('list')
@@ -56,7 +55,10 @@ export function registerSubscriberCommands(program: Command): void {
     );
     printList(page, o, ['userId', 'template', 'enterpriseId', 'email', 'status', 'lastErrorCode', 'lastStatusChange']);
   });
+}
 
+/** `subscribers show`: the record, its jobs and the timeline. */
+function registerShowCommand(subscribers: Command): void {
   withJson(subscribers.command('show').description('one subscriber with its jobs and full timeline').argument('<userId>')).action(
     async (userId: string, o: JsonFlag) => {
       const detail = await readOnly(
@@ -81,6 +83,13 @@ export function registerSubscriberCommands(program: Command): void {
       process.stdout.write(formatTable(detail.timeline as unknown as Array<Record<string, unknown>>, ['at', 'source', 'what', 'httpStatus', 'errorCode', 'trackingId']));
     },
   );
+}
+
+export function registerSubscriberCommands(program: Command): void {
+  const subscribers = program.command('subscribers').alias('subscriber').description('subscribers: is this user provisioned, and if not, why?');
+
+  registerListCommand(subscribers);
+  registerShowCommand(subscribers);
 
   withJson(
     subscribers

@@ -73,7 +73,10 @@ export function JobsPage() {
       title: 'Retry every failed job',
       body: <p>Runs every failed job again now, not only those listed; each looks the user up in Webex before it writes. Jobs a newer job of the same user replaced are skipped.</p>,
       confirmLabel: 'Retry every failed job',
-      run: async () => void retryAllFailed(),
+      run: () => {
+        void retryAllFailed();
+        return Promise.resolve();
+      },
     });
   const askBulk = (verb: 'retry' | 'cancel') => {
     const ids = [...selected];

@@ -92,7 +92,7 @@ export function classifyRequest(
     gaps.push(...own);
     commands.push(observedCommand(command, own));
   }
-  const maskedExample = maskDocument(text!, [...(input.knownSecrets ?? []), document.credentials?.password]);
+  const maskedExample = maskDocument(text, [...(input.knownSecrets ?? []), document.credentials?.password]);
   return {
     observation: { ...base, understood: gaps.length === 0, gaps, commands, maskedExample },
     document,

@@ -10,7 +10,7 @@ import type { AccountVerifier } from '../auth/verify-account';
 import type { InboundMetrics } from '../inbound-metrics';
 import type { DialectProvider } from '../dialect/dialect-extensions';
 import type { LargeBodyGate } from './large-body-gate';
-import type { RelayGateDeps } from './relay-gate';
+import type { RelayGateDeps } from './relay-gate-deps';
 
 export interface FlowThroughDeps {
   config: Config;

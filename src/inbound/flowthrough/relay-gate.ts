@@ -3,31 +3,17 @@ import { templateMode, type Template } from '../../domain';
 import { isImpbError } from '../../errors';
 import { headersForStorage, maskDocument } from '../mask-request';
 import { readBodyWithLimit } from '../read-body';
-import type { RelayAnswer, RelayRequest } from '../relay/relay-forwarder';
-import type { UpstreamRegistry } from '../relay/upstream-registry';
+import type { RelayRequest } from '../relay/relay-forwarder';
 import { declaredEncoding } from '../xml/declared-encoding';
 import { documentError, Outcome, plainAnswer } from './answer';
 import type { Admitted } from './exchange';
-
-/** What shadow mode does with each relayed exchange besides recording it (dialect check, dry run). */
-export type ShadowAnalysis = (input: {
-  template: Template;
-  requestId: string;
-  request: RelayRequest;
-  answer: RelayAnswer;
-  knownSecrets: Array<string | undefined>;
-}) => Promise<void>;
-
-export interface RelayGateDeps {
-  upstreams: UpstreamRegistry;
-  shadow?: ShadowAnalysis;
-}
+import type { RelayGateDeps } from './relay-gate-deps';
 
 const FLOWTHROUGH_PREFIX = '/provisioning/v1/';
 
 /** What followed `/provisioning/v1/<template>` in the URL as sent ('' or '/a/b'), query excluded. */
 export function relaySubPath(originalUrl: string, templateName: string): string {
-  const pathOnly = originalUrl.split('?')[0]!;
+  const pathOnly = originalUrl.split('?')[0];
   const base = `${FLOWTHROUGH_PREFIX}${templateName}`;
   return pathOnly.startsWith(base) ? pathOnly.slice(base.length) : '';
 }

@@ -14,5 +14,5 @@ export {
   UPSTREAM_ON_FAILURE,
   type UpstreamSettings,
   type UpstreamSettingsInput,
-} from './upstream-settings';
+} from '../../templates/upstream-settings';
 export { endToEndHeaders, HOP_BY_HOP } from './hop-by-hop';

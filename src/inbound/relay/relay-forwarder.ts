@@ -5,7 +5,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { ImpbError, type ErrorCode } from '../../errors';
 import { registerSecret } from '../../observability';
 import { endToEndHeaders } from './hop-by-hop';
-import type { UpstreamSettings } from './upstream-settings';
+import type { UpstreamSettings } from '../../templates/upstream-settings';
 
 export interface RelayRequest {
   method: string;
@@ -96,10 +96,15 @@ const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
+/** The system or undici code of a failed request (undici wraps the socket's error as `cause`). */
+function errorCodeOf(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = e.code ?? e.cause?.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : 'error';
+}
+
 function noAnswerError(err: unknown): ImpbError {
-  const code = String(
-    (err as { code?: unknown }).code ?? (err as { cause?: { code?: unknown } }).cause?.code ?? 'error',
-  );
+  const code = errorCodeOf(err);
   const which: ErrorCode = TIMEOUT_CODES.has(code)
     ? 'IMPB_ERR_UPSTREAM_TIMEOUT'
     : TLS_CODE.test(code)
@@ -154,7 +159,7 @@ export function createRelayForwarder(deps: RelayForwarderDeps): RelayForwarder {
       const res = await dispatcher.request({
         origin: new URL(upstream.url).origin,
         path: joinPath(base, request.subPath, request.query),
-        method: request.method as Dispatcher.HttpMethod,
+        method: request.method,
         headers: outgoingHeaders(upstream, request, basic),
         body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.body,
       });

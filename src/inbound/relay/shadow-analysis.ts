@@ -3,7 +3,7 @@ import type { Logger } from '../../observability';
 import { classifyRequest } from '../dialect/classify-request';
 import type { DialectProvider } from '../dialect/dialect-extensions';
 import type { FlowThroughDocument } from '../dialect/read-document';
-import type { ShadowAnalysis } from '../flowthrough/relay-gate';
+import type { ShadowAnalysis } from '../flowthrough/relay-gate-deps';
 
 /** Where shadow records go (the store's shadow repository in production). */
 export interface ShadowRecordSink {
@@ -28,6 +28,11 @@ export interface ShadowAnalysisDeps {
   now?: () => Date;
 }
 
+/** A header as node may hand it over: once, repeated, or absent. */
+function firstValue(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
+}
+
 function groupMode(template: Template): boolean {
   return !template.enterpriseMode && !template.enterpriseIdPattern;
 }
@@ -39,9 +44,7 @@ function groupMode(template: Template): boolean {
  */
 export function createShadowAnalysis(deps: ShadowAnalysisDeps): ShadowAnalysis {
   return async ({ template, requestId, request, answer, knownSecrets }) => {
-    const contentType = Array.isArray(request.headers['content-type'])
-      ? request.headers['content-type'][0]
-      : request.headers['content-type'];
+    const contentType = firstValue(request.headers['content-type']);
     const receivedAt = (deps.now?.() ?? new Date()).toISOString();
     const classified = classifyRequest(
       { template: template.name, receivedAt, body: request.body, contentType, knownSecrets },

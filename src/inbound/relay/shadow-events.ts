@@ -12,16 +12,16 @@ import type { FlowThroughDocument } from '../dialect/read-document';
 function dryRunStore(store: Store, captured: ProvisioningEvent[]): Store {
   const events: EventLog = {
     ...store.events,
-    accept: async (inputs: AcceptInput[]) => {
+    accept: (inputs: AcceptInput[]) => {
       captured.push(...inputs.map((i) => i.event));
-      return inputs.map(() => ({ eventId: 0, duplicate: false }));
+      return Promise.resolve(inputs.map(() => ({ eventId: 0, duplicate: false })));
     },
     get: (id) => store.events.get(id),
     listForUser: (userId, limit) => store.events.listForUser(userId, limit),
     count: () => store.events.count(),
   };
   return new Proxy(store, {
-    get: (target, key, receiver) => (key === 'events' ? events : Reflect.get(target, key, receiver)),
+    get: (target, key, receiver): unknown => (key === 'events' ? events : Reflect.get(target, key, receiver)),
   });
 }
 

@@ -1,5 +1,5 @@
 import { createRelayForwarder, type RelayForwarder, type RelayForwarderDeps } from './relay-forwarder';
-import type { UpstreamSettings } from './upstream-settings';
+import type { UpstreamSettings } from '../../templates/upstream-settings';
 
 export interface UpstreamRegistry {
   /** The forwarder of a template's upstream, rebuilt (and the old pool closed) when its settings change. */

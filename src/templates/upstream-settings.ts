@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isLoopbackHost } from '../../config/loopback';
+import { isLoopbackHost } from '../config/loopback';
 
 /**
  * Where a relay or shadow template forwards to, and how. One schema for the configuration file,
