@@ -68,7 +68,10 @@ module.exports = tseslint.config(
     files: ['src/domain/**/*.ts'],
     rules: {
       // `**/store/**` matches '../store/port' but not the folder's index ('../store'): list both forms.
-      'no-restricted-imports': ['error', { patterns: [...ADAPTER_FOLDERS.flatMap((f) => [`**/${f}`, `**/${f}/**`]), 'express', 'undici', 'better-sqlite3', 'pg'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...ADAPTER_FOLDERS.flatMap((f) => [`**/${f}`, `**/${f}/**`]), 'express', 'undici', 'better-sqlite3', 'pg'] },
+      ],
     },
   },
 );

@@ -27,19 +27,55 @@ async function main() {
   const sim = await startSimulatorProcess(token, Number(process.env.BENCH_DRAIN_SIM_LIMIT || ALLOWED));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-drain-'));
   const store = createSqliteStore({ dataDir: dir });
-  await store.templates.put({ name: 'bench', enabled: true, targetApi: 'broadworks', provisioningId: 'P', package: 'standard', trustedEmail: false, enterpriseMode: true, recordMode: false, account: { username: 'a', passwordHash: 'x' } });
+  await store.templates.put({
+    name: 'bench',
+    enabled: true,
+    targetApi: 'broadworks',
+    provisioningId: 'P',
+    package: 'standard',
+    trustedEmail: false,
+    enterpriseMode: true,
+    recordMode: false,
+    account: { username: 'a', passwordHash: 'x' },
+  });
   for (let i = 0; i < USERS; i += 1000) {
     const batch = [];
     for (let j = i; j < Math.min(USERS, i + 1000); j++) {
-      batch.push({ event: { kind: 'assign', template: 'bench', userId: `d${j}@voip`, enterpriseId: 'ent', profile: { firstName: 'D', lastName: String(j), email: `d${j}@example.net` } }, requestId: `r${j}`, rawRequest: '<x/>', dedupeKey: `k${j}` });
+      batch.push({
+        event: {
+          kind: 'assign',
+          template: 'bench',
+          userId: `d${j}@voip`,
+          enterpriseId: 'ent',
+          profile: { firstName: 'D', lastName: String(j), email: `d${j}@example.net` },
+        },
+        requestId: `r${j}`,
+        rawRequest: '<x/>',
+        dedupeKey: `k${j}`,
+      });
     }
     await store.events.accept(batch, { duplicateWindowSeconds: 0 });
   }
   const dispatcher = new Agent({ connections: 64 });
   // As wired in the product: the one limiter paces every HTTP exchange of the client.
   const limiter = createRateLimiter({ maxPerSecond: ALLOWED });
-  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger(), pacer: limiter });
-  const settings = { concurrency: 64, ratePerSecond: ALLOWED, attemptHorizonMs: 3600000, pollInitialMs: 20, pollMaxMs: 1000, retryBaseMs: 200, retryMaxMs: 5000, idlePollMs: 20 };
+  const client = createWebexClient({
+    baseUrl: sim.baseUrl,
+    dispatcher,
+    tokens: createStaticTokenProvider(token, 'bench'),
+    logger: createSilentLogger(),
+    pacer: limiter,
+  });
+  const settings = {
+    concurrency: 64,
+    ratePerSecond: ALLOWED,
+    attemptHorizonMs: 3600000,
+    pollInitialMs: 20,
+    pollMaxMs: 1000,
+    retryBaseMs: 200,
+    retryMaxMs: 5000,
+    idlePollMs: 20,
+  };
   const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
   const startRequests = (await sim.stats()).requests;
   const t0 = Date.now();
@@ -76,7 +112,11 @@ async function main() {
 /** `imp-bridge simulate-webex` as a child process; stats through its control endpoint. */
 async function startSimulatorProcess(token, rateLimit) {
   const bin = path.resolve(__dirname, '../bin/imp-bridge.js');
-  const child = spawn(process.execPath, [bin, 'simulate-webex', '--port', '0', '--token', token, '--delay', '5', '--rate-limit', String(rateLimit), '--retry-after', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [bin, 'simulate-webex', '--port', '0', '--token', token, '--delay', '5', '--rate-limit', String(rateLimit), '--retry-after', '1'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const baseUrl = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {

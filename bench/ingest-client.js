@@ -19,7 +19,12 @@ async function run(target, agent, offset, count) {
     while (next < count) {
       const n = next++;
       const t0 = process.hrtime.bigint();
-      const res = await request(target.url, { method: 'POST', body: body(offset + n), dispatcher: agent, headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: job.authorization } });
+      const res = await request(target.url, {
+        method: 'POST',
+        body: body(offset + n),
+        dispatcher: agent,
+        headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: job.authorization },
+      });
       const text = await res.body.text();
       latencies[n] = Number(process.hrtime.bigint() - t0) / 1e6;
       if (res.statusCode !== 200 || !text.includes('SuccessResponse')) throw new Error(`${target.name}: status ${res.statusCode}: ${text.slice(0, 300)}`);
@@ -34,7 +39,14 @@ function summary(rounds) {
   const seconds = rounds.reduce((s, r) => s + r.seconds, 0);
   const sorted = rounds.flatMap((r) => Array.from(r.latencies)).sort((a, b) => a - b);
   const at = (q) => +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2);
-  return { requests: sorted.length, seconds: +seconds.toFixed(2), perSecond: Math.round(sorted.length / seconds), p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1) };
+  return {
+    requests: sorted.length,
+    seconds: +seconds.toFixed(2),
+    perSecond: Math.round(sorted.length / seconds),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: at(1),
+  };
 }
 
 /**

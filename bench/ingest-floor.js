@@ -39,7 +39,10 @@ function load(targets, paths) {
     warmup: WARMUP,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'ingest-client.js')], { env: { ...process.env, BENCH_CLIENT: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(__dirname, 'ingest-client.js')], {
+      env: { ...process.env, BENCH_CLIENT: JSON.stringify(job) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`load client exited ${code}`))));
@@ -86,7 +89,17 @@ function startFloor(paths, dir) {
     if (pending.length === 0) setImmediate(flush);
     pending.push({ res, sessionId: String(doc.sessionId ?? ''), userId: command.userId, kind: String(command['@_type']), body: req.body, at: Date.now() });
   });
-  const server = https.createServer({ key: fs.readFileSync(paths.serverKey), cert: fs.readFileSync(paths.serverCert), ca: fs.readFileSync(paths.devCaCert), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, app);
+  const server = https.createServer(
+    {
+      key: fs.readFileSync(paths.serverKey),
+      cert: fs.readFileSync(paths.serverCert),
+      ca: fs.readFileSync(paths.devCaCert),
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    },
+    app,
+  );
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
       resolve({
@@ -160,7 +173,11 @@ async function main() {
         rateRatio: +(product.perSecond / floor.perSecond).toFixed(3),
         p99Ratio: +(product.p99Ms / floor.p99Ms).toFixed(2),
         ...(result.before
-          ? { before: result.before, beforeRateRatio: +(result.before.perSecond / floor.perSecond).toFixed(3), beforeP99Ratio: +(result.before.p99Ms / floor.p99Ms).toFixed(2) }
+          ? {
+              before: result.before,
+              beforeRateRatio: +(result.before.perSecond / floor.perSecond).toFixed(3),
+              beforeP99Ratio: +(result.before.p99Ms / floor.p99Ms).toFixed(2),
+            }
           : {}),
       }) + '\n',
     );

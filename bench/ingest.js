@@ -23,17 +23,23 @@ async function pki() {
   const issuer = { certificatePem: ca, privateKeyPem: caKey };
   return {
     ca,
-    server: { key, cert: buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], validDays: 2, usage: 'server' }, key, issuer) },
+    server: {
+      key,
+      cert: buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], validDays: 2, usage: 'server' }, key, issuer),
+    },
     client: { key, cert: buildCertificate({ commonName: 'bench-as', validDays: 2, usage: 'client' }, key, issuer) },
   };
 }
 
 function listen(material, handler) {
-  const server = https.createServer({ key: material.server.key, cert: material.server.cert, ca: material.ca, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => handler(Buffer.concat(chunks).toString('utf8'), res));
-  });
+  const server = https.createServer(
+    { key: material.server.key, cert: material.server.cert, ca: material.ca, requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => handler(Buffer.concat(chunks).toString('utf8'), res));
+    },
+  );
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
@@ -43,18 +49,30 @@ const body = (i) =>
 
 async function drive(port, material, options = {}) {
   const { headers = {}, offset = 0, expect = '' } = options;
-  const agent = new Agent({ connections: CONCURRENCY, connect: { ca: material.ca, cert: material.client.cert, key: material.client.key, servername: 'localhost' } });
+  const agent = new Agent({
+    connections: CONCURRENCY,
+    connect: { ca: material.ca, cert: material.client.cert, key: material.client.key, servername: 'localhost' },
+  });
   let next = 0;
   const lane = async () => {
     while (next < REQUESTS) {
       const i = offset + next++;
-      const res = await request(`https://localhost:${port}/provisioning/v1/bench`, { method: 'POST', body: body(i), dispatcher: agent, headers: { 'content-type': 'text/xml; charset=UTF-8', ...headers } });
+      const res = await request(`https://localhost:${port}/provisioning/v1/bench`, {
+        method: 'POST',
+        body: body(i),
+        dispatcher: agent,
+        headers: { 'content-type': 'text/xml; charset=UTF-8', ...headers },
+      });
       const text = await res.body.text();
       if (res.statusCode !== 200 || !text.includes(expect)) throw new Error(`status ${res.statusCode}: ${text.slice(0, 300)}`);
     }
   };
   // Warm the connections first so both servers are measured without handshakes dominating.
-  await Promise.all(Array.from({ length: CONCURRENCY }, () => request(`https://localhost:${port}/warm`, { method: 'POST', body: 'x', dispatcher: agent }).then((r) => r.body.text())));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, () =>
+      request(`https://localhost:${port}/warm`, { method: 'POST', body: 'x', dispatcher: agent }).then((r) => r.body.text()),
+    ),
+  );
   next = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));
@@ -81,11 +99,24 @@ async function main() {
   const durable = await listen(material, (body, res) => {
     const i = ++seq;
     store.events
-      .accept([{ event: { kind: 'assign', template: 'bench', userId: `bench${i}@voip`, enterpriseId: 'ent', profile: { lastName: String(i) } }, requestId: `r${i}`, rawRequest: body, dedupeKey: `k${i}` }], { duplicateWindowSeconds: 300 })
-      .then(() => res.end('<ok/>'), (err) => {
-        res.statusCode = 500;
-        res.end(String(err));
-      });
+      .accept(
+        [
+          {
+            event: { kind: 'assign', template: 'bench', userId: `bench${i}@voip`, enterpriseId: 'ent', profile: { lastName: String(i) } },
+            requestId: `r${i}`,
+            rawRequest: body,
+            dedupeKey: `k${i}`,
+          },
+        ],
+        { duplicateWindowSeconds: 300 },
+      )
+      .then(
+        () => res.end('<ok/>'),
+        (err) => {
+          res.statusCode = 500;
+          res.end(String(err));
+        },
+      );
   });
   const before = store.events.commitStats();
   const durableRate = await drive(durable.address().port, material);
@@ -94,7 +125,12 @@ async function main() {
 
   // Group commit measured directly: N concurrent accepts vs the same N awaited one by one.
   const N = 1000;
-  const input = (i) => ({ event: { kind: 'assign', template: 'bench', userId: `g${i}@voip`, enterpriseId: 'ent', profile: {} }, requestId: `g${i}`, rawRequest: '<x/>', dedupeKey: `g${i}-${Math.random()}` });
+  const input = (i) => ({
+    event: { kind: 'assign', template: 'bench', userId: `g${i}@voip`, enterpriseId: 'ent', profile: {} },
+    requestId: `g${i}`,
+    rawRequest: '<x/>',
+    dedupeKey: `g${i}-${Math.random()}`,
+  });
   let t0 = process.hrtime.bigint();
   for (let i = 0; i < N; i++) await store.events.accept([input(i)], { duplicateWindowSeconds: 300 });
   const sequentialRate = N / (Number(process.hrtime.bigint() - t0) / 1e9);
@@ -142,7 +178,10 @@ async function driveProduct() {
   const bridge = await startImpBridge({ config, logger: createSilentLogger() });
   try {
     const paths = certPaths(dataDir);
-    const material = { ca: fs.readFileSync(paths.serverCert), client: { cert: fs.readFileSync(paths.devClientCert), key: fs.readFileSync(paths.devClientKey) } };
+    const material = {
+      ca: fs.readFileSync(paths.serverCert),
+      client: { cert: fs.readFileSync(paths.devClientCert), key: fs.readFileSync(paths.devClientKey) },
+    };
     const authorization = `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`;
     const port = bridge.provisioningAddress.port;
     const options = { headers: { authorization }, expect: 'SuccessResponse' };

@@ -21,7 +21,8 @@ const tail = '</BroadsoftDocument>';
 const room = LIMIT - head.length - tail.length - 64;
 
 function maxCommands(i) {
-  const add = (note) => `<command xsi:type="UserIntegratedIMPAddRequest" xmlns=""><userId>big${i}@voip</userId><serviceProviderId>ent</serviceProviderId><groupId>g</groupId><firstName>B</firstName><lastName>L</lastName>${note}</command>`;
+  const add = (note) =>
+    `<command xsi:type="UserIntegratedIMPAddRequest" xmlns=""><userId>big${i}@voip</userId><serviceProviderId>ent</serviceProviderId><groupId>g</groupId><firstName>B</firstName><lastName>L</lastName>${note}</command>`;
   const get = (k, note) => `<command xsi:type="UserIntegratedIMPGetRequest" xmlns=""><userId>get${i}-${k}@voip</userId>${note}</command>`;
   const pad = Math.floor((room - add('').length - 99 * get(99, '').length) / 100) - 13;
   const note = `<note>${'p'.repeat(pad)}</note>`;
@@ -59,13 +60,19 @@ function startProduct(dir) {
       '',
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], { env: { PATH: process.env.PATH, IMP_BRIDGE_CONFIG: config }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+    env: { PATH: process.env.PATH, IMP_BRIDGE_CONFIG: config },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`product did not start: ${out.slice(-2000)}`)), 60_000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const lines = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l));
       const prov = lines.find((l) => l.event === 'listener.provisioning.up');
       const admin = lines.find((l) => l.event === 'listener.admin.up');
       if (prov && admin) {
@@ -100,7 +107,12 @@ async function round(product, agent, kind) {
   const auth = `Basic ${Buffer.from(`bench-as:${PASSWORD}`).toString('base64')}`;
   const results = await Promise.all(
     bodies.map(async (body) => {
-      const res = await request(`https://localhost:${product.provisioningPort}/provisioning/v1/bench`, { method: 'POST', body, dispatcher: agent, headers: { 'content-type': 'text/xml', authorization: auth } });
+      const res = await request(`https://localhost:${product.provisioningPort}/provisioning/v1/bench`, {
+        method: 'POST',
+        body,
+        dispatcher: agent,
+        headers: { 'content-type': 'text/xml', authorization: auth },
+      });
       const text = await res.body.text();
       return `${res.statusCode} ${/<errorCode>(\d+)</.exec(text)?.[1] ?? (text.includes('SuccessResponse') ? 'ok' : '?')}`;
     }),
@@ -122,7 +134,14 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-large-'));
   const product = await startProduct(dir);
   const certs = path.join(dir, 'data', 'certs');
-  const agent = new Agent({ connections: CONCURRENT, connect: { ca: fs.readFileSync(path.join(certs, 'server.crt')), cert: fs.readFileSync(path.join(certs, 'dev-client', 'client.crt')), key: fs.readFileSync(path.join(certs, 'dev-client', 'client.key')) } });
+  const agent = new Agent({
+    connections: CONCURRENT,
+    connect: {
+      ca: fs.readFileSync(path.join(certs, 'server.crt')),
+      cert: fs.readFileSync(path.join(certs, 'dev-client', 'client.crt')),
+      key: fs.readFileSync(path.join(certs, 'dev-client', 'client.key')),
+    },
+  });
   const baselineRssMB = mb(statusKb(product.child.pid, 'VmRSS'));
   const rounds = {};
   try {

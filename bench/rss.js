@@ -24,21 +24,57 @@ async function main() {
   const sim = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: 5, requestLogLimit: 10 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-rss-'));
   const store = createSqliteStore({ dataDir: dir });
-  await store.templates.put({ name: 'bench', enabled: true, targetApi: 'broadworks', provisioningId: 'P', package: 'standard', trustedEmail: false, enterpriseMode: true, recordMode: false, account: { username: 'a', passwordHash: 'x' } });
+  await store.templates.put({
+    name: 'bench',
+    enabled: true,
+    targetApi: 'broadworks',
+    provisioningId: 'P',
+    package: 'standard',
+    trustedEmail: false,
+    enterpriseMode: true,
+    recordMode: false,
+    account: { username: 'a', passwordHash: 'x' },
+  });
   global.gc?.();
   const baseline = process.memoryUsage().rss;
   const t0 = Date.now();
   for (let i = 0; i < JOBS; i += 1000) {
     const batch = [];
     for (let j = i; j < Math.min(JOBS, i + 1000); j++) {
-      batch.push({ event: { kind: 'assign', template: 'bench', userId: `m${j}@voip`, enterpriseId: 'ent', profile: { firstName: 'M', lastName: String(j), email: `m${j}@example.net`, phoneNumber: `+1214555${String(j).padStart(4, '0')}` } }, requestId: `r${j}`, rawRequest: `<BroadsoftDocument>${'x'.repeat(600)}</BroadsoftDocument>`, dedupeKey: `k${j}` });
+      batch.push({
+        event: {
+          kind: 'assign',
+          template: 'bench',
+          userId: `m${j}@voip`,
+          enterpriseId: 'ent',
+          profile: { firstName: 'M', lastName: String(j), email: `m${j}@example.net`, phoneNumber: `+1214555${String(j).padStart(4, '0')}` },
+        },
+        requestId: `r${j}`,
+        rawRequest: `<BroadsoftDocument>${'x'.repeat(600)}</BroadsoftDocument>`,
+        dedupeKey: `k${j}`,
+      });
     }
     await store.events.accept(batch, { duplicateWindowSeconds: 0 });
   }
   const enqueueSeconds = (Date.now() - t0) / 1000;
   const dispatcher = new Agent({ connections: 16 });
-  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'bench'), logger: createSilentLogger(), pacer: createRateLimiter({ maxPerSecond: 200 }) });
-  const settings = { concurrency: 32, ratePerSecond: 200, attemptHorizonMs: 3600000, pollInitialMs: 20, pollMaxMs: 1000, retryBaseMs: 200, retryMaxMs: 5000, idlePollMs: 20 };
+  const client = createWebexClient({
+    baseUrl: sim.baseUrl,
+    dispatcher,
+    tokens: createStaticTokenProvider(token, 'bench'),
+    logger: createSilentLogger(),
+    pacer: createRateLimiter({ maxPerSecond: 200 }),
+  });
+  const settings = {
+    concurrency: 32,
+    ratePerSecond: 200,
+    attemptHorizonMs: 3600000,
+    pollInitialMs: 20,
+    pollMaxMs: 1000,
+    retryBaseMs: 200,
+    retryMaxMs: 5000,
+    idlePollMs: 20,
+  };
   const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
   await worker.start();
   await new Promise((r) => setTimeout(r, 5000));

@@ -30,17 +30,35 @@ for (const b of benches) {
 const r = results;
 process.stdout.write('\nsummary (ratios measured in this run)\n');
 if (r.ingest) {
-  process.stdout.write(`  durable ingest / bare mTLS server:      ${r.ingest.durableVsBareRatio}  (${r.ingest.durableMtlsPerSecond} vs ${r.ingest.bareMtlsPerSecond} req/s)\n`);
-  process.stdout.write(`  whole product endpoint / bare mTLS:     ${r.ingest.productVsBareRatio}  (${r.ingest.productMtlsPerSecond} req/s: auth, XML, dialect, durable accept)\n`);
-  process.stdout.write(`  group commit / one commit per request:  ${r.ingest.groupCommitRatio}  (${r.ingest.requestsPerCommitUnderLoad} requests per fsync under mTLS load)\n`);
+  process.stdout.write(
+    `  durable ingest / bare mTLS server:      ${r.ingest.durableVsBareRatio}  (${r.ingest.durableMtlsPerSecond} vs ${r.ingest.bareMtlsPerSecond} req/s)\n`,
+  );
+  process.stdout.write(
+    `  whole product endpoint / bare mTLS:     ${r.ingest.productVsBareRatio}  (${r.ingest.productMtlsPerSecond} req/s: auth, XML, dialect, durable accept)\n`,
+  );
+  process.stdout.write(
+    `  group commit / one commit per request:  ${r.ingest.groupCommitRatio}  (${r.ingest.requestsPerCommitUnderLoad} requests per fsync under mTLS load)\n`,
+  );
 }
 if (r.floor) {
-  process.stdout.write(`  product endpoint / ingest floor, rate:  ${r.floor.rateRatio}  (${r.floor.product.perSecond} vs ${r.floor.floor.perSecond} req/s, ${r.floor.connections} kept-alive mTLS connections, client in its own process)\n`);
+  process.stdout.write(
+    `  product endpoint / ingest floor, rate:  ${r.floor.rateRatio}  (${r.floor.product.perSecond} vs ${r.floor.floor.perSecond} req/s, ${r.floor.connections} kept-alive mTLS connections, client in its own process)\n`,
+  );
   process.stdout.write(`  product endpoint / ingest floor, p99:   ${r.floor.p99Ratio}  (${r.floor.product.p99Ms} vs ${r.floor.floor.p99Ms} ms)\n`);
 }
-if (r.drain) process.stdout.write(`  drain rate / simulator's allowed rate:  ${r.drain.drainRatio}  (${r.drain.acceptedCallsPerSecond} of ${r.drain.allowedCallsPerSecond} calls/s, ${r.drain.usersDone}/${r.drain.users} users, ${r.drain.rateLimited429} x 429)\n`);
-if (r.rss) process.stdout.write(`  RSS with ${r.rss.queuedJobs} queued jobs:            ${r.rss.rssWithQueueMB} MB (baseline ${r.rss.baselineRssMB} MB, +${r.rss.rssDeltaMB} MB; peak ${r.rss.peakRssMB} MB)\n`);
+if (r.drain)
+  process.stdout.write(
+    `  drain rate / simulator's allowed rate:  ${r.drain.drainRatio}  (${r.drain.acceptedCallsPerSecond} of ${r.drain.allowedCallsPerSecond} calls/s, ${r.drain.usersDone}/${r.drain.users} users, ${r.drain.rateLimited429} x 429)\n`,
+  );
+if (r.rss)
+  process.stdout.write(
+    `  RSS with ${r.rss.queuedJobs} queued jobs:            ${r.rss.rssWithQueueMB} MB (baseline ${r.rss.baselineRssMB} MB, +${r.rss.rssDeltaMB} MB; peak ${r.rss.peakRssMB} MB)\n`,
+  );
 if (r.large) {
-  for (const [kind, round] of Object.entries(r.large.rounds)) process.stdout.write(`  ${r.large.concurrent} x 10 MB ${kind}:`.padEnd(41) + `peak RSS ${round.peakRssMB} MB (baseline ${r.large.baselineRssMB} MB), answers ${round.answers}, healthz median ${round.healthzMedianMs} ms\n`);
+  for (const [kind, round] of Object.entries(r.large.rounds))
+    process.stdout.write(
+      `  ${r.large.concurrent} x 10 MB ${kind}:`.padEnd(41) +
+        `peak RSS ${round.peakRssMB} MB (baseline ${r.large.baselineRssMB} MB), answers ${round.answers}, healthz median ${round.healthzMedianMs} ms\n`,
+    );
 }
 process.exit(failed ? 1 : 0);

@@ -58,7 +58,14 @@ export interface ImpBridge {
 export async function startImpBridge(options: StartOptions): Promise<ImpBridge> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat) });
-  for (const secret of [config.admin.token, config.webex.token, config.webex.oauth?.clientSecret, config.webex.oauth?.refreshToken, config.webex.serviceApp?.clientSecret, config.webex.serviceApp?.integrationToken]) {
+  for (const secret of [
+    config.admin.token,
+    config.webex.token,
+    config.webex.oauth?.clientSecret,
+    config.webex.oauth?.refreshToken,
+    config.webex.serviceApp?.clientSecret,
+    config.webex.serviceApp?.integrationToken,
+  ]) {
     registerSecret(secret);
   }
   logger.info('starting imp-bridge', { event: 'startup', version: VERSION, node: process.version, config: redactConfig(config) });
@@ -120,7 +127,11 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
       clientCertificate: config.provisioning.clientCertificate,
       url: `${provisioningBaseUrl}/provisioning/v1/<template>`,
     });
-    logger.info('admin listener up', { event: 'listener.admin.up', url: `http://${config.admin.host}:${adminAddress.port}`, console: `http://${config.admin.host}:${adminAddress.port}/console/` });
+    logger.info('admin listener up', {
+      event: 'listener.admin.up',
+      url: `http://${config.admin.host}:${adminAddress.port}`,
+      console: `http://${config.admin.host}:${adminAddress.port}/console/`,
+    });
 
     let stopping: Promise<{ forced: boolean }> | undefined;
     const stop = () =>
@@ -169,7 +180,11 @@ async function listenOrExplain(name: keyof typeof LISTENER_KEYS, host: string, p
           : errno === 'EACCES'
             ? `set ${keys.portKey} (${keys.portEnv}) to a port above 1023, or allow this process to bind ${port}`
             : undefined;
-    throw new ImpbError('IMPB_ERR_STARTUP', { message: `${name} listener cannot listen on ${host}:${port}: ${reason}`, details: { listener: name, host, port, ...(fix ? { fix, usage: true } : {}) }, cause: err });
+    throw new ImpbError('IMPB_ERR_STARTUP', {
+      message: `${name} listener cannot listen on ${host}:${port}: ${reason}`,
+      details: { listener: name, host, port, ...(fix ? { fix, usage: true } : {}) },
+      cause: err,
+    });
   }
 }
 

@@ -22,8 +22,7 @@ export function staleDistFiles(): string[] {
       // src/console is the browser app: Vite builds it into dist/console, tsc does not.
       if (entry.isDirectory()) {
         if (full !== path.join(SRC, 'console')) walk(full);
-      }
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
         const out = path.join(DIST, path.relative(SRC, full)).replace(/\.ts$/, '.js');
         const built = fs.statSync(out, { throwIfNoEntry: false });
         if (!built || built.mtimeMs < fs.statSync(full).mtimeMs) stale.push(path.relative(ROOT, full));
@@ -74,7 +73,9 @@ export function ensureDistFresh(): void {
   const problem = buildIfStale();
   const stale = staleDistFiles();
   if (stale.length) {
-    throw new Error(`dist/ is missing or older than src/ (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', …' : ''}); ${problem ?? 'a source changed during the build'}: run "npm run build"`);
+    throw new Error(
+      `dist/ is missing or older than src/ (${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', …' : ''}); ${problem ?? 'a source changed during the build'}: run "npm run build"`,
+    );
   }
 }
 

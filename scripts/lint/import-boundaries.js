@@ -10,7 +10,23 @@ const tseslint = require('typescript-eslint');
 const { createTypeScriptImportResolver } = require('eslint-import-resolver-typescript');
 
 /** Every part except the ones listed, as `./src/<part>` paths. */
-const ALL_PARTS = ['admin', 'certs', 'cli', 'config', 'console', 'domain', 'errors', 'inbound', 'lifecycle', 'observability', 'operations', 'pipeline', 'store', 'templates', 'webex'];
+const ALL_PARTS = [
+  'admin',
+  'certs',
+  'cli',
+  'config',
+  'console',
+  'domain',
+  'errors',
+  'inbound',
+  'lifecycle',
+  'observability',
+  'operations',
+  'pipeline',
+  'store',
+  'templates',
+  'webex',
+];
 const parts = (...names) => names.map((n) => `./src/${n}`);
 const allBut = (...names) => parts(...ALL_PARTS.filter((n) => !names.includes(n)));
 
@@ -19,12 +35,36 @@ const ZONES = [
   { target: parts('domain'), from: allBut('domain'), message: 'domain is pure: it imports only its own files and node: built-ins' },
   { target: parts('errors'), from: allBut('errors'), message: 'errors is the base every part builds on: it imports nothing of src/' },
   { target: parts('observability'), from: allBut('observability', 'errors'), message: 'observability imports only errors' },
-  { target: parts('lifecycle'), from: allBut('lifecycle'), message: 'lifecycle holds neutral shapes (Closer, ReadinessCheck, drain): it imports nothing of src/' },
-  { target: parts('certs', 'webex'), from: parts('admin', 'operations', 'cli'), message: 'certs and webex do not import the admin API, the use cases or the CLI: admin/routes mounts their operations' },
-  { target: parts('store'), from: parts('pipeline', 'inbound', 'certs', 'templates', 'admin', 'operations', 'cli'), message: 'the store implements its port; it does not import the parts that use it' },
-  { target: parts('pipeline'), from: parts('webex', 'inbound', 'certs', 'admin', 'operations', 'cli'), message: 'the pipeline declares the Webex port it needs (pipeline/webex-port.ts); it imports neither webex nor inbound' },
-  { target: parts('inbound'), from: parts('admin', 'pipeline', 'webex', 'operations', 'cli'), message: 'inbound stores what it accepts through the store port; it does not import admin, pipeline or webex' },
-  { target: parts('templates'), from: parts('admin', 'operations', 'cli', 'pipeline', 'webex', 'inbound'), message: 'templates sits on domain and the store port' },
+  {
+    target: parts('lifecycle'),
+    from: allBut('lifecycle'),
+    message: 'lifecycle holds neutral shapes (Closer, ReadinessCheck, drain): it imports nothing of src/',
+  },
+  {
+    target: parts('certs', 'webex'),
+    from: parts('admin', 'operations', 'cli'),
+    message: 'certs and webex do not import the admin API, the use cases or the CLI: admin/routes mounts their operations',
+  },
+  {
+    target: parts('store'),
+    from: parts('pipeline', 'inbound', 'certs', 'templates', 'admin', 'operations', 'cli'),
+    message: 'the store implements its port; it does not import the parts that use it',
+  },
+  {
+    target: parts('pipeline'),
+    from: parts('webex', 'inbound', 'certs', 'admin', 'operations', 'cli'),
+    message: 'the pipeline declares the Webex port it needs (pipeline/webex-port.ts); it imports neither webex nor inbound',
+  },
+  {
+    target: parts('inbound'),
+    from: parts('admin', 'pipeline', 'webex', 'operations', 'cli'),
+    message: 'inbound stores what it accepts through the store port; it does not import admin, pipeline or webex',
+  },
+  {
+    target: parts('templates'),
+    from: parts('admin', 'operations', 'cli', 'pipeline', 'webex', 'inbound'),
+    message: 'templates sits on domain and the store port',
+  },
   { target: parts('operations'), from: parts('admin', 'cli'), message: 'use cases are called by the admin API and the CLI, never the other way round' },
   { target: ['./src/**/!(serve-command).{ts,tsx}'], from: ['./src/main.ts'], message: 'only the composition root (and the CLI serve command) imports main.ts' },
 ];

@@ -12,7 +12,8 @@ const ts = require('typescript');
 
 /** Every .ts/.tsx file under `dir`, absolute. */
 function listSources(dir) {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts'))
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
@@ -26,7 +27,12 @@ function specifiersOf(file) {
       found.push(node.moduleSpecifier.text);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
       found.push(node.argument.literal.text);
-    } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0]) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.arguments.length === 1 &&
+      ts.isStringLiteral(node.arguments[0]) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       found.push(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
@@ -47,7 +53,13 @@ function importGraph(dir) {
   const known = new Set(files);
   const graph = new Map();
   for (const file of files) {
-    graph.set(file, [...new Set(specifiersOf(file).map((s) => resolve(file, s, known)).filter(Boolean))]);
+    graph.set(file, [
+      ...new Set(
+        specifiersOf(file)
+          .map((s) => resolve(file, s, known))
+          .filter(Boolean),
+      ),
+    ]);
   }
   return graph;
 }
@@ -92,7 +104,9 @@ if (require.main === module) {
   const cycles = findCycles(importGraph(dir));
   for (const cycle of cycles) process.stderr.write(`import cycle (value or type imports): ${cycle.map((f) => path.relative(process.cwd(), f)).join(' ⇄ ')}\n`);
   if (cycles.length) {
-    process.stderr.write(`${cycles.length} import cycle(s) in ${path.relative(process.cwd(), dir) || '.'}: break them (move the shared type to the part both depend on)\n`);
+    process.stderr.write(
+      `${cycles.length} import cycle(s) in ${path.relative(process.cwd(), dir) || '.'}: break them (move the shared type to the part both depend on)\n`,
+    );
     process.exit(1);
   }
 }

@@ -24,13 +24,19 @@ export function requireAdminToken(expected: string, sessions?: ConsoleSessions):
         next();
         return;
       }
-      next(new ImpbError('IMPB_ERR_ADMIN_FORBIDDEN', { message: `CSRF token missing or wrong: send the ${CSRF_HEADER} header the console login answered (reload the page)` }));
+      next(
+        new ImpbError('IMPB_ERR_ADMIN_FORBIDDEN', {
+          message: `CSRF token missing or wrong: send the ${CSRF_HEADER} header the console login answered (reload the page)`,
+        }),
+      );
       return;
     }
     res.setHeader('WWW-Authenticate', 'Bearer realm="imp-bridge admin"');
     next(
       new ImpbError('IMPB_ERR_ADMIN_UNAUTHORIZED', {
-        message: match ? 'admin token is wrong' : 'admin token missing: send Authorization: Bearer <token> (the token is in <dataDir>/admin-token unless configured)',
+        message: match
+          ? 'admin token is wrong'
+          : 'admin token missing: send Authorization: Bearer <token> (the token is in <dataDir>/admin-token unless configured)',
       }),
     );
   };

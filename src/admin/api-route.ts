@@ -40,9 +40,7 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
 
 /** 400 IMPB_ERR_VALIDATION listing every wrong field as `where.path: message`. */
 export function validationError(issues: Array<{ where: string; error: z.ZodError }>): ImpbError {
-  const problems = issues.flatMap(({ where, error }) =>
-    error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })),
-  );
+  const problems = issues.flatMap(({ where, error }) => error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })));
   return new ImpbError('IMPB_ERR_VALIDATION', {
     message: `invalid request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
     details: { problems },

@@ -91,7 +91,10 @@ export function createConsoleSessions(deps: {
     const gate = await throttle.check(source);
     if ('blockedForSeconds' in gate) {
       res.setHeader('Retry-After', String(gate.blockedForSeconds));
-      throw new ImpbError('IMPB_ERR_TOO_MANY_AUTH_FAILURES', { message: `too many wrong admin tokens from ${source}: try again in ${gate.blockedForSeconds} s`, details: { retryAfterSeconds: gate.blockedForSeconds } });
+      throw new ImpbError('IMPB_ERR_TOO_MANY_AUTH_FAILURES', {
+        message: `too many wrong admin tokens from ${source}: try again in ${gate.blockedForSeconds} s`,
+        details: { retryAfterSeconds: gate.blockedForSeconds },
+      });
     }
     if (gate.slot.delayMs) await new Promise((resolve) => setTimeout(resolve, gate.slot.delayMs));
     if (!deps.adminToken || !tokensEqual(parsed.data.token.trim(), deps.adminToken)) {

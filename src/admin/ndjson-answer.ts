@@ -5,7 +5,12 @@ import { ImpbError } from '../errors';
  * Long operator operations answer plain JSON, or, when the client accepts NDJSON, progress
  * lines as the work goes and one last line with the outcome (the CLI draws its bar from them).
  */
-export async function ndjsonOrJson<P, T>(req: Request, res: Response, run: (onProgress?: (p: P) => void) => Promise<T>, resultKey: string): Promise<T | undefined> {
+export async function ndjsonOrJson<P, T>(
+  req: Request,
+  res: Response,
+  run: (onProgress?: (p: P) => void) => Promise<T>,
+  resultKey: string,
+): Promise<T | undefined> {
   if (!String(req.headers.accept ?? '').includes('application/x-ndjson')) return run();
   res.status(200).setHeader('content-type', 'application/x-ndjson');
   res.flushHeaders();

@@ -67,7 +67,10 @@ export function buildOpenApiDocument(routes: ApiRoute[], info: { version: string
       [status]: { description: 'success', content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } },
     };
     for (const code of [400, 401, ...(r.errors ?? []), 500]) {
-      responses[String(code)] = { description: ERROR_TEXT[code] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses[String(code)] = {
+        description: ERROR_TEXT[code] ?? 'error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
     const parametersList = [...parameters('path', r.params), ...parameters('query', r.query)];
     paths[path] ??= {};

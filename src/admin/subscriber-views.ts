@@ -42,9 +42,13 @@ export function createSubscriberViews(store: Store) {
         store.jobs.list({ userId, limit: 50 }),
       ]);
       const timeline: TimelineEntry[] = [
-        ...events.map(
-          (e): TimelineEntry => ({ at: e.receivedAt, source: 'event', what: `${e.kind} received from the AS`, requestId: e.requestId, detail: { template: e.template, eventId: e.id } }),
-        ),
+        ...events.map((e): TimelineEntry => ({
+          at: e.receivedAt,
+          source: 'event',
+          what: `${e.kind} received from the AS`,
+          requestId: e.requestId,
+          detail: { template: e.template, eventId: e.id },
+        })),
         ...audit.map(auditEntry),
         ...calls.map(webexCall),
       ].sort((a, b) => a.at.localeCompare(b.at));

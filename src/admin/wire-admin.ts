@@ -78,15 +78,25 @@ export function wireAdmin(rt: AdminDeps): AdminWiring {
     version: rt.version,
     partnerOrgId: () => findPartnerOrgId({ store, webexToken: rt.config.webex.token, live: rt.webex.partnerOrgId }),
   };
-  const routes = [...configRoutes(deps), ...subscriberRoutes(deps), ...operationsRoutes(deps), ...asCliAndRevokeRoutes(deps), ...certificateRoutes({ manager: rt.certs.manager }), ...doctorRoutes(rt), ...importRoutes(rt), ...dialectRoutes(rt), ...overviewRoutes({
-    store,
-    metrics: rt.metrics,
-    version: rt.version,
-    certs: () => rt.certs.manager,
-    webex: () => rt.webex,
-    expiryWarnDays: rt.config.tls.expiryWarnDays,
-    expiryErrorDays: rt.config.tls.expiryErrorDays,
-  })];
+  const routes = [
+    ...configRoutes(deps),
+    ...subscriberRoutes(deps),
+    ...operationsRoutes(deps),
+    ...asCliAndRevokeRoutes(deps),
+    ...certificateRoutes({ manager: rt.certs.manager }),
+    ...doctorRoutes(rt),
+    ...importRoutes(rt),
+    ...dialectRoutes(rt),
+    ...overviewRoutes({
+      store,
+      metrics: rt.metrics,
+      version: rt.version,
+      certs: () => rt.certs.manager,
+      webex: () => rt.webex,
+      expiryWarnDays: rt.config.tls.expiryWarnDays,
+      expiryErrorDays: rt.config.tls.expiryErrorDays,
+    }),
+  ];
   const openapi = buildOpenApiDocument(routes, { version: rt.version });
 
   const api = Router();
@@ -97,7 +107,8 @@ export function wireAdmin(rt: AdminDeps): AdminWiring {
   const v1 = Router();
   v1.use(auth);
   v1.use(buildApiRouter(routes));
-  v1.use(((_req, _res, next) => next(new ImpbError('IMPB_ERR_NOT_FOUND', { message: 'no such admin API operation (see /api/v1/openapi.json)' }))) as RequestHandler);
+  v1.use(((_req, _res, next) =>
+    next(new ImpbError('IMPB_ERR_NOT_FOUND', { message: 'no such admin API operation (see /api/v1/openapi.json)' }))) as RequestHandler);
   api.use('/api/v1', v1);
 
   registerStoreGauges(rt.metrics, store);

@@ -60,7 +60,10 @@ export function keyTypeOf(cert: X509Certificate): string {
 
 export function subjectAltNamesOf(cert: X509Certificate): string[] {
   if (!cert.subjectAltName) return [];
-  return cert.subjectAltName.split(/,\s*/).map((s) => s.trim()).filter(Boolean);
+  return cert.subjectAltName
+    .split(/,\s*/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function oneLine(dn: string): string {

@@ -4,9 +4,7 @@ import { normaliseSerial, type ParsedCrl } from './crl';
 
 export type ClientCertificateMode = 'required' | 'optional' | 'off';
 
-export type ClientVerdict =
-  | { ok: true; identity?: ClientIdentity; pinned?: boolean }
-  | { ok: false; reason: string; subject?: string; fingerprint?: string };
+export type ClientVerdict = { ok: true; identity?: ClientIdentity; pinned?: boolean } | { ok: false; reason: string; subject?: string; fingerprint?: string };
 
 /**
  * Decides, right after the handshake and before any HTTP byte is read, whether a client may

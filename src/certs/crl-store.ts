@@ -7,7 +7,6 @@ import type { CertificateMaterialStore } from './material-store';
 import type { TlsContext } from './tls-context';
 import type { TrustEntry } from './trust-store';
 
-
 /** The CRL store: optional CRLs, one per trusted CA, checked in the client verifier. */
 export interface CrlStore {
   list(): CrlInfo[];
@@ -19,10 +18,19 @@ export interface CrlStore {
 }
 
 export function crlInfo(issuerFingerprint: string, crl: ParsedCrl): CrlInfo {
-  return { issuer: crl.issuer, issuerFingerprint, thisUpdate: crl.thisUpdate.toISOString(), nextUpdate: crl.nextUpdate?.toISOString(), revokedCount: crl.revokedSerials.size };
+  return {
+    issuer: crl.issuer,
+    issuerFingerprint,
+    thisUpdate: crl.thisUpdate.toISOString(),
+    nextUpdate: crl.nextUpdate?.toISOString(),
+    revokedCount: crl.revokedSerials.size,
+  };
 }
 
-type CrlVerdict = { ok: false; why: 'no-issuer' } | { ok: false; why: 'older'; issuer: TrustEntry; inUse: ParsedCrl } | { ok: true; issuer: TrustEntry; replaces?: ParsedCrl; stale: boolean };
+type CrlVerdict =
+  | { ok: false; why: 'no-issuer' }
+  | { ok: false; why: 'older'; issuer: TrustEntry; inUse: ParsedCrl }
+  | { ok: true; issuer: TrustEntry; replaces?: ParsedCrl; stale: boolean };
 
 /** The one set of CRL checks, for `trust crl add` and for files found on disk: signed by a trusted CA, not older than the one in use, stale or not. */
 export function judgeCrl(crl: ParsedCrl, trust: readonly TrustEntry[], inUse: ReadonlyMap<string, ParsedCrl> | undefined, now: number): CrlVerdict {
@@ -33,10 +41,21 @@ export function judgeCrl(crl: ParsedCrl, trust: readonly TrustEntry[], inUse: Re
   return { ok: true, issuer, replaces: current, stale: !!crl.nextUpdate && crl.nextUpdate.getTime() < now };
 }
 
-export function createCrlStore(deps: { context: TlsContext; material: CertificateMaterialStore; logger: Logger; audit: CertificateAudit; now: () => number }): CrlStore {
+export function createCrlStore(deps: {
+  context: TlsContext;
+  material: CertificateMaterialStore;
+  logger: Logger;
+  audit: CertificateAudit;
+  now: () => number;
+}): CrlStore {
   const { context, material, logger, audit, now } = deps;
   const staleWarning = (crl: ParsedCrl, file?: string) =>
-    logger.warn('the CRL is past its nextUpdate; loaded anyway, fetch a fresh one', { event: 'cert.crl.stale', file, issuer: crl.issuer, nextUpdate: crl.nextUpdate?.toISOString() });
+    logger.warn('the CRL is past its nextUpdate; loaded anyway, fetch a fresh one', {
+      event: 'cert.crl.stale',
+      file,
+      issuer: crl.issuer,
+      nextUpdate: crl.nextUpdate?.toISOString(),
+    });
 
   function loadOne(name: string, data: Buffer, trust: TrustEntry[], current: ReadonlyMap<string, ParsedCrl> | undefined, into: Map<string, ParsedCrl>): void {
     const crl = parseCrl(data);
@@ -46,7 +65,13 @@ export function createCrlStore(deps: { context: TlsContext; material: Certificat
       return;
     }
     if (!verdict.ok && verdict.why === 'older') {
-      logger.error('CRL file refused: older than the CRL in use, which stays', { event: 'cert.crl.refused', file: name, issuer: crl.issuer, thisUpdate: crl.thisUpdate.toISOString(), inUse: verdict.inUse.thisUpdate.toISOString() });
+      logger.error('CRL file refused: older than the CRL in use, which stays', {
+        event: 'cert.crl.refused',
+        file: name,
+        issuer: crl.issuer,
+        thisUpdate: crl.thisUpdate.toISOString(),
+        inUse: verdict.inUse.thisUpdate.toISOString(),
+      });
       into.set(verdict.issuer.fingerprint, verdict.inUse);
       return;
     }
@@ -91,7 +116,10 @@ export function createCrlStore(deps: { context: TlsContext; material: Certificat
         if (!verdict.ok && verdict.why === 'no-issuer') {
           throw new ImpbError('IMPB_ERR_CRL_INVALID', { message: `no trusted CA signed this CRL (issuer ${crl.issuer}): add the CA first, or check the file` });
         }
-        if (!verdict.ok) throw new ImpbError('IMPB_ERR_CRL_INVALID', { message: `a newer CRL of ${crl.issuer} is already loaded (thisUpdate ${verdict.why === 'older' ? verdict.inUse.thisUpdate.toISOString() : '?'})` });
+        if (!verdict.ok)
+          throw new ImpbError('IMPB_ERR_CRL_INVALID', {
+            message: `a newer CRL of ${crl.issuer} is already loaded (thisUpdate ${verdict.why === 'older' ? verdict.inUse.thisUpdate.toISOString() : '?'})`,
+          });
         if (verdict.stale) staleWarning(crl);
         const issuerFp = verdict.issuer.fingerprint;
         material.writeCrl(issuerFp, crl.der);

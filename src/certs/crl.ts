@@ -67,7 +67,12 @@ function serialHex(bytes: string): string {
 }
 
 export function normaliseSerial(serial: string): string {
-  return serial.replace(/[^0-9a-f]/gi, '').toLowerCase().replace(/^0+/, '') || '0';
+  return (
+    serial
+      .replace(/[^0-9a-f]/gi, '')
+      .toLowerCase()
+      .replace(/^0+/, '') || '0'
+  );
 }
 
 function asn1Time(node: forge.asn1.Asn1): Date {
@@ -88,7 +93,7 @@ function nameToString(name: forge.asn1.Asn1): string {
       const [oidNode, valueNode] = attr.value as forge.asn1.Asn1[];
       const oid = forge.asn1.derToOid(oidNode.value as string);
       const short: Record<string, string> = { '2.5.4.3': 'CN', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST' };
-      const label = short[oid] ?? (forge.pki.oids[oid]) ?? oid;
+      const label = short[oid] ?? forge.pki.oids[oid] ?? oid;
       parts.push(`${label}=${typeof valueNode?.value === 'string' ? forge.util.decodeUtf8(valueNode.value) : '?'}`);
     }
   }
@@ -100,7 +105,10 @@ export function parseCrl(data: Buffer | string): ParsedCrl {
   let root: forge.asn1.Asn1;
   try {
     // The typings know only the boolean form; the options object exists since forge 0.10.
-    const fromDer = forge.asn1.fromDer as unknown as (bytes: forge.util.ByteStringBuffer, options: { strict: boolean; decodeBitStrings: boolean }) => forge.asn1.Asn1;
+    const fromDer = forge.asn1.fromDer as unknown as (
+      bytes: forge.util.ByteStringBuffer,
+      options: { strict: boolean; decodeBitStrings: boolean },
+    ) => forge.asn1.Asn1;
     root = fromDer(forge.util.createBuffer(der.toString('binary')), { strict: true, decodeBitStrings: false });
   } catch (err) {
     throw invalid(`not a CRL: ${(err as Error).message}`, err);
@@ -135,10 +143,19 @@ export function parseCrl(data: Buffer | string): ParsedCrl {
     }
   }
 
-  const algOid = forge.asn1.derToOid(((sigAlg.value as forge.asn1.Asn1[])[0].value as string));
+  const algOid = forge.asn1.derToOid((sigAlg.value as forge.asn1.Asn1[])[0].value as string);
   const bits = sigValue.value as string;
   const signature = Buffer.from(bits.slice(1), 'binary');
-  return { der, issuer: nameToString(issuerNode), thisUpdate, nextUpdate, revokedSerials, tbsDer: Buffer.from(tbsDer), signatureAlgorithmOid: algOid, signature };
+  return {
+    der,
+    issuer: nameToString(issuerNode),
+    thisUpdate,
+    nextUpdate,
+    revokedSerials,
+    tbsDer: Buffer.from(tbsDer),
+    signatureAlgorithmOid: algOid,
+    signature,
+  };
 }
 
 /** True when `issuer`'s key signed the CRL (checked by OpenSSL). */

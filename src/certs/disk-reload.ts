@@ -16,10 +16,26 @@ export interface MaterialLoader {
   reload(): Promise<'unchanged' | 'swapped' | 'refused'>;
 }
 
-const trustKey = (trust: TrustEntry[]) => trust.map((e) => `${e.kind}:${e.fingerprint}`).sort().join();
-const crlsKey = (crls: Map<string, ParsedCrl>) => [...crls.entries()].map(([k, v]) => `${k}:${v.der.toString('base64')}`).sort().join();
+const trustKey = (trust: TrustEntry[]) =>
+  trust
+    .map((e) => `${e.kind}:${e.fingerprint}`)
+    .sort()
+    .join();
+const crlsKey = (crls: Map<string, ParsedCrl>) =>
+  [...crls.entries()]
+    .map(([k, v]) => `${k}:${v.der.toString('base64')}`)
+    .sort()
+    .join();
 
-export function createMaterialLoader(deps: { context: TlsContext; material: CertificateMaterialStore; crls: CrlStore; logger: Logger; audit: CertificateAudit; now: () => number; afterChange: () => void }): MaterialLoader {
+export function createMaterialLoader(deps: {
+  context: TlsContext;
+  material: CertificateMaterialStore;
+  crls: CrlStore;
+  logger: Logger;
+  audit: CertificateAudit;
+  now: () => number;
+  afterChange: () => void;
+}): MaterialLoader {
   const { context, material, logger, audit, now } = deps;
 
   function load(previous?: CertificateState): CertificateState {
@@ -27,7 +43,8 @@ export function createMaterialLoader(deps: { context: TlsContext; material: Cert
     const trust = material.readTrust({
       trusted: new Set(previous?.trust.map((e) => e.fingerprint)),
       now: now(),
-      onRefused: (file, reason) => logger.error(`trust file refused, its certificates are not trusted: ${reason}`, { event: 'cert.trust.file_refused', file, reason }),
+      onRefused: (file, reason) =>
+        logger.error(`trust file refused, its certificates are not trusted: ${reason}`, { event: 'cert.trust.file_refused', file, reason }),
     });
     const crls = deps.crls.load(trust, previous?.crls);
     return { server, trust, crls, options: context.build(server, trust) };
@@ -40,23 +57,53 @@ export function createMaterialLoader(deps: { context: TlsContext; material: Cert
       next = load(state);
       checkValidity(next.server.cert, 'the server certificate on disk', now());
     } catch (err) {
-      logger.error('certificate files changed on disk but are not valid: kept the running TLS settings', { event: 'cert.file_watch.refused', reason: (err as Error).message, code: (err as ImpbError).code });
+      logger.error('certificate files changed on disk but are not valid: kept the running TLS settings', {
+        event: 'cert.file_watch.refused',
+        reason: (err as Error).message,
+        code: (err as ImpbError).code,
+      });
       return 'refused';
     }
     try {
       material.adoptServer(next.server);
     } catch (err) {
-      logger.error('cannot keep the certificate files changed on disk as a generation; they are used, but the next install will replace them', { event: 'cert.generations.adopt_failed', err });
+      logger.error('cannot keep the certificate files changed on disk as a generation; they are used, but the next install will replace them', {
+        event: 'cert.generations.adopt_failed',
+        err,
+      });
     }
-    const sameServer = next.server.fingerprint === state.server.fingerprint && next.server.keyPem === state.server.keyPem && next.server.chainPems.join() === state.server.chainPems.join();
+    const sameServer =
+      next.server.fingerprint === state.server.fingerprint &&
+      next.server.keyPem === state.server.keyPem &&
+      next.server.chainPems.join() === state.server.chainPems.join();
     // Compared as sets: storage lists files by name, memory keeps the order things were added in.
     const sameTrust = trustKey(next.trust) === trustKey(state.trust);
     const sameCrls = crlsKey(next.crls) === crlsKey(state.crls);
     if (sameServer && sameTrust && sameCrls) return 'unchanged';
     context.commit(next);
-    logger.info('certificate files changed on disk: new TLS handshakes use them', { event: 'cert.file_watch.swapped', server: next.server.fingerprint, anchors: next.trust.length });
-    if (!sameServer) await audit('file-watch', 'server-certificate', next.server.fingerprint, 'file-change', brief(describeCertificate(state.server.cert)), brief(describeCertificate(next.server.cert)));
-    if (!sameTrust) await audit('file-watch', 'trust-anchor', '*', 'file-change', state.trust.map((e) => e.fingerprint), next.trust.map((e) => e.fingerprint));
+    logger.info('certificate files changed on disk: new TLS handshakes use them', {
+      event: 'cert.file_watch.swapped',
+      server: next.server.fingerprint,
+      anchors: next.trust.length,
+    });
+    if (!sameServer)
+      await audit(
+        'file-watch',
+        'server-certificate',
+        next.server.fingerprint,
+        'file-change',
+        brief(describeCertificate(state.server.cert)),
+        brief(describeCertificate(next.server.cert)),
+      );
+    if (!sameTrust)
+      await audit(
+        'file-watch',
+        'trust-anchor',
+        '*',
+        'file-change',
+        state.trust.map((e) => e.fingerprint),
+        next.trust.map((e) => e.fingerprint),
+      );
     if (!sameCrls) await audit('file-watch', 'crl', '*', 'file-change', [...state.crls.keys()], [...next.crls.keys()]);
     deps.afterChange();
     return 'swapped';

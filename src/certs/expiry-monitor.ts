@@ -53,7 +53,8 @@ export function createExpiryMonitor(deps: { tls: Config['tls']; logger: Logger; 
         secondsLeftGauge.set({ kind, fingerprint }, secondsLeft);
         notAfterGauge.set({ kind, fingerprint }, Math.floor(notAfter / 1000));
         const left = notAfter - t;
-        const level: ExpiryStatus['level'] = left <= 0 ? 'expired' : left <= deps.tls.expiryErrorDays * DAY_MS ? 'error' : left <= deps.tls.expiryWarnDays * DAY_MS ? 'warn' : 'ok';
+        const level: ExpiryStatus['level'] =
+          left <= 0 ? 'expired' : left <= deps.tls.expiryErrorDays * DAY_MS ? 'error' : left <= deps.tls.expiryWarnDays * DAY_MS ? 'warn' : 'ok';
         const { subject } = describeCertificate(cert, t);
         statuses.push({ kind, fingerprint, subject, notAfter: new Date(notAfter).toISOString(), secondsLeft, level });
         if (level === 'ok') continue;

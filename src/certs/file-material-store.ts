@@ -55,7 +55,11 @@ export function createFileMaterialStore(paths: CertPaths, options: { logger: Log
       } catch {
         onDisk = undefined;
       }
-      if (!onDisk) logger.warn('the server key and certificate files on disk are not a valid pair: replaced by the set in use', { event: 'cert.generations.repaired', fingerprint: inUse.fingerprint });
+      if (!onDisk)
+        logger.warn('the server key and certificate files on disk are not a valid pair: replaced by the set in use', {
+          event: 'cert.generations.repaired',
+          fingerprint: inUse.fingerprint,
+        });
       generations.adopt(onDisk ?? inUse, legacyPrevious());
     },
     activateServer(next, meta) {
@@ -111,7 +115,13 @@ function pendingFiles(paths: CertPaths): Pick<CertificateMaterialStore, 'readPen
 
 /** One DER file per CA, named after the CA's fingerprint. */
 function crlFiles(paths: CertPaths, logger: Logger): Pick<CertificateMaterialStore, 'listCrls' | 'writeCrl' | 'deleteCrl'> {
-  const names = () => (fs.existsSync(paths.crlDir) ? fs.readdirSync(paths.crlDir).filter((n) => n.endsWith('.crl')).sort() : []);
+  const names = () =>
+    fs.existsSync(paths.crlDir)
+      ? fs
+          .readdirSync(paths.crlDir)
+          .filter((n) => n.endsWith('.crl'))
+          .sort()
+      : [];
   return {
     listCrls() {
       const out: Array<{ name: string; data: Buffer }> = [];

@@ -16,7 +16,11 @@ export interface DirectoryWatch {
  * place through certs/server.crt changes a file in that generation, not in certs/, so its
  * directory is watched too, re-aimed at each refresh.
  */
-export function watchDirectories(dirs: string[], onChange: () => void, options: { debounceMs: number; logger: Logger; followed?: () => string[] }): DirectoryWatch {
+export function watchDirectories(
+  dirs: string[],
+  onChange: () => void,
+  options: { debounceMs: number; logger: Logger; followed?: () => string[] },
+): DirectoryWatch {
   let timer: NodeJS.Timeout | undefined;
   const fire = () => {
     if (timer) clearTimeout(timer);

@@ -69,7 +69,10 @@ export async function ensureFirstStartCertificates(options: FirstStartOptions): 
   const pemsIn = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.pem')) : []);
   const trustEmpty = pemsIn(paths.trustDir).length === 0 && pemsIn(paths.pinDir).length === 0;
   if (trustEmpty && !firstStart) {
-    options.logger.warn('the trust bundle is empty: no client certificate is accepted (imp-bridge trust add)', { event: 'cert.trust.empty', trustDir: paths.trustDir });
+    options.logger.warn('the trust bundle is empty: no client certificate is accepted (imp-bridge trust add)', {
+      event: 'cert.trust.empty',
+      trustDir: paths.trustDir,
+    });
   }
   if (trustEmpty && firstStart) {
     const caKey = await generateKey(options.keyType);

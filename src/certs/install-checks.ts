@@ -49,7 +49,8 @@ function run(plan: InstallPlan, check: InstallCheck['check'], okDetail: string, 
 function keyCheck(plan: InstallPlan, probe: ServerMaterial, ctx: InstallCheckContext): void {
   const { pending, current } = ctx;
   run(plan, 'key', '', () => {
-    if (pending && keyMatches(probe.cert, pending.keyPem)) Object.assign(plan, { usedKey: 'pending', pending: pending.meta, material: { ...probe, keyPem: pending.keyPem } });
+    if (pending && keyMatches(probe.cert, pending.keyPem))
+      Object.assign(plan, { usedKey: 'pending', pending: pending.meta, material: { ...probe, keyPem: pending.keyPem } });
     else if (keyMatches(probe.cert, current.keyPem)) Object.assign(plan, { usedKey: 'current', material: { ...probe, keyPem: current.keyPem } });
     else
       throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', {
@@ -57,14 +58,18 @@ function keyCheck(plan: InstallPlan, probe: ServerMaterial, ctx: InstallCheckCon
       });
   });
   const entry = plan.checks.at(-1)!;
-  if (entry.ok) entry.detail = plan.usedKey === 'pending' ? `matches the pending key${plan.pending ? ` (CSR for ${plan.pending.commonName})` : ''}` : 'matches the current key';
+  if (entry.ok)
+    entry.detail =
+      plan.usedKey === 'pending' ? `matches the pending key${plan.pending ? ` (CSR for ${plan.pending.commonName})` : ''}` : 'matches the current key';
 }
 
 function expiryCheck(plan: InstallPlan, certs: X509Certificate[], ctx: InstallCheckContext): void {
   const soon = certs
     .map((c) => ({ c, days: Math.floor((notAfterMs(c) - ctx.now) / DAY_MS) }))
     .filter(({ c, days }) => notAfterMs(c) > ctx.now && days <= ctx.expiryWarnDays)
-    .map(({ c, days }) => `${describeCertificate(c).subject} expires in ${days} day${days === 1 ? '' : 's'}, within tls.expiryWarnDays (${ctx.expiryWarnDays})`);
+    .map(
+      ({ c, days }) => `${describeCertificate(c).subject} expires in ${days} day${days === 1 ? '' : 's'}, within tls.expiryWarnDays (${ctx.expiryWarnDays})`,
+    );
   const leafDays = Math.floor((notAfterMs(certs[0]) - ctx.now) / DAY_MS);
   if (soon.length) plan.checks.push({ check: 'expiry', ok: true, warning: true, detail: soon.join('; ') });
   else plan.checks.push({ check: 'expiry', ok: true, detail: `${leafDays} days left` });
@@ -91,10 +96,20 @@ export function planInstall(input: InstallCheckInput, ctx: InstallCheckContext):
   });
   // A new key is for the names its CSR asked for; the current names are only the reference when the key stays.
   const names = describeCertificate(probe.cert).subjectAltNames.join(', ') || 'no names';
-  run(plan, 'hostnames', `covers ${names}`, () => checkHostnames(probe.cert, ctx.publicHostname, plan.usedKey === 'pending' && plan.pending ? { requested: plan.pending.subjectAltNames } : { current: ctx.current.cert }));
+  run(plan, 'hostnames', `covers ${names}`, () =>
+    checkHostnames(
+      probe.cert,
+      ctx.publicHostname,
+      plan.usedKey === 'pending' && plan.pending ? { requested: plan.pending.subjectAltNames } : { current: ctx.current.cert },
+    ),
+  );
   const warnings = chainWarnings(probe);
   const chainText = probe.chain.map((c) => describeCertificate(c).subject).join(' → ');
-  plan.checks.push({ check: 'chain', ok: true, ...(warnings.length ? { warning: true, detail: warnings.join('; ') } : { detail: `links to ${chainText || 'its issuer'}` }) });
+  plan.checks.push({
+    check: 'chain',
+    ok: true,
+    ...(warnings.length ? { warning: true, detail: warnings.join('; ') } : { detail: `links to ${chainText || 'its issuer'}` }),
+  });
   expiryCheck(plan, [probe.cert, ...probe.chain], ctx);
   if (plan.failure) delete plan.material;
   return plan;

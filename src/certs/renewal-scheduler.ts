@@ -16,7 +16,14 @@ export interface RenewalScheduler {
   stop(): void;
 }
 
-export function createRenewalScheduler(deps: { config: Config; logger: Logger; metrics: Registry; now: () => number; context: TlsContext; server: ServerCertificateService }): RenewalScheduler {
+export function createRenewalScheduler(deps: {
+  config: Config;
+  logger: Logger;
+  metrics: Registry;
+  now: () => number;
+  context: TlsContext;
+  server: ServerCertificateService;
+}): RenewalScheduler {
   const { config, logger, context, now } = deps;
   const expiry = createExpiryMonitor({ tls: config.tls, logger, metrics: deps.metrics, now });
   let lastExpiry: ExpiryStatus[] = [];

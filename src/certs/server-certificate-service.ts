@@ -27,7 +27,10 @@ export interface ServerCertificateService {
   certificate(): X509Certificate;
   origin(): ServerOrigin;
   show(): ServerCertificateView;
-  createCsr(spec: { commonName: string; subjectAltNames: string[]; keyType: KeyType }, actor: CertificateActor): Promise<PendingKeyInfo & { csrPem: string; warnings: string[] }>;
+  createCsr(
+    spec: { commonName: string; subjectAltNames: string[]; keyType: KeyType },
+    actor: CertificateActor,
+  ): Promise<PendingKeyInfo & { csrPem: string; warnings: string[] }>;
   /** Every check `install` runs, without activating anything. */
   checkInstall(input: InstallCheckInput): Promise<InstallCheckResult>;
   install(input: InstallCheckInput, actor: CertificateActor): Promise<InstallResult>;
@@ -64,7 +67,16 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
     const kind = isSelfSigned(next.cert) ? 'self-signed' : 'ca-signed';
     await deps.settings.set(KIND_SETTING, kind).catch(() => undefined);
     const info = describeCertificate(next.cert, now());
-    logger.info(`server certificate ${action}: new TLS handshakes use ${info.subject}`, { event: 'cert.server.activated', action, actor, kind, origin, before: before.fingerprint, after: next.fingerprint, notAfter: info.notAfter });
+    logger.info(`server certificate ${action}: new TLS handshakes use ${info.subject}`, {
+      event: 'cert.server.activated',
+      action,
+      actor,
+      kind,
+      origin,
+      before: before.fingerprint,
+      after: next.fingerprint,
+      notAfter: info.notAfter,
+    });
     await audit(actor, 'server-certificate', next.fingerprint, action, brief(describeCertificate(before.cert)), brief(info));
     deps.afterChange();
     return before.fingerprint;
@@ -72,7 +84,13 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
 
   /** The checks of an install against the pending key (if any) and the current set; changes nothing. */
   function planFor(input: InstallCheckInput): InstallPlan {
-    return planInstall(input, { pending: material.readPending(), current: current(), publicHostname: config.provisioning.publicHostname, expiryWarnDays: config.tls.expiryWarnDays, now: now() });
+    return planInstall(input, {
+      pending: material.readPending(),
+      current: current(),
+      publicHostname: config.provisioning.publicHostname,
+      expiryWarnDays: config.tls.expiryWarnDays,
+      now: now(),
+    });
   }
 
   const service: ServerCertificateService = {
@@ -86,11 +104,23 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
         const names = spec.subjectAltNames.map((n) => formatSubjectAltName(parseSubjectAltName(n)));
         const key = await generateKey(spec.keyType);
         const csrPem = buildCsr({ commonName: spec.commonName, subjectAltNames: names }, key.privateKeyPem);
-        const meta: PendingKeyInfo = { commonName: spec.commonName, subjectAltNames: [...new Set([spec.commonName, ...names])], keyType: spec.keyType, createdAt: new Date(now()).toISOString() };
+        const meta: PendingKeyInfo = {
+          commonName: spec.commonName,
+          subjectAltNames: [...new Set([spec.commonName, ...names])],
+          keyType: spec.keyType,
+          createdAt: new Date(now()).toISOString(),
+        };
         const warnings = csrWarnings(meta.subjectAltNames, config.provisioning.publicHostname);
-        for (const warning of warnings) logger.warn(`certificate request: ${warning}`, { event: 'cert.csr.warning', commonName: meta.commonName, subjectAltNames: meta.subjectAltNames });
+        for (const warning of warnings)
+          logger.warn(`certificate request: ${warning}`, { event: 'cert.csr.warning', commonName: meta.commonName, subjectAltNames: meta.subjectAltNames });
         material.writePending(key.privateKeyPem, meta);
-        logger.info('new key pair kept pending; CSR created', { event: 'cert.csr.created', actor, commonName: meta.commonName, subjectAltNames: meta.subjectAltNames, keyType: meta.keyType });
+        logger.info('new key pair kept pending; CSR created', {
+          event: 'cert.csr.created',
+          actor,
+          commonName: meta.commonName,
+          subjectAltNames: meta.subjectAltNames,
+          keyType: meta.keyType,
+        });
         await audit(actor, 'server-certificate', 'pending', 'csr', undefined, meta);
         return { csrPem, ...meta, warnings };
       });
@@ -99,7 +129,12 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
     checkInstall(input) {
       return context.exclusive((): InstallCheckResult => {
         const plan = planFor(input);
-        return { ok: !plan.failure, checks: plan.checks, usedKey: plan.usedKey, ...(plan.material ? { certificate: describeCertificate(plan.material.cert, now()) } : {}) };
+        return {
+          ok: !plan.failure,
+          checks: plan.checks,
+          usedKey: plan.usedKey,
+          ...(plan.material ? { certificate: describeCertificate(plan.material.cert, now()) } : {}),
+        };
       });
     },
 
@@ -122,7 +157,8 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
         const kept = material.previousServer();
         if (!kept) throw new ImpbError('IMPB_ERR_CERT_NOT_FOUND', { message: 'no previous certificate is kept (one is kept at each install or renewal)' });
         const previous = kept.read();
-        if (!keyMatches(previous.cert, previous.keyPem)) throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', { message: 'the kept previous certificate does not match its key; nothing changed' });
+        if (!keyMatches(previous.cert, previous.keyPem))
+          throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', { message: 'the kept previous certificate does not match its key; nothing changed' });
         checkValidity(previous.cert, 'the previous certificate', now());
         // A new set holding the previous one, whose "previous" is the current one: a second rollback undoes the first.
         const replaced = await activate(previous, actor, 'rollback', serverOrigin(kept.meta, previous.cert));
@@ -165,6 +201,15 @@ async function newSelfSigned(config: Config, cert: X509Certificate): Promise<Ser
     ? describeCertificate(cert).subjectAltNames.map((n) => n.replace(/^(DNS|IP Address):/, ''))
     : defaultServerNames(config.provisioning.publicHostname ? [config.provisioning.publicHostname] : []);
   const key = await generateKey(config.tls.keyType);
-  const certPem = buildCertificate({ commonName: names[0] ?? 'localhost', subjectAltNames: names, organization: SELF_SIGNED_ORGANIZATION, validDays: config.tls.selfSignedDays, usage: 'server' }, key.privateKeyPem);
+  const certPem = buildCertificate(
+    {
+      commonName: names[0] ?? 'localhost',
+      subjectAltNames: names,
+      organization: SELF_SIGNED_ORGANIZATION,
+      validDays: config.tls.selfSignedDays,
+      usage: 'server',
+    },
+    key.privateKeyPem,
+  );
   return assembleServerMaterial(key.privateKeyPem, certPem);
 }

@@ -1,6 +1,16 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { ImpbError } from '../errors';
-import { coversName, describeCertificate, endsAtSystemRoot, fingerprintOf, isSelfSigned, issuedBy, notAfterMs, notBeforeMs, subjectAltNamesOf } from './certificate-info';
+import {
+  coversName,
+  describeCertificate,
+  endsAtSystemRoot,
+  fingerprintOf,
+  isSelfSigned,
+  issuedBy,
+  notAfterMs,
+  notBeforeMs,
+  subjectAltNamesOf,
+} from './certificate-info';
 import { splitCertificates } from './pem';
 
 /** The server key, certificate and chain, parsed. Immutable once built. */
@@ -78,10 +88,14 @@ export function keyMatches(cert: X509Certificate, keyPem: string): boolean {
 
 export function checkValidity(cert: X509Certificate, what: string, now = Date.now()): void {
   if (notBeforeMs(cert) > now) {
-    throw new ImpbError('IMPB_ERR_CERT_EXPIRED', { message: `${what} (${describeCertificate(cert).subject}) is not valid before ${new Date(notBeforeMs(cert)).toISOString()}` });
+    throw new ImpbError('IMPB_ERR_CERT_EXPIRED', {
+      message: `${what} (${describeCertificate(cert).subject}) is not valid before ${new Date(notBeforeMs(cert)).toISOString()}`,
+    });
   }
   if (notAfterMs(cert) <= now) {
-    throw new ImpbError('IMPB_ERR_CERT_EXPIRED', { message: `${what} (${describeCertificate(cert).subject}) expired on ${new Date(notAfterMs(cert)).toISOString()}` });
+    throw new ImpbError('IMPB_ERR_CERT_EXPIRED', {
+      message: `${what} (${describeCertificate(cert).subject}) expired on ${new Date(notAfterMs(cert)).toISOString()}`,
+    });
   }
 }
 
@@ -90,8 +104,11 @@ export function chainWarnings(material: ServerMaterial): string[] {
   const last = material.chain.at(-1) ?? material.cert;
   if (isSelfSigned(material.cert)) return ['the certificate is self-signed: the AS must trust it explicitly'];
   if (endsAtSystemRoot(last)) return [];
-  if (isSelfSigned(last)) return [`the chain ends at the root ${describeCertificate(last).subject}, which is not in the system trust store: the AS must trust it explicitly`];
-  return [`the chain ends at ${describeCertificate(last).subject}, whose issuer (${describeCertificate(last).issuer}) is not in the system trust store${material.chain.length ? '' : '; no chain file was given'}`];
+  if (isSelfSigned(last))
+    return [`the chain ends at the root ${describeCertificate(last).subject}, which is not in the system trust store: the AS must trust it explicitly`];
+  return [
+    `the chain ends at ${describeCertificate(last).subject}, whose issuer (${describeCertificate(last).issuer}) is not in the system trust store${material.chain.length ? '' : '; no chain file was given'}`,
+  ];
 }
 
 /** True when `pattern` (a name of a certificate or CSR, maybe `*.example.net`) covers `host`, by the one-label wildcard rule. */

@@ -11,7 +11,10 @@ export function readServerMaterial(paths: Pick<CertPaths, 'serverKey' | 'serverC
     keyPem = fs.readFileSync(paths.serverKey, 'utf8');
     certText = fs.readFileSync(paths.serverCert, 'utf8');
   } catch (err) {
-    throw new ImpbError('IMPB_ERR_CERT_INVALID', { message: `cannot read the server certificate or key (${paths.serverCert}, ${paths.serverKey})`, cause: err });
+    throw new ImpbError('IMPB_ERR_CERT_INVALID', {
+      message: `cannot read the server certificate or key (${paths.serverCert}, ${paths.serverKey})`,
+      cause: err,
+    });
   }
   const chainText = fs.existsSync(paths.serverChain) ? fs.readFileSync(paths.serverChain, 'utf8') : undefined;
   return assembleServerMaterial(keyPem, certText, chainText);

@@ -264,7 +264,8 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
       const same = name !== undefined && sameFiles(filesOf(name), files);
       if (!same) {
         let previousName = name;
-        if (!previousName && legacyPrevious) previousName = writeGeneration(legacyPrevious, { action: 'migrate-previous', fingerprint: legacyPrevious.fingerprint });
+        if (!previousName && legacyPrevious)
+          previousName = writeGeneration(legacyPrevious, { action: 'migrate-previous', fingerprint: legacyPrevious.fingerprint });
         name = writeGeneration(files, { action: 'adopt', fingerprint: files.fingerprint, previous: previousName });
         switchTo(name);
       }

@@ -57,7 +57,11 @@ export function createTlsContext(deps: {
   let queue: Promise<unknown> = Promise.resolve();
 
   function build(server: ServerMaterial, trust: TrustEntry[]): ProvisioningTlsOptions {
-    const options = buildTlsPolicy(deps.tls, { keyPem: server.keyPem, certPem: server.certPem, chainPems: server.chainPems, trustPems: trust.map((e) => e.pem) }, verifier);
+    const options = buildTlsPolicy(
+      deps.tls,
+      { keyPem: server.keyPem, certPem: server.certPem, chainPems: server.chainPems, trustPems: trust.map((e) => e.pem) },
+      verifier,
+    );
     try {
       dryRunSecureContext(options);
     } catch (err) {

@@ -48,7 +48,9 @@ function readEntries(dir: string, kind: TrustEntry['kind'], options: TrustReadOp
 /** Every anchor in the trust dir (bundle files included) and every pinned leaf, minus refused files. */
 export function readTrustEntries(paths: CertPaths, options: TrustReadOptions): TrustEntry[] {
   const seen = new Set<string>();
-  return [...readEntries(paths.trustDir, 'anchor', options), ...readEntries(paths.pinDir, 'pin', options)].filter((e) => !seen.has(e.fingerprint) && seen.add(e.fingerprint));
+  return [...readEntries(paths.trustDir, 'anchor', options), ...readEntries(paths.pinDir, 'pin', options)].filter(
+    (e) => !seen.has(e.fingerprint) && seen.add(e.fingerprint),
+  );
 }
 
 /** One file per entry, named after its fingerprint, written atomically. */

@@ -17,7 +17,11 @@ import { checkImport, diffTrust, type TrustDiff, type TrustEntry } from './trust
 export interface TrustService {
   list(): Promise<TrustListItem[]>;
   diff(pems: string[], options?: { leaf?: boolean }): TrustDiff;
-  add(pems: string[], actor: CertificateActor, options?: { leaf?: boolean; replace?: boolean }): Promise<{ added: Array<CertificateInfo & { kind: TrustEntry['kind'] }>; removed: CertificateInfo[] }>;
+  add(
+    pems: string[],
+    actor: CertificateActor,
+    options?: { leaf?: boolean; replace?: boolean },
+  ): Promise<{ added: Array<CertificateInfo & { kind: TrustEntry['kind'] }>; removed: CertificateInfo[] }>;
   remove(fingerprint: string, actor: CertificateActor): Promise<CertificateInfo & { kind: TrustEntry['kind'] }>;
 }
 
@@ -62,7 +66,12 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
 
   async function logRemoved(entry: TrustEntry, actor: CertificateActor, message: string, detail?: string): Promise<CertificateInfo> {
     const info = describeCertificate(entry.cert, now());
-    logger.info(`trusted certificate removed: ${info.subject}${message}`, { event: 'cert.trust.removed', actor, fingerprint: entry.fingerprint, subject: info.subject });
+    logger.info(`trusted certificate removed: ${info.subject}${message}`, {
+      event: 'cert.trust.removed',
+      actor,
+      fingerprint: entry.fingerprint,
+      subject: info.subject,
+    });
     await audit(actor, 'trust-anchor', entry.fingerprint, 'remove', { ...brief(info), kind: entry.kind }, undefined, detail);
     return info;
   }
@@ -81,7 +90,10 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
         const removing = options.replace ? current.filter((e) => !pems.some((p) => pemFingerprint(p) === e.fingerprint)) : [];
         const { accepted, refused } = checkImport(toCheck, current, { leaf: options.leaf, now: now() });
         if (refused.length) {
-          throw new ImpbError(refused[0].code, { message: `import refused, nothing changed: ${refused.map((r) => r.reason).join('; ')}`, details: { refused } });
+          throw new ImpbError(refused[0].code, {
+            message: `import refused, nothing changed: ${refused.map((r) => r.reason).join('; ')}`,
+            details: { refused },
+          });
         }
         if (accepted.length === 0 && removing.length === 0) {
           throw new ImpbError('IMPB_ERR_CERT_DUPLICATE', { message: 'every certificate of the import is already trusted; nothing changed' });
@@ -89,7 +101,14 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
         apply([...current.filter((e) => !removing.includes(e)), ...accepted], accepted, removing);
         for (const entry of accepted) {
           const info = describeCertificate(entry.cert, now());
-          logger.info(`trusted ${entry.kind === 'pin' ? 'leaf pin' : 'CA'} added: ${info.subject}`, { event: 'cert.trust.added', actor, kind: entry.kind, fingerprint: entry.fingerprint, subject: info.subject, notAfter: info.notAfter });
+          logger.info(`trusted ${entry.kind === 'pin' ? 'leaf pin' : 'CA'} added: ${info.subject}`, {
+            event: 'cert.trust.added',
+            actor,
+            kind: entry.kind,
+            fingerprint: entry.fingerprint,
+            subject: info.subject,
+            notAfter: info.notAfter,
+          });
           await audit(actor, 'trust-anchor', entry.fingerprint, 'add', undefined, { ...brief(info), kind: entry.kind });
         }
         const removed: CertificateInfo[] = [];
@@ -105,11 +124,17 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
         const fp = normaliseFingerprintInput(fingerprint);
         const matches = current.filter((e) => e.fingerprint === fp || (fp.length >= 8 && e.fingerprint.startsWith(fp)));
         if (matches.length === 0) throw new ImpbError('IMPB_ERR_CERT_NOT_FOUND', { message: `no trusted certificate has the fingerprint ${fingerprint}` });
-        if (matches.length > 1) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `${fingerprint} matches ${matches.length} trusted certificates: give more of the fingerprint` });
+        if (matches.length > 1)
+          throw new ImpbError('IMPB_ERR_VALIDATION', {
+            message: `${fingerprint} matches ${matches.length} trusted certificates: give more of the fingerprint`,
+          });
         const entry = matches[0];
         const trust = current.filter((e) => e !== entry);
         if (deps.config.provisioning.clientCertificate === 'required' && !trust.length) {
-          throw new ImpbError('IMPB_ERR_CERT_LAST_ANCHOR', { message: 'refusing to remove the last trusted certificate: every AS would be refused. Add the new CA first (imp-bridge trust add), then remove this one.' });
+          throw new ImpbError('IMPB_ERR_CERT_LAST_ANCHOR', {
+            message:
+              'refusing to remove the last trusted certificate: every AS would be refused. Add the new CA first (imp-bridge trust add), then remove this one.',
+          });
         }
         apply(trust, [], [entry]);
         const info = await logRemoved(entry, actor, '; clients chaining to it are refused from their next handshake');

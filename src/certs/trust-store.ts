@@ -52,7 +52,11 @@ export function parseCertificateInput(data: Buffer | string): string[] {
  * Checks each certificate of an import: parses, is a CA (or `leaf` is set, which makes the
  * non-CA certificates pins), is within its validity, is not already trusted nor repeated in the file.
  */
-export function checkImport(pems: string[], existing: TrustEntry[], options: { leaf?: boolean; now?: number } = {}): { accepted: TrustEntry[]; refused: RefusedCertificate[] } {
+export function checkImport(
+  pems: string[],
+  existing: TrustEntry[],
+  options: { leaf?: boolean; now?: number } = {},
+): { accepted: TrustEntry[]; refused: RefusedCertificate[] } {
   const now = options.now ?? Date.now();
   const known = new Set(existing.map((e) => e.fingerprint));
   const accepted: TrustEntry[] = [];
@@ -67,7 +71,11 @@ export function checkImport(pems: string[], existing: TrustEntry[], options: { l
     }
     const info = { index, subject: describeCertificate(cert, now).subject, fingerprint: fingerprintOf(cert) };
     if (!cert.ca && !options.leaf) {
-      refused.push({ ...info, code: 'IMPB_ERR_CERT_NOT_CA', reason: `${info.subject} is not a CA (basicConstraints CA:true); pin it explicitly as a leaf with --leaf` });
+      refused.push({
+        ...info,
+        code: 'IMPB_ERR_CERT_NOT_CA',
+        reason: `${info.subject} is not a CA (basicConstraints CA:true); pin it explicitly as a leaf with --leaf`,
+      });
     } else if (notAfterMs(cert) <= now) {
       refused.push({ ...info, code: 'IMPB_ERR_CERT_EXPIRED', reason: `${info.subject} expired on ${new Date(notAfterMs(cert)).toISOString()}` });
     } else if (notBeforeMs(cert) > now) {

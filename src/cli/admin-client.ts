@@ -79,7 +79,12 @@ export function createAdminClient(options: { config?: Config; env?: NodeJS.Proce
         res = await request(`${baseUrl}${path}`, {
           method: 'POST',
           dispatcher,
-          headers: { accept: 'application/x-ndjson', 'content-type': 'application/json', 'x-impb-actor': 'cli', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: {
+            accept: 'application/x-ndjson',
+            'content-type': 'application/json',
+            'x-impb-actor': 'cli',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
           body: JSON.stringify(body),
         });
       } catch (err) {

@@ -24,7 +24,13 @@ export function relativeAge(time: number | string, now = Date.now()): string {
   const ms = now - (typeof time === 'number' ? time : Date.parse(time));
   const abs = Math.abs(ms);
   const [n, unit] =
-    abs < 60_000 ? [Math.round(abs / 1000), 's'] : abs < 3_600_000 ? [Math.round(abs / 60_000), 'min'] : abs < 172_800_000 ? [Math.round(abs / 3_600_000), 'h'] : [Math.round(abs / 86_400_000), 'd'];
+    abs < 60_000
+      ? [Math.round(abs / 1000), 's']
+      : abs < 3_600_000
+        ? [Math.round(abs / 60_000), 'min']
+        : abs < 172_800_000
+          ? [Math.round(abs / 3_600_000), 'h']
+          : [Math.round(abs / 86_400_000), 'd'];
   if (abs < 5_000) return 'just now';
   return ms >= 0 ? `${n} ${unit} ago` : `in ${n} ${unit}`;
 }
@@ -78,7 +84,11 @@ export function formatTable(rows: Array<Record<string, unknown>>, columns?: stri
   const cells = rows.map((r) => cols.map((c) => cellText(r[c], c, now).replace(/\s*\n\s*/g, ' ')));
   const natural = cols.map((_, i) => Math.max(headers[i].length, ...cells.map((row) => row[i].length)));
   const widths = fitWidths(natural, headers, 'width' in options ? options.width : terminalWidth());
-  const line = (values: string[]) => values.map((v, i) => truncate(v, widths[i]).padEnd(widths[i])).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => truncate(v, widths[i]).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
 }
 
@@ -93,7 +103,9 @@ export function flattenRecord(record: Record<string, unknown>, prefix = ''): Arr
     const name = prefix ? `${prefix}.${key}` : key;
     if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length) return flattenRecord(value as Record<string, unknown>, name);
     if (Array.isArray(value) && value.some((v) => v && typeof v === 'object')) {
-      return value.flatMap((v, i) => (v && typeof v === 'object' ? flattenRecord(v as Record<string, unknown>, `${name}[${i}]`) : [[`${name}[${i}]`, v] as [string, unknown]]));
+      return value.flatMap((v, i) =>
+        v && typeof v === 'object' ? flattenRecord(v as Record<string, unknown>, `${name}[${i}]`) : [[`${name}[${i}]`, v] as [string, unknown]],
+      );
     }
     return [[name, value]];
   });

@@ -43,7 +43,8 @@ export function renderConfigReference(): string {
 function typeOf(node: JsonSchemaNode): string {
   if (node.enum) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (node.type === 'array') return `list of ${node.items?.type === 'object' ? 'objects' : String(node.items?.type ?? 'values')}`;
-  if (node.type === 'integer' && node.minimum !== undefined && node.maximum !== undefined && node.maximum < 1e9) return `integer ${node.minimum}–${node.maximum}`;
+  if (node.type === 'integer' && node.minimum !== undefined && node.maximum !== undefined && node.maximum < 1e9)
+    return `integer ${node.minimum}–${node.maximum}`;
   if (node.anyOf) return node.anyOf.map(typeOf).join(' or ');
   return String(node.type ?? 'any');
 }

@@ -90,7 +90,14 @@ export function formatIssues(error: z.ZodError, raw: unknown, envPaths: Map<stri
     const got = getPath(raw, issue.path.map(String));
     // A wrong secret (a too-short token, say) is named, never echoed.
     const secret = issue.path.some((segment) => secretKeys.has(String(segment)));
-    const gotText = got === undefined ? 'nothing' : secret ? 'a value that is not shown (secret)' : typeof got === 'string' ? JSON.stringify(maskUrlPassword(got)) : JSON.stringify(got);
+    const gotText =
+      got === undefined
+        ? 'nothing'
+        : secret
+          ? 'a value that is not shown (secret)'
+          : typeof got === 'string'
+            ? JSON.stringify(maskUrlPassword(got))
+            : JSON.stringify(got);
     const origin = fromEnv ? ` (from ${fromEnv})` : '';
     return `${keyPath}${origin}: ${issue.message}, got ${gotText}`;
   });
@@ -120,8 +127,7 @@ function deepMerge(base: Record<string, unknown>, top: Record<string, unknown>):
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(top)) {
     const prev = out[key];
-    out[key] =
-      isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
+    out[key] = isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
   }
   return out;
 }

@@ -61,7 +61,10 @@ export const clusterSchema = z.strictObject({
       fingerprints: z.array(z.string().min(1)).default([]).describe('accepted client certificate SHA-256 fingerprints'),
     })
     .default({ subjectCn: [], san: [], fingerprints: [] }),
-  sourceAddresses: z.array(z.string().min(1).refine(isIpOrCidr, 'expected an IP address or CIDR (e.g. 192.0.2.10 or 192.0.2.0/24), not a host name')).default([]).describe('accepted source addresses (exact IP or CIDR)'),
+  sourceAddresses: z
+    .array(z.string().min(1).refine(isIpOrCidr, 'expected an IP address or CIDR (e.g. 192.0.2.10 or 192.0.2.0/24), not a host name'))
+    .default([])
+    .describe('accepted source addresses (exact IP or CIDR)'),
 });
 export type ClusterConfig = z.infer<typeof clusterSchema>;
 // The domain owns the shape; the schema must produce exactly it (a compile error otherwise).
@@ -115,7 +118,10 @@ export const templateConfigSchema = z.strictObject({
   languageMap: z.record(z.string(), z.string()).optional(),
   recordMode: z.boolean().default(false),
   wholesale: wholesaleOnboardingSchema.optional(),
-  mode: z.enum(TEMPLATE_MODES).default('provision').describe('provision: imp-bridge drives Webex; relay: forward to upstream.url unchanged; shadow: relay and check the dialect, dry run'),
+  mode: z
+    .enum(TEMPLATE_MODES)
+    .default('provision')
+    .describe('provision: imp-bridge drives Webex; relay: forward to upstream.url unchanged; shadow: relay and check the dialect, dry run'),
   upstream: upstreamSchema.optional().describe('the existing provisioning URL a relay or shadow template forwards to'),
 });
 export type TemplateConfig = z.infer<typeof templateConfigSchema>;
@@ -132,23 +138,33 @@ export const configSchema = z.strictObject({
       publicHostname: z
         .string()
         .optional()
-        .describe(`host name the AS uses in its provisioningUrl (default: ${PUBLIC_HOSTNAME_DEFAULT_TEXT}); the self-signed certificate names this host name and localhost`),
+        .describe(
+          `host name the AS uses in its provisioningUrl (default: ${PUBLIC_HOSTNAME_DEFAULT_TEXT}); the self-signed certificate names this host name and localhost`,
+        ),
       clientCertificate: z.enum(['required', 'optional', 'off']).default('required').describe('client certificate checking'),
-      bodyLimitBytes: wholeNumber(1024, 10 * 1024 * 1024).default(64 * 1024).describe('largest accepted request body'),
+      bodyLimitBytes: wholeNumber(1024, 10 * 1024 * 1024)
+        .default(64 * 1024)
+        .describe('largest accepted request body'),
       headersTimeoutMs: durationMs.default(10_000).describe('time allowed for a request’s headers (slow-loris guard)'),
       handshakeTimeoutMs: durationMs.default(10_000).describe('time allowed for a TLS handshake; a connection that has not finished it by then is closed'),
       requestTimeoutMs: durationMs.default(30_000).describe('time allowed for a whole request'),
       keepAliveTimeoutMs: durationMs.default(5_000).describe('idle keep-alive timeout'),
       duplicateWindowSeconds: wholeNumber(0).default(300).describe('window in which a re-sent identical request is acknowledged without a new event'),
       authFailureLimit: wholeNumber(1).default(5).describe('failed authentications per source per minute before delays start'),
-      authFailureBaseDelayMs: durationMs.default(250).describe('first delay once a source passes authFailureLimit; doubles per further failure (429 at twice the limit)'),
+      authFailureBaseDelayMs: durationMs
+        .default(250)
+        .describe('first delay once a source passes authFailureLimit; doubles per further failure (429 at twice the limit)'),
       recordMode: z.boolean().default(false).describe('keep every request and response (masked) for fixture export'),
       maxCommandsPerDocument: wholeNumber(1, 10_000).default(100).describe('commands accepted in one document; more are refused with 4001'),
       maxXmlElements: wholeNumber(100).default(10_000).describe('elements in one document before it is refused (4001), checked before parsing'),
       maxXmlNameLength: wholeNumber(16).default(256).describe('characters in an element or attribute name before the document is refused (4001)'),
       maxXmlAttributes: wholeNumber(4).default(32).describe('attributes on one element before the document is refused (4001)'),
-      largeBodyBytes: wholeNumber(1024).default(256 * 1024).describe('bodies at least this large are parsed in a worker thread, under the largeBodyParallel bound'),
-      parseHeapLimitMb: wholeNumber(32, 4096).default(256).describe('heap limit of the worker thread that parses one large body; a document needing more is refused (4001)'),
+      largeBodyBytes: wholeNumber(1024)
+        .default(256 * 1024)
+        .describe('bodies at least this large are parsed in a worker thread, under the largeBodyParallel bound'),
+      parseHeapLimitMb: wholeNumber(32, 4096)
+        .default(256)
+        .describe('heap limit of the worker thread that parses one large body; a document needing more is refused (4001)'),
       largeBodyParallel: wholeNumber(1).default(2).describe('large bodies parsed at the same time; others wait'),
       largeBodyQueue: wholeNumber(0).default(8).describe('large bodies waiting to be parsed; beyond it the AS is answered 5001 and retries'),
     })
@@ -164,7 +180,11 @@ export const configSchema = z.strictObject({
     .superRefine(
       (admin, ctx) => {
         if (typeof admin.host === 'string' && admin.token === undefined && !isLoopbackHost(admin.host)) {
-          ctx.addIssue({ code: 'custom', path: ['token'], message: `required when admin.host (${admin.host}) is not a loopback address (set IMP_BRIDGE_ADMIN_TOKEN)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['token'],
+            message: `required when admin.host (${admin.host}) is not a loopback address (set IMP_BRIDGE_ADMIN_TOKEN)`,
+          });
         }
       },
       { when: () => true },
@@ -190,7 +210,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   webex: z
     .strictObject({
-      baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional().describe('Webex API base URL (default https://webexapis.com/v1; the built-in simulator when no credentials are set)'),
+      baseUrl: z
+        .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+        .optional()
+        .describe('Webex API base URL (default https://webexapis.com/v1; the built-in simulator when no credentials are set)'),
       token: z.string().min(1).optional().describe('static Webex bearer token'),
       oauth: z
         .strictObject({
@@ -224,19 +247,30 @@ export const configSchema = z.strictObject({
     })
     // A base URL without credentials would silently provision into the built-in simulator and
     // tell the AS "success" for users who never reach Webex: refuse at start (exit 2) instead.
-    .superRefine(
-      (webex, ctx) => {
-        // A base URL that is itself wrong has its own problem line already.
-        if (webex.baseUrl !== undefined && /^https?:\/\//.test(webex.baseUrl) && webex.token === undefined && webex.oauth === undefined && webex.serviceApp === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'set together with Webex credentials: webex.token (IMP_BRIDGE_WEBEX_TOKEN), webex.oauth or webex.serviceApp; remove it to use the built-in simulator' });
-        }
-      },
-    )
+    .superRefine((webex, ctx) => {
+      // A base URL that is itself wrong has its own problem line already.
+      if (
+        webex.baseUrl !== undefined &&
+        /^https?:\/\//.test(webex.baseUrl) &&
+        webex.token === undefined &&
+        webex.oauth === undefined &&
+        webex.serviceApp === undefined
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['baseUrl'],
+          message:
+            'set together with Webex credentials: webex.token (IMP_BRIDGE_WEBEX_TOKEN), webex.oauth or webex.serviceApp; remove it to use the built-in simulator',
+        });
+      }
+    })
     .prefault({}),
   pipeline: z
     .strictObject({
       concurrency: wholeNumber(1, 256).default(8).describe('users processed in parallel'),
-      ratePerSecond: numberFromText(z.number({ error: 'expected a number' }).positive(), /^[0-9]+(\.[0-9]+)?$/).default(5).describe('Webex calls per second (shared by all workers)'),
+      ratePerSecond: numberFromText(z.number({ error: 'expected a number' }).positive(), /^[0-9]+(\.[0-9]+)?$/)
+        .default(5)
+        .describe('Webex calls per second (shared by all workers)'),
       attemptHorizonMs: durationMs.default(24 * 3_600_000).describe('give up retrying a job after this long'),
       pollInitialMs: durationMs.default(2_000).describe('first status poll after a create/update'),
       pollMaxMs: durationMs.default(60_000).describe('longest interval between status polls'),
@@ -247,10 +281,17 @@ export const configSchema = z.strictObject({
     .prefault({}),
   store: z
     .strictObject({
-      kind: z.enum(['sqlite', 'postgres']).default('sqlite').describe('store engine: the embedded SQLite file in dataDir, or a shared PostgreSQL database (several instances)'),
+      kind: z
+        .enum(['sqlite', 'postgres'])
+        .default('sqlite')
+        .describe('store engine: the embedded SQLite file in dataDir, or a shared PostgreSQL database (several instances)'),
       postgres: z
         .strictObject({
-          url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL, e.g. postgres://imp:secret@db.example.net:5432/imp_bridge').optional().describe('PostgreSQL connection URL (its password is masked wherever config is shown)'),
+          url: z
+            .string()
+            .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL, e.g. postgres://imp:secret@db.example.net:5432/imp_bridge')
+            .optional()
+            .describe('PostgreSQL connection URL (its password is masked wherever config is shown)'),
           poolSize: wholeNumber(1, 1000).default(10).describe('connections per instance'),
           statementTimeoutMs: durationMs.default(15_000).describe('longest a single SQL statement may run before PostgreSQL cancels it'),
         })
@@ -260,8 +301,13 @@ export const configSchema = z.strictObject({
     // before any certificate or listener exists, instead of silently falling back to SQLite.
     .superRefine((store, ctx) => {
       if (store.kind !== 'postgres') return;
-      ctx.addIssue({ code: 'custom', path: ['kind'], message: 'the PostgreSQL store is not available in this release; use store.kind: sqlite (IMP_BRIDGE_STORE_KIND=sqlite)' });
-      if (store.postgres.url === undefined) ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: 'required when store.kind is postgres (set IMP_BRIDGE_DATABASE_URL)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: 'the PostgreSQL store is not available in this release; use store.kind: sqlite (IMP_BRIDGE_STORE_KIND=sqlite)',
+      });
+      if (store.postgres.url === undefined)
+        ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: 'required when store.kind is postgres (set IMP_BRIDGE_DATABASE_URL)' });
     })
     .prefault({}),
   retention: z
@@ -277,12 +323,19 @@ export const configSchema = z.strictObject({
     .array(templateConfigSchema)
     .superRefine((templates, ctx) => {
       templates.forEach((t, i) => {
-        if (t.mode !== 'provision' && !t.upstream) ctx.addIssue({ code: 'custom', path: [i, 'upstream'], message: `required when mode is ${t.mode} (upstream.url: the provisioning URL to forward to)` });
+        if (t.mode !== 'provision' && !t.upstream)
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'upstream'],
+            message: `required when mode is ${t.mode} (upstream.url: the provisioning URL to forward to)`,
+          });
       });
     })
     .default([])
     .describe('customer templates seeded at start (upserted)'),
-  dialect: dialectExtensionsSchema.prefault({}).describe('dialect extensions: command-type and element aliases, elements to ignore, the answer variant; re-read from the file while running'),
+  dialect: dialectExtensionsSchema
+    .prefault({})
+    .describe('dialect extensions: command-type and element aliases, elements to ignore, the answer variant; re-read from the file while running'),
 });
 
 export type Config = z.infer<typeof configSchema>;

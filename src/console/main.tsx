@@ -48,7 +48,11 @@ function Page({ hash }: { hash: string }) {
     case 'requests':
       return <RequestsPage />;
     default:
-      return <p>No such page. <a href="#/">Back to the overview</a></p>;
+      return (
+        <p>
+          No such page. <a href="#/">Back to the overview</a>
+        </p>
+      );
   }
 }
 

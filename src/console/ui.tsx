@@ -16,7 +16,8 @@ export function RelTime({ at }: { at?: string | number }) {
 export function relative(ms: number, now = Date.now()): string {
   const diff = Math.round((ms - now) / 1000);
   const abs = Math.abs(diff);
-  const [value, unit] = abs < 60 ? [abs, 's'] : abs < 3600 ? [Math.round(abs / 60), 'min'] : abs < 86400 ? [Math.round(abs / 3600), 'h'] : [Math.round(abs / 86400), 'd'];
+  const [value, unit] =
+    abs < 60 ? [abs, 's'] : abs < 3600 ? [Math.round(abs / 60), 'min'] : abs < 86400 ? [Math.round(abs / 3600), 'h'] : [Math.round(abs / 86400), 'd'];
   if (abs < 5) return 'just now';
   return diff < 0 ? `${value} ${unit} ago` : `in ${value} ${unit}`;
 }

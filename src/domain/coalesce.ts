@@ -58,5 +58,9 @@ function sameAssign(a: CoalescibleJob, b: CoalescibleJob): boolean {
 }
 
 function canonical(profile: object): string {
-  return JSON.stringify(Object.entries(profile).filter(([, v]) => v !== undefined).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return JSON.stringify(
+    Object.entries(profile)
+      .filter(([, v]) => v !== undefined)
+      .sort(([x], [y]) => (x < y ? -1 : 1)),
+  );
 }

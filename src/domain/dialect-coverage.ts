@@ -2,15 +2,7 @@
  * Dialect coverage: how much of the real traffic of a template imp-bridge understands, from the
  * observations shadow mode records. Pure: the store keeps observations, this computes the view.
  */
-export const GAP_KINDS = [
-  'not-xml',
-  'not-broadsoft',
-  'no-command',
-  'unknown-command',
-  'unknown-element',
-  'missing-field',
-  'invalid-field',
-] as const;
+export const GAP_KINDS = ['not-xml', 'not-broadsoft', 'no-command', 'unknown-command', 'unknown-element', 'missing-field', 'invalid-field'] as const;
 export type GapKind = (typeof GAP_KINDS)[number];
 
 export interface DialectGap {
@@ -92,13 +84,7 @@ function shapeOf(gap: DialectGap): string {
   return gap.kind === 'unknown-command' ? what : `${where}${what}`;
 }
 
-function touch(
-  rows: Map<string, CoverageRow>,
-  name: string,
-  understood: boolean,
-  at: string,
-  example: string | undefined,
-): void {
+function touch(rows: Map<string, CoverageRow>, name: string, understood: boolean, at: string, example: string | undefined): void {
   let row = rows.get(name);
   if (!row) rows.set(name, (row = { name, understood: 0, notUnderstood: 0, firstSeen: at, lastSeen: at }));
   if (understood) row.understood++;
@@ -134,12 +120,7 @@ export function computeDialectCoverage(
   const shapes = new Map<string, UnknownShape>();
   const requests = { total: 0, understood: 0, notUnderstood: 0 };
   for (const o of observations) {
-    if (
-      o.receivedAt < since ||
-      o.receivedAt > until ||
-      (options.template !== undefined && o.template !== options.template)
-    )
-      continue;
+    if (o.receivedAt < since || o.receivedAt > until || (options.template !== undefined && o.template !== options.template)) continue;
     requests.total++;
     requests[o.understood ? 'understood' : 'notUnderstood']++;
     for (const c of o.commands) {
@@ -166,9 +147,7 @@ export function computeDialectCoverage(
   }
   const unknownShapes = [...shapes.values()].sort((a, b) => b.count - a.count || a.shape.localeCompare(b.shape));
   const window = describeWindow(options.sinceMs);
-  const gaps = unknownShapes.map(
-    (s) => `${s.shape} (${s.count} request${s.count === 1 ? '' : 's'}, last ${s.lastSeen})`,
-  );
+  const gaps = unknownShapes.map((s) => `${s.shape} (${s.count} request${s.count === 1 ? '' : 's'}, last ${s.lastSeen})`);
   const scope = options.template ? ` for template ${options.template}` : '';
   const verdict =
     requests.total === 0

@@ -10,13 +10,7 @@ export const WEBEX_SUBSCRIBER_STATUSES = [
 ] as const;
 
 /** Proxy-side lifecycle of a subscriber record. Webex may report statuses beyond this list. */
-export type SubscriberStatus =
-  | 'queued'
-  | (typeof WEBEX_SUBSCRIBER_STATUSES)[number]
-  | 'deleting'
-  | 'deleted'
-  | 'failed'
-  | (string & {});
+export type SubscriberStatus = 'queued' | (typeof WEBEX_SUBSCRIBER_STATUSES)[number] | 'deleting' | 'deleted' | 'failed' | (string & {});
 
 /** What the user must do, for statuses where Webex waits on the user. */
 export const WAITING_FOR_USER: Record<string, string> = {

@@ -76,7 +76,11 @@ function toEvent(ctx: ApplyContext, kind: 'add' | 'modify' | 'delete', fields: F
     if (key === 'language' && value !== '') {
       const code = webexLanguageFor(value, template.languageMap);
       if (code === undefined) {
-        ctx.logger.warn('unknown BroadWorks language: not sent to Webex (add it to the template languageMap)', { event: 'inbound.language.unknown', template: template.name, language: value.slice(0, 64) });
+        ctx.logger.warn('unknown BroadWorks language: not sent to Webex (add it to the template languageMap)', {
+          event: 'inbound.language.unknown',
+          template: template.name,
+          language: value.slice(0, 64),
+        });
         continue;
       }
       profile.language = code;
@@ -86,7 +90,9 @@ function toEvent(ctx: ApplyContext, kind: 'add' | 'modify' | 'delete', fields: F
   }
   const sp = fields.serviceProviderId;
   const computable = sp !== undefined && (template.enterpriseIdPattern !== undefined || template.enterpriseMode || fields.groupId !== undefined);
-  const enterpriseId = computable ? enterpriseIdFor(template, { serviceProviderId: sp, groupId: fields.groupId, resellerId: fields.resellerId }) : (knownEnterpriseId ?? '');
+  const enterpriseId = computable
+    ? enterpriseIdFor(template, { serviceProviderId: sp, groupId: fields.groupId, resellerId: fields.resellerId })
+    : (knownEnterpriseId ?? '');
   const eventKind = eventKindOf(kind, fields);
   const event: ProvisioningEvent = { kind: eventKind, template: template.name, userId: fields.userId!, enterpriseId, profile };
   if (sp !== undefined) event.serviceProviderId = sp;
@@ -104,7 +110,9 @@ export function dedupeKeyFor(template: Template, kind: string, fields: Fields): 
   const entries = (Object.keys(fields) as CanonicalField[])
     .sort()
     .map((f) => [f, f === 'impPassword' ? createHmac('sha256', template.account.passwordHash).update(fields[f]!).digest('base64') : fields[f]]);
-  return createHash('sha256').update(JSON.stringify([template.name, kind, entries])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([template.name, kind, entries]))
+    .digest('hex');
 }
 
 async function statusResponse(ctx: ApplyContext, userId: string): Promise<CommandResponse> {
@@ -124,9 +132,24 @@ async function statusResponse(ctx: ApplyContext, userId: string): Promise<Comman
   }
   const last = await ctx.store.events.latestForUser(userId);
   if (last && last.template === ctx.template.name) {
-    return { type: 'get', fields: [['userId', userId], ['isActive', String(last.kind !== 'unassign')], ['status', 'queued'], ['lastStatusChange', last.receivedAt]] };
+    return {
+      type: 'get',
+      fields: [
+        ['userId', userId],
+        ['isActive', String(last.kind !== 'unassign')],
+        ['status', 'queued'],
+        ['lastStatusChange', last.receivedAt],
+      ],
+    };
   }
-  return { type: 'get', fields: [['userId', userId], ['isActive', 'false'], ['status', 'none']] };
+  return {
+    type: 'get',
+    fields: [
+      ['userId', userId],
+      ['isActive', 'false'],
+      ['status', 'none'],
+    ],
+  };
 }
 
 /**
@@ -145,7 +168,12 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
     const base = { echo: command.echo ?? (multi ? String(command.position) : ''), position: command.position, type: command.type };
     const index = results.length;
     if (command.typeProblem) {
-      results.push({ ...base, userId: command.fields.userId, response: errorResponse(ctx, 4001, `${asHeadline(4001)}: xsi:type ${command.typeProblem}`), outcome: 'invalid' });
+      results.push({
+        ...base,
+        userId: command.fields.userId,
+        response: errorResponse(ctx, 4001, `${asHeadline(4001)}: xsi:type ${command.typeProblem}`),
+        outcome: 'invalid',
+      });
       continue;
     }
     if (!command.spec) {
@@ -154,9 +182,16 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
       continue;
     }
     if (command.unknownElements.length) {
-      ctx.logger.info('command carries elements the dialect table does not know: ignored', { event: 'inbound.fields.unknown', template: ctx.template.name, type: command.type, elements: command.unknownElements.slice(0, 20).map((e) => e.slice(0, 64)) });
+      ctx.logger.info('command carries elements the dialect table does not know: ignored', {
+        event: 'inbound.fields.unknown',
+        template: ctx.template.name,
+        type: command.type,
+        elements: command.unknownElements.slice(0, 20).map((e) => e.slice(0, 64)),
+      });
     }
-    const validated = validateCommand(command as RawCommand & { spec: NonNullable<RawCommand['spec']> }, { groupMode: !ctx.template.enterpriseMode && !ctx.template.enterpriseIdPattern });
+    const validated = validateCommand(command as RawCommand & { spec: NonNullable<RawCommand['spec']> }, {
+      groupMode: !ctx.template.enterpriseMode && !ctx.template.enterpriseIdPattern,
+    });
     if (!validated.ok) {
       results.push({ ...base, userId: command.fields.userId, response: errorResponse(ctx, 4003, describeProblems(validated)), outcome: 'invalid' });
       continue;
@@ -198,7 +233,11 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
         if (o.duplicate) results[pendingAccept[i].index].outcome = 'duplicate';
       });
     } catch (err) {
-      ctx.logger.error('cannot persist flow-through commands: answered 5001 so the AS retries', { event: 'inbound.persist.failed', template: ctx.template.name, err });
+      ctx.logger.error('cannot persist flow-through commands: answered 5001 so the AS retries', {
+        event: 'inbound.persist.failed',
+        template: ctx.template.name,
+        err,
+      });
       for (const p of pendingAccept) {
         const r = results[p.index];
         r.response = errorResponse(ctx, 5001);

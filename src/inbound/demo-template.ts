@@ -38,7 +38,13 @@ export async function createDemoTemplateIfNone(deps: { config: Config; store: St
     account: { username: 'demo', passwordHash: await hashPassword(password) },
   };
   await deps.store.templates.put(template);
-  await deps.store.audit.append({ actor: 'system', entityType: 'template', entityId: template.name, action: 'create', detail: 'demo template created at first start' });
+  await deps.store.audit.append({
+    actor: 'system',
+    entityType: 'template',
+    entityId: template.name,
+    action: 'create',
+    detail: 'demo template created at first start',
+  });
   const file = path.resolve(deps.config.dataDir, DEMO_CREDENTIALS_FILE);
   const requestFile = path.resolve(deps.config.dataDir, DEMO_REQUEST_FILE);
   fs.mkdirSync(path.dirname(requestFile), { recursive: true });

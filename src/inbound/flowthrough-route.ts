@@ -28,7 +28,11 @@ async function admitted(x: Admitted): Promise<Outcome> {
   if (isOutcome(body)) return body;
   const release = await x.deps.largeBodies.acquire(body.length);
   if (!release) {
-    x.deps.logger.warn('flow-through request refused: too many large documents being read at once (answered 5001 so the AS retries)', { event: 'inbound.large_body.busy', template: x.template.name, bytes: body.length });
+    x.deps.logger.warn('flow-through request refused: too many large documents being read at once (answered 5001 so the AS retries)', {
+      event: 'inbound.large_body.busy',
+      template: x.template.name,
+      bytes: body.length,
+    });
     return new Outcome('persistence_error', documentError(x.facts, 200, 'UTF-8', '', 5001, 'Too many large documents at once, retry later'));
   }
   try {
@@ -69,7 +73,14 @@ export function createFlowThroughRouter(flowDeps: FlowThroughDeps): Router {
 
   const handle = async (req: Request, res: Response, startedAt: number): Promise<void> => {
     const peer = peerIdentityOf(req.socket);
-    const facts: RequestFacts = { requestId: String(res.locals.requestId), templateName: String(req.params.template ?? ''), label: 'unknown', source: peer.sourceAddress ?? 'unknown', peer, startedAt };
+    const facts: RequestFacts = {
+      requestId: String(res.locals.requestId),
+      templateName: String(req.params.template ?? ''),
+      label: 'unknown',
+      source: peer.sourceAddress ?? 'unknown',
+      peer,
+      startedAt,
+    };
     finish(req, res, facts, await decide({ deps, req, facts, headerCredentials: parseBasicAuthorization(req.headers.authorization) }));
   };
 

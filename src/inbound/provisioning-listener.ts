@@ -75,7 +75,11 @@ export function createProvisioningListener(deps: ProvisioningListenerDeps): Prov
   const httpListeners = server.listeners('secureConnection') as Array<(socket: tls.TLSSocket) => void>;
   server.removeAllListeners('secureConnection');
   server.on('secureConnection', (socket: tls.TLSSocket) => {
-    const verdict = verifier?.check(socket, mode) ?? (mode === 'required' && !socket.authorized ? { ok: false as const, reason: String(socket.authorizationError ?? 'NO_CLIENT_CERTIFICATE') } : { ok: true as const });
+    const verdict =
+      verifier?.check(socket, mode) ??
+      (mode === 'required' && !socket.authorized
+        ? { ok: false as const, reason: String(socket.authorizationError ?? 'NO_CLIENT_CERTIFICATE') }
+        : { ok: true as const });
     if (!verdict.ok) {
       logRefusal(verdict, socket, 'handshake');
       // No TLS alert can be sent from here: Node's OpenSSL verify callback accepts every chain and

@@ -9,8 +9,7 @@ import type { FlowThroughDocument } from './dialect/read-document';
 import { declaredEncoding } from './xml/declared-encoding';
 import { createShadowEventDeriver } from './relay/shadow-events';
 
-export type ReplayOutcome =
-  'would_accept' | 'accepted' | 'still_unknown' | 'already_replayed' | 'template_gone' | 'refused';
+export type ReplayOutcome = 'would_accept' | 'accepted' | 'still_unknown' | 'already_replayed' | 'template_gone' | 'refused';
 
 export interface ReplayResult {
   id: number;
@@ -30,10 +29,7 @@ export interface ReplayDeps {
   dialect: DialectProvider;
 }
 
-const MASKED_ELEMENT = new RegExp(
-  `<((?:[\\w.-]+:)?[\\w.-]+)(?:\\s[^<>]*)?>${REDACTED.replace(/[[\]]/g, '\\$&')}</\\1\\s*>`,
-  'g',
-);
+const MASKED_ELEMENT = new RegExp(`<((?:[\\w.-]+:)?[\\w.-]+)(?:\\s[^<>]*)?>${REDACTED.replace(/[[\]]/g, '\\$&')}</\\1\\s*>`, 'g');
 
 /**
  * A stored request as bytes to read again: in its declared encoding, with the masked secret
@@ -104,9 +100,7 @@ export function createUnknownRequestReplay(deps: ReplayDeps) {
       return {
         ...base,
         outcome: 'still_unknown',
-        detail: classified.observation.gaps
-          .map((g) => [g.kind, g.commandType, g.name].filter(Boolean).join(' '))
-          .join('; '),
+        detail: classified.observation.gaps.map((g) => [g.kind, g.commandType, g.name].filter(Boolean).join(' ')).join('; '),
       };
     }
     const requestId = `replay-${row.id}`;
@@ -136,15 +130,10 @@ export function createUnknownRequestReplay(deps: ReplayDeps) {
     // One replay at a time in this process: two operators cannot both pass the at-most-once check.
     const run = busy.then(async () => {
       const rows = (await deps.store.unknownRequests.list({ kind: 'unknown', limit: options.limit ?? 1000 }))
-        .filter(
-          (r) =>
-            (options.template === undefined || r.template === options.template) &&
-            (options.ids === undefined || options.ids.includes(r.id)),
-        )
+        .filter((r) => (options.template === undefined || r.template === options.template) && (options.ids === undefined || options.ids.includes(r.id)))
         .sort((a, b) => a.id - b.id);
       const results: ReplayResult[] = [];
-      for (const row of rows)
-        results.push(await replayOne(row, Boolean(options.apply), currentActor(options.actor ?? 'admin-api')));
+      for (const row of rows) results.push(await replayOne(row, Boolean(options.apply), currentActor(options.actor ?? 'admin-api')));
       return { dryRun: !options.apply, results };
     });
     busy = run.catch(() => undefined);

@@ -8,7 +8,8 @@ import { serializeError } from './serialize-error';
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_KEY = /^(password|passwd|pass|passwordHash|impPassword|provisioningPassword|authorization|proxy-authorization|cookie|set-cookie|token|accessToken|access_token|refreshToken|refresh_token|idToken|integrationToken|adminToken|secret|clientSecret|client_secret|privateKey|private_key|key|keyPem)$/i;
+const SECRET_KEY =
+  /^(password|passwd|pass|passwordHash|impPassword|provisioningPassword|authorization|proxy-authorization|cookie|set-cookie|token|accessToken|access_token|refreshToken|refresh_token|idToken|integrationToken|adminToken|secret|clientSecret|client_secret|privateKey|private_key|key|keyPem)$/i;
 
 const TEXT_PATTERNS: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],

@@ -35,9 +35,13 @@ export async function listCustomers(store: Store, filter: CustomerListFilter): P
     const subs = await store.subscribers.list({ template: filter.template, limit: 10_000, offset });
     for (const s of subs) {
       const k = key(s.enterpriseId, s.template);
-      const row =
-        byKey.get(k) ??
-        ({ enterpriseId: s.enterpriseId, template: s.template, targetApi: templates.get(s.template) ?? 'broadworks', status: BROADWORKS_ENTERPRISE_STATUS, subscribers: {} });
+      const row = byKey.get(k) ?? {
+        enterpriseId: s.enterpriseId,
+        template: s.template,
+        targetApi: templates.get(s.template) ?? 'broadworks',
+        status: BROADWORKS_ENTERPRISE_STATUS,
+        subscribers: {},
+      };
       row.subscribers[s.status] = (row.subscribers[s.status] ?? 0) + 1;
       if (!row.updatedAt || s.updatedAt > row.updatedAt) row.updatedAt = s.updatedAt;
       byKey.set(k, row);

@@ -38,25 +38,52 @@ export async function checkListeners(deps: DoctorDeps, facts: DoctorRequestFacts
   const base = deps.provisioningBaseUrl();
   const port = base ? Number(new URL(base).port || 443) : undefined;
   if (port === undefined) {
-    checks.push({ name: 'listener.provisioning', status: 'fail', message: 'the provisioning listener is not up', fix: 'look at the start-up log (provisioning.host / provisioning.port, IMP_BRIDGE_HOST / IMP_BRIDGE_PORT)' });
+    checks.push({
+      name: 'listener.provisioning',
+      status: 'fail',
+      message: 'the provisioning listener is not up',
+      fix: 'look at the start-up log (provisioning.host / provisioning.port, IMP_BRIDGE_HOST / IMP_BRIDGE_PORT)',
+    });
   } else {
     const reach = await tcpReachable(provisioning.host, port);
     const where = `${provisioning.host}:${port}`;
     const urlHost = new URL(base!).hostname.replace(/^\[|\]$/g, '');
     const details = { host: provisioning.host, port, url: base };
     if (reach !== true) {
-      checks.push({ name: 'listener.provisioning', status: 'fail', message: `provisioning listener on ${where} does not accept connections (${reach})`, fix: 'check that nothing else holds the port and that provisioning.host (IMP_BRIDGE_HOST) is an address of this host', details });
+      checks.push({
+        name: 'listener.provisioning',
+        status: 'fail',
+        message: `provisioning listener on ${where} does not accept connections (${reach})`,
+        fix: 'check that nothing else holds the port and that provisioning.host (IMP_BRIDGE_HOST) is an address of this host',
+        details,
+      });
     } else if (isLoopbackHost(urlHost)) {
       // Up, but the URL handed to the AS names this host's loopback: no AS can reach it.
-      checks.push({ name: 'listener.provisioning', status: 'warn', message: `mTLS provisioning listener up on ${where}, but the provisioning URL ${base} names a loopback address no AS can reach`, fix: 'set provisioning.publicHostname (IMP_BRIDGE_PUBLIC_HOSTNAME) to the name the AS resolves for this host', details });
+      checks.push({
+        name: 'listener.provisioning',
+        status: 'warn',
+        message: `mTLS provisioning listener up on ${where}, but the provisioning URL ${base} names a loopback address no AS can reach`,
+        fix: 'set provisioning.publicHostname (IMP_BRIDGE_PUBLIC_HOSTNAME) to the name the AS resolves for this host',
+        details,
+      });
     } else {
-      checks.push({ name: 'listener.provisioning', status: 'ok', message: `mTLS provisioning listener up on ${where}; the AS uses ${base}/provisioning/v1/<template>`, details });
+      checks.push({
+        name: 'listener.provisioning',
+        status: 'ok',
+        message: `mTLS provisioning listener up on ${where}; the AS uses ${base}/provisioning/v1/<template>`,
+        details,
+      });
     }
   }
   const adminWhere = `${admin.host}:${facts.adminAddress?.port ?? admin.port}`;
   checks.push(
     isLoopbackHost(admin.host)
-      ? { name: 'listener.admin', status: 'ok', message: `admin listener up on ${adminWhere} (loopback only)`, details: { host: admin.host, port: facts.adminAddress?.port ?? admin.port } }
+      ? {
+          name: 'listener.admin',
+          status: 'ok',
+          message: `admin listener up on ${adminWhere} (loopback only)`,
+          details: { host: admin.host, port: facts.adminAddress?.port ?? admin.port },
+        }
       : {
           name: 'listener.admin',
           status: 'warn',
@@ -84,48 +111,138 @@ function safeCovers(cert: X509Certificate, name: string): boolean {
 }
 
 export function checkServerCertificate(deps: DoctorDeps, now: number): DoctorCheck[] {
-  if (!deps.certs) return [{ name: 'certificate.expiry', status: 'fail', message: 'the certificate part is not wired in this process', fix: 'run doctor against the running proxy' }];
+  if (!deps.certs)
+    return [
+      { name: 'certificate.expiry', status: 'fail', message: 'the certificate part is not wired in this process', fix: 'run doctor against the running proxy' },
+    ];
   const view = deps.certs.show();
   const { expiryWarnDays, expiryErrorDays, autoRenewSelfSignedDays } = deps.config.tls;
   const msLeft = Date.parse(view.notAfter) - now;
   const days = Math.floor(msLeft / DAY_MS);
   const renews = view.origin === 'generated' && autoRenewSelfSignedDays > 0;
-  const renewFix = view.origin === 'generated' ? 'imp-bridge cert renew-self-signed' : 'have the certificate renewed, then imp-bridge cert install <cert.pem> --chain <chain.pem>';
+  const renewFix =
+    view.origin === 'generated'
+      ? 'imp-bridge cert renew-self-signed'
+      : 'have the certificate renewed, then imp-bridge cert install <cert.pem> --chain <chain.pem>';
   const details = { subject: view.subject, fingerprint: view.fingerprint, notAfter: view.notAfter, daysLeft: days, origin: view.origin };
   const checks: DoctorCheck[] = [];
-  if (msLeft <= 0) checks.push({ name: 'certificate.expiry', status: 'fail', message: `server certificate expired on ${view.notAfter}: every AS handshake fails`, fix: renewFix, details });
-  else if (days < expiryErrorDays) checks.push({ name: 'certificate.expiry', status: 'fail', message: `server certificate expires in ${days} day(s) (${view.notAfter}), under tls.expiryErrorDays (${expiryErrorDays})`, fix: renewFix, details });
-  else if (days < expiryWarnDays && !renews) checks.push({ name: 'certificate.expiry', status: 'warn', message: `server certificate expires in ${days} days (${view.notAfter})`, fix: renewFix, details });
-  else checks.push({ name: 'certificate.expiry', status: 'ok', message: `server certificate valid for ${days} more days (until ${view.notAfter})${renews ? '; renews itself' : ''}`, details });
+  if (msLeft <= 0)
+    checks.push({
+      name: 'certificate.expiry',
+      status: 'fail',
+      message: `server certificate expired on ${view.notAfter}: every AS handshake fails`,
+      fix: renewFix,
+      details,
+    });
+  else if (days < expiryErrorDays)
+    checks.push({
+      name: 'certificate.expiry',
+      status: 'fail',
+      message: `server certificate expires in ${days} day(s) (${view.notAfter}), under tls.expiryErrorDays (${expiryErrorDays})`,
+      fix: renewFix,
+      details,
+    });
+  else if (days < expiryWarnDays && !renews)
+    checks.push({
+      name: 'certificate.expiry',
+      status: 'warn',
+      message: `server certificate expires in ${days} days (${view.notAfter})`,
+      fix: renewFix,
+      details,
+    });
+  else
+    checks.push({
+      name: 'certificate.expiry',
+      status: 'ok',
+      message: `server certificate valid for ${days} more days (until ${view.notAfter})${renews ? '; renews itself' : ''}`,
+      details,
+    });
 
   const name = publicName(deps);
   const sans = view.subjectAltNames;
-  if (!name) checks.push({ name: 'certificate.names', status: 'warn', message: 'no public host name known to check the certificate against', fix: 'set provisioning.publicHostname (IMP_BRIDGE_PUBLIC_HOSTNAME) to the name the AS uses' });
-  else if (safeCovers(deps.certs.serverCertificate(), name)) checks.push({ name: 'certificate.names', status: 'ok', message: `server certificate covers ${name} (SANs: ${sans.join(', ')})`, details: { publicHostname: name, subjectAltNames: sans } });
+  if (!name)
+    checks.push({
+      name: 'certificate.names',
+      status: 'warn',
+      message: 'no public host name known to check the certificate against',
+      fix: 'set provisioning.publicHostname (IMP_BRIDGE_PUBLIC_HOSTNAME) to the name the AS uses',
+    });
+  else if (safeCovers(deps.certs.serverCertificate(), name))
+    checks.push({
+      name: 'certificate.names',
+      status: 'ok',
+      message: `server certificate covers ${name} (SANs: ${sans.join(', ')})`,
+      details: { publicHostname: name, subjectAltNames: sans },
+    });
   else
     checks.push({
       name: 'certificate.names',
       status: 'fail',
       message: `server certificate does not cover ${name}, the host name the AS uses (SANs: ${sans.join(', ') || 'none'}): the AS refuses the handshake`,
-      fix: view.origin === 'generated' ? `set provisioning.publicHostname to ${name}, then imp-bridge cert renew-self-signed` : `imp-bridge cert csr --cn ${name} --san ${name}, have it signed, then imp-bridge cert install; or correct provisioning.publicHostname`,
+      fix:
+        view.origin === 'generated'
+          ? `set provisioning.publicHostname to ${name}, then imp-bridge cert renew-self-signed`
+          : `imp-bridge cert csr --cn ${name} --san ${name}, have it signed, then imp-bridge cert install; or correct provisioning.publicHostname`,
       details: { publicHostname: name, subjectAltNames: sans },
     });
   return checks;
 }
 
 export async function checkTrust(deps: DoctorDeps, now: number): Promise<DoctorCheck[]> {
-  if (deps.config.provisioning.clientCertificate === 'off') return [{ name: 'trust', status: 'warn', message: 'client certificates are not checked (provisioning.clientCertificate: off): any client that knows a password gets in', fix: 'set provisioning.clientCertificate to required and add the AS CA with imp-bridge trust add' }];
+  if (deps.config.provisioning.clientCertificate === 'off')
+    return [
+      {
+        name: 'trust',
+        status: 'warn',
+        message: 'client certificates are not checked (provisioning.clientCertificate: off): any client that knows a password gets in',
+        fix: 'set provisioning.clientCertificate to required and add the AS CA with imp-bridge trust add',
+      },
+    ];
   if (!deps.certs) return [];
   const list = await deps.certs.trustList();
   const valid = list.filter((t) => Date.parse(t.notAfter) > now);
   const expired = list.filter((t) => Date.parse(t.notAfter) <= now);
   const soon = valid.filter((t) => t.daysLeft < deps.config.tls.expiryWarnDays);
-  const details = { anchors: list.filter((t) => t.kind === 'anchor').length, pins: list.filter((t) => t.kind === 'pin').length, expired: expired.map((t) => t.fingerprint), expiringSoon: soon.map((t) => t.fingerprint) };
-  if (list.length === 0) return [{ name: 'trust', status: 'warn', message: 'no trust anchors configured: no AS client certificate can be verified', fix: 'imp-bridge trust add <as-ca.pem>', details }];
-  if (valid.length === 0) return [{ name: 'trust', status: 'fail', message: `all ${list.length} trust anchor(s) expired: every AS handshake is refused`, fix: 'imp-bridge trust add <the AS CA’s current certificate>', details }];
+  const details = {
+    anchors: list.filter((t) => t.kind === 'anchor').length,
+    pins: list.filter((t) => t.kind === 'pin').length,
+    expired: expired.map((t) => t.fingerprint),
+    expiringSoon: soon.map((t) => t.fingerprint),
+  };
+  if (list.length === 0)
+    return [
+      {
+        name: 'trust',
+        status: 'warn',
+        message: 'no trust anchors configured: no AS client certificate can be verified',
+        fix: 'imp-bridge trust add <as-ca.pem>',
+        details,
+      },
+    ];
+  if (valid.length === 0)
+    return [
+      {
+        name: 'trust',
+        status: 'fail',
+        message: `all ${list.length} trust anchor(s) expired: every AS handshake is refused`,
+        fix: 'imp-bridge trust add <the AS CA’s current certificate>',
+        details,
+      },
+    ];
   if (expired.length || soon.length) {
-    const parts = [...(expired.length ? [`${expired.length} expired (${expired.map((t) => t.subject).join('; ')})`] : []), ...(soon.length ? [`${soon.length} expiring within ${deps.config.tls.expiryWarnDays} days`] : [])];
-    return [{ name: 'trust', status: 'warn', message: `${list.length} trust anchor(s): ${parts.join(', ')}`, fix: 'add the renewed CA with imp-bridge trust add, then imp-bridge trust remove <fingerprint> for the old one', details }];
+    const parts = [
+      ...(expired.length ? [`${expired.length} expired (${expired.map((t) => t.subject).join('; ')})`] : []),
+      ...(soon.length ? [`${soon.length} expiring within ${deps.config.tls.expiryWarnDays} days`] : []),
+    ];
+    return [
+      {
+        name: 'trust',
+        status: 'warn',
+        message: `${list.length} trust anchor(s): ${parts.join(', ')}`,
+        fix: 'add the renewed CA with imp-bridge trust add, then imp-bridge trust remove <fingerprint> for the old one',
+        details,
+      },
+    ];
   }
   const firstExpiry = valid.map((t) => t.notAfter).sort()[0];
   return [{ name: 'trust', status: 'ok', message: `${list.length} trust anchor(s), first expiry ${firstExpiry}`, details }];
@@ -133,7 +250,11 @@ export async function checkTrust(deps: DoctorDeps, now: number): Promise<DoctorC
 
 export async function checkWebex(deps: DoctorDeps, now: () => number): Promise<{ checks: DoctorCheck[]; clock: ClockSample }> {
   const webex = deps.webex;
-  if (!webex) return { checks: [{ name: 'webex', status: 'fail', message: 'the Webex part is not wired in this process', fix: 'run doctor against the running proxy' }], clock: { unavailable: 'no Webex client' } };
+  if (!webex)
+    return {
+      checks: [{ name: 'webex', status: 'fail', message: 'the Webex part is not wired in this process', fix: 'run doctor against the running proxy' }],
+      clock: { unavailable: 'no Webex client' },
+    };
   const timeoutMs = deps.webexTimeoutMs ?? 10_000;
   const startedAt = now();
   let timer: NodeJS.Timeout | undefined;
@@ -146,8 +267,19 @@ export async function checkWebex(deps: DoctorDeps, now: () => number): Promise<{
     const target = webex.simulated ? `the built-in simulator at ${webex.baseUrl}` : webex.baseUrl;
     const details = { baseUrl: webex.baseUrl, simulated: webex.simulated, orgId: me.data.orgId, trackingId: me.trackingId, durationMs: endedAt - startedAt };
     const check: DoctorCheck = webex.simulated
-      ? { name: 'webex', status: 'warn', message: `no Webex credentials: provisioning goes to ${target}, not to Webex (GET /people/me answered in ${endedAt - startedAt} ms)`, fix: 'set IMP_BRIDGE_WEBEX_TOKEN (or webex.oauth / webex.serviceApp) to provision real subscribers', details }
-      : { name: 'webex', status: 'ok', message: `Webex at ${target} accepts the credentials (GET /people/me in ${endedAt - startedAt} ms, TrackingID ${me.trackingId})`, details };
+      ? {
+          name: 'webex',
+          status: 'warn',
+          message: `no Webex credentials: provisioning goes to ${target}, not to Webex (GET /people/me answered in ${endedAt - startedAt} ms)`,
+          fix: 'set IMP_BRIDGE_WEBEX_TOKEN (or webex.oauth / webex.serviceApp) to provision real subscribers',
+          details,
+        }
+      : {
+          name: 'webex',
+          status: 'ok',
+          message: `Webex at ${target} accepts the credentials (GET /people/me in ${endedAt - startedAt} ms, TrackingID ${me.trackingId})`,
+          details,
+        };
     return { checks: [check], clock: { serverDate: me.serverDate, startedAt, endedAt } };
   } catch (err) {
     return { checks: [webexFailure(webex, err)], clock: { unavailable: 'Webex did not answer GET /people/me' } };
@@ -161,47 +293,105 @@ function webexFailure(webex: DoctorWebex, err: unknown): DoctorCheck {
   const base = { name: 'webex', status: 'fail' as const };
   if (!isWebexError(err)) {
     // The call waits its turn in the shared rate limit: a busy pipeline can delay it too.
-    const fix = 'check that webex.baseUrl (IMP_BRIDGE_WEBEX_BASE_URL) is reachable from this host; with a long queue, the shared limit (pipeline.ratePerSecond) may have delayed the call: run doctor again';
+    const fix =
+      'check that webex.baseUrl (IMP_BRIDGE_WEBEX_BASE_URL) is reachable from this host; with a long queue, the shared limit (pipeline.ratePerSecond) may have delayed the call: run doctor again';
     return { ...base, message: `GET /people/me at ${webex.baseUrl}: ${(err as Error).message}`, fix, details: { baseUrl: webex.baseUrl } };
   }
   const details = { baseUrl: webex.baseUrl, code: err.code, httpStatus: err.facts.httpStatus, trackingId: err.facts.trackingId };
   const fixes: Record<string, string> = {
     IMPB_ERR_WEBEX_UNAUTHORIZED: `Webex refuses the access token: put a valid token in ${source}, then restart or wait for the next credentials check`,
     IMPB_ERR_WEBEX_TOKEN_REFRESH: `the token refresh fails: check the client id, secret and refresh token in ${source}`,
-    IMPB_ERR_WEBEX_FORBIDDEN: 'the token lacks a scope: give the integration or service app the provisioning scopes (spark-admin:broadworks_subscribers_*, identity:people_read)',
+    IMPB_ERR_WEBEX_FORBIDDEN:
+      'the token lacks a scope: give the integration or service app the provisioning scopes (spark-admin:broadworks_subscribers_*, identity:people_read)',
     IMPB_ERR_WEBEX_TIMEOUT: 'Webex does not answer in time: check the network path (proxy, firewall) to webex.baseUrl',
     IMPB_ERR_WEBEX_CONNECTION: 'cannot connect: check webex.baseUrl (IMP_BRIDGE_WEBEX_BASE_URL), DNS and the firewall',
   };
-  return { ...base, message: `GET /people/me at ${webex.baseUrl} failed: ${err.message}`, fix: fixes[err.code] ?? 'see the TrackingID in the message; retry later, and open a Cisco case if it persists', details };
+  return {
+    ...base,
+    message: `GET /people/me at ${webex.baseUrl} failed: ${err.message}`,
+    fix: fixes[err.code] ?? 'see the TrackingID in the message; retry later, and open a Cisco case if it persists',
+    details,
+  };
 }
 
 export function checkClock(sample: ClockSample): DoctorCheck {
   const serverMs = sample.serverDate ? Date.parse(sample.serverDate) : NaN;
   if (sample.unavailable || !Number.isFinite(serverMs) || sample.startedAt === undefined || sample.endedAt === undefined) {
-    return { name: 'clock', status: 'warn', message: `clock skew not measured: ${sample.unavailable ?? 'Webex sent no usable Date header'}`, fix: 'fix the Webex check first; keep this host synchronised with NTP (chronyd, systemd-timesyncd)' };
+    return {
+      name: 'clock',
+      status: 'warn',
+      message: `clock skew not measured: ${sample.unavailable ?? 'Webex sent no usable Date header'}`,
+      fix: 'fix the Webex check first; keep this host synchronised with NTP (chronyd, systemd-timesyncd)',
+    };
   }
   // The Date header has a resolution of one second: the local reference is the middle of the call.
   const skewMs = Math.round(serverMs - (sample.startedAt + sample.endedAt) / 2);
   const abs = Math.abs(skewMs);
   const details = { skewMs, webexDate: sample.serverDate };
   const what = `this host's clock is ${(abs / 1000).toFixed(1)} s ${skewMs > 0 ? 'behind' : 'ahead of'} Webex`;
-  if (abs > CLOCK_FAIL_MS) return { name: 'clock', status: 'fail', message: `${what}: token expiry and certificate validity go wrong`, fix: 'synchronise the clock with NTP (timedatectl set-ntp true, or chronyd/ntpd)', details };
-  if (abs > CLOCK_WARN_MS) return { name: 'clock', status: 'warn', message: what, fix: 'synchronise the clock with NTP (timedatectl set-ntp true, or chronyd/ntpd)', details };
+  if (abs > CLOCK_FAIL_MS)
+    return {
+      name: 'clock',
+      status: 'fail',
+      message: `${what}: token expiry and certificate validity go wrong`,
+      fix: 'synchronise the clock with NTP (timedatectl set-ntp true, or chronyd/ntpd)',
+      details,
+    };
+  if (abs > CLOCK_WARN_MS)
+    return { name: 'clock', status: 'warn', message: what, fix: 'synchronise the clock with NTP (timedatectl set-ntp true, or chronyd/ntpd)', details };
   return { name: 'clock', status: 'ok', message: `clock within ${(CLOCK_WARN_MS / 1000).toFixed(0)} s of Webex (${skewMs} ms, 1 s resolution)`, details };
 }
 
-const ageText = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < DAY_MS ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / DAY_MS).toFixed(1)} days`);
+const ageText = (ms: number) =>
+  ms < 60_000
+    ? `${Math.round(ms / 1000)} s`
+    : ms < 3_600_000
+      ? `${Math.round(ms / 60_000)} min`
+      : ms < DAY_MS
+        ? `${(ms / 3_600_000).toFixed(1)} h`
+        : `${(ms / DAY_MS).toFixed(1)} days`;
 
 export async function checkQueue(deps: DoctorDeps, now: number): Promise<DoctorCheck[]> {
-  const [pending, oldest, byState] = await Promise.all([deps.store.jobs.countPending(), deps.store.jobs.oldestPendingCreatedAt(), deps.store.jobs.countByState()]);
+  const [pending, oldest, byState] = await Promise.all([
+    deps.store.jobs.countPending(),
+    deps.store.jobs.oldestPendingCreatedAt(),
+    deps.store.jobs.countByState(),
+  ]);
   const ageMs = oldest ? Math.max(0, now - Date.parse(oldest)) : 0;
   const failed = byState.failed ?? 0;
   const details = { pending, oldestPendingCreatedAt: oldest, oldestAgeMs: ageMs, byState };
   const checks: DoctorCheck[] = [];
   const horizon = deps.config.pipeline.attemptHorizonMs;
-  if (pending && ageMs > horizon / 2) checks.push({ name: 'queue', status: 'fail', message: `${pending} unfinished job(s); the oldest is ${ageText(ageMs)} old, past half the attempt horizon (pipeline.attemptHorizonMs)`, fix: 'imp-bridge jobs list --state retry_wait shows why they wait (Webex errors, credentials); fix the cause', details });
-  else if (pending && ageMs > 3_600_000) checks.push({ name: 'queue', status: 'warn', message: `${pending} unfinished job(s); the oldest is ${ageText(ageMs)} old`, fix: 'imp-bridge jobs list shows why they wait', details });
-  else checks.push({ name: 'queue', status: 'ok', message: pending ? `${pending} unfinished job(s); the oldest is ${ageText(ageMs)} old` : 'queue empty', details });
-  if (failed) checks.push({ name: 'queue.failed', status: 'warn', message: `${failed} job(s) failed for good`, fix: 'imp-bridge jobs list --state failed, fix the cause, then imp-bridge jobs retry', details: { failed } });
+  if (pending && ageMs > horizon / 2)
+    checks.push({
+      name: 'queue',
+      status: 'fail',
+      message: `${pending} unfinished job(s); the oldest is ${ageText(ageMs)} old, past half the attempt horizon (pipeline.attemptHorizonMs)`,
+      fix: 'imp-bridge jobs list --state retry_wait shows why they wait (Webex errors, credentials); fix the cause',
+      details,
+    });
+  else if (pending && ageMs > 3_600_000)
+    checks.push({
+      name: 'queue',
+      status: 'warn',
+      message: `${pending} unfinished job(s); the oldest is ${ageText(ageMs)} old`,
+      fix: 'imp-bridge jobs list shows why they wait',
+      details,
+    });
+  else
+    checks.push({
+      name: 'queue',
+      status: 'ok',
+      message: pending ? `${pending} unfinished job(s); the oldest is ${ageText(ageMs)} old` : 'queue empty',
+      details,
+    });
+  if (failed)
+    checks.push({
+      name: 'queue.failed',
+      status: 'warn',
+      message: `${failed} job(s) failed for good`,
+      fix: 'imp-bridge jobs list --state failed, fix the cause, then imp-bridge jobs retry',
+      details: { failed },
+    });
   return checks;
 }

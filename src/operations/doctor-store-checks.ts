@@ -56,11 +56,35 @@ export async function checkStore(deps: DoctorDeps): Promise<DoctorCheck[]> {
   try {
     result = await quickCheck(file, deps.storeCheckTimeoutMs);
   } catch (err) {
-    return [{ name: 'store', status: 'warn', message: `store answers (${templates} template(s)); integrity not checked: ${(err as Error).message}`, fix: 'run doctor again when the proxy is less busy', details: { file } }];
+    return [
+      {
+        name: 'store',
+        status: 'warn',
+        message: `store answers (${templates} template(s)); integrity not checked: ${(err as Error).message}`,
+        fix: 'run doctor again when the proxy is less busy',
+        details: { file },
+      },
+    ];
   }
-  if (result !== 'ok') return [{ name: 'store', status: 'fail', message: `SQLite quick_check of ${file} reports: ${result.slice(0, 300)}`, fix: 'stop the proxy, copy the data dir aside, and restore the last backup of the store', details: { file, result } }];
+  if (result !== 'ok')
+    return [
+      {
+        name: 'store',
+        status: 'fail',
+        message: `SQLite quick_check of ${file} reports: ${result.slice(0, 300)}`,
+        fix: 'stop the proxy, copy the data dir aside, and restore the last backup of the store',
+        details: { file, result },
+      },
+    ];
   const size = fileSize(file) + fileSize(`${file}-wal`);
-  return [{ name: 'store', status: 'ok', message: `store answers, quick_check ok (${templates} template(s), ${(size / MIB).toFixed(1)} MiB with WAL)`, details: { file, bytes: size } }];
+  return [
+    {
+      name: 'store',
+      status: 'ok',
+      message: `store answers, quick_check ok (${templates} template(s), ${(size / MIB).toFixed(1)} MiB with WAL)`,
+      details: { file, bytes: size },
+    },
+  ];
 }
 
 function fileSize(file: string): number {

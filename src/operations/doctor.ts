@@ -16,7 +16,14 @@ export async function runDoctor(deps: DoctorDeps, facts: DoctorRequestFacts = {}
     try {
       return await fn();
     } catch (err) {
-      return [{ name, status: 'fail', message: `the check itself failed: ${(err as Error).message}`, fix: 'look at the proxy log for the cause; run imp-bridge doctor again' }];
+      return [
+        {
+          name,
+          status: 'fail',
+          message: `the check itself failed: ${(err as Error).message}`,
+          fix: 'look at the proxy log for the cause; run imp-bridge doctor again',
+        },
+      ];
     }
   };
   // Webex first: the clock check reads the Date header of the same call.

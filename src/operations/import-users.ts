@@ -82,13 +82,18 @@ function capturingStore(store: Store): { store: Store; captured: AcceptInput[] }
 async function ledgerOutcome(store: Store, input: AcceptInput): Promise<{ outcome: ImportOutcome; message: string } | undefined> {
   const { userId, template } = input.event;
   const events = await store.events.listForUser(userId, 500);
-  if (events.some((e) => e.template === template && e.dedupeKey === input.dedupeKey)) return { outcome: 'already_imported', message: 'skipped, already imported' };
+  if (events.some((e) => e.template === template && e.dedupeKey === input.dedupeKey))
+    return { outcome: 'already_imported', message: 'skipped, already imported' };
   const subscriber = await store.subscribers.get(userId);
   if (subscriber && subscriber.status !== 'deleted') {
-    return { outcome: 'already_tracked', message: `skipped: already tracked by imp-bridge (status ${subscriber.status}); the AS sends its changes, imp-bridge subscribers resync re-applies them` };
+    return {
+      outcome: 'already_tracked',
+      message: `skipped: already tracked by imp-bridge (status ${subscriber.status}); the AS sends its changes, imp-bridge subscribers resync re-applies them`,
+    };
   }
   const [last] = events;
-  if (last && last.template === template && last.kind !== 'unassign') return { outcome: 'already_tracked', message: 'skipped: imp-bridge already has a pending event for this user from the AS' };
+  if (last && last.template === template && last.kind !== 'unassign')
+    return { outcome: 'already_tracked', message: 'skipped: imp-bridge already has a pending event for this user from the AS' };
   return undefined;
 }
 
@@ -98,10 +103,18 @@ async function ledgerOutcome(store: Store, input: AcceptInput): Promise<{ outcom
  * by the same `store.events.accept`. A row already imported (same template and dedupe key in
  * the user's events) is skipped, so an interrupted import is resumed by running it again.
  */
-export async function importUsers(deps: ImportDeps, input: { template: string; rows: ImportRow[]; dryRun: boolean; source?: string }): Promise<ImportBatchResult> {
+export async function importUsers(
+  deps: ImportDeps,
+  input: { template: string; rows: ImportRow[]; dryRun: boolean; source?: string },
+): Promise<ImportBatchResult> {
   const template = await deps.store.templates.get(input.template);
-  if (!template) throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `no template named ${input.template} (see imp-bridge template list)`, status: 404 });
-  if (!template.enabled) throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `template ${input.template} is disabled: enable it first (imp-bridge template edit ${input.template} --enabled)`, status: 409 });
+  if (!template)
+    throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `no template named ${input.template} (see imp-bridge template list)`, status: 404 });
+  if (!template.enabled)
+    throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', {
+      message: `template ${input.template} is disabled: enable it first (imp-bridge template edit ${input.template} --enabled)`,
+      status: 409,
+    });
 
   // Each event keeps its own row as its stored request: a batch's whole text on every event
   // would grow the store with the square of the batch size.
@@ -143,10 +156,27 @@ export async function importUsers(deps: ImportDeps, input: { template: string; r
     });
     const imported = outcomes.filter((o) => !o.duplicate).length;
     const lineRange = `lines ${input.rows[0].line}-${input.rows[input.rows.length - 1].line}`;
-    deps.logger.info('users imported', { event: 'import.users', template: template.name, actor: deps.actor, rows: input.rows.length, imported, source: input.source });
-    await deps.store.audit.append({ actor: deps.actor ?? 'admin-api', entityType: 'template', entityId: template.name, action: 'import', after: { imported, rows: input.rows.length }, detail: `${input.source ?? 'CSV'} ${lineRange}` });
+    deps.logger.info('users imported', {
+      event: 'import.users',
+      template: template.name,
+      actor: deps.actor,
+      rows: input.rows.length,
+      imported,
+      source: input.source,
+    });
+    await deps.store.audit.append({
+      actor: deps.actor ?? 'admin-api',
+      entityType: 'template',
+      entityId: template.name,
+      action: 'import',
+      after: { imported, rows: input.rows.length },
+      detail: `${input.source ?? 'CSV'} ${lineRange}`,
+    });
   }
-  const counts = { imported: 0, would_import: 0, already_imported: 0, already_tracked: 0, invalid: 0, other_template: 0 } satisfies Record<ImportOutcome, number>;
+  const counts = { imported: 0, would_import: 0, already_imported: 0, already_tracked: 0, invalid: 0, other_template: 0 } satisfies Record<
+    ImportOutcome,
+    number
+  >;
   for (const r of rows) counts[r.outcome] += 1;
   return { template: template.name, dryRun: input.dryRun, counts, rows };
 }

@@ -66,7 +66,14 @@ export function createJobActions(deps: JobActionsDeps) {
       nextRunAt: Date.now(),
       payload,
     });
-    await store.audit.append({ actor: currentActor(actor), entityType: 'subscriber', entityId: userId, action: kind, after: { jobId: id, ...payload }, detail: reason });
+    await store.audit.append({
+      actor: currentActor(actor),
+      entityType: 'subscriber',
+      entityId: userId,
+      action: kind,
+      after: { jobId: id, ...payload },
+      detail: reason,
+    });
     deps.wake?.();
     return (await store.jobs.get(id))!;
   }
@@ -85,8 +92,16 @@ export function createJobActions(deps: JobActionsDeps) {
         });
       }
       await refuseIfSuperseded(store, job);
-      if (!(await store.jobs.transition(id, { from: [job.state], to: 'queued', nextRunAt: Date.now(), now: Date.now() }, currentActor(actor)))) throw await changedMeanwhile(store, job, 'retried');
-      await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: String(id), action: 'retry', before: { state: job.state }, after: { state: 'queued' } });
+      if (!(await store.jobs.transition(id, { from: [job.state], to: 'queued', nextRunAt: Date.now(), now: Date.now() }, currentActor(actor))))
+        throw await changedMeanwhile(store, job, 'retried');
+      await store.audit.append({
+        actor: currentActor(actor),
+        entityType: 'job',
+        entityId: String(id),
+        action: 'retry',
+        before: { state: job.state },
+        after: { state: 'queued' },
+      });
       deps.wake?.();
       return getJob(id);
     },
@@ -99,8 +114,16 @@ export function createJobActions(deps: JobActionsDeps) {
           details: { jobId: id, state: job.state },
         });
       }
-      if (!(await store.jobs.transition(id, { from: [job.state], to: 'cancelled', now: Date.now() }, currentActor(actor)))) throw await changedMeanwhile(store, job, 'cancelled');
-      await store.audit.append({ actor: currentActor(actor), entityType: 'job', entityId: String(id), action: 'cancel', before: { state: job.state }, after: { state: 'cancelled' } });
+      if (!(await store.jobs.transition(id, { from: [job.state], to: 'cancelled', now: Date.now() }, currentActor(actor))))
+        throw await changedMeanwhile(store, job, 'cancelled');
+      await store.audit.append({
+        actor: currentActor(actor),
+        entityType: 'job',
+        entityId: String(id),
+        action: 'cancel',
+        before: { state: job.state },
+        after: { state: 'cancelled' },
+      });
       return getJob(id);
     },
     async setPackage(userId: string, pkg: string): Promise<Job> {
@@ -108,7 +131,9 @@ export function createJobActions(deps: JobActionsDeps) {
       if (!subscriber) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no subscriber "${userId}" in the store`, details: { userId } });
       const template = await store.templates.get(subscriber.template);
       if (!template) {
-        throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `subscriber "${userId}" belongs to template "${subscriber.template}", which no longer exists` });
+        throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', {
+          message: `subscriber "${userId}" belongs to template "${subscriber.template}", which no longer exists`,
+        });
       }
       assertPackage(template.targetApi, pkg);
       return enqueueForUser(userId, 'set_package', { package: pkg }, `package → ${pkg}`);

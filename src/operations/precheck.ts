@@ -62,10 +62,7 @@ export async function runPrecheck(deps: { store: Store; webex: WebexProvisioning
       : ({ ...broadworksCreateBody(template, input.userId, enterpriseId, applied, pkg), email: email } satisfies BroadworksPrecheck);
   const ctx = { userId: input.userId, enterpriseId };
   try {
-    const res =
-      template.targetApi === 'wholesale'
-        ? await deps.webex.wholesale.precheck(request, ctx)
-        : await deps.webex.broadworks.precheck(request, ctx);
+    const res = template.targetApi === 'wholesale' ? await deps.webex.wholesale.precheck(request, ctx) : await deps.webex.broadworks.precheck(request, ctx);
     return { ok: true, api: template.targetApi, request, httpStatus: res.httpStatus, trackingId: res.trackingId, result: res.data };
   } catch (err) {
     if (!isWebexError(err)) throw err;
@@ -81,7 +78,13 @@ export async function runPrecheck(deps: { store: Store; webex: WebexProvisioning
 }
 
 /** The create body plus what only precheck takes: the provisioningId, and the customer to create when it does not exist yet. */
-async function wholesaleBody(store: Store, t: Template, enterpriseId: string, profile: AppliedProfile & { email: string }, pkg: string): Promise<WholesalePrecheck> {
+async function wholesaleBody(
+  store: Store,
+  t: Template,
+  enterpriseId: string,
+  profile: AppliedProfile & { email: string },
+  pkg: string,
+): Promise<WholesalePrecheck> {
   const customer = await store.customers.get(enterpriseId);
   const primaryEmail = t.wholesale?.primaryEmail?.replace(/\{enterpriseId\}/g, enterpriseId);
   const { customerId, ...create } = wholesaleCreateBody(t, customer?.webexCustomerId ?? '', profile.email, profile, pkg);

@@ -158,7 +158,12 @@ async function reconcileUnit(ctx: PassContext, unit: Unit): Promise<void> {
     if (!w) {
       if (expectedPresent) await found(ctx, { ...base, kind: 'missing_in_webex' }, s);
     } else if (!expectedPresent) {
-      await found(ctx, { ...base, kind: 'unknown_in_webex', webexSubscriberId: w.id, webexStatus: w.status, note: 'the proxy believes this user unassigned' }, s, w);
+      await found(
+        ctx,
+        { ...base, kind: 'unknown_in_webex', webexSubscriberId: w.id, webexStatus: w.status, note: 'the proxy believes this user unassigned' },
+        s,
+        w,
+      );
     } else if (w.status === 'error') {
       await found(ctx, compact({ ...base, kind: 'status_error' as const, webexSubscriberId: w.id, webexStatus: w.status, webexErrors: w.errors }), s);
     }
@@ -173,7 +178,8 @@ async function reconcileUnit(ctx: PassContext, unit: Unit): Promise<void> {
       continue;
     }
     const template = unit.templates[0];
-    await found(ctx, 
+    await found(
+      ctx,
       compact({
         kind: 'unknown_in_webex' as const,
         template: template.name,
@@ -195,7 +201,7 @@ async function pendingIdentities(store: Store, unit: Unit): Promise<{ userIds: S
   const userIds = new Set<string>();
   const emails = new Set<string>();
   for (const t of unit.templates) {
-    for (let offset = 0; ; ) {
+    for (let offset = 0; ;) {
       const page = await store.jobs.list({ template: t.name, state: [...UNFINISHED_JOB_STATES], limit: 1000, offset });
       for (const job of page) {
         if (unit.enterpriseId && job.enterpriseId !== unit.enterpriseId) continue;
@@ -229,7 +235,14 @@ async function found(ctx: PassContext, item: Omit<DriftItem, 'action'>, stored?:
   }
 }
 
-async function enqueue(ctx: PassContext, userId: string, template: string, enterpriseId: string, kind: 'resync' | 'unassign', payload: Record<string, unknown>): Promise<number> {
+async function enqueue(
+  ctx: PassContext,
+  userId: string,
+  template: string,
+  enterpriseId: string,
+  kind: 'resync' | 'unassign',
+  payload: Record<string, unknown>,
+): Promise<number> {
   const { store, report } = ctx;
   const [lastEvent] = await store.events.listForUser(userId, 1);
   const id = await store.jobs.enqueue({ eventId: lastEvent?.id ?? 0, kind, template, userId, enterpriseId, nextRunAt: Date.now(), payload });
@@ -286,7 +299,7 @@ function fromWholesale(s: WholesaleSubscriber, enterpriseId: string): WebexEntry
 
 async function allSubscribers(store: Store, template: string, enterpriseId?: string): Promise<SubscriberRecord[]> {
   const out: SubscriberRecord[] = [];
-  for (let offset = 0; ; ) {
+  for (let offset = 0; ;) {
     const page = await store.subscribers.list(compact({ template, enterpriseId, limit: 1000, offset }));
     out.push(...page);
     if (page.length < 1000) return out;

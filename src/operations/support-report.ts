@@ -18,7 +18,11 @@ export const PARTNER_ORG_SETTING = PARTNER_ORG_SETTINGS_KEY;
  * Where the partner org comes from, best first: Webex itself (GET /people/me through the
  * running proxy), the last answer kept in the store, the org suffix of a static token.
  */
-export async function findPartnerOrgId(sources: { store: Store; webexToken?: string; live?: () => Promise<string | undefined> }): Promise<{ id?: string; source: string }> {
+export async function findPartnerOrgId(sources: {
+  store: Store;
+  webexToken?: string;
+  live?: () => Promise<string | undefined>;
+}): Promise<{ id?: string; source: string }> {
   const live = await sources.live?.().catch(() => undefined);
   if (live) return { id: live, source: 'Webex GET /people/me (org of the identity behind the access token)' };
   const stored = await sources.store.settings.get(PARTNER_ORG_SETTING).catch(() => undefined);
@@ -41,7 +45,17 @@ export interface SupportReport {
   customer?: Pick<CustomerRecord, 'enterpriseId' | 'template' | 'status' | 'webexCustomerId' | 'lastTrackingId' | 'lastError'>;
   subscriber?: Pick<
     SubscriberRecord,
-    'userId' | 'email' | 'template' | 'enterpriseId' | 'status' | 'webexSubscriberId' | 'package' | 'lastStatusChange' | 'lastTrackingId' | 'lastErrorCode' | 'lastErrorDescription'
+    | 'userId'
+    | 'email'
+    | 'template'
+    | 'enterpriseId'
+    | 'status'
+    | 'webexSubscriberId'
+    | 'package'
+    | 'lastStatusChange'
+    | 'lastTrackingId'
+    | 'lastErrorCode'
+    | 'lastErrorDescription'
   > & { personId?: string };
   subscriberCounts?: Record<string, number>;
   /** Failed Webex calls, newest first: what Cisco TAC looks up by TrackingID. */
@@ -111,7 +125,11 @@ export async function buildSupportReport(deps: SupportDeps, key: string, options
  * A subscriber's own record holds its org (the pipeline fills it in from Webex GET
  * /people/{personId}); an enterprise's comes from its customer record or its subscribers.
  */
-function customerOrg(subscriber: SubscriberRecord | undefined, customer: CustomerRecord | undefined, enterpriseSubscribers: SubscriberRecord[]): Pick<SupportReport, 'customerOrgId' | 'customerOrgIdSource'> {
+function customerOrg(
+  subscriber: SubscriberRecord | undefined,
+  customer: CustomerRecord | undefined,
+  enterpriseSubscribers: SubscriberRecord[],
+): Pick<SupportReport, 'customerOrgId' | 'customerOrgIdSource'> {
   const [raw, source] = subscriber
     ? subscriber.orgId
       ? [subscriber.orgId, 'subscriber record (org of the person, as Webex reported it)']

@@ -35,13 +35,28 @@ export async function assignBroadworks(run: JobRun, profile: AppliedProfile, pkg
   return update(run, existing, diff, { profile, package: pkg, email: profile.email ?? existing.email, isActive: true });
 }
 
-async function update(run: JobRun, existing: BroadworksSubscriber, diff: BroadworksSubscriberUpdate, patch: Parameters<typeof afterStatus>[5]): Promise<JobOutcome> {
+async function update(
+  run: JobRun,
+  existing: BroadworksSubscriber,
+  diff: BroadworksSubscriberUpdate,
+  patch: Parameters<typeof afterStatus>[5],
+): Promise<JobOutcome> {
   if (isEmpty(diff)) {
-    const outcome = await afterStatus(run, { api: 'broadworks', id: existing.id }, existing.status, run.lookupTrackingId ?? run.record?.lastTrackingId ?? '', existing.errors, { ...patch, personId: existing.personId });
+    const outcome = await afterStatus(
+      run,
+      { api: 'broadworks', id: existing.id },
+      existing.status,
+      run.lookupTrackingId ?? run.record?.lastTrackingId ?? '',
+      existing.errors,
+      { ...patch, personId: existing.personId },
+    );
     return outcome.type === 'done' ? { type: 'done', outcome: outcome.outcome === 'applied' ? 'unchanged' : outcome.outcome } : outcome;
   }
   const res = await run.api.broadworks.updateSubscriber(existing.id, diff, run.call);
-  return afterStatus(run, { api: 'broadworks', id: existing.id }, res.data.status, res.trackingId, res.data.errors, { ...patch, personId: res.data.personId ?? existing.personId });
+  return afterStatus(run, { api: 'broadworks', id: existing.id }, res.data.status, res.trackingId, res.data.errors, {
+    ...patch,
+    personId: res.data.personId ?? existing.personId,
+  });
 }
 
 /** Modify: a PUT of only the fields that changed since the last applied profile. */

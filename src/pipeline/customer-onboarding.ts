@@ -40,10 +40,23 @@ function customerFailed(rec: CustomerRecord, customer?: WholesaleCustomer, track
 function recordFromWebex<R extends Partial<CustomerRecord> & { enterpriseId: string; template: string }>(rec: R, c: WholesaleCustomer, trackingId: string) {
   const errors = (c.errors ?? []).map((e) => `${e.errorCode ?? '?'}: ${e.description ?? ''}`).join('; ');
   const code = c.errors?.[0]?.errorCode;
-  return { ...rec, webexCustomerId: c.id, orgId: c.orgId ?? rec.orgId, status: c.status, lastTrackingId: trackingId, lastError: errors || undefined, lastErrorCode: code === undefined ? undefined : String(code) };
+  return {
+    ...rec,
+    webexCustomerId: c.id,
+    orgId: c.orgId ?? rec.orgId,
+    status: c.status,
+    lastTrackingId: trackingId,
+    lastError: errors || undefined,
+    lastErrorCode: code === undefined ? undefined : String(code),
+  };
 }
 
-export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisioningApi; settings: PipelineSettings; now?: () => number }): CustomerOnboarding {
+export function createCustomerOnboarding(deps: {
+  store: Store;
+  api: WebexProvisioningApi;
+  settings: PipelineSettings;
+  now?: () => number;
+}): CustomerOnboarding {
   const { store, api, settings } = deps;
   const now = deps.now ?? Date.now;
   // Single flight per enterprise: concurrent jobs of one enterprise share one check/create.
@@ -57,7 +70,8 @@ export function createCustomerOnboarding(deps: { store: Store; api: WebexProvisi
     return store.customers.upsert(rest);
   };
 
-  const fromWebex = (rec: Partial<CustomerRecord> & { enterpriseId: string; template: string }, c: WholesaleCustomer, trackingId: string) => save(recordFromWebex(rec, c, trackingId));
+  const fromWebex = (rec: Partial<CustomerRecord> & { enterpriseId: string; template: string }, c: WholesaleCustomer, trackingId: string) =>
+    save(recordFromWebex(rec, c, trackingId));
 
   async function check(enterpriseId: string, template: Template, call: WebexCallContext): Promise<CustomerReadiness> {
     let rec = await store.customers.get(enterpriseId);

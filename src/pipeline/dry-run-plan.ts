@@ -3,13 +3,7 @@ import type { Job, Store, SubscriberRecord } from '../store/port';
 import { applyJob } from './apply-job';
 import type { CustomerOnboarding } from './customer-onboarding';
 import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
-import type {
-  BroadworksSubscriber,
-  BroadworksSubscriberCreate,
-  BroadworksSubscriberUpdate,
-  WebexProvisioningApi,
-  WebexResult,
-} from './webex-port';
+import type { BroadworksSubscriber, BroadworksSubscriberCreate, BroadworksSubscriberUpdate, WebexProvisioningApi, WebexResult } from './webex-port';
 
 const BW = '/broadworks/subscribers';
 

@@ -18,7 +18,15 @@ export function jobError(err: unknown, at: number): JobError {
   }
   if (isImpbError(err)) {
     const d = err.details as { webexErrorCode?: string; description?: string; trackingId?: string; httpStatus?: number };
-    return compactError({ code: err.code, message: err.message, httpStatus: d.httpStatus, webexErrorCode: d.webexErrorCode, description: d.description, trackingId: d.trackingId, at: when });
+    return compactError({
+      code: err.code,
+      message: err.message,
+      httpStatus: d.httpStatus,
+      webexErrorCode: d.webexErrorCode,
+      description: d.description,
+      trackingId: d.trackingId,
+      at: when,
+    });
   }
   return { code: 'IMPB_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err), at: when };
 }

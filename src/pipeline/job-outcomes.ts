@@ -10,8 +10,18 @@ export function createOutcomeWriter(deps: { store: Store; logger: Logger; metric
     /** Webex refused our credentials: nothing about the user is wrong, so the job waits for valid ones. */
     async park(lease: Lease, run: JobRun, error: JobError): Promise<void> {
       const { job } = run;
-      await store.jobs.fail(lease, { to: 'awaiting_credentials', attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId, now: now() }, 'pipeline');
-      logger.warn('pipeline: Webex refused the credentials; the job waits for valid ones', { event: 'pipeline.job.awaiting_credentials', jobId: job.id, userId: job.userId, code: error.code, trackingId: error.trackingId });
+      await store.jobs.fail(
+        lease,
+        { to: 'awaiting_credentials', attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId, now: now() },
+        'pipeline',
+      );
+      logger.warn('pipeline: Webex refused the credentials; the job waits for valid ones', {
+        event: 'pipeline.job.awaiting_credentials',
+        jobId: job.id,
+        userId: job.userId,
+        code: error.code,
+        trackingId: error.trackingId,
+      });
     },
 
     /** The job's failure and the subscriber record commit together: a crash cannot leave them disagreeing. */
@@ -20,7 +30,11 @@ export function createOutcomeWriter(deps: { store: Store; logger: Logger; metric
       const at = now();
       await store.transaction(
         async (tx) => {
-          await tx.jobs.fail(lease, { attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId, now: at }, 'pipeline');
+          await tx.jobs.fail(
+            lease,
+            { attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId, now: at },
+            'pipeline',
+          );
           if (!run.template) return;
           const patch = {
             status: subscriberStatus,
@@ -35,7 +49,13 @@ export function createOutcomeWriter(deps: { store: Store; logger: Logger; metric
       deps.onFailed();
       metrics?.jobCompleted(job.kind, 'failed');
       logger.warn('pipeline: job failed', { event: 'pipeline.job.failed', jobId: job.id, userId: job.userId, kind: job.kind, ...error });
-      logger.info(`subscriber ${job.userId} failed (TrackingID ${error.trackingId ?? 'none'})`, { event: 'pipeline.subscriber.failed', userId: job.userId, jobId: job.id, trackingId: error.trackingId, code: error.code });
+      logger.info(`subscriber ${job.userId} failed (TrackingID ${error.trackingId ?? 'none'})`, {
+        event: 'pipeline.subscriber.failed',
+        userId: job.userId,
+        jobId: job.id,
+        trackingId: error.trackingId,
+        code: error.code,
+      });
     },
   };
 }

@@ -12,4 +12,3 @@ export function defaultLeaseOwner(): string {
 export function isLeaseLost(err: unknown): boolean {
   return isImpbError(err) && err.code === 'IMPB_ERR_STORE_LEASE_LOST';
 }
-

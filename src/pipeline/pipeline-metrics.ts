@@ -17,7 +17,12 @@ export function createPipelineMetrics(registry: Registry, store: Store): Pipelin
     new Counter({ name: 'impb_jobs_completed_total', help: 'Jobs finished, by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] });
   const retries =
     existing<Counter<'kind'>>(registry, 'impb_retries_total') ??
-    new Counter({ name: 'impb_retries_total', help: 'Job attempts that failed with a retryable error and were rescheduled', labelNames: ['kind'], registers: [registry] });
+    new Counter({
+      name: 'impb_retries_total',
+      help: 'Job attempts that failed with a retryable error and were rescheduled',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
   if (!existing(registry, 'impb_queue_depth')) {
     new Gauge({
       name: 'impb_queue_depth',

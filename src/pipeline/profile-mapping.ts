@@ -16,7 +16,13 @@ export function webexLanguage(template: Template, profile: AppliedProfile): stri
 }
 
 /** POST body of Webex for BroadWorks: template's provisioningId and package, the user's data. */
-export function broadworksCreateBody(template: Template, userId: string, enterpriseId: string, profile: AppliedProfile, pkg: string): BroadworksSubscriberCreate {
+export function broadworksCreateBody(
+  template: Template,
+  userId: string,
+  enterpriseId: string,
+  profile: AppliedProfile,
+  pkg: string,
+): BroadworksSubscriberCreate {
   const localPart = userId.split('@')[0] ?? userId;
   return dropEmpty({
     provisioningId: template.provisioningId,

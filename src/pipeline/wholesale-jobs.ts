@@ -31,7 +31,13 @@ export async function assignWholesale(run: JobRun, profile: AppliedProfile, pkg:
     const body = wholesaleCreateBody(run.template, customerId, email, profile, pkg);
     try {
       const res = await run.api.wholesale.createSubscriber(body, run.call);
-      return noteAdmin(run, await afterStatus(run, { api: 'wholesale', id: res.data.id }, res.data.status, res.trackingId, res.data.errors, { ...patch, personId: res.data.personId }));
+      return noteAdmin(
+        run,
+        await afterStatus(run, { api: 'wholesale', id: res.data.id }, res.data.status, res.trackingId, res.data.errors, {
+          ...patch,
+          personId: res.data.personId,
+        }),
+      );
     } catch (err) {
       if (!isConflict(err)) throw err;
       existing = await lookup(run, customerId, email);
@@ -60,14 +66,27 @@ async function noteEmailNotChanged(run: JobRun, current: string, wanted: string)
     before: { email: current },
     after: { email: wanted },
     trackingId: run.lookupTrackingId,
-    detail: 'Webex Wholesale cannot change the email of an existing subscriber; the subscriber keeps its Webex email (change it in Control Hub, or unassign and assign again)',
+    detail:
+      'Webex Wholesale cannot change the email of an existing subscriber; the subscriber keeps its Webex email (change it in Control Hub, or unassign and assign again)',
   });
 }
 
-async function update(run: JobRun, existing: WholesaleSubscriber, diff: WholesaleSubscriberUpdate, patch: Parameters<typeof afterStatus>[5]): Promise<JobOutcome> {
-  if (isEmpty(diff)) return afterStatus(run, { api: 'wholesale', id: existing.id }, existing.status, run.lookupTrackingId ?? run.record?.lastTrackingId ?? '', existing.errors, { ...patch, personId: existing.personId });
+async function update(
+  run: JobRun,
+  existing: WholesaleSubscriber,
+  diff: WholesaleSubscriberUpdate,
+  patch: Parameters<typeof afterStatus>[5],
+): Promise<JobOutcome> {
+  if (isEmpty(diff))
+    return afterStatus(run, { api: 'wholesale', id: existing.id }, existing.status, run.lookupTrackingId ?? run.record?.lastTrackingId ?? '', existing.errors, {
+      ...patch,
+      personId: existing.personId,
+    });
   const res = await run.api.wholesale.updateSubscriber(existing.id, diff, run.call);
-  return afterStatus(run, { api: 'wholesale', id: existing.id }, res.data.status, res.trackingId, res.data.errors, { ...patch, personId: res.data.personId ?? existing.personId });
+  return afterStatus(run, { api: 'wholesale', id: existing.id }, res.data.status, res.trackingId, res.data.errors, {
+    ...patch,
+    personId: res.data.personId ?? existing.personId,
+  });
 }
 
 async function noteAdmin(run: JobRun, outcome: JobOutcome): Promise<JobOutcome> {

@@ -135,7 +135,11 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     slot.done = processHead(slot)
       .catch(async (err: unknown) => {
         if (isLeaseLost(err)) {
-          logger.warn('pipeline: the job was taken over by another worker after its lease expired; dropped here', { event: 'pipeline.job.lease_lost', jobId: slot.job.id, owner });
+          logger.warn('pipeline: the job was taken over by another worker after its lease expired; dropped here', {
+            event: 'pipeline.job.lease_lost',
+            jobId: slot.job.id,
+            owner,
+          });
           return;
         }
         logger.error('pipeline: job processing crashed', { event: 'pipeline.job.crash', jobId: slot.job.id, err });
@@ -171,7 +175,11 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       counters.retried++;
     } catch (again) {
       if (isLeaseLost(again)) return;
-      logger.error('pipeline: a crashed job could not be put back in the queue; its lease expires and it is taken up again', { event: 'pipeline.job.requeue_failed', jobId: job.id, err: again });
+      logger.error('pipeline: a crashed job could not be put back in the queue; its lease expires and it is taken up again', {
+        event: 'pipeline.job.requeue_failed',
+        jobId: job.id,
+        err: again,
+      });
     }
   }
 
@@ -183,7 +191,8 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         slot.lease = await store.jobs.renew(slot.lease, { leaseMs, now: now() });
       } catch (err) {
         if (isLeaseLost(err)) slot.lost = true;
-        else logger.warn('pipeline: renewing a job lease failed; retried at the next renewal', { event: 'pipeline.lease.renew_failed', jobId: slot.job.id, err });
+        else
+          logger.warn('pipeline: renewing a job lease failed; retried at the next renewal', { event: 'pipeline.lease.renew_failed', jobId: slot.job.id, err });
       }
     }
   }
@@ -235,14 +244,30 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       counters.completed++;
       metrics?.jobCompleted(job.kind, outcome.outcome);
       if (run.record && isProvisionedStatus(run.record.status)) {
-        logger.info(`subscriber ${job.userId} provisioned (TrackingID ${run.record.lastTrackingId ?? 'none'})`, { event: 'pipeline.subscriber.provisioned', userId: job.userId, jobId: job.id, trackingId: run.record.lastTrackingId });
+        logger.info(`subscriber ${job.userId} provisioned (TrackingID ${run.record.lastTrackingId ?? 'none'})`, {
+          event: 'pipeline.subscriber.provisioned',
+          userId: job.userId,
+          jobId: job.id,
+          trackingId: run.record.lastTrackingId,
+        });
       }
     } else if (outcome.type === 'later') {
       if (at + outcome.delayMs - Date.parse(job.createdAt) > settings.attemptHorizonMs) {
-        await outcomes.fail(slot.lease, run, jobError(new ImpbError('IMPB_ERR_PIPELINE_HORIZON', { message: `still ${run.record?.status ?? 'waiting'} when the attempt horizon passed` }), at), 'failed');
+        await outcomes.fail(
+          slot.lease,
+          run,
+          jobError(new ImpbError('IMPB_ERR_PIPELINE_HORIZON', { message: `still ${run.record?.status ?? 'waiting'} when the attempt horizon passed` }), at),
+          'failed',
+        );
         return;
       }
-      await store.jobs.release(slot.lease, { to: 'polling', nextRunAt: at + outcome.delayMs, payload: outcome.payload, trackingId: run.record?.lastTrackingId, now: at });
+      await store.jobs.release(slot.lease, {
+        to: 'polling',
+        nextRunAt: at + outcome.delayMs,
+        payload: outcome.payload,
+        trackingId: run.record?.lastTrackingId,
+        now: at,
+      });
     } else {
       await outcomes.fail(slot.lease, run, outcome.error, outcome.subscriberStatus);
     }
@@ -275,7 +300,13 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         });
         counters.retried++;
         metrics?.retried(job.kind);
-        logger.debug('pipeline: job will be retried', { event: 'pipeline.job.retry', jobId: job.id, userId: job.userId, code: error.code, delayMs: nextRunAt - at });
+        logger.debug('pipeline: job will be retried', {
+          event: 'pipeline.job.retry',
+          jobId: job.id,
+          userId: job.userId,
+          code: error.code,
+          delayMs: nextRunAt - at,
+        });
         return;
       }
       error.message = `gave up after ${job.attempts + 1} attempts (attempt horizon): ${error.message}`;
@@ -317,7 +348,14 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       if (running) void fill();
     },
     stats() {
-      return { running, concurrency: settings.concurrency, active: active.size, activeUsers: [...activeUsers], ...counters, customerCreates: customers.creates() };
+      return {
+        running,
+        concurrency: settings.concurrency,
+        active: active.size,
+        activeUsers: [...activeUsers],
+        ...counters,
+        customerCreates: customers.creates(),
+      };
     },
     async whenIdle(options = {}) {
       const deadline = now() + (options.timeoutMs ?? 60_000);

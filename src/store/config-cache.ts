@@ -112,7 +112,15 @@ export function withConfigCache<S extends Store>(store: S, options: ConfigCacheO
   };
   const transaction: Store['transaction'] = async (work, opts) => {
     try {
-      return await store.transaction((tx) => work({ ...tx, templates: invalidating(tx.templates as TemplateRepo & NamedRepo<unknown>, templates), clusters: invalidating(tx.clusters as ClusterRepo & NamedRepo<unknown>, clusters) }), opts);
+      return await store.transaction(
+        (tx) =>
+          work({
+            ...tx,
+            templates: invalidating(tx.templates as TemplateRepo & NamedRepo<unknown>, templates),
+            clusters: invalidating(tx.clusters as ClusterRepo & NamedRepo<unknown>, clusters),
+          }),
+        opts,
+      );
     } finally {
       if (touched) {
         touched = false;

@@ -212,7 +212,9 @@ export interface JobQueue {
   resumeParked(now: number, actor?: string): Promise<number>;
   /** Leases held by `owner` (an earlier run of this very instance) expire now: that run is gone. */
   expireLeasesOf(owner: string, now: number): Promise<number>;
-  enqueue(job: Omit<Job, 'id' | 'createdAt' | 'updatedAt' | 'attempts' | 'state' | 'lookupFirst' | 'leaseOwner'> & Partial<Pick<Job, 'state'>>): Promise<number>;
+  enqueue(
+    job: Omit<Job, 'id' | 'createdAt' | 'updatedAt' | 'attempts' | 'state' | 'lookupFirst' | 'leaseOwner'> & Partial<Pick<Job, 'state'>>,
+  ): Promise<number>;
   get(id: number): Promise<Job | undefined>;
   list(filter?: JobFilter): Promise<Job[]>;
   countByState(): Promise<Record<string, number>>;
@@ -262,7 +264,10 @@ export interface SubscriberFilter {
 export interface SubscriberRepo {
   get(userId: string): Promise<SubscriberRecord | undefined>;
   /** Inserts or updates; when the status changes, an audit entry of kind 'subscriber' is written. */
-  upsert(record: Omit<SubscriberRecord, 'createdAt' | 'updatedAt' | 'lastStatusChange'> & { lastStatusChange?: string }, actor?: string): Promise<SubscriberRecord>;
+  upsert(
+    record: Omit<SubscriberRecord, 'createdAt' | 'updatedAt' | 'lastStatusChange'> & { lastStatusChange?: string },
+    actor?: string,
+  ): Promise<SubscriberRecord>;
   list(filter?: SubscriberFilter): Promise<SubscriberRecord[]>;
   countByStatus(): Promise<Record<string, number>>;
   countForTemplate(template: string, statuses?: string[]): Promise<number>;

@@ -26,7 +26,9 @@ export function createRetentionSchedule(deps: { store: Store; policy: RetentionP
     deps.intervalMs > 0
       ? setInterval(() => {
           if (closed || !deps.store.isOpen()) return;
-          running = sweepNow().catch((err: unknown) => deps.logger.warn('retention: sweep failed; tried again at the next interval', { event: 'store.retention.failed', err }));
+          running = sweepNow().catch((err: unknown) =>
+            deps.logger.warn('retention: sweep failed; tried again at the next interval', { event: 'store.retention.failed', err }),
+          );
         }, deps.intervalMs)
       : undefined;
   timer?.unref?.();

@@ -47,7 +47,11 @@ export async function seedFromConfig(config: Config, store: Store, logger: Logge
       continue;
     }
     if (entry.cluster && !knownClusters.has(entry.cluster)) {
-      logger.warn('template in the config names a cluster that does not exist', { event: 'template.seed.unknown_cluster', template: entry.name, cluster: entry.cluster });
+      logger.warn('template in the config names a cluster that does not exist', {
+        event: 'template.seed.unknown_cluster',
+        template: entry.name,
+        cluster: entry.cluster,
+      });
     }
     const template: Template = { ...entry, account: { username, passwordHash: hash } };
     await store.templates.put(template);

@@ -14,8 +14,7 @@ function validation(problems: Array<{ path: string; message: string }>): ImpbErr
 /** A relay or shadow template forwards somewhere: it needs an upstream. */
 export function assertModeRules(t: Pick<Template, 'mode' | 'upstream'>): void {
   const mode = templateMode(t);
-  if (mode !== 'provision' && !t.upstream)
-    throw validation([{ path: 'upstream.url', message: `required when mode is ${mode} (--upstream-url)` }]);
+  if (mode !== 'provision' && !t.upstream) throw validation([{ path: 'upstream.url', message: `required when mode is ${mode} (--upstream-url)` }]);
 }
 
 /** An edit of the upstream: the keys given over the current ones, then checked whole. */
@@ -28,10 +27,7 @@ export function mergeUpstream(current: UpstreamSettings | undefined, patch: Upst
     delete merged['password'];
   }
   const parsed = upstreamSchema.safeParse(merged);
-  if (!parsed.success)
-    throw validation(
-      parsed.error.issues.map((i) => ({ path: ['upstream', ...i.path.map(String)].join('.'), message: i.message })),
-    );
+  if (!parsed.success) throw validation(parsed.error.issues.map((i) => ({ path: ['upstream', ...i.path.map(String)].join('.'), message: i.message })));
   return parsed.data;
 }
 
@@ -50,18 +46,10 @@ export function describeModeSwitch(template: string, from: Mode, to: Mode): stri
 }
 
 /** Leaving relay/shadow for provision while the dialect is not fully understood needs force. */
-export function assertSwitchAllowed(
-  template: string,
-  from: Mode,
-  to: Mode,
-  coverage: DialectCoverage | undefined,
-  force: boolean,
-): void {
+export function assertSwitchAllowed(template: string, from: Mode, to: Mode, coverage: DialectCoverage | undefined, force: boolean): void {
   if (to !== 'provision' || from === 'provision' || force) return;
   if (coverage?.verdict.complete) return;
-  const gaps = coverage
-    ? [coverage.verdict.text, ...coverage.verdict.gaps]
-    : ['no dialect coverage available for this template'];
+  const gaps = coverage ? [coverage.verdict.text, ...coverage.verdict.gaps] : ['no dialect coverage available for this template'];
   throw new ImpbError('IMPB_ERR_CONFLICT', {
     message: `template ${template} stays in ${from} mode: the dialect coverage shows gaps (${gaps.join('; ')}); fix them (dialect aliases) or switch with --force (force=true)`,
     details: { template, gaps, verdict: coverage?.verdict },

@@ -123,7 +123,14 @@ export function createTemplateService(deps: TemplateServiceDeps) {
   }
 
   /** The audit row, then one info line: an operator reading the log sees who changed what (secret-free `facts`). */
-  async function audit(entityType: 'template' | 'cluster', entityId: string, action: 'create' | 'update' | 'delete', before?: unknown, after?: unknown, facts: Record<string, unknown> = {}): Promise<void> {
+  async function audit(
+    entityType: 'template' | 'cluster',
+    entityId: string,
+    action: 'create' | 'update' | 'delete',
+    before?: unknown,
+    after?: unknown,
+    facts: Record<string, unknown> = {},
+  ): Promise<void> {
     const who = currentActor(actor);
     await store.audit.append({ actor: who, entityType, entityId, action, before, after });
     deps.logger?.info(`${entityType} ${entityId} ${action === 'create' ? 'created' : action === 'update' ? 'changed' : 'deleted'} by ${who}`, {
@@ -192,7 +199,14 @@ export function createTemplateService(deps: TemplateServiceDeps) {
       assertPasswordLength(password);
       const template: Template = { ...input, account: { username: input.account.username, passwordHash: await hashPassword(password) } };
       await store.templates.put(template);
-      await audit('template', input.name, 'create', undefined, { ...view(template), account: { username: input.account.username } }, { targetApi: template.targetApi, cluster: template.cluster, username: input.account.username, passwordGenerated: Boolean(generatedPassword) });
+      await audit(
+        'template',
+        input.name,
+        'create',
+        undefined,
+        { ...view(template), account: { username: input.account.username } },
+        { targetApi: template.targetApi, cluster: template.cluster, username: input.account.username, passwordGenerated: Boolean(generatedPassword) },
+      );
       return { template: view((await store.templates.get(input.name))!), ...(generatedPassword ? { generatedPassword } : {}) };
     },
     async updateTemplate(name: string, patch: TemplatePatch, options: { force?: boolean } = {}): Promise<TemplateView & { modeChange?: string }> {
@@ -222,7 +236,14 @@ export function createTemplateService(deps: TemplateServiceDeps) {
       if (upstreamPatch) changed.push(...Object.keys(stripUndefined(upstreamPatch)).map((k) => `upstream.${k}`));
       if (accountPatch?.username) changed.push('account.username');
       if (password) changed.push('account.password');
-      await audit('template', name, 'update', undefined, { changed, ...(from !== to ? { mode: { from, to, forced: Boolean(options.force) } } : {}) }, { changed });
+      await audit(
+        'template',
+        name,
+        'update',
+        undefined,
+        { changed, ...(from !== to ? { mode: { from, to, forced: Boolean(options.force) } } : {}) },
+        { changed },
+      );
       return { ...view((await store.templates.get(name))!), ...(from !== to ? { modeChange: describeModeSwitch(name, from, to) } : {}) };
     },
     async deleteTemplate(name: string, options: { force?: boolean } = {}): Promise<DeletedTemplate> {
@@ -250,7 +271,14 @@ export function createTemplateService(deps: TemplateServiceDeps) {
         for (const job of jobs) if (await store.jobs.transition(job.id, { from: [job.state], to: 'cancelled', now: Date.now() })) jobsCancelled++;
       }
       await store.templates.delete(name);
-      await audit('template', name, 'delete', undefined, { force: Boolean(options.force), subscribersLeft: live, jobsCancelled }, { force: Boolean(options.force), subscribersLeft: live, jobsCancelled });
+      await audit(
+        'template',
+        name,
+        'delete',
+        undefined,
+        { force: Boolean(options.force), subscribersLeft: live, jobsCancelled },
+        { force: Boolean(options.force), subscribersLeft: live, jobsCancelled },
+      );
       return { deleted: name, subscribersLeft: live, jobsCancelled, ...(consequence ? { consequence } : {}) };
     },
   };

@@ -22,20 +22,12 @@ const upstreamObject = z.strictObject({
     .describe('the provisioning URL requests are forwarded to; the sub-path after the template URL is appended'),
   auth: z
     .enum(UPSTREAM_AUTH, {
-      error:
-        "expected passthrough (forward the AS's Authorization) or basic (the template's own upstream user and password)",
+      error: "expected passthrough (forward the AS's Authorization) or basic (the template's own upstream user and password)",
     })
     .default('passthrough'),
   username: z.string().min(1).max(256).optional().describe('upstream user name when auth is basic'),
-  password: z
-    .string()
-    .min(1)
-    .max(256)
-    .optional()
-    .describe('upstream password when auth is basic (a secret: never logged)'),
-  ca: pemOrFile
-    .optional()
-    .describe('CA certificates that verify the upstream (PEM text or file); the system CAs when absent'),
+  password: z.string().min(1).max(256).optional().describe('upstream password when auth is basic (a secret: never logged)'),
+  ca: pemOrFile.optional().describe('CA certificates that verify the upstream (PEM text or file); the system CAs when absent'),
   clientCert: pemOrFile.optional().describe('client certificate presented to the upstream (PEM text or file)'),
   clientKey: pemOrFile.optional().describe('its private key (PEM text or file; a secret)'),
   timeoutMs: z
@@ -44,14 +36,8 @@ const upstreamObject = z.strictObject({
     .min(100, 'at least 100 ms')
     .max(600_000, 'at most 600000 ms (10 minutes)')
     .default(30_000),
-  forwardedFor: z
-    .boolean({ error: 'expected true or false' })
-    .default(false)
-    .describe('add X-Forwarded-For with the AS address'),
-  record: z
-    .boolean({ error: 'expected true or false' })
-    .default(true)
-    .describe('keep every relayed request and answer (masked), as record mode does'),
+  forwardedFor: z.boolean({ error: 'expected true or false' }).default(false).describe('add X-Forwarded-For with the AS address'),
+  record: z.boolean({ error: 'expected true or false' }).default(true).describe('keep every relayed request and answer (masked), as record mode does'),
   onFailure: z
     .enum(UPSTREAM_ON_FAILURE, {
       error: "expected passthrough (the AS sees the upstream's failure) or queue (store and forward)",
@@ -87,8 +73,7 @@ export const upstreamSchema = upstreamObject.superRefine((u, ctx) => {
       message: 'put no user or password in the URL; use auth: basic with username and password',
     });
   }
-  if (url.search || url.hash)
-    ctx.addIssue({ code: 'custom', path: ['url'], message: 'the upstream URL takes no query or fragment' });
+  if (url.search || url.hash) ctx.addIssue({ code: 'custom', path: ['url'], message: 'the upstream URL takes no query or fragment' });
   if (u.auth === 'basic' && (!u.username || !u.password)) {
     ctx.addIssue({
       code: 'custom',
@@ -108,8 +93,7 @@ export const upstreamSchema = upstreamObject.superRefine((u, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: ['onFailure'],
-      message:
-        "queue (store and forward) is not available in this release; use passthrough (the AS sees the upstream's failure)",
+      message: "queue (store and forward) is not available in this release; use passthrough (the AS sees the upstream's failure)",
     });
   }
   if (Boolean(u.clientCert) !== Boolean(u.clientKey)) {

@@ -77,9 +77,17 @@ export function createCredentialsVerdict(deps: CredentialsVerdictDeps): Credenti
     valid.set(outcome === 'valid' ? 1 : 0);
     current = { ok: outcome === 'valid', checkedAt, ...facts };
     if (outcome === 'refused' && before !== 'refused') {
-      logger.error(current.reason!, { event: 'webex.credentials.refused', httpStatus: facts.httpStatus, errorCode: facts.errorCode, trackingId: facts.trackingId });
+      logger.error(current.reason!, {
+        event: 'webex.credentials.refused',
+        httpStatus: facts.httpStatus,
+        errorCode: facts.errorCode,
+        trackingId: facts.trackingId,
+      });
     } else if (outcome === 'valid' && before === 'refused') {
-      logger.info(`Webex accepts the credentials again${listeners.size ? ': resuming the jobs that waited for them' : ''}`, { event: 'webex.credentials.recovered', trackingId: facts.trackingId });
+      logger.info(`Webex accepts the credentials again${listeners.size ? ': resuming the jobs that waited for them' : ''}`, {
+        event: 'webex.credentials.recovered',
+        trackingId: facts.trackingId,
+      });
       notifyRecovered(listeners, logger);
     } else if (outcome === 'valid' && before === 'unknown') {
       logger.info('Webex accepts the credentials', { event: 'webex.credentials.valid', trackingId: facts.trackingId });
@@ -111,14 +119,17 @@ function failureFacts(err: unknown, source: string): Omit<CredentialsStatus, 'ok
   };
   const tracking = facts.trackingId ? ` — TrackingID ${facts.trackingId}` : '';
   if (outcome === 'refused') return { ...facts, reason: `Webex credentials refused (401): fix ${source}${tracking}` };
-  if (outcome === 'inconclusive') return { ...facts, reason: `Webex answered ${facts.httpStatus} to GET /people/me, which does not say whether the credentials work${tracking}` };
+  if (outcome === 'inconclusive')
+    return { ...facts, reason: `Webex answered ${facts.httpStatus} to GET /people/me, which does not say whether the credentials work${tracking}` };
   return { ...facts, reason: `Webex could not be asked whether the credentials work (${facts.errorCode ?? (err as Error)?.message ?? 'error'})` };
 }
 
 function notifyRecovered(listeners: Set<() => unknown>, logger: Logger): void {
   for (const listener of listeners) {
     try {
-      Promise.resolve(listener()).catch((err: unknown) => logger.error('a listener of the Webex credentials recovery failed', { event: 'webex.credentials.listener_failed', err }));
+      Promise.resolve(listener()).catch((err: unknown) =>
+        logger.error('a listener of the Webex credentials recovery failed', { event: 'webex.credentials.listener_failed', err }),
+      );
     } catch (err) {
       logger.error('a listener of the Webex credentials recovery failed', { event: 'webex.credentials.listener_failed', err });
     }
@@ -126,11 +137,26 @@ function notifyRecovered(listeners: Set<() => unknown>, logger: Logger): void {
 }
 
 function credentialsMetrics(registry: Registry) {
-  const valid = getOrCreate(registry, 'impb_webex_credentials_valid', () => new Gauge({ name: 'impb_webex_credentials_valid', help: 'Whether Webex accepted the credentials at the last check (1) or refused them (0)', registers: [registry] }));
+  const valid = getOrCreate(
+    registry,
+    'impb_webex_credentials_valid',
+    () =>
+      new Gauge({
+        name: 'impb_webex_credentials_valid',
+        help: 'Whether Webex accepted the credentials at the last check (1) or refused them (0)',
+        registers: [registry],
+      }),
+  );
   const checks = getOrCreate(
     registry,
     'impb_webex_credentials_checks_total',
-    () => new Counter({ name: 'impb_webex_credentials_checks_total', help: 'Webex credential checks by outcome (valid, refused, unreachable, inconclusive)', labelNames: ['outcome'], registers: [registry] }),
+    () =>
+      new Counter({
+        name: 'impb_webex_credentials_checks_total',
+        help: 'Webex credential checks by outcome (valid, refused, unreachable, inconclusive)',
+        labelNames: ['outcome'],
+        registers: [registry],
+      }),
   );
   for (const outcome of OUTCOMES) checks.inc({ outcome }, 0);
   return { valid, checks };

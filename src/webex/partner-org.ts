@@ -67,7 +67,10 @@ export function createPartnerOrgSource(deps: PartnerOrgDeps): PartnerOrgSource {
       // Support data degrades to the persisted value; one warning is enough to explain why.
       if (!warned) {
         warned = true;
-        deps.logger.warn('could not ask Webex for the partner org (GET /people/me); support data falls back to the last known value', { event: 'webex.partner_org.unavailable', err });
+        deps.logger.warn('could not ask Webex for the partner org (GET /people/me); support data falls back to the last known value', {
+          event: 'webex.partner_org.unavailable',
+          err,
+        });
       } else {
         deps.logger.debug('Webex partner org still unavailable', { event: 'webex.partner_org.unavailable', err });
       }

@@ -17,7 +17,10 @@ import type {
 
 /** A rule the spec states in prose (package/packages, required nested fields) was broken. */
 export class RequestContractError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'RequestContractError';
   }
@@ -47,7 +50,20 @@ function assign(target: Json, key: string, value: unknown): void {
 
 // ---------- Webex for BroadWorks ----------
 
-const BW_CREATE_KEYS = ['provisioningId', 'userId', 'spEnterpriseId', 'firstName', 'lastName', 'package', 'primaryPhoneNumber', 'mobilePhoneNumber', 'extension', 'email', 'language', 'timezone'] as const;
+const BW_CREATE_KEYS = [
+  'provisioningId',
+  'userId',
+  'spEnterpriseId',
+  'firstName',
+  'lastName',
+  'package',
+  'primaryPhoneNumber',
+  'mobilePhoneNumber',
+  'extension',
+  'email',
+  'language',
+  'timezone',
+] as const;
 const BW_UPDATE_KEYS = ['userId', 'firstName', 'lastName', 'primaryPhoneNumber', 'mobilePhoneNumber', 'extension', 'timezone', 'package'] as const;
 
 /** POST /broadworks/subscribers. Empty optional strings are dropped: on create they mean "none". */
@@ -107,7 +123,8 @@ function customerProvisioningParametersBody(params: CustomerProvisioningParamete
     const loc = pick(location, ['name', 'timezone', 'language', 'emergencyLocationIdentifier'], { dropEmpty: true });
     assign(loc, 'address', addressBody(location.address ?? customerAddress, 'provisioningParameters.calling.location.address'));
     for (const key of ['name', 'address', 'timezone', 'language']) {
-      if (loc[key] === undefined) throw new RequestContractError(`provisioningParameters.calling.location.${key}`, `provisioningParameters.calling.location.${key} is required`);
+      if (loc[key] === undefined)
+        throw new RequestContractError(`provisioningParameters.calling.location.${key}`, `provisioningParameters.calling.location.${key} is required`);
     }
     out.calling = { location: loc };
   }
@@ -169,7 +186,13 @@ export function wholesaleSubscriberCreateBody(input: WholesaleSubscriberCreate):
 
 export function wholesaleSubscriberUpdateBody(input: WholesaleSubscriberUpdate): Json {
   const out: Json = { ...packageChoice(input, false) };
-  assign(out, 'provisioningParameters', input.provisioningParameters ? nonEmpty(pick(input.provisioningParameters, ['primaryPhoneNumber', 'extension', 'locationId'], { dropEmpty: true })) : undefined);
+  assign(
+    out,
+    'provisioningParameters',
+    input.provisioningParameters
+      ? nonEmpty(pick(input.provisioningParameters, ['primaryPhoneNumber', 'extension', 'locationId'], { dropEmpty: true }))
+      : undefined,
+  );
   return out;
 }
 
@@ -177,7 +200,11 @@ export function wholesalePrecheckBody(input: WholesalePrecheck): Json {
   if (!input.email) throw new RequestContractError('email', 'email is required for a precheck');
   const out: Json = pick(input, ['provisioningId', 'customerId', 'email'], { dropEmpty: true });
   Object.assign(out, packageChoice(input, false));
-  assign(out, 'provisioningParameters', input.provisioningParameters ? nonEmpty(pick(input.provisioningParameters, WS_SUB_PARAMS_KEYS, { dropEmpty: true })) : undefined);
+  assign(
+    out,
+    'provisioningParameters',
+    input.provisioningParameters ? nonEmpty(pick(input.provisioningParameters, WS_SUB_PARAMS_KEYS, { dropEmpty: true })) : undefined,
+  );
   assign(out, 'customerInfo', input.customerInfo ? nonEmpty(pick(input.customerInfo, ['primaryEmail'])) : undefined);
   return out;
 }

@@ -77,7 +77,11 @@ export function describeFailure(answer: WebexAnswer) {
   const webexMessage = typeof answer.body.message === 'string' ? answer.body.message : undefined;
   const cls = classifyStatus(answer.status);
   const firstCode = webexErrors[0]?.errorCode;
-  const observed: ObservedOutcome = { httpStatus: answer.status, errorCode: firstCode === undefined ? cls.code : String(firstCode), description: webexErrors[0]?.description ?? webexMessage };
+  const observed: ObservedOutcome = {
+    httpStatus: answer.status,
+    errorCode: firstCode === undefined ? cls.code : String(firstCode),
+    description: webexErrors[0]?.description ?? webexMessage,
+  };
   return { webexErrors, webexMessage, cls, observed };
 }
 
@@ -90,7 +94,10 @@ export function retryAfterOf(answer: WebexAnswer, readsRetryAfter: boolean, defa
 
 export function asWebexError(err: unknown, facts: WebexErrorFacts, fallback: ErrorCode): WebexError {
   if (err instanceof WebexError) return err;
-  return new WebexError(fallback, facts, { cause: err, message: `${facts.operation}: ${(err as Error)?.message ?? String(err)} — TrackingID ${facts.trackingId}` });
+  return new WebexError(fallback, facts, {
+    cause: err,
+    message: `${facts.operation}: ${(err as Error)?.message ?? String(err)} — TrackingID ${facts.trackingId}`,
+  });
 }
 
 function parseJson(text: string): { json: unknown; parseFailed: boolean } {

@@ -42,7 +42,10 @@ export function createWebexHttp(deps: WebexHttpDeps): WebexHttp {
       } catch (err) {
         if (req.method === 'GET' && !resetRetried && isConnectionReset(err)) {
           resetRetried = true;
-          observeCall(deps, scope, scope.trackingId, started, { errorCode: 'IMPB_ERR_WEBEX_CONNECTION', description: 'connection reset; retrying the GET once' });
+          observeCall(deps, scope, scope.trackingId, started, {
+            errorCode: 'IMPB_ERR_WEBEX_CONNECTION',
+            description: 'connection reset; retrying the GET once',
+          });
           continue;
         }
         throw transportFailure(deps, scope, started, err);
@@ -53,7 +56,13 @@ export function createWebexHttp(deps: WebexHttpDeps): WebexHttp {
       observeCall(deps, scope, answer.echoed, started, failure.observed);
       if (answer.status === 401 && !refreshed) {
         refreshed = true;
-        const fresh = await refreshedToken(deps, token, { ...baseFacts(scope), httpStatus: answer.status, trackingId: answer.echoed, webexMessage: failure.webexMessage, webexErrors: failure.webexErrors });
+        const fresh = await refreshedToken(deps, token, {
+          ...baseFacts(scope),
+          httpStatus: answer.status,
+          trackingId: answer.echoed,
+          webexMessage: failure.webexMessage,
+          webexErrors: failure.webexErrors,
+        });
         if (fresh && fresh !== token) {
           token = fresh;
           continue;
@@ -70,7 +79,11 @@ function transportFailure(deps: WebexHttpDeps, scope: CallScope, started: number
   const { req, trackingId } = scope;
   const t = classifyTransportError(err);
   observeCall(deps, scope, trackingId, started, { errorCode: t.code, description: t.reason });
-  return new WebexError(t.code, { ...baseFacts(scope), maybeApplied: t.afterConnect && req.method !== 'GET' }, { cause: err, message: `${req.operation}: no answer from Webex (${t.reason}) — TrackingID ${trackingId}` });
+  return new WebexError(
+    t.code,
+    { ...baseFacts(scope), maybeApplied: t.afterConnect && req.method !== 'GET' },
+    { cause: err, message: `${req.operation}: no answer from Webex (${t.reason}) — TrackingID ${trackingId}` },
+  );
 }
 
 /** A 2xx: its body must be JSON (or empty); an errors array in it is observed, not thrown. */
@@ -79,10 +92,18 @@ function success(deps: WebexHttpDeps, scope: CallScope, started: number, answer:
   const { status, echoed } = answer;
   if (answer.parseFailed) {
     observeCall(deps, scope, echoed, started, { httpStatus: status, errorCode: 'IMPB_ERR_WEBEX_BAD_RESPONSE', description: 'response body is not JSON' });
-    throw new WebexError('IMPB_ERR_WEBEX_BAD_RESPONSE', { ...baseFacts(scope), httpStatus: status, trackingId: echoed, maybeApplied: req.method !== 'GET' }, { message: `${req.operation}: Webex answered ${status} with a body that is not JSON — TrackingID ${echoed}` });
+    throw new WebexError(
+      'IMPB_ERR_WEBEX_BAD_RESPONSE',
+      { ...baseFacts(scope), httpStatus: status, trackingId: echoed, maybeApplied: req.method !== 'GET' },
+      { message: `${req.operation}: Webex answered ${status} with a body that is not JSON — TrackingID ${echoed}` },
+    );
   }
   const first = readErrors(answer.body.errors)?.[0];
-  observeCall(deps, scope, echoed, started, { httpStatus: status, errorCode: first?.errorCode === undefined ? undefined : String(first.errorCode), description: first?.description });
+  observeCall(deps, scope, echoed, started, {
+    httpStatus: status,
+    errorCode: first?.errorCode === undefined ? undefined : String(first.errorCode),
+    description: first?.description,
+  });
   return { status, headers: answer.headers, json: answer.json, trackingId: echoed, path: scope.path };
 }
 
@@ -100,7 +121,14 @@ function failureError(deps: WebexHttpDeps, scope: CallScope, answer: WebexAnswer
   const { req } = scope;
   const { status, echoed } = answer;
   const { webexMessage, webexErrors, cls } = failure;
-  const facts: WebexErrorFacts = { ...baseFacts(scope), httpStatus: status, trackingId: echoed, webexMessage, webexErrors, maybeApplied: statusMayHaveApplied(status, req.method) };
+  const facts: WebexErrorFacts = {
+    ...baseFacts(scope),
+    httpStatus: status,
+    trackingId: echoed,
+    webexMessage,
+    webexErrors,
+    maybeApplied: statusMayHaveApplied(status, req.method),
+  };
   const retryAfterMs = retryAfterOf(answer, cls.readsRetryAfter, deps.retryAfterDefaultMs);
   if (retryAfterMs !== undefined) facts.retryAfterMs = retryAfterMs;
   if (status === 429) deps.pacer?.onRateLimited(facts.retryAfterMs);

@@ -99,7 +99,13 @@ export async function wireWebex(deps: WebexDeps): Promise<WebexWiring> {
     failingIntervalMs: webex.credentialsRetryIntervalMs,
   });
   probe.current = credentials;
-  const partnerOrg = createPartnerOrgSource({ client, settings: store.settings, storeOpen: () => store.isOpen(), logger, onAnswer: (answer) => credentials.record(answer) });
+  const partnerOrg = createPartnerOrgSource({
+    client,
+    settings: store.settings,
+    storeOpen: () => store.isOpen(),
+    logger,
+    onAnswer: (answer) => credentials.record(answer),
+  });
   // Asked at start so the store knows it before anyone needs support data; its answer is also
   // the credentials probe's first check (one GET /people/me, not two).
   const asked = partnerOrg.get();
@@ -143,7 +149,11 @@ interface WebexTarget {
 }
 
 /** Webex itself when credentials are configured; else the built-in simulator, loudly. */
-async function chooseWebexTarget({ config, logger, store }: WebexDeps, dispatcher: Dispatcher, onCall: (obs: WebexCallObservation) => void): Promise<WebexTarget> {
+async function chooseWebexTarget(
+  { config, logger, store }: WebexDeps,
+  dispatcher: Dispatcher,
+  onCall: (obs: WebexCallObservation) => void,
+): Promise<WebexTarget> {
   const { webex } = config;
   const tokens = createTokenProvider({ webex, baseUrl: webex.baseUrl ?? DEFAULT_WEBEX_BASE_URL, dispatcher, logger, settings: store.settings, onCall });
   if (tokens) {
@@ -156,8 +166,17 @@ async function chooseWebexTarget({ config, logger, store }: WebexDeps, dispatche
   registerSecret(token);
   // The simulator stands in for Partner Hub too: a template that does not trust emails is an
   // untrusted provisioningId there (templates as stored at start).
-  const untrustedEmailProvisioningIds = (await store.templates.list()).filter((t) => t.targetApi === 'broadworks' && !t.trustedEmail).map((t) => t.provisioningId);
-  const simulator = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: webex.simulatorProvisioningDelayMs, untrustedEmailProvisioningIds, logger });
+  const untrustedEmailProvisioningIds = (await store.templates.list())
+    .filter((t) => t.targetApi === 'broadworks' && !t.trustedEmail)
+    .map((t) => t.provisioningId);
+  const simulator = await startWebexSimulator({
+    host: '127.0.0.1',
+    port: 0,
+    token,
+    provisioningDelayMs: webex.simulatorProvisioningDelayMs,
+    untrustedEmailProvisioningIds,
+    logger,
+  });
   const baseUrl = simulator.baseUrl;
   logger.warn(
     `NO WEBEX CREDENTIALS CONFIGURED: provisioning goes to the BUILT-IN WEBEX SIMULATOR at ${baseUrl}, NOT to Webex. Set IMP_BRIDGE_WEBEX_TOKEN (and IMP_BRIDGE_WEBEX_BASE_URL), webex.oauth or webex.serviceApp to provision real subscribers.`,

@@ -101,7 +101,9 @@ describe('admin API over a real socket', () => {
       expect(bw.body.error.allowed).toEqual(['softphone', 'basic', 'standard', 'premium']);
       const ws = await api.call('POST', '/api/v1/templates', templateBody('bad-ws', { targetApi: 'wholesale', package: 'premium' }));
       expect(ws.status).toBe(400);
-      expect(ws.body.error.allowed).toEqual(expect.arrayContaining(['webex_calling', 'webex_meetings', 'webex_suite', 'webex_voice', 'cx_essentials', 'webex_calling_standard']));
+      expect(ws.body.error.allowed).toEqual(
+        expect.arrayContaining(['webex_calling', 'webex_meetings', 'webex_suite', 'webex_voice', 'cx_essentials', 'webex_calling_standard']),
+      );
       const editBad = await api.call('PATCH', '/api/v1/templates/acme-standard', { package: 'webex_suite' });
       expect(editBad.status).toBe(400);
       expect(editBad.body.error.message).toContain('allowed: softphone, basic, standard, premium');
@@ -196,7 +198,9 @@ describe('admin API over a real socket', () => {
     ] as const) {
       expect(doc.paths[p]?.[method]).toMatchObject({ tags: ['certificates'] });
     }
-    expect(Object.keys(doc.paths['/api/v1/trust'].post.requestBody.content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['pem', 'der', 'leaf', 'replace']));
+    expect(Object.keys(doc.paths['/api/v1/trust'].post.requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['pem', 'der', 'leaf', 'replace']),
+    );
     expect(doc.paths['/api/v1/certificate/install'].post.requestBody.content['application/json'].schema.required).toEqual(['certPem']);
   });
 

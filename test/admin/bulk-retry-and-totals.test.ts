@@ -18,20 +18,39 @@ describe('admin API: list totals, BroadWorks enterprises, bulk retry', () => {
   });
   const store = () => t.bridge.parts.store;
   const failedJob = async (userId: string, code: string, webexErrorCode?: string) => {
-    const id = await store().jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bulk', userId, enterpriseId: 'bulk-co', nextRunAt: Date.now() + HOUR, payload: {}, state: 'failed', lastError: { code, message: 'x', webexErrorCode, at: new Date().toISOString() } });
+    const id = await store().jobs.enqueue({
+      eventId: 0,
+      kind: 'assign',
+      template: 'bulk',
+      userId,
+      enterpriseId: 'bulk-co',
+      nextRunAt: Date.now() + HOUR,
+      payload: {},
+      state: 'failed',
+      lastError: { code, message: 'x', webexErrorCode, at: new Date().toISOString() },
+    });
     return id;
   };
 
   it('answers each list with the total count of matching rows', async () => {
     for (const n of [1, 2, 3]) {
-      await store().subscribers.upsert({ userId: `tot${n}@voip.example.net`, template: 'bulk', enterpriseId: 'bulk-co', status: 'provisioned', isActive: true, profile: {} });
+      await store().subscribers.upsert({
+        userId: `tot${n}@voip.example.net`,
+        template: 'bulk',
+        enterpriseId: 'bulk-co',
+        status: 'provisioned',
+        isActive: true,
+        profile: {},
+      });
     }
     const subs = await api.call('GET', '/api/v1/subscribers?template=bulk&limit=2');
     expect(subs.body.subscribers).toHaveLength(2);
     expect(subs.body.total).toBe(3);
     const customers = await api.call('GET', '/api/v1/customers?withEnterprises=true');
     expect(customers.body).toEqual({
-      customers: [expect.objectContaining({ enterpriseId: 'bulk-co', template: 'bulk', targetApi: 'broadworks', status: 'broadworks', subscribers: { provisioned: 3 } })],
+      customers: [
+        expect.objectContaining({ enterpriseId: 'bulk-co', template: 'bulk', targetApi: 'broadworks', status: 'broadworks', subscribers: { provisioned: 3 } }),
+      ],
       total: 1,
     });
     expect((await api.call('GET', '/api/v1/customers')).body).toEqual({ customers: [], total: 0 });
@@ -53,7 +72,10 @@ describe('admin API: list totals, BroadWorks enterprises, bulk retry', () => {
       headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json', accept: 'application/x-ndjson' },
       body: JSON.stringify({ state: 'failed' }),
     });
-    const lines = (await res.body.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await res.body.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.at(-1)).toEqual({ type: 'result', result: { matched: 2, retried: 2, skipped: [], failed: 0 } });
     expect(lines.slice(0, -1).every((l) => l.type === 'progress')).toBe(true);
     expect(lines.at(-2)).toEqual({ type: 'progress', done: 2, total: 2 });

@@ -43,7 +43,18 @@ describe('imp-bridge doctor', () => {
       const json = await runCli('doctor', '--json');
       const report = JSON.parse(json.out) as DoctorReport;
       expect(report.checks.map((c) => c.name)).toEqual(
-        expect.arrayContaining(['listener.provisioning', 'listener.admin', 'certificate.expiry', 'certificate.names', 'trust', 'webex', 'clock', 'queue', 'store', 'disk']),
+        expect.arrayContaining([
+          'listener.provisioning',
+          'listener.admin',
+          'certificate.expiry',
+          'certificate.names',
+          'trust',
+          'webex',
+          'clock',
+          'queue',
+          'store',
+          'disk',
+        ]),
       );
       for (const name of ['listener.admin', 'certificate.expiry', 'certificate.names', 'trust', 'clock', 'queue', 'store']) {
         expect(byName(report, name)).toMatchObject({ name, status: 'ok' });
@@ -94,11 +105,18 @@ describe('imp-bridge doctor', () => {
       expect(json.code).toBe(1);
       const report = JSON.parse(json.out) as DoctorReport;
       expect(report.status).toBe('fail');
-      expect(byName(report, 'webex')).toMatchObject({ status: 'fail', details: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', httpStatus: 401 }, fix: expect.stringContaining('webex.token (IMP_BRIDGE_WEBEX_TOKEN)') });
+      expect(byName(report, 'webex')).toMatchObject({
+        status: 'fail',
+        details: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', httpStatus: 401 },
+        fix: expect.stringContaining('webex.token (IMP_BRIDGE_WEBEX_TOKEN)'),
+      });
       expect(byName(report, 'certificate.expiry')).toMatchObject({ status: 'fail', fix: 'imp-bridge cert renew-self-signed' });
       expect(byName(report, 'certificate.expiry').message).toMatch(/expires in [0-3] day\(s\).*tls\.expiryErrorDays \(7\)/);
       expect(byName(report, 'clock')).toMatchObject({ status: 'warn', message: expect.stringContaining('not measured') });
-      expect(byName(report, 'listener.provisioning')).toMatchObject({ status: 'ok', message: expect.stringContaining('the AS uses https://bridge.example.net:') });
+      expect(byName(report, 'listener.provisioning')).toMatchObject({
+        status: 'ok',
+        message: expect.stringContaining('the AS uses https://bridge.example.net:'),
+      });
       expect(byName(report, 'certificate.names')).toMatchObject({ status: 'ok', message: expect.stringContaining('covers bridge.example.net') });
       expect(t.logText()).not.toContain('a-wrong-token');
 
@@ -141,7 +159,8 @@ describe('imp-bridge doctor', () => {
   });
 
   it('grades skew: within 5 s ok, above 5 s warn, above 60 s fail (from the middle of the call)', () => {
-    const at = (skewMs: number) => checkClock({ serverDate: new Date(1_000_000_000_000 + skewMs).toUTCString(), startedAt: 1_000_000_000_000 - 200, endedAt: 1_000_000_000_000 + 200 });
+    const at = (skewMs: number) =>
+      checkClock({ serverDate: new Date(1_000_000_000_000 + skewMs).toUTCString(), startedAt: 1_000_000_000_000 - 200, endedAt: 1_000_000_000_000 + 200 });
     expect(at(2_000).status).toBe('ok');
     expect(at(-7_000)).toMatchObject({ status: 'warn', message: expect.stringContaining('7.0 s ahead of Webex') });
     expect(at(8_000)).toMatchObject({ status: 'warn', message: expect.stringContaining('behind Webex') });
@@ -151,10 +170,18 @@ describe('imp-bridge doctor', () => {
 
   it('grades trust anchors: none is a warning, all expired a failure, client certificates off a warning', async () => {
     const now = 1_800_000_000_000;
-    const anchor = (daysLeft: number) => ({ kind: 'anchor', subject: 'CN=AS CA', fingerprint: `fp${daysLeft}`, notAfter: new Date(now + daysLeft * 86_400_000).toISOString(), daysLeft });
+    const anchor = (daysLeft: number) => ({
+      kind: 'anchor',
+      subject: 'CN=AS CA',
+      fingerprint: `fp${daysLeft}`,
+      notAfter: new Date(now + daysLeft * 86_400_000).toISOString(),
+      daysLeft,
+    });
     const deps = (anchors: unknown[], clientCertificate: 'required' | 'off' = 'required') =>
       ({ config: configSchema.parse({ provisioning: { clientCertificate } }), certs: { trustList: async () => anchors } }) as unknown as DoctorDeps;
-    expect(await checkTrust(deps([]), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('no trust anchors'), fix: 'imp-bridge trust add <as-ca.pem>' }]);
+    expect(await checkTrust(deps([]), now)).toMatchObject([
+      { status: 'warn', message: expect.stringContaining('no trust anchors'), fix: 'imp-bridge trust add <as-ca.pem>' },
+    ]);
     expect(await checkTrust(deps([anchor(-1)]), now)).toMatchObject([{ status: 'fail' }]);
     expect(await checkTrust(deps([anchor(-1), anchor(400)]), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('1 expired') }]);
     expect(await checkTrust(deps([anchor(10)]), now)).toMatchObject([{ status: 'warn', message: expect.stringContaining('expiring within 30 days') }]);
@@ -193,7 +220,11 @@ describe('doctor certificate names', () => {
     const pem = buildCertificate({ commonName: 'other.example.net', subjectAltNames: ['other.example.net'], validDays: 200, usage: 'server' }, await testKey());
     const cert = new X509Certificate(pem);
     const certs = { show: () => ({ ...describeCertificate(cert), origin: 'installed' }), serverCertificate: () => cert, trustList: async () => [] };
-    const deps = { config: configSchema.parse({ provisioning: { publicHostname: 'bridge.example.net' } }), certs, provisioningBaseUrl: () => 'https://bridge.example.net:8443' } as unknown as DoctorDeps;
+    const deps = {
+      config: configSchema.parse({ provisioning: { publicHostname: 'bridge.example.net' } }),
+      certs,
+      provisioningBaseUrl: () => 'https://bridge.example.net:8443',
+    } as unknown as DoctorDeps;
     const checks = checkServerCertificate(deps, Date.now());
     expect(checks.find((c) => c.name === 'certificate.expiry')).toMatchObject({ status: 'ok' });
     expect(checks.find((c) => c.name === 'certificate.names')).toMatchObject({

@@ -51,7 +51,10 @@ describe('operator job actions change a job only in the state they checked', () 
   test('cancel is refused when the worker claimed the job after the check, and the worker keeps it', async () => {
     const id = await enqueue('race@voip.example.net', 'queued');
     const actions = createJobActions({ store: withWorkerClaimingAfterRead(store) });
-    await expect(actions.cancel(id)).rejects.toMatchObject({ code: 'IMPB_ERR_CONFLICT', details: expect.objectContaining({ reason: 'state_changed', state: 'running' }) });
+    await expect(actions.cancel(id)).rejects.toMatchObject({
+      code: 'IMPB_ERR_CONFLICT',
+      details: expect.objectContaining({ reason: 'state_changed', state: 'running' }),
+    });
     expect((await store.jobs.get(id))!.state).toBe('running');
     expect(await store.audit.list({ entityType: 'job', entityId: String(id) })).toEqual([]);
   });
@@ -64,7 +67,9 @@ describe('operator job actions change a job only in the state they checked', () 
   });
 
   test('deleting a template with force cancels only the jobs the worker has not claimed', async () => {
-    const [template] = configSchema.parse({ templates: [{ name: 'bw', provisioningId: 'p', package: 'basic', account: { username: 'u', password: 'Passw0rd-1' } }] }).templates;
+    const [template] = configSchema.parse({
+      templates: [{ name: 'bw', provisioningId: 'p', package: 'basic', account: { username: 'u', password: 'Passw0rd-1' } }],
+    }).templates;
     await store.templates.put({ ...template!, account: { username: 'u', passwordHash: 'scrypt$x' } });
     const id = await enqueue('race3@voip.example.net', 'queued');
     const service = createTemplateService({ store: withWorkerClaimingAfterRead(store), provisioningBaseUrl: () => 'https://imp.example.net:8443' });

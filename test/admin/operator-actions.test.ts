@@ -154,7 +154,10 @@ describe('operator actions over the real admin API: jobs, subscribers, customers
     it('shows one customer with its subscriber counts; an enterprise known only from subscribers; 404 otherwise', async () => {
       const a = await api.call('GET', '/api/v1/customers/cust-a');
       expect(a.status).toBe(200);
-      expect(a.body).toEqual({ customer: expect.objectContaining({ enterpriseId: 'cust-a', status: 'provisioned' }), subscribers: { provisioned: 1, error: 1 } });
+      expect(a.body).toEqual({
+        customer: expect.objectContaining({ enterpriseId: 'cust-a', status: 'provisioned' }),
+        subscribers: { provisioned: 1, error: 1 },
+      });
       const bare = await api.call('GET', '/api/v1/customers/no-record');
       expect(bare.status).toBe(200);
       expect(bare.body).toEqual({ customer: { enterpriseId: 'no-record', status: 'unknown (no customer record)' }, subscribers: { provisioned: 1 } });
@@ -167,8 +170,18 @@ describe('operator actions over the real admin API: jobs, subscribers, customers
   describe('subscriber list filters', () => {
     beforeAll(async () => {
       await subscriber('f1@voip.example.net', { enterpriseId: 'filter-acme', email: 'anna@filter.example', profile: { firstName: 'Anna', lastName: 'Zed' } });
-      await subscriber('f2@voip.example.net', { enterpriseId: 'filter-acme', status: 'error', email: 'ben@filter.example', profile: { firstName: 'Ben', lastName: 'Young' } });
-      await subscriber('f3@voip.example.net', { enterpriseId: 'filter-globex', status: 'error', email: 'cleo@filter.example', profile: { firstName: 'Cleo', lastName: 'Xu' } });
+      await subscriber('f2@voip.example.net', {
+        enterpriseId: 'filter-acme',
+        status: 'error',
+        email: 'ben@filter.example',
+        profile: { firstName: 'Ben', lastName: 'Young' },
+      });
+      await subscriber('f3@voip.example.net', {
+        enterpriseId: 'filter-globex',
+        status: 'error',
+        email: 'cleo@filter.example',
+        profile: { firstName: 'Cleo', lastName: 'Xu' },
+      });
     });
     const ids = async (query: string) => {
       const res = await api.call('GET', `/api/v1/subscribers?${query}`);

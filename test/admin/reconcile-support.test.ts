@@ -169,7 +169,14 @@ describe('reconcile and support data against the built-in Webex simulator', () =
   });
 
   it('support data says the customer org ID is not known yet when Webex has not reported the person', async () => {
-    await t.bridge.parts.store.subscribers.upsert({ userId: 'noorg@voip.example.net', template: 'rec', enterpriseId: 'orgless', status: 'pending', isActive: true, profile: {} });
+    await t.bridge.parts.store.subscribers.upsert({
+      userId: 'noorg@voip.example.net',
+      template: 'rec',
+      enterpriseId: 'orgless',
+      status: 'pending',
+      isActive: true,
+      profile: {},
+    });
     const res = await api.call('GET', `/api/v1/support/${encodeURIComponent('noorg@voip.example.net')}`);
     expect(res.status).toBe(200);
     expect(res.body.customerOrgId).toBeUndefined();
@@ -183,7 +190,15 @@ describe('reconcile and support data against the built-in Webex simulator', () =
   it('reports a Webex user whose assign is still in flight (no store record yet) as in flight, not drift, and never repairs it', async () => {
     expect((await api.call('POST', '/api/v1/templates', templateBody('rec-flight', { provisioningId: 'prov-flight' }))).status).toBe(201);
     const createIn = (userId: string) =>
-      client.broadworks.createSubscriber({ provisioningId: 'prov-flight', userId, spEnterpriseId: 'acme', firstName: 'In', lastName: 'Flight', package: 'standard', email: `${userId.split('@')[0]}@acme.example` });
+      client.broadworks.createSubscriber({
+        provisioningId: 'prov-flight',
+        userId,
+        spEnterpriseId: 'acme',
+        firstName: 'In',
+        lastName: 'Flight',
+        package: 'standard',
+        email: `${userId.split('@')[0]}@acme.example`,
+      });
     // The assign reached Webex; its job has not finished, so the store has no record yet.
     await createIn('flight@voip.example.net');
     const assign = await t.bridge.parts.store.jobs.enqueue({
@@ -210,7 +225,11 @@ describe('reconcile and support data against the built-in Webex simulator', () =
   });
 
   it('prechecks with exactly the body the pipeline’s create sends: current package, language, time zone, name fallbacks', async () => {
-    const templateRes = await api.call('POST', '/api/v1/templates', templateBody('rec-pre', { provisioningId: 'prov-pre', package: 'standard', language: 'de', timeZone: 'Europe/Berlin' }));
+    const templateRes = await api.call(
+      'POST',
+      '/api/v1/templates',
+      templateBody('rec-pre', { provisioningId: 'prov-pre', package: 'standard', language: 'de', timeZone: 'Europe/Berlin' }),
+    );
     expect(templateRes.status).toBe(201);
     const userId = 'pre@voip.example.net';
     // No names known (the pipeline falls back to the user id's local part); the package was changed to premium.
@@ -282,7 +301,12 @@ describe('support: the partner org of the access token, through the running prox
     t = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } }, { dataDir: temp.dir });
     const emptyConfig = path.join(temp.dir, 'empty.yaml');
     fs.writeFileSync(emptyConfig, '');
-    Object.assign(process.env, { IMP_BRIDGE_CONFIG: emptyConfig, IMP_BRIDGE_DATA_DIR: temp.dir, IMP_BRIDGE_ADMIN_HOST: '127.0.0.1', IMP_BRIDGE_ADMIN_PORT: String(t.bridge.adminAddress.port) });
+    Object.assign(process.env, {
+      IMP_BRIDGE_CONFIG: emptyConfig,
+      IMP_BRIDGE_DATA_DIR: temp.dir,
+      IMP_BRIDGE_ADMIN_HOST: '127.0.0.1',
+      IMP_BRIDGE_ADMIN_PORT: String(t.bridge.adminAddress.port),
+    });
     await t.bridge.parts.store.subscribers.upsert({
       userId: 'erin@voip.example.net',
       template: 'none',
@@ -301,7 +325,11 @@ describe('support: the partner org of the access token, through the running prox
     t = undefined;
     const stopped = await cli('support', 'erin@voip.example.net', '--json');
     expect(stopped.err).toContain('not running');
-    expect(JSON.parse(stopped.out)).toMatchObject({ partnerOrgId: SIMULATOR_PARTNER_ORG_UUID, partnerOrgIdSource: expect.stringContaining(PARTNER_ORG_SETTINGS_KEY), subscriber: { email: 'erin@globex.example' } });
+    expect(JSON.parse(stopped.out)).toMatchObject({
+      partnerOrgId: SIMULATOR_PARTNER_ORG_UUID,
+      partnerOrgIdSource: expect.stringContaining(PARTNER_ORG_SETTINGS_KEY),
+      subscriber: { email: 'erin@globex.example' },
+    });
 
     // What the stopped proxy shows is the persisted value, whatever it is.
     const store = createSqliteStore({ dataDir: temp.dir });

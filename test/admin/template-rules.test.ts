@@ -13,7 +13,8 @@ const SPECS = path.resolve(__dirname, '../../../shared/specs/webex');
 const haveSpecs = fs.existsSync(path.join(SPECS, 'webex-wholesale.json'));
 
 (haveSpecs ? describe : describe.skip)('package lists match the official Webex specs', () => {
-  const schemas = (file: string) => (JSON.parse(fs.readFileSync(path.join(SPECS, file), 'utf8')) as { components: { schemas: Record<string, { enum?: string[] }> } }).components.schemas;
+  const schemas = (file: string) =>
+    (JSON.parse(fs.readFileSync(path.join(SPECS, file), 'utf8')) as { components: { schemas: Record<string, { enum?: string[] }> } }).components.schemas;
   it('wholesale subscriber and customer packages', () => {
     const s = schemas('webex-wholesale.json');
     expect([...WHOLESALE_SUBSCRIBER_PACKAGES].sort()).toEqual([...s.WholesalePackagesSubscriber!.enum!].sort());
@@ -39,7 +40,10 @@ describe('seeding from the config file', () => {
     const store = createSqliteStore({ dataDir: temp.dir });
     try {
       const logger = createSilentLogger();
-      await store.templates.put({ ...configSchema.parse({ templates: [template({ name: 'store-only' })] }).templates[0]!, account: { username: 'x', passwordHash: 'scrypt$x' } });
+      await store.templates.put({
+        ...configSchema.parse({ templates: [template({ name: 'store-only' })] }).templates[0]!,
+        account: { username: 'x', passwordHash: 'scrypt$x' },
+      });
       await seedFromConfig(configSchema.parse({ dataDir: temp.dir, templates: [template()] }), store, logger);
       const first = await store.templates.get('seeded');
       await seedFromConfig(configSchema.parse({ dataDir: temp.dir, templates: [template({ package: 'premium' })] }), store, logger);

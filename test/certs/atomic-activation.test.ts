@@ -84,7 +84,13 @@ describe('server key + certificate + chain: activated atomically as a set', () =
   beforeAll(async () => {
     ca = await createTestCa('Crash Test CA');
     seed = makeTempDir('impb-crash-seed-');
-    await ensureFirstStartCertificates({ dataDir: seed.dir, keyType: 'rsa-2048', validDays: 365, hostnames: ['localhost'], logger: captureLogger('error').logger });
+    await ensureFirstStartCertificates({
+      dataDir: seed.dir,
+      keyType: 'rsa-2048',
+      validDays: 365,
+      hostnames: ['localhost'],
+      logger: captureLogger('error').logger,
+    });
     first = activeSet(seed.dir).fingerprint;
     const manager = await managerOn(seed.dir);
     await manager.renewSelfSigned('cli');
@@ -138,40 +144,47 @@ describe('server key + certificate + chain: activated atomically as a set', () =
     },
   ];
 
-  it.each(cases)('$name: a crash after any step leaves the old or the new set, a fresh start takes it, rollback works', async ({ op, check, rollbackTo }) => {
-    const steps = await stepsOf(seed.dir, op);
-    const switchAt = steps.indexOf('current.switched');
-    expect(switchAt).toBeGreaterThan(0);
-    expect(steps.filter((s) => s === 'current.switched')).toHaveLength(1);
-    for (let n = 0; n < steps.length; n++) {
-      const temp = copyDir(seed.dir);
-      try {
-        const crashing = await managerOn(temp.dir, crashAfter(n));
-        await expect(op(crashing, temp.dir)).rejects.toBeInstanceOf(SimulatedCrash);
-        const switched = n >= switchAt;
-        const active = activeSet(temp.dir);
-        check(active, switched);
+  it.each(cases)(
+    '$name: a crash after any step leaves the old or the new set, a fresh start takes it, rollback works',
+    async ({ op, check, rollbackTo }) => {
+      const steps = await stepsOf(seed.dir, op);
+      const switchAt = steps.indexOf('current.switched');
+      expect(switchAt).toBeGreaterThan(0);
+      expect(steps.filter((s) => s === 'current.switched')).toHaveLength(1);
+      for (let n = 0; n < steps.length; n++) {
+        const temp = copyDir(seed.dir);
+        try {
+          const crashing = await managerOn(temp.dir, crashAfter(n));
+          await expect(op(crashing, temp.dir)).rejects.toBeInstanceOf(SimulatedCrash);
+          const switched = n >= switchAt;
+          const active = activeSet(temp.dir);
+          check(active, switched);
 
-        const restarted = await managerOn(temp.dir);
-        expect(fp(restarted.serverCertificate().toString())).toBe(active.fingerprint);
-        const back = await restarted.rollback('cli');
-        expect(back.certificate.fingerprint).toBe(rollbackTo(active.fingerprint, switched));
-        expect(activeSet(temp.dir).fingerprint).toBe(back.certificate.fingerprint);
-        expect(generationsIn(temp.dir).length).toBeLessThanOrEqual(2);
-      } catch (err) {
-        throw new Error(`crash after step ${n} (${steps[n]}): ${(err as Error).message}`, { cause: err });
-      } finally {
-        temp.cleanup();
+          const restarted = await managerOn(temp.dir);
+          expect(fp(restarted.serverCertificate().toString())).toBe(active.fingerprint);
+          const back = await restarted.rollback('cli');
+          expect(back.certificate.fingerprint).toBe(rollbackTo(active.fingerprint, switched));
+          expect(activeSet(temp.dir).fingerprint).toBe(back.certificate.fingerprint);
+          expect(generationsIn(temp.dir).length).toBeLessThanOrEqual(2);
+        } catch (err) {
+          throw new Error(`crash after step ${n} (${steps[n]}): ${(err as Error).message}`, { cause: err });
+        } finally {
+          temp.cleanup();
+        }
       }
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it('migrating the layout of earlier releases (plain files + previous/) survives a crash after any step', async () => {
     const legacy = makeTempDir('impb-legacy-');
     try {
       const paths = certPaths(legacy.dir);
       const key = await testKey();
-      const current = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 30, usage: 'server' }, key, { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
+      const current = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 30, usage: 'server' }, key, {
+        certificatePem: ca.certPem,
+        privateKeyPem: ca.keyPem,
+      });
       const before = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 20, usage: 'server' }, key);
       writeFileAtomic(paths.serverKey, key, 0o600);
       writeFileAtomic(paths.serverCert, current);
@@ -207,7 +220,10 @@ describe('server key + certificate + chain: activated atomically as a set', () =
 
   it('files another tool renamed over the stable paths are adopted as a generation, crash-safe at every step', async () => {
     const key = await testKey();
-    const acme = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 60, usage: 'server' }, key, { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
+    const acme = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 60, usage: 'server' }, key, {
+      certificatePem: ca.certPem,
+      privateKeyPem: ca.keyPem,
+    });
     const replaceFiles = (dir: string) => {
       writeFileAtomic(certPaths(dir).serverKey, key, 0o600);
       writeFileAtomic(certPaths(dir).serverCert, `${acme}${ca.certPem}`);
@@ -244,7 +260,10 @@ describe('server key + certificate + chain: activated atomically as a set', () =
       const paths = certPaths(t.dataDir);
       const before = await presentedFingerprint(t, dev);
       const key = await testKey();
-      const acme = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 60, usage: 'server' }, key, { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
+      const acme = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 60, usage: 'server' }, key, {
+        certificatePem: ca.certPem,
+        privateKeyPem: ca.keyPem,
+      });
       fs.writeFileSync(paths.serverKey, key);
       fs.writeFileSync(paths.serverCert, `${acme}${ca.certPem}`);
       await waitFor(async () => ((await presentedFingerprint(t, dev)) === fp(acme) ? true : undefined));

@@ -84,7 +84,8 @@ describe('certificate admin routes: bad input is a 4xx with a stable code, never
     ] as Array<[string, unknown]>) {
       out.push([name, 'post', '/api/v1/certificate/csr', body]);
     }
-    for (const fp of ['zz', 'abc', '00000000', encodeURIComponent('%%%'), 'a'.repeat(5000)]) out.push([`fingerprint ${fp.slice(0, 12)}`, 'delete', `/api/v1/trust/${fp}`, undefined]);
+    for (const fp of ['zz', 'abc', '00000000', encodeURIComponent('%%%'), 'a'.repeat(5000)])
+      out.push([`fingerprint ${fp.slice(0, 12)}`, 'delete', `/api/v1/trust/${fp}`, undefined]);
     out.push(['rollback with a body', 'post', '/api/v1/certificate/rollback', { what: 1 }]);
     return out;
   };
@@ -95,25 +96,43 @@ describe('certificate admin routes: bad input is a 4xx with a stable code, never
     for (const [name, method, route, body] of cases()) {
       let req = api[method](route);
       // Not an object: sent as raw JSON text ('hello' is not even JSON).
-      if (body !== undefined && (typeof body !== 'object' || body === null)) req = req.set('content-type', 'application/json').send(typeof body === 'string' ? body : JSON.stringify(body));
+      if (body !== undefined && (typeof body !== 'object' || body === null))
+        req = req.set('content-type', 'application/json').send(typeof body === 'string' ? body : JSON.stringify(body));
       else if (body !== undefined) req = req.send(body as object);
       const res = await req;
       const code = (res.body as { error?: { code?: string } })?.error?.code;
       // The diff is a preview: it may answer 200 listing what it refuses, never a 5xx.
       const previewRefusal = route.endsWith('/diff') && res.status === 200 && (res.body as { refused?: unknown[] }).refused?.length;
       if (previewRefusal) continue;
-      if (res.status < 400 || res.status >= 500 || !/^IMPB_ERR_[A-Z_]+$/.test(code ?? '')) failures.push(`${method} ${route} (${name}): ${res.status} ${code} ${JSON.stringify(res.body).slice(0, 200)}`);
+      if (res.status < 400 || res.status >= 500 || !/^IMPB_ERR_[A-Z_]+$/.test(code ?? ''))
+        failures.push(`${method} ${route} (${name}): ${res.status} ${code} ${JSON.stringify(res.body).slice(0, 200)}`);
     }
     expect(failures).toEqual([]);
   });
 
   it('reads OpenSSL-style SAN prefixes: DNS:, IP:, email:, URI: (any case) become typed names, and the signed certificate installs', async () => {
     const api = certApi(t);
-    const csr = await api.post('/api/v1/certificate/csr').send({ commonName: 'localhost', subjectAltNames: ['DNS:bridge.example.net', 'ip:127.0.0.1', 'IP:::1', 'email:ops@example.net', 'URI:https://bridge.example.net/'] });
+    const csr = await api
+      .post('/api/v1/certificate/csr')
+      .send({
+        commonName: 'localhost',
+        subjectAltNames: ['DNS:bridge.example.net', 'ip:127.0.0.1', 'IP:::1', 'email:ops@example.net', 'URI:https://bridge.example.net/'],
+      });
     expect(csr.status).toBe(201);
-    expect(csr.body.subjectAltNames).toEqual(['localhost', 'bridge.example.net', '127.0.0.1', '::1', 'email:ops@example.net', 'URI:https://bridge.example.net/']);
+    expect(csr.body.subjectAltNames).toEqual([
+      'localhost',
+      'bridge.example.net',
+      '127.0.0.1',
+      '::1',
+      'email:ops@example.net',
+      'URI:https://bridge.example.net/',
+    ]);
     const request = forge.pki.certificationRequestFromPem(csr.body.csrPem as string);
-    const ext = (request.getAttribute({ name: 'extensionRequest' }) as unknown as { extensions: Array<{ name: string; altNames: Array<{ type: number; value?: string; ip?: string }> }> }).extensions;
+    const ext = (
+      request.getAttribute({ name: 'extensionRequest' }) as unknown as {
+        extensions: Array<{ name: string; altNames: Array<{ type: number; value?: string; ip?: string }> }>;
+      }
+    ).extensions;
     const names = ext.find((e) => e.name === 'subjectAltName')!.altNames.map((a) => `${a.type}:${a.ip ?? a.value}`);
     expect(names).toEqual(['2:localhost', '2:bridge.example.net', '7:127.0.0.1', '7:::1', '1:ops@example.net', '6:https://bridge.example.net/']);
     // signCsr copies DNS and IP names; the e-mail and URI names are not hosts a certificate is checked for.
@@ -132,7 +151,11 @@ describe('certificate admin routes: bad input is a 4xx with a stable code, never
           () => undefined,
           (e: unknown) => e,
         );
-      expect({ san, exit: exitCodeFor(err), message: (err as Error).message }).toEqual({ san, exit: 2, message: expect.stringContaining('subject alternative name') });
+      expect({ san, exit: exitCodeFor(err), message: (err as Error).message }).toEqual({
+        san,
+        exit: 2,
+        message: expect.stringContaining('subject alternative name'),
+      });
     }
   });
 });

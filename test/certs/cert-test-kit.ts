@@ -37,7 +37,11 @@ export function serverTrust(t: TestBridge, extra: string[] = []): string[] {
  * One request on a brand-new connection: the status code and body, or the socket error (a
  * refused client gets a 403 naming the reason instead, see provisioning-listener.ts).
  */
-export async function freshRequest(t: TestBridge, client: ClientMaterial, ca: string[] = serverTrust(t)): Promise<{ status?: number; error?: string; body?: string }> {
+export async function freshRequest(
+  t: TestBridge,
+  client: ClientMaterial,
+  ca: string[] = serverTrust(t),
+): Promise<{ status?: number; error?: string; body?: string }> {
   const agent = new Agent({ connect: { ca, ...tlsClient(client) }, pipelining: 0 });
   try {
     const res = await request(`${t.provisioningUrl}/cert-test`, { dispatcher: agent, headersTimeout: 10_000, bodyTimeout: 10_000 });
@@ -53,11 +57,14 @@ export async function freshRequest(t: TestBridge, client: ClientMaterial, ca: st
 /** The SHA-256 fingerprint (lower-case hex) of the certificate a new TLS connection is shown. */
 export function presentedFingerprint(t: TestBridge, client: ClientMaterial): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port: t.bridge.provisioningAddress.port, servername: 'localhost', rejectUnauthorized: false, ...tlsClient(client) }, () => {
-      const fp = socket.getPeerCertificate().fingerprint256.replace(/:/g, '').toLowerCase();
-      socket.destroy();
-      resolve(fp);
-    });
+    const socket = tls.connect(
+      { host: '127.0.0.1', port: t.bridge.provisioningAddress.port, servername: 'localhost', rejectUnauthorized: false, ...tlsClient(client) },
+      () => {
+        const fp = socket.getPeerCertificate().fingerprint256.replace(/:/g, '').toLowerCase();
+        socket.destroy();
+        resolve(fp);
+      },
+    );
     socket.once('error', reject);
   });
 }
@@ -66,7 +73,11 @@ export function presentedFingerprint(t: TestBridge, client: ClientMaterial): Pro
 export function signCsr(ca: TestCert, csrPem: string, options: { validDays?: number; notAfter?: Date } = {}): string {
   const csr = forge.pki.certificationRequestFromPem(csrPem);
   const cn = csr.subject.getField('CN')?.value as string;
-  const ext = (csr.getAttribute({ name: 'extensionRequest' }) as unknown as { extensions?: Array<{ name: string; altNames?: Array<{ value?: string; ip?: string }> }> } | null)?.extensions;
+  const ext = (
+    csr.getAttribute({ name: 'extensionRequest' }) as unknown as {
+      extensions?: Array<{ name: string; altNames?: Array<{ value?: string; ip?: string }> }>;
+    } | null
+  )?.extensions;
   const sans = ext?.find((e) => e.name === 'subjectAltName')?.altNames?.map((a) => a.ip ?? a.value ?? '') ?? [cn];
   return buildCertificate(
     { commonName: cn, subjectAltNames: sans, validDays: options.validDays ?? 90, notAfter: options.notAfter, usage: 'server' },

@@ -36,10 +36,19 @@ describe('certificate changes are logged at info with the actor', () => {
     // Install the CSR's certificate, roll back, renew, remove the CA: each an activation or removal line with the actor.
     const pendingCsr = await send(api.post('/api/v1/certificate/csr')).send({ commonName: 'localhost' });
     for (const [event, run] of [
-      ['cert.server.activated', () => send(api.post('/api/v1/certificate/install')).send({ certPem: signCsr(ca, pendingCsr.body.csrPem as string), chainPem: ca.certPem })],
+      [
+        'cert.server.activated',
+        () => send(api.post('/api/v1/certificate/install')).send({ certPem: signCsr(ca, pendingCsr.body.csrPem as string), chainPem: ca.certPem }),
+      ],
       ['cert.server.activated', () => send(api.post('/api/v1/certificate/rollback'))],
       ['cert.server.activated', () => send(api.post('/api/v1/certificate/renew-self-signed'))],
-      ['cert.trust.removed', () => (header ? api.delete(`/api/v1/trust/${encodeURIComponent(fingerprint(ca))}`).set(ACTOR_HEADER, header) : api.delete(`/api/v1/trust/${fingerprint(ca)}`))],
+      [
+        'cert.trust.removed',
+        () =>
+          header
+            ? api.delete(`/api/v1/trust/${encodeURIComponent(fingerprint(ca))}`).set(ACTOR_HEADER, header)
+            : api.delete(`/api/v1/trust/${fingerprint(ca)}`),
+      ],
     ] as Array<[string, () => Promise<{ status: number; body: unknown }>]>) {
       const from = t.logs.length;
       const res = await run();

@@ -16,7 +16,11 @@ describe('imp-bridge trust / cert commands', () => {
   const saved = { ...process.env };
   beforeAll(async () => {
     t = await startTestBridge();
-    Object.assign(process.env, { IMP_BRIDGE_DATA_DIR: t.dataDir, IMP_BRIDGE_ADMIN_HOST: '127.0.0.1', IMP_BRIDGE_ADMIN_PORT: String(t.bridge.adminAddress.port) });
+    Object.assign(process.env, {
+      IMP_BRIDGE_DATA_DIR: t.dataDir,
+      IMP_BRIDGE_ADMIN_HOST: '127.0.0.1',
+      IMP_BRIDGE_ADMIN_PORT: String(t.bridge.adminAddress.port),
+    });
   });
   afterAll(async () => {
     process.env = saved;
@@ -30,7 +34,9 @@ describe('imp-bridge trust / cert commands', () => {
       return true;
     });
     try {
-      await buildProgram().exitOverride().parseAsync(['node', 'imp-bridge', ...args]);
+      await buildProgram()
+        .exitOverride()
+        .parseAsync(['node', 'imp-bridge', ...args]);
     } finally {
       spy.mockRestore();
     }
@@ -74,7 +80,11 @@ describe('imp-bridge trust / cert commands', () => {
     const installed = JSON.parse(await run('cert', 'install', certFile, '--chain', chainFile, '--json'));
     expect(installed).toMatchObject({ usedKey: 'pending', previousFingerprint: before, certificate: { subject: 'CN=bridge.example.net' } });
     expect(installed.certificate.subjectAltNames).toEqual(['DNS:bridge.example.net']);
-    expect(t.bridge.parts.certs.manager.show()).toMatchObject({ fingerprint: installed.certificate.fingerprint, origin: 'installed', chain: [{ subject: 'CN=CLI Install CA' }] });
+    expect(t.bridge.parts.certs.manager.show()).toMatchObject({
+      fingerprint: installed.certificate.fingerprint,
+      origin: 'installed',
+      chain: [{ subject: 'CN=CLI Install CA' }],
+    });
     const install = await t.bridge.parts.store.audit.list({ entityType: 'server-certificate', entityId: installed.certificate.fingerprint });
     expect(install.find((a) => a.action === 'install')).toMatchObject({ actor: 'cli' });
 
@@ -84,7 +94,10 @@ describe('imp-bridge trust / cert commands', () => {
 
   it('cert install refuses a certificate missing a name the CSR asked for', async () => {
     const ca = await createTestCa('CLI Names CA');
-    const csr = await t.bridge.parts.certs.manager.createCsr({ commonName: 'bridge.example.net', subjectAltNames: ['bridge2.example.net'], keyType: 'rsa-2048' }, 'cli');
+    const csr = await t.bridge.parts.certs.manager.createCsr(
+      { commonName: 'bridge.example.net', subjectAltNames: ['bridge2.example.net'], keyType: 'rsa-2048' },
+      'cli',
+    );
     const partial = buildCertificate(
       { commonName: 'bridge.example.net', subjectAltNames: ['bridge.example.net'], validDays: 30, usage: 'server' },
       forge.pki.publicKeyToPem(forge.pki.certificationRequestFromPem(csr.csrPem).publicKey!),
@@ -99,9 +112,15 @@ describe('imp-bridge trust / cert commands', () => {
     const ca = await createTestCa('CLI Check CA');
     const caFile = path.join(t.dataDir, 'check-ca.pem');
     fs.writeFileSync(caFile, ca.certPem);
-    const csr = await t.bridge.parts.certs.manager.createCsr({ commonName: 'check.example.net', subjectAltNames: ['check2.example.net'], keyType: 'rsa-2048' }, 'cli');
+    const csr = await t.bridge.parts.certs.manager.createCsr(
+      { commonName: 'check.example.net', subjectAltNames: ['check2.example.net'], keyType: 'rsa-2048' },
+      'cli',
+    );
     const publicKey = forge.pki.publicKeyToPem(forge.pki.certificationRequestFromPem(csr.csrPem).publicKey!);
-    const partial = buildCertificate({ commonName: 'check.example.net', subjectAltNames: ['check.example.net'], validDays: 60, usage: 'server' }, publicKey, { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
+    const partial = buildCertificate({ commonName: 'check.example.net', subjectAltNames: ['check.example.net'], validDays: 60, usage: 'server' }, publicKey, {
+      certificatePem: ca.certPem,
+      privateKeyPem: ca.keyPem,
+    });
     const partialFile = path.join(t.dataDir, 'check-partial.crt');
     fs.writeFileSync(partialFile, partial);
     const before = t.bridge.parts.certs.manager.show();
@@ -119,7 +138,14 @@ describe('imp-bridge trust / cert commands', () => {
       fs.writeFileSync(goodFile, good);
       const json = JSON.parse(await run('cert', 'install', goodFile, '--chain', caFile, '--dry-run', '--json'));
       expect(json.ok).toBe(true);
-      expect(json.checks.map((c: { check: string; ok: boolean }) => [c.check, c.ok])).toEqual([['certificate', true], ['key', true], ['validity', true], ['hostnames', true], ['chain', true], ['expiry', true]]);
+      expect(json.checks.map((c: { check: string; ok: boolean }) => [c.check, c.ok])).toEqual([
+        ['certificate', true],
+        ['key', true],
+        ['validity', true],
+        ['hostnames', true],
+        ['chain', true],
+        ['expiry', true],
+      ]);
       expect(process.exitCode ?? 0).toBe(0);
       // Neither run activated anything nor used up the pending key.
       expect(t.bridge.parts.certs.manager.show()).toEqual(before);

@@ -43,7 +43,10 @@ describe('CRL parsing (forge ASN.1 + OpenSSL signature check)', () => {
     try {
       fs.writeFileSync(path.join(tmp.dir, 'c.crl'), createTestCrl(ca, ['0abc']).pem);
       fs.writeFileSync(path.join(tmp.dir, 'ca.pem'), ca.certPem);
-      const out = execFileSync('openssl', ['crl', '-in', path.join(tmp.dir, 'c.crl'), '-noout', '-text', '-CAfile', path.join(tmp.dir, 'ca.pem')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync('openssl', ['crl', '-in', path.join(tmp.dir, 'c.crl'), '-noout', '-text', '-CAfile', path.join(tmp.dir, 'ca.pem')], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       expect(out).toMatch(/Serial Number: 0ABC/i);
     } finally {
       tmp.cleanup();

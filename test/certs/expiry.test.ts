@@ -14,7 +14,17 @@ async function seedDataDir(serverValidity: { notBefore: Date; notAfter: Date }, 
   const temp = makeTempDir();
   const paths = certPaths(temp.dir);
   const key = await testKey();
-  const serverPem = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost', '127.0.0.1'], organization: 'imp-bridge (self-signed)', validDays: 1, usage: 'server', ...serverValidity }, key);
+  const serverPem = buildCertificate(
+    {
+      commonName: 'localhost',
+      subjectAltNames: ['localhost', '127.0.0.1'],
+      organization: 'imp-bridge (self-signed)',
+      validDays: 1,
+      usage: 'server',
+      ...serverValidity,
+    },
+    key,
+  );
   writeFileAtomic(paths.serverKey, key, 0o600);
   writeFileAtomic(paths.serverCert, serverPem);
   const anchor = await createTestCa('Short-lived AS CA', anchorDays);
@@ -92,13 +102,18 @@ describe('expiry: warnings, gauges, readiness, self-signed auto-renewal', () => 
         const spec = { commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 10, usage: 'server' as const };
         const certPem = selfSigned
           ? buildCertificate(spec, pendingKey)
-          : buildCertificate(spec, createPublicKey(pendingKey).export({ type: 'spki', format: 'pem' }).toString(), { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
+          : buildCertificate(spec, createPublicKey(pendingKey).export({ type: 'spki', format: 'pem' }).toString(), {
+              certificatePem: ca.certPem,
+              privateKeyPem: ca.keyPem,
+            });
         const installed = await manager.install({ certPem }, 'cli');
         // Queued behind a renewal, were one started by the install's expiry check.
         await manager.reloadFromDisk();
         expect(fp(manager.serverCertificate().toString())).toBe(installed.certificate.fingerprint);
         expect(manager.show().origin).toBe('installed');
-        expect(t.logs.find((l) => l.event === 'cert.server.not_auto_renewed' && l.fingerprint === installed.certificate.fingerprint)).toMatchObject({ level: 'warn' });
+        expect(t.logs.find((l) => l.event === 'cert.server.not_auto_renewed' && l.fingerprint === installed.certificate.fingerprint)).toMatchObject({
+          level: 'warn',
+        });
       };
       await installSoonExpiring(true);
       await installSoonExpiring(false);

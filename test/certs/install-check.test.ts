@@ -24,11 +24,18 @@ describe('certificate install dry run: the checks before install', () => {
   /** What is active and pending, on disk and on the wire: a dry run must leave all of it as it was. */
   async function activeState() {
     const shown = await certApi(t).get('/api/v1/certificate');
-    return { fingerprint: shown.body.fingerprint, pending: shown.body.pending, presented: await presentedFingerprint(t, dev), file: fs.readFileSync(certPaths(t.dataDir).serverCert, 'utf8') };
+    return {
+      fingerprint: shown.body.fingerprint,
+      pending: shown.body.pending,
+      presented: await presentedFingerprint(t, dev),
+      file: fs.readFileSync(certPaths(t.dataDir).serverCert, 'utf8'),
+    };
   }
 
   it('a good certificate: every check ok, nothing activated; the install then runs the same checks', async () => {
-    const csr = await certApi(t).post('/api/v1/certificate/csr').send({ commonName: 'localhost', subjectAltNames: ['127.0.0.1'] });
+    const csr = await certApi(t)
+      .post('/api/v1/certificate/csr')
+      .send({ commonName: 'localhost', subjectAltNames: ['127.0.0.1'] });
     expect(csr.status).toBe(201);
     const signed = signCsr(ca, csr.body.csrPem, { validDays: 10 });
     const before = await activeState();
@@ -75,7 +82,9 @@ describe('certificate install dry run: the checks before install', () => {
   });
 
   it('an unparsable certificate: the certificate check fails, nothing else is claimed', async () => {
-    const dry = await certApi(t).post('/api/v1/certificate/install').send({ certPem: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n', dryRun: true });
+    const dry = await certApi(t)
+      .post('/api/v1/certificate/install')
+      .send({ certPem: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n', dryRun: true });
     expect(dry.status).toBe(200);
     expect(dry.body).toMatchObject({ ok: false, checks: [{ check: 'certificate', ok: false }] });
     expect(dry.body.checks).toHaveLength(1);

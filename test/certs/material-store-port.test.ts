@@ -16,7 +16,9 @@ import { signCsr } from './cert-test-kit';
 
 /** Certificate material in memory: what a database-backed store will have to provide, and nothing more. */
 function createMemoryMaterialStore(initial: ServerMaterial): CertificateMaterialStore & { writes: string[] } {
-  const sets: Array<{ material: ServerMaterial; meta: GenerationMeta }> = [{ material: initial, meta: { action: 'seed', fingerprint: initial.fingerprint, createdAt: '', origin: 'installed' } }];
+  const sets: Array<{ material: ServerMaterial; meta: GenerationMeta }> = [
+    { material: initial, meta: { action: 'seed', fingerprint: initial.fingerprint, createdAt: '', origin: 'installed' } },
+  ];
   let pending: PendingKey | undefined;
   const trust = new Map<string, TrustEntry>();
   const crls = new Map<string, Buffer>();
@@ -68,17 +70,31 @@ describe('the certificate services reach storage only through CertificateMateria
   it('trust add, CRL add, CSR, install, rollback and trust remove run on an in-memory store, with no data dir', async () => {
     const ca = await createTestCa('Port CA');
     const key = await testKey();
-    const seed = assembleServerMaterial(key, buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 30, usage: 'server' }, key));
+    const seed = assembleServerMaterial(
+      key,
+      buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 30, usage: 'server' }, key),
+    );
     const material = createMemoryMaterialStore(seed);
     // A data dir that does not exist and must not come to exist: no service may write files itself.
     const dataDir = path.join(os.tmpdir(), `impb-no-data-dir-${randomUUID()}`);
-    const config = configSchema.parse({ dataDir, provisioning: { publicHostname: 'localhost', clientCertificate: 'optional' }, tls: { autoRenewSelfSignedDays: 0 } });
+    const config = configSchema.parse({
+      dataDir,
+      provisioning: { publicHostname: 'localhost', clientCertificate: 'optional' },
+      tls: { autoRenewSelfSignedDays: 0 },
+    });
     const store = {
       audit: { append: () => Promise.resolve(1) },
       settings: { set: () => Promise.resolve(), get: () => Promise.resolve(undefined) },
       clusters: { list: () => Promise.resolve([]) },
     } as unknown as CertificateManagerDeps['store'];
-    const manager = await createCertificateManager({ config, logger: captureLogger('error').logger, store, metrics: new Registry(), paths: certPaths(dataDir), material });
+    const manager = await createCertificateManager({
+      config,
+      logger: captureLogger('error').logger,
+      store,
+      metrics: new Registry(),
+      paths: certPaths(dataDir),
+      material,
+    });
 
     const { added } = await manager.trustAdd([ca.certPem], 'cli');
     await manager.crlAdd(createTestCrl(ca, ['0b']).pem, 'cli');
@@ -93,6 +109,12 @@ describe('the certificate services reach storage only through CertificateMateria
     expect(manager.crlList()).toEqual([]);
     expect(await manager.reloadFromDisk()).toBe('unchanged');
     expect(fs.existsSync(dataDir)).toBe(false);
-    expect(material.writes).toEqual([`trust:${added[0]!.fingerprint.slice(0, 8)}`, `crl:${added[0]!.fingerprint.slice(0, 8)}`, 'pending', 'server:install', 'server:rollback']);
+    expect(material.writes).toEqual([
+      `trust:${added[0]!.fingerprint.slice(0, 8)}`,
+      `crl:${added[0]!.fingerprint.slice(0, 8)}`,
+      'pending',
+      'server:install',
+      'server:rollback',
+    ]);
   });
 });

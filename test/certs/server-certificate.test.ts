@@ -49,8 +49,10 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     };
     const load = Promise.all([worker(), worker()]);
     try {
-      await waitFor(() => ok > 5 && connects === 2 || undefined);
-      const csr = await certApi(t).post('/api/v1/certificate/csr').send({ commonName: 'localhost', subjectAltNames: ['127.0.0.1'] });
+      await waitFor(() => (ok > 5 && connects === 2) || undefined);
+      const csr = await certApi(t)
+        .post('/api/v1/certificate/csr')
+        .send({ commonName: 'localhost', subjectAltNames: ['127.0.0.1'] });
       expect(csr.status).toBe(201);
       expect(csr.body.csrPem).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
       expect(csr.body.keyType).toBe('rsa-2048');
@@ -89,7 +91,11 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     expect(view.chain).toHaveLength(1);
     expect(await t.bridge.parts.store.settings.get('certs.server.kind')).toBe('ca-signed');
     const audit = await t.bridge.parts.store.audit.list({ entityType: 'server-certificate' });
-    expect(audit.find((a) => a.action === 'install')).toMatchObject({ actor: 'admin-api', before: { fingerprint: before }, after: { fingerprint: view.fingerprint } });
+    expect(audit.find((a) => a.action === 'install')).toMatchObject({
+      actor: 'admin-api',
+      before: { fingerprint: before },
+      after: { fingerprint: view.fingerprint },
+    });
   });
 
   it('a certificate that does not match the key is refused and changes nothing', async () => {
@@ -115,7 +121,9 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
     expect(host.body.error.code).toBe('IMPB_ERR_CERT_HOSTNAME');
     const otherCa = await createTestCa('Unrelated CA');
     const csr2 = await certApi(t).post('/api/v1/certificate/csr').send({ commonName: 'localhost' });
-    const chain = await certApi(t).post('/api/v1/certificate/install').send({ certPem: signCsr(ca, csr2.body.csrPem), chainPem: otherCa.certPem });
+    const chain = await certApi(t)
+      .post('/api/v1/certificate/install')
+      .send({ certPem: signCsr(ca, csr2.body.csrPem), chainPem: otherCa.certPem });
     expect(chain.body.error.code).toBe('IMPB_ERR_CERT_CHAIN');
   });
 
@@ -148,7 +156,10 @@ describe('server certificate: CSR, install, rollback, renewal, file watch — ho
   it('files replaced on disk by another tool are picked up; an invalid file is refused and the old context stays', async () => {
     const paths = certPaths(t.dataDir);
     const key = await testKey();
-    const acme = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 60, usage: 'server' }, key, { certificatePem: ca.certPem, privateKeyPem: ca.keyPem });
+    const acme = buildCertificate({ commonName: 'localhost', subjectAltNames: ['localhost'], validDays: 60, usage: 'server' }, key, {
+      certificatePem: ca.certPem,
+      privateKeyPem: ca.keyPem,
+    });
     writeFileAtomic(paths.serverKey, key, 0o600);
     writeFileAtomic(paths.serverCert, `${acme}${ca.certPem}`, 0o644);
     const expected = createHash('sha256').update(new X509Certificate(acme).raw).digest('hex');

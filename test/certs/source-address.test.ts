@@ -30,7 +30,12 @@ describe('trust list "used by": source addresses matched as CIDR, as on the prov
   it('names the cluster whose CIDR holds a client seen chaining to the CA, not one whose range does not', () => {
     const entry = { kind: 'anchor' as const, fingerprint: 'ab'.repeat(32) } as unknown as Parameters<typeof clustersUsing>[1];
     const clients = [{ subjectAltNames: [], sourceAddress: '::ffff:192.0.2.7', at: 1 }];
-    const clusters = [cluster('in-range', ['192.0.2.0/24']), cluster('exact', ['192.0.2.7']), cluster('elsewhere', ['198.51.100.0/24']), cluster('by-host-name', [], ['as1.example.net'])];
+    const clusters = [
+      cluster('in-range', ['192.0.2.0/24']),
+      cluster('exact', ['192.0.2.7']),
+      cluster('elsewhere', ['198.51.100.0/24']),
+      cluster('by-host-name', [], ['as1.example.net']),
+    ];
     expect(clustersUsing(clusters as unknown as Parameters<typeof clustersUsing>[0], entry, clients)).toEqual(['in-range', 'exact']);
   });
 });
@@ -41,7 +46,12 @@ describe('coversName never throws on what an operator typed', () => {
     const ca = await createTestCa('Covers CA');
     const leaf = await issueCert(ca, { commonName: 'bridge.example.net', subjectAltNames: ['bridge.example.net', '127.0.0.1'], usage: 'server' });
     const cert = new X509Certificate(leaf.certPem);
-    expect(['IP:127.0.0.1', 'DNS:IP:127.0.0.1', 'email:ops@example.net', 'URI:https://x.example/'].map((n) => coversName(cert, n))).toEqual([false, false, false, false]);
+    expect(['IP:127.0.0.1', 'DNS:IP:127.0.0.1', 'email:ops@example.net', 'URI:https://x.example/'].map((n) => coversName(cert, n))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(['127.0.0.1', 'bridge.example.net', '[::1]'].map((n) => coversName(cert, n))).toEqual([true, true, false]);
   });
 });

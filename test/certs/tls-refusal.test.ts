@@ -50,7 +50,17 @@ function asPost(t: TestBridge, client: { cert?: string; key?: string }, options:
 /** openssl s_client against the provisioning port: everything it prints, once it exits. */
 function sClient(t: TestBridge, args: string[], input?: string): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${t.bridge.provisioningAddress.port}`, '-servername', 'localhost', '-CAfile', certPaths(t.dataDir).serverCert, '-ign_eof', ...args]);
+    const child = spawn('openssl', [
+      's_client',
+      '-connect',
+      `127.0.0.1:${t.bridge.provisioningAddress.port}`,
+      '-servername',
+      'localhost',
+      '-CAfile',
+      certPaths(t.dataDir).serverCert,
+      '-ign_eof',
+      ...args,
+    ]);
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -82,7 +92,13 @@ describe('a refused client is told why: 403 naming the reason (issue 12 §7)', (
     ]);
     t = await startTestBridge();
     expect((await certApi(t).post('/api/v1/trust').send({ pem: ca.certPem })).status).toBe(201);
-    expect((await certApi(t).post('/api/v1/trust/crl').send({ pem: createTestCrl(ca, ['0d0e0f01']).pem })).status).toBe(201);
+    expect(
+      (
+        await certApi(t)
+          .post('/api/v1/trust/crl')
+          .send({ pem: createTestCrl(ca, ['0d0e0f01']).pem })
+      ).status,
+    ).toBe(201);
     for (const [name, c] of Object.entries({ stranger, expired, revoked })) {
       files[`${name}.crt`] = path.join(t.dataDir, `${name}.crt`);
       files[`${name}.key`] = path.join(t.dataDir, `${name}.key`);
@@ -99,20 +115,23 @@ describe('a refused client is told why: 403 naming the reason (issue 12 §7)', (
     ['a certificate revoked by the CA’s CRL', () => ({ cert: revoked.certPem, key: revoked.keyPem }), 'CERT_REVOKED', 'CN=revoked.example.net'],
   ];
 
-  it.each(cases)('%s: the AS’s POST gets a 403 naming the reason, the request never reaches the app, the log line is kept', async (_name, client, reason, subject) => {
-    const before = t.logs.length;
-    const answer = await asPost(t, client());
-    expectRefused(answer, reason, subject);
-    expect(answer.headers?.['content-type']).toMatch(/^text\/plain/);
-    expect(answer.headers?.connection).toBe('close');
-    expect(answer.body!.trimEnd().split('\n')).toHaveLength(1);
-    const since = t.logs.slice(before);
-    const refusal = since.find((l) => l.event === 'tls.client_refused');
-    expect(refusal).toBeDefined();
-    expect(answer.body).toContain(`refused: ${String(refusal!.reason)}`);
-    // the wrong password would have been answered by the app (inbound.auth.failed): it never ran
-    expect(since.filter((l) => String(l.event).startsWith('inbound.'))).toEqual([]);
-  });
+  it.each(cases)(
+    '%s: the AS’s POST gets a 403 naming the reason, the request never reaches the app, the log line is kept',
+    async (_name, client, reason, subject) => {
+      const before = t.logs.length;
+      const answer = await asPost(t, client());
+      expectRefused(answer, reason, subject);
+      expect(answer.headers?.['content-type']).toMatch(/^text\/plain/);
+      expect(answer.headers?.connection).toBe('close');
+      expect(answer.body!.trimEnd().split('\n')).toHaveLength(1);
+      const since = t.logs.slice(before);
+      const refusal = since.find((l) => l.event === 'tls.client_refused');
+      expect(refusal).toBeDefined();
+      expect(answer.body).toContain(`refused: ${String(refusal!.reason)}`);
+      // the wrong password would have been answered by the app (inbound.auth.failed): it never ran
+      expect(since.filter((l) => String(l.event).startsWith('inbound.'))).toEqual([]);
+    },
+  );
 
   it.each(cases)('%s: an undici client (TLS 1.3) and a TLS 1.2 client read the same 403', async (_name, client, reason, subject) => {
     expectRefused(await freshRequest(t, client()), reason, subject);
@@ -126,7 +145,15 @@ describe('a refused client is told why: 403 naming the reason (issue 12 §7)', (
 
   it('a refused client that never closes and keeps sending is disconnected by the proxy (bounded)', async () => {
     // allowHalfOpen: it ignores the proxy's close_notify and FIN and goes on writing
-    const socket = tls.connect({ host: '127.0.0.1', port: t.bridge.provisioningAddress.port, servername: 'localhost', ca: serverTrust(t), cert: stranger.certPem, key: stranger.keyPem, allowHalfOpen: true } as tls.ConnectionOptions);
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: t.bridge.provisioningAddress.port,
+      servername: 'localhost',
+      ca: serverTrust(t),
+      cert: stranger.certPem,
+      key: stranger.keyPem,
+      allowHalfOpen: true,
+    } as tls.ConnectionOptions);
     let ended = false;
     socket.on('end', () => (ended = true));
     let received = '';
@@ -163,12 +190,19 @@ describe('a refused client is told why: 403 naming the reason (issue 12 §7)', (
     expect(result.body).toMatch(/^client certificate refused: CERT_REVOKED \(subject CN=revoked\.example\.net\)/);
   });
 
-  (hasOpenssl() ? it.each(['-tls1_3', '-tls1_2']) : it.skip.each(['-tls1_3', '-tls1_2']))('openssl s_client %s shows the 403 and the reason, then the proxy closes', async (version) => {
-    const withRequest = await sClient(t, [version, '-cert', files['expired.crt']!, '-key', files['expired.key']!], 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
-    expect(withRequest).toContain('HTTP/1.1 403 Forbidden');
-    expect(withRequest).toContain('client certificate refused: CERT_HAS_EXPIRED (subject CN=old.example.net)');
-    // a client that sends nothing (s_client waiting on its stdin) is answered too
-    const silent = await sClient(t, [version]);
-    expect(silent).toContain('client certificate refused: NO_CLIENT_CERTIFICATE');
-  });
+  (hasOpenssl() ? it.each(['-tls1_3', '-tls1_2']) : it.skip.each(['-tls1_3', '-tls1_2']))(
+    'openssl s_client %s shows the 403 and the reason, then the proxy closes',
+    async (version) => {
+      const withRequest = await sClient(
+        t,
+        [version, '-cert', files['expired.crt']!, '-key', files['expired.key']!],
+        'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n',
+      );
+      expect(withRequest).toContain('HTTP/1.1 403 Forbidden');
+      expect(withRequest).toContain('client certificate refused: CERT_HAS_EXPIRED (subject CN=old.example.net)');
+      // a client that sends nothing (s_client waiting on its stdin) is answered too
+      const silent = await sClient(t, [version]);
+      expect(silent).toContain('client certificate refused: NO_CLIENT_CERTIFICATE');
+    },
+  );
 });

@@ -84,9 +84,15 @@ describe('trust chain: hot changes with real handshakes', () => {
   });
 
   it('expired client certificate of a trusted CA is refused (CERT_HAS_EXPIRED logged, and named in the 403 since issue 12 §7)', async () => {
-    const expired = await issueCert(caA, { commonName: 'old.east.example.net', notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    const expired = await issueCert(caA, {
+      commonName: 'old.east.example.net',
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
     expectRefused(await freshRequest(t, expired), 'CERT_HAS_EXPIRED', 'CN=old.east.example.net');
-    expect(t.logs.some((l) => l.event === 'tls.client_refused' && l.reason === 'CERT_HAS_EXPIRED' && String(l.subject).includes('old.east.example.net'))).toBe(true);
+    expect(t.logs.some((l) => l.event === 'tls.client_refused' && l.reason === 'CERT_HAS_EXPIRED' && String(l.subject).includes('old.east.example.net'))).toBe(
+      true,
+    );
   });
 
   it('CRL: the revoked client is refused (CERT_REVOKED in the 403 since issue 12 §7), a client of another CA without CRL still accepted (E5)', async () => {
@@ -154,9 +160,14 @@ describe('trust chain: hot changes with real handshakes', () => {
     const bundleCa = await createTestCa('Bundle CA');
     const ofBundleCa = await issueCert(bundleCa, { commonName: 'as9.east.example.net' });
     const stray = await issueCert(await createTestCa('Stray issuer'), { commonName: 'stray.example.net' });
-    const res = await certApi(t).post('/api/v1/trust').send({ pem: bundleCa.certPem + stray.certPem, leaf: true });
+    const res = await certApi(t)
+      .post('/api/v1/trust')
+      .send({ pem: bundleCa.certPem + stray.certPem, leaf: true });
     expect(res.status).toBe(201);
-    expect(Object.fromEntries(res.body.added.map((a: { fingerprint: string; kind: string }) => [a.fingerprint, a.kind]))).toEqual({ [fp(bundleCa.certPem)]: 'anchor', [fp(stray.certPem)]: 'pin' });
+    expect(Object.fromEntries(res.body.added.map((a: { fingerprint: string; kind: string }) => [a.fingerprint, a.kind]))).toEqual({
+      [fp(bundleCa.certPem)]: 'anchor',
+      [fp(stray.certPem)]: 'pin',
+    });
     expect((await freshRequest(t, ofBundleCa)).status).toBe(404);
     expect((await freshRequest(t, stray)).status).toBe(404);
   });

@@ -31,7 +31,14 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
     const [first, second] = fp(caX.certPem) > fp(caY.certPem) ? [caX, caY] : [caY, caX];
     const swapsBefore = swaps();
     for (const ca of [first, second]) expect((await certApi(t).post('/api/v1/trust').send({ pem: ca.certPem })).status).toBe(201);
-    for (const ca of [first, second]) expect((await certApi(t).post('/api/v1/trust/crl').send({ der: createTestCrl(ca, ['01']).der.toString('base64') })).status).toBe(201);
+    for (const ca of [first, second])
+      expect(
+        (
+          await certApi(t)
+            .post('/api/v1/trust/crl')
+            .send({ der: createTestCrl(ca, ['01']).der.toString('base64') })
+        ).status,
+      ).toBe(201);
     expect(await t.bridge.parts.certs.manager.reloadFromDisk()).toBe('unchanged');
     await settle();
     expect(swaps()).toBe(swapsBefore);
@@ -55,7 +62,10 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
     const optionsBefore = manager.options();
     const trustedBefore = await anchors();
     const leaf = await issueCert(await createTestCa('Leaf issuer'), { commonName: 'leaf.example.net' });
-    const expired = await createTestCa('Expired dropped CA', 1, { notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    const expired = await createTestCa('Expired dropped CA', 1, {
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
     const trustDir = certPaths(t.dataDir).trustDir;
     writeFileAtomic(path.join(trustDir, 'not-a-ca.pem'), leaf.certPem);
     writeFileAtomic(path.join(trustDir, 'expired.pem'), expired.certPem);
@@ -73,7 +83,13 @@ describe('trust and CRL files on disk: reloads see only real changes, and check 
   it("trust add --replace deletes the removed CAs' CRL files: no orphan CRL at the next reload", async () => {
     const [gone, kept] = await Promise.all([createTestCa('Replaced CA'), createTestCa('Kept CA')]);
     expect((await certApi(t).post('/api/v1/trust').send({ pem: gone.certPem })).status).toBe(201);
-    expect((await certApi(t).post('/api/v1/trust/crl').send({ pem: createTestCrl(gone, ['02']).pem })).status).toBe(201);
+    expect(
+      (
+        await certApi(t)
+          .post('/api/v1/trust/crl')
+          .send({ pem: createTestCrl(gone, ['02']).pem })
+      ).status,
+    ).toBe(201);
     const crlDir = certPaths(t.dataDir).crlDir;
     const crlFiles = () => fs.readdirSync(crlDir).filter((f) => f.endsWith('.crl'));
     expect(crlFiles()).toContain(`${fp(gone.certPem)}.crl`);

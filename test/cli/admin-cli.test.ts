@@ -53,7 +53,19 @@ describe('imp-bridge operator CLI', () => {
 
   it('creates a cluster and a template, printing a generated password once and the provisioning URL', async () => {
     expect((await cli('cluster', 'add', 'west', '--host', 'as1.west.example.net', '--description', 'west pair')).code).toBe(0);
-    const added = await cli('template', 'add', 'west-std', '--provisioning-id', 'prov-w', '--package', 'standard', '--username', 'west-as', '--cluster', 'west');
+    const added = await cli(
+      'template',
+      'add',
+      'west-std',
+      '--provisioning-id',
+      'prov-w',
+      '--package',
+      'standard',
+      '--username',
+      'west-as',
+      '--cluster',
+      'west',
+    );
     expect(added.code).toBe(0);
     expect(added.out).toMatch(/provisioning password: [A-Za-z0-9]{20}/);
     expect(added.out).toContain('/provisioning/v1/west-std');
@@ -83,8 +95,25 @@ describe('imp-bridge operator CLI', () => {
 
   it('shows subscribers, jobs, support data and reconcile results', async () => {
     const store = t.bridge.parts.store;
-    await store.subscribers.upsert({ userId: 'dave@voip.example.net', template: 'west-std', enterpriseId: 'west-co', status: 'error', isActive: false, email: 'dave@west.example', profile: {} });
-    await store.webexCalls.record({ userId: 'dave@voip.example.net', enterpriseId: 'west-co', operation: 'broadworks.createSubscriber', method: 'POST', path: '/broadworks/subscribers', httpStatus: 400, trackingId: 'ROUTER_TEST_TRACKING_1', errorCode: '10022' });
+    await store.subscribers.upsert({
+      userId: 'dave@voip.example.net',
+      template: 'west-std',
+      enterpriseId: 'west-co',
+      status: 'error',
+      isActive: false,
+      email: 'dave@west.example',
+      profile: {},
+    });
+    await store.webexCalls.record({
+      userId: 'dave@voip.example.net',
+      enterpriseId: 'west-co',
+      operation: 'broadworks.createSubscriber',
+      method: 'POST',
+      path: '/broadworks/subscribers',
+      httpStatus: 400,
+      trackingId: 'ROUTER_TEST_TRACKING_1',
+      errorCode: '10022',
+    });
     const list = await cli('subscribers', 'list', '--template', 'west-std', '--json');
     expect(JSON.parse(list.out)).toEqual([expect.objectContaining({ userId: 'dave@voip.example.net', status: 'error' })]);
     const show = await cli('subscribers', 'show', 'dave@voip.example.net');
@@ -125,10 +154,27 @@ describe('imp-bridge operator CLI', () => {
   });
 
   it('template remove --force deletes a template in use and says what happens to its subscribers', async () => {
-    expect((await cli('template', 'add', 'gone-std', '--provisioning-id', 'prov-g', '--package', 'basic', '--username', 'gone-as', '--cluster', 'west')).code).toBe(0);
+    expect(
+      (await cli('template', 'add', 'gone-std', '--provisioning-id', 'prov-g', '--package', 'basic', '--username', 'gone-as', '--cluster', 'west')).code,
+    ).toBe(0);
     const store = t.bridge.parts.store;
-    await store.subscribers.upsert({ userId: 'frank@voip.example.net', template: 'gone-std', enterpriseId: 'west-co', status: 'provisioned', isActive: true, profile: {} });
-    const waiting = await store.jobs.enqueue({ eventId: 0, kind: 'modify', template: 'gone-std', userId: 'frank@voip.example.net', enterpriseId: 'west-co', nextRunAt: Date.now() + 3_600_000, payload: {} });
+    await store.subscribers.upsert({
+      userId: 'frank@voip.example.net',
+      template: 'gone-std',
+      enterpriseId: 'west-co',
+      status: 'provisioned',
+      isActive: true,
+      profile: {},
+    });
+    const waiting = await store.jobs.enqueue({
+      eventId: 0,
+      kind: 'modify',
+      template: 'gone-std',
+      userId: 'frank@voip.example.net',
+      enterpriseId: 'west-co',
+      nextRunAt: Date.now() + 3_600_000,
+      payload: {},
+    });
     const refused = await cli('template', 'remove', 'gone-std');
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('--force');
@@ -152,7 +198,14 @@ describe('imp-bridge operator CLI', () => {
 
   it('subscribers revoke queues an unassign with the BroadWorks warning; unknown user exit 1, no user exit 2', async () => {
     const store = t.bridge.parts.store;
-    await store.subscribers.upsert({ userId: 'gina@voip.example.net', template: 'west-std', enterpriseId: 'west-co', status: 'provisioned', isActive: true, profile: {} });
+    await store.subscribers.upsert({
+      userId: 'gina@voip.example.net',
+      template: 'west-std',
+      enterpriseId: 'west-co',
+      status: 'provisioned',
+      isActive: true,
+      profile: {},
+    });
     const revoked = await cli('subscribers', 'revoke', 'gina@voip.example.net');
     expect(revoked.code).toBe(0);
     expect(revoked.out).toMatch(/^job \d+ queued: unassign gina@voip\.example\.net/);
@@ -162,7 +215,10 @@ describe('imp-bridge operator CLI', () => {
 
     const json = await cli('subscribers', 'revoke', 'gina@voip.example.net', '--json');
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.out)).toMatchObject({ job: { id: expect.any(Number) }, warning: expect.stringMatching(/BroadWorks still shows the service assigned/) });
+    expect(JSON.parse(json.out)).toMatchObject({
+      job: { id: expect.any(Number) },
+      warning: expect.stringMatching(/BroadWorks still shows the service assigned/),
+    });
 
     const unknown = await cli('subscribers', 'revoke', 'nobody@voip.example.net');
     expect(unknown.code).toBe(1);
@@ -202,7 +258,10 @@ describe('imp-bridge operator CLI', () => {
     expect(text.out).toContain('https://localhost:8443/provisioning/v1/west-std');
     expect(text.err).toMatch(/^warning: .*provisioning\.publicHostname/m);
     const json = await cli('template', 'show', 'west-std', '--json');
-    expect(JSON.parse(json.out)).toMatchObject({ provisioningUrl: 'https://localhost:8443/provisioning/v1/west-std', warnings: [expect.stringContaining('provisioning.publicHostname')] });
+    expect(JSON.parse(json.out)).toMatchObject({
+      provisioningUrl: 'https://localhost:8443/provisioning/v1/west-std',
+      warnings: [expect.stringContaining('provisioning.publicHostname')],
+    });
 
     process.env.IMP_BRIDGE_PUBLIC_HOSTNAME = 'imp.example.net';
     try {

@@ -47,7 +47,9 @@ describe('imp-bridge import users.csv', () => {
     expect(r.out).toContain('line 4 (u3@voip.example.net): Missing mandatory field: lastName');
     expect(r.out).toContain('line 5 (u4@voip.example.net): Invalid field: emailAddress (expected an email address)');
     expect(r.out).toContain('line 6 (u1@voip.example.net): userId already on line 2 of the file');
-    expect(r.out).toContain('dry.csv → template demo: 2 would be imported, 0 skipped (0 already imported, 0 already tracked), 3 invalid, 0 of another template — 5 rows; dry run, nothing written');
+    expect(r.out).toContain(
+      'dry.csv → template demo: 2 would be imported, 0 skipped (0 already imported, 0 already tracked), 3 invalid, 0 of another template — 5 rows; dry run, nothing written',
+    );
     expect(await eventCount()).toBe(before);
     expect(changes()).toBe(changesBefore);
   });
@@ -64,7 +66,13 @@ describe('imp-bridge import users.csv', () => {
     expect(audit).toMatchObject({ actor: 'cli', action: 'import', after: { imported: 1, rows: 1 }, detail: 'users.csv lines 6-6' });
     expect(await eventCount()).toBe(before + 5);
     const [event] = await t.bridge.parts.store.events.listForUser('u11@voip.example.net', 1);
-    expect(event).toMatchObject({ kind: 'assign', template: 'demo', enterpriseId: 'ent-1', serviceProviderId: 'ent-1', profile: { firstName: 'First11', lastName: 'Last11', email: 'u11@example.net', language: 'en_US' } });
+    expect(event).toMatchObject({
+      kind: 'assign',
+      template: 'demo',
+      enterpriseId: 'ent-1',
+      serviceProviderId: 'ent-1',
+      profile: { firstName: 'First11', lastName: 'Last11', email: 'u11@example.net', language: 'en_US' },
+    });
     expect((await t.bridge.parts.store.jobs.list({ userId: 'u11@voip.example.net' })).map((j) => j.kind)).toContain('assign');
     // Each event stores its own row, not the whole batch (storage stays linear in the rows).
     expect(event!.rawRequest).toContain('users.csv');
@@ -73,7 +81,9 @@ describe('imp-bridge import users.csv', () => {
 
     const again = await runCli('import', csv, '--template', 'demo');
     expect(again.code).toBe(0);
-    expect(again.out).toContain('users.csv → template demo: 0 imported, 5 skipped (5 already imported, 0 already tracked), 0 invalid, 0 of another template — 5 rows');
+    expect(again.out).toContain(
+      'users.csv → template demo: 0 imported, 5 skipped (5 already imported, 0 already tracked), 0 invalid, 0 of another template — 5 rows',
+    );
     expect(await eventCount()).toBe(before + 5);
   });
 
@@ -107,7 +117,12 @@ describe('imp-bridge import users.csv', () => {
     const client = createAdminClient();
     let sent = 0;
     try {
-      const s = await runImport(csv, { template: 'demo', batchSize: 2 }, async (body) => ((sent += 1), client.call<ImportBatchResult>('POST', '/api/v1/import/users', body)), { stopRequested: () => sent === 1 });
+      const s = await runImport(
+        csv,
+        { template: 'demo', batchSize: 2 },
+        async (body) => ((sent += 1), client.call<ImportBatchResult>('POST', '/api/v1/import/users', body)),
+        { stopRequested: () => sent === 1 },
+      );
       expect(s).toMatchObject({ complete: false, counts: { imported: 2 } });
     } finally {
       await client.close();

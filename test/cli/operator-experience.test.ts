@@ -13,8 +13,12 @@ describe('imp-bridge CLI: operator experience', () => {
   beforeAll(async () => {
     t = await startTestBridge({}, { dataDir: temp.dir });
     pointCliAt(t);
-    expect((await cli('cluster', 'add', 'east', '--host', 'as1.east.example.net', '--source', '192.0.2.10', '--subject-cn', 'as1.east.example.net')).code).toBe(0);
-    expect((await cli('template', 'add', 'east-std', '--provisioning-id', 'prov-e', '--package', 'standard', '--username', 'east-as', '--cluster', 'east')).code).toBe(0);
+    expect((await cli('cluster', 'add', 'east', '--host', 'as1.east.example.net', '--source', '192.0.2.10', '--subject-cn', 'as1.east.example.net')).code).toBe(
+      0,
+    );
+    expect(
+      (await cli('template', 'add', 'east-std', '--provisioning-id', 'prov-e', '--package', 'standard', '--username', 'east-as', '--cluster', 'east')).code,
+    ).toBe(0);
   });
   afterAll(async () => {
     await t.stop().catch(() => undefined);
@@ -65,7 +69,21 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('names API validation problems by the flag the operator typed', async () => {
-    const r = await cli('template', 'add', 'short-pw', '--provisioning-id', 'p', '--package', 'standard', '--username', 'u', '--cluster', 'east', '--password', 'abc');
+    const r = await cli(
+      'template',
+      'add',
+      'short-pw',
+      '--provisioning-id',
+      'p',
+      '--package',
+      'standard',
+      '--username',
+      'u',
+      '--cluster',
+      'east',
+      '--password',
+      'abc',
+    );
     expect(r.code).toBe(2);
     expect(r.err).toContain('--password: use at least 8 characters');
     expect(r.err).not.toContain('body.account.password');
@@ -90,7 +108,15 @@ describe('imp-bridge CLI: operator experience', () => {
 
   it('answers to singular and plural nouns, and to -q/--query (with --q kept)', async () => {
     const store = t.bridge.parts.store;
-    await store.subscribers.upsert({ userId: 'gina@voip.example.net', template: 'east-std', enterpriseId: 'east-co', status: 'provisioned', isActive: true, email: 'gina@east.example', profile: {} });
+    await store.subscribers.upsert({
+      userId: 'gina@voip.example.net',
+      template: 'east-std',
+      enterpriseId: 'east-co',
+      status: 'provisioned',
+      isActive: true,
+      email: 'gina@east.example',
+      profile: {},
+    });
     for (const args of [
       ['subscriber', 'list', '-q', 'gina', '--json'],
       ['subscribers', 'list', '--query', 'gina', '--json'],
@@ -110,7 +136,15 @@ describe('imp-bridge CLI: operator experience', () => {
     const r = await cli('customers', 'list', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ enterpriseId: 'east-co', template: 'east-std', targetApi: 'broadworks', status: 'broadworks', subscribers: { provisioned: 1 } })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          enterpriseId: 'east-co',
+          template: 'east-std',
+          targetApi: 'broadworks',
+          status: 'broadworks',
+          subscribers: { provisioned: 1 },
+        }),
+      ]),
     );
     const table = await cli('customers', 'list');
     expect(table.out).toMatch(/east-co\s+east-std\s+broadworks\s+broadworks\s+provisioned=1/);
@@ -119,7 +153,17 @@ describe('imp-bridge CLI: operator experience', () => {
   it('lists say when they are truncated and which states they show; JSON times are ISO', async () => {
     const store = t.bridge.parts.store;
     for (const user of ['h1', 'h2', 'h3']) {
-      await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: `${user}@voip.example.net`, enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {}, state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: 'token', at: new Date().toISOString() } });
+      await store.jobs.enqueue({
+        eventId: 0,
+        kind: 'assign',
+        template: 'east-std',
+        userId: `${user}@voip.example.net`,
+        enterpriseId: 'east-co',
+        nextRunAt: Date.now() + 3_600_000,
+        payload: {},
+        state: 'failed',
+        lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: 'token', at: new Date().toISOString() },
+      });
     }
     const r = await cli('jobs', 'list', '--limit', '2');
     expect(r.code).toBe(0);
@@ -132,7 +176,17 @@ describe('imp-bridge CLI: operator experience', () => {
 
   it('jobs retry --state failed --error CODE retries every matching job through the single-job rules and says how many', async () => {
     const store = t.bridge.parts.store;
-    const other = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: 'i1@voip.example.net', enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {}, state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() } });
+    const other = await store.jobs.enqueue({
+      eventId: 0,
+      kind: 'assign',
+      template: 'east-std',
+      userId: 'i1@voip.example.net',
+      enterpriseId: 'east-co',
+      nextRunAt: Date.now() + 3_600_000,
+      payload: {},
+      state: 'failed',
+      lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() },
+    });
     const json = await cli('jobs', 'retry', '--state', 'failed', '--error', 'IMPB_ERR_WEBEX_UNAUTHORIZED', '--template', 'east-std', '--json');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.out)).toEqual({ matched: 3, retried: 3, skipped: [], failed: 0 });
@@ -142,7 +196,17 @@ describe('imp-bridge CLI: operator experience', () => {
     const audit = await store.audit.list({ entityType: 'job', entityId: String(other) });
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'retry', actor: expect.stringContaining('cli') })]));
     // On a terminal the bar is drawn on stderr; the summary stays on stdout.
-    await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'east-std', userId: 'i2@voip.example.net', enterpriseId: 'east-co', nextRunAt: Date.now() + 3_600_000, payload: {}, state: 'failed', lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() } });
+    await store.jobs.enqueue({
+      eventId: 0,
+      kind: 'assign',
+      template: 'east-std',
+      userId: 'i2@voip.example.net',
+      enterpriseId: 'east-co',
+      nextRunAt: Date.now() + 3_600_000,
+      payload: {},
+      state: 'failed',
+      lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() },
+    });
     const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
     Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
     try {
@@ -197,7 +261,11 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   describe('send', () => {
-    const demo = () => ({ request: path.join(temp.dir, 'demo-request.xml'), credentials: path.join(temp.dir, 'demo-template.json'), ...readDevClient(temp.dir) });
+    const demo = () => ({
+      request: path.join(temp.dir, 'demo-request.xml'),
+      credentials: path.join(temp.dir, 'demo-template.json'),
+      ...readDevClient(temp.dir),
+    });
     const certFiles = () => {
       const d = readDevClient(temp.dir);
       return { cert: path.join(d.dir, 'client.crt'), key: path.join(d.dir, 'client.key'), ca: path.join(temp.dir, 'certs', 'server.crt') };
@@ -206,7 +274,21 @@ describe('imp-bridge CLI: operator experience', () => {
 
     it('prints JSON with --json', async () => {
       const f = certFiles();
-      const r = await cli('send', demo().request, '--credentials', demo().credentials, '--url', url(), '--cert', f.cert, '--key', f.key, '--ca', f.ca, '--json');
+      const r = await cli(
+        'send',
+        demo().request,
+        '--credentials',
+        demo().credentials,
+        '--url',
+        url(),
+        '--cert',
+        f.cert,
+        '--key',
+        f.key,
+        '--ca',
+        f.ca,
+        '--json',
+      );
       expect(r.code).toBe(0);
       expect(JSON.parse(r.out)).toMatchObject({ status: 200, ok: true, body: expect.stringContaining('SuccessResponse') });
     });

@@ -82,7 +82,10 @@ export function ensureConsoleBuilt(): void {
   if (built && built.mtimeMs >= newestMtime(path.join(ROOT, 'src', 'console'))) return;
   // vite's package exports do not include its bin: take it from node_modules.
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const res = spawnSync(process.execPath, [vite, 'build', '--config', path.join(ROOT, 'src', 'console', 'vite.config.mjs'), '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+  const res = spawnSync(process.execPath, [vite, 'build', '--config', path.join(ROOT, 'src', 'console', 'vite.config.mjs'), '--logLevel', 'warn'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (res.status !== 0) throw new Error(`vite build failed:\n${res.stdout}${res.stderr}`);
 }
 
@@ -97,7 +100,29 @@ export interface OutsideCa {
 export function makeOutsideCa(dir: string, name = 'Outside Test CA'): OutsideCa {
   const keyFile = path.join(dir, 'ca.key');
   const certFile = path.join(dir, 'ca.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '30', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    { stdio: 'ignore' },
+  );
   return { dir, certPem: fs.readFileSync(certFile, 'utf8'), keyFile, certFile };
 }
 
@@ -107,7 +132,14 @@ export function opensslSign(ca: OutsideCa, csrPem: string, hostNames: string[]):
   const extFile = path.join(ca.dir, 'server.ext');
   const outFile = path.join(ca.dir, 'server.pem');
   fs.writeFileSync(csrFile, csrPem);
-  fs.writeFileSync(extFile, `subjectAltName=${hostNames.map((h) => `DNS:${h}`).join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`);
-  execFileSync('openssl', ['x509', '-req', '-in', csrFile, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-days', '20', '-extfile', extFile, '-out', outFile], { stdio: 'ignore' });
+  fs.writeFileSync(
+    extFile,
+    `subjectAltName=${hostNames.map((h) => `DNS:${h}`).join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
+  );
+  execFileSync(
+    'openssl',
+    ['x509', '-req', '-in', csrFile, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-days', '20', '-extfile', extFile, '-out', outFile],
+    { stdio: 'ignore' },
+  );
   return fs.readFileSync(outFile, 'utf8');
 }

@@ -25,13 +25,21 @@ describe('console sessions on the admin listener', () => {
   });
 
   const login = async (presented: string) => {
-    const res = await request(`${t.adminUrl}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: presented }) });
+    const res = await request(`${t.adminUrl}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: presented }),
+    });
     const body = (await res.body.json()) as { csrfToken?: string; error?: { code: string; message: string } };
     const setCookie = String(res.headers['set-cookie'] ?? '');
     return { status: res.statusCode, body, setCookie, cookie: setCookie.split(';')[0]! };
   };
   const call = async (method: 'GET' | 'POST' | 'DELETE', path: string, headers: Record<string, string>) => {
-    const res = await request(`${t.adminUrl}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: method === 'GET' ? undefined : '{}' });
+    const res = await request(`${t.adminUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: method === 'GET' ? undefined : '{}',
+    });
     const text = await res.body.text();
     return { status: res.statusCode, json: text ? (JSON.parse(text) as { error?: { code: string; message: string } }) : {} };
   };

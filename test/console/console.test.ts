@@ -48,7 +48,13 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     });
     token = readAdminToken(t.bridge.parts.config)!;
     expect((await adminCall('POST', '/api/v1/clusters', { name: 'as-east', description: 'east AS pair', hosts: ['as1.east.example.net'] })).status).toBe(201);
-    const east = { name: 'east', provisioningId: 'prov-east', package: 'standard', cluster: 'as-east', account: { username: 'east-as', password: 'Secr3t-Passw0rd' } };
+    const east = {
+      name: 'east',
+      provisioningId: 'prov-east',
+      package: 'standard',
+      cluster: 'as-east',
+      account: { username: 'east-as', password: 'Secr3t-Passw0rd' },
+    };
     expect((await adminCall('POST', '/api/v1/templates', east)).status).toBe(201);
     browser = await launchChromium(executablePath);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -269,7 +275,11 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await form.locator('input[name=description]').fill('east AS pair, renumbered');
     await form.locator('button:has-text("Save cluster")').click();
     await page.locator('tr[data-cluster="as-east"]:has-text("renumbered")').waitFor(WAIT);
-    expect((await adminCall('GET', '/api/v1/clusters/as-east')).body).toMatchObject({ description: 'east AS pair, renumbered', hosts: ['as1.east.example.net'], templates: ['east'] });
+    expect((await adminCall('GET', '/api/v1/clusters/as-east')).body).toMatchObject({
+      description: 'east AS pair, renumbered',
+      hosts: ['as1.east.example.net'],
+      templates: ['east'],
+    });
   });
 
   it('generates a CSR, installs the certificate an outside CA signed, and a new TLS handshake presents it', async () => {
@@ -298,7 +308,14 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     const shownChecks = page.locator('dialog.confirm[open] [data-testid="install-checks"]');
     await shownChecks.waitFor(WAIT);
     const rows = await shownChecks.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-check'), tr.getAttribute('data-result')]));
-    expect(rows).toEqual([['certificate', 'ok'], ['key', 'ok'], ['validity', 'ok'], ['hostnames', 'ok'], ['chain', 'warning'], ['expiry', 'warning']]);
+    expect(rows).toEqual([
+      ['certificate', 'ok'],
+      ['key', 'ok'],
+      ['validity', 'ok'],
+      ['hostnames', 'ok'],
+      ['chain', 'warning'],
+      ['expiry', 'warning'],
+    ]);
     expect(await shownChecks.locator('tr[data-check="chain"]').textContent()).toMatch(/not in the system trust store/);
     // opensslSign signs for 20 days, within the default tls.expiryWarnDays (30).
     expect(await shownChecks.locator('tr[data-check="expiry"]').textContent()).toMatch(/expires in (19|20) days/);
@@ -331,7 +348,9 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
 
   it('logs out; afterwards a mutation with the old session is refused', async () => {
     const [cookie] = await context.cookies();
-    const csrf = await (await request(`${t.adminUrl}/console/session`, { headers: { cookie: `${cookie!.name}=${cookie!.value}` } })).body.json() as { csrfToken: string };
+    const csrf = (await (await request(`${t.adminUrl}/console/session`, { headers: { cookie: `${cookie!.name}=${cookie!.value}` } })).body.json()) as {
+      csrfToken: string;
+    };
     await page.click('button:has-text("Log out")');
     await page.locator('input[name=token]').waitFor(WAIT);
     expect(await context.cookies()).toEqual([]);

@@ -74,7 +74,8 @@ export function loadSpecValidator(dir: string): SpecValidator {
     }
     return fn;
   };
-  const run = (fn: ValidateFunction, body: unknown) => (fn(body) ? [] : (fn.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`));
+  const run = (fn: ValidateFunction, body: unknown) =>
+    fn(body) ? [] : (fn.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
   const get = (specPath: string, method: string) => {
     const found = operations.get(`${method.toUpperCase()} ${specPath}`);
     if (!found) throw new Error(`the spec has no operation ${method} ${specPath}`);

@@ -55,7 +55,8 @@ describe('intake rules', () => {
   });
 
   test('one terminal-status rule: provisioned (with errors too), error, deleted, failed and waiting for the user', () => {
-    for (const s of ['provisioned', 'provisioned_with_errors', 'error', 'deleted', 'failed', 'pending_email_validation']) expect([s, isTerminalStatus(s)]).toEqual([s, true]);
+    for (const s of ['provisioned', 'provisioned_with_errors', 'error', 'deleted', 'failed', 'pending_email_validation'])
+      expect([s, isTerminalStatus(s)]).toEqual([s, true]);
     for (const s of ['provisioning', 'updating', 'queued', 'deleting']) expect([s, isTerminalStatus(s)]).toEqual([s, false]);
   });
 });

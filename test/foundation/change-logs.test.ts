@@ -17,7 +17,9 @@ describe('template and cluster changes are logged at info with the actor', () =>
   it('create, edit and delete through the API (and the CLI, which says so) each write one line naming who and what, never the password', async () => {
     expect((await api.call('POST', '/api/v1/clusters', CLUSTER)).status).toBe(201);
     expect((await api.call('POST', '/api/v1/templates', templateBody('acme'), { 'x-impb-actor': 'cli' })).status).toBe(201);
-    expect((await api.call('PATCH', '/api/v1/templates/acme', { package: 'premium', account: { password: 'N3w-Secret-Pass' } }, { 'x-impb-actor': 'cli' })).status).toBe(200);
+    expect(
+      (await api.call('PATCH', '/api/v1/templates/acme', { package: 'premium', account: { password: 'N3w-Secret-Pass' } }, { 'x-impb-actor': 'cli' })).status,
+    ).toBe(200);
     expect((await api.call('PATCH', '/api/v1/clusters/as-east', { description: 'east pair, renamed' })).status).toBe(200);
     expect((await api.call('DELETE', '/api/v1/templates/acme')).status).toBe(200);
     expect((await api.call('DELETE', '/api/v1/clusters/as-east')).status).toBe(200);

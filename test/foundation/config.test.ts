@@ -123,7 +123,9 @@ describe('configuration', () => {
   });
 
   it('names each unknown key (a typo) instead of ignoring it', () => {
-    const problems = problemsOf(() => loadConfig({ cwd: temp.dir, env: {}, overrides: { provisoning: { port: 1 }, admin: { tokn: 'a-secret-that-must-not-be-echoed' } } }));
+    const problems = problemsOf(() =>
+      loadConfig({ cwd: temp.dir, env: {}, overrides: { provisoning: { port: 1 }, admin: { tokn: 'a-secret-that-must-not-be-echoed' } } }),
+    );
     expect(problems).toHaveLength(2);
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^provisoning: unknown key/), expect.stringMatching(/^admin\.tokn: unknown key/)]));
     expect(problems.join('\n')).not.toContain('a-secret-that-must-not-be-echoed');
@@ -139,7 +141,9 @@ describe('configuration', () => {
   it('refuses a Webex base URL without Webex credentials (it would provision into the simulator)', () => {
     const problems = problemsOf(() => loadConfig({ cwd: temp.dir, env: { IMP_BRIDGE_WEBEX_BASE_URL: 'http://127.0.0.1:1/v1' } }));
     expect(problems).toEqual([expect.stringMatching(/^webex\.baseUrl \(from IMP_BRIDGE_WEBEX_BASE_URL\): set together with Webex credentials/)]);
-    expect(loadConfig({ cwd: temp.dir, env: { IMP_BRIDGE_WEBEX_BASE_URL: 'http://127.0.0.1:1/v1', IMP_BRIDGE_WEBEX_TOKEN: 'tok' } }).config.webex.baseUrl).toBe('http://127.0.0.1:1/v1');
+    expect(loadConfig({ cwd: temp.dir, env: { IMP_BRIDGE_WEBEX_BASE_URL: 'http://127.0.0.1:1/v1', IMP_BRIDGE_WEBEX_TOKEN: 'tok' } }).config.webex.baseUrl).toBe(
+      'http://127.0.0.1:1/v1',
+    );
   });
 
   it('refuses unknown keys in templates and clusters too', () => {
@@ -174,9 +178,18 @@ describe('configuration', () => {
 
   it('refuses a non-number for every numeric setting, not only ports', () => {
     const problems = problemsOf(() =>
-      loadConfig({ cwd: temp.dir, env: {}, overrides: { shutdown: { drainTimeoutMs: true }, pipeline: { concurrency: '0x8', ratePerSecond: null }, tls: { selfSignedDays: [] } } }),
+      loadConfig({
+        cwd: temp.dir,
+        env: {},
+        overrides: { shutdown: { drainTimeoutMs: true }, pipeline: { concurrency: '0x8', ratePerSecond: null }, tls: { selfSignedDays: [] } },
+      }),
     );
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['pipeline.concurrency', 'pipeline.ratePerSecond', 'shutdown.drainTimeoutMs', 'tls.selfSignedDays']);
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'pipeline.concurrency',
+      'pipeline.ratePerSecond',
+      'shutdown.drainTimeoutMs',
+      'tls.selfSignedDays',
+    ]);
   });
 
   it('accepts numbers and digit-only strings (environment variables)', () => {
@@ -209,7 +222,9 @@ describe('configuration', () => {
     // Reported together with the other admin problems, not after they are fixed.
     const both = problemsOf(() => loadConfig({ cwd: temp.dir, env: { IMP_BRIDGE_ADMIN_HOST: '0.0.0.0', IMP_BRIDGE_ADMIN_PORT: 'abc' } }));
     expect(both.map((p) => p.split(' ')[0]).sort()).toEqual(['admin.port', 'admin.token:']);
-    expect(loadConfig({ cwd: temp.dir, env: { IMP_BRIDGE_ADMIN_HOST: '0.0.0.0', IMP_BRIDGE_ADMIN_TOKEN: 'a-configured-admin-token' } }).config.admin.host).toBe('0.0.0.0');
+    expect(loadConfig({ cwd: temp.dir, env: { IMP_BRIDGE_ADMIN_HOST: '0.0.0.0', IMP_BRIDGE_ADMIN_TOKEN: 'a-configured-admin-token' } }).config.admin.host).toBe(
+      '0.0.0.0',
+    );
     for (const host of ['127.0.0.1', '::1', 'localhost']) {
       expect(loadConfig({ cwd: temp.dir, env: { IMP_BRIDGE_ADMIN_HOST: host } }).config.admin.token).toBeUndefined();
     }

@@ -62,7 +62,9 @@ async function curlBody(args: string[]): Promise<string> {
     const args = ['--cacert', serverCa(), '--cert', path.join(t.dataDir, 'intruder.crt'), '--key', path.join(t.dataDir, 'intruder.key'), url];
     const res = await curl(args);
     expect(res).toEqual({ exit: 0, status: '403' });
-    expect(await curlBody(args)).toMatch(/^client certificate refused: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY) \(subject CN=intruder\)/);
+    expect(await curlBody(args)).toMatch(
+      /^client certificate refused: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY) \(subject CN=intruder\)/,
+    );
   });
 
   it('curl http://127.0.0.1:<admin>/healthz answers 200', async () => {

@@ -86,7 +86,9 @@ describe('deployment files', () => {
 
     it('gives the proxy a valid configuration, the image’s ports and the data volume', () => {
       const proxy = compose.services['imp-bridge']!;
-      const env = Object.fromEntries(Object.entries(proxy.environment!).map(([k, v]) => [k, interpolate(String(v), { IMP_BRIDGE_ADMIN_TOKEN: 'an-admin-token-for-the-test' })]));
+      const env = Object.fromEntries(
+        Object.entries(proxy.environment!).map(([k, v]) => [k, interpolate(String(v), { IMP_BRIDGE_ADMIN_TOKEN: 'an-admin-token-for-the-test' })]),
+      );
       for (const name of Object.keys(env)) expect(knownEnv).toContain(name);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-'));
       const emptyConfig = path.join(dir, 'empty.yaml');
@@ -108,7 +110,11 @@ describe('deployment files', () => {
   describe('deploy/imp-bridge.service', () => {
     const unit = parseUnit(read('deploy/imp-bridge.service'));
     const service = new Map(unit.get('Service'));
-    const all = (key: string) => unit.get('Service')!.filter(([k]) => k === key).map(([, v]) => v);
+    const all = (key: string) =>
+      unit
+        .get('Service')!
+        .filter(([k]) => k === key)
+        .map(([, v]) => v);
 
     it('starts the package’s real bin with a command the CLI has', () => {
       const [node, script, ...args] = service.get('ExecStart')!.split(/\s+/);
@@ -133,7 +139,15 @@ describe('deployment files', () => {
       expect(service.get('Restart')).toBe('on-failure');
       expect(service.get('RestartPreventExitStatus')).toBe('2');
       expect(Number.parseInt(service.get('TimeoutStopSec')!, 10)).toBeGreaterThanOrEqual(15);
-      for (const [key, value] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['ProtectHome', 'yes'], ['PrivateTmp', 'yes'], ['CapabilityBoundingSet', ''], ['SystemCallFilter', '@system-service'], ['UMask', '0077']]) {
+      for (const [key, value] of [
+        ['NoNewPrivileges', 'yes'],
+        ['ProtectSystem', 'strict'],
+        ['ProtectHome', 'yes'],
+        ['PrivateTmp', 'yes'],
+        ['CapabilityBoundingSet', ''],
+        ['SystemCallFilter', '@system-service'],
+        ['UMask', '0077'],
+      ]) {
         expect([key, service.get(key!)]).toEqual([key, value]);
       }
       expect(unit.get('Install')).toEqual([['WantedBy', 'multi-user.target']]);

@@ -21,7 +21,9 @@ describe('unhandled errors', () => {
     expect(res.body.error).toEqual({ code: 'IMPB_ERR_INTERNAL', message: 'internal error' });
     expect(JSON.stringify(res.body)).not.toContain('secret-path');
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
-    const logged = lines.map((l) => JSON.parse(l) as { message: string; err?: { stack?: string }; requestId?: string }).find((l) => l.message === 'unhandled error')!;
+    const logged = lines
+      .map((l) => JSON.parse(l) as { message: string; err?: { stack?: string }; requestId?: string })
+      .find((l) => l.message === 'unhandled error')!;
     expect(logged.err?.stack).toContain('secret-path');
     expect(logged.requestId).toBe(res.headers['x-request-id']);
   });

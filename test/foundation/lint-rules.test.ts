@@ -51,7 +51,12 @@ describe('npm run lint refuses import cycles and boundary violations (deliberate
 
   test('the type-only cycle is found by the import graph check, and src/ has none', () => {
     const cycles = findCycles(importGraph(path.join(FIXTURES, 'src'))).map((c) => c.map((f) => path.basename(f)));
-    expect(cycles).toEqual(expect.arrayContaining([['cycle-a.ts', 'cycle-b.ts'], ['type-cycle-c.ts', 'type-cycle-d.ts']]));
+    expect(cycles).toEqual(
+      expect.arrayContaining([
+        ['cycle-a.ts', 'cycle-b.ts'],
+        ['type-cycle-c.ts', 'type-cycle-d.ts'],
+      ]),
+    );
     expect(cycles).toHaveLength(2);
     expect(findCycles(importGraph(path.resolve(__dirname, '../../src')))).toEqual([]);
   });

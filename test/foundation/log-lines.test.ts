@@ -9,7 +9,16 @@ function unauthorized(): WebexError {
   const socketError = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
   return new WebexError(
     'IMPB_ERR_WEBEX_UNAUTHORIZED',
-    { operation: 'broadworks.createSubscriber', method: 'POST', path: '/broadworks/subscribers', httpStatus: 401, trackingId: 'IMPB_T1', webexMessage: 'invalid token', webexErrors: [{ errorCode: 401001, description: 'invalid token' }], maybeApplied: false },
+    {
+      operation: 'broadworks.createSubscriber',
+      method: 'POST',
+      path: '/broadworks/subscribers',
+      httpStatus: 401,
+      trackingId: 'IMPB_T1',
+      webexMessage: 'invalid token',
+      webexErrors: [{ errorCode: 401001, description: 'invalid token' }],
+      maybeApplied: false,
+    },
     { message: 'broadworks.createSubscriber: Webex refused the access token (401) — TrackingID IMPB_T1', cause: socketError },
   );
 }
@@ -41,7 +50,14 @@ describe('error log lines', () => {
       retryable: false,
       httpStatus: 401,
       trackingId: 'IMPB_T1',
-      details: { operation: 'broadworks.createSubscriber', method: 'POST', path: '/broadworks/subscribers', webexMessage: 'invalid token', webexErrors: [{ errorCode: 401001, description: 'invalid token' }], maybeApplied: false },
+      details: {
+        operation: 'broadworks.createSubscriber',
+        method: 'POST',
+        path: '/broadworks/subscribers',
+        webexMessage: 'invalid token',
+        webexErrors: [{ errorCode: 401001, description: 'invalid token' }],
+        maybeApplied: false,
+      },
       cause: { name: 'Error', message: 'other side closed', code: 'UND_ERR_SOCKET' },
     });
     // Each fact once in the whole line.
@@ -60,8 +76,16 @@ describe('error log lines', () => {
       expect(line).not.toContain('[Circular]');
       expect(line.match(/401001/g)).toHaveLength(1);
     }
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', message: expect.stringContaining('Webex refused the access token'), err: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', httpStatus: 401, trackingId: 'IMPB_T1' } });
-    expect(JSON.parse(lines[2]!)).toMatchObject({ level: 'error', message: 'boom', err: { name: 'TypeError', stack: expect.stringContaining('TypeError: boom') } });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'warn',
+      message: expect.stringContaining('Webex refused the access token'),
+      err: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', httpStatus: 401, trackingId: 'IMPB_T1' },
+    });
+    expect(JSON.parse(lines[2]!)).toMatchObject({
+      level: 'error',
+      message: 'boom',
+      err: { name: 'TypeError', stack: expect.stringContaining('TypeError: boom') },
+    });
   });
 
   it('an unexpected error keeps its stack, and so does the cause of an internal error', () => {
@@ -91,7 +115,12 @@ describe('logFormat', () => {
     const json = formatted('json');
     const pretty = formatted('pretty');
     for (const { logger } of [json, pretty]) {
-      logger.warn('Webex refused pretty-secret-value-1', { event: 'webex.refused', password: 'plain-pw-2', headers: { authorization: 'Bearer abc.def' }, err: unauthorized() });
+      logger.warn('Webex refused pretty-secret-value-1', {
+        event: 'webex.refused',
+        password: 'plain-pw-2',
+        headers: { authorization: 'Bearer abc.def' },
+        err: unauthorized(),
+      });
     }
     for (const out of [json.text(), pretty.text()]) {
       expect(out).not.toContain('pretty-secret-value-1');

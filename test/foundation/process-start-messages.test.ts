@@ -34,12 +34,28 @@ describe('the process (npm start): start-up messages', () => {
     const temp = makeTempDir();
     const busy = await occupy();
     try {
-      const p = run({ IMP_BRIDGE_DATA_DIR: temp.dir, IMP_BRIDGE_HOST: '127.0.0.1', IMP_BRIDGE_PORT: '0', IMP_BRIDGE_ADMIN_PORT: '0', [env]: String(portOf(busy)) });
+      const p = run({
+        IMP_BRIDGE_DATA_DIR: temp.dir,
+        IMP_BRIDGE_HOST: '127.0.0.1',
+        IMP_BRIDGE_PORT: '0',
+        IMP_BRIDGE_ADMIN_PORT: '0',
+        [env]: String(portOf(busy)),
+      });
       expect(await p.exited).toBe(2);
-      const line = p.err().split('\n').find((l) => l.includes('already in use'));
-      expect(line).toBe(`imp-bridge: ${listener} listener cannot listen on 127.0.0.1:${portOf(busy)}: the port is already in use: set ${key} (${env}) to a free port, or stop the process that holds ${portOf(busy)}`);
+      const line = p
+        .err()
+        .split('\n')
+        .find((l) => l.includes('already in use'));
+      expect(line).toBe(
+        `imp-bridge: ${listener} listener cannot listen on 127.0.0.1:${portOf(busy)}: the port is already in use: set ${key} (${env}) to a free port, or stop the process that holds ${portOf(busy)}`,
+      );
       // The structured log keeps the failure too, without a stack trace (an expected failure).
-      const failed = p.out().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'start-up failed');
+      const failed = p
+        .out()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.message === 'start-up failed');
       expect(failed).toMatchObject({ code: 'IMPB_ERR_STARTUP', err: { code: 'IMPB_ERR_STARTUP', details: { listener, port: portOf(busy) } } });
       expect(JSON.stringify(failed)).not.toContain('"stack"');
     } finally {
@@ -54,7 +70,10 @@ describe('the process (npm start): start-up messages', () => {
     try {
       const started = Date.now();
       while (!p.err().includes('--ca ') && p.child.exitCode === null && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
-      const command = p.err().split('\n').find((l) => l.startsWith('npx imp-bridge send '));
+      const command = p
+        .err()
+        .split('\n')
+        .find((l) => l.startsWith('npx imp-bridge send '));
       expect(command).toBe(
         `npx imp-bridge send ${path.join(temp.dir, 'demo-request.xml')} --credentials ${path.join(temp.dir, 'demo-template.json')} --cert ${path.join(temp.dir, 'certs', 'dev-client', 'client.crt')} --key ${path.join(temp.dir, 'certs', 'dev-client', 'client.key')} --ca ${path.join(temp.dir, 'certs', 'server.crt')}`,
       );
@@ -65,7 +84,8 @@ describe('the process (npm start): start-up messages', () => {
       // A second start (the demo template exists) prints nothing of the kind.
       const again = run({ IMP_BRIDGE_DATA_DIR: temp.dir, IMP_BRIDGE_HOST: '127.0.0.1', IMP_BRIDGE_PORT: '0', IMP_BRIDGE_ADMIN_PORT: '0' });
       const t0 = Date.now();
-      while (!again.out().includes('listener.admin.up') && again.child.exitCode === null && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+      while (!again.out().includes('listener.admin.up') && again.child.exitCode === null && Date.now() - t0 < 20_000)
+        await new Promise((r) => setTimeout(r, 50));
       again.child.kill('SIGTERM');
       expect(await again.exited).toBe(0);
       expect(again.err()).not.toContain('npx imp-bridge send');
@@ -78,12 +98,21 @@ describe('the process (npm start): start-up messages', () => {
   it('IMP_BRIDGE_LOG_FORMAT=pretty writes readable lines, secrets redacted', async () => {
     const temp = makeTempDir();
     const adminToken = 'pretty-admin-token-0123456789';
-    const p = run({ IMP_BRIDGE_DATA_DIR: temp.dir, IMP_BRIDGE_HOST: '127.0.0.1', IMP_BRIDGE_PORT: '0', IMP_BRIDGE_ADMIN_PORT: '0', IMP_BRIDGE_LOG_FORMAT: 'pretty', IMP_BRIDGE_ADMIN_TOKEN: adminToken });
+    const p = run({
+      IMP_BRIDGE_DATA_DIR: temp.dir,
+      IMP_BRIDGE_HOST: '127.0.0.1',
+      IMP_BRIDGE_PORT: '0',
+      IMP_BRIDGE_ADMIN_PORT: '0',
+      IMP_BRIDGE_LOG_FORMAT: 'pretty',
+      IMP_BRIDGE_ADMIN_TOKEN: adminToken,
+    });
     try {
       const started = Date.now();
       while (!p.out().includes('admin listener up') && p.child.exitCode === null && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
       const lines = p.out().split('\n').filter(Boolean);
-      expect(lines.find((l) => l.includes('admin listener up'))).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}admin listener up {2}event=listener\.admin\.up url=http:\/\/127\.0\.0\.1:\d+( console=http:\/\/127\.0\.0\.1:\d+\/console\/)?$/);
+      expect(lines.find((l) => l.includes('admin listener up'))).toMatch(
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}admin listener up {2}event=listener\.admin\.up url=http:\/\/127\.0\.0\.1:\d+( console=http:\/\/127\.0\.0\.1:\d+\/console\/)?$/,
+      );
       for (const l of lines.filter((x) => /^\d{4}-/.test(x))) expect(l.startsWith('{')).toBe(false);
       expect(p.out()).toContain('starting imp-bridge');
       expect(p.out()).not.toContain(adminToken);

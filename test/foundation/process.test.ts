@@ -67,11 +67,19 @@ describe('the process (npm start)', () => {
     let adminUrl: string | undefined;
     while (!adminUrl && Date.now() - started < 10_000) {
       await new Promise((r) => setTimeout(r, 50));
-      const up = p.out().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const up = p
+        .out()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       if (up.some((l) => l.event === 'listener.provisioning.up')) adminUrl = up.find((l) => l.event === 'listener.admin.up')?.url as string | undefined;
     }
     expect(adminUrl).toBeDefined();
-    const lines = p.out().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = p
+      .out()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.event === 'cert.self_signed.generated')?.certificate).toBe(path.join(temp.dir, 'certs', 'server.crt'));
     expect(lines.find((l) => l.event === 'cert.dev_trust.generated')?.devClientCertificate).toBe(path.join(temp.dir, 'certs', 'dev-client', 'client.crt'));
     const res = await request(`${adminUrl}/healthz`);
@@ -85,7 +93,13 @@ describe('the process (npm start)', () => {
 
   it('on SIGTERM finishes a flow-through request in flight (200 SuccessResponse), then exits 0', async () => {
     const temp = makeTempDir();
-    const p = run({ IMP_BRIDGE_DATA_DIR: temp.dir, IMP_BRIDGE_HOST: '127.0.0.1', IMP_BRIDGE_PORT: '0', IMP_BRIDGE_ADMIN_PORT: '0', IMP_BRIDGE_DRAIN_TIMEOUT_MS: '10000' });
+    const p = run({
+      IMP_BRIDGE_DATA_DIR: temp.dir,
+      IMP_BRIDGE_HOST: '127.0.0.1',
+      IMP_BRIDGE_PORT: '0',
+      IMP_BRIDGE_ADMIN_PORT: '0',
+      IMP_BRIDGE_DRAIN_TIMEOUT_MS: '10000',
+    });
     try {
       const up = await waitForLine(p, 'listener.provisioning.up');
       const demo = JSON.parse(fs.readFileSync(path.join(temp.dir, 'demo-template.json'), 'utf8')) as { url: string; username: string; password: string };

@@ -21,7 +21,10 @@ describe('provisioning.publicHostname: the default the code uses is the one the 
   it('the config table, the example file and the schema describe that default, not "this host name"', () => {
     const description = configSchema.shape.provisioning.unwrap().shape.publicHostname.description ?? '';
     expect(description).toContain('default: localhost when provisioning.host is 0.0.0.0 or ::, else provisioning.host');
-    const readmeRow = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8').split('\n').find((l) => l.startsWith('| `provisioning.publicHostname`'));
+    const readmeRow = fs
+      .readFileSync(path.join(REPO, 'README.md'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('| `provisioning.publicHostname`'));
     expect(readmeRow).toContain('default: localhost when provisioning.host is 0.0.0.0 or ::');
     expect(readmeRow).not.toContain('(default: this host name)');
     const example = fs.readFileSync(path.join(REPO, 'config', 'imp-bridge.example.yaml'), 'utf8');

@@ -42,14 +42,23 @@ describe('store configuration', () => {
 
   it('refuses store.kind postgres at start with a clear message, naming the variable', () => {
     const problems = problemsOf(() => loadConfig({ env: { IMP_BRIDGE_STORE_KIND: 'postgres', IMP_BRIDGE_DATABASE_URL: URL_WITH_PASSWORD }, cwd: temp.dir }));
-    expect(problems).toEqual([expect.stringMatching(/^store\.kind \(from IMP_BRIDGE_STORE_KIND\): the PostgreSQL store is not available in this release; use store\.kind: sqlite/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^store\.kind \(from IMP_BRIDGE_STORE_KIND\): the PostgreSQL store is not available in this release; use store\.kind: sqlite/),
+    ]);
     const withoutUrl = problemsOf(() => loadConfig({ env: { IMP_BRIDGE_STORE_KIND: 'postgres' }, cwd: temp.dir }));
-    expect(withoutUrl).toEqual(expect.arrayContaining([expect.stringMatching(/^store\.postgres\.url: required when store\.kind is postgres \(set IMP_BRIDGE_DATABASE_URL\)/)]));
+    expect(withoutUrl).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^store\.postgres\.url: required when store\.kind is postgres \(set IMP_BRIDGE_DATABASE_URL\)/)]),
+    );
   });
 
   it('refuses an unknown kind and a URL that is not postgres://, without echoing its password', () => {
-    const problems = problemsOf(() => loadConfig({ env: { IMP_BRIDGE_STORE_KIND: 'mysql', IMP_BRIDGE_DATABASE_URL: 'mysql://imp:db-secret-password@db/x' }, cwd: temp.dir }));
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['store.kind (from IMP_BRIDGE_STORE_KIND)', 'store.postgres.url (from IMP_BRIDGE_DATABASE_URL)']);
+    const problems = problemsOf(() =>
+      loadConfig({ env: { IMP_BRIDGE_STORE_KIND: 'mysql', IMP_BRIDGE_DATABASE_URL: 'mysql://imp:db-secret-password@db/x' }, cwd: temp.dir }),
+    );
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'store.kind (from IMP_BRIDGE_STORE_KIND)',
+      'store.postgres.url (from IMP_BRIDGE_DATABASE_URL)',
+    ]);
     expect(problems.join('\n')).toContain('mysql://imp:[REDACTED]@db/x');
     expect(problems.join('\n')).not.toContain('db-secret-password');
   });

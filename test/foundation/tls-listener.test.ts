@@ -11,12 +11,23 @@ function httpsGet(port: number, path: string, options: https.RequestOptions): Pr
 }
 
 /** Resolves with the HTTP status, content type and body, or rejects with the TLS/socket error. */
-function httpsAnswer(port: number, path: string, options: https.RequestOptions): Promise<{ status: number; contentType?: string; connection?: string; body: string }> {
+function httpsAnswer(
+  port: number,
+  path: string,
+  options: https.RequestOptions,
+): Promise<{ status: number; contentType?: string; connection?: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request({ host: '127.0.0.1', servername: 'localhost', port, path, method: 'GET', agent: false, ...options }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], connection: res.headers.connection, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'],
+          connection: res.headers.connection,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -50,7 +61,9 @@ describe('mTLS provisioning listener and admin listener', () => {
     const stranger = await issueCert(otherCa, { commonName: 'stranger' });
     const answer = await httpsAnswer(port, '/', { ca: dev.ca, cert: stranger.certPem, key: stranger.keyPem });
     expect(answer.status).toBe(403);
-    expect(answer.body).toMatch(/^client certificate refused: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY) \(subject CN=stranger\); the imp-bridge operator can see why in its log \(event tls.client_refused\)\n$/);
+    expect(answer.body).toMatch(
+      /^client certificate refused: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY) \(subject CN=stranger\); the imp-bridge operator can see why in its log \(event tls.client_refused\)\n$/,
+    );
     // one line and nothing more of the proxy's internals
     expect(answer.body.split('\n')).toHaveLength(2);
   });

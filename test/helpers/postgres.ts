@@ -59,7 +59,9 @@ export function describePostgres(name: string, fn: (pg: PgTestContext) => void):
       });
       return;
     }
-    console.warn(`SKIPPED "${name}": no PostgreSQL at ${redactedUrl()} (${reason}); set IMP_BRIDGE_TEST_DATABASE_URL, or IMP_BRIDGE_REQUIRE_POSTGRES=1 to fail instead`);
+    console.warn(
+      `SKIPPED "${name}": no PostgreSQL at ${redactedUrl()} (${reason}); set IMP_BRIDGE_TEST_DATABASE_URL, or IMP_BRIDGE_REQUIRE_POSTGRES=1 to fail instead`,
+    );
     describe.skip(name, () => fn({} as PgTestContext));
     return;
   }

@@ -40,10 +40,11 @@ export async function issueCert(
 export function createTestCrl(ca: TestCert, revokedSerialsHex: string[], options: { thisUpdate?: Date; nextUpdate?: Date } = {}): { der: Buffer; pem: string } {
   const { asn1 } = forge;
   const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const algorithm = () => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(forge.pki.oids.sha256WithRSAEncryption!).getBytes()),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),
-  ]);
+  const algorithm = () =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(forge.pki.oids.sha256WithRSAEncryption!).getBytes()),
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),
+    ]);
   const time = (d: Date) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.UTCTIME, false, asn1.dateToUtcTime(d));
   const integer = (hex: string) => {
     let bytes = Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
@@ -78,6 +79,9 @@ export function createTestCrl(ca: TestCert, revokedSerialsHex: string[], options
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\u0000${signature.toString('binary')}`),
   ]);
   const der = Buffer.from(asn1.toDer(crl).getBytes(), 'binary');
-  const pem = `-----BEGIN X509 CRL-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END X509 CRL-----\n`;
+  const pem = `-----BEGIN X509 CRL-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END X509 CRL-----\n`;
   return { der, pem };
 }

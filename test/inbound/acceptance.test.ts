@@ -38,7 +38,16 @@ describe('flow-through acceptance into the store', () => {
       groupId: 'acme-hq',
       resellerId: 'Reseller1',
       requestId: 'req-add-basic',
-      profile: { firstName: 'Alice', lastName: 'Smith', email: 'alice.smith@acme.example', phoneNumber: '+1-2405551212', extension: '1212', language: 'en_US', timeZone: 'America/New_York', impId: 'alice.smith@voip.example.net' },
+      profile: {
+        firstName: 'Alice',
+        lastName: 'Smith',
+        email: 'alice.smith@acme.example',
+        phoneNumber: '+1-2405551212',
+        extension: '1212',
+        language: 'en_US',
+        timeZone: 'America/New_York',
+        impId: 'alice.smith@voip.example.net',
+      },
     });
     expect(event!.rawRequest).toContain('<userId>2405551212@voip.example.net</userId>');
     expect(event!.rawRequest).not.toContain('secret-never-logged');
@@ -57,7 +66,9 @@ describe('flow-through acceptance into the store', () => {
     expect(histogram.type).toBe('HISTOGRAM');
     expect(histogram.metrics.some((m) => Number(m.buckets?.['+Inf']) >= 1)).toBe(true);
     // The parser loses the labels of prom-client histograms (it expects `le` last), so they are read from the text.
-    expect(Number(/^impb_inbound_request_duration_seconds_count\{template="acme-standard",outcome="accepted"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(/^impb_inbound_request_duration_seconds_count\{template="acme-standard",outcome="accepted"\} (\d+)$/m.exec(text)?.[1]),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('acknowledges a re-sent identical request without a second event', async () => {
@@ -76,10 +87,23 @@ describe('flow-through acceptance into the store', () => {
     expect(iso!.profile).toMatchObject({ firstName: 'Renée', lastName: 'Müller-Strauß', language: 'de_DE' });
     await postDocument(t, fixture('add-leading-zeros'));
     const [zeros] = await store().events.listForUser('0044205551000@voip.example.net');
-    expect(zeros).toMatchObject({ serviceProviderId: '0042', enterpriseId: '0042', profile: { extension: '0123', phoneNumber: '00442055510000', mobilePhoneNumber: '07700900123' } });
+    expect(zeros).toMatchObject({
+      serviceProviderId: '0042',
+      enterpriseId: '0042',
+      profile: { extension: '0123', phoneNumber: '00442055510000', mobilePhoneNumber: '07700900123' },
+    });
     await postDocument(t, fixture('add-field-aliases'));
     const [aliases] = await store().events.listForUser('2405551304@voip.example.net');
-    expect(aliases).toMatchObject({ serviceProviderId: 'acme', profile: { email: 'erin.green@acme.example', phoneNumber: '+1-2405551304', mobilePhoneNumber: '+1-8185551304', timeZone: 'Europe/Paris', language: 'fr_FR' } });
+    expect(aliases).toMatchObject({
+      serviceProviderId: 'acme',
+      profile: {
+        email: 'erin.green@acme.example',
+        phoneNumber: '+1-2405551304',
+        mobilePhoneNumber: '+1-8185551304',
+        timeZone: 'Europe/Paris',
+        language: 'fr_FR',
+      },
+    });
   });
 
   it('maps modify variants: empty elements clear, password-only, isActive false/true', async () => {
@@ -98,7 +122,12 @@ describe('flow-through acceptance into the store', () => {
 
   it('applies the commands of one document in order, answering each', async () => {
     const res = await postDocument(t, fixture('multi-command'));
-    expect([...res.text.matchAll(/echo="(\d)" xsi:type="c:(\w+)"/g)].map((m) => `${m[1]}:${m[2]}`)).toEqual(['1:SuccessResponse', '2:ErrorResponse', '3:SuccessResponse', '4:SuccessResponse']);
+    expect([...res.text.matchAll(/echo="(\d)" xsi:type="c:(\w+)"/g)].map((m) => `${m[1]}:${m[2]}`)).toEqual([
+      '1:SuccessResponse',
+      '2:ErrorResponse',
+      '3:SuccessResponse',
+      '4:SuccessResponse',
+    ]);
     const events = await store().events.listForUser('2405551501@voip.example.net');
     expect(events.map((e) => e.kind)).toEqual(['modify', 'assign']);
     expect(await store().events.listForUser('2405551502@voip.example.net')).toHaveLength(0);
@@ -181,7 +210,9 @@ describe('flow-through acceptance into the store', () => {
     expect(stored!.body).toContain('<deviceType>Cisco 8845</deviceType>');
     expect(stored!.body).not.toContain('cdata-secret-1');
     expect(stored!.response).toContain('4002');
-    expect(await t.bridge.parts.metrics.getSingleMetricAsString('impb_unknown_requests_total')).toMatch(/impb_unknown_requests_total\{template="acme-standard"\} 1/);
+    expect(await t.bridge.parts.metrics.getSingleMetricAsString('impb_unknown_requests_total')).toMatch(
+      /impb_unknown_requests_total\{template="acme-standard"\} 1/,
+    );
   });
 
   it('answers 5001 (so the AS retries) when an unknown request cannot be stored, and stores the retry', async () => {
@@ -203,7 +234,10 @@ describe('flow-through acceptance into the store', () => {
   it('masks password elements of any name (devicePassword, sipPassword, passwd, secret) in stored unknown requests and never logs them', async () => {
     const doc = fixture('unknown-command')
       .toString('utf8')
-      .replace('<deviceType>', '<devicePassword>dev-pw-never-stored</devicePassword><c:sipPassword xmlns:c="C"><![CDATA[sip-pw-never-stored]]></c:sipPassword><passwd>passwd-never-stored</passwd><secret>secret-never-stored</secret><deviceType>');
+      .replace(
+        '<deviceType>',
+        '<devicePassword>dev-pw-never-stored</devicePassword><c:sipPassword xmlns:c="C"><![CDATA[sip-pw-never-stored]]></c:sipPassword><passwd>passwd-never-stored</passwd><secret>secret-never-stored</secret><deviceType>',
+      );
     const res = await postDocument(t, doc, { headers: { 'x-request-id': 'req-unknown-device-password' } });
     expect(res.text).toContain('<errorCode>4002</errorCode>');
     const stored = (await store().unknownRequests.list({ kind: 'unknown', limit: 1000 })).find((r) => r.requestId === 'req-unknown-device-password')!;
@@ -217,7 +251,12 @@ describe('flow-through acceptance into the store', () => {
   });
 
   it('stores an authenticated well-formed document whose root is not BroadsoftDocument (masked, counted), still answering 4001', async () => {
-    const unknownCount = async () => Number(/impb_unknown_requests_total\{template="acme-standard"\} (\d+)/.exec(await t.bridge.parts.metrics.getSingleMetricAsString('impb_unknown_requests_total'))?.[1] ?? 0);
+    const unknownCount = async () =>
+      Number(
+        /impb_unknown_requests_total\{template="acme-standard"\} (\d+)/.exec(
+          await t.bridge.parts.metrics.getSingleMetricAsString('impb_unknown_requests_total'),
+        )?.[1] ?? 0,
+      );
     const before = await unknownCount();
     const doc = '<?xml version="1.0" encoding="UTF-8"?>\n<Envelope><Body><userPassword>envelope-pw-1</userPassword><userId>env@x</userId></Body></Envelope>\n';
     const res = await postDocument(t, doc, { headers: { 'x-request-id': 'req-envelope' } });
@@ -248,10 +287,20 @@ describe('flow-through acceptance into the store', () => {
 
   it('never writes the Authorization header, the provisioning password or user passwords to logs or stored requests', async () => {
     const text = t.logText();
-    for (const secret of [ACME_PASSWORD, OTHER_PASSWORD, 'secret-never-logged', 'n3w-secret-never-logged', 'user-secret-42', 'cdata-secret-1', Buffer.from(`acme-standard-as:${ACME_PASSWORD}`).toString('base64')]) {
+    for (const secret of [
+      ACME_PASSWORD,
+      OTHER_PASSWORD,
+      'secret-never-logged',
+      'n3w-secret-never-logged',
+      'user-secret-42',
+      'cdata-secret-1',
+      Buffer.from(`acme-standard-as:${ACME_PASSWORD}`).toString('base64'),
+    ]) {
       expect(text).not.toContain(secret);
       // The bridge parts hold the Store port; this check reads the SQLite file behind it.
-      const rows = (store() as SqliteStore).db.prepare('SELECT raw_request FROM inbound_events UNION ALL SELECT body FROM unknown_requests UNION ALL SELECT headers_json FROM unknown_requests').all() as Array<Record<string, string>>;
+      const rows = (store() as SqliteStore).db
+        .prepare('SELECT raw_request FROM inbound_events UNION ALL SELECT body FROM unknown_requests UNION ALL SELECT headers_json FROM unknown_requests')
+        .all() as Array<Record<string, string>>;
       for (const row of rows) expect(Object.values(row).join('')).not.toContain(secret);
     }
   });

@@ -65,10 +65,18 @@ describe('flow-through authentication', () => {
   });
 
   it('answers 404 with ErrorResponse 4004 for an unknown template, and a disabled one looks the same unless the caller authenticates', async () => {
-    const unknown = await postDocument(t, addDocument('1005@x'), { template: 'nope', authorization: basic('nope-as', ACME_PASSWORD), headers: { 'x-request-id': 'same' } });
+    const unknown = await postDocument(t, addDocument('1005@x'), {
+      template: 'nope',
+      authorization: basic('nope-as', ACME_PASSWORD),
+      headers: { 'x-request-id': 'same' },
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.text).toContain('<errorCode>4004</errorCode>');
-    const disabledWrong = await postDocument(t, addDocument('1005@x'), { template: 'retired', authorization: basic('retired-as', 'wrong-password'), headers: { 'x-request-id': 'same' } });
+    const disabledWrong = await postDocument(t, addDocument('1005@x'), {
+      template: 'retired',
+      authorization: basic('retired-as', 'wrong-password'),
+      headers: { 'x-request-id': 'same' },
+    });
     expect(disabledWrong.status).toBe(404);
     expect(disabledWrong.text.replace('retired', 'nope')).toBe(unknown.text);
     const disabledRight = await postDocument(t, addDocument('1005@x'), { template: 'retired', authorization: basic('retired-as', ACME_PASSWORD) });
@@ -77,7 +85,10 @@ describe('flow-through authentication', () => {
   });
 
   it('accepts credentials inside the document when the Authorization header is absent', async () => {
-    const doc = addDocument('1006@x').replace('<sessionId', `<provisioningUserId>acme-standard-as</provisioningUserId><provisioningPassword>${ACME_PASSWORD}</provisioningPassword>\n  <sessionId`);
+    const doc = addDocument('1006@x').replace(
+      '<sessionId',
+      `<provisioningUserId>acme-standard-as</provisioningUserId><provisioningPassword>${ACME_PASSWORD}</provisioningPassword>\n  <sessionId`,
+    );
     const res = await postDocument(t, doc, { authorization: null });
     expect(res.status).toBe(200);
     expect(res.text).toContain('c:SuccessResponse');
@@ -109,7 +120,9 @@ describe('flow-through authentication', () => {
 
   it('counts guesses still being checked: 40 parallel wrong guesses get at most twice the limit 401s, the rest 429, and the right password works once the window has passed', async () => {
     const wrong = { authorization: basic('acme-standard-as', 'parallel-guess-1') };
-    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => postDocument(t, addDocument(`1009-${i}@x`), { ...wrong, dispatcher: t.devClientAgent() }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => postDocument(t, addDocument(`1009-${i}@x`), { ...wrong, dispatcher: t.devClientAgent() }).then((r) => r.status)),
+    );
     const hardLimit = 2 * t.bridge.parts.config.provisioning.authFailureLimit;
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(hardLimit);
     expect(statuses.filter((s) => s !== 401).every((s) => s === 429)).toBe(true);
@@ -175,7 +188,13 @@ describe('clients matching no cluster identity rule', () => {
       expect(String(line.clientSubject)).toContain('imp-bridge-dev-client');
       expect(String(line.fingerprint256)).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
       // A rule that admits the dev client lets the same requests through, without a restart.
-      await t.bridge.parts.store.clusters.put({ name: 'dev-cluster', description: '', hosts: [], sourceAddresses: [], identityRules: { subjectCn: ['imp-bridge-dev-*'], san: [], fingerprints: [] } });
+      await t.bridge.parts.store.clusters.put({
+        name: 'dev-cluster',
+        description: '',
+        hosts: [],
+        sourceAddresses: [],
+        identityRules: { subjectCn: ['imp-bridge-dev-*'], san: [], fingerprints: [] },
+      });
       const ok = await postDocument(t, addDocument('3001@x'), { template: 'open', authorization: basic('open-as', ACME_PASSWORD) });
       expect(ok.status).toBe(200);
     } finally {
@@ -189,16 +208,30 @@ describe('a cluster whose source addresses are not IP addresses or CIDRs', () =>
     const { configSchema } = await import('../../src/config');
     expect(() => configSchema.parse({ clusters: [{ name: 'c', sourceAddresses: ['as1.example.net'] }] })).toThrow(/sourceAddresses/);
     expect(() => configSchema.parse({ clusters: [{ name: 'c', sourceAddresses: ['10.0.0.0/33'] }] })).toThrow(/sourceAddresses/);
-    expect(configSchema.parse({ clusters: [{ name: 'c', sourceAddresses: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'] }] }).clusters[0]!.sourceAddresses).toHaveLength(4);
+    expect(
+      configSchema.parse({ clusters: [{ name: 'c', sourceAddresses: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'] }] }).clusters[0]!.sourceAddresses,
+    ).toHaveLength(4);
 
     const t = await startTestBridge({ templates: [templateConfig('legacy', ACME_PASSWORD, { cluster: 'legacy-src' })] });
     try {
       // A row stored before the edge validated it.
-      await t.bridge.parts.store.clusters.put({ name: 'legacy-src', description: '', hosts: [], sourceAddresses: ['as1.example.net'], identityRules: { subjectCn: [], san: [], fingerprints: [] } });
+      await t.bridge.parts.store.clusters.put({
+        name: 'legacy-src',
+        description: '',
+        hosts: [],
+        sourceAddresses: ['as1.example.net'],
+        identityRules: { subjectCn: [], san: [], fingerprints: [] },
+      });
       const res = await postDocument(t, addDocument('4000@x'), { template: 'legacy', authorization: basic('legacy-as', ACME_PASSWORD) });
       expect(res.status).toBe(403);
       expect(t.logs.filter((l) => l.event === 'inbound.auth.forbidden').at(-1)).toMatchObject({ template: 'legacy', cluster: 'legacy-src' });
-      await t.bridge.parts.store.clusters.put({ name: 'legacy-src', description: '', hosts: [], sourceAddresses: ['as1.example.net', '127.0.0.1'], identityRules: { subjectCn: [], san: [], fingerprints: [] } });
+      await t.bridge.parts.store.clusters.put({
+        name: 'legacy-src',
+        description: '',
+        hosts: [],
+        sourceAddresses: ['as1.example.net', '127.0.0.1'],
+        identityRules: { subjectCn: [], san: [], fingerprints: [] },
+      });
       const ok = await postDocument(t, addDocument('4001@x'), { template: 'legacy', authorization: basic('legacy-as', ACME_PASSWORD) });
       expect(ok.status).toBe(200);
       expect(ok.text).toContain('c:SuccessResponse');

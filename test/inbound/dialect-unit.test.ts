@@ -20,7 +20,9 @@ const codeOf = (fn: () => unknown) => {
 
 describe('hardened XML parsing', () => {
   it('keeps values as strings, ignores namespace prefixes and decodes only predefined and numeric references', () => {
-    const parsed = parseXmlDocument(Buffer.from(doc('<command xsi:type="c:UserAddRequest"><userId>0123</userId><x:lastName xmlns:x="y">A&amp;B &#x00E9;&#233;</x:lastName></command>')));
+    const parsed = parseXmlDocument(
+      Buffer.from(doc('<command xsi:type="c:UserAddRequest"><userId>0123</userId><x:lastName xmlns:x="y">A&amp;B &#x00E9;&#233;</x:lastName></command>')),
+    );
     const read = readFlowThroughDocument(parsed.root);
     expect(read.sessionId).toBe('s1');
     expect(read.commands[0]!.spec?.kind).toBe('add');
@@ -52,7 +54,13 @@ describe('hardened XML parsing', () => {
   });
 
   it('checks reserved names only inside tags: text and attribute values may say constructor or prototype', () => {
-    const parsed = parseXmlDocument(Buffer.from(doc('<command xsi:type="UserAddRequest" note="x constructor=1"><firstName>Al prototype = x</firstName><lastName>constructor</lastName><!-- <__proto__> --></command>')));
+    const parsed = parseXmlDocument(
+      Buffer.from(
+        doc(
+          '<command xsi:type="UserAddRequest" note="x constructor=1"><firstName>Al prototype = x</firstName><lastName>constructor</lastName><!-- <__proto__> --></command>',
+        ),
+      ),
+    );
     const command = readFlowThroughDocument(parsed.root).commands[0]!;
     expect(command.fields).toMatchObject({ firstName: 'Al prototype = x', lastName: 'constructor' });
     expect(codeOf(() => parseXmlDocument(Buffer.from('<a><c:constructor xmlns:c="C">1</c:constructor></a>')))).toBe('IMPB_ERR_XML_RESERVED_NAME');
@@ -67,16 +75,41 @@ describe('hardened XML parsing', () => {
 
 describe('dialect table and validation', () => {
   it('maps every command type and alias, prefixes ignored', () => {
-    expect(['UserIntegratedIMPAddRequest', 'UserAddRequest', 'IMPUserAddRequest', 'c:UserAddRequest'].map((t) => commandSpecFor(t)?.kind)).toEqual(['add', 'add', 'add', 'add']);
-    expect(['UserIntegratedIMPModifyRequest', 'UserModifyRequest', 'IMPUserModifyRequest'].map((t) => commandSpecFor(t)?.kind)).toEqual(['modify', 'modify', 'modify']);
-    expect(['UserIntegratedIMPDeleteRequest', 'UserDeleteRequest', 'IMPUserDeleteRequest'].map((t) => commandSpecFor(t)?.kind)).toEqual(['delete', 'delete', 'delete']);
+    expect(['UserIntegratedIMPAddRequest', 'UserAddRequest', 'IMPUserAddRequest', 'c:UserAddRequest'].map((t) => commandSpecFor(t)?.kind)).toEqual([
+      'add',
+      'add',
+      'add',
+      'add',
+    ]);
+    expect(['UserIntegratedIMPModifyRequest', 'UserModifyRequest', 'IMPUserModifyRequest'].map((t) => commandSpecFor(t)?.kind)).toEqual([
+      'modify',
+      'modify',
+      'modify',
+    ]);
+    expect(['UserIntegratedIMPDeleteRequest', 'UserDeleteRequest', 'IMPUserDeleteRequest'].map((t) => commandSpecFor(t)?.kind)).toEqual([
+      'delete',
+      'delete',
+      'delete',
+    ]);
     expect(commandSpecFor('UserIntegratedIMPGetRequest')?.kind).toBe('get');
     expect(commandSpecFor('userAddRequest')).toBeUndefined();
-    expect(['email', 'primaryPhoneNumber', 'mobile', 'timezone', 'enterpriseId'].map(canonicalFieldFor)).toEqual(['emailAddress', 'phoneNumber', 'mobilePhoneNumber', 'timeZone', 'serviceProviderId']);
+    expect(['email', 'primaryPhoneNumber', 'mobile', 'timezone', 'enterpriseId'].map(canonicalFieldFor)).toEqual([
+      'emailAddress',
+      'phoneNumber',
+      'mobilePhoneNumber',
+      'timeZone',
+      'serviceProviderId',
+    ]);
   });
 
   it('names each missing or invalid field', () => {
-    const read = readFlowThroughDocument(parseXmlDocument(Buffer.from(doc('<command xsi:type="UserAddRequest"><userId>u 1</userId><lastName>a</lastName><lastName>b</lastName><extension>x</extension></command>'))).root);
+    const read = readFlowThroughDocument(
+      parseXmlDocument(
+        Buffer.from(
+          doc('<command xsi:type="UserAddRequest"><userId>u 1</userId><lastName>a</lastName><lastName>b</lastName><extension>x</extension></command>'),
+        ),
+      ).root,
+    );
     const result = validateCommand(read.commands[0] as never, { groupMode: true });
     expect(result).toMatchObject({ ok: false, missing: ['serviceProviderId', 'firstName', 'groupId'] });
     expect((result as { invalid: Array<{ field: string }> }).invalid.map((p) => p.field).sort()).toEqual(['extension', 'lastName', 'userId']);
@@ -85,7 +118,10 @@ describe('dialect table and validation', () => {
 
 describe('masking and throttling', () => {
   it('masks password elements, CDATA included, and known secret values', () => {
-    const masked = maskDocument('<a><impPassword>p1-secret</impPassword><c:provisioningPassword><![CDATA[p2-secret]]></c:provisioningPassword><x>p3-secret</x></a>', ['p3-secret']);
+    const masked = maskDocument(
+      '<a><impPassword>p1-secret</impPassword><c:provisioningPassword><![CDATA[p2-secret]]></c:provisioningPassword><x>p3-secret</x></a>',
+      ['p3-secret'],
+    );
     expect(masked).not.toMatch(/p[123]-secret/);
   });
 

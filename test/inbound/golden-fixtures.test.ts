@@ -33,7 +33,12 @@ describe('golden flow-through fixtures', () => {
   it('has a README line and a request for every folder', () => {
     expect(folders.length).toBeGreaterThanOrEqual(25);
     for (const folder of folders) {
-      expect(fs.readFileSync(path.join(FIXTURES, folder, 'README.md'), 'utf8').trim().split('\n')).toHaveLength(1);
+      expect(
+        fs
+          .readFileSync(path.join(FIXTURES, folder, 'README.md'), 'utf8')
+          .trim()
+          .split('\n'),
+      ).toHaveLength(1);
       expect(fs.existsSync(path.join(FIXTURES, folder, 'request.xml'))).toBe(true);
     }
   });

@@ -20,7 +20,11 @@ const xxe = (file: string) =>
 
 const deepNesting = `${HEAD}${DOC_OPEN}${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}</BroadsoftDocument>`;
 
-const invalidUtf8 = Buffer.concat([Buffer.from(`${HEAD}${DOC_OPEN}<command xsi:type="UserIntegratedIMPDeleteRequest" xmlns=""><userId>`), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('</userId></command></BroadsoftDocument>')]);
+const invalidUtf8 = Buffer.concat([
+  Buffer.from(`${HEAD}${DOC_OPEN}<command xsi:type="UserIntegratedIMPDeleteRequest" xmlns=""><userId>`),
+  Buffer.from([0xc3, 0x28, 0xff, 0xfe]),
+  Buffer.from('</userId></command></BroadsoftDocument>'),
+]);
 
 const protoNames = `${HEAD}${DOC_OPEN}<command xsi:type="UserIntegratedIMPAddRequest" xmlns=""><userId>p@x</userId><__proto__><polluted>yes</polluted></__proto__><serviceProviderId>acme</serviceProviderId><firstName>a</firstName><lastName>b</lastName></command></BroadsoftDocument>`;
 const constructorNames = `${HEAD}${DOC_OPEN}<command xsi:type="UserIntegratedIMPAddRequest" xmlns=""><userId>c@x</userId><constructor><prototype>yes</prototype></constructor><serviceProviderId>acme</serviceProviderId><firstName>a</firstName><lastName>b</lastName></command></BroadsoftDocument>`;
@@ -53,10 +57,20 @@ const CASES: Case[] = [
   { name: 'truncated document', body: truncated, expect: as4001 },
   { name: 'character reference flood', body: referenceFlood, expect: as4001 },
   { name: 'undeclared entity reference', body: undeclaredEntity, expect: as4001 },
-  { name: 'content type application/json', body: '{"userId":"x"}', options: { contentType: 'application/json' }, expect: (res) => expect(res.status).toBe(415) },
+  {
+    name: 'content type application/json',
+    body: '{"userId":"x"}',
+    options: { contentType: 'application/json' },
+    expect: (res) => expect(res.status).toBe(415),
+  },
   { name: 'content type text/plain', body: addDocument('p@x'), options: { contentType: 'text/plain' }, expect: (res) => expect(res.status).toBe(415) },
   { name: 'no content type', body: addDocument('p@x'), options: { contentType: null }, expect: (res) => expect(res.status).toBe(415) },
-  { name: 'multipart form', body: '--b\r\n\r\nx\r\n--b--', options: { contentType: 'multipart/form-data; boundary=b' }, expect: (res) => expect(res.status).toBe(415) },
+  {
+    name: 'multipart form',
+    body: '--b\r\n\r\nx\r\n--b--',
+    options: { contentType: 'multipart/form-data; boundary=b' },
+    expect: (res) => expect(res.status).toBe(415),
+  },
 ];
 
 function cpuMs(start: NodeJS.CpuUsage): number {
@@ -69,7 +83,11 @@ describe('hostile input over a real mTLS socket', () => {
   const cpu: Record<string, number> = {};
   beforeAll(async () => {
     // 128 KiB so that 10,000 fully closed nested elements (70 KB) reach the parser guards.
-    t = await startTestBridge({ logLevel: 'warn', provisioning: { headersTimeoutMs: 1500, bodyLimitBytes: 128 * 1024 }, templates: [templateConfig('acme-standard', ACME_PASSWORD)] });
+    t = await startTestBridge({
+      logLevel: 'warn',
+      provisioning: { headersTimeoutMs: 1500, bodyLimitBytes: 128 * 1024 },
+      templates: [templateConfig('acme-standard', ACME_PASSWORD)],
+    });
     // Warm up: TLS session, JIT, the scrypt verification cache.
     await postDocument(t, addDocument('warm@x').replace('UserIntegratedIMPAddRequest', 'UserIntegratedIMPGetRequest'));
   });
@@ -152,7 +170,14 @@ describe('hostile input over a real mTLS socket', () => {
 
   it('closes a slow-loris connection with the header timeout (60 s trickle, shortened here to a 1.5 s timeout)', async () => {
     const dev = readDevClient(t.dataDir);
-    const socket = tls.connect({ host: '127.0.0.1', port: t.bridge.provisioningAddress.port, ca: dev.ca, cert: dev.cert, key: dev.key, servername: 'localhost' });
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: t.bridge.provisioningAddress.port,
+      ca: dev.ca,
+      cert: dev.cert,
+      key: dev.key,
+      servername: 'localhost',
+    });
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     const started = Date.now();
     socket.write('POST /provisioning/v1/acme-standard HTTP/1.1\r\nHost: localhost\r\n');

@@ -20,21 +20,35 @@ request(url, { method: 'POST', body: fs.readFileSync(file), dispatcher, headers:
 
 async function sendFromChild(t: TestBridge, file: string): Promise<{ status: number; text: string }> {
   const paths = certPaths(t.dataDir);
-  const args = ['-e', SENDER, `${t.provisioningUrl}/provisioning/v1/acme-standard`, file, paths.serverCert, paths.devClientCert, paths.devClientKey, basic('acme-standard-as', ACME_PASSWORD)];
+  const args = [
+    '-e',
+    SENDER,
+    `${t.provisioningUrl}/provisioning/v1/acme-standard`,
+    file,
+    paths.serverCert,
+    paths.devClientCert,
+    paths.devClientKey,
+    basic('acme-standard-as', ACME_PASSWORD),
+  ];
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: path.resolve(__dirname, '../..'), maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(stdout) as { status: number; text: string };
 }
 
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const BODY_LIMIT = 10 * 1024 * 1024;
-const head = (session: string) => `<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="${XSI}"><sessionId xmlns="">${session}</sessionId>`;
+const head = (session: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="${XSI}"><sessionId xmlns="">${session}</sessionId>`;
 const add = (user: string, extra = '') =>
   `<command xsi:type="UserIntegratedIMPAddRequest" xmlns=""><userId>${user}</userId><serviceProviderId>acme</serviceProviderId><groupId>g</groupId><firstName>A</firstName><lastName>B</lastName>${extra}</command>`;
 const get = (user: string, extra = '') => `<command xsi:type="UserIntegratedIMPGetRequest" xmlns=""><userId>${user}</userId>${extra}</command>`;
 
 /** A document of `commands` commands filling `bytes`: padding sits in an element the dialect ignores. */
 function maxDocument(user: string, commands: number, bytes: number): string {
-  const skeleton = head('big,1,1') + add(user, '<note></note>') + Array.from({ length: commands - 1 }, (_, i) => get(`${user}-${i}`, '<note></note>')).join('') + '</BroadsoftDocument>';
+  const skeleton =
+    head('big,1,1') +
+    add(user, '<note></note>') +
+    Array.from({ length: commands - 1 }, (_, i) => get(`${user}-${i}`, '<note></note>')).join('') +
+    '</BroadsoftDocument>';
   const pad = Math.floor((bytes - skeleton.length) / commands);
   const note = `<note>${'p'.repeat(pad)}</note>`;
   return head('big,1,1') + add(user, note) + Array.from({ length: commands - 1 }, (_, i) => get(`${user}-${i}`, note)).join('') + '</BroadsoftDocument>';
@@ -77,7 +91,9 @@ async function healthzDuringDocument(t: TestBridge, user: string, commands: numb
   expect((await t.bridge.parts.store.events.listForUser(user)).map((e) => e.kind)).toEqual(['assign']);
   expect(latencies.length).toBeGreaterThanOrEqual(20);
   const median = percentile(latencies, 0.5);
-  process.stdout.write(`healthz during a ${(Buffer.byteLength(body) / 1048576).toFixed(1)} MB document: ${latencies.length} samples, median ${median.toFixed(1)} ms, p90 ${percentile(latencies, 0.9).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms\n`);
+  process.stdout.write(
+    `healthz during a ${(Buffer.byteLength(body) / 1048576).toFixed(1)} MB document: ${latencies.length} samples, median ${median.toFixed(1)} ms, p90 ${percentile(latencies, 0.9).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms\n`,
+  );
   return median;
 }
 
@@ -92,7 +108,10 @@ describe('large documents (parsed in a worker thread)', () => {
 
   it('reads a large document with the same namespace rules as a small one', async () => {
     const padded = `<note>${'q'.repeat(300 * 1024)}</note>`;
-    const doc = head('w,1,1') + add('wk1@x', `${padded}`).replace('xmlns=""', `xmlns="" xmlns:foo="urn:other" foo:type="UserIntegratedIMPDeleteRequest"`) + '</BroadsoftDocument>';
+    const doc =
+      head('w,1,1') +
+      add('wk1@x', `${padded}`).replace('xmlns=""', `xmlns="" xmlns:foo="urn:other" foo:type="UserIntegratedIMPDeleteRequest"`) +
+      '</BroadsoftDocument>';
     const res = await postDocument(t, doc);
     expect(res.text).toContain('c:SuccessResponse');
     expect((await t.bridge.parts.store.events.listForUser('wk1@x')).map((e) => e.kind)).toEqual(['assign']);
@@ -110,10 +129,16 @@ describe('large documents (parsed in a worker thread)', () => {
   it('keeps /healthz answering while a 10 MB document with 100 commands is parsed and stored: median latency under half of parsing it on the main thread', async () => {
     const commands = t.bridge.parts.config.provisioning.maxCommandsPerDocument;
     const inWorker = await healthzDuringDocument(t, 'big1@x', commands);
-    const inline = await startTestBridge({ logLevel: 'info', provisioning: { bodyLimitBytes: BODY_LIMIT, largeBodyBytes: BODY_LIMIT }, templates: [templateConfig('acme-standard', ACME_PASSWORD)] });
+    const inline = await startTestBridge({
+      logLevel: 'info',
+      provisioning: { bodyLimitBytes: BODY_LIMIT, largeBodyBytes: BODY_LIMIT },
+      templates: [templateConfig('acme-standard', ACME_PASSWORD)],
+    });
     try {
       const onMainThread = await healthzDuringDocument(inline, 'big2@x', commands);
-      process.stdout.write(`healthz median during a 10 MB document: ${inWorker.toFixed(1)} ms parsed in the worker, ${onMainThread.toFixed(1)} ms on the main thread (issue bound: 100 ms)\n`);
+      process.stdout.write(
+        `healthz median during a 10 MB document: ${inWorker.toFixed(1)} ms parsed in the worker, ${onMainThread.toFixed(1)} ms on the main thread (issue bound: 100 ms)\n`,
+      );
       expect(inWorker).toBeLessThan(onMainThread / 2);
     } finally {
       await inline.stop();

@@ -5,7 +5,20 @@ describe('isLoopbackHost (admin token and URL warnings rely on it)', () => {
     expect(isLoopbackHost(host)).toBe(true);
   });
 
-  it.each(['127.evil.example', '127.0.0.1.evil.example', '127.', '1270.0.0.1', 'localhost.evil.example', 'evil-localhost', '::2', '128.0.0.1', '0.0.0.0', '::', '::ffff:10.0.0.1', ''])('does not treat %s as loopback', (host) => {
+  it.each([
+    '127.evil.example',
+    '127.0.0.1.evil.example',
+    '127.',
+    '1270.0.0.1',
+    'localhost.evil.example',
+    'evil-localhost',
+    '::2',
+    '128.0.0.1',
+    '0.0.0.0',
+    '::',
+    '::ffff:10.0.0.1',
+    '',
+  ])('does not treat %s as loopback', (host) => {
     expect(isLoopbackHost(host)).toBe(false);
   });
 });

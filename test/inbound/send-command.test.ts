@@ -41,7 +41,9 @@ describe('imp-bridge send and the demo template', () => {
 
   it('the printed command, run from another directory, sends the demo request with success', async () => {
     const line = t.logs.find((l) => l.event === 'template.demo.created')!;
-    const argv = String(line.tryIt).replace(/^npx imp-bridge /, '').split(' ');
+    const argv = String(line.tryIt)
+      .replace(/^npx imp-bridge /, '')
+      .split(' ');
     const output: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
     const cwd = process.cwd();
@@ -65,7 +67,9 @@ describe('imp-bridge send and the demo template', () => {
     const quiet = await startTestBridge({ logLevel: 'warn' });
     try {
       quiet.bridge.parts.inbound.announce(quiet.bridge.parts.provisioningBaseUrl);
-      expect(quiet.logs.find((l) => l.event === 'template.demo.created')).toMatchObject({ tryIt: expect.stringContaining(path.join(quiet.dataDir, 'demo-request.xml')) });
+      expect(quiet.logs.find((l) => l.event === 'template.demo.created')).toMatchObject({
+        tryIt: expect.stringContaining(path.join(quiet.dataDir, 'demo-request.xml')),
+      });
     } finally {
       await quiet.stop();
     }
@@ -73,7 +77,13 @@ describe('imp-bridge send and the demo template', () => {
 
   it('sends a fixture exactly as an AS would, with the demo credentials file', async () => {
     const paths = certPaths(t.dataDir);
-    const result = await sendFixture({ file: path.join(FIXTURES, 'add-basic', 'request.xml'), credentials: demoFile(), cert: paths.devClientCert, key: paths.devClientKey, ca: paths.serverCert });
+    const result = await sendFixture({
+      file: path.join(FIXTURES, 'add-basic', 'request.xml'),
+      credentials: demoFile(),
+      cert: paths.devClientCert,
+      key: paths.devClientKey,
+      ca: paths.serverCert,
+    });
     expect(result).toMatchObject({ status: 200, ok: true });
     expect(result.body).toContain('c:SuccessResponse');
     const [event] = await t.bridge.parts.store.events.listForUser('2405551212@voip.example.net');
@@ -103,7 +113,24 @@ describe('imp-bridge send and the demo template', () => {
     try {
       const run = async (fixture: string) => {
         process.exitCode = undefined;
-        const argv = ['node', 'imp-bridge', 'send', path.join(FIXTURES, fixture, 'request.xml'), '--url', url, '--user', 'demo', '--password-env', 'IMPB_TEST_SEND_PASSWORD', '--cert', paths.devClientCert, '--key', paths.devClientKey, '--ca', paths.serverCert];
+        const argv = [
+          'node',
+          'imp-bridge',
+          'send',
+          path.join(FIXTURES, fixture, 'request.xml'),
+          '--url',
+          url,
+          '--user',
+          'demo',
+          '--password-env',
+          'IMPB_TEST_SEND_PASSWORD',
+          '--cert',
+          paths.devClientCert,
+          '--key',
+          paths.devClientKey,
+          '--ca',
+          paths.serverCert,
+        ];
         await buildProgram().parseAsync(argv);
         return process.exitCode ?? 0;
       };

@@ -30,7 +30,9 @@ describe('operators list stored unknown requests', () => {
   let t: TestBridge;
   beforeAll(async () => {
     t = await startTestBridge({ templates: [templateConfig('acme-standard', ACME_PASSWORD)] }, { dataDir: temp.dir });
-    const doc = fs.readFileSync(path.join(FIXTURES, 'unknown-command', 'request.xml'), 'utf8').replace('<deviceType>', '<devicePassword>listing-secret-1</devicePassword><deviceType>');
+    const doc = fs
+      .readFileSync(path.join(FIXTURES, 'unknown-command', 'request.xml'), 'utf8')
+      .replace('<deviceType>', '<devicePassword>listing-secret-1</devicePassword><deviceType>');
     await postDocument(t, doc, { headers: { 'x-request-id': 'req-listed' } });
     pointCliAt(t);
   });

@@ -41,7 +41,8 @@ function observeInFlight(api: WebexProvisioningApi) {
     overlappingJobs(): Array<[number, number]> {
       const spans = [...jobSpans.entries()];
       const out: Array<[number, number]> = [];
-      for (const [a, sa] of spans) for (const [b, sb] of spans) if (a < b && sa.userId === sb.userId && sa.first < sb.last && sb.first < sa.last) out.push([a, b]);
+      for (const [a, sa] of spans)
+        for (const [b, sb] of spans) if (a < b && sa.userId === sb.userId && sa.first < sb.last && sb.first < sa.last) out.push([a, b]);
       return out;
     },
     jobs: () => jobSpans.size,
@@ -69,6 +70,6 @@ describe('pipeline concurrency', () => {
     expect(observed.peakUsers()).toBeGreaterThan(1);
     expect(observed.peakUsers()).toBeLessThanOrEqual(4);
     expect(observed.overlappingJobs()).toEqual([]);
-    expect((await h.store.jobs.countByState())).toEqual({ done: users.length * 3 });
+    expect(await h.store.jobs.countByState()).toEqual({ done: users.length * 3 });
   });
 });

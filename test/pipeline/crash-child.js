@@ -17,9 +17,24 @@ async function main() {
   const { dataDir, baseUrl, token, template, fault } = JSON.parse(process.env.CRASH_CHILD_OPTIONS);
   const store = createSqliteStore({ dataDir });
   await store.templates.put(template);
-  const settings = { concurrency: 16, ratePerSecond: 400, attemptHorizonMs: 600000, pollInitialMs: 10, pollMaxMs: 100, retryBaseMs: 10, retryMaxMs: 500, idlePollMs: 20 };
+  const settings = {
+    concurrency: 16,
+    ratePerSecond: 400,
+    attemptHorizonMs: 600000,
+    pollInitialMs: 10,
+    pollMaxMs: 100,
+    retryBaseMs: 10,
+    retryMaxMs: 500,
+    idlePollMs: 20,
+  };
   const pacer = createRateLimiter({ maxPerSecond: settings.ratePerSecond });
-  const client = createWebexClient({ baseUrl, dispatcher: new Agent({ connections: 32 }), tokens: createStaticTokenProvider(token, 'test'), logger: createSilentLogger(), pacer });
+  const client = createWebexClient({
+    baseUrl,
+    dispatcher: new Agent({ connections: 32 }),
+    tokens: createStaticTokenProvider(token, 'test'),
+    logger: createSilentLogger(),
+    pacer,
+  });
   // crash-commit.test.ts: die between the Webex call and the commit of its outcome.
   if (fault) injectFault(fault, store, client);
   const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
@@ -69,13 +84,15 @@ function injectFault(fault, store, client) {
     throw new ImpbError('IMPB_ERR_WEBEX_REJECTED', { message: 'treated as rejected by the fault injection' });
   };
   // Dies when the failure reaches the subscriber record, through a unit of work or not.
-  const dieOnFailedRecord = (upsert) => async (record, ...rest) => {
-    if (record.status === 'failed') {
-      process.kill(process.pid, 'SIGKILL');
-      await new Promise(() => undefined);
-    }
-    return upsert(record, ...rest);
-  };
+  const dieOnFailedRecord =
+    (upsert) =>
+    async (record, ...rest) => {
+      if (record.status === 'failed') {
+        process.kill(process.pid, 'SIGKILL');
+        await new Promise(() => undefined);
+      }
+      return upsert(record, ...rest);
+    };
   store.subscribers.upsert = dieOnFailedRecord(store.subscribers.upsert.bind(store.subscribers));
   const transaction = store.transaction.bind(store);
   store.transaction = (work, options) =>

@@ -13,7 +13,10 @@ import { startSim, type SimUnderTest } from './sim-harness';
  */
 function startChild(options: object): Promise<{ child: ChildProcess; port: number; exited: Promise<NodeJS.Signals | null> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'crash-child.js')], { env: { ...process.env, CRASH_CHILD_OPTIONS: JSON.stringify(options) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, 'crash-child.js')], {
+      env: { ...process.env, CRASH_CHILD_OPTIONS: JSON.stringify(options) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<NodeJS.Signals | null>((done) => child.on('exit', (_code, signal) => done(signal)));
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -49,38 +52,42 @@ describe('crash between the Webex call and the commit (compiled product)', () =>
     await s?.close();
   });
 
-  test.each(['die-after-webex', 'fail-then-die'])('%s: after restart the job and the subscriber record agree', async (fault) => {
-    const temp = makeTempDir('impb-crash-commit-');
-    const userId = `crash-${fault}@voip`;
-    const options = { dataDir: temp.dir, baseUrl: s.sim.baseUrl, token: s.sim.token, template: makeTemplate() };
-    const first = await startChild({ ...options, fault });
-    children.push(first.child);
-    const event = { kind: 'assign', template: 'bw', userId, enterpriseId: 'ent-1', profile: { firstName: 'C', lastName: 'K', email: 'c@example.net' } };
-    await post(first.port, '/event', { event, requestId: fault, rawRequest: '<x/>', dedupeKey: fault });
-    expect(await first.exited).toBe('SIGKILL');
+  test.each(['die-after-webex', 'fail-then-die'])(
+    '%s: after restart the job and the subscriber record agree',
+    async (fault) => {
+      const temp = makeTempDir('impb-crash-commit-');
+      const userId = `crash-${fault}@voip`;
+      const options = { dataDir: temp.dir, baseUrl: s.sim.baseUrl, token: s.sim.token, template: makeTemplate() };
+      const first = await startChild({ ...options, fault });
+      children.push(first.child);
+      const event = { kind: 'assign', template: 'bw', userId, enterpriseId: 'ent-1', profile: { firstName: 'C', lastName: 'K', email: 'c@example.net' } };
+      await post(first.port, '/event', { event, requestId: fault, rawRequest: '<x/>', dedupeKey: fault });
+      expect(await first.exited).toBe('SIGKILL');
 
-    // What the dead process left: the job still running (its unit rolled back), no failed record.
-    const peek = createSqliteStore({ dataDir: temp.dir });
-    const [left] = await peek.jobs.list({ userId });
-    expect(left!.state).toBe('running');
-    expect((await peek.subscribers.get(userId))?.status).not.toBe('failed');
-    await peek.close();
+      // What the dead process left: the job still running (its unit rolled back), no failed record.
+      const peek = createSqliteStore({ dataDir: temp.dir });
+      const [left] = await peek.jobs.list({ userId });
+      expect(left!.state).toBe('running');
+      expect((await peek.subscribers.get(userId))?.status).not.toBe('failed');
+      await peek.close();
 
-    const second = await startChild(options);
-    children.push(second.child);
-    await post(second.port, '/idle', {});
-    second.child.kill('SIGTERM');
-    await second.exited;
+      const second = await startChild(options);
+      children.push(second.child);
+      await post(second.port, '/idle', {});
+      second.child.kill('SIGTERM');
+      await second.exited;
 
-    const store = createSqliteStore({ dataDir: temp.dir });
-    const [job] = await store.jobs.list({ userId });
-    const record = await store.subscribers.get(userId);
-    expect(job).toMatchObject({ state: 'done', lookupFirst: true });
-    expect(record).toMatchObject({ status: 'provisioned' });
-    expect(job!.trackingId).toBe(record!.lastTrackingId);
-    const inWebex = [...s.sim.state.broadworksSubscribers.values()].filter((x) => x.userId === userId);
-    expect(inWebex).toHaveLength(1);
-    await store.close();
-    temp.cleanup();
-  }, 120_000);
+      const store = createSqliteStore({ dataDir: temp.dir });
+      const [job] = await store.jobs.list({ userId });
+      const record = await store.subscribers.get(userId);
+      expect(job).toMatchObject({ state: 'done', lookupFirst: true });
+      expect(record).toMatchObject({ status: 'provisioned' });
+      expect(job!.trackingId).toBe(record!.lastTrackingId);
+      const inWebex = [...s.sim.state.broadworksSubscribers.values()].filter((x) => x.userId === userId);
+      expect(inWebex).toHaveLength(1);
+      await store.close();
+      temp.cleanup();
+    },
+    120_000,
+  );
 });

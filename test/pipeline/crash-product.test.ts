@@ -96,7 +96,15 @@ describe('crash safety of the compiled product over its real mTLS endpoint', () 
 
     const send = async (run: Running, stopOnError: boolean) => {
       const paths = certPaths(path.join(temp.dir, 'data'));
-      const agent = new Agent({ connections: 40, connect: { ca: fs.readFileSync(paths.serverCert), cert: fs.readFileSync(paths.devClientCert), key: fs.readFileSync(paths.devClientKey), servername: 'localhost' } });
+      const agent = new Agent({
+        connections: 40,
+        connect: {
+          ca: fs.readFileSync(paths.serverCert),
+          cert: fs.readFileSync(paths.devClientCert),
+          key: fs.readFileSync(paths.devClientKey),
+          servername: 'localhost',
+        },
+      });
       const users = [...perUser.keys()];
       let cursor = 0;
       const lane = async () => {
@@ -105,7 +113,13 @@ describe('crash safety of the compiled product over its real mTLS endpoint', () 
           for (const r of perUser.get(user)!) {
             if (acked.has(r.key)) continue;
             try {
-              const res = await request(`https://localhost:${run.port}/provisioning/v1/bw`, { method: 'POST', body: r.body, dispatcher: agent, headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: auth }, headersTimeout: 20_000 });
+              const res = await request(`https://localhost:${run.port}/provisioning/v1/bw`, {
+                method: 'POST',
+                body: r.body,
+                dispatcher: agent,
+                headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: auth },
+                headersTimeout: 20_000,
+              });
               const text = await res.body.text();
               if (res.statusCode !== 200 || !text.includes('SuccessResponse')) throw new Error(`refused ${res.statusCode}: ${text.slice(0, 300)}`);
               acked.add(r.key);
@@ -149,7 +163,11 @@ describe('crash safety of the compiled product over its real mTLS endpoint', () 
     const unfinished = db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued','running','retry_wait','polling')");
     for (let i = 0; i < 900 && (unfinished.get() as { n: number }).n > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect((unfinished.get() as { n: number }).n).toBe(0);
-    const rows = db.prepare('SELECT e.request_id AS id, COUNT(j.id) AS jobs, GROUP_CONCAT(j.state) AS states FROM inbound_events e LEFT JOIN jobs j ON j.event_id = e.id GROUP BY e.id').all() as Array<{ jobs: number; states: string }>;
+    const rows = db
+      .prepare(
+        'SELECT e.request_id AS id, COUNT(j.id) AS jobs, GROUP_CONCAT(j.state) AS states FROM inbound_events e LEFT JOIN jobs j ON j.event_id = e.id GROUP BY e.id',
+      )
+      .all() as Array<{ jobs: number; states: string }>;
     db.close();
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));

@@ -23,7 +23,10 @@ interface Req {
 
 function startChild(options: object): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'crash-child.js')], { env: { ...process.env, CRASH_CHILD_OPTIONS: JSON.stringify(options) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, 'crash-child.js')], {
+      env: { ...process.env, CRASH_CHILD_OPTIONS: JSON.stringify(options) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -88,7 +91,13 @@ describe('crash safety (SIGKILL mid-flight, compiled product)', () => {
           const user = users[cursor++]!;
           for (const r of perUser.get(user)!) {
             if (acked.has(r.key)) continue;
-            const event = { kind: r.kind, template: 'bw', userId: r.user, enterpriseId: 'ent-crash', profile: r.kind === 'unassign' ? {} : { firstName: 'C', lastName: r.lastName, email: `${r.user}.mail` } };
+            const event = {
+              kind: r.kind,
+              template: 'bw',
+              userId: r.user,
+              enterpriseId: 'ent-crash',
+              profile: r.kind === 'unassign' ? {} : { firstName: 'C', lastName: r.lastName, email: `${r.user}.mail` },
+            };
             try {
               await post(agent, port, '/event', { event, requestId: r.key, rawRequest: '<x/>', dedupeKey: r.key });
               acked.add(r.key);
@@ -152,7 +161,11 @@ describe('crash safety (SIGKILL mid-flight, compiled product)', () => {
 
     // In the store: every event has exactly one job, finished (done, or coalesced with its pair).
     const store = createSqliteStore({ dataDir: temp.dir });
-    const rows = store.db.prepare('SELECT e.request_id AS key, COUNT(j.id) AS jobs, GROUP_CONCAT(j.state) AS states FROM inbound_events e LEFT JOIN jobs j ON j.event_id = e.id GROUP BY e.id').all() as Array<{ key: string; jobs: number; states: string }>;
+    const rows = store.db
+      .prepare(
+        'SELECT e.request_id AS key, COUNT(j.id) AS jobs, GROUP_CONCAT(j.state) AS states FROM inbound_events e LEFT JOIN jobs j ON j.event_id = e.id GROUP BY e.id',
+      )
+      .all() as Array<{ key: string; jobs: number; states: string }>;
     await store.close();
     expect(rows.length).toBe(2000);
     expect(rows.filter((r) => r.jobs !== 1 || !['done', 'coalesced'].includes(r.states))).toEqual([]);

@@ -32,7 +32,13 @@ describe('jobs that meet bad Webex credentials wait for valid ones', () => {
     const fake = createFakeWebex();
     const { logger, lines } = capturingLogger();
     fake.failNext('bw.list', () => webexError(401, { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED' }));
-    worker = createPipelineWorker({ store: h.store, api: withRateLimit(fake.api, createRateLimiter({ maxPerSecond: 1000 })), settings: FAST_SETTINGS, logger, owner: 'parking-test' });
+    worker = createPipelineWorker({
+      store: h.store,
+      api: withRateLimit(fake.api, createRateLimiter({ maxPerSecond: 1000 })),
+      settings: FAST_SETTINGS,
+      logger,
+      owner: 'parking-test',
+    });
     await worker.start();
     await h.accept('assign', 'alice@voip', ALICE);
     await worker.whenIdle();
@@ -64,7 +70,13 @@ describe('jobs that meet bad Webex credentials wait for valid ones', () => {
     const fake = createFakeWebex();
     const { logger, lines } = capturingLogger();
     fake.failNext('bw.list', () => webexError(400, { errorCode: '1234' }));
-    worker = createPipelineWorker({ store: h.store, api: withRateLimit(fake.api, createRateLimiter({ maxPerSecond: 1000 })), settings: FAST_SETTINGS, logger, owner: 'failing-test' });
+    worker = createPipelineWorker({
+      store: h.store,
+      api: withRateLimit(fake.api, createRateLimiter({ maxPerSecond: 1000 })),
+      settings: FAST_SETTINGS,
+      logger,
+      owner: 'failing-test',
+    });
     await worker.start();
     await h.accept('assign', 'bob@voip', ALICE);
     await worker.whenIdle();
@@ -77,7 +89,13 @@ describe('jobs that meet bad Webex credentials wait for valid ones', () => {
     const fake = createFakeWebex();
     const { logger } = capturingLogger();
     for (const code of ['1001', '1001', '2002']) fake.failNext('bw.list', () => webexError(400, { errorCode: code }));
-    worker = createPipelineWorker({ store: h.store, api: withRateLimit(fake.api, createRateLimiter({ maxPerSecond: 1000 })), settings: { ...FAST_SETTINGS, concurrency: 1 }, logger, owner: 'bulk-test' });
+    worker = createPipelineWorker({
+      store: h.store,
+      api: withRateLimit(fake.api, createRateLimiter({ maxPerSecond: 1000 })),
+      settings: { ...FAST_SETTINGS, concurrency: 1 },
+      logger,
+      owner: 'bulk-test',
+    });
     await worker.start();
     for (const u of ['u1@voip', 'u2@voip', 'u3@voip']) await h.accept('assign', u, { ...ALICE, email: `${u}.example.net` });
     await worker.whenIdle();

@@ -39,7 +39,12 @@ describe('jobs parked on refused Webex credentials resume by themselves', () => 
       const job = await store.jobs.get(parked.id);
       return job && ['done', 'failed'].includes(job.state) ? job : undefined;
     }, 20_000).catch((err: unknown) => {
-      process.stdout.write(t.logs.filter((l) => /credential|job|pipeline/.test(String(l.event))).map((l) => JSON.stringify(l).slice(0, 300)).join('\n'));
+      process.stdout.write(
+        t.logs
+          .filter((l) => /credential|job|pipeline/.test(String(l.event)))
+          .map((l) => JSON.stringify(l).slice(0, 300))
+          .join('\n'),
+      );
       throw err;
     });
     expect(done.state).toBe('done');

@@ -44,7 +44,15 @@ export function createFakeWebex(options: { pollsToProvision?: number; latencyMs?
     return s;
   };
   const notFound = (op: string) =>
-    new WebexError('IMPB_ERR_WEBEX_NOT_FOUND', { operation: op, method: 'GET', path: '/x', httpStatus: 404, trackingId: 'FAKE_404', webexErrors: [], maybeApplied: false });
+    new WebexError('IMPB_ERR_WEBEX_NOT_FOUND', {
+      operation: op,
+      method: 'GET',
+      path: '/x',
+      httpStatus: 404,
+      trackingId: 'FAKE_404',
+      webexErrors: [],
+      maybeApplied: false,
+    });
   const strip = <S extends { polls: number }, T>(s: S): T => {
     const { polls: _p, ...rest } = s;
     return rest as unknown as T;
@@ -52,7 +60,10 @@ export function createFakeWebex(options: { pollsToProvision?: number; latencyMs?
 
   const api: WebexProvisioningApi = {
     broadworks: {
-      listSubscribers: (f, ctx) => step('bw.list', [f], ctx, () => ok([...bw.values()].filter((s) => s.userId === f.userId && (!f.spEnterpriseId || s.spEnterpriseId === f.spEnterpriseId)).map((x) => strip(x)))),
+      listSubscribers: (f, ctx) =>
+        step('bw.list', [f], ctx, () =>
+          ok([...bw.values()].filter((s) => s.userId === f.userId && (!f.spEnterpriseId || s.spEnterpriseId === f.spEnterpriseId)).map((x) => strip(x))),
+        ),
       createSubscriber: (b, ctx) =>
         step('bw.create', [b], ctx, () => {
           const s = { ...b, id: `bw-${++seq}`, status: 'provisioning', polls: 0 } as BroadworksSubscriber & { polls: number };
@@ -80,10 +91,13 @@ export function createFakeWebex(options: { pollsToProvision?: number; latencyMs?
       precheck: (b, ctx) => step('bw.precheck', [b], ctx, () => ok({ message: 'ok' })),
     },
     wholesale: {
-      listCustomers: (f, ctx) => step('ws.listCustomers', [f], ctx, () => ok([...customers.values()].filter((c) => c.externalId === f.externalId).map((x) => strip(x)))),
+      listCustomers: (f, ctx) =>
+        step('ws.listCustomers', [f], ctx, () => ok([...customers.values()].filter((c) => c.externalId === f.externalId).map((x) => strip(x)))),
       createCustomer: (b, ctx) =>
         step('ws.createCustomer', [b], ctx, () => {
-          const c = { id: `cust-${++seq}`, orgId: `org-${seq}`, externalId: b.externalId, status: 'provisioning', polls: 0 } as WholesaleCustomer & { polls: number };
+          const c = { id: `cust-${++seq}`, orgId: `org-${seq}`, externalId: b.externalId, status: 'provisioning', polls: 0 } as WholesaleCustomer & {
+            polls: number;
+          };
           customers.set(c.id, c);
           return ok({ url: `https://fake/v1/wholesale/customers/${c.id}` }, 202);
         }),
@@ -91,16 +105,26 @@ export function createFakeWebex(options: { pollsToProvision?: number; latencyMs?
         step('ws.getCustomer', [idOrUrl], ctx, () => {
           const c = customers.get(idOrUrl.split('/').pop()!);
           if (!c) throw notFound('ws.getCustomer');
-          if (options.customerFails) Object.assign(c, { status: 'error', errors: [{ errorCode: 4003, description: 'fake: calling location could not be created' }] });
+          if (options.customerFails)
+            Object.assign(c, { status: 'error', errors: [{ errorCode: 4003, description: 'fake: calling location could not be created' }] });
           return ok(strip(advance(c)));
         }),
       updateCustomer: (id, _b, ctx) => step('ws.updateCustomer', [id], ctx, () => ok({})),
       deleteCustomer: (id, ctx) => step('ws.deleteCustomer', [id], ctx, () => ok(undefined, 204)),
       listSubscribers: (f, ctx) =>
-        step('ws.list', [f], ctx, () => ok([...ws.values()].filter((s) => s.customerId === f.customerId && (!f.email || s.email === f.email)).map((x) => strip(x)))),
+        step('ws.list', [f], ctx, () =>
+          ok([...ws.values()].filter((s) => s.customerId === f.customerId && (!f.email || s.email === f.email)).map((x) => strip(x))),
+        ),
       createSubscriber: (b, ctx) =>
         step('ws.create', [b], ctx, () => {
-          const s = { id: `ws-${++seq}`, customerId: b.customerId, email: b.email, package: b.package, status: 'provisioned', polls: 0 } as WholesaleSubscriber & { polls: number };
+          const s = {
+            id: `ws-${++seq}`,
+            customerId: b.customerId,
+            email: b.email,
+            package: b.package,
+            status: 'provisioned',
+            polls: 0,
+          } as WholesaleSubscriber & { polls: number };
           ws.set(s.id, s);
           return ok(strip(s));
         }),
@@ -143,11 +167,22 @@ export function createFakeWebex(options: { pollsToProvision?: number; latencyMs?
   };
 }
 
-export function webexError(status: number, options: { code?: Parameters<typeof newErr>[0]; retryable?: boolean; errorCode?: string; maybeApplied?: boolean; retryAfterMs?: number } = {}): WebexError {
-  return newErr(options.code ?? (status === 429 ? 'IMPB_ERR_WEBEX_RATE_LIMITED' : status >= 500 || status === 0 ? 'IMPB_ERR_WEBEX_UNAVAILABLE' : 'IMPB_ERR_WEBEX_REJECTED'), status, options);
+export function webexError(
+  status: number,
+  options: { code?: Parameters<typeof newErr>[0]; retryable?: boolean; errorCode?: string; maybeApplied?: boolean; retryAfterMs?: number } = {},
+): WebexError {
+  return newErr(
+    options.code ?? (status === 429 ? 'IMPB_ERR_WEBEX_RATE_LIMITED' : status >= 500 || status === 0 ? 'IMPB_ERR_WEBEX_UNAVAILABLE' : 'IMPB_ERR_WEBEX_REJECTED'),
+    status,
+    options,
+  );
 }
 
-function newErr(code: ConstructorParameters<typeof WebexError>[0], status: number, options: { retryable?: boolean; errorCode?: string; maybeApplied?: boolean; retryAfterMs?: number }) {
+function newErr(
+  code: ConstructorParameters<typeof WebexError>[0],
+  status: number,
+  options: { retryable?: boolean; errorCode?: string; maybeApplied?: boolean; retryAfterMs?: number },
+) {
   return new WebexError(
     code,
     {

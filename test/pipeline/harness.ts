@@ -61,7 +61,12 @@ export async function createHarness(templates: Template[] = [makeTemplate()], op
     dir,
     async startWorker(api, settings = {}) {
       const s = { ...FAST_SETTINGS, ...settings };
-      h.worker = createPipelineWorker({ store, api: withRateLimit(api, createRateLimiter({ maxPerSecond: s.ratePerSecond })), settings: s, logger: createSilentLogger() });
+      h.worker = createPipelineWorker({
+        store,
+        api: withRateLimit(api, createRateLimiter({ maxPerSecond: s.ratePerSecond })),
+        settings: s,
+        logger: createSilentLogger(),
+      });
       await h.worker.start();
       return h.worker;
     },

@@ -23,7 +23,15 @@ describe('job state changes in the audit trail', () => {
         actor: 'pipeline',
         action: 'state',
         before: { state: 'running' },
-        after: { state: 'failed', kind: 'assign', userId: 'erin@voip', code: 'IMPB_ERR_WEBEX_REJECTED', httpStatus: 400, webexErrorCode: '10022', description: 'fake error 10022' },
+        after: {
+          state: 'failed',
+          kind: 'assign',
+          userId: 'erin@voip',
+          code: 'IMPB_ERR_WEBEX_REJECTED',
+          httpStatus: 400,
+          webexErrorCode: '10022',
+          description: 'fake error 10022',
+        },
         trackingId: 'FAKE_ERR_400',
         detail: expect.any(String),
       }),
@@ -39,11 +47,21 @@ describe('job state changes in the audit trail', () => {
     await h.worker!.whenIdle({ includeFuture: true });
     const [later, first] = await h.store.jobs.list({ userId: 'dave@voip' });
     const coalesced = [later!, first!].find((j) => j.state === 'coalesced')!;
-    expect(await jobAudit(coalesced.id)).toEqual([expect.objectContaining({ actor: 'pipeline', before: { state: expect.any(String) }, after: expect.objectContaining({ state: 'coalesced' }) })]);
+    expect(await jobAudit(coalesced.id)).toEqual([
+      expect.objectContaining({ actor: 'pipeline', before: { state: expect.any(String) }, after: expect.objectContaining({ state: 'coalesced' }) }),
+    ]);
     const done = [later!, first!].find((j) => j.state === 'done')!;
     expect(await jobAudit(done.id)).toEqual([]);
 
-    const id = await h.store.jobs.enqueue({ eventId: 0, kind: 'resync', template: 'bw', userId: 'zed@voip', enterpriseId: 'ent-1', nextRunAt: Date.now() + 60_000, payload: {} });
+    const id = await h.store.jobs.enqueue({
+      eventId: 0,
+      kind: 'resync',
+      template: 'bw',
+      userId: 'zed@voip',
+      enterpriseId: 'ent-1',
+      nextRunAt: Date.now() + 60_000,
+      payload: {},
+    });
     await h.store.jobs.transition(id, { from: ['queued'], to: 'failed', now: Date.now() });
     await h.store.jobs.transition(id, { from: ['failed'], to: 'queued', nextRunAt: Date.now() + 60_000, now: Date.now() }, 'admin-api');
     await h.store.jobs.transition(id, { from: ['queued'], to: 'cancelled', now: Date.now() }, 'admin-api');

@@ -16,7 +16,14 @@ export async function startSim(options: Partial<WebexSimulatorOptions> = {}): Pr
   const token = 'sim-token-for-tests-0123456789';
   const sim = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: 20, customerProvisioningDelayMs: 60, ...options });
   const dispatcher = new Agent({ connections: 64 });
-  const client = createWebexClient({ baseUrl: sim.baseUrl, dispatcher, tokens: createStaticTokenProvider(token, 'test'), logger: createSilentLogger(), headersTimeoutMs: 5000, bodyTimeoutMs: 5000 });
+  const client = createWebexClient({
+    baseUrl: sim.baseUrl,
+    dispatcher,
+    tokens: createStaticTokenProvider(token, 'test'),
+    logger: createSilentLogger(),
+    headersTimeoutMs: 5000,
+    bodyTimeoutMs: 5000,
+  });
   return {
     sim,
     client,

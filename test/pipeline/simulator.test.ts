@@ -77,7 +77,14 @@ describe('pipeline against the Webex simulator', () => {
     await h.startWorker(s.client, { concurrency: 16 });
     const users = Array.from({ length: 50 }, (_, i) => `w${i}@voip`);
     await Promise.all(
-      users.map((u) => h.accept('assign', u, { firstName: 'W', lastName: String(u), email: `${u.split('@')[0]}@ent.example`, extension: `2${u.length}` }, { template: 'ws', enterpriseId: 'ent-new' })),
+      users.map((u) =>
+        h.accept(
+          'assign',
+          u,
+          { firstName: 'W', lastName: String(u), email: `${u.split('@')[0]}@ent.example`, extension: `2${u.length}` },
+          { template: 'ws', enterpriseId: 'ent-new' },
+        ),
+      ),
     );
     await h.worker!.whenIdle({ includeFuture: true, timeoutMs: 60_000 });
     expect(s.sim.stats().creates.customers).toBe(1);

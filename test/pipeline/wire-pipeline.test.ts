@@ -18,7 +18,20 @@ describe('wirePipeline in the real proxy (built-in simulator)', () => {
     const pipeline = rt.pipeline!;
     expect(pipeline.running).toBe(true);
     await rt.store.events.accept(
-      [{ event: { kind: 'assign', template: 'bw', userId: 'wired@voip', enterpriseId: 'ent-w', profile: { firstName: 'W', lastName: 'R', email: 'w@example.net' } }, requestId: 'r1', rawRequest: '<x/>', dedupeKey: 'r1' }],
+      [
+        {
+          event: {
+            kind: 'assign',
+            template: 'bw',
+            userId: 'wired@voip',
+            enterpriseId: 'ent-w',
+            profile: { firstName: 'W', lastName: 'R', email: 'w@example.net' },
+          },
+          requestId: 'r1',
+          rawRequest: '<x/>',
+          dedupeKey: 'r1',
+        },
+      ],
       { duplicateWindowSeconds: 0 },
     );
     await pipeline.worker!.whenIdle({ includeFuture: true, timeoutMs: 20_000 });

@@ -149,7 +149,13 @@ describe('pipeline worker (in-memory Webex)', () => {
     await h.worker!.whenIdle({ includeFuture: true });
     const [failed] = await h.store.jobs.list({ userId: 'erin@voip' });
     expect(failed!.state).toBe('failed');
-    expect(failed!.lastError).toMatchObject({ code: 'IMPB_ERR_WEBEX_REJECTED', httpStatus: 400, webexErrorCode: '10022', description: 'fake error 10022', trackingId: 'FAKE_ERR_400' });
+    expect(failed!.lastError).toMatchObject({
+      code: 'IMPB_ERR_WEBEX_REJECTED',
+      httpStatus: 400,
+      webexErrorCode: '10022',
+      description: 'fake error 10022',
+      trackingId: 'FAKE_ERR_400',
+    });
     expect(await h.store.subscribers.get('erin@voip')).toMatchObject({ status: 'failed', lastErrorCode: '10022', lastTrackingId: 'FAKE_ERR_400' });
   });
 
@@ -183,7 +189,17 @@ describe('pipeline worker (in-memory Webex)', () => {
     await h.accept('assign', 'alice@voip', ALICE);
     // Simulate a crash right after the POST reached Webex: job still 'running'.
     await h.store.jobs.claim({ owner: defaultLeaseOwner(), leaseMs: 60_000, limit: 10, now: Date.now() });
-    await fake.api.broadworks.createSubscriber({ provisioningId: 'PROV-1', userId: 'alice@voip', spEnterpriseId: 'ent-1', firstName: 'Alice', lastName: 'Smith', package: 'standard', email: 'alice@example.net', primaryPhoneNumber: '+12145550100', extension: '100' });
+    await fake.api.broadworks.createSubscriber({
+      provisioningId: 'PROV-1',
+      userId: 'alice@voip',
+      spEnterpriseId: 'ent-1',
+      firstName: 'Alice',
+      lastName: 'Smith',
+      package: 'standard',
+      email: 'alice@example.net',
+      primaryPhoneNumber: '+12145550100',
+      extension: '100',
+    });
     await h.startWorker(fake.api);
     await h.worker!.whenIdle({ includeFuture: true });
     expect(fake.count('bw.create')).toBe(1);
@@ -197,7 +213,15 @@ describe('pipeline worker (in-memory Webex)', () => {
     await h.startWorker(fake.api);
     await h.accept('assign', 'alice@voip', ALICE);
     await h.worker!.whenIdle({ includeFuture: true });
-    await h.store.jobs.enqueue({ eventId: 0, kind: 'set_package', template: 'bw', userId: 'alice@voip', enterpriseId: 'ent-1', nextRunAt: Date.now(), payload: { package: 'premium' } });
+    await h.store.jobs.enqueue({
+      eventId: 0,
+      kind: 'set_package',
+      template: 'bw',
+      userId: 'alice@voip',
+      enterpriseId: 'ent-1',
+      nextRunAt: Date.now(),
+      payload: { package: 'premium' },
+    });
     h.worker!.wake();
     await h.worker!.whenIdle({ includeFuture: true });
     expect(fake.calls.find((c) => c.op === 'bw.update')!.args[1]).toEqual({ package: 'premium' });
@@ -214,18 +238,37 @@ describe('pipeline worker (in-memory Webex)', () => {
   });
 
   test('wholesale: 50 concurrent first users of a new enterprise create exactly one customer; the first provisioned is its admin', async () => {
-    h = await createHarness([makeTemplate({ name: 'ws', targetApi: 'wholesale', package: 'webex_calling', wholesale: { ...WHOLESALE_ONBOARDING, locationId: 'LOC-1' } })]);
+    h = await createHarness([
+      makeTemplate({ name: 'ws', targetApi: 'wholesale', package: 'webex_calling', wholesale: { ...WHOLESALE_ONBOARDING, locationId: 'LOC-1' } }),
+    ]);
     const fake = createFakeWebex({ pollsToProvision: 3, latencyMs: 1 });
     const users = Array.from({ length: 50 }, (_, i) => `w${i}@voip`);
-    await Promise.all(users.map((u) => h.accept('assign', u, { firstName: 'W', lastName: u, email: `${u.split('@')[0]}@ent.example`, extension: '200' }, { template: 'ws', enterpriseId: 'ent-new' })));
+    await Promise.all(
+      users.map((u) =>
+        h.accept(
+          'assign',
+          u,
+          { firstName: 'W', lastName: u, email: `${u.split('@')[0]}@ent.example`, extension: '200' },
+          { template: 'ws', enterpriseId: 'ent-new' },
+        ),
+      ),
+    );
     await h.startWorker(fake.api, { concurrency: 16 });
     await h.worker!.whenIdle({ includeFuture: true, timeoutMs: 30_000 });
 
     expect(fake.count('ws.createCustomer')).toBe(1);
     const createBody = fake.calls.find((c) => c.op === 'ws.createCustomer')!.args[0];
-    expect(createBody).toMatchObject({ provisioningId: 'PROV-1', externalId: 'ent-new', packages: ['webex_calling'], customerInfo: { name: 'Enterprise ent-new', primaryEmail: 'admin@ent-new.example.net' } });
+    expect(createBody).toMatchObject({
+      provisioningId: 'PROV-1',
+      externalId: 'ent-new',
+      packages: ['webex_calling'],
+      customerInfo: { name: 'Enterprise ent-new', primaryEmail: 'admin@ent-new.example.net' },
+    });
     expect(fake.count('ws.create')).toBe(50);
-    expect(fake.calls.find((c) => c.op === 'ws.create')!.args[0]).toMatchObject({ package: 'webex_calling', provisioningParameters: { firstName: 'W', extension: '200', locationId: 'LOC-1' } });
+    expect(fake.calls.find((c) => c.op === 'ws.create')!.args[0]).toMatchObject({
+      package: 'webex_calling',
+      provisioningParameters: { firstName: 'W', extension: '200', locationId: 'LOC-1' },
+    });
     const customer = await h.store.customers.get('ent-new');
     expect(customer).toMatchObject({ status: 'provisioned', webexCustomerId: expect.any(String) });
     expect(users).toContain(customer!.adminUserId);
@@ -242,7 +285,11 @@ describe('pipeline worker (in-memory Webex)', () => {
     expect(fake.count('ws.create')).toBe(0);
     const jobs = await h.store.jobs.list({ template: 'ws' });
     expect(jobs.map((j) => j.state)).toEqual(['failed', 'failed']);
-    expect(jobs[0]!.lastError).toMatchObject({ code: 'IMPB_ERR_WEBEX_PROVISIONING_FAILED', webexErrorCode: '4003', description: expect.stringMatching(/calling location/) });
+    expect(jobs[0]!.lastError).toMatchObject({
+      code: 'IMPB_ERR_WEBEX_PROVISIONING_FAILED',
+      webexErrorCode: '4003',
+      description: expect.stringMatching(/calling location/),
+    });
     expect(await h.store.customers.get('ent-bad')).toMatchObject({ status: 'error', lastError: expect.stringMatching(/4003/) });
     expect(await h.store.subscribers.get('x1@voip')).toMatchObject({ status: 'failed', lastErrorCode: '4003' });
   });
@@ -298,7 +345,14 @@ describe('pipeline worker (in-memory Webex)', () => {
     h = await createHarness();
     const fake = createFakeWebex();
     // Provisioned before the bridge kept records (e.g. by the previous proxy).
-    await fake.api.broadworks.createSubscriber({ provisioningId: 'PROV-1', userId: 'legacy@voip', spEnterpriseId: 'ent-1', firstName: 'L', lastName: 'Egacy', package: 'standard' });
+    await fake.api.broadworks.createSubscriber({
+      provisioningId: 'PROV-1',
+      userId: 'legacy@voip',
+      spEnterpriseId: 'ent-1',
+      firstName: 'L',
+      lastName: 'Egacy',
+      package: 'standard',
+    });
     await h.accept('modify', 'legacy@voip', { lastName: 'Changed' });
     await h.accept('unassign', 'legacy@voip');
     await h.startWorker(fake.api);

@@ -3,7 +3,15 @@ import type { Cluster, Template } from '../../src/domain';
 import { makeTempDir } from '../helpers/temp-dir';
 
 const template = (name: string, extra: Partial<Template> = {}): Template =>
-  ({ name, targetApi: 'broadworks', provisioningId: 'P', package: 'standard', enabled: true, account: { username: `${name}-as`, passwordHash: 'h' }, ...extra }) as Template;
+  ({
+    name,
+    targetApi: 'broadworks',
+    provisioningId: 'P',
+    package: 'standard',
+    enabled: true,
+    account: { username: `${name}-as`, passwordHash: 'h' },
+    ...extra,
+  }) as Template;
 const cluster = (name: string, sourceAddresses: string[]): Cluster =>
   ({ name, description: '', hosts: [], sourceAddresses, identityRules: { subjectCn: [], san: [], fingerprints: [] } }) as Cluster;
 

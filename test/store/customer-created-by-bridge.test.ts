@@ -26,8 +26,13 @@ describe('customers: created by the bridge', () => {
 
   test('migration 4 marks the customers an older version followed (those with a Location) as created by the bridge', async () => {
     const db = new Database(path.join(temp.dir, STORE_FILE_NAME));
-    migrate(db, MIGRATIONS.filter((m) => m.version <= 3));
-    const insert = db.prepare("INSERT INTO customers (enterprise_id, template, status, location_url, created_at, updated_at) VALUES (?, 'ws', 'provisioned', ?, 'x', 'x')");
+    migrate(
+      db,
+      MIGRATIONS.filter((m) => m.version <= 3),
+    );
+    const insert = db.prepare(
+      "INSERT INTO customers (enterprise_id, template, status, location_url, created_at, updated_at) VALUES (?, 'ws', 'provisioned', ?, 'x', 'x')",
+    );
     insert.run('followed', 'https://webex/v1/wholesale/customers/c1');
     insert.run('found', null);
     db.close();

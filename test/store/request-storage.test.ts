@@ -62,7 +62,9 @@ describe('inbound requests are stored once', () => {
     };
     const small = await hold(100, 's');
     const large = await hold(1000, 'l');
-    process.stdout.write(`accept of 1,000 events: ${large.total.toFixed(1)} ms (longest loop turn ${large.longest.toFixed(1)} ms); 100 events: ${small.total.toFixed(1)} ms\n`);
+    process.stdout.write(
+      `accept of 1,000 events: ${large.total.toFixed(1)} ms (longest loop turn ${large.longest.toFixed(1)} ms); 100 events: ${small.total.toFixed(1)} ms\n`,
+    );
     expect(large.total / Math.max(small.total, 1)).toBeLessThan(30);
     // It yielded while storing: no single turn held the loop for the whole accept.
     expect(large.longest).toBeLessThan(large.total * 0.7);

@@ -12,7 +12,13 @@ test('the periodic sweep deletes what the injected clock says is past retention,
   await store.unknownRequests.add({ requestId: 'r', template: 'bw', reason: 'x', headers: {}, body: '<x/>', kind: 'unknown' });
   clock.advance(100 * 86_400_000);
   await store.webexCalls.record({ operation: 'op', method: 'GET', path: '/new', trackingId: 't2', at: new Date(clock.now()).toISOString() });
-  const schedule = createRetentionSchedule({ store, policy: { dataDays: 90, auditDays: 400, batchSize: 10 }, intervalMs: 10, logger: createSilentLogger(), clock });
+  const schedule = createRetentionSchedule({
+    store,
+    policy: { dataDays: 90, auditDays: 400, batchSize: 10 },
+    intervalMs: 10,
+    logger: createSilentLogger(),
+    clock,
+  });
   const swept = await schedule.sweepNow();
   expect(swept.webex_calls).toBe(1);
   expect((await store.webexCalls.list({})).map((c) => c.path)).toEqual(['/new']);

@@ -112,7 +112,12 @@ describe('SQLite store', () => {
 
   test('claimDue hands out only each user’s oldest unfinished job, and the next one once it finishes', async () => {
     await store.events.accept(
-      [event('a'), event('a', 'modify'), event('b'), event('a', 'unassign')].map((e, i) => ({ event: e, requestId: `r${i}`, rawRequest: '', dedupeKey: `d${i}` })),
+      [event('a'), event('a', 'modify'), event('b'), event('a', 'unassign')].map((e, i) => ({
+        event: e,
+        requestId: `r${i}`,
+        rawRequest: '',
+        dedupeKey: `d${i}`,
+      })),
       { duplicateWindowSeconds: 0 },
     );
     const first = await claimDue(store, 10);
@@ -139,7 +144,8 @@ describe('SQLite store', () => {
   });
 
   test('due status polls are claimed before a backlog of new work', async () => {
-    for (let i = 0; i < 5; i++) await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bw', userId: `q${i}`, enterpriseId: 'e', nextRunAt: 1, payload: {} });
+    for (let i = 0; i < 5; i++)
+      await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bw', userId: `q${i}`, enterpriseId: 'e', nextRunAt: 1, payload: {} });
     const pollId = await store.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bw', userId: 'p', enterpriseId: 'e', nextRunAt: 1, payload: {} });
     store.db.prepare("UPDATE jobs SET state = 'polling', next_run_at = ? WHERE id = ?").run(Date.now() - 1, pollId);
     const claimed = await claimDue(store, 2);
@@ -172,7 +178,8 @@ describe('SQLite store', () => {
     const big = Number(process.hrtime.bigint() - t0);
     const smallDir = makeTempDir('impb-small-');
     const small = createSqliteStore({ dataDir: smallDir.dir });
-    for (let i = 0; i < 500; i++) await small.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bw', userId: `s${i}`, enterpriseId: 'e', nextRunAt: 0, payload: {} });
+    for (let i = 0; i < 500; i++)
+      await small.jobs.enqueue({ eventId: 0, kind: 'assign', template: 'bw', userId: `s${i}`, enterpriseId: 'e', nextRunAt: 0, payload: {} });
     const t1 = process.hrtime.bigint();
     for (let i = 0; i < 50; i++) await claimDue(small, 8);
     const tiny = Number(process.hrtime.bigint() - t1);

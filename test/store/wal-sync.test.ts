@@ -109,7 +109,9 @@ describe('WAL checkpoints off the event loop', () => {
       }
       const before = fs.statSync(store.file).size;
       // Well under 1,000 pages: the automatic checkpoint would not have copied any of it.
-      await Promise.all(Array.from({ length: 200 }, (_, n) => store.events.accept([{ ...input(n), rawRequest: 'x'.repeat(1000) }], { duplicateWindowSeconds: 60 })));
+      await Promise.all(
+        Array.from({ length: 200 }, (_, n) => store.events.accept([{ ...input(n), rawRequest: 'x'.repeat(1000) }], { duplicateWindowSeconds: 60 })),
+      );
       while (fs.statSync(store.file).size <= before) {
         if (Date.now() > deadline) throw new Error('the WAL was not checkpointed into the database');
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -128,9 +130,17 @@ describe("a user's latest event", () => {
     const store = createSqliteStore({ dataDir: temp.dir });
     try {
       await store.events.accept([input(1)], { duplicateWindowSeconds: 0 });
-      await store.events.accept([{ ...input(2), event: { ...input(2).event, userId: 'u1@x', kind: 'unassign', template: 't2' } }], { duplicateWindowSeconds: 0 });
+      await store.events.accept([{ ...input(2), event: { ...input(2).event, userId: 'u1@x', kind: 'unassign', template: 't2' } }], {
+        duplicateWindowSeconds: 0,
+      });
       const [newest] = await store.events.listForUser('u1@x', 1);
-      expect(await store.events.latestForUser('u1@x')).toEqual({ id: newest!.id, kind: 'unassign', template: 't2', enterpriseId: 'e', receivedAt: newest!.receivedAt });
+      expect(await store.events.latestForUser('u1@x')).toEqual({
+        id: newest!.id,
+        kind: 'unassign',
+        template: 't2',
+        enterpriseId: 'e',
+        receivedAt: newest!.receivedAt,
+      });
       expect(await store.events.latestForUser('nobody@x')).toBeUndefined();
     } finally {
       await store.close();
@@ -146,9 +156,21 @@ describe('the checkpoint worker and the main process flags', () => {
     try {
       const preload = `${temp.dir}/preload.js`;
       const marks = `${temp.dir}/marks`;
-      fs.writeFileSync(preload, `require('node:fs').appendFileSync(${JSON.stringify(marks)}, require('node:worker_threads').isMainThread ? 'main\\n' : 'worker\\n');`);
+      fs.writeFileSync(
+        preload,
+        `require('node:fs').appendFileSync(${JSON.stringify(marks)}, require('node:worker_threads').isMainThread ? 'main\\n' : 'worker\\n');`,
+      );
       const storeModule = require.resolve('../../dist/store');
-      const run = spawnSync(process.execPath, ['-r', preload, '-e', `(async () => { const s = require(${JSON.stringify(storeModule)}).createSqliteStore({ dataDir: ${JSON.stringify(temp.dir + '/data')} }); await new Promise((r) => setTimeout(r, 300)); await s.close(); })()`], { encoding: 'utf8', timeout: 20_000 });
+      const run = spawnSync(
+        process.execPath,
+        [
+          '-r',
+          preload,
+          '-e',
+          `(async () => { const s = require(${JSON.stringify(storeModule)}).createSqliteStore({ dataDir: ${JSON.stringify(temp.dir + '/data')} }); await new Promise((r) => setTimeout(r, 300)); await s.close(); })()`,
+        ],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
       expect(run.status).toBe(0);
       expect(fs.readFileSync(marks, 'utf8').trim().split('\n')).toEqual(['main']);
     } finally {

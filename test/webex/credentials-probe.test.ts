@@ -81,7 +81,12 @@ describe('simulator fault refuseTokens', () => {
     const sim = await startWebexSimulator({ token: SIM_TOKEN });
     try {
       const me = () => fetch(`${sim.baseUrl}/people/me`, { headers: { authorization: `Bearer ${SIM_TOKEN}` } }).then((r) => r.status);
-      const control = (body: unknown) => fetch(sim.baseUrl.replace(/\/v1$/, '/_simulator/faults'), { method: 'POST', headers: { authorization: `Bearer ${SIM_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const control = (body: unknown) =>
+        fetch(sim.baseUrl.replace(/\/v1$/, '/_simulator/faults'), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${SIM_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       expect(await me()).toBe(200);
       expect((await control({ refuseTokens: true })).status).toBe(200);
       expect(await me()).toBe(401);
@@ -103,7 +108,14 @@ describe('createWebexCredentialsProbe (unit)', () => {
       },
     ];
     const metrics = createMetricsRegistry({ defaultMetrics: false });
-    const probe = createWebexCredentialsProbe({ check: () => results.shift()!(), source: 'webex.token', logger: captureLogger().logger, metrics, intervalMs: 600_000, failingIntervalMs: 600_000 });
+    const probe = createWebexCredentialsProbe({
+      check: () => results.shift()!(),
+      source: 'webex.token',
+      logger: captureLogger().logger,
+      metrics,
+      intervalMs: 600_000,
+      failingIntervalMs: 600_000,
+    });
     await probe.start();
     expect(await probe.readiness.check()).toBe(true);
     await probe.check();
@@ -116,7 +128,15 @@ describe('createWebexCredentialsProbe (unit)', () => {
   it('a 403 to GET /people/me (a token without the People scope) is inconclusive: ready, one warning, not refused', async () => {
     const { WebexError } = await import('../../src/errors');
     const check = async () => {
-      throw new WebexError('IMPB_ERR_WEBEX_FORBIDDEN', { operation: 'people.me', method: 'GET', path: '/people/me', httpStatus: 403, trackingId: 'T3', webexErrors: [], maybeApplied: false });
+      throw new WebexError('IMPB_ERR_WEBEX_FORBIDDEN', {
+        operation: 'people.me',
+        method: 'GET',
+        path: '/people/me',
+        httpStatus: 403,
+        trackingId: 'T3',
+        webexErrors: [],
+        maybeApplied: false,
+      });
     };
     const { logger, lines } = captureLogger();
     const metrics = createMetricsRegistry({ defaultMetrics: false });
@@ -134,11 +154,27 @@ describe('createWebexCredentialsProbe (unit)', () => {
     let refuse = true;
     const { WebexError } = await import('../../src/errors');
     const check = async () => {
-      if (refuse) throw new WebexError('IMPB_ERR_WEBEX_UNAUTHORIZED', { operation: 'people.me', method: 'GET', path: '/people/me', httpStatus: 401, trackingId: 'T', webexErrors: [], maybeApplied: false });
+      if (refuse)
+        throw new WebexError('IMPB_ERR_WEBEX_UNAUTHORIZED', {
+          operation: 'people.me',
+          method: 'GET',
+          path: '/people/me',
+          httpStatus: 401,
+          trackingId: 'T',
+          webexErrors: [],
+          maybeApplied: false,
+        });
       return { data: {}, httpStatus: 200, trackingId: 'T2' };
     };
     const { logger, lines } = captureLogger();
-    const probe = createWebexCredentialsProbe({ check, source: 'webex.token', logger, metrics: createMetricsRegistry({ defaultMetrics: false }), intervalMs: 600_000, failingIntervalMs: 600_000 });
+    const probe = createWebexCredentialsProbe({
+      check,
+      source: 'webex.token',
+      logger,
+      metrics: createMetricsRegistry({ defaultMetrics: false }),
+      intervalMs: 600_000,
+      failingIntervalMs: 600_000,
+    });
     let called = 0;
     probe.onRecovered(() => {
       throw new Error('listener bug');

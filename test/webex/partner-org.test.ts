@@ -72,7 +72,14 @@ describe('partner org source (cache, persistence, tolerated failure)', () => {
   it('tolerates a failing Webex: undefined, one warning, no new call until the pause is over, then the answer', async () => {
     const { logger, lines } = captureLogger();
     let clock = 1_000_000;
-    const source = createPartnerOrgSource({ client: env.client, settings: store.settings, storeOpen: () => store.isOpen(), logger, now: () => clock, retryAfterFailureMs: 60_000 });
+    const source = createPartnerOrgSource({
+      client: env.client,
+      settings: store.settings,
+      storeOpen: () => store.isOpen(),
+      logger,
+      now: () => clock,
+      retryAfterFailureMs: 60_000,
+    });
     env.sim.setFaults({ failNext: { status: 503, count: 2, path: '/people/me' } });
 
     expect(await source.get()).toBeUndefined();

@@ -21,14 +21,35 @@ describe('imp-bridge simulate-webex', () => {
     expect(cmd).toBeDefined();
     const flags = cmd!.options.map((o) => o.long);
     expect(flags).toEqual(
-      expect.arrayContaining(['--port', '--token', '--delay', '--host', '--rate-limit', '--retry-after', '--broken-next-links', '--latency-ms', '--fail-next', '--drop-connections', '--untrusted-email']),
+      expect.arrayContaining([
+        '--port',
+        '--token',
+        '--delay',
+        '--host',
+        '--rate-limit',
+        '--retry-after',
+        '--broken-next-links',
+        '--latency-ms',
+        '--fail-next',
+        '--drop-connections',
+        '--untrusted-email',
+      ]),
     );
     expect(cmd!.helpInformation()).toContain('simulate-webex');
   });
 
   it('--help lists every run-time fault, refuseTokens included', async () => {
     // Typed as a record of every key: a new fault does not compile here until it is listed.
-    const faults: Record<keyof SimulatorFaults, true> = { rateLimitPerSecond: true, retryAfter: true, failNext: true, latencyMs: true, dropNextConnections: true, stallNextBodies: true, refuseTokens: true, brokenNextLinks: true };
+    const faults: Record<keyof SimulatorFaults, true> = {
+      rateLimitPerSecond: true,
+      retryAfter: true,
+      failNext: true,
+      latencyMs: true,
+      dropNextConnections: true,
+      stallNextBodies: true,
+      refuseTokens: true,
+      brokenNextLinks: true,
+    };
     let help = '';
     const program = new Command('imp-bridge').exitOverride();
     registerSimulateWebexCommand(program);
@@ -57,7 +78,10 @@ describe('imp-bridge simulate-webex', () => {
 
     /** Starts the CLI and resolves with the base URL of its "listening" line. */
     async function startCli(args: string[]): Promise<{ baseUrl: string; exited: Promise<number | null> }> {
-      child = spawn(process.execPath, [BIN, 'simulate-webex', '--port', '0', '--host', '127.0.0.1', ...args], { env: { PATH: process.env.PATH }, stdio: 'pipe' });
+      child = spawn(process.execPath, [BIN, 'simulate-webex', '--port', '0', '--host', '127.0.0.1', ...args], {
+        env: { PATH: process.env.PATH },
+        stdio: 'pipe',
+      });
       const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
       let out = '';
       const baseUrl = await new Promise<string>((resolve, reject) => {

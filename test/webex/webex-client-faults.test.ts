@@ -62,7 +62,12 @@ describe('Webex client: pagination and faults (simulator over sockets)', () => {
       return got.data.status === 'provisioned' ? got.data : undefined;
     });
     for (let i = 0; i < 5; i++) {
-      await env.client.wholesale.createSubscriber({ customerId: customer.id, email: `u${i}@acme.example`, packages: ['webex_meetings'], provisioningParameters: {} });
+      await env.client.wholesale.createSubscriber({
+        customerId: customer.id,
+        email: `u${i}@acme.example`,
+        packages: ['webex_meetings'],
+        provisioningParameters: {},
+      });
     }
     env.sim.setFaults({ brokenNextLinks });
     const res = await env.client.wholesale.listSubscribers({ customerId: customer.id, max: 2 });
@@ -170,7 +175,12 @@ describe('Webex client: pagination and faults (simulator over sockets)', () => {
     const agent = new Agent({ connect: { timeout: 150 } });
     try {
       const { port } = silent.address() as net.AddressInfo;
-      const client = createWebexClient({ baseUrl: `https://127.0.0.1:${port}/v1`, dispatcher: agent, tokens: createStaticTokenProvider(SIM_TOKEN), logger: createSilentLogger() });
+      const client = createWebexClient({
+        baseUrl: `https://127.0.0.1:${port}/v1`,
+        dispatcher: agent,
+        tokens: createStaticTokenProvider(SIM_TOKEN),
+        logger: createSilentLogger(),
+      });
       const err = (await client.broadworks.createSubscriber(bwCreate()).catch((e: unknown) => e)) as WebexError;
       expect(err).toMatchObject({ code: 'IMPB_ERR_WEBEX_TIMEOUT', retryable: true });
       expect(err.message).toContain('UND_ERR_CONNECT_TIMEOUT');

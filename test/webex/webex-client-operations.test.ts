@@ -30,18 +30,30 @@ describe('Webex client against the simulator (real sockets)', () => {
     const listed = await env.client.broadworks.listSubscribers({ userId: 'alice@sp.example' });
     expect(listed.data.map((s) => s.id)).toEqual([created.data.id]);
 
-    const pre = await env.client.broadworks.precheck({ email: 'bob@acme.example', provisioningId: 'PROV-1', customerInfo: { primaryEmail: 'admin@acme.example' } });
+    const pre = await env.client.broadworks.precheck({
+      email: 'bob@acme.example',
+      provisioningId: 'PROV-1',
+      customerInfo: { primaryEmail: 'admin@acme.example' },
+    });
     expect(pre.data.message).toBe('success');
 
     const removed = await env.client.broadworks.deleteSubscriber(created.data.id);
     expect(removed.httpStatus).toBe(204);
     await expect(env.client.broadworks.getSubscriber(created.data.id)).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_NOT_FOUND', retryable: false });
 
-    expect(env.calls.find((c) => c.operation === 'broadworks.createSubscriber')).toMatchObject({ method: 'POST', path: '/broadworks/subscribers', httpStatus: 200, jobId: 7, userId: 'alice@sp.example' });
+    expect(env.calls.find((c) => c.operation === 'broadworks.createSubscriber')).toMatchObject({
+      method: 'POST',
+      path: '/broadworks/subscribers',
+      httpStatus: 200,
+      jobId: 7,
+      userId: 'alice@sp.example',
+    });
   });
 
   it('answers pending_email_input without email (untrusted template), and a later error 10022 for a user id already mapped', async () => {
-    const noEmail = await env.client.broadworks.createSubscriber(bwCreate({ userId: 'noemail@sp.example', email: undefined, provisioningId: 'PROV-UNTRUSTED' }));
+    const noEmail = await env.client.broadworks.createSubscriber(
+      bwCreate({ userId: 'noemail@sp.example', email: undefined, provisioningId: 'PROV-UNTRUSTED' }),
+    );
     expect(noEmail.data.status).toBe('pending_email_input');
     const taken = await env.client.broadworks.createSubscriber(bwCreate({ userId: 'taken@sp.example' }));
     const failed = await eventually(async () => {
@@ -76,16 +88,28 @@ describe('Webex client against the simulator (real sockets)', () => {
 
     // calling package without number or extension: 400 naming the field
     await expect(
-      env.client.wholesale.createSubscriber({ customerId: customer.id, email: 'x@acme.example', packages: ['webex_calling'], provisioningParameters: { firstName: 'X', lastName: 'Y' } }),
+      env.client.wholesale.createSubscriber({
+        customerId: customer.id,
+        email: 'x@acme.example',
+        packages: ['webex_calling'],
+        provisioningParameters: { firstName: 'X', lastName: 'Y' },
+      }),
     ).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_REJECTED', httpStatus: 400 });
 
-    const sub = await env.client.wholesale.createSubscriber({ customerId: customer.id, email: 'bob@acme.example', packages: ['webex_calling'], provisioningParameters: { firstName: 'Bob', lastName: 'B', extension: '2001' } });
+    const sub = await env.client.wholesale.createSubscriber({
+      customerId: customer.id,
+      email: 'bob@acme.example',
+      packages: ['webex_calling'],
+      provisioningParameters: { firstName: 'Bob', lastName: 'B', extension: '2001' },
+    });
     expect(sub.httpStatus).toBe(200);
     expect(sub.data.status).toBe('provisioned');
     expect((await env.client.wholesale.getSubscriber(sub.data.id)).data.email).toBe('bob@acme.example');
     expect((await env.client.wholesale.listSubscribers({ customerId: customer.id })).data).toHaveLength(1);
     expect((await env.client.wholesale.updateSubscriber(sub.data.id, { packages: ['webex_suite'] })).data.packages).toEqual(['webex_suite']);
-    expect((await env.client.wholesale.precheck({ email: 'carol@acme.example', customerId: customer.id, packages: ['webex_meetings'] })).data.message).toBe('success');
+    expect((await env.client.wholesale.precheck({ email: 'carol@acme.example', customerId: customer.id, packages: ['webex_meetings'] })).data.message).toBe(
+      'success',
+    );
     expect((await env.client.wholesale.deleteSubscriber(sub.data.id)).httpStatus).toBe(204);
 
     const upd = await env.client.wholesale.updateCustomer(customer.id, { packages: ['webex_calling', 'webex_meetings'] });
@@ -95,7 +119,13 @@ describe('Webex client against the simulator (real sockets)', () => {
 
   it('refuses to send a Wholesale subscriber with both package and packages', async () => {
     await expect(
-      env.client.wholesale.createSubscriber({ customerId: 'c', email: 'e@x', package: 'webex_calling', packages: ['webex_calling'], provisioningParameters: {} }),
+      env.client.wholesale.createSubscriber({
+        customerId: 'c',
+        email: 'e@x',
+        package: 'webex_calling',
+        packages: ['webex_calling'],
+        provisioningParameters: {},
+      }),
     ).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_REQUEST_INVALID' });
     expect(env.sim.stats().requests).toBe(0);
   });

@@ -1,5 +1,12 @@
 import { nextLinkOf, repairNextLink } from '../../src/webex/link-pagination';
-import { broadworksCreateBody, broadworksUpdateBody, RequestContractError, wholesaleCustomerCreateBody, wholesaleCustomerUpdateBody, wholesaleSubscriberCreateBody } from '../../src/webex/request-bodies';
+import {
+  broadworksCreateBody,
+  broadworksUpdateBody,
+  RequestContractError,
+  wholesaleCustomerCreateBody,
+  wholesaleCustomerUpdateBody,
+  wholesaleSubscriberCreateBody,
+} from '../../src/webex/request-bodies';
 import { readBroadworksSubscriber } from '../../src/webex/parse-responses';
 import { parseRetryAfterMs } from '../../src/webex/retry-after';
 import { bwCreate, customerCreate } from './sim-fixtures';
@@ -52,7 +59,7 @@ describe('request bodies: exactly what the spec allows', () => {
     expect(body).not.toHaveProperty('extension');
     expect(body).not.toHaveProperty('language');
   });
-  it('keeps the spec\'s empty-string removal on update, but not both number and extension', () => {
+  it("keeps the spec's empty-string removal on update, but not both number and extension", () => {
     expect(broadworksUpdateBody({ mobilePhoneNumber: '', extension: '', firstName: '' })).toEqual({ mobilePhoneNumber: '', extension: '' });
     expect(() => broadworksUpdateBody({ primaryPhoneNumber: '', extension: '' })).toThrow(RequestContractError);
   });
@@ -66,16 +73,31 @@ describe('request bodies: exactly what the spec allows', () => {
   it('gives a calling location the customer address when none is set, and refuses a location without timezone', () => {
     const body = wholesaleCustomerCreateBody(customerCreate()) as { provisioningParameters: { calling: { location: { address: unknown } } } };
     expect(body.provisioningParameters.calling.location.address).toEqual(customerCreate().address);
-    expect(() => wholesaleCustomerCreateBody(customerCreate({ provisioningParameters: { calling: { location: { name: 'HQ', language: 'en' } } } }))).toThrow(/timezone/);
+    expect(() => wholesaleCustomerCreateBody(customerCreate({ provisioningParameters: { calling: { location: { name: 'HQ', language: 'en' } } } }))).toThrow(
+      /timezone/,
+    );
   });
   it('never sends provisioningId, orgId or customerInfo on a customer update', () => {
-    expect(Object.keys(wholesaleCustomerUpdateBody({ ...customerCreate(), orgId: 'o' })).sort()).toEqual(['address', 'externalId', 'packages', 'provisioningParameters']);
+    expect(Object.keys(wholesaleCustomerUpdateBody({ ...customerCreate(), orgId: 'o' })).sort()).toEqual([
+      'address',
+      'externalId',
+      'packages',
+      'provisioningParameters',
+    ]);
   });
 });
 
 describe('lenient responses', () => {
   it('keeps unknown fields and enum values, and reads selfActivated strings as booleans', () => {
-    const sub = readBroadworksSubscriber({ id: 'x', userId: 'u', spEnterpriseId: 'e', status: 'brand_new_status', selfActivated: 'true', futureField: 1, errors: [{ errorCode: '10022', description: 'd' }] });
+    const sub = readBroadworksSubscriber({
+      id: 'x',
+      userId: 'u',
+      spEnterpriseId: 'e',
+      status: 'brand_new_status',
+      selfActivated: 'true',
+      futureField: 1,
+      errors: [{ errorCode: '10022', description: 'd' }],
+    });
     expect(sub).toMatchObject({ status: 'brand_new_status', selfActivated: true, futureField: 1, errors: [{ errorCode: '10022', description: 'd' }] });
     expect(readBroadworksSubscriber({ id: 'x', status: 'provisioned', selfActivated: 'false' }).selfActivated).toBe(false);
   });

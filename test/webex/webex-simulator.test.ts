@@ -18,7 +18,11 @@ describe('Webex simulator HTTP behaviour', () => {
   });
 
   it('answers 400 errorCode 1001 naming the missing field', async () => {
-    const res = await fetch(`${sim.baseUrl}/broadworks/subscribers`, { method: 'POST', headers: auth, body: JSON.stringify({ provisioningId: 'p', userId: 'u', firstName: 'f', lastName: 'l', package: 'basic' }) });
+    const res = await fetch(`${sim.baseUrl}/broadworks/subscribers`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ provisioningId: 'p', userId: 'u', firstName: 'f', lastName: 'l', package: 'basic' }),
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: Array<{ errorCode: number; description: string }> };
     expect(body.errors[0]).toMatchObject({ errorCode: 1001, description: expect.stringContaining('spEnterpriseId') });
@@ -35,7 +39,15 @@ describe('Webex simulator HTTP behaviour', () => {
   });
 
   it('logs what was answered at the time, not the record as it changed later', async () => {
-    const body = { provisioningId: 'p', userId: 'u@sp.example', spEnterpriseId: 'SP1+acme', firstName: 'f', lastName: 'l', package: 'basic', email: 'u@acme.example' };
+    const body = {
+      provisioningId: 'p',
+      userId: 'u@sp.example',
+      spEnterpriseId: 'SP1+acme',
+      firstName: 'f',
+      lastName: 'l',
+      package: 'basic',
+      email: 'u@acme.example',
+    };
     const res = await fetch(`${sim.baseUrl}/broadworks/subscribers`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
     const sent = (await res.json()) as { id: string; status: string };
     expect(sent.status).toBe('provisioning');
@@ -46,7 +58,11 @@ describe('Webex simulator HTTP behaviour', () => {
   });
 
   it('changes faults at run time through the control endpoint and reports stats', async () => {
-    const set = await fetch(`${sim.baseUrl.replace(/\/v1$/, '')}/_simulator/faults`, { method: 'POST', headers: auth, body: JSON.stringify({ failNext: { status: 503, count: 2 }, retryAfter: 'rand(30),add(30)' }) });
+    const set = await fetch(`${sim.baseUrl.replace(/\/v1$/, '')}/_simulator/faults`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ failNext: { status: 503, count: 2 }, retryAfter: 'rand(30),add(30)' }),
+    });
     expect(set.status).toBe(200);
     const first = await fetch(`${sim.baseUrl}/broadworks/subscribers`, { headers: auth });
     expect(first.status).toBe(503);
@@ -55,7 +71,10 @@ describe('Webex simulator HTTP behaviour', () => {
     expect((await fetch(`${sim.baseUrl}/broadworks/subscribers`, { headers: auth })).status).toBe(200);
     await fetch(`${sim.baseUrl.replace(/\/v1$/, '')}/_simulator/faults`, { method: 'POST', headers: auth, body: JSON.stringify({ retryAfter: null }) });
     expect(sim.faults().retryAfter).toBeUndefined();
-    const stats = (await (await fetch(`${sim.baseUrl.replace(/\/v1$/, '')}/_simulator/stats`, { headers: auth })).json()) as { requests: number; byOperation: Record<string, number> };
+    const stats = (await (await fetch(`${sim.baseUrl.replace(/\/v1$/, '')}/_simulator/stats`, { headers: auth })).json()) as {
+      requests: number;
+      byOperation: Record<string, number>;
+    };
     expect(stats.requests).toBe(3);
     expect(stats.byOperation['GET /broadworks/subscribers']).toBe(3);
     expect((await fetch(`${sim.baseUrl.replace(/\/v1$/, '')}/_simulator/stats`)).status).toBe(401);

@@ -132,12 +132,18 @@ describe('Webex tokens: OAuth integration and service app against the simulator'
   it('reports a refused refresh token as a permanent error naming the source', async () => {
     await start();
     const c = client(provider({ oauth: { ...OAUTH, refreshToken: 'not-a-valid-refresh-token' } }));
-    await expect(c.broadworks.listSubscribers({})).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', retryable: false, message: expect.stringContaining('webex.oauth') });
+    await expect(c.broadworks.listSubscribers({})).rejects.toMatchObject({
+      code: 'IMPB_ERR_WEBEX_UNAUTHORIZED',
+      retryable: false,
+      message: expect.stringContaining('webex.oauth'),
+    });
   });
 
   it('obtains a service app token with the integration token, then refreshes it on 401', async () => {
     await start();
-    const tokens = provider({ serviceApp: { applicationId: 'APP-1', clientId: OAUTH.clientId, clientSecret: OAUTH.clientSecret, integrationToken: SIM_TOKEN } });
+    const tokens = provider({
+      serviceApp: { applicationId: 'APP-1', clientId: OAUTH.clientId, clientSecret: OAUTH.clientSecret, integrationToken: SIM_TOKEN },
+    });
     const c = client(tokens);
     await c.broadworks.listSubscribers({});
     expect(sim.stats()).toMatchObject({ serviceAppGrants: 1, tokenRefreshes: 0 });
@@ -152,10 +158,14 @@ describe('Webex tokens: OAuth integration and service app against the simulator'
   it('asks the service app token for webex.serviceApp.targetOrgId when it is set', async () => {
     await start();
     const targetOrgId = Buffer.from('ciscospark://us/ORGANIZATION/1eb65fdf-9643-417f-9974-ad72cae0e10f').toString('base64');
-    const tokens = provider({ serviceApp: { applicationId: 'APP-2', clientId: OAUTH.clientId, clientSecret: OAUTH.clientSecret, integrationToken: SIM_TOKEN, targetOrgId } });
+    const tokens = provider({
+      serviceApp: { applicationId: 'APP-2', clientId: OAUTH.clientId, clientSecret: OAUTH.clientSecret, integrationToken: SIM_TOKEN, targetOrgId },
+    });
     await client(tokens).broadworks.listSubscribers({});
     expect(sim.state.serviceAppTokenRequests).toEqual([{ applicationId: 'APP-2', clientId: OAUTH.clientId, targetOrgId }]);
     expect(sim.stats().serviceAppGrants).toBe(1);
-    expect(() => configSchema.parse({ webex: { serviceApp: { applicationId: 'A', clientId: 'C', clientSecret: 'S', integrationToken: 'T', targetOrgId: '' } } })).toThrow(/targetOrgId/);
+    expect(() =>
+      configSchema.parse({ webex: { serviceApp: { applicationId: 'A', clientId: 'C', clientSecret: 'S', integrationToken: 'T', targetOrgId: '' } } }),
+    ).toThrow(/targetOrgId/);
   });
 });

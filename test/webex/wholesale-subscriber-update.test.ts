@@ -16,12 +16,22 @@ describe('Webex simulator: Wholesale subscriber update', () => {
   afterEach(() => env.close());
 
   const meetingsUser = async () =>
-    (await env.client.wholesale.createSubscriber({ customerId: customer.id, email: 'meet@acme.example', packages: ['webex_meetings'], provisioningParameters: {} })).data;
+    (
+      await env.client.wholesale.createSubscriber({
+        customerId: customer.id,
+        email: 'meet@acme.example',
+        packages: ['webex_meetings'],
+        provisioningParameters: {},
+      })
+    ).data;
 
   it('refuses meetings → calling without a number or extension (400) and leaves the subscriber as it was', async () => {
     const sub = await meetingsUser();
     const before = structuredClone(env.sim.state.wholesaleSubscribers.get(sub.id));
-    await expect(env.client.wholesale.updateSubscriber(sub.id, { packages: ['webex_calling'] })).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_REJECTED', httpStatus: 400 });
+    await expect(env.client.wholesale.updateSubscriber(sub.id, { packages: ['webex_calling'] })).rejects.toMatchObject({
+      code: 'IMPB_ERR_WEBEX_REJECTED',
+      httpStatus: 400,
+    });
     expect(env.sim.state.wholesaleSubscribers.get(sub.id)).toEqual(before);
     expect((await env.client.wholesale.getSubscriber(sub.id)).data.packages).toEqual(['webex_meetings']);
     expect(env.sim.state.wholesaleCalling.has(sub.id)).toBe(false);
@@ -29,7 +39,10 @@ describe('Webex simulator: Wholesale subscriber update', () => {
 
   it('applies provisioningParameters when moving to a calling package, and ignores them for a calling user', async () => {
     const sub = await meetingsUser();
-    const moved = await env.client.wholesale.updateSubscriber(sub.id, { packages: ['webex_calling'], provisioningParameters: { extension: '4001', locationId: 'LOC-9' } });
+    const moved = await env.client.wholesale.updateSubscriber(sub.id, {
+      packages: ['webex_calling'],
+      provisioningParameters: { extension: '4001', locationId: 'LOC-9' },
+    });
     expect(moved.data).toMatchObject({ packages: ['webex_calling'], package: 'webex_calling' });
     expect(env.sim.state.wholesaleCalling.get(sub.id)).toEqual({ extension: '4001', locationId: 'LOC-9' });
 
@@ -41,9 +54,16 @@ describe('Webex simulator: Wholesale subscriber update', () => {
 
   it('accepts only one package in packages (client refuses to send, simulator answers 400)', async () => {
     const sub = await meetingsUser();
-    await expect(env.client.wholesale.updateSubscriber(sub.id, { packages: ['webex_meetings', 'webex_calling'] })).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_REQUEST_INVALID' });
+    await expect(env.client.wholesale.updateSubscriber(sub.id, { packages: ['webex_meetings', 'webex_calling'] })).rejects.toMatchObject({
+      code: 'IMPB_ERR_WEBEX_REQUEST_INVALID',
+    });
     await expect(
-      env.client.wholesale.createSubscriber({ customerId: customer.id, email: 'two@acme.example', packages: ['webex_meetings', 'webex_voice'], provisioningParameters: {} }),
+      env.client.wholesale.createSubscriber({
+        customerId: customer.id,
+        email: 'two@acme.example',
+        packages: ['webex_meetings', 'webex_voice'],
+        provisioningParameters: {},
+      }),
     ).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_REQUEST_INVALID' });
     expect(env.sim.requestLog.filter((r) => r.method === 'PUT' || r.path.endsWith('/wholesale/subscribers'))).toHaveLength(1);
 

@@ -82,7 +82,9 @@ describe('wireWebex: start-up target', () => {
     });
     const { client } = bridge.bridge.parts.webex;
     expect((await client.broadworks.createSubscriber(bwCreate({ provisioningId: 'PROV-T' }))).data.status).toBe('provisioning');
-    expect((await client.broadworks.createSubscriber(bwCreate({ provisioningId: 'PROV-U', userId: 'u@sp.example' }))).data.status).toBe('pending_email_validation');
+    expect((await client.broadworks.createSubscriber(bwCreate({ provisioningId: 'PROV-U', userId: 'u@sp.example' }))).data.status).toBe(
+      'pending_email_validation',
+    );
   });
 
   it('counts 429 answers in impb_webex_rate_limited_total', async () => {

@@ -27,14 +27,20 @@ export function asCliAndRevokeRoutes(deps: AdminApiDeps): ApiRoute[] {
       errors: [404],
       handler: async ({ params }) => {
         const t = await deps.templates.getTemplate(params.name);
-        return { provisioningUrl: t.provisioningUrl, username: t.account.username, lines: asCliLines(t.provisioningUrl, t.account.username), warnings: t.warnings ?? [] };
+        return {
+          provisioningUrl: t.provisioningUrl,
+          username: t.account.username,
+          lines: asCliLines(t.provisioningUrl, t.account.username),
+          warnings: t.warnings ?? [],
+        };
       },
     }),
     route({
       method: 'post',
       path: '/subscribers/:userId/revoke',
       tag: 'subscribers',
-      summary: 'queue an unassign (frees the Webex license); BroadWorks still shows the service assigned until it is unassigned there, and reconcile reports it',
+      summary:
+        'queue an unassign (frees the Webex license); BroadWorks still shows the service assigned until it is unassigned there, and reconcile reports it',
       params: userParams,
       status: 202,
       errors: [404],

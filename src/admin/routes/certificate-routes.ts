@@ -33,7 +33,10 @@ const keyTypeInput = z
   .default('rsa-2048')
   .transform((value, ctx): KeyType => {
     if (value.startsWith('ec')) {
-      ctx.addIssue({ code: 'custom', message: `${value} is not supported: certificates and CSRs are signed with node-forge, which signs RSA keys only; use ${KEY_TYPES.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${value} is not supported: certificates and CSRs are signed with node-forge, which signs RSA keys only; use ${KEY_TYPES.join(', ')}`,
+      });
       return z.NEVER;
     }
     if (!(KEY_TYPES as readonly string[]).includes(value)) {
@@ -97,13 +100,20 @@ function certificatesFrom(body: { pem?: string; der?: string }): string[] {
 export function certificateRoutes(deps: { manager: CertificateManager }): ApiRoute[] {
   const { manager } = deps;
   return [
-    route({ method: 'get', path: '/trust', tag: 'certificates', summary: 'list trusted CAs and pinned leaves, with their CRL and the clusters using them', handler: async () => ({ anchors: await manager.trustList() }) }),
+    route({
+      method: 'get',
+      path: '/trust',
+      tag: 'certificates',
+      summary: 'list trusted CAs and pinned leaves, with their CRL and the clusters using them',
+      handler: async () => ({ anchors: await manager.trustList() }),
+    }),
     route({
       method: 'post',
       path: '/trust',
       tag: 'certificates',
       summary: 'trust the certificates of a PEM bundle or DER file (CAs become anchors; with leaf, non-CA certificates become pins)',
-      description: 'Every certificate is checked first (CA, validity, not already trusted); one refused certificate refuses the whole import. New TLS handshakes use the new trust at once.',
+      description:
+        'Every certificate is checked first (CA, validity, not already trusted); one refused certificate refuses the whole import. New TLS handshakes use the new trust at once.',
       body: certificateInput,
       status: 201,
       errors: [409],
@@ -136,8 +146,20 @@ export function certificateRoutes(deps: { manager: CertificateManager }): ApiRou
       errors: [404, 409],
       handler: async ({ params, req }) => ({ removed: await manager.trustRemove(params.fingerprint, actorOf(req)) }),
     }),
-    route({ method: 'get', path: '/certificate', tag: 'certificates', summary: 'the active server certificate, its chain, the pending key and the kept previous certificate', handler: () => manager.show() }),
-    route({ method: 'get', path: '/certificate/expiry', tag: 'certificates', summary: 'expiry of the server certificate, its chain and the trusted certificates', handler: () => ({ certificates: manager.checkExpiry() }) }),
+    route({
+      method: 'get',
+      path: '/certificate',
+      tag: 'certificates',
+      summary: 'the active server certificate, its chain, the pending key and the kept previous certificate',
+      handler: () => manager.show(),
+    }),
+    route({
+      method: 'get',
+      path: '/certificate/expiry',
+      tag: 'certificates',
+      summary: 'expiry of the server certificate, its chain and the trusted certificates',
+      handler: () => ({ certificates: manager.checkExpiry() }),
+    }),
     route({
       method: 'post',
       path: '/certificate/csr',
@@ -145,7 +167,8 @@ export function certificateRoutes(deps: { manager: CertificateManager }): ApiRou
       summary: 'create a new key pair (kept pending) and return a PKCS#10 CSR for it',
       body: csrInput,
       status: 201,
-      handler: async ({ body, req }) => manager.createCsr({ commonName: body.commonName, subjectAltNames: body.subjectAltNames, keyType: body.keyType }, actorOf(req)),
+      handler: async ({ body, req }) =>
+        manager.createCsr({ commonName: body.commonName, subjectAltNames: body.subjectAltNames, keyType: body.keyType }, actorOf(req)),
     }),
     route({
       method: 'post',

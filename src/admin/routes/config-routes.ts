@@ -52,7 +52,6 @@ function clusterRoutes(deps: AdminApiDeps): ApiRoute[] {
       errors: [404, 409],
       handler: async ({ params }) => t.deleteCluster(params.name),
     }),
-
   ];
 }
 
@@ -84,7 +83,8 @@ function templateRoutes(deps: AdminApiDeps): ApiRoute[] {
       method: 'patch',
       path: '/templates/:name',
       tag: 'templates',
-      summary: 'edit a template; an empty or absent account.password keeps the current one; leaving relay/shadow for provision is refused while the dialect coverage shows gaps, unless force=true',
+      summary:
+        'edit a template; an empty or absent account.password keeps the current one; leaving relay/shadow for provision is refused while the dialect coverage shows gaps, unless force=true',
       params: nameParams,
       query: z.object({ force: queryBoolean.describe('switch to provision mode although the dialect coverage shows gaps') }),
       body: templatePatchSchema,

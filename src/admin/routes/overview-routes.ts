@@ -58,11 +58,25 @@ export function overviewRoutes(deps: OverviewDeps): ApiRoute[] {
         return {
           generatedAt: new Date(t).toISOString(),
           subscribers,
-          jobs: { byState: jobs, failed: jobs.failed ?? 0, queueDepth: pending, oldestPendingCreatedAt: oldest, oldestAgeSeconds: oldest ? Math.max(0, Math.round((t - Date.parse(oldest)) / 1000)) : 0 },
+          jobs: {
+            byState: jobs,
+            failed: jobs.failed ?? 0,
+            queueDepth: pending,
+            oldestPendingCreatedAt: oldest,
+            oldestAgeSeconds: oldest ? Math.max(0, Math.round((t - Date.parse(oldest)) / 1000)) : 0,
+          },
           webex: {
             target: webex ? (webex.simulated ? 'simulator' : 'webex') : 'not wired',
             baseUrl: webex?.baseUrl,
-            token: token ? { kind: token.kind, source: token.source, works: !token.lastError, lastError: token.lastError, expiresAt: token.expiresAt ? new Date(token.expiresAt).toISOString() : undefined } : undefined,
+            token: token
+              ? {
+                  kind: token.kind,
+                  source: token.source,
+                  works: !token.lastError,
+                  lastError: token.lastError,
+                  expiresAt: token.expiresAt ? new Date(token.expiresAt).toISOString() : undefined,
+                }
+              : undefined,
             callsTotal: calls,
             rateLimitedTotal: limited,
             callsPerMinute: samples.length > 1 ? Math.round(((calls - first.calls) / seconds) * 60) : undefined,

@@ -10,8 +10,6 @@ import { createSubscriberViews } from '../subscriber-views';
 import type { AdminApiDeps } from './admin-api-deps';
 import { idParams, limitSchema, offsetSchema, queryBoolean, userParams } from './query-schemas';
 
-
-
 /** Subscribers, customers and the job queue. */
 export function subscriberRoutes(deps: AdminApiDeps): ApiRoute[] {
   return [...userRoutes(deps), ...customerRoutes(deps), ...jobRoutes(deps)];
@@ -86,7 +84,8 @@ function customerRoutes(deps: AdminApiDeps): ApiRoute[] {
       method: 'get',
       path: '/customers',
       tag: 'customers',
-      summary: 'list customers (enterprises) known to the proxy: the Wholesale customer records; with withEnterprises=true also the enterprises of BroadWorks-target templates',
+      summary:
+        'list customers (enterprises) known to the proxy: the Wholesale customer records; with withEnterprises=true also the enterprises of BroadWorks-target templates',
       query: z.object({
         template: z.string().optional(),
         status: z.string().optional(),
@@ -150,7 +149,8 @@ function jobRoutes(deps: AdminApiDeps): ApiRoute[] {
       description:
         'With `Accept: application/x-ndjson` the answer streams {"type":"progress","done","total"} lines and ends with {"type":"result","result":{matched,retried,skipped,failed}}.',
       body: bulkRetryBodySchema,
-      handler: async ({ body, req, res }) => ndjsonOrJson(req, res, (onProgress) => retryMatching({ store: deps.store, jobs: deps.jobs }, body, onProgress), 'result'),
+      handler: async ({ body, req, res }) =>
+        ndjsonOrJson(req, res, (onProgress) => retryMatching({ store: deps.store, jobs: deps.jobs }, body, onProgress), 'result'),
     }),
     route({
       method: 'get',

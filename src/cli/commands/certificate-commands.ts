@@ -29,7 +29,10 @@ function readInputFile(file: string, what: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    throw new ImpbError('IMPB_ERR_VALIDATION', { message: `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, cause: err });
+    throw new ImpbError('IMPB_ERR_VALIDATION', {
+      message: `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      cause: err,
+    });
   }
 }
 
@@ -53,7 +56,12 @@ interface CertInfo {
 function reportExpiring(items: CertInfo[], warnDays: number): void {
   const soon = items.filter((i) => i.daysLeft <= warnDays);
   if (!soon.length) return;
-  printWarnings(soon.map((i) => `${i.subject} (${short(i.fingerprint)}) ${i.daysLeft < 0 ? `expired ${-i.daysLeft} days ago` : `expires in ${i.daysLeft} days`}, within tls.expiryWarnDays (${warnDays}): exit code 4`));
+  printWarnings(
+    soon.map(
+      (i) =>
+        `${i.subject} (${short(i.fingerprint)}) ${i.daysLeft < 0 ? `expired ${-i.daysLeft} days ago` : `expires in ${i.daysLeft} days`}, within tls.expiryWarnDays (${warnDays}): exit code 4`,
+    ),
+  );
   process.exitCode = EXIT.FINDINGS;
 }
 
@@ -74,15 +82,29 @@ function registerTrustCommands(program: Command): void {
 
   trust
     .command('list')
-    .description('list trusted CAs and pinned leaves: subject, issuer, fingerprint, expiry, clusters using them (exit 4 when one expires within tls.expiryWarnDays)')
+    .description(
+      'list trusted CAs and pinned leaves: subject, issuer, fingerprint, expiry, clusters using them (exit 4 when one expires within tls.expiryWarnDays)',
+    )
     .option('--json', 'print JSON')
     .action((opts: JsonFlag) =>
       withClient(async (client) => {
-        const { anchors } = await client.call<{ anchors: Array<CertInfo & { kind: string; usedBy: string[]; crl?: { revokedCount: number } }> }>('GET', '/api/v1/trust');
+        const { anchors } = await client.call<{ anchors: Array<CertInfo & { kind: string; usedBy: string[]; crl?: { revokedCount: number } }> }>(
+          'GET',
+          '/api/v1/trust',
+        );
         if (opts.json) printJson(anchors);
         else
           printRows(
-            anchors.map((a) => ({ kind: a.kind, subject: a.subject, issuer: a.issuer, fingerprint: a.fingerprint, notAfter: a.notAfter.slice(0, 10), daysLeft: a.daysLeft, usedBy: a.usedBy.join(',') || '-', crl: a.crl ? `${a.crl.revokedCount} revoked` : '-' })),
+            anchors.map((a) => ({
+              kind: a.kind,
+              subject: a.subject,
+              issuer: a.issuer,
+              fingerprint: a.fingerprint,
+              notAfter: a.notAfter.slice(0, 10),
+              daysLeft: a.daysLeft,
+              usedBy: a.usedBy.join(',') || '-',
+              crl: a.crl ? `${a.crl.revokedCount} revoked` : '-',
+            })),
             {},
           );
         reportExpiring(anchors, client.config.tls.expiryWarnDays);
@@ -91,15 +113,27 @@ function registerTrustCommands(program: Command): void {
 
   trust
     .command('add <file>')
-    .description('trust the CA certificate(s) in a PEM bundle or DER file; a combined chain file (e.g. CombinedCertChain.txt) becomes one anchor per certificate')
+    .description(
+      'trust the CA certificate(s) in a PEM bundle or DER file; a combined chain file (e.g. CombinedCertChain.txt) becomes one anchor per certificate',
+    )
     .option('--leaf', 'accept non-CA certificates as leaf pins (matched by fingerprint)')
     .option('--replace', 'make the trust bundle exactly this file: anchors not in it are removed (preview with trust diff)')
     .option('--json', 'print JSON')
     .action((file: string, opts: JsonFlag & { leaf?: boolean; replace?: boolean }) =>
       withClient(async (client) => {
-        const result = await client.call<{ added: Array<CertInfo & { kind: string }>; removed: CertInfo[] }>('POST', cli('/api/v1/trust'), { ...certificateBody(file, 'certificate file'), leaf: opts.leaf, replace: opts.replace });
+        const result = await client.call<{ added: Array<CertInfo & { kind: string }>; removed: CertInfo[] }>('POST', cli('/api/v1/trust'), {
+          ...certificateBody(file, 'certificate file'),
+          leaf: opts.leaf,
+          replace: opts.replace,
+        });
         if (opts.json) return printJson(result);
-        printRows([...result.added.map((a) => ({ change: 'added', kind: a.kind, subject: a.subject, fingerprint: a.fingerprint, notAfter: a.notAfter.slice(0, 10) })), ...result.removed.map((r) => ({ change: 'removed', kind: '', subject: r.subject, fingerprint: r.fingerprint, notAfter: r.notAfter.slice(0, 10) }))], {});
+        printRows(
+          [
+            ...result.added.map((a) => ({ change: 'added', kind: a.kind, subject: a.subject, fingerprint: a.fingerprint, notAfter: a.notAfter.slice(0, 10) })),
+            ...result.removed.map((r) => ({ change: 'removed', kind: '', subject: r.subject, fingerprint: r.fingerprint, notAfter: r.notAfter.slice(0, 10) })),
+          ],
+          {},
+        );
         process.stdout.write('new TLS handshakes use the new trust now; no restart needed\n');
       }),
     );
@@ -124,10 +158,28 @@ function registerTrustCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((file: string, opts: JsonFlag & { leaf?: boolean }) =>
       withClient(async (client) => {
-        const diff = await client.call<{ add: CertInfo[]; remove: CertInfo[]; keep: CertInfo[]; refused: Array<{ reason: string; fingerprint?: string }> }>('POST', '/api/v1/trust/diff', { ...certificateBody(file, 'certificate file'), leaf: opts.leaf });
+        const diff = await client.call<{ add: CertInfo[]; remove: CertInfo[]; keep: CertInfo[]; refused: Array<{ reason: string; fingerprint?: string }> }>(
+          'POST',
+          '/api/v1/trust/diff',
+          { ...certificateBody(file, 'certificate file'), leaf: opts.leaf },
+        );
         if (opts.json) return printJson(diff);
-        const row = (change: string) => (c: CertInfo) => ({ change, subject: c.subject, fingerprint: c.fingerprint, notAfter: c.notAfter.slice(0, 10), note: '' });
-        printRows([...diff.add.map(row('add')), ...diff.remove.map(row('remove')), ...diff.keep.map(row('keep')), ...diff.refused.map((r) => ({ change: 'refused', subject: '', fingerprint: r.fingerprint ?? '', notAfter: '', note: r.reason }))], {});
+        const row = (change: string) => (c: CertInfo) => ({
+          change,
+          subject: c.subject,
+          fingerprint: c.fingerprint,
+          notAfter: c.notAfter.slice(0, 10),
+          note: '',
+        });
+        printRows(
+          [
+            ...diff.add.map(row('add')),
+            ...diff.remove.map(row('remove')),
+            ...diff.keep.map(row('keep')),
+            ...diff.refused.map((r) => ({ change: 'refused', subject: '', fingerprint: r.fingerprint ?? '', notAfter: '', note: r.reason })),
+          ],
+          {},
+        );
       }),
     );
 
@@ -166,11 +218,16 @@ function registerCertCommands(program: Command): void {
 
   cert
     .command('show')
-    .description('show the active server certificate, its chain, the pending key and the kept previous certificate (exit 4 when it expires within tls.expiryWarnDays)')
+    .description(
+      'show the active server certificate, its chain, the pending key and the kept previous certificate (exit 4 when it expires within tls.expiryWarnDays)',
+    )
     .option('--json', 'print JSON')
     .action((opts: JsonFlag) =>
       withClient(async (client) => {
-        const view = await client.call<CertInfo & { chain: CertInfo[]; subjectAltNames: string[]; pending?: unknown; previous?: { fingerprint: string } }>('GET', '/api/v1/certificate');
+        const view = await client.call<CertInfo & { chain: CertInfo[]; subjectAltNames: string[]; pending?: unknown; previous?: { fingerprint: string } }>(
+          'GET',
+          '/api/v1/certificate',
+        );
         if (opts.json) printJson(view);
         else
           printRecord(
@@ -191,24 +248,40 @@ function registerCertCommands(program: Command): void {
     .command('csr')
     .description('create a new key pair (kept pending, mode 0600) and print a PKCS#10 CSR for it')
     .requiredOption('--cn <host>', 'common name: the host name the AS uses in its provisioningUrl')
-    .option('--san <names...>', 'subject alternative names: DNS names or IP addresses, bare or as DNS:name, IP:address, email:address, URI:uri; the CN is always included', [])
-    .addOption(new Option('--key-type <type>', `key type (${KEY_TYPES.join(', ')}; ec-p256 is refused: certificates are signed with node-forge, which signs RSA only)`).default('rsa-2048'))
+    .option(
+      '--san <names...>',
+      'subject alternative names: DNS names or IP addresses, bare or as DNS:name, IP:address, email:address, URI:uri; the CN is always included',
+      [],
+    )
+    .addOption(
+      new Option(
+        '--key-type <type>',
+        `key type (${KEY_TYPES.join(', ')}; ec-p256 is refused: certificates are signed with node-forge, which signs RSA only)`,
+      ).default('rsa-2048'),
+    )
     .option('--out <file>', 'write the CSR to this file instead of stdout')
     .option('--json', 'print JSON')
     .action((opts: JsonFlag & { cn: string; san: string[]; keyType: string; out?: string }) => {
       // Checked here too: a bad name is a usage mistake (exit 2) before anything is sent.
       for (const name of opts.san) parseSubjectAltName(name);
       return withClient(async (client) => {
-        const result = await client.call<{ csrPem: string; commonName: string; subjectAltNames: string[]; keyType: string; warnings?: string[] }>('POST', cli('/api/v1/certificate/csr'), {
-          commonName: opts.cn,
-          subjectAltNames: opts.san,
-          keyType: opts.keyType,
-        });
+        const result = await client.call<{ csrPem: string; commonName: string; subjectAltNames: string[]; keyType: string; warnings?: string[] }>(
+          'POST',
+          cli('/api/v1/certificate/csr'),
+          {
+            commonName: opts.cn,
+            subjectAltNames: opts.san,
+            keyType: opts.keyType,
+          },
+        );
         printWarnings(result.warnings);
         if (opts.out) {
           fs.writeFileSync(opts.out, result.csrPem, { mode: 0o644 });
           if (opts.json) printJson({ ...result, csrPem: undefined, out: opts.out });
-          else process.stderr.write(`CSR for ${result.subjectAltNames.join(', ')} (${result.keyType}) written to ${opts.out}; the key stays on the proxy, pending\n`);
+          else
+            process.stderr.write(
+              `CSR for ${result.subjectAltNames.join(', ')} (${result.keyType}) written to ${opts.out}; the key stays on the proxy, pending\n`,
+            );
           return;
         }
         if (opts.json) printJson(result);
@@ -228,8 +301,15 @@ interface InstallCheckAnswer {
 function printInstallChecks(answer: InstallCheckAnswer, opts: JsonFlag): void {
   if (opts.json) printJson(answer);
   else {
-    printRows(answer.checks.map((c) => ({ check: c.check, result: c.ok ? (c.warning ? 'warning' : 'ok') : 'FAILED', detail: c.detail })), {});
-    process.stdout.write(answer.ok ? 'every check passed; nothing installed (run again without --check to install)\n' : 'a check failed: cert install would refuse this certificate; nothing installed\n');
+    printRows(
+      answer.checks.map((c) => ({ check: c.check, result: c.ok ? (c.warning ? 'warning' : 'ok') : 'FAILED', detail: c.detail })),
+      {},
+    );
+    process.stdout.write(
+      answer.ok
+        ? 'every check passed; nothing installed (run again without --check to install)\n'
+        : 'a check failed: cert install would refuse this certificate; nothing installed\n',
+    );
   }
   if (!answer.ok) process.exitCode = EXIT.FAILED;
 }
@@ -237,7 +317,9 @@ function printInstallChecks(answer: InstallCheckAnswer, opts: JsonFlag): void {
 function registerInstallCommands(cert: Command): void {
   cert
     .command('install <cert>')
-    .description('install a signed certificate for the pending (or current) key after checking key, validity, host names and chain; new handshakes use it at once')
+    .description(
+      'install a signed certificate for the pending (or current) key after checking key, validity, host names and chain; new handshakes use it at once',
+    )
     .option('--chain <file>', 'intermediate CA certificates (PEM)')
     .option('--check', 'dry run: print every check the install runs (key, validity, host names, chain, expiry) and install nothing; exit 1 when one fails')
     .addOption(new Option('--dry-run', 'same as --check').hideHelp())
@@ -246,11 +328,28 @@ function registerInstallCommands(cert: Command): void {
       withClient(async (client) => {
         const certPem = readInputFile(file, 'certificate file').toString('latin1');
         const chainPem = opts.chain ? readInputFile(opts.chain, 'chain file').toString('latin1') : undefined;
-        if (opts.check || opts.dryRun) return printInstallChecks(await client.call<InstallCheckAnswer>('POST', cli('/api/v1/certificate/install'), { certPem, chainPem, dryRun: true }), opts);
-        const result = await client.call<{ certificate: CertInfo; previousFingerprint: string; usedKey: string; warnings: string[] }>('POST', cli('/api/v1/certificate/install'), { certPem, chainPem });
+        if (opts.check || opts.dryRun)
+          return printInstallChecks(
+            await client.call<InstallCheckAnswer>('POST', cli('/api/v1/certificate/install'), { certPem, chainPem, dryRun: true }),
+            opts,
+          );
+        const result = await client.call<{ certificate: CertInfo; previousFingerprint: string; usedKey: string; warnings: string[] }>(
+          'POST',
+          cli('/api/v1/certificate/install'),
+          { certPem, chainPem },
+        );
         if (opts.json) return printJson(result);
         printWarnings(result.warnings);
-        printRecord({ installed: result.certificate.subject, fingerprint: result.certificate.fingerprint, notAfter: result.certificate.notAfter, key: result.usedKey, previous: result.previousFingerprint }, {});
+        printRecord(
+          {
+            installed: result.certificate.subject,
+            fingerprint: result.certificate.fingerprint,
+            notAfter: result.certificate.notAfter,
+            key: result.usedKey,
+            previous: result.previousFingerprint,
+          },
+          {},
+        );
       }),
     );
 
@@ -266,7 +365,15 @@ function registerInstallCommands(cert: Command): void {
         withClient(async (client) => {
           const result = await client.call<{ certificate: CertInfo; previousFingerprint: string }>('POST', cli(path));
           if (opts.json) return printJson(result);
-          printRecord({ active: result.certificate.subject, fingerprint: result.certificate.fingerprint, notAfter: result.certificate.notAfter, previous: result.previousFingerprint }, {});
+          printRecord(
+            {
+              active: result.certificate.subject,
+              fingerprint: result.certificate.fingerprint,
+              notAfter: result.certificate.notAfter,
+              previous: result.previousFingerprint,
+            },
+            {},
+          );
         }),
       );
   }

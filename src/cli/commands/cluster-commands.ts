@@ -75,7 +75,9 @@ export function registerClusterCommands(program: Command): void {
   });
 
   withJson(
-    clusterOptions(cluster.command('edit').description('edit a cluster (only the options given change; a repeatable option replaces its list)').argument('<name>'))
+    clusterOptions(
+      cluster.command('edit').description('edit a cluster (only the options given change; a repeatable option replaces its list)').argument('<name>'),
+    )
       .option('--clear-source-addresses', 'accept any source address again (empties the list)')
       .option('--clear-identity-rules', 'accept any client certificate the trust anchors verify (empties --subject-cn, --san and --fingerprint rules)'),
   ).action(async (name: string, o: ClusterFlags) => {
@@ -84,14 +86,11 @@ export function registerClusterCommands(program: Command): void {
     else process.stdout.write(`cluster ${name} updated\n`);
   });
 
-  withJson(
-    cluster
-      .command('remove')
-      .description('delete a cluster (refused while a template references it)')
-      .argument('<name>'),
-  ).action(async (name: string, o: JsonFlag) => {
-    const res = await withClient((c) => c.call<Record<string, unknown>>('DELETE', `/api/v1/clusters/${enc(name)}`));
-    if (o.json) printJson(res);
-    else process.stdout.write(`cluster ${name} deleted\n`);
-  });
+  withJson(cluster.command('remove').description('delete a cluster (refused while a template references it)').argument('<name>')).action(
+    async (name: string, o: JsonFlag) => {
+      const res = await withClient((c) => c.call<Record<string, unknown>>('DELETE', `/api/v1/clusters/${enc(name)}`));
+      if (o.json) printJson(res);
+      else process.stdout.write(`cluster ${name} deleted\n`);
+    },
+  );
 }

@@ -34,31 +34,38 @@ export function registerCustomerCommands(program: Command): void {
         return listCustomers(store, filter);
       },
     );
-    printList({ ...page, rows: o.json ? page.rows : page.rows.map((r) => ({ ...r, subscribers: Object.entries(r.subscribers ?? {}).map(([k, n]) => `${k}=${n}`).join(' ') })) }, o, [
-      'enterpriseId',
-      'template',
-      'targetApi',
-      'status',
-      'subscribers',
-      'webexCustomerId',
-      'lastError',
-      'updatedAt',
-    ]);
+    printList(
+      {
+        ...page,
+        rows: o.json
+          ? page.rows
+          : page.rows.map((r) => ({
+              ...r,
+              subscribers: Object.entries(r.subscribers ?? {})
+                .map(([k, n]) => `${k}=${n}`)
+                .join(' '),
+            })),
+      },
+      o,
+      ['enterpriseId', 'template', 'targetApi', 'status', 'subscribers', 'webexCustomerId', 'lastError', 'updatedAt'],
+    );
   });
 
-  withJson(customers.command('show').description('one customer with its subscriber counts').argument('<enterpriseId>')).action(async (id: string, o: JsonFlag) => {
-    const found = await readOnly(
-      (c) => c.call<Record<string, unknown>>('GET', `/api/v1/customers/${enc(id)}`),
-      async (store) => {
-        const customer = await store.customers.get(id);
-        const subs = await store.subscribers.list({ enterpriseId: id, limit: 10_000 });
-        if (!customer && !subs.length) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no customer "${id}"` });
-        const counts: Record<string, number> = {};
-        for (const s of subs) counts[s.status] = (counts[s.status] ?? 0) + 1;
-        return { customer: customer ?? { enterpriseId: id, status: 'unknown (no customer record)' }, subscribers: counts };
-      },
-    );
-    const { customer, subscribers } = found as { customer: Record<string, unknown>; subscribers: Record<string, number> };
-    printRecord(o.json ? found : { ...customer, subscribers }, o);
-  });
+  withJson(customers.command('show').description('one customer with its subscriber counts').argument('<enterpriseId>')).action(
+    async (id: string, o: JsonFlag) => {
+      const found = await readOnly(
+        (c) => c.call<Record<string, unknown>>('GET', `/api/v1/customers/${enc(id)}`),
+        async (store) => {
+          const customer = await store.customers.get(id);
+          const subs = await store.subscribers.list({ enterpriseId: id, limit: 10_000 });
+          if (!customer && !subs.length) throw new ImpbError('IMPB_ERR_NOT_FOUND', { message: `no customer "${id}"` });
+          const counts: Record<string, number> = {};
+          for (const s of subs) counts[s.status] = (counts[s.status] ?? 0) + 1;
+          return { customer: customer ?? { enterpriseId: id, status: 'unknown (no customer record)' }, subscribers: counts };
+        },
+      );
+      const { customer, subscribers } = found as { customer: Record<string, unknown>; subscribers: Record<string, number> };
+      printRecord(o.json ? found : { ...customer, subscribers }, o);
+    },
+  );
 }

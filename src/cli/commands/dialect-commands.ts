@@ -43,15 +43,11 @@ export function formatCoverage(c: DialectCoverage): string {
 }
 
 export function registerDialectCommands(program: Command): void {
-  const dialect = program
-    .command('dialect')
-    .description('the flow-through dialect as shadow mode saw it, and the configured extensions');
+  const dialect = program.command('dialect').description('the flow-through dialect as shadow mode saw it, and the configured extensions');
   withJson(
     dialect
       .command('coverage')
-      .description(
-        'per command type and element: understood or not, first and last seen, one masked example per unknown shape; exits 4 while there are gaps',
-      )
+      .description('per command type and element: understood or not, first and last seen, one masked example per unknown shape; exits 4 while there are gaps')
       .option('--template <name>', 'one template (default: all)')
       .option('--since <duration>', 'window: 7d, 36h, 90m', '7d'),
   ).action(async (o: JsonFlag & { template?: string; since: string }) => {
@@ -72,9 +68,7 @@ export function registerDialectCommands(program: Command): void {
     if (!coverage.verdict.complete) process.exitCode = EXIT.FINDINGS;
   });
   withJson(
-    dialect
-      .command('extensions')
-      .description("the dialect extensions in force (the configuration file's dialect section, re-read while running)"),
+    dialect.command('extensions').description("the dialect extensions in force (the configuration file's dialect section, re-read while running)"),
   ).action(async (o: JsonFlag) => {
     const ext = await withClient((c) => c.call<Record<string, unknown>>('GET', '/api/v1/dialect/extensions'));
     if (o.json) printJson(ext);

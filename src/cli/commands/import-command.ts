@@ -28,13 +28,25 @@ export interface ImportSummary {
 
 export type SendBatch = (body: { template: string; dryRun: boolean; source: string; rows: ImportRow[] }) => Promise<ImportBatchResult>;
 
-const emptyCounts = (): Record<ImportOutcome, number> => ({ imported: 0, would_import: 0, already_imported: 0, already_tracked: 0, invalid: 0, other_template: 0 });
+const emptyCounts = (): Record<ImportOutcome, number> => ({
+  imported: 0,
+  would_import: 0,
+  already_imported: 0,
+  already_tracked: 0,
+  invalid: 0,
+  other_template: 0,
+});
 
 /**
  * Sends the file in batches, each committed by the proxy before the next is sent, so an
  * interrupted import has lost nothing and a re-run skips what was imported.
  */
-export async function runImport(file: string, o: ImportFlags, send: SendBatch, hooks: { stopRequested?: () => boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<ImportSummary> {
+export async function runImport(
+  file: string,
+  o: ImportFlags,
+  send: SendBatch,
+  hooks: { stopRequested?: () => boolean; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ImportSummary> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -43,7 +55,15 @@ export async function runImport(file: string, o: ImportFlags, send: SendBatch, h
   }
   const parsed = parseImportCsv(text, file);
   const total = parsed.rows.length + parsed.refused.length;
-  const summary: ImportSummary = { file, template: o.template, dryRun: Boolean(o.dryRun), totalRows: total, complete: false, counts: emptyCounts(), rows: [...parsed.refused] };
+  const summary: ImportSummary = {
+    file,
+    template: o.template,
+    dryRun: Boolean(o.dryRun),
+    totalRows: total,
+    complete: false,
+    counts: emptyCounts(),
+    rows: [...parsed.refused],
+  };
   for (const r of parsed.refused) summary.counts[r.outcome] += 1;
   let done = parsed.refused.length;
   hooks.onProgress?.(done, total);
@@ -56,7 +76,12 @@ export async function runImport(file: string, o: ImportFlags, send: SendBatch, h
     } catch (err) {
       if (!(err instanceof ImpbError) || done === parsed.refused.length) throw err;
       // Earlier batches are committed: say so, so the operator knows a re-run resumes.
-      throw new ImpbError(err.code, { message: `${err.message} — stopped at line ${batch[0].line}; the rows before it are imported: run the same command again to resume`, status: err.status, details: err.details, cause: err });
+      throw new ImpbError(err.code, {
+        message: `${err.message} — stopped at line ${batch[0].line}; the rows before it are imported: run the same command again to resume`,
+        status: err.status,
+        details: err.details,
+        cause: err,
+      });
     }
     for (const r of result.rows) {
       summary.rows.push(r);
@@ -101,7 +126,9 @@ export function registerImportCommand(program: Command): void {
   ).action(async (file: string, o: ImportFlags) => {
     if (o.batchSize > IMPORT_BATCH_LIMIT) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `--batch-size: at most ${IMPORT_BATCH_LIMIT}` });
     // The bar goes to stderr, and only to a terminal: pipes and --json output stay clean.
-    const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'import [{bar}] {value}/{total} rows', hideCursor: true }, Presets.shades_classic) : undefined;
+    const bar = process.stderr.isTTY
+      ? new SingleBar({ stream: process.stderr, format: 'import [{bar}] {value}/{total} rows', hideCursor: true }, Presets.shades_classic)
+      : undefined;
     let stop = false;
     const onSigint = () => {
       stop = true;

@@ -46,7 +46,11 @@ export function registerJobCommands(program: Command): void {
     printList(
       {
         ...page,
-        rows: page.rows.map((j) => ({ ...j, error: j.lastError ? `${j.lastError.code}${j.lastError.webexErrorCode ? ` (${j.lastError.webexErrorCode})` : ''}` : undefined, errorTrackingId: j.lastError?.trackingId })),
+        rows: page.rows.map((j) => ({
+          ...j,
+          error: j.lastError ? `${j.lastError.code}${j.lastError.webexErrorCode ? ` (${j.lastError.webexErrorCode})` : ''}` : undefined,
+          errorTrackingId: j.lastError?.trackingId,
+        })),
       },
       o,
       ['id', 'kind', 'state', 'userId', 'template', 'attempts', 'error', 'errorTrackingId', 'updatedAt'],
@@ -76,22 +80,28 @@ export function registerJobCommands(program: Command): void {
     });
     if (o.json) printJson(result);
     else {
-      process.stdout.write(`${result.retried} of ${result.matched} job${result.matched === 1 ? '' : 's'} queued again; ${result.skipped.length} skipped, ${result.failed} failed\n`);
+      process.stdout.write(
+        `${result.retried} of ${result.matched} job${result.matched === 1 ? '' : 's'} queued again; ${result.skipped.length} skipped, ${result.failed} failed\n`,
+      );
       for (const s of result.skipped) process.stdout.write(`  job ${s.jobId}: ${s.reason}\n`);
     }
     if (result.failed) process.exitCode = 1;
   });
 
-  withJson(jobs.command('cancel').description('cancel a queued, waiting or polling job').argument('<id>', 'job id', parsePositiveInt)).action(async (id: number, o: JsonFlag) => {
-    const res = await withClient((c) => c.call<{ job: Job }>('POST', `/api/v1/jobs/${id}/cancel`));
-    if (o.json) printJson(res);
-    else process.stdout.write(`job ${id} is now ${res.job.state}\n`);
-  });
+  withJson(jobs.command('cancel').description('cancel a queued, waiting or polling job').argument('<id>', 'job id', parsePositiveInt)).action(
+    async (id: number, o: JsonFlag) => {
+      const res = await withClient((c) => c.call<{ job: Job }>('POST', `/api/v1/jobs/${id}/cancel`));
+      if (o.json) printJson(res);
+      else process.stdout.write(`job ${id} is now ${res.job.state}\n`);
+    },
+  );
 }
 
 /** The bulk retry, with a bar on a terminal's stderr; pipes and --json output stay clean. */
 async function bulkRetry(c: Parameters<Parameters<typeof withClient>[0]>[0], body: Record<string, unknown>): Promise<BulkRetryResult> {
-  const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'retry [{bar}] {value}/{total} jobs', hideCursor: true }, Presets.shades_classic) : undefined;
+  const bar = process.stderr.isTTY
+    ? new SingleBar({ stream: process.stderr, format: 'retry [{bar}] {value}/{total} jobs', hideCursor: true }, Presets.shades_classic)
+    : undefined;
   let started = false;
   let result: BulkRetryResult | undefined;
   try {

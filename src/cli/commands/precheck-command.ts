@@ -10,12 +10,15 @@ export function registerPrecheckCommand(program: Command): void {
       .command('precheck')
       .description('call Webex precheck with what the proxy would send for the user (exit 1 when Webex says no)')
       .argument('<userId>')
-      .option('--template <name>', 'template the user would be provisioned with (default: the tracked user\'s template)')
+      .option('--template <name>', "template the user would be provisioned with (default: the tracked user's template)")
       .option('--email <email>', 'email to check (default: the one the proxy holds)')
-      .option('--enterprise <id>', 'enterprise id (default: the tracked user\'s enterprise)')
-      .option('--first-name <name>', 'first name (default: the tracked user\'s)')
-      .option('--last-name <name>', 'last name (default: the tracked user\'s)')
-      .addHelpText('after', '\nFor a user the proxy tracks, everything comes from the store; a user it has not seen needs --template, --email and --enterprise.'),
+      .option('--enterprise <id>', "enterprise id (default: the tracked user's enterprise)")
+      .option('--first-name <name>', "first name (default: the tracked user's)")
+      .option('--last-name <name>', "last name (default: the tracked user's)")
+      .addHelpText(
+        'after',
+        '\nFor a user the proxy tracks, everything comes from the store; a user it has not seen needs --template, --email and --enterprise.',
+      ),
   ).action(async (userId: string, o: JsonFlag & { template?: string; email?: string; enterprise?: string; firstName?: string; lastName?: string }) => {
     const outcome = await withClient((c) =>
       c.call<PrecheckOutcome>('POST', '/api/v1/precheck', {

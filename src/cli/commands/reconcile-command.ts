@@ -28,28 +28,35 @@ export function registerReconcileCommand(program: Command): void {
         '\nUnknown-in-Webex subscribers are only reported unless --unassign-unknown is given: removing a Webex licence\nis never done by surprise. Subscribers with unfinished jobs are skipped (listed as in flight).',
       ),
   ).action(async (o: ReconcileFlags) => {
-    if (o.unassignUnknown && !o.repair) throw usageError('--unassign-unknown only goes with --repair: add --repair to queue the unassign jobs, or drop it to only report');
+    if (o.unassignUnknown && !o.repair)
+      throw usageError('--unassign-unknown only goes with --repair: add --repair to queue the unassign jobs, or drop it to only report');
     // The bar goes to stderr, and only to a terminal: pipes and --json output stay clean.
-    const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'reconcile [{bar}] {value}/{total} {unit}', hideCursor: true }, Presets.shades_classic) : undefined;
+    const bar = process.stderr.isTTY
+      ? new SingleBar({ stream: process.stderr, format: 'reconcile [{bar}] {value}/{total} {unit}', hideCursor: true }, Presets.shades_classic)
+      : undefined;
     let started = false;
     let report: ReconcileReport | undefined;
     try {
       await withClient((c) =>
-        c.stream('/api/v1/reconcile', { enterprise: o.enterprise, template: o.template, repair: Boolean(o.repair), unassignUnknown: Boolean(o.unassignUnknown) }, (line) => {
-          if (line.type === 'progress') {
-            const p = line as unknown as ReconcileProgress;
-            if (bar && p.total > 1) {
-              if (!started) bar.start(p.total, 0, { unit: '' });
-              started = true;
-              bar.update(p.done, { unit: p.unit });
+        c.stream(
+          '/api/v1/reconcile',
+          { enterprise: o.enterprise, template: o.template, repair: Boolean(o.repair), unassignUnknown: Boolean(o.unassignUnknown) },
+          (line) => {
+            if (line.type === 'progress') {
+              const p = line as unknown as ReconcileProgress;
+              if (bar && p.total > 1) {
+                if (!started) bar.start(p.total, 0, { unit: '' });
+                started = true;
+                bar.update(p.done, { unit: p.unit });
+              }
+            } else if (line.type === 'report') {
+              report = line.report as ReconcileReport;
+            } else if (line.type === 'error') {
+              const e = line.error as { code?: string; message?: string };
+              throw new ImpbError((e.code ?? 'IMPB_ERR_INTERNAL') as ConstructorParameters<typeof ImpbError>[0], { message: e.message });
             }
-          } else if (line.type === 'report') {
-            report = line.report as ReconcileReport;
-          } else if (line.type === 'error') {
-            const e = line.error as { code?: string; message?: string };
-            throw new ImpbError((e.code ?? 'IMPB_ERR_INTERNAL') as ConstructorParameters<typeof ImpbError>[0], { message: e.message });
-          }
-        }),
+          },
+        ),
       );
     } finally {
       if (started) bar?.stop();

@@ -48,7 +48,8 @@ function resolveTarget(options: SendOptions): { url: string; username: string; p
     }
   }
   const envPassword = options.passwordEnv ? process.env[options.passwordEnv] : undefined;
-  if (options.passwordEnv && envPassword === undefined) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `environment variable ${options.passwordEnv} is not set` });
+  if (options.passwordEnv && envPassword === undefined)
+    throw new ImpbError('IMPB_ERR_VALIDATION', { message: `environment variable ${options.passwordEnv} is not set` });
   const url = options.url ?? (typeof fromFile.url === 'string' ? fromFile.url : undefined);
   const username = options.user ?? (typeof fromFile.username === 'string' ? fromFile.username : undefined);
   const password = options.password ?? envPassword ?? (typeof fromFile.password === 'string' ? fromFile.password : undefined);
@@ -122,7 +123,10 @@ export function registerSendCommand(program: Command): void {
       const { json, timeout, ...rest } = opts;
       const result = await sendFixture({ ...rest, file: document, timeoutMs: timeout });
       if (json) printJson({ status: result.status, contentType: result.contentType, ok: result.ok, body: result.body });
-      else process.stdout.write(`HTTP ${result.status}${result.contentType ? ` (${result.contentType})` : ''}\n${result.body}${result.body.endsWith('\n') ? '' : '\n'}`);
+      else
+        process.stdout.write(
+          `HTTP ${result.status}${result.contentType ? ` (${result.contentType})` : ''}\n${result.body}${result.body.endsWith('\n') ? '' : '\n'}`,
+        );
       if (!result.ok) process.exitCode = EXIT.FAILED;
     });
 }

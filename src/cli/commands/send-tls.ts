@@ -15,7 +15,8 @@ export function readFileOrFail(file: string, what: string, flag: string): Buffer
     return fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message);
     throw fail(`${flag} ${file}: cannot read the ${what} (${why})`, err);
   }
 }
@@ -50,7 +51,8 @@ export function loadClientTls(files: TlsFiles): { cert?: Buffer; key?: Buffer; c
     throw fail(`--cert ${files.cert} holds a private key and --key ${files.key} a certificate: the two are swapped`);
   }
   if (cert && !isCertificate(cert)) throw fail(`--cert ${files.cert} is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
-  if (key && !isPrivateKey(key)) throw fail(`--key ${files.key} is not a PEM private key (expected -----BEGIN PRIVATE KEY----- or an RSA/EC key; encrypted keys are not supported)`);
+  if (key && !isPrivateKey(key))
+    throw fail(`--key ${files.key} is not a PEM private key (expected -----BEGIN PRIVATE KEY----- or an RSA/EC key; encrypted keys are not supported)`);
   if (ca && !isCertificate(ca)) throw fail(`--ca ${files.ca} is not a PEM certificate: give the proxy's server certificate or the CA that signed it`);
   if (cert && !key) throw fail('--cert without --key: give the private key of the client certificate too');
   if (key && !cert) throw fail('--key without --cert: give the client certificate too');
@@ -60,7 +62,13 @@ export function loadClientTls(files: TlsFiles): { cert?: Buffer; key?: Buffer; c
   return { cert, key, ca };
 }
 
-const UNTRUSTED_SERVER = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+const UNTRUSTED_SERVER = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+]);
 
 /** The connection failure in the operator's words: which flag to change and how. */
 export function explainSendError(err: unknown, url: string, files: TlsFiles): ImpbError | undefined {
@@ -76,7 +84,12 @@ export function explainSendError(err: unknown, url: string, files: TlsFiles): Im
     message = `the server certificate does not name the host of --url ${url}: use a host name it carries (imp-bridge cert show lists them), e.g. localhost`;
   } else if (code === 'CERT_HAS_EXPIRED') {
     message = `the server certificate of ${url} has expired: renew it on the proxy (imp-bridge cert renew-self-signed or cert install)`;
-  } else if (/alert (certificate required|unknown ca|bad certificate|certificate unknown|handshake failure)/i.test(detail) || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+  } else if (
+    /alert (certificate required|unknown ca|bad certificate|certificate unknown|handshake failure)/i.test(detail) ||
+    code === 'ECONNRESET' ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'EPIPE'
+  ) {
     message = files.cert
       ? `the proxy closed the connection during the TLS handshake: it refused the client certificate --cert ${files.cert} (not signed by a CA it trusts, see imp-bridge trust list; expired; revoked; or not allowed by the template's cluster)`
       : `the proxy asks for a client certificate: add --cert and --key (the development one is in <dataDir>/certs/dev-client/)`;
@@ -89,5 +102,7 @@ export function explainSendError(err: unknown, url: string, files: TlsFiles): Im
   } else if (code === 'ERR_INVALID_URL' || code === 'ERR_INVALID_ARG_VALUE' || /invalid url/i.test(detail)) {
     message = `--url ${url} is not a URL: expected https://host:port/provisioning/v1/<template>`;
   }
-  return message ? new ImpbError(code === 'ERR_INVALID_URL' ? 'IMPB_ERR_VALIDATION' : 'IMPB_ERR_SEND_CONNECTION', { message, cause: err, details: { code } }) : undefined;
+  return message
+    ? new ImpbError(code === 'ERR_INVALID_URL' ? 'IMPB_ERR_VALIDATION' : 'IMPB_ERR_SEND_CONNECTION', { message, cause: err, details: { code } })
+    : undefined;
 }

@@ -75,12 +75,21 @@ function registerShowCommand(subscribers: Command): void {
       process.stdout.write('\nJobs:\n');
       process.stdout.write(
         formatTable(
-          detail.jobs.map((j) => ({ id: j.id, kind: j.kind, state: j.state, attempts: j.attempts, error: j.lastError?.code, trackingId: j.lastError?.trackingId ?? j.trackingId })),
+          detail.jobs.map((j) => ({
+            id: j.id,
+            kind: j.kind,
+            state: j.state,
+            attempts: j.attempts,
+            error: j.lastError?.code,
+            trackingId: j.lastError?.trackingId ?? j.trackingId,
+          })),
           ['id', 'kind', 'state', 'attempts', 'error', 'trackingId'],
         ),
       );
       process.stdout.write('\nTimeline:\n');
-      process.stdout.write(formatTable(detail.timeline as unknown as Array<Record<string, unknown>>, ['at', 'source', 'what', 'httpStatus', 'errorCode', 'trackingId']));
+      process.stdout.write(
+        formatTable(detail.timeline as unknown as Array<Record<string, unknown>>, ['at', 'source', 'what', 'httpStatus', 'errorCode', 'trackingId']),
+      );
     },
   );
 }
@@ -91,17 +100,13 @@ export function registerSubscriberCommands(program: Command): void {
   registerListCommand(subscribers);
   registerShowCommand(subscribers);
 
-  withJson(
-    subscribers
-      .command('set-package')
-      .description('change the subscriber’s package (queues a job)')
-      .argument('<userId>')
-      .argument('<package>'),
-  ).action(async (userId: string, pkg: string, o: JsonFlag) => {
-    const res = await withClient((c) => c.call<{ job: { id: number } }>('POST', `/api/v1/subscribers/${enc(userId)}/package`, { package: pkg }));
-    if (o.json) printJson(res);
-    else process.stdout.write(`job ${res.job.id} queued: ${userId} → package ${pkg}\n`);
-  });
+  withJson(subscribers.command('set-package').description('change the subscriber’s package (queues a job)').argument('<userId>').argument('<package>')).action(
+    async (userId: string, pkg: string, o: JsonFlag) => {
+      const res = await withClient((c) => c.call<{ job: { id: number } }>('POST', `/api/v1/subscribers/${enc(userId)}/package`, { package: pkg }));
+      if (o.json) printJson(res);
+      else process.stdout.write(`job ${res.job.id} queued: ${userId} → package ${pkg}\n`);
+    },
+  );
 
   withJson(subscribers.command('resync').description('push the proxy’s view of the user to Webex again (queues a job)').argument('<userId>')).action(
     async (userId: string, o: JsonFlag) => {
@@ -114,7 +119,9 @@ export function registerSubscriberCommands(program: Command): void {
   withJson(
     subscribers
       .command('revoke')
-      .description('queue an unassign: Webex deletes the subscriber and frees its license (BroadWorks still shows the service assigned until it is unassigned there)')
+      .description(
+        'queue an unassign: Webex deletes the subscriber and frees its license (BroadWorks still shows the service assigned until it is unassigned there)',
+      )
       .argument('<userId>'),
   ).action(async (userId: string, o: JsonFlag) => {
     const res = await withClient((c) => c.call<{ job: { id: number } }>('POST', `/api/v1/subscribers/${enc(userId)}/revoke`));

@@ -14,7 +14,10 @@ export function registerSupportCommand(program: Command): void {
   ).action(async (key: string, o: JsonFlag & { limit: number }) => {
     const report = await readOnly(
       (c) => c.call<SupportReport>('GET', `/api/v1/support/${enc(key)}${qs({ limit: o.limit })}`),
-      (store, config) => buildSupportReport({ store, version: VERSION, partnerOrgId: () => findPartnerOrgId({ store, webexToken: config.webex.token }) }, key, { limit: o.limit }),
+      (store, config) =>
+        buildSupportReport({ store, version: VERSION, partnerOrgId: () => findPartnerOrgId({ store, webexToken: config.webex.token }) }, key, {
+          limit: o.limit,
+        }),
     );
     if (o.json) printJson(report);
     else process.stdout.write(formatSupport(report));
@@ -25,7 +28,8 @@ export function formatSupport(r: SupportReport): string {
   const lines: string[] = [];
   // Support values are scalars (strings, numbers, booleans) read from the report.
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- scalars only; an object here would be a report bug, shown as is
-  const row = (label: string, value: unknown) => lines.push(`${label.padEnd(22)} ${value === undefined || value === null || value === '' ? '(unknown)' : String(value)}`);
+  const row = (label: string, value: unknown) =>
+    lines.push(`${label.padEnd(22)} ${value === undefined || value === null || value === '' ? '(unknown)' : String(value)}`);
   lines.push(`imp-bridge support data for ${r.subject.kind} ${r.subject.id}`, '');
   row('Proxy version', r.proxyVersion);
   row('Generated', r.generatedAt);
@@ -47,14 +51,27 @@ export function formatSupport(r: SupportReport): string {
     row('Webex customer ID', r.customer.webexCustomerId);
     if (r.customer.lastError) row('Customer last error', r.customer.lastError);
   }
-  if (r.subscriberCounts) row('Subscribers', Object.entries(r.subscriberCounts).map(([s, n]) => `${s}=${n}`).join(' '));
+  if (r.subscriberCounts)
+    row(
+      'Subscribers',
+      Object.entries(r.subscriberCounts)
+        .map(([s, n]) => `${s}=${n}`)
+        .join(' '),
+    );
   lines.push('', 'Failed Webex calls (newest first):');
   lines.push(formatTable(r.failedCalls, ['at', 'operation', 'httpStatus', 'errorCode', 'trackingId', 'description']).trimEnd());
   if (r.failedJobs.length) {
     lines.push('', 'Failed jobs:');
     lines.push(
       formatTable(
-        r.failedJobs.map((j) => ({ id: j.id, kind: j.kind, attempts: j.attempts, error: j.error?.code, webexErrorCode: j.error?.webexErrorCode, trackingId: j.error?.trackingId })),
+        r.failedJobs.map((j) => ({
+          id: j.id,
+          kind: j.kind,
+          attempts: j.attempts,
+          error: j.error?.code,
+          webexErrorCode: j.error?.webexErrorCode,
+          trackingId: j.error?.trackingId,
+        })),
         ['id', 'kind', 'attempts', 'error', 'webexErrorCode', 'trackingId'],
       ).trimEnd(),
     );

@@ -35,7 +35,9 @@ function templateOptions(cmd: Command, forAdd: boolean): Command {
     .option('--username <name>', 'provisioning account user name the AS sends')
     .option(
       '--password <password>',
-      forAdd ? 'provisioning password, at most 20 characters (generated and shown once when absent)' : 'new provisioning password (absent or empty: keep the current one)',
+      forAdd
+        ? 'provisioning password, at most 20 characters (generated and shown once when absent)'
+        : 'new provisioning password (absent or empty: keep the current one)',
     )
     .option('--password-stdin', 'read the password from stdin (keeps it out of the process list)')
     .option('--trusted-email', 'emails from BroadWorks are trusted (no validation mail)')
@@ -81,7 +83,8 @@ async function templateBody(o: TemplateFlags, cmd: Command): Promise<Record<stri
   }
   Object.assign(body, modeBody(o, given));
   const password = await readPassword(o);
-  if (o.username !== undefined || password !== undefined) body.account = { ...(o.username ? { username: o.username } : {}), ...(password !== undefined ? { password } : {}) };
+  if (o.username !== undefined || password !== undefined)
+    body.account = { ...(o.username ? { username: o.username } : {}), ...(password !== undefined ? { password } : {}) };
   return body;
 }
 
@@ -143,7 +146,10 @@ export function registerTemplateCommands(program: Command): void {
     printConfirmation('created', { name, ...created.template }, created.generatedPassword);
   });
 
-  const edit = templateOptions(template.command('edit').description('edit a template (only the options given change; no password keeps the current one)').argument('<name>'), false);
+  const edit = templateOptions(
+    template.command('edit').description('edit a template (only the options given change; no password keeps the current one)').argument('<name>'),
+    false,
+  );
   withJson(edit).action(async (name: string, o: TemplateFlags, cmd: Command) => {
     const updated = await withClient(async (c) => c.call<Record<string, unknown>>('PATCH', `/api/v1/templates/${enc(name)}`, await templateBody(o, cmd)));
     if (o.json) printJson(updated);
@@ -161,8 +167,11 @@ export function registerTemplateCommands(program: Command): void {
       .argument('<mode>', 'provision, relay or shadow')
       .option('--force', 'switch to provision although the dialect coverage shows gaps'),
   ).action(async (name: string, mode: string, o: TemplateFlags) => {
-    if (!['provision', 'relay', 'shadow'].includes(mode)) throw new ImpbError('IMPB_ERR_VALIDATION', { message: `<mode>: expected provision, relay or shadow, got "${mode}"`, details: { usage: true } });
-    const updated = await withClient((c) => c.call<Record<string, unknown>>('PATCH', `/api/v1/templates/${enc(name)}${o.force ? '?force=true' : ''}`, { mode }));
+    if (!['provision', 'relay', 'shadow'].includes(mode))
+      throw new ImpbError('IMPB_ERR_VALIDATION', { message: `<mode>: expected provision, relay or shadow, got "${mode}"`, details: { usage: true } });
+    const updated = await withClient((c) =>
+      c.call<Record<string, unknown>>('PATCH', `/api/v1/templates/${enc(name)}${o.force ? '?force=true' : ''}`, { mode }),
+    );
     if (o.json) printJson(updated);
     else process.stdout.write(`${(updated.modeChange as string | undefined) ?? `template ${name} is already in ${mode} mode`}\n`);
   });

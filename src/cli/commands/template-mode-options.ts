@@ -21,38 +21,27 @@ export interface ModeFlags {
 export function modeOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      choiceOption(
-        '--mode <mode>',
-        'provision: imp-bridge drives Webex; relay: forward to the upstream; shadow: forward and check the dialect',
-        ['provision', 'relay', 'shadow'],
-      ),
+      choiceOption('--mode <mode>', 'provision: imp-bridge drives Webex; relay: forward to the upstream; shadow: forward and check the dialect', [
+        'provision',
+        'relay',
+        'shadow',
+      ]),
     )
-    .option(
-      '--upstream-url <url>',
-      'the existing provisioning URL relay/shadow forwards to (https://; http:// only to loopback)',
-    )
+    .option('--upstream-url <url>', 'the existing provisioning URL relay/shadow forwards to (https://; http:// only to loopback)')
     .addOption(
-      choiceOption(
-        '--upstream-auth <auth>',
-        "passthrough: forward the AS's Authorization; basic: the upstream user and password below",
-        ['passthrough', 'basic'],
-      ),
+      choiceOption('--upstream-auth <auth>', "passthrough: forward the AS's Authorization; basic: the upstream user and password below", [
+        'passthrough',
+        'basic',
+      ]),
     )
     .option('--upstream-user <name>', 'upstream user name (with --upstream-auth basic)')
-    .option(
-      '--upstream-password-env <var>',
-      'environment variable holding the upstream password (with --upstream-auth basic)',
-    )
+    .option('--upstream-password-env <var>', 'environment variable holding the upstream password (with --upstream-auth basic)')
     .option('--upstream-ca <file>', 'PEM file of the CAs that verify the upstream (default: the system CAs)')
     .option('--upstream-cert <file>', 'PEM client certificate presented to the upstream')
     .option('--upstream-key <file>', 'its PEM private key')
     .option('--upstream-timeout-ms <ms>', "time allowed for the upstream's answer")
     .addOption(
-      choiceOption(
-        '--on-failure <mode>',
-        'when the upstream fails: passthrough (the AS sees it) or queue (store and forward)',
-        ['passthrough', 'queue'],
-      ),
+      choiceOption('--on-failure <mode>', 'when the upstream fails: passthrough (the AS sees it) or queue (store and forward)', ['passthrough', 'queue']),
     )
     .option('--forwarded-for', 'add X-Forwarded-For with the AS address')
     .option('--no-forwarded-for', 'do not add X-Forwarded-For');

@@ -91,7 +91,10 @@ export function CertificatesPage() {
           e.preventDefault();
           setResult({});
           try {
-            const answer = await api.post<{ csrPem: string; warnings?: string[] }>('/certificate/csr', { commonName: cn, subjectAltNames: sans.split(/[\s,]+/).filter(Boolean) });
+            const answer = await api.post<{ csrPem: string; warnings?: string[] }>('/certificate/csr', {
+              commonName: cn,
+              subjectAltNames: sans.split(/[\s,]+/).filter(Boolean),
+            });
             setCsr(answer.csrPem);
             setResult({ text: 'CSR created; the new key waits on the proxy for the signed certificate.', warnings: answer.warnings });
             reload();
@@ -142,7 +145,10 @@ export function CertificatesPage() {
             body: (
               <>
                 <InstallChecks answer={answer} />
-                <p>New TLS handshakes present it at once; the current certificate is kept for rollback. The install runs these checks again and changes nothing if one fails.</p>
+                <p>
+                  New TLS handshakes present it at once; the current certificate is kept for rollback. The install runs these checks again and changes nothing
+                  if one fails.
+                </p>
               </>
             ),
             confirmLabel: 'Check and install',

@@ -53,7 +53,12 @@ export function ClustersSection() {
                     aria-label={`Edit cluster ${c.name}`}
                     onClick={() => {
                       setEditing(c);
-                      setForm({ name: c.name, description: c.description, hosts: c.hosts.join(', '), subjectCn: (c.identityRules?.subjectCn ?? []).join(', ') });
+                      setForm({
+                        name: c.name,
+                        description: c.description,
+                        hosts: c.hosts.join(', '),
+                        subjectCn: (c.identityRules?.subjectCn ?? []).join(', '),
+                      });
                     }}
                   >
                     Edit

@@ -57,7 +57,9 @@ export function JobsPage() {
     const progress: Bulk = { verb: 'retry', done: 0, total: 0, failures: [] };
     setBulk({ ...progress });
     try {
-      const result = await postNdjson<{ done: number; total: number }, BulkRetryResult>('/jobs/retry', { state: 'failed' }, 'result', (p) => setBulk({ ...progress, done: p.done, total: p.total }));
+      const result = await postNdjson<{ done: number; total: number }, BulkRetryResult>('/jobs/retry', { state: 'failed' }, 'result', (p) =>
+        setBulk({ ...progress, done: p.done, total: p.total }),
+      );
       progress.done = progress.total = result.matched;
       progress.failures = result.skipped.map((s) => `job ${s.jobId}: ${s.reason}`);
       if (result.failed) progress.failures.push(`${result.failed} job${result.failed === 1 ? '' : 's'} could not be retried (see the proxy log)`);
@@ -71,7 +73,12 @@ export function JobsPage() {
   const askRetryAllFailed = () =>
     setConfirm({
       title: 'Retry every failed job',
-      body: <p>Runs every failed job again now, not only those listed; each looks the user up in Webex before it writes. Jobs a newer job of the same user replaced are skipped.</p>,
+      body: (
+        <p>
+          Runs every failed job again now, not only those listed; each looks the user up in Webex before it writes. Jobs a newer job of the same user replaced
+          are skipped.
+        </p>
+      ),
       confirmLabel: 'Retry every failed job',
       run: () => {
         void retryAllFailed();

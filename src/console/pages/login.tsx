@@ -23,7 +23,10 @@ export function LoginPage({ onLogin }: { onLogin: (s: Session) => void }) {
           }
         }}
       >
-        <Field label="Admin token" hint="In <dataDir>/admin-token unless admin.token is configured. It is exchanged for a session cookie and not kept by the page.">
+        <Field
+          label="Admin token"
+          hint="In <dataDir>/admin-token unless admin.token is configured. It is exchanged for a session cookie and not kept by the page."
+        >
           <input type="password" name="token" autoComplete="current-password" required value={token} onInput={(e) => setToken(e.currentTarget.value)} />
         </Field>
         <ErrorBox error={error} />

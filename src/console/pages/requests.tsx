@@ -31,11 +31,18 @@ export function RequestsPage() {
             <option value="recorded">recorded</option>
           </select>
         </Field>
-        <button type="button" class="secondary" disabled={!rows.length} onClick={() => download(`imp-bridge-${kind}-requests.json`, JSON.stringify(rows, null, 2), 'application/json')}>
+        <button
+          type="button"
+          class="secondary"
+          disabled={!rows.length}
+          onClick={() => download(`imp-bridge-${kind}-requests.json`, JSON.stringify(rows, null, 2), 'application/json')}
+        >
           Export all ({rows.length}) as JSON
         </button>
       </div>
-      <p class="muted">Passwords are masked and Authorization headers dropped when a request is stored. Dialect coverage will appear here once relay or shadow modes exist.</p>
+      <p class="muted">
+        Passwords are masked and Authorization headers dropped when a request is stored. Dialect coverage will appear here once relay or shadow modes exist.
+      </p>
       <ErrorBox error={error} />
       {rows.length === 0 && data && <p>No {kind} requests stored.</p>}
       <ul class="plain">

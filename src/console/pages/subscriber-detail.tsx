@@ -77,7 +77,11 @@ export function SubscriberDetailPage({ userId }: { userId: string }) {
               onClick={() =>
                 ask({
                   title: 'Resync',
-                  body: <p>Brings Webex in line with what the proxy holds for this user (profile, package, enabled or not). Changes the user in Webex if they differ.</p>,
+                  body: (
+                    <p>
+                      Brings Webex in line with what the proxy holds for this user (profile, package, enabled or not). Changes the user in Webex if they differ.
+                    </p>
+                  ),
                   confirmLabel: 'Resync',
                   run: async () => {
                     await api.post(`/subscribers/${enc(userId)}/resync`);

@@ -20,9 +20,11 @@ export function SubscribersPage({ params }: { params: URLSearchParams }) {
         <Field label="Status">
           <select name="status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
             <option value="">any</option>
-            {['provisioning', 'provisioned', 'updating', 'error', 'pending_email_input', 'pending_email_validation', 'pending_user_migration', 'deleted'].map((s) => (
-              <option key={s}>{s}</option>
-            ))}
+            {['provisioning', 'provisioned', 'updating', 'error', 'pending_email_input', 'pending_email_validation', 'pending_user_migration', 'deleted'].map(
+              (s) => (
+                <option key={s}>{s}</option>
+              ),
+            )}
           </select>
         </Field>
         <Field label="Template">

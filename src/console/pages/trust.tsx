@@ -59,7 +59,8 @@ export function TrustSection() {
                         title: 'Stop trusting this certificate',
                         body: (
                           <p>
-                            Clients chaining to {a.subject} are refused from their next TLS handshake{a.usedBy.length ? `; clusters using it: ${a.usedBy.join(', ')}` : ''}.
+                            Clients chaining to {a.subject} are refused from their next TLS handshake
+                            {a.usedBy.length ? `; clusters using it: ${a.usedBy.join(', ')}` : ''}.
                           </p>
                         ),
                         confirmLabel: 'Remove',

@@ -27,7 +27,9 @@ export function createAccountVerifier(): AccountVerifier {
   const cache = new Map<string, number>();
   let dummyHash: Promise<string> | undefined;
   const cacheKey = (template: Pick<Template, 'name' | 'account'>, c: Credentials) =>
-    createHmac('sha256', key).update(JSON.stringify([template.name, template.account.passwordHash, c.username, c.password])).digest('base64');
+    createHmac('sha256', key)
+      .update(JSON.stringify([template.name, template.account.passwordHash, c.username, c.password]))
+      .digest('base64');
 
   return {
     async verify(template, credentials) {

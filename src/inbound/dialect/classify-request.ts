@@ -33,8 +33,7 @@ function commandGaps(command: RawCommand, validated: ValidatedCommand | undefine
   }));
   if (validated && !validated.ok) {
     for (const field of validated.missing) gaps.push({ kind: 'missing-field', commandType, name: field });
-    for (const p of validated.invalid)
-      gaps.push({ kind: 'invalid-field', commandType, name: p.field, detail: p.problem });
+    for (const p of validated.invalid) gaps.push({ kind: 'invalid-field', commandType, name: p.field, detail: p.problem });
   }
   return gaps;
 }
@@ -54,10 +53,7 @@ function observedCommand(command: RawCommand, gaps: DialectGap[]): ObservedComma
  * why (not XML, not a BroadsoftDocument, unknown command or element, missing or invalid field).
  * Element names in `elements` are as sent; field aliases count as understood.
  */
-export function classifyRequest(
-  input: ClassifyInput,
-  options: { dialect?: CompiledDialect; groupMode?: boolean } = {},
-): ClassifiedRequest {
+export function classifyRequest(input: ClassifyInput, options: { dialect?: CompiledDialect; groupMode?: boolean } = {}): ClassifiedRequest {
   const dialect = options.dialect ?? compileDialect();
   const base = { template: input.template, receivedAt: input.receivedAt };
   let text: string | undefined;
@@ -67,8 +63,7 @@ export function classifyRequest(
     text = parsed.text;
     document = readFlowThroughDocument(parsed.root, { dialect });
   } catch (err) {
-    const kind: GapKind =
-      text !== undefined && isImpbError(err, 'IMPB_ERR_NOT_BROADSOFT_DOCUMENT') ? 'not-broadsoft' : 'not-xml';
+    const kind: GapKind = text !== undefined && isImpbError(err, 'IMPB_ERR_NOT_BROADSOFT_DOCUMENT') ? 'not-broadsoft' : 'not-xml';
     const detail = isImpbError(err) ? err.message : 'unreadable';
     // A document that is not XML is kept only as its masked latin-1 text: every byte maps to a character.
     const maskedExample = maskDocument(text ?? input.body.toString('latin1'), input.knownSecrets);

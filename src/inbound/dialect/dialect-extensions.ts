@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  canonicalFieldFor,
-  CANONICAL_FIELDS,
-  COMMAND_TABLE,
-  commandSpecFor,
-  type CanonicalField,
-  type CommandSpec,
-} from './dialect-table';
+import { canonicalFieldFor, CANONICAL_FIELDS, COMMAND_TABLE, commandSpecFor, type CanonicalField, type CommandSpec } from './dialect-table';
 
 /**
  * Dialect variants seen in the field, added by configuration instead of a release: command-type
@@ -24,17 +17,9 @@ export const dialectExtensionsSchema = z
     commandAliases: z
       .record(z.string(), z.string())
       .default({})
-      .describe(
-        'xsi:type seen in the field → a known command type (e.g. UserIMPAddRequest22: UserIntegratedIMPAddRequest)',
-      ),
-    fieldAliases: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe('element name seen in the field → a canonical field (e.g. mail: emailAddress)'),
-    ignoreElements: z
-      .array(z.string())
-      .default([])
-      .describe('element names inside a command that are read and ignored (no longer a gap)'),
+      .describe('xsi:type seen in the field → a known command type (e.g. UserIMPAddRequest22: UserIntegratedIMPAddRequest)'),
+    fieldAliases: z.record(z.string(), z.string()).default({}).describe('element name seen in the field → a canonical field (e.g. mail: emailAddress)'),
+    ignoreElements: z.array(z.string()).default([]).describe('element names inside a command that are read and ignored (no longer a gap)'),
     answerVariant: z
       .enum(ANSWER_VARIANTS, { error: `expected one of: ${ANSWER_VARIANTS.join(', ')}` })
       .default('documented')
@@ -124,9 +109,7 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
 }
 
 export function compileDialect(extensions: DialectExtensions = NO_EXTENSIONS): CompiledDialect {
-  const commandAliases = new Map(
-    Object.entries(extensions.commandAliases).map(([a, t]) => [stripPrefix(a), commandSpecFor(t)]),
-  );
+  const commandAliases = new Map(Object.entries(extensions.commandAliases).map(([a, t]) => [stripPrefix(a), commandSpecFor(t)]));
   const ignored = new Set(extensions.ignoreElements);
   return {
     extensions,

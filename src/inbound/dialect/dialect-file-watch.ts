@@ -15,11 +15,7 @@ export interface DialectFileWatch {
  * that section is live; a wrong change is logged with its problems and the current one stays.
  * Polling (fs.watchFile) follows editors that replace the file rather than write it in place.
  */
-export function watchDialectSection(
-  file: string,
-  provider: DialectProvider,
-  options: { logger: Logger; intervalMs?: number },
-): DialectFileWatch {
+export function watchDialectSection(file: string, provider: DialectProvider, options: { logger: Logger; intervalMs?: number }): DialectFileWatch {
   const { logger } = options;
   const reload = () => {
     let raw: unknown;
@@ -33,8 +29,7 @@ export function watchDialectSection(
       });
       return { ok: false, problems };
     }
-    const section =
-      raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>)['dialect'] : undefined;
+    const section = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>)['dialect'] : undefined;
     const result = provider.set(section ?? {});
     if (!result.ok) {
       logger.warn('dialect extensions not re-read: the dialect section is invalid; the current ones stay', {

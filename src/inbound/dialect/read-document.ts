@@ -1,14 +1,7 @@
 import { ImpbError } from '../../errors';
 import type { XmlElement } from '../xml/parse-xml';
 import { compileDialect, type CompiledDialect } from './dialect-extensions';
-import {
-  COMMAND_ELEMENT,
-  DOCUMENT_CREDENTIAL_ELEMENTS,
-  ROOT_ELEMENT,
-  SESSION_ELEMENT,
-  type CanonicalField,
-  type CommandSpec,
-} from './dialect-table';
+import { COMMAND_ELEMENT, DOCUMENT_CREDENTIAL_ELEMENTS, ROOT_ELEMENT, SESSION_ELEMENT, type CanonicalField, type CommandSpec } from './dialect-table';
 
 export interface RawCommand {
   /** 1-based position in the document. */

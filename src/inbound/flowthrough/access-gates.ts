@@ -31,7 +31,11 @@ export async function throttleGate(x: Exchange, template: Template | undefined):
     sourceAddress: facts.source,
     retryAfterSeconds: gate.blockedForSeconds,
   });
-  return new Outcome('throttled', plainAnswer(429, 'too many authentication failures', { 'Retry-After': String(gate.blockedForSeconds), Connection: 'close' }), true);
+  return new Outcome(
+    'throttled',
+    plainAnswer(429, 'too many authentication failures', { 'Retry-After': String(gate.blockedForSeconds), Connection: 'close' }),
+    true,
+  );
 }
 
 /**
@@ -42,7 +46,12 @@ export async function throttleGate(x: Exchange, template: Template | undefined):
 export async function unknownTemplate(x: Exchange): Promise<Outcome> {
   const { facts, deps } = x;
   if (x.headerCredentials) await deps.verifier.verifyNothing(x.headerCredentials.password);
-  deps.logger.info('flow-through request for an unknown template', { event: 'inbound.template.unknown', template: facts.templateName.slice(0, 64), clientSubject: facts.peer.subject, sourceAddress: facts.source });
+  deps.logger.info('flow-through request for an unknown template', {
+    event: 'inbound.template.unknown',
+    template: facts.templateName.slice(0, 64),
+    clientSubject: facts.peer.subject,
+    sourceAddress: facts.source,
+  });
   return new Outcome('unknown_template', documentError(facts, 404, 'UTF-8', '', 4004), true);
 }
 
@@ -97,7 +106,11 @@ export async function bodyGate(x: Admitted): Promise<Outcome | Buffer> {
   const limit = deps.config.provisioning.bodyLimitBytes;
   const contentType = req.headers['content-type'];
   if (!isXmlContentType(contentType)) {
-    deps.logger.info('flow-through request refused: content type is not XML', { event: 'inbound.media_type', template: template.name, contentType: String(contentType ?? '').slice(0, 100) });
+    deps.logger.info('flow-through request refused: content type is not XML', {
+      event: 'inbound.media_type',
+      template: template.name,
+      contentType: String(contentType ?? '').slice(0, 100),
+    });
     return new Outcome('unsupported_media_type', plainAnswer(415, 'content type must be text/xml or application/xml'), true);
   }
   try {

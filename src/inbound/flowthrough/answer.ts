@@ -36,7 +36,15 @@ export interface AnswerFacts {
 }
 
 export function errorCommand(facts: AnswerFacts, code: AsErrorCode, message?: string): CommandAnswer {
-  return { echo: '', response: { type: 'error', errorCode: code, summary: message ?? asHeadline(code), detail: `request ${facts.requestId}; template ${facts.templateName.slice(0, 64)}` } };
+  return {
+    echo: '',
+    response: {
+      type: 'error',
+      errorCode: code,
+      summary: message ?? asHeadline(code),
+      detail: `request ${facts.requestId}; template ${facts.templateName.slice(0, 64)}`,
+    },
+  };
 }
 
 export function documentAnswer(status: number, encoding: XmlEncoding, sessionId: string, commands: CommandAnswer[]): Answer {
@@ -74,7 +82,11 @@ export function writeAnswer(req: Request, res: Response, verdict: Outcome, bodyL
     return;
   }
   if (answer.kind === 'plain') {
-    res.status(answer.status).set(answer.headers ?? {}).type('text/plain').send(`${answer.text}\n`);
+    res
+      .status(answer.status)
+      .set(answer.headers ?? {})
+      .type('text/plain')
+      .send(`${answer.text}\n`);
     return;
   }
   res.status(answer.status).set('Content-Type', contentTypeFor(answer.encoding)).send(answer.bytes);

@@ -18,34 +18,77 @@ export async function applyGate(x: Admitted, { parsed, doc }: ReadDocument): Pro
   const knownSecrets = [x.headerCredentials?.password, doc.credentials?.password, ...doc.commands.map((c) => c.fields.impPassword)];
   const maskedBody = maskDocument(parsed.text, knownSecrets);
   const storedHeaders = headersForStorage(req.headers);
-  const subPath = Array.isArray(req.params.subPath) ? (req.params.subPath).join('/') : undefined;
+  const subPath = Array.isArray(req.params.subPath) ? req.params.subPath.join('/') : undefined;
   const rawRequest = rawRequestText(req.method, req.originalUrl, storedHeaders, maskedBody);
 
   let results: AppliedCommand[] = [];
   const commands: CommandAnswer[] = [];
   if (doc.commands.length === 0) {
-    commands.push({ echo: '', response: { type: 'error', errorCode: 4002, summary: 'Unknown request shape: no command element', detail: `request ${facts.requestId}; template ${template.name}` } });
+    commands.push({
+      echo: '',
+      response: {
+        type: 'error',
+        errorCode: 4002,
+        summary: 'Unknown request shape: no command element',
+        detail: `request ${facts.requestId}; template ${template.name}`,
+      },
+    });
   } else {
     try {
-      results = await applyDocument({ config, logger, store, template, requestId: facts.requestId, rawRequest, subPath, sourceAddress: facts.source, clientSubject: facts.peer.subject }, doc);
+      results = await applyDocument(
+        { config, logger, store, template, requestId: facts.requestId, rawRequest, subPath, sourceAddress: facts.source, clientSubject: facts.peer.subject },
+        doc,
+      );
       commands.push(...results.map((r) => ({ echo: r.echo, response: r.response })));
     } catch (err) {
-      logger.error('flow-through document could not be applied: answered 5001 so the AS retries', { event: 'inbound.apply.failed', template: template.name, err });
+      logger.error('flow-through document could not be applied: answered 5001 so the AS retries', {
+        event: 'inbound.apply.failed',
+        template: template.name,
+        err,
+      });
       return new Outcome('persistence_error', documentError(facts, 200, parsed.encoding, doc.sessionId, 5001));
     }
   }
-  const responseBytes = writeResponseDocument({ encoding: parsed.encoding, sessionId: doc.sessionId, commands, variant: deps.dialect?.current().extensions.answerVariant });
+  const responseBytes = writeResponseDocument({
+    encoding: parsed.encoding,
+    sessionId: doc.sessionId,
+    commands,
+    variant: deps.dialect?.current().extensions.answerVariant,
+  });
 
   const unknownTypes = results.filter((r) => r.outcome === 'unknown_command').map((r) => r.type || '(none)');
   if (doc.commands.length === 0 || unknownTypes.length) {
-    const reason = doc.commands.length === 0 ? `no command element (top-level elements: ${doc.otherElements.slice(0, 10).join(', ') || 'none'})` : `unknown command type: ${unknownTypes.join(', ')}`;
-    const failed = await storeUnknownRequest(x, { template: template.name, reason, headers: storedHeaders, body: maskedBody, response: responseBytes, encoding: parsed.encoding, sessionId: doc.sessionId });
+    const reason =
+      doc.commands.length === 0
+        ? `no command element (top-level elements: ${doc.otherElements.slice(0, 10).join(', ') || 'none'})`
+        : `unknown command type: ${unknownTypes.join(', ')}`;
+    const failed = await storeUnknownRequest(x, {
+      template: template.name,
+      reason,
+      headers: storedHeaders,
+      body: maskedBody,
+      response: responseBytes,
+      encoding: parsed.encoding,
+      sessionId: doc.sessionId,
+    });
     if (failed) return failed;
-    logger.warn('flow-through request the dialect does not know: stored for operators (answered 4002)', { event: 'inbound.unknown_request', template: template.name, reason });
+    logger.warn('flow-through request the dialect does not know: stored for operators (answered 4002)', {
+      event: 'inbound.unknown_request',
+      template: template.name,
+      reason,
+    });
   }
   if (template.recordMode || config.provisioning.recordMode) {
     await store.unknownRequests
-      .add({ requestId: facts.requestId, template: template.name, reason: 'record mode', headers: storedHeaders, body: maskedBody, kind: 'recorded', response: responseBytes.toString(parsed.encoding === 'UTF-8' ? 'utf8' : 'latin1') })
+      .add({
+        requestId: facts.requestId,
+        template: template.name,
+        reason: 'record mode',
+        headers: storedHeaders,
+        body: maskedBody,
+        kind: 'recorded',
+        response: responseBytes.toString(parsed.encoding === 'UTF-8' ? 'utf8' : 'latin1'),
+      })
       .catch((err: unknown) => logger.error('cannot record a request', { event: 'inbound.record.store_failed', err }));
   }
 
@@ -54,7 +97,12 @@ export async function applyGate(x: Admitted, { parsed, doc }: ReadDocument): Pro
     template: template.name,
     sessionId: doc.sessionId.slice(0, 256),
     subPath,
-    commands: results.map((r) => ({ position: r.position, type: r.type.slice(0, 100), userId: r.userId, result: r.response.type === 'error' ? r.response.errorCode : r.outcome })),
+    commands: results.map((r) => ({
+      position: r.position,
+      type: r.type.slice(0, 100),
+      userId: r.userId,
+      result: r.response.type === 'error' ? r.response.errorCode : r.outcome,
+    })),
   });
   return new Outcome(outcomeOf(doc.commands.length, results), { kind: 'document', status: 200, encoding: parsed.encoding, bytes: responseBytes });
 }

@@ -44,7 +44,11 @@ export async function storeUnknownRequest(x: Exchange, entry: UnknownEntry): Pro
     deps.metrics.unknownRequest(entry.template);
     return undefined;
   } catch (err) {
-    deps.logger.error('cannot store an unknown request: answered 5001 so the AS retries', { event: 'inbound.unknown.store_failed', template: entry.template, err });
+    deps.logger.error('cannot store an unknown request: answered 5001 so the AS retries', {
+      event: 'inbound.unknown.store_failed',
+      template: entry.template,
+      err,
+    });
     return new Outcome('persistence_error', documentError(facts, 200, entry.encoding, entry.sessionId, 5001));
   }
 }
@@ -52,7 +56,11 @@ export async function storeUnknownRequest(x: Exchange, entry: UnknownEntry): Pro
 /** Small bodies are read inline (microseconds); large ones in a worker thread, off the event loop. */
 function readBody(x: Admitted, body: Buffer): Promise<ReadResult> | ReadResult {
   const p = x.deps.config.provisioning;
-  const options = { limits: { maxElements: p.maxXmlElements, maxNameLength: p.maxXmlNameLength, maxAttributes: p.maxXmlAttributes }, maxCommands: p.maxCommandsPerDocument, dialect: x.deps.dialect?.current().extensions };
+  const options = {
+    limits: { maxElements: p.maxXmlElements, maxNameLength: p.maxXmlNameLength, maxAttributes: p.maxXmlAttributes },
+    maxCommands: p.maxCommandsPerDocument,
+    dialect: x.deps.dialect?.current().extensions,
+  };
   const contentType = x.req.headers['content-type'];
   if (body.length < p.largeBodyBytes) return readDocumentBytes(body, contentType, options);
   return readDocumentInWorker(body, contentType, { ...options, heapLimitMb: p.parseHeapLimitMb });
@@ -85,7 +93,11 @@ export async function parseGate(x: Admitted, body: Buffer): Promise<Outcome | Re
     sessionId,
   });
   if (failed) return failed;
-  deps.logger.warn('flow-through request the dialect does not know: stored for operators (answered 4001)', { event: 'inbound.unknown_request', template: template.name, reason: refused.message });
+  deps.logger.warn('flow-through request the dialect does not know: stored for operators (answered 4001)', {
+    event: 'inbound.unknown_request',
+    template: template.name,
+    reason: refused.message,
+  });
   return new Outcome('unknown_command', response.answer);
 }
 
@@ -93,10 +105,14 @@ export async function parseGate(x: Admitted, body: Buffer): Promise<Outcome | Re
 export async function documentAccountGate(x: Admitted, { parsed, doc }: ReadDocument): Promise<Outcome | undefined> {
   if (!x.authenticated) {
     if (!doc.credentials) return refuseAuthentication(x, undefined, 'no credentials');
-    if (!(await x.deps.verifier.verify(x.template, doc.credentials))) return refuseAuthentication(x, doc.credentials, 'wrong user name or password (document credentials)');
+    if (!(await x.deps.verifier.verify(x.template, doc.credentials)))
+      return refuseAuthentication(x, doc.credentials, 'wrong user name or password (document credentials)');
     x.authenticated = true;
     x.slot.release();
   }
   if (x.template.enabled) return undefined;
-  return new Outcome('unknown_template', documentError(x.facts, 404, parsed.encoding, doc.sessionId, 4004, `${asHeadline(4004)}: template ${x.template.name} is disabled`));
+  return new Outcome(
+    'unknown_template',
+    documentError(x.facts, 404, parsed.encoding, doc.sessionId, 4004, `${asHeadline(4004)}: template ${x.template.name} is disabled`),
+  );
 }

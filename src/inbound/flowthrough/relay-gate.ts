@@ -19,11 +19,7 @@ export function relaySubPath(originalUrl: string, templateName: string): string 
 }
 
 /** Bytes as they may be stored: decoded in their declared encoding (latin-1 when unknown, which maps every byte), then masked. */
-export function storableText(
-  bytes: Buffer,
-  contentType: string | undefined,
-  knownSecrets: Array<string | undefined>,
-): string {
+export function storableText(bytes: Buffer, contentType: string | undefined, knownSecrets: Array<string | undefined>): string {
   const encoding = declaredEncoding(bytes, contentType).encoding;
   return maskDocument(bytes.toString(encoding === 'UTF-8' ? 'utf8' : 'latin1'), knownSecrets);
 }
@@ -106,9 +102,7 @@ export async function relayGate(x: Admitted, relay: RelayGateDeps): Promise<Outc
   if (templateMode(template) === 'shadow' && relay.shadow) {
     await relay
       .shadow({ template, requestId: facts.requestId, request, answer, knownSecrets })
-      .catch((err: unknown) =>
-        deps.logger.error('shadow analysis failed', { event: 'shadow.failed', template: template.name, err }),
-      );
+      .catch((err: unknown) => deps.logger.error('shadow analysis failed', { event: 'shadow.failed', template: template.name, err }));
   }
   return new Outcome(answer.answered ? 'relayed' : 'relay_failed', {
     kind: 'relayed',

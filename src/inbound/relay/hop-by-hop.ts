@@ -5,14 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
  * `Connection` header itself names. `proxy-connection` is not standard but is sent by old
  * clients with the same meaning.
  */
-export const HOP_BY_HOP = new Set([
-  'connection',
-  'proxy-connection',
-  'keep-alive',
-  'te',
-  'transfer-encoding',
-  'upgrade',
-]);
+export const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade']);
 
 /**
  * Fields that describe this hop's framing or target rather than the message: the client
@@ -34,10 +27,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
 }
 
 /** The end-to-end fields of a message, names lower-cased, values as received. */
-export function endToEndHeaders(
-  headers: IncomingHttpHeaders | HeaderValues,
-  options: { keepRecomputed?: boolean } = {},
-): Record<string, string | string[]> {
+export function endToEndHeaders(headers: IncomingHttpHeaders | HeaderValues, options: { keepRecomputed?: boolean } = {}): Record<string, string | string[]> {
   const named = connectionTokens(headers['connection'] ?? headers['Connection' as 'connection']);
   const out: Record<string, string | string[]> = {};
   for (const [rawName, value] of Object.entries(headers)) {

@@ -1,11 +1,4 @@
-export {
-  createRelayForwarder,
-  createUpstreamPool,
-  resolvePem,
-  type RelayAnswer,
-  type RelayForwarder,
-  type RelayRequest,
-} from './relay-forwarder';
+export { createRelayForwarder, createUpstreamPool, resolvePem, type RelayAnswer, type RelayForwarder, type RelayRequest } from './relay-forwarder';
 export { createUpstreamRegistry, type UpstreamRegistry } from './upstream-registry';
 export {
   describeUpstreamIssues,

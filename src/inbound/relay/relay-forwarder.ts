@@ -47,11 +47,7 @@ export interface RelayForwarderDeps {
 }
 
 /** A PEM given inline or the path of a PEM file; a path that cannot be read names the key. */
-export function resolvePem(
-  value: string | undefined,
-  key: string,
-  readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8'),
-): string | undefined {
+export function resolvePem(value: string | undefined, key: string, readFile: (path: string) => string = (p) => fs.readFileSync(p, 'utf8')): string | undefined {
   if (value === undefined) return undefined;
   if (value.includes('-----BEGIN ')) return value;
   try {
@@ -65,10 +61,7 @@ export function resolvePem(
 }
 
 /** The keep-alive pool for one upstream origin: TLS verified (system CAs unless `ca`). */
-export function createUpstreamPool(
-  upstream: UpstreamSettings,
-  options: { connections?: number; readFile?: (path: string) => string } = {},
-): Pool {
+export function createUpstreamPool(upstream: UpstreamSettings, options: { connections?: number; readFile?: (path: string) => string } = {}): Pool {
   const url = new URL(upstream.url);
   const ca = resolvePem(upstream.ca, 'upstream.ca', options.readFile);
   const cert = resolvePem(upstream.clientCert, 'upstream.clientCert', options.readFile);
@@ -89,12 +82,7 @@ export function createUpstreamPool(
 }
 
 const TLS_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
-const TIMEOUT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ETIMEDOUT',
-]);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /** The system or undici code of a failed request (undici wraps the socket's error as `cause`). */
 function errorCodeOf(err: unknown): string {
@@ -118,11 +106,7 @@ function joinPath(base: string, subPath: string, query: string | undefined): str
   return query ? `${path}?${query}` : path;
 }
 
-function outgoingHeaders(
-  upstream: UpstreamSettings,
-  request: RelayRequest,
-  basic: string | undefined,
-): Record<string, string | string[]> {
+function outgoingHeaders(upstream: UpstreamSettings, request: RelayRequest, basic: string | undefined): Record<string, string | string[]> {
   const headers = endToEndHeaders(request.headers);
   if (basic) headers['authorization'] = basic;
   // passthrough: the AS's Authorization is an end-to-end field and is already there.
@@ -142,9 +126,7 @@ function outgoingHeaders(
 export function createRelayForwarder(deps: RelayForwarderDeps): RelayForwarder {
   const { upstream } = deps;
   const base = new URL(upstream.url).pathname;
-  const ownPool = deps.dispatcher
-    ? undefined
-    : createUpstreamPool(upstream, { connections: deps.connections, readFile: deps.readFile });
+  const ownPool = deps.dispatcher ? undefined : createUpstreamPool(upstream, { connections: deps.connections, readFile: deps.readFile });
   const dispatcher: Dispatcher = deps.dispatcher ?? ownPool!;
   let basic: string | undefined;
   if (upstream.auth === 'basic' && upstream.username && upstream.password) {

@@ -11,11 +11,7 @@ export interface ShadowRecordSink {
 }
 
 /** The events provision mode would accept from the document (nothing is stored). */
-export type ShadowEventDeriver = (
-  template: Template,
-  doc: FlowThroughDocument,
-  requestId: string,
-) => Promise<ProvisioningEvent[]>;
+export type ShadowEventDeriver = (template: Template, doc: FlowThroughDocument, requestId: string) => Promise<ProvisioningEvent[]>;
 /** The Webex calls provision mode would make for those events (no call is made, no state changes). */
 export type ShadowCallPlanner = (template: Template, events: ProvisioningEvent[]) => Promise<PlannedCall[]>;
 

@@ -40,7 +40,12 @@ const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n'
  * sees each start tag's measurements before it is copied, so an oversized tag is refused
  * without ever being sliced out.
  */
-function walkTags(text: string, visit: (inside: string, selfClosing: boolean) => void, visitEnd: () => void = () => undefined, inspect?: (facts: TagFacts) => void): void {
+function walkTags(
+  text: string,
+  visit: (inside: string, selfClosing: boolean) => void,
+  visitEnd: () => void = () => undefined,
+  inspect?: (facts: TagFacts) => void,
+): void {
   let i = 0;
   const n = text.length;
   const skipTo = (marker: string, from: number) => {
@@ -135,7 +140,8 @@ export function refuseHostileStructure(text: string, limits: StructureLimits = D
     },
     () => depth--,
     (facts) => {
-      if (facts.nameLength > limits.maxNameLength || facts.longestAttributeName > limits.maxNameLength) throw tooBig('element or attribute name too long', limits.maxNameLength, 'maxXmlNameLength');
+      if (facts.nameLength > limits.maxNameLength || facts.longestAttributeName > limits.maxNameLength)
+        throw tooBig('element or attribute name too long', limits.maxNameLength, 'maxXmlNameLength');
       if (facts.attributes > limits.maxAttributes) throw tooBig('too many attributes on one element', limits.maxAttributes, 'maxXmlAttributes');
     },
   );

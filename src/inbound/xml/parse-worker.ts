@@ -7,6 +7,14 @@ parentPort?.once('message', (request: WorkerRequest) => {
   const result = readDocumentBytes(bytes, request.contentType, request.options);
   let reply: WorkerReply;
   if (!result.error) reply = { ok: true, doc: result.doc, text: result.parsed.text, encoding: result.parsed.encoding };
-  else reply = { ok: false, code: result.error.code, message: result.error.message, details: result.error.details, text: result.parsed?.text, encoding: result.parsed?.encoding };
+  else
+    reply = {
+      ok: false,
+      code: result.error.code,
+      message: result.error.message,
+      details: result.error.details,
+      text: result.parsed?.text,
+      encoding: result.parsed?.encoding,
+    };
   parentPort!.postMessage(reply);
 });

@@ -77,7 +77,10 @@ function scopeOf(raw: Array<[string, unknown]>, parent: Scope): Scope {
 function readAttributes(rawAttrs: unknown, parent: Scope, budget: ReferenceBudget) {
   const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
   const xsiTypes: string[] = [];
-  const raw = rawAttrs && typeof rawAttrs === 'object' ? Object.entries(rawAttrs as Record<string, unknown>).map(([k, v]): [string, unknown] => [k.startsWith(ATTR_PREFIX) ? k.slice(ATTR_PREFIX.length) : k, v]) : [];
+  const raw =
+    rawAttrs && typeof rawAttrs === 'object'
+      ? Object.entries(rawAttrs as Record<string, unknown>).map(([k, v]): [string, unknown] => [k.startsWith(ATTR_PREFIX) ? k.slice(ATTR_PREFIX.length) : k, v])
+      : [];
   const scope = scopeOf(raw, parent);
   for (const [name, value] of raw) {
     if (typeof value !== 'string' || name === 'xmlns' || name.startsWith('xmlns:')) continue;

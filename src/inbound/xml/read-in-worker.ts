@@ -66,7 +66,11 @@ export function readDocumentInWorker(bytes: Buffer, contentType: string | undefi
     worker.once('exit', () => settle({ error: new ImpbError('IMPB_ERR_PARSER_BUSY', { message: 'the parser thread ended without an answer' }) }));
     // Moved, not copied, when the body owns its memory; callers keep only the head they need.
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    const request: WorkerRequest = { bytes: own ? bytes : Uint8Array.from(bytes), contentType, options: { limits: options.limits, maxCommands: options.maxCommands, dialect: options.dialect } };
+    const request: WorkerRequest = {
+      bytes: own ? bytes : Uint8Array.from(bytes),
+      contentType,
+      options: { limits: options.limits, maxCommands: options.maxCommands, dialect: options.dialect },
+    };
     worker.postMessage(request, [request.bytes.buffer as ArrayBuffer]);
   });
 }

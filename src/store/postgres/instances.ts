@@ -46,7 +46,11 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
   return {
     async start() {
       await beat();
-      timer = setInterval(() => void beat().catch((err: Error) => logger.warn('instance heartbeat failed', { event: 'instance.heartbeat_failed', err: { message: err.message } })), every);
+      timer = setInterval(
+        () =>
+          void beat().catch((err: Error) => logger.warn('instance heartbeat failed', { event: 'instance.heartbeat_failed', err: { message: err.message } })),
+        every,
+      );
       timer.unref();
     },
     heartbeat: beat,

@@ -58,7 +58,11 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     const leader = validUntil > Date.now();
     if (leader !== wasLeader) {
       wasLeader = leader;
-      logger.info(leader ? 'this instance now runs the scheduled work' : 'this instance no longer runs the scheduled work', { event: leader ? 'leader.acquired' : 'leader.lost', lease: name, owner });
+      logger.info(leader ? 'this instance now runs the scheduled work' : 'this instance no longer runs the scheduled work', {
+        event: leader ? 'leader.acquired' : 'leader.lost',
+        lease: name,
+        owner,
+      });
       options.onChange?.(leader);
     }
     return leader;
@@ -67,7 +71,9 @@ export function createLeaderLease(options: LeaderLeaseOptions): LeaderLease {
   const round = async (): Promise<boolean> => {
     const askedAt = Date.now();
     try {
-      const { rows } = token ? await pool.query<{ token: string }>(RENEW, [name, token, ttlMs]) : await pool.query<{ token: string }>(ACQUIRE, [name, owner, ttlMs]);
+      const { rows } = token
+        ? await pool.query<{ token: string }>(RENEW, [name, token, ttlMs])
+        : await pool.query<{ token: string }>(ACQUIRE, [name, owner, ttlMs]);
       if (rows[0]) {
         token = rows[0].token;
         validUntil = askedAt + ttlMs - marginMs;

@@ -41,7 +41,11 @@ export async function migratePostgres(pool: PgPool, options: { logger: Logger; m
   if (current > known) {
     // A newer release migrated this database. Migrations are additive (expand first, contract a
     // release later), so this instance can run during a rolling upgrade; it says so.
-    options.logger.warn('the PostgreSQL schema is newer than this release knows', { event: 'store.postgres.schema_newer', schemaVersion: current, knownVersion: known });
+    options.logger.warn('the PostgreSQL schema is newer than this release knows', {
+      event: 'store.postgres.schema_newer',
+      schemaVersion: current,
+      knownVersion: known,
+    });
   }
   return { applied, current };
 }
@@ -77,7 +81,8 @@ async function recordedVersions(client: PgClient): Promise<Set<number>> {
 function checkVersions(migrations: readonly PgMigration[]): void {
   const seen = new Set<number>();
   for (const m of migrations) {
-    if (!Number.isInteger(m.version) || m.version < 1 || seen.has(m.version)) throw new ImpbError('IMPB_ERR_STARTUP', { message: `PostgreSQL migration versions must be distinct positive integers (${m.version} ${m.name})` });
+    if (!Number.isInteger(m.version) || m.version < 1 || seen.has(m.version))
+      throw new ImpbError('IMPB_ERR_STARTUP', { message: `PostgreSQL migration versions must be distinct positive integers (${m.version} ${m.name})` });
     seen.add(m.version);
   }
 }

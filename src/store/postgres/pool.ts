@@ -48,7 +48,10 @@ export function createPgPool(options: PgPoolOptions): PgPool {
   // 'error' on the pool; unhandled, that event would kill the process. The pool discards that
   // client and opens a new one on the next checkout.
   pool.on('error', (err) => {
-    options.logger.warn('PostgreSQL connection lost while idle; it will be replaced', { event: 'store.postgres.idle_error', err: { message: err.message, code: (err as { code?: string }).code } });
+    options.logger.warn('PostgreSQL connection lost while idle; it will be replaced', {
+      event: 'store.postgres.idle_error',
+      err: { message: err.message, code: (err as { code?: string }).code },
+    });
   });
   return pool;
 }

@@ -71,9 +71,16 @@ export async function createPgCallBudget(options: PgCallBudgetOptions): Promise<
 
   return {
     async take(n: number): Promise<CallGrant> {
-      const { rows } = await pool.query<{ granted: number; tokens: number; rate: number; decreases: number; paused_ms: number }>(TAKE, [name, Math.max(0, Math.floor(n))]);
+      const { rows } = await pool.query<{ granted: number; tokens: number; rate: number; decreases: number; paused_ms: number }>(TAKE, [
+        name,
+        Math.max(0, Math.floor(n)),
+      ]);
       const row = rows[0];
-      if (!row) throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: `the call budget row "${name}" is missing from PostgreSQL (was the schema migrated?)`, details: { budget: name } });
+      if (!row)
+        throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', {
+          message: `the call budget row "${name}" is missing from PostgreSQL (was the schema migrated?)`,
+          details: { budget: name },
+        });
       rate = row.rate;
       decreases = row.decreases;
       return { granted: row.granted, tokensLeft: row.tokens, rate: row.rate, pausedForMs: row.paused_ms };

@@ -36,7 +36,8 @@ const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export function createWakeupListener(options: WakeupListenerOptions): WakeupListener {
   const { channel, logger } = options;
-  if (!CHANNEL.test(channel)) throw new ImpbError('IMPB_ERR_STARTUP', { message: `wake-up channel "${channel}": use lower-case letters, digits and "_" (at most 63)` });
+  if (!CHANNEL.test(channel))
+    throw new ImpbError('IMPB_ERR_STARTUP', { message: `wake-up channel "${channel}": use lower-case letters, digits and "_" (at most 63)` });
   const initial = options.initialBackoffMs ?? 250;
   const max = options.maxBackoffMs ?? 10_000;
   let client: Client | undefined;
@@ -50,7 +51,12 @@ export function createWakeupListener(options: WakeupListenerOptions): WakeupList
   const scheduleReconnect = (why: string) => {
     if (closed || retryTimer) return;
     const delay = Math.min(max, initial * 2 ** attempts++) * (0.8 + Math.random() * 0.4);
-    logger.warn('wake-up listener disconnected; reconnecting (workers keep polling meanwhile)', { event: 'store.postgres.listener_down', channel, reason: why, retryInMs: Math.round(delay) });
+    logger.warn('wake-up listener disconnected; reconnecting (workers keep polling meanwhile)', {
+      event: 'store.postgres.listener_down',
+      channel,
+      reason: why,
+      retryInMs: Math.round(delay),
+    });
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       void connect();

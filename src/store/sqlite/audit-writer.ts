@@ -7,6 +7,15 @@ export function auditWriter(db: Database.Database) {
     `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json, tracking_id, detail)
      VALUES (@at, @actor, @entityType, @entityId, @action, @before, @after, @trackingId, @detail)`,
   );
-  return (entry: { at: string; actor: string; entityType: string; entityId: string; action: string; before?: unknown; after?: unknown; trackingId?: string; detail?: string }) =>
-    insert.run({ ...entry, before: toJson(entry.before), after: toJson(entry.after), trackingId: entry.trackingId ?? null, detail: entry.detail ?? null });
+  return (entry: {
+    at: string;
+    actor: string;
+    entityType: string;
+    entityId: string;
+    action: string;
+    before?: unknown;
+    after?: unknown;
+    trackingId?: string;
+    detail?: string;
+  }) => insert.run({ ...entry, before: toJson(entry.before), after: toJson(entry.after), trackingId: entry.trackingId ?? null, detail: entry.detail ?? null });
 }

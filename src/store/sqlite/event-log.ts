@@ -45,9 +45,13 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
   );
   const columns = 'e.*, COALESCE(r.raw_request, e.raw_request) AS raw_text';
   const getStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.id = ?`);
-  const listUserStmt = db.prepare(`SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?`);
+  const listUserStmt = db.prepare(
+    `SELECT ${columns} FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref WHERE e.user_id = ? ORDER BY e.id DESC LIMIT ?`,
+  );
   const countStmt = db.prepare('SELECT COUNT(*) AS n FROM inbound_events');
-  const latestStmt = db.prepare('SELECT id, kind, template, enterprise_id AS enterpriseId, received_at AS receivedAt FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT 1');
+  const latestStmt = db.prepare(
+    'SELECT id, kind, template, enterprise_id AS enterpriseId, received_at AS receivedAt FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT 1',
+  );
 
   type Clocked = { nowMs: number; nowText: string };
   const stamp = (): Clocked => {
@@ -68,7 +72,12 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
   const writeOne = (pending: PendingAccept, input: AcceptInput, requestRef: (input: AcceptInput) => number | null, at: Clocked): AcceptOutcome => {
     if (pending.windowSeconds > 0) {
       const latest = latestOfUser.get(input.event.userId) as { id: number; dedupe_key: string; received_at: string } | undefined;
-      const original = duplicateOf(input.dedupeKey, latest && { id: latest.id, dedupeKey: latest.dedupe_key, receivedAt: Date.parse(latest.received_at) }, at.nowMs, pending.windowSeconds);
+      const original = duplicateOf(
+        input.dedupeKey,
+        latest && { id: latest.id, dedupeKey: latest.dedupe_key, receivedAt: Date.parse(latest.received_at) },
+        at.nowMs,
+        pending.windowSeconds,
+      );
       if (original !== undefined) return { eventId: original, duplicate: true };
     }
     const { event } = input;
@@ -114,21 +123,26 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
    * while it is stored. It holds the unit lock: other writers wait for its commit.
    */
   const writeLarge = (batch: PendingAccept[]): Promise<AcceptOutcome[][]> =>
-    runUnit(db, lock!, async () => {
-      const at = stamp();
-      const results: AcceptOutcome[][] = [];
-      let written = 0;
-      for (const pending of batch) {
-        const ref = requestRefs(pending, at);
-        const out: AcceptOutcome[] = [];
-        for (const input of pending.inputs) {
-          out.push(writeOne(pending, input, ref, at));
-          if (++written % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+    runUnit(
+      db,
+      lock!,
+      async () => {
+        const at = stamp();
+        const results: AcceptOutcome[][] = [];
+        let written = 0;
+        for (const pending of batch) {
+          const ref = requestRefs(pending, at);
+          const out: AcceptOutcome[] = [];
+          for (const input of pending.inputs) {
+            out.push(writeOne(pending, input, ref, at));
+            if (++written % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+          }
+          results.push(out);
         }
-        results.push(out);
-      }
-      return results;
-    }, false);
+        return results;
+      },
+      false,
+    );
   const write = async (batch: PendingAccept[]): Promise<AcceptOutcome[][]> =>
     lock && batch.reduce((n, p) => n + p.inputs.length, 0) > CHUNK ? writeLarge(batch) : walSync ? walSync.commit(() => writeBatch(batch)) : writeBatch(batch);
   /** Resolves once what was committed is on disk (at once without walSync: COMMIT synced it). */

@@ -56,7 +56,15 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
   const writeAudit = auditWriter(db);
   const relaxed = createRelaxedWriter(db);
 
-  function audit(row: Pick<JobRow, 'id' | 'kind' | 'user_id'>, from: JobState, to: JobState, at: number, actor: string, error?: JobError, trackingId?: string): void {
+  function audit(
+    row: Pick<JobRow, 'id' | 'kind' | 'user_id'>,
+    from: JobState,
+    to: JobState,
+    at: number,
+    actor: string,
+    error?: JobError,
+    trackingId?: string,
+  ): void {
     if (!isAuditedTransition(from, to)) return;
     writeAudit({
       at: iso(at),
@@ -87,13 +95,29 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
       const info = take.run({ owner, token, expiresAt, at: iso(now), id: row.id, state: row.state, previous: row.lease_token });
       if (info.changes !== 1) continue;
       // The row as the UPDATE left it, without reading it again.
-      const taken: JobRow = { ...row, state: 'running', lease_owner: owner, lease_token: token, lease_expires_at: expiresAt, lookup_first: row.state === 'running' ? 1 : row.lookup_first, updated_at: iso(now) };
+      const taken: JobRow = {
+        ...row,
+        state: 'running',
+        lease_owner: owner,
+        lease_token: token,
+        lease_expires_at: expiresAt,
+        lookup_first: row.state === 'running' ? 1 : row.lookup_first,
+        updated_at: iso(now),
+      };
       claimed.push({ ...toJob(taken), lease: { jobId: row.id, owner, token, expiresAt } });
     }
     return claimed;
   });
 
-  type Finish = { to: JobState; attempts?: number; nextRunAt?: number; payload?: Record<string, unknown>; lastError?: JobError; trackingId?: string; lookupFirst?: boolean };
+  type Finish = {
+    to: JobState;
+    attempts?: number;
+    nextRunAt?: number;
+    payload?: Record<string, unknown>;
+    lastError?: JobError;
+    trackingId?: string;
+    lookupFirst?: boolean;
+  };
   const finishTx = db.transaction((lease: Lease, change: Finish, now: number, actor: string, action: string) => {
     // Read only for an audited end (a failure, a parking): done, retries and polls are the hot path.
     const audited = isAuditedTransition('running', change.to);
@@ -122,30 +146,43 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
     if (plan.run !== undefined && plan.run !== lease.jobId) {
       const run = getStmt.get(plan.run) as JobRow | undefined;
       if (!run || run.user_id !== head.user_id || !canTransition(run.state, 'running')) throw conflict(plan.run, 'cannot run it in place of its head');
-      db.prepare("UPDATE jobs SET state = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?").run(lease.owner, lease.token, lease.expiresAt, at, plan.run);
+      db.prepare("UPDATE jobs SET state = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?").run(
+        lease.owner,
+        lease.token,
+        lease.expiresAt,
+        at,
+        plan.run,
+      );
       handed = { ...toJob(getStmt.get(plan.run) as JobRow), lease: { ...lease, jobId: plan.run } };
     }
     for (const id of plan.coalesced) {
       const row = getStmt.get(id) as JobRow | undefined;
       if (!row || row.user_id !== head.user_id || !canTransition(row.state, 'coalesced')) throw conflict(id, 'cannot coalesce it');
-      db.prepare("UPDATE jobs SET state = 'coalesced', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?").run(at, id);
+      db.prepare("UPDATE jobs SET state = 'coalesced', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?").run(
+        at,
+        id,
+      );
       audit(row, row.state, 'coalesced', plan.now, actor);
     }
     if (plan.run === lease.jobId) handed = { ...toJob(getStmt.get(lease.jobId) as JobRow), lease };
     return handed;
   });
 
-  const transitionTx = db.transaction((id: number, from: readonly JobState[], to: JobState, nextRunAt: number | undefined, now: number, actor: string): boolean => {
-    const row = getStmt.get(id) as JobRow | undefined;
-    if (!row || !from.includes(row.state)) return false;
-    if (!canTransition(row.state, to)) throw conflict(id, `a job cannot go from ${row.state} to ${to}`);
-    const info = db
-      .prepare('UPDATE jobs SET state = ?, next_run_at = COALESCE(?, next_run_at), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = ?')
-      .run(to, nextRunAt ?? null, iso(now), id, row.state);
-    if (info.changes !== 1) return false;
-    audit(row, row.state, to, now, actor);
-    return true;
-  });
+  const transitionTx = db.transaction(
+    (id: number, from: readonly JobState[], to: JobState, nextRunAt: number | undefined, now: number, actor: string): boolean => {
+      const row = getStmt.get(id) as JobRow | undefined;
+      if (!row || !from.includes(row.state)) return false;
+      if (!canTransition(row.state, to)) throw conflict(id, `a job cannot go from ${row.state} to ${to}`);
+      const info = db
+        .prepare(
+          'UPDATE jobs SET state = ?, next_run_at = COALESCE(?, next_run_at), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = ?',
+        )
+        .run(to, nextRunAt ?? null, iso(now), id, row.state);
+      if (info.changes !== 1) return false;
+      audit(row, row.state, to, now, actor);
+      return true;
+    },
+  );
 
   const matchingBatch = db.prepare(`SELECT id FROM jobs WHERE state = @state AND (@template IS NULL OR template = @template)
       AND (@errorCode IS NULL OR json_extract(last_error_json, '$.code') = @errorCode OR json_extract(last_error_json, '$.webexErrorCode') = @errorCode)
@@ -185,7 +222,11 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
       let matched = 0;
       let moved = 0;
       for (;;) {
-        const ids = (matchingBatch.all({ state: filter.state, template: filter.template ?? null, errorCode: filter.errorCode ?? null, after, limit: batchSize }) as Array<{ id: number }>).map((r) => r.id);
+        const ids = (
+          matchingBatch.all({ state: filter.state, template: filter.template ?? null, errorCode: filter.errorCode ?? null, after, limit: batchSize }) as Array<{
+            id: number;
+          }>
+        ).map((r) => r.id);
         if (!ids.length) break;
         matched += ids.length;
         // One short transaction per batch: ingest never waits behind a long bulk change.
@@ -199,14 +240,17 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
     },
     async resumeParked(now, actor = 'system') {
       // Two statements, one transaction: the audit rows, then the move, both by the same WHERE.
-      return db.transaction(() => {
-        db.prepare(
-          `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json)
+      return db
+        .transaction(() => {
+          db.prepare(
+            `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json)
            SELECT @at, @actor, 'job', CAST(id AS TEXT), 'state', '{"state":"awaiting_credentials"}', json_object('state', 'queued', 'kind', kind, 'userId', user_id)
            FROM jobs WHERE state = 'awaiting_credentials'`,
-        ).run({ at: iso(now), actor });
-        return db.prepare("UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ? WHERE state = 'awaiting_credentials'").run(now, iso(now)).changes;
-      }).immediate();
+          ).run({ at: iso(now), actor });
+          return db.prepare("UPDATE jobs SET state = 'queued', next_run_at = ?, updated_at = ? WHERE state = 'awaiting_credentials'").run(now, iso(now))
+            .changes;
+        })
+        .immediate();
     },
     async expireLeasesOf(owner, now) {
       return db.prepare("UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE state = 'running' AND lease_owner = ?").run(now, iso(now), owner).changes;
@@ -234,4 +278,3 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
 function conflict(id: number, why: string): ImpbError {
   return new ImpbError('IMPB_ERR_STORE_CONFLICT', { message: `job ${id}: ${why}`, details: { jobId: id } });
 }
-

@@ -6,7 +6,9 @@ import { compact, fromJson } from './json';
 const UNFINISHED = sqlStateList(UNFINISHED_STATES);
 
 /** The job queue's read side: listing, counting, the next wake-up. */
-export function createJobReads(db: Database.Database): Pick<JobQueue, 'get' | 'list' | 'countByState' | 'oldestPendingCreatedAt' | 'pendingForUser' | 'nextDueAt' | 'countPending'> {
+export function createJobReads(
+  db: Database.Database,
+): Pick<JobQueue, 'get' | 'list' | 'countByState' | 'oldestPendingCreatedAt' | 'pendingForUser' | 'nextDueAt' | 'countPending'> {
   const getStmt = db.prepare('SELECT * FROM jobs WHERE id = ?');
   const pendingForUserStmt = db.prepare(`SELECT * FROM jobs WHERE user_id = ? AND state IN ${UNFINISHED} ORDER BY id LIMIT ?`);
   const oldestHead = db.prepare('SELECT j.created_at AS at FROM jobs j WHERE j.id = (SELECT MIN(job_id) FROM job_heads)');

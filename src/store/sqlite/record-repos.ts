@@ -34,9 +34,9 @@ export function createSqliteAuditTrail(db: Database.Database, clock: Clock = sys
         where.push('entity_id = @entityId');
         params.entityId = filter.entityId;
       }
-      const rows = db
-        .prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
-        .all(params) as Array<Record<string, unknown>>;
+      const rows = db.prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`).all(params) as Array<
+        Record<string, unknown>
+      >;
       return rows.map(
         (r) =>
           compact({
@@ -77,9 +77,7 @@ export function createSqliteUnknownRequestRepo(db: Database.Database, clock: Clo
     },
     async list(filter = {}) {
       const rows = db
-        .prepare(
-          `SELECT * FROM unknown_requests ${filter.kind ? 'WHERE kind = @kind' : ''} ORDER BY id DESC LIMIT @limit`,
-        )
+        .prepare(`SELECT * FROM unknown_requests ${filter.kind ? 'WHERE kind = @kind' : ''} ORDER BY id DESC LIMIT @limit`)
         .all({ kind: filter.kind, limit: filter.limit ?? 100 }) as Array<Record<string, unknown>>;
       return rows.map(
         (r) =>
@@ -97,9 +95,7 @@ export function createSqliteUnknownRequestRepo(db: Database.Database, clock: Clo
       );
     },
     async count(kind) {
-      const row = db
-        .prepare(`SELECT COUNT(*) AS n FROM unknown_requests ${kind ? 'WHERE kind = ?' : ''}`)
-        .get(...(kind ? [kind] : [])) as { n: number };
+      const row = db.prepare(`SELECT COUNT(*) AS n FROM unknown_requests ${kind ? 'WHERE kind = ?' : ''}`).get(...(kind ? [kind] : [])) as { n: number };
       return row.n;
     },
   };

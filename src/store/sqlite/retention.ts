@@ -12,7 +12,11 @@ const DAY_MS = 86_400_000;
 export function createSqliteRetention(db: Database.Database): RetentionSweeper {
   const ended = sqlStateList(ENDED_STATES);
   const statements: Array<{ table: string; days: 'dataDays' | 'auditDays'; stmt: Database.Statement }> = [
-    { table: 'jobs', days: 'dataDays', stmt: db.prepare(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ${ended} AND updated_at < @cutoff LIMIT @limit)`) },
+    {
+      table: 'jobs',
+      days: 'dataDays',
+      stmt: db.prepare(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ${ended} AND updated_at < @cutoff LIMIT @limit)`),
+    },
     {
       table: 'inbound_events',
       days: 'dataDays',
@@ -29,9 +33,21 @@ export function createSqliteRetention(db: Database.Database): RetentionSweeper {
            AND NOT EXISTS (SELECT 1 FROM inbound_events e WHERE e.request_ref = r.id) LIMIT @limit)`,
       ),
     },
-    { table: 'webex_calls', days: 'dataDays', stmt: db.prepare('DELETE FROM webex_calls WHERE id IN (SELECT id FROM webex_calls WHERE at < @cutoff LIMIT @limit)') },
-    { table: 'shadow_records', days: 'dataDays', stmt: db.prepare('DELETE FROM shadow_records WHERE id IN (SELECT id FROM shadow_records WHERE received_at < @cutoff LIMIT @limit)') },
-    { table: 'unknown_requests', days: 'dataDays', stmt: db.prepare('DELETE FROM unknown_requests WHERE id IN (SELECT id FROM unknown_requests WHERE received_at < @cutoff LIMIT @limit)') },
+    {
+      table: 'webex_calls',
+      days: 'dataDays',
+      stmt: db.prepare('DELETE FROM webex_calls WHERE id IN (SELECT id FROM webex_calls WHERE at < @cutoff LIMIT @limit)'),
+    },
+    {
+      table: 'shadow_records',
+      days: 'dataDays',
+      stmt: db.prepare('DELETE FROM shadow_records WHERE id IN (SELECT id FROM shadow_records WHERE received_at < @cutoff LIMIT @limit)'),
+    },
+    {
+      table: 'unknown_requests',
+      days: 'dataDays',
+      stmt: db.prepare('DELETE FROM unknown_requests WHERE id IN (SELECT id FROM unknown_requests WHERE received_at < @cutoff LIMIT @limit)'),
+    },
     { table: 'audit', days: 'auditDays', stmt: db.prepare('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < @cutoff LIMIT @limit)') },
   ];
   return {

@@ -31,9 +31,7 @@ export function createSqliteShadowRecordRepo(db: Database.Database): ShadowRecor
         params.since = filter.since;
       }
       const rows = db
-        .prepare(
-          `SELECT record_json FROM shadow_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT @limit`,
-        )
+        .prepare(`SELECT record_json FROM shadow_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT @limit`)
         .all(params) as Array<{ record_json: string }>;
       return rows.map((r) => JSON.parse(r.record_json) as ShadowRecord);
     },

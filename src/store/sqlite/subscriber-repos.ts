@@ -22,46 +22,48 @@ export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock =
       last_error_description = excluded.last_error_description, last_status_change = excluded.last_status_change,
       profile_json = excluded.profile_json, updated_at = excluded.updated_at`);
 
-  const upsert = createRelaxedWriter(db)(db.transaction((record: Parameters<SubscriberRepo['upsert']>[0], actor: string) => {
-    const before = getStmt.get(record.userId) as Row | undefined;
-    const now = nowIso(clock);
-    const statusChanged = !before || before.status !== record.status;
-    const lastStatusChange = record.lastStatusChange ?? (statusChanged ? now : before.last_status_change);
-    upsertStmt.run({
-      userId: record.userId,
-      template: record.template,
-      enterpriseId: record.enterpriseId,
-      webexSubscriberId: record.webexSubscriberId ?? null,
-      customerId: record.customerId ?? null,
-      personId: record.personId ?? null,
-      orgId: record.orgId ?? null,
-      email: record.email ?? null,
-      package: record.package ?? null,
-      status: record.status,
-      isActive: record.isActive ? 1 : 0,
-      lastTrackingId: record.lastTrackingId ?? null,
-      lastErrorCode: record.lastErrorCode ?? null,
-      lastErrorDescription: record.lastErrorDescription ?? null,
-      lastStatusChange,
-      profile: JSON.stringify(record.profile ?? {}),
-      now,
-    });
-    if (statusChanged) {
-      writeAudit({
-        actor,
-        entityType: 'subscriber',
-        entityId: record.userId,
-        action: 'status',
-        before: before ? { status: before.status } : undefined,
-        after: compact({ status: record.status, errorCode: record.lastErrorCode ?? null, description: record.lastErrorDescription ?? null }),
-        trackingId: record.lastTrackingId,
-        // pending_* statuses: what the user must do, shown to operators as "waiting for the user".
-        detail: WAITING_FOR_USER[record.status],
-        at: lastStatusChange,
+  const upsert = createRelaxedWriter(db)(
+    db.transaction((record: Parameters<SubscriberRepo['upsert']>[0], actor: string) => {
+      const before = getStmt.get(record.userId) as Row | undefined;
+      const now = nowIso(clock);
+      const statusChanged = !before || before.status !== record.status;
+      const lastStatusChange = record.lastStatusChange ?? (statusChanged ? now : before.last_status_change);
+      upsertStmt.run({
+        userId: record.userId,
+        template: record.template,
+        enterpriseId: record.enterpriseId,
+        webexSubscriberId: record.webexSubscriberId ?? null,
+        customerId: record.customerId ?? null,
+        personId: record.personId ?? null,
+        orgId: record.orgId ?? null,
+        email: record.email ?? null,
+        package: record.package ?? null,
+        status: record.status,
+        isActive: record.isActive ? 1 : 0,
+        lastTrackingId: record.lastTrackingId ?? null,
+        lastErrorCode: record.lastErrorCode ?? null,
+        lastErrorDescription: record.lastErrorDescription ?? null,
+        lastStatusChange,
+        profile: JSON.stringify(record.profile ?? {}),
+        now,
       });
-    }
-    return toRecord(getStmt.get(record.userId) as Row);
-  }));
+      if (statusChanged) {
+        writeAudit({
+          actor,
+          entityType: 'subscriber',
+          entityId: record.userId,
+          action: 'status',
+          before: before ? { status: before.status } : undefined,
+          after: compact({ status: record.status, errorCode: record.lastErrorCode ?? null, description: record.lastErrorDescription ?? null }),
+          trackingId: record.lastTrackingId,
+          // pending_* statuses: what the user must do, shown to operators as "waiting for the user".
+          detail: WAITING_FOR_USER[record.status],
+          at: lastStatusChange,
+        });
+      }
+      return toRecord(getStmt.get(record.userId) as Row);
+    }),
+  );
 
   return {
     async get(userId) {
@@ -102,9 +104,7 @@ export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock =
     async countForTemplate(template, statuses) {
       const list = statuses ?? [];
       const row = db
-        .prepare(
-          `SELECT COUNT(*) AS n FROM subscribers WHERE template = ? ${list.length ? `AND status IN (${list.map(() => '?').join(',')})` : ''}`,
-        )
+        .prepare(`SELECT COUNT(*) AS n FROM subscribers WHERE template = ? ${list.length ? `AND status IN (${list.map(() => '?').join(',')})` : ''}`)
         .get(template, ...list) as { n: number };
       return row.n;
     },

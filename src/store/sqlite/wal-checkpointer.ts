@@ -38,10 +38,17 @@ parentPort.on('message', () => {
 });
 `;
 
-export function startWalCheckpointer(db: Database.Database, options: { intervalMs?: number; onError?: (err: Error) => void } = {}): WalCheckpointer | undefined {
+export function startWalCheckpointer(
+  db: Database.Database,
+  options: { intervalMs?: number; onError?: (err: Error) => void } = {},
+): WalCheckpointer | undefined {
   if (db.memory || db.readonly) return undefined;
   // No inherited execArgv: a `--require` preload of the main process (an APM agent, a test's fault injection) must not run again in here.
-  const worker = new Worker(WORKER_SOURCE(require.resolve('better-sqlite3')), { eval: true, execArgv: [], workerData: { file: db.name, intervalMs: options.intervalMs ?? 500 } });
+  const worker = new Worker(WORKER_SOURCE(require.resolve('better-sqlite3')), {
+    eval: true,
+    execArgv: [],
+    workerData: { file: db.name, intervalMs: options.intervalMs ?? 500 },
+  });
   // The worker must never keep the process alive on its own.
   worker.unref();
   const automatic = () => {

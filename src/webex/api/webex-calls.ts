@@ -16,7 +16,14 @@ export interface WebexCalls {
   url(path: string, query?: Query): URL;
   /** Builds a request body; a contract violation becomes a WebexError that was never sent. */
   build<T>(operation: string, method: HttpMethod, path: string, make: () => T): T;
-  call<T>(operation: string, method: HttpMethod, target: URL, body: unknown, ctx: WebexCallContext | undefined, reader: (res: WebexHttpResponse) => T): Promise<WebexResult<T>>;
+  call<T>(
+    operation: string,
+    method: HttpMethod,
+    target: URL,
+    body: unknown,
+    ctx: WebexCallContext | undefined,
+    reader: (res: WebexHttpResponse) => T,
+  ): Promise<WebexResult<T>>;
   /** Follows `Link: rel="next"` to the end, repairing links that lost the filters. */
   listAll<T>(operation: string, first: URL, ctx: WebexCallContext | undefined, reader: (item: unknown) => T): Promise<WebexResult<T[]>>;
   /** Where a 201/202 says the new resource is: its body's url, else its Location header. */
@@ -49,7 +56,14 @@ export function createWebexCalls(http: WebexHttp, maxPages: number): WebexCalls 
     }
   }
 
-  async function call<T>(operation: string, method: HttpMethod, target: URL, body: unknown, ctx: WebexCallContext | undefined, reader: (res: WebexHttpResponse) => T): Promise<WebexResult<T>> {
+  async function call<T>(
+    operation: string,
+    method: HttpMethod,
+    target: URL,
+    body: unknown,
+    ctx: WebexCallContext | undefined,
+    reader: (res: WebexHttpResponse) => T,
+  ): Promise<WebexResult<T>> {
     const res = await http.send({ operation, method, url: target, body, ctx });
     return { data: readAnswer(operation, method, res, () => reader(res)), httpStatus: res.status, trackingId: res.trackingId };
   }
@@ -63,7 +77,15 @@ export function createWebexCalls(http: WebexHttp, maxPages: number): WebexCalls 
       if (seen.has(next.href) || seen.size >= maxPages) {
         throw new WebexError(
           'IMPB_ERR_WEBEX_BAD_RESPONSE',
-          { operation, method: 'GET', path: last?.path ?? first.pathname, httpStatus: last?.status, trackingId: last?.trackingId ?? newTrackingId(), webexErrors: [], maybeApplied: false },
+          {
+            operation,
+            method: 'GET',
+            path: last?.path ?? first.pathname,
+            httpStatus: last?.status,
+            trackingId: last?.trackingId ?? newTrackingId(),
+            webexErrors: [],
+            maybeApplied: false,
+          },
           { message: `${operation}: Webex pagination does not end (next link repeats or more than ${maxPages} pages)` },
         );
       }

@@ -9,14 +9,20 @@ type WholesaleApi = WebexProvisioningApi['wholesale'];
 export type WholesaleCustomersApi = Pick<WholesaleApi, 'listCustomers' | 'createCustomer' | 'getCustomer' | 'updateCustomer' | 'deleteCustomer'>;
 
 /** A customer Location is an absolute URL; only its id is used, against our own base URL. */
-const customerIdOf = (idOrUrl: string) => (/^https?:\/\//i.test(idOrUrl) ? decodeURIComponent(new URL(idOrUrl).pathname.split('/').filter(Boolean).pop() ?? '') : idOrUrl);
+const customerIdOf = (idOrUrl: string) =>
+  /^https?:\/\//i.test(idOrUrl) ? decodeURIComponent(new URL(idOrUrl).pathname.split('/').filter(Boolean).pop() ?? '') : idOrUrl;
 
 /** The Wholesale Customers API: /wholesale/customers. */
 export function wholesaleCustomers(calls: WebexCalls): WholesaleCustomersApi {
   const { build, call, listAll, url, locationOf } = calls;
   return {
     async listCustomers(filter, ctx) {
-      return listAll<WholesaleCustomer>('wholesale.listCustomers', url(WC, { externalId: filter.externalId, orgId: filter.orgId, status: filter.status }), ctx, readWholesaleCustomer);
+      return listAll<WholesaleCustomer>(
+        'wholesale.listCustomers',
+        url(WC, { externalId: filter.externalId, orgId: filter.orgId, status: filter.status }),
+        ctx,
+        readWholesaleCustomer,
+      );
     },
     async createCustomer(input, ctx) {
       const body = build('wholesale.createCustomer', 'POST', WC, () => wholesaleCustomerCreateBody(input));

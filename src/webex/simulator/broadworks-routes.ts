@@ -1,6 +1,18 @@
 import type { SimContext, SimRequest } from './sim-context';
 import { bumpVersion, isVersion } from './sim-context';
-import { asJsonObject, instantFilter, invalidField, nowIso, passesInstant, optionalString, paginate, requireString, SimHttpError, webexId, type SimResponse } from './sim-support';
+import {
+  asJsonObject,
+  instantFilter,
+  invalidField,
+  nowIso,
+  passesInstant,
+  optionalString,
+  paginate,
+  requireString,
+  SimHttpError,
+  webexId,
+  type SimResponse,
+} from './sim-support';
 import type { Json } from './simulator-types';
 
 const PACKAGES = ['softphone', 'basic', 'standard', 'premium'];
@@ -100,7 +112,8 @@ function markProvisioned(ctx: SimContext, record: Json): void {
 }
 
 function update(ctx: SimContext, record: Json, body: Json): SimResponse {
-  for (const field of ['userId', 'firstName', 'lastName', 'primaryPhoneNumber', 'mobilePhoneNumber', 'extension', 'timezone', 'package']) optionalString(body, field);
+  for (const field of ['userId', 'firstName', 'lastName', 'primaryPhoneNumber', 'mobilePhoneNumber', 'extension', 'timezone', 'package'])
+    optionalString(body, field);
   for (const field of ['userId', 'firstName', 'lastName', 'package']) if (body[field] === '') throw invalidField(field, 'cannot be empty');
   checkPackage(body);
   const phone = body.primaryPhoneNumber ?? record.primaryPhoneNumber;
@@ -135,7 +148,11 @@ function precheck(body: Json): SimResponse {
 function list(ctx: SimContext, req: SimRequest): SimResponse {
   const q = req.query;
   // "This Parameter supports multiple comma separated values" (spec).
-  const statuses = q.getAll('status').flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const statuses = q
+    .getAll('status')
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const status of statuses) if (!STATUSES.includes(status)) throw invalidField('status', `must be one or more of ${STATUSES.join(', ')}`);
   const selfActivated = q.get('selfActivated');
   if (selfActivated !== null && selfActivated !== 'true' && selfActivated !== 'false') throw invalidField('selfActivated', 'must be true or false');
@@ -150,6 +167,11 @@ function list(ctx: SimContext, req: SimRequest): SimResponse {
     if (selfActivated !== null && String(s.selfActivated) !== selfActivated) return false;
     return passesInstant(s.created, after, true) && passesInstant(s.lastStatusChange, changed, false);
   });
-  const { page, link } = paginate(matches, { routeUrl: `${ctx.baseUrl}/broadworks/subscribers`, query: q, cursorParam: 'cursor', brokenLinks: Boolean(ctx.faults().brokenNextLinks) });
+  const { page, link } = paginate(matches, {
+    routeUrl: `${ctx.baseUrl}/broadworks/subscribers`,
+    query: q,
+    cursorParam: 'cursor',
+    brokenLinks: Boolean(ctx.faults().brokenNextLinks),
+  });
   return { status: 200, body: { items: page }, headers: link ? { link } : {} };
 }

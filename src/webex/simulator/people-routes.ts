@@ -41,7 +41,16 @@ function personOf(ctx: SimContext, personId: string): Json | undefined {
   if (bw) {
     const orgId = state.broadworksCustomerOrgs.get(String(bw.spEnterpriseId));
     if (!orgId) return undefined;
-    const person: Json = { id: personId, emails: bw.email ? [bw.email] : [], displayName: `${String(bw.firstName)} ${String(bw.lastName)}`, firstName: bw.firstName, lastName: bw.lastName, orgId, type: 'person', created: bw.created };
+    const person: Json = {
+      id: personId,
+      emails: bw.email ? [bw.email] : [],
+      displayName: `${String(bw.firstName)} ${String(bw.lastName)}`,
+      firstName: bw.firstName,
+      lastName: bw.lastName,
+      orgId,
+      type: 'person',
+      created: bw.created,
+    };
     if (bw.extension) person.extension = bw.extension;
     if (bw.primaryPhoneNumber) person.phoneNumbers = [{ type: 'work', value: bw.primaryPhoneNumber, primary: true }];
     return person;

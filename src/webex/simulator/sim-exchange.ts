@@ -37,7 +37,16 @@ export function parseExchange(raw: http.IncomingMessage, rawBody: string): SimEx
   const bearer = /^Bearer\s+(.+)$/i.exec(authz)?.[1];
   const isControl = url.pathname.startsWith(CONTROL_PREFIX);
   const apiPath = url.pathname.startsWith('/v1/') ? url.pathname.slice(3) : url.pathname;
-  const req: SimRequest = { method, path: isControl ? url.pathname : apiPath, segments: apiPath.split('/').filter(Boolean), query: url.searchParams, body, rawBody, contentType, bearer };
+  const req: SimRequest = {
+    method,
+    path: isControl ? url.pathname : apiPath,
+    segments: apiPath.split('/').filter(Boolean),
+    query: url.searchParams,
+    body,
+    rawBody,
+    contentType,
+    bearer,
+  };
   const isToken = !isControl && (apiPath === '/access_token' || req.segments[0] === 'applications');
   return { req, trackingId, isControl, isToken, apiPath, logPath: url.pathname + url.search, parseError };
 }

@@ -64,7 +64,14 @@ function writeResponse(deps: SimHandlerDeps, ex: SimExchange, res: http.ServerRe
   // Copies of what went over the wire: the records answered keep changing afterwards.
   if (!ex.isControl) {
     const response = ex.isToken || payload === undefined ? undefined : (JSON.parse(payload) as unknown);
-    deps.recorder.log({ method, path: ex.logPath, status: out.status, trackingId: ex.trackingId, body: ex.isToken ? undefined : structuredClone(body), response });
+    deps.recorder.log({
+      method,
+      path: ex.logPath,
+      status: out.status,
+      trackingId: ex.trackingId,
+      body: ex.isToken ? undefined : structuredClone(body),
+      response,
+    });
   }
   res.writeHead(out.status, headers);
   if (!ex.isControl && payload !== undefined && out.status < 300 && deps.faults.takeStalledBody()) {
@@ -107,7 +114,13 @@ function routeApi(ctx: SimContext, req: SimRequest): SimResponse {
   const area = req.segments[0];
   const handled =
     handleTokens(ctx, req) ??
-    (area === 'broadworks' ? handleBroadworks(ctx, req) : area === 'wholesale' ? handleWholesale(ctx, req) : area === 'people' ? handlePeople(ctx, req) : undefined);
+    (area === 'broadworks'
+      ? handleBroadworks(ctx, req)
+      : area === 'wholesale'
+        ? handleWholesale(ctx, req)
+        : area === 'people'
+          ? handlePeople(ctx, req)
+          : undefined);
   if (!handled) throw new SimHttpError(404, 'The requested resource could not be found.');
   return handled;
 }

@@ -33,7 +33,9 @@ export function createSimRecorder(logLimit: number): SimRecorder {
 function operationName(method: string, path: string): string {
   const template = path
     .split('/')
-    .map((seg, i, all) => (i >= 3 && seg !== 'validate' && seg !== 'token' ? '{id}' : (all[1] === 'applications' || (all[1] === 'people' && seg !== 'me')) && i === 2 ? '{id}' : seg))
+    .map((seg, i, all) =>
+      i >= 3 && seg !== 'validate' && seg !== 'token' ? '{id}' : (all[1] === 'applications' || (all[1] === 'people' && seg !== 'me')) && i === 2 ? '{id}' : seg,
+    )
     .join('/');
   return `${method} ${template}`;
 }

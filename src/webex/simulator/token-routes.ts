@@ -35,7 +35,8 @@ export function handleTokens(ctx: SimContext, req: SimRequest): SimResponse | un
   if (isRefresh) {
     if (params.grant_type !== 'refresh_token') throw new SimHttpError(400, 'unsupported_grant_type');
     if (params.client_id !== oauth.clientId || params.client_secret !== oauth.clientSecret) throw new SimHttpError(401, 'invalid_client');
-    if (!params.refresh_token || !ctx.state.refreshTokens.has(params.refresh_token)) throw new SimHttpError(400, 'invalid_grant: refresh token unknown or revoked');
+    if (!params.refresh_token || !ctx.state.refreshTokens.has(params.refresh_token))
+      throw new SimHttpError(400, 'invalid_grant: refresh token unknown or revoked');
     let refreshToken = params.refresh_token;
     if (oauth.rotateRefreshTokens) {
       ctx.state.refreshTokens.delete(refreshToken);
@@ -47,10 +48,16 @@ export function handleTokens(ctx: SimContext, req: SimRequest): SimResponse | un
   }
 
   if (!ctx.isValidToken(req.bearer)) throw new SimHttpError(401, 'The request requires a valid access token set in the Authorization request header.');
-  if (params.clientId !== oauth.clientId || params.clientSecret !== oauth.clientSecret) throw new SimHttpError(400, 'invalid_client: clientId or clientSecret does not match the service app');
+  if (params.clientId !== oauth.clientId || params.clientSecret !== oauth.clientSecret)
+    throw new SimHttpError(400, 'invalid_client: clientId or clientSecret does not match the service app');
   const targetOrgId: unknown = params.targetOrgId;
-  if (targetOrgId !== undefined && (typeof targetOrgId !== 'string' || !targetOrgId.trim())) throw new SimHttpError(400, 'Invalid request: targetOrgId must be a non-empty string', 1001, 'targetOrgId must be a non-empty string');
-  ctx.state.serviceAppTokenRequests.push({ applicationId: decodeURIComponent(req.segments[1]), clientId: params.clientId, ...(targetOrgId === undefined ? {} : { targetOrgId }) });
+  if (targetOrgId !== undefined && (typeof targetOrgId !== 'string' || !targetOrgId.trim()))
+    throw new SimHttpError(400, 'Invalid request: targetOrgId must be a non-empty string', 1001, 'targetOrgId must be a non-empty string');
+  ctx.state.serviceAppTokenRequests.push({
+    applicationId: decodeURIComponent(req.segments[1]),
+    clientId: params.clientId,
+    ...(targetOrgId === undefined ? {} : { targetOrgId }),
+  });
   const refreshToken = newToken('SIMRT');
   ctx.state.refreshTokens.add(refreshToken);
   ctx.counters.serviceAppGrants += 1;

@@ -1,10 +1,47 @@
 import type { SimContext, SimRequest } from './sim-context';
 import { bumpVersion, isVersion } from './sim-context';
-import { asJsonObject, instantFilter, invalidField, nowIso, passesInstant, optionalString, paginate, requireString, SimHttpError, webexId, type SimResponse } from './sim-support';
+import {
+  asJsonObject,
+  instantFilter,
+  invalidField,
+  nowIso,
+  passesInstant,
+  optionalString,
+  paginate,
+  requireString,
+  SimHttpError,
+  webexId,
+  type SimResponse,
+} from './sim-support';
 import type { Json } from './simulator-types';
 
-const CUSTOMER_PACKAGES = ['common_area_calling', 'webex_calling', 'webex_meetings', 'webex_suite', 'webex_voice', 'cx_essentials', 'webex_calling_standard', 'cisco_calling_plan', 'attendant_console', 'cx_premium_agent', 'cx_standard_agent', 'cx_voice_ports', 'cx_ai_assistant', 'webex_ai_agent'];
-const SUBSCRIBER_PACKAGES = ['webex_calling', 'webex_meetings', 'webex_suite', 'webex_voice', 'cx_essentials', 'webex_calling_standard', 'attendant_console', 'cx_premium_agent', 'cx_standard_agent'];
+const CUSTOMER_PACKAGES = [
+  'common_area_calling',
+  'webex_calling',
+  'webex_meetings',
+  'webex_suite',
+  'webex_voice',
+  'cx_essentials',
+  'webex_calling_standard',
+  'cisco_calling_plan',
+  'attendant_console',
+  'cx_premium_agent',
+  'cx_standard_agent',
+  'cx_voice_ports',
+  'cx_ai_assistant',
+  'webex_ai_agent',
+];
+const SUBSCRIBER_PACKAGES = [
+  'webex_calling',
+  'webex_meetings',
+  'webex_suite',
+  'webex_voice',
+  'cx_essentials',
+  'webex_calling_standard',
+  'attendant_console',
+  'cx_premium_agent',
+  'cx_standard_agent',
+];
 /** Packages that need a primary phone number and/or an extension (spec: "calling-enabled package"). */
 const CALLING_PACKAGES = new Set(['webex_calling', 'webex_suite', 'webex_voice', 'cx_essentials', 'webex_calling_standard']);
 
@@ -128,14 +165,22 @@ function transition(ctx: SimContext, record: Json, now: string, later: string, d
 
 function listCustomers(ctx: SimContext, req: SimRequest): SimResponse {
   const q = req.query;
-  const statuses = q.getAll('status').flatMap((s) => s.split(',')).filter(Boolean);
+  const statuses = q
+    .getAll('status')
+    .flatMap((s) => s.split(','))
+    .filter(Boolean);
   const matches = [...ctx.state.customers.values()].filter(
     (c) =>
       (q.get('externalId') === null || c.externalId === q.get('externalId')) &&
       (q.get('orgId') === null || c.orgId === q.get('orgId')) &&
       (statuses.length === 0 || statuses.includes(String(c.status))),
   );
-  const { page, link } = paginate(matches, { routeUrl: `${ctx.baseUrl}/wholesale/customers`, query: q, cursorParam: 'offset', brokenLinks: Boolean(ctx.faults().brokenNextLinks) });
+  const { page, link } = paginate(matches, {
+    routeUrl: `${ctx.baseUrl}/wholesale/customers`,
+    query: q,
+    cursorParam: 'offset',
+    brokenLinks: Boolean(ctx.faults().brokenNextLinks),
+  });
   return { status: 200, body: { items: page }, headers: link ? { link } : {} };
 }
 
@@ -175,7 +220,8 @@ function subscribers(ctx: SimContext, req: SimRequest, id: string | undefined): 
 function packageChoice(body: Json, required: boolean): { packages?: string[] } {
   const hasPackage = body.package !== undefined;
   const hasPackages = body.packages !== undefined;
-  if (hasPackage && hasPackages) throw new SimHttpError(400, 'Invalid request: either packages or package is required, but not both', 1001, 'packages and package are mutually exclusive');
+  if (hasPackage && hasPackages)
+    throw new SimHttpError(400, 'Invalid request: either packages or package is required, but not both', 1001, 'packages and package are mutually exclusive');
   if (hasPackages) {
     const packages = checkPackages(body.packages, SUBSCRIBER_PACKAGES, true);
     // The spec: "Currently accepts only one package in the list."
@@ -238,7 +284,8 @@ function createSubscriber(ctx: SimContext, body: Json): SimResponse {
   const customer = ctx.state.customers.get(customerId);
   if (!customer) throw new SimHttpError(404, 'Customer not found', undefined, `No Wholesale customer with id ${customerId}`);
   // The simulator answers 423 while the customer is still being set up, a condition worth retrying.
-  if (customer.status !== 'provisioned') throw new SimHttpError(423, 'Customer is not provisioned yet', undefined, `customer status is ${String(customer.status)}`);
+  if (customer.status !== 'provisioned')
+    throw new SimHttpError(423, 'Customer is not provisioned yet', undefined, `customer status is ${String(customer.status)}`);
   const migrating = ctx.state.existingWebexUserEmails.has(email);
   if (!migrating && packages.some((p) => CALLING_PACKAGES.has(p)) && !params.primaryPhoneNumber && !params.extension) {
     throw invalidField('provisioningParameters.primaryPhoneNumber', 'or provisioningParameters.extension is required for a calling package');
@@ -279,6 +326,11 @@ function listSubscribers(ctx: SimContext, req: SimRequest): SimResponse {
     }
     return passesInstant(s.created, after, true) && passesInstant(s.lastStatusChange, changed, false);
   });
-  const { page, link } = paginate(matches, { routeUrl: `${ctx.baseUrl}/wholesale/subscribers`, query: q, cursorParam: 'offset', brokenLinks: Boolean(ctx.faults().brokenNextLinks) });
+  const { page, link } = paginate(matches, {
+    routeUrl: `${ctx.baseUrl}/wholesale/subscribers`,
+    query: q,
+    cursorParam: 'offset',
+    brokenLinks: Boolean(ctx.faults().brokenNextLinks),
+  });
   return { status: 200, body: { items: page }, headers: link ? { link } : {} };
 }

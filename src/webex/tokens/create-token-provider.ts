@@ -26,7 +26,10 @@ export function createTokenProvider(deps: TokenProviderDeps): WebexTokenProvider
   const { webex } = deps;
   const configured = [webex.token && 'webex.token', webex.oauth && 'webex.oauth', webex.serviceApp && 'webex.serviceApp'].filter(Boolean);
   if (configured.length > 1) {
-    deps.logger.warn(`several Webex token sources are configured (${configured.join(', ')}); using ${configured[0]}`, { event: 'webex.token.ambiguous', sources: configured });
+    deps.logger.warn(`several Webex token sources are configured (${configured.join(', ')}); using ${configured[0]}`, {
+      event: 'webex.token.ambiguous',
+      sources: configured,
+    });
   }
   const timeoutMs = webex.headersTimeoutMs || undefined;
   if (webex.token) return createStaticTokenProvider(webex.token);

@@ -117,7 +117,10 @@ async function obtainGrant(deps: RefreshingTokenDeps, held: RefreshTokenHolder):
       // A stored token that Webex no longer accepts: the configured credentials may be newer.
       const permanent = err instanceof WebexError && !err.retryable;
       if (!(permanent && (held.fromStore() || deps.initialGrant))) throw err;
-      deps.logger.warn('Webex refused the refresh token; starting again from the configured credentials', { event: 'webex.token.refresh_refused', source: deps.source });
+      deps.logger.warn('Webex refused the refresh token; starting again from the configured credentials', {
+        event: 'webex.token.refresh_refused',
+        source: deps.source,
+      });
       const configured = held.resetToConfigured();
       if (configured) grant = await refreshWith(deps, configured);
     }
@@ -148,9 +151,25 @@ export async function postTokenEndpoint(
 ): Promise<TokenGrant> {
   const trackingId = newTrackingId();
   const started = performance.now();
-  const facts = { operation, method: 'POST', path, trackingId, webexErrors: [] as Array<{ errorCode?: number | string; description?: string }>, maybeApplied: false } as ConstructorParameters<typeof WebexError>[1];
+  const facts = {
+    operation,
+    method: 'POST',
+    path,
+    trackingId,
+    webexErrors: [] as Array<{ errorCode?: number | string; description?: string }>,
+    maybeApplied: false,
+  } as ConstructorParameters<typeof WebexError>[1];
   const observe = (httpStatus?: number, errorCode?: string, description?: string) =>
-    deps.onCall?.({ operation, method: 'POST', path, httpStatus, trackingId: facts.trackingId, errorCode, description, durationMs: Math.round(performance.now() - started) });
+    deps.onCall?.({
+      operation,
+      method: 'POST',
+      path,
+      httpStatus,
+      trackingId: facts.trackingId,
+      errorCode,
+      description,
+      durationMs: Math.round(performance.now() - started),
+    });
   let res: Dispatcher.ResponseData;
   try {
     res = await request(deps.baseUrl.replace(/\/+$/, '') + path, {
@@ -163,7 +182,10 @@ export async function postTokenEndpoint(
     });
   } catch (err) {
     observe(undefined, 'IMPB_ERR_WEBEX_TOKEN_REFRESH', (err as Error).message);
-    throw new WebexError('IMPB_ERR_WEBEX_TOKEN_REFRESH', facts, { cause: err, message: `${operation}: no answer from the Webex token endpoint (${(err as Error).message}) — TrackingID ${trackingId}` });
+    throw new WebexError('IMPB_ERR_WEBEX_TOKEN_REFRESH', facts, {
+      cause: err,
+      message: `${operation}: no answer from the Webex token endpoint (${(err as Error).message}) — TrackingID ${trackingId}`,
+    });
   }
   const text = await res.body.text().catch(() => '');
   let json: Record<string, unknown> = {};
@@ -179,12 +201,21 @@ export async function postTokenEndpoint(
     observe(res.statusCode);
     return json as unknown as TokenGrant;
   }
-  facts.webexMessage = typeof json.message === 'string' ? json.message : typeof json.error_description === 'string' ? json.error_description : typeof json.error === 'string' ? json.error : undefined;
+  facts.webexMessage =
+    typeof json.message === 'string'
+      ? json.message
+      : typeof json.error_description === 'string'
+        ? json.error_description
+        : typeof json.error === 'string'
+          ? json.error
+          : undefined;
   if (Array.isArray(json.errors)) facts.webexErrors = json.errors as typeof facts.webexErrors;
   const refused = res.statusCode === 400 || res.statusCode === 401 || res.statusCode === 403;
   const code: ErrorCode = refused ? 'IMPB_ERR_WEBEX_UNAUTHORIZED' : 'IMPB_ERR_WEBEX_TOKEN_REFRESH';
   observe(res.statusCode, code, facts.webexMessage);
-  const why = refused ? `Webex refused the credentials: check ${deps.source}` : `the Webex token endpoint answered ${res.statusCode}${res.statusCode < 300 ? ' without an access token' : ''}`;
+  const why = refused
+    ? `Webex refused the credentials: check ${deps.source}`
+    : `the Webex token endpoint answered ${res.statusCode}${res.statusCode < 300 ? ' without an access token' : ''}`;
   throw new WebexError(code, facts, {
     retryable: !refused,
     message: `${operation}: ${why}${facts.webexMessage ? ` (${facts.webexMessage})` : ''} — TrackingID ${facts.trackingId}`,

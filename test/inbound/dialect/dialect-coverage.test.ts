@@ -2,11 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { computeDialectCoverage, parseSince, type DialectObservation } from '../../../src/domain';
 import { classifyRequest } from '../../../src/inbound/dialect/classify-request';
-import {
-  createDialectProvider,
-  dialectExtensionsSchema,
-  describeDialectIssues,
-} from '../../../src/inbound/dialect/dialect-extensions';
+import { createDialectProvider, dialectExtensionsSchema, describeDialectIssues } from '../../../src/inbound/dialect/dialect-extensions';
 import { writeResponseDocument } from '../../../src/inbound/dialect/response-writer';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'flowthrough');
@@ -47,14 +43,8 @@ function answeredTypes(name: string): { request: string[]; response: string[]; d
   };
 }
 
-function observe(
-  body: Buffer,
-  receivedAt: string,
-  provider = createDialectProvider(),
-  template = 'acme',
-): DialectObservation {
-  return classifyRequest({ template, receivedAt, body, contentType: 'text/xml' }, { dialect: provider.current() })
-    .observation;
+function observe(body: Buffer, receivedAt: string, provider = createDialectProvider(), template = 'acme'): DialectObservation {
+  return classifyRequest({ template, receivedAt, body, contentType: 'text/xml' }, { dialect: provider.current() }).observation;
 }
 
 describe('dialect coverage over the golden fixtures plus unknown shapes', () => {
@@ -72,8 +62,7 @@ describe('dialect coverage over the golden fixtures plus unknown shapes', () => 
       understood: names.length - refusedFixtures.length,
       notUnderstood: refusedFixtures.length + UNKNOWN_SHAPES.length,
     });
-    for (const [i, n] of names.entries())
-      expect([n, observations[i]!.understood]).toEqual([n, !refusedFixtures.includes(n)]);
+    for (const [i, n] of names.entries()) expect([n, observations[i]!.understood]).toEqual([n, !refusedFixtures.includes(n)]);
   });
 
   it('counts each command type exactly (fixtures: the answers in response.xml; plus the unknown shapes)', () => {
@@ -92,9 +81,7 @@ describe('dialect coverage over the golden fixtures plus unknown shapes', () => 
     bump('UserIntegratedIMPAddRequest', false); // <mail> again
     bump('UserIMPAddRequest22', false);
     bump('UserIntegratedIMPAddRequest', true); // its only gap is outside the command
-    const actual = new Map(
-      coverage.commandTypes.map((r) => [r.name, { understood: r.understood, notUnderstood: r.notUnderstood }]),
-    );
+    const actual = new Map(coverage.commandTypes.map((r) => [r.name, { understood: r.understood, notUnderstood: r.notUnderstood }]));
     expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
   });
 
@@ -131,9 +118,7 @@ describe('dialect coverage over the golden fixtures plus unknown shapes', () => 
     expect(coverage.verdict.text).toBe(
       `${coverage.requests.notUnderstood} of ${coverage.requests.total} requests of the last 7 days not understood for template acme`,
     );
-    expect(coverage.verdict.gaps).toContain(
-      `unknown command type UserIMPAddRequest22 (1 request, last ${minutesAgo(98)})`,
-    );
+    expect(coverage.verdict.gaps).toContain(`unknown command type UserIMPAddRequest22 (1 request, last ${minutesAgo(98)})`);
   });
 
   it('says "every request understood" only over a window with traffic and no gap', () => {
@@ -148,26 +133,15 @@ describe('dialect coverage over the golden fixtures plus unknown shapes', () => 
       gaps: [],
     });
     expect(computeDialectCoverage([old], { now: NOW, sinceMs: parseSince('7d')! }).verdict.complete).toBe(false);
-    expect(computeDialectCoverage([...clean, old], { now: NOW, sinceMs: parseSince('9d')! }).verdict.complete).toBe(
-      false,
+    expect(computeDialectCoverage([...clean, old], { now: NOW, sinceMs: parseSince('9d')! }).verdict.complete).toBe(false);
+    expect(computeDialectCoverage(clean, { now: NOW, sinceMs: parseSince('7d')!, template: 'other' }).verdict.text).toMatch(
+      /^no request seen in the last 7 days for template other/,
     );
-    expect(
-      computeDialectCoverage(clean, { now: NOW, sinceMs: parseSince('7d')!, template: 'other' }).verdict.text,
-    ).toMatch(/^no request seen in the last 7 days for template other/);
   });
 
   it('parses --since values and refuses others', () => {
-    expect([parseSince('7d'), parseSince('36h'), parseSince('90m')]).toEqual([
-      7 * 86_400_000,
-      36 * 3_600_000,
-      90 * 60_000,
-    ]);
-    expect([parseSince('0d'), parseSince('7'), parseSince('1w'), parseSince('-1d')]).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
+    expect([parseSince('7d'), parseSince('36h'), parseSince('90m')]).toEqual([7 * 86_400_000, 36 * 3_600_000, 90 * 60_000]);
+    expect([parseSince('0d'), parseSince('7'), parseSince('1w'), parseSince('-1d')]).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 
@@ -176,14 +150,8 @@ describe('dialect extensions', () => {
     const provider = createDialectProvider();
     const mail = doc(add('UserIntegratedIMPAddRequest', 'mail'));
     const type22 = doc(add('UserIMPAddRequest22'));
-    const traced = doc(
-      add('UserIntegratedIMPAddRequest').replace('<lastName>', '<costCenter>7</costCenter><lastName>'),
-    );
-    expect([mail, type22, traced].map((b) => observe(b, minutesAgo(1), provider).understood)).toEqual([
-      false,
-      false,
-      false,
-    ]);
+    const traced = doc(add('UserIntegratedIMPAddRequest').replace('<lastName>', '<costCenter>7</costCenter><lastName>'));
+    expect([mail, type22, traced].map((b) => observe(b, minutesAgo(1), provider).understood)).toEqual([false, false, false]);
     expect(
       provider.set({
         fieldAliases: { mail: 'emailAddress' },
@@ -191,9 +159,7 @@ describe('dialect extensions', () => {
         ignoreElements: ['costCenter'],
       }),
     ).toEqual({ ok: true });
-    const after = [mail, type22, traced].map((b) =>
-      classifyRequest({ template: 'acme', receivedAt: minutesAgo(0), body: b }, { dialect: provider.current() }),
-    );
+    const after = [mail, type22, traced].map((b) => classifyRequest({ template: 'acme', receivedAt: minutesAgo(0), body: b }, { dialect: provider.current() }));
     expect(after.map((c) => c.observation.understood)).toEqual([true, true, true]);
     expect(after[0]!.document!.commands[0]!.fields.emailAddress).toBe('a@x.example');
     expect(after[1]!.document!.commands[0]!.spec!.kind).toBe('add');
@@ -210,15 +176,9 @@ describe('dialect extensions', () => {
     expect(result.ok).toBe(false);
     const problems = (result as { problems: string[] }).problems.join('\n');
     expect(problems).toContain('dialect.fieldAliases.mail: unknown field "emial"; use one of: userId,');
-    expect(problems).toContain(
-      'dialect.commandAliases.UserAddRequest: UserAddRequest is already a known command type; remove this alias',
-    );
-    expect(problems).toContain(
-      'dialect.commandAliases.X: unknown command type "Nope"; use one of: UserIntegratedIMPAddRequest,',
-    );
-    expect(problems).toContain(
-      'dialect.ignoreElements.0: userId is a field imp-bridge reads; ignoring it would drop data',
-    );
+    expect(problems).toContain('dialect.commandAliases.UserAddRequest: UserAddRequest is already a known command type; remove this alias');
+    expect(problems).toContain('dialect.commandAliases.X: unknown command type "Nope"; use one of: UserIntegratedIMPAddRequest,');
+    expect(problems).toContain('dialect.ignoreElements.0: userId is a field imp-bridge reads; ignoring it would drop data');
     expect(provider.set({ answerVariant: 'soap' })).toEqual({
       ok: false,
       problems: ['dialect.answerVariant: expected one of: documented, no-namespace'],

@@ -42,9 +42,7 @@ describe('unknown-requests replay', () => {
       }),
     ]);
 
-    expect(
-      t.bridge.parts.inbound.dialect.set({ commandAliases: { UserIMPAddRequest22: 'UserIntegratedIMPAddRequest' } }),
-    ).toEqual({ ok: true });
+    expect(t.bridge.parts.inbound.dialect.set({ commandAliases: { UserIMPAddRequest22: 'UserIntegratedIMPAddRequest' } })).toEqual({ ok: true });
     const dry = await cli('unknown-requests', 'replay');
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('would_accept');
@@ -68,9 +66,7 @@ describe('unknown-requests replay', () => {
     expect((await store.jobs.list({ limit: 10 })).filter((j) => j.userId === 'replayed@acme.example')).toHaveLength(1);
 
     const again = await cli('unknown-requests', 'replay', '--apply', '--json');
-    expect(JSON.parse(again.out).results).toEqual([
-      expect.objectContaining({ id: stored!.id, outcome: 'already_replayed' }),
-    ]);
+    expect(JSON.parse(again.out).results).toEqual([expect.objectContaining({ id: stored!.id, outcome: 'already_replayed' })]);
     expect(await store.events.listForUser('replayed@acme.example')).toHaveLength(1);
     const audit = await store.audit.list({ entityType: 'unknown_request', entityId: String(stored!.id) });
     expect(audit).toEqual([expect.objectContaining({ action: 'replay', actor: expect.any(String) })]);

@@ -83,10 +83,7 @@ export interface Front {
 }
 
 /** imp-bridge itself, with one relay template `acme` pointing at the upstream. */
-export async function startFront(
-  upstream: UpstreamSettingsInput,
-  template: Partial<TemplateConfig> = {},
-): Promise<Front> {
+export async function startFront(upstream: UpstreamSettingsInput, template: Partial<TemplateConfig> = {}): Promise<Front> {
   const t = await startTestBridge({
     logLevel: 'info',
     templates: [

@@ -83,11 +83,7 @@ describe('relay mode against an HTTPS upstream with its own CA', () => {
     await get.body.dump();
     const del = await r.client.request({ path: '/provisioning/v1/acme', method: 'DELETE' });
     await del.body.dump();
-    expect(r.upstream.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
-      'PUT /prov/v1/users/42?x=1&y=%C3%A9',
-      'GET /prov/v1/status',
-      'DELETE /prov/v1',
-    ]);
+    expect(r.upstream.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['PUT /prov/v1/users/42?x=1&y=%C3%A9', 'GET /prov/v1/status', 'DELETE /prov/v1']);
     expect(r.upstream.seen[0]!.headers['authorization']).toBe(wrong);
   });
 
@@ -135,8 +131,7 @@ describe('relay mode against an HTTPS upstream with its own CA', () => {
       'x-custom-e2e': 'kept',
       'content-length': String(body.length),
     });
-    for (const gone of ['x-hop-private', 'keep-alive', 'te', 'proxy-connection', 'x-forwarded-for'])
-      expect(seen[gone]).toBeUndefined();
+    for (const gone of ['x-hop-private', 'keep-alive', 'te', 'proxy-connection', 'x-forwarded-for']) expect(seen[gone]).toBeUndefined();
     expect(seen['host']).toBe(new URL(r.upstream.url).host);
     expect(r.upstream.seen[0]!.bodySha).toBe(sha256(body));
   });
@@ -248,16 +243,10 @@ describe('relay settings', () => {
     [{ url: 'ftp://127.0.0.1/x' }, 'upstream.url: use https://'],
     [{ url: 'not a url' }, 'upstream.url: "not a url" is not a URL'],
     [{ url: 'https://u:p@prov.example.net/' }, 'upstream.url: put no user or password in the URL'],
-    [
-      { url: 'https://prov.example.net/', auth: 'basic', username: 'u' },
-      'upstream.password: auth basic needs both username and password',
-    ],
+    [{ url: 'https://prov.example.net/', auth: 'basic', username: 'u' }, 'upstream.password: auth basic needs both username and password'],
     [{ url: 'https://prov.example.net/', clientCert: 'c.pem' }, 'upstream.clientKey: a client certificate needs both'],
     [{ url: 'https://prov.example.net/', auth: 'oauth' }, 'upstream.auth: expected passthrough'],
-    [
-      { url: 'https://prov.example.net/', onFailure: 'queue' },
-      'upstream.onFailure: queue (store and forward) is not available in this release',
-    ],
+    [{ url: 'https://prov.example.net/', onFailure: 'queue' }, 'upstream.onFailure: queue (store and forward) is not available in this release'],
   ])("refuses %j in the operator's words", (input, message) => {
     const result = upstreamSchema.safeParse(input);
     expect(result.success).toBe(false);

@@ -20,16 +20,7 @@ describe('template modes through the CLI and the admin API', () => {
     const none = await cli('template', 'add', 'r0', '--mode', 'relay', ...base);
     expect(none.code).toBe(2);
     expect(none.err).toContain('upstream.url: required when mode is relay (--upstream-url)');
-    const plain = await cli(
-      'template',
-      'add',
-      'r0',
-      '--mode',
-      'relay',
-      '--upstream-url',
-      'http://prov.example.net/p',
-      ...base,
-    );
+    const plain = await cli('template', 'add', 'r0', '--mode', 'relay', '--upstream-url', 'http://prov.example.net/p', ...base);
     expect(plain.code).toBe(2);
     expect(plain.err).toContain('plain http:// is allowed only to a loopback address');
     const badMode = await cli('template', 'add', 'r0', '--mode', 'relais', ...base);

@@ -11,18 +11,14 @@ const names = fs
   .filter((d) => fs.existsSync(path.join(FIXTURES, d, 'request.xml')))
   .sort();
 /** Provision mode's own verdict, from the golden answers: a request with an ErrorResponse was not understood. */
-const refused = names.filter((n) =>
-  fs.readFileSync(path.join(FIXTURES, n, 'response.xml'), 'latin1').includes('ErrorResponse'),
-);
+const refused = names.filter((n) => fs.readFileSync(path.join(FIXTURES, n, 'response.xml'), 'latin1').includes('ErrorResponse'));
 
 const unknownShapes = [
   fs
     .readFileSync(path.join(FIXTURES, 'add-basic', 'request.xml'), 'utf8')
     .replace('<emailAddress>', '<mail>')
     .replace('</emailAddress>', '</mail>'),
-  fs
-    .readFileSync(path.join(FIXTURES, 'add-basic', 'request.xml'), 'utf8')
-    .replace('UserIntegratedIMPAddRequest', 'UserIMPAddRequest22'),
+  fs.readFileSync(path.join(FIXTURES, 'add-basic', 'request.xml'), 'utf8').replace('UserIntegratedIMPAddRequest', 'UserIMPAddRequest22'),
   'not XML at all',
 ];
 
@@ -39,10 +35,7 @@ describe('shadow mode over the golden fixtures plus unknown shapes', () => {
     upstream.answerWith({ status: 200, contentType: 'text/xml; charset=UTF-8', body: upstreamAnswer });
     front = await startFront({ url: upstream.url, ca: pki.upstreamCa.certPem }, { mode: 'shadow' });
     const client = front.client(4);
-    const bodies = [
-      ...names.map((n) => fs.readFileSync(path.join(FIXTURES, n, 'request.xml'))),
-      ...unknownShapes.map((s) => Buffer.from(s)),
-    ];
+    const bodies = [...names.map((n) => fs.readFileSync(path.join(FIXTURES, n, 'request.xml'))), ...unknownShapes.map((s) => Buffer.from(s))];
     for (const body of bodies) {
       const res = await client.request({
         path: '/provisioning/v1/acme',

@@ -14,19 +14,11 @@ const add = (user: string, last: string) =>
     `<command xsi:type="UserIntegratedIMPAddRequest" xmlns=""><userId>${user}</userId><serviceProviderId>acme</serviceProviderId><firstName>Ann</firstName><lastName>${last}</lastName><emailAddress>${user.split('@')[0]}@acme.example</emailAddress></command>`,
   );
 const modify = (user: string, last: string) =>
-  doc(
-    `<command xsi:type="UserIntegratedIMPModifyRequest" xmlns=""><userId>${user}</userId><lastName>${last}</lastName></command>`,
-  );
-const remove = (user: string) =>
-  doc(`<command xsi:type="UserIntegratedIMPDeleteRequest" xmlns=""><userId>${user}</userId></command>`);
+  doc(`<command xsi:type="UserIntegratedIMPModifyRequest" xmlns=""><userId>${user}</userId><lastName>${last}</lastName></command>`);
+const remove = (user: string) => doc(`<command xsi:type="UserIntegratedIMPDeleteRequest" xmlns=""><userId>${user}</userId></command>`);
 
 /** The calls that change or look up a subscriber; status polls come after the plan's one step. */
-const PLANNED = new Set([
-  'broadworks.listSubscribers',
-  'broadworks.createSubscriber',
-  'broadworks.updateSubscriber',
-  'broadworks.deleteSubscriber',
-]);
+const PLANNED = new Set(['broadworks.listSubscribers', 'broadworks.createSubscriber', 'broadworks.updateSubscriber', 'broadworks.deleteSubscriber']);
 const comparable = (c: { operation: string; method: string; body?: unknown }) => ({
   operation: c.operation,
   method: c.method,

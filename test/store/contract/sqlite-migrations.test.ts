@@ -32,8 +32,14 @@ describe('SQLite migrations', () => {
     const insertEvent = old.prepare(
       "INSERT INTO inbound_events (received_at, request_id, template, kind, user_id, enterprise_id, event_json, raw_request, dedupe_key) VALUES (?, 'r1', 'bw', ?, 'alice', 'ent', ?, '<old-request/>', ?)",
     );
-    const e1 = Number(insertEvent.run(at, 'assign', JSON.stringify({ kind: 'assign', template: 'bw', userId: 'alice', enterpriseId: 'ent', profile: {} }), 'k1').lastInsertRowid);
-    const e2 = Number(insertEvent.run(at, 'modify', JSON.stringify({ kind: 'modify', template: 'bw', userId: 'alice', enterpriseId: 'ent', profile: {} }), 'k2').lastInsertRowid);
+    const e1 = Number(
+      insertEvent.run(at, 'assign', JSON.stringify({ kind: 'assign', template: 'bw', userId: 'alice', enterpriseId: 'ent', profile: {} }), 'k1')
+        .lastInsertRowid,
+    );
+    const e2 = Number(
+      insertEvent.run(at, 'modify', JSON.stringify({ kind: 'modify', template: 'bw', userId: 'alice', enterpriseId: 'ent', profile: {} }), 'k2')
+        .lastInsertRowid,
+    );
     const insertJob = old.prepare(
       "INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, payload_json, created_at, updated_at) VALUES (?, ?, 'bw', 'alice', 'ent', ?, 0, ?, '{}', ?, ?)",
     );
@@ -50,7 +56,10 @@ describe('SQLite migrations', () => {
     const [next] = await store.jobs.claim({ owner: 'new', leaseMs: 60_000, limit: 10, now: Date.now() });
     expect(next).toMatchObject({ kind: 'modify', lookupFirst: false });
     // New events store their request once, beside the old ones.
-    const [out] = await store.events.accept([{ event: { kind: 'assign', template: 'bw', userId: 'bob', enterpriseId: 'ent', profile: {} }, requestId: 'r2', rawRequest: '<new/>', dedupeKey: 'k3' }], { duplicateWindowSeconds: 0 });
+    const [out] = await store.events.accept(
+      [{ event: { kind: 'assign', template: 'bw', userId: 'bob', enterpriseId: 'ent', profile: {} }, requestId: 'r2', rawRequest: '<new/>', dedupeKey: 'k3' }],
+      { duplicateWindowSeconds: 0 },
+    );
     expect((await store.events.get(out!.eventId))!.rawRequest).toBe('<new/>');
     await store.close();
     temp.cleanup();

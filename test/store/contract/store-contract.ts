@@ -44,7 +44,9 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       return s;
     };
     const accept = (store: Store, userId: string, kind: ProvisioningEvent['kind'] = 'assign', key = `${userId}-${kind}-${Math.random()}`, windowSeconds = 0) =>
-      store.events.accept([{ event: event(userId, kind), requestId: key, rawRequest: `<doc ${key}/>`, dedupeKey: key }], { duplicateWindowSeconds: windowSeconds });
+      store.events.accept([{ event: event(userId, kind), requestId: key, rawRequest: `<doc ${key}/>`, dedupeKey: key }], {
+        duplicateWindowSeconds: windowSeconds,
+      });
 
     beforeEach(async () => {
       db = await factory();
@@ -109,7 +111,10 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const err = await rejection(
           store.transaction(async (tx) => {
             await tx.subscribers.upsert({ userId: 'u4', template: 'bw', enterpriseId: 'ent', status: 'failed', isActive: true, profile: {} });
-            await tx.jobs.fail(job!.lease, { lastError: { code: 'IMPB_ERR_INTERNAL', message: 'x', at: new Date(clock.now()).toISOString() }, now: clock.now() });
+            await tx.jobs.fail(job!.lease, {
+              lastError: { code: 'IMPB_ERR_INTERNAL', message: 'x', at: new Date(clock.now()).toISOString() },
+              now: clock.now(),
+            });
           }),
         );
         expectLeaseLost(err);
@@ -234,7 +239,11 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         await accept(store, 'u1', 'assign');
         await accept(store, 'u1', 'unassign');
         const [a] = await store.jobs.claim({ owner: 'A', leaseMs: LEASE, limit: 5, now: clock.now() });
-        await store.jobs.fail(a!.lease, { to: 'awaiting_credentials', lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: '401', at: 'x' }, now: clock.now() });
+        await store.jobs.fail(a!.lease, {
+          to: 'awaiting_credentials',
+          lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: '401', at: 'x' },
+          now: clock.now(),
+        });
         // The unassign must not overtake the parked assign.
         expect(await store.jobs.claim({ owner: 'A', leaseMs: LEASE, limit: 5, now: clock.now() })).toEqual([]);
         expect(await store.jobs.resumeParked(clock.now())).toBe(1);
@@ -247,9 +256,17 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         for (let i = 0; i < 7; i++) await accept(store, `f${i}`);
         const claimed = await store.jobs.claim({ owner: 'A', leaseMs: LEASE, limit: 10, now: clock.now() });
         for (const [i, j] of claimed.entries()) {
-          await store.jobs.fail(j.lease, { lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', webexErrorCode: i < 5 ? '1001' : '2002', message: 'x', at: 'x' }, now: clock.now() });
+          await store.jobs.fail(j.lease, {
+            lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', webexErrorCode: i < 5 ? '1001' : '2002', message: 'x', at: 'x' },
+            now: clock.now(),
+          });
         }
-        expect(await store.jobs.transitionMatching({ state: 'failed', template: 'bw', errorCode: '1001' }, { to: 'queued', nextRunAt: clock.now(), now: clock.now(), batchSize: 2 })).toEqual({ matched: 5, moved: 5 });
+        expect(
+          await store.jobs.transitionMatching(
+            { state: 'failed', template: 'bw', errorCode: '1001' },
+            { to: 'queued', nextRunAt: clock.now(), now: clock.now(), batchSize: 2 },
+          ),
+        ).toEqual({ matched: 5, moved: 5 });
         expect(await store.jobs.countByState()).toEqual({ queued: 5, failed: 2 });
       });
     });

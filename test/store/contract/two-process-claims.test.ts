@@ -10,7 +10,10 @@ import { makeTempDir } from '../../helpers/temp-dir';
  */
 function runChild(options: object): Promise<{ out: string; signal: NodeJS.Signals | null; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'claim-child.js')], { env: { ...process.env, CLAIM_CHILD_OPTIONS: JSON.stringify(options) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(__dirname, 'claim-child.js')], {
+      env: { ...process.env, CLAIM_CHILD_OPTIONS: JSON.stringify(options) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += String(d)));
@@ -25,7 +28,13 @@ test('two processes claiming concurrently on one file: per-user exclusivity, exp
   const temp = makeTempDir('impb-two-proc-');
   const store = createSqliteStore({ dataDir: temp.dir });
   const inputs = [];
-  for (let u = 0; u < 80; u++) for (const kind of ['assign', 'modify', 'modify'] as const) inputs.push({ event: { kind, template: 'bw', userId: `p${u}`, enterpriseId: 'e', profile: { lastName: kind } }, requestId: `r${u}${kind}${inputs.length}`, dedupeKey: `k${inputs.length}` });
+  for (let u = 0; u < 80; u++)
+    for (const kind of ['assign', 'modify', 'modify'] as const)
+      inputs.push({
+        event: { kind, template: 'bw', userId: `p${u}`, enterpriseId: 'e', profile: { lastName: kind } },
+        requestId: `r${u}${kind}${inputs.length}`,
+        dedupeKey: `k${inputs.length}`,
+      });
   await store.events.accept(inputs, { duplicateWindowSeconds: 0, rawRequest: '<doc/>' });
   await store.close();
 

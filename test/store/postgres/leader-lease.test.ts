@@ -39,7 +39,14 @@ describePostgres('leader lease and instance registry', (pg) => {
 
   it('a leader that stops gives the lease up at once', async () => {
     const changes: boolean[] = [];
-    const a = createLeaderLease({ pool: pg.createPool({ poolSize: 1 }), name: 'renewal', owner: 'instance-a', logger: pg.logger, ttlMs: 60_000, onChange: (l) => changes.push(l) });
+    const a = createLeaderLease({
+      pool: pg.createPool({ poolSize: 1 }),
+      name: 'renewal',
+      owner: 'instance-a',
+      logger: pg.logger,
+      ttlMs: 60_000,
+      onChange: (l) => changes.push(l),
+    });
     const b = createLeaderLease({ pool: pg.createPool({ poolSize: 1 }), name: 'renewal', owner: 'instance-b', logger: pg.logger, ttlMs: 60_000 });
     expect(await a.tick()).toBe(true);
     expect(await b.tick()).toBe(false);
@@ -51,7 +58,14 @@ describePostgres('leader lease and instance registry', (pg) => {
 
   it('lists the live instances with version, start time and last heartbeat; a silent one drops out', async () => {
     const a = createInstanceRegistry({ pool: pg.createPool({ poolSize: 1 }), id: 'i-a', version: '1.2.0', logger: pg.logger, heartbeatEveryMs: 100 });
-    const b = createInstanceRegistry({ pool: pg.createPool({ poolSize: 1 }), id: 'i-b', version: '1.3.0', logger: pg.logger, hostname: 'bridge-b', heartbeatEveryMs: 100 });
+    const b = createInstanceRegistry({
+      pool: pg.createPool({ poolSize: 1 }),
+      id: 'i-b',
+      version: '1.3.0',
+      logger: pg.logger,
+      hostname: 'bridge-b',
+      heartbeatEveryMs: 100,
+    });
     await a.start();
     await b.start();
     const live = await a.live(1_000);

@@ -22,7 +22,9 @@ describePostgres('the shared Webex call budget (token bucket in PostgreSQL)', (p
   let name = 0;
   const budgets = async (count: number, rate = RATE): Promise<CallBudget[]> => {
     const budgetName = `webex-${++name}`;
-    return Promise.all(Array.from({ length: count }, () => createPgCallBudget({ pool: pg.createPool({ poolSize: 2 }), name: budgetName, ratePerSecond: rate, capacity: BATCH })));
+    return Promise.all(
+      Array.from({ length: count }, () => createPgCallBudget({ pool: pg.createPool({ poolSize: 2 }), name: budgetName, ratePerSecond: rate, capacity: BATCH })),
+    );
   };
 
   /** Four callers per limiter acquire in a loop until `stopAt`; returns each limiter's call times. */

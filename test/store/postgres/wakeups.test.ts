@@ -56,7 +56,9 @@ describePostgres('LISTEN/NOTIFY wake-ups', (pg) => {
     const wakes: Array<string | undefined> = [];
     const listener = listen(channel('kill'), wakes, 'impb-wake-kill');
     await until(() => listener.isListening());
-    const killed = await pg.adminQuery<{ killed: boolean }>("SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = 'impb-wake-kill'");
+    const killed = await pg.adminQuery<{ killed: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = 'impb-wake-kill'",
+    );
     expect(killed).toEqual([{ killed: true }]);
     await until(() => listener.reconnects() === 1 && listener.isListening());
     expect(wakes).toEqual([undefined]);
@@ -85,6 +87,8 @@ describePostgres('LISTEN/NOTIFY wake-ups', (pg) => {
   });
 
   it('refuses a channel name that would need quoting', () => {
-    expect(() => createWakeupListener({ clientConfig: {}, channel: 'work; DROP TABLE x', onWake: () => undefined, logger: pg.logger })).toThrow(/lower-case letters/);
+    expect(() => createWakeupListener({ clientConfig: {}, channel: 'work; DROP TABLE x', onWake: () => undefined, logger: pg.logger })).toThrow(
+      /lower-case letters/,
+    );
   });
 });
