@@ -328,6 +328,30 @@ describeWithBrowser('the web console in a real Chromium', (executablePath) => {
     await page.locator('[data-testid="server-certificate"]:has-text("Outside Test CA")').waitFor(WAIT);
   });
 
+  it('shows the dialect coverage of the Requests page as the API answers it, with labelled controls, and its error as written', async () => {
+    await go('#/requests');
+    const section = page.locator('[data-testid="dialect-coverage"]');
+    await section.locator('h2:has-text("Dialect coverage")').waitFor(WAIT);
+    expect(await section.getByLabel('Template').getAttribute('name')).toBe('coverageTemplate');
+    expect(await section.getByLabel('Since').inputValue()).toBe('7d');
+    const answer = (await adminCall('GET', '/api/v1/dialect/coverage?template=east&since=7d')).body as { verdict: { text: string } };
+    await section.getByLabel('Template').selectOption('east');
+    const verdict = section.locator('[data-testid="coverage-verdict"]', { hasText: answer.verdict.text });
+    await verdict.waitFor(WAIT);
+    expect(await verdict.textContent()).toBe(answer.verdict.text);
+    expect(await verdict.getAttribute('data-complete')).toBe('false');
+    await section.locator('table[data-testid="coverage-command-types"]').waitFor(WAIT);
+    await section.locator('table[data-testid="coverage-elements"]').waitFor(WAIT);
+    await shot('requests-coverage');
+    const refused = await adminCall('GET', '/api/v1/dialect/coverage?since=soon');
+    expect(refused.status).toBe(400);
+    const message = (refused.body.error as { message: string }).message;
+    await section.getByLabel('Since').fill('soon');
+    await section.locator('button:has-text("Show coverage")').click();
+    await section.locator('.error', { hasText: message }).waitFor(WAIT);
+    expect(await section.locator('.error').textContent()).toBe(message);
+  });
+
   it('labels every control and shows relative times with the absolute time on hover, on every page', async () => {
     const unlabelled = `[...document.querySelectorAll('input, select, textarea, button')]
       .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.textContent || '').trim())
