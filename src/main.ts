@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createAdminApp } from './admin/admin-app';
 import { createAdminListener, type AdminListener } from './admin/admin-listener';
-import { wireAdmin } from './admin/wire-admin';
+import { wireAdmin, type AdminWiring } from './admin/wire-admin';
 import { wireCertificates, type CertificatesWiring } from './certs/wire-certificates';
 import { loadConfig, redactConfig, type Config } from './config';
 import { ImpbError, isImpbError } from './errors';
@@ -58,16 +58,7 @@ export interface ImpBridge {
 export async function startImpBridge(options: StartOptions): Promise<ImpBridge> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: resolveLogFormat(config.logFormat) });
-  for (const secret of [
-    config.admin.token,
-    config.webex.token,
-    config.webex.oauth?.clientSecret,
-    config.webex.oauth?.refreshToken,
-    config.webex.serviceApp?.clientSecret,
-    config.webex.serviceApp?.integrationToken,
-  ]) {
-    registerSecret(secret);
-  }
+  registerConfigSecrets(config);
   logger.info('starting imp-bridge', { event: 'startup', version: VERSION, node: process.version, config: redactConfig(config) });
 
   // Filled as each resource comes to exist, so a failure half-way closes what is already open.
@@ -108,15 +99,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
 
     const adminWiring = wireAdmin(parts);
     closers.push(adminWiring.close);
-    const admin = createAdminListener({
-      host: config.admin.host,
-      port: config.admin.port,
-      app: createAdminApp({
-        logger,
-        routers: adminWiring.routers,
-        readiness: [{ name: 'store', check: () => (store.isOpen() ? true : 'store closed') }, ...certs.readiness, ...webex.readiness],
-      }),
-    });
+    const admin = createBridgeAdminListener(parts, adminWiring);
     const adminAddress = await listenOrExplain('admin', config.admin.host, config.admin.port, () => admin.listen());
     opened.push(admin);
 
@@ -133,17 +116,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
       console: `http://${config.admin.host}:${adminAddress.port}/console/`,
     });
 
-    let stopping: Promise<{ forced: boolean }> | undefined;
-    const stop = () =>
-      (stopping ??= (async () => {
-        logger.info('shutting down: draining in-flight requests', { event: 'shutdown.start', inFlight: provisioning.inFlight() + admin.inFlight() });
-        const [p, a] = await Promise.all([provisioning.drain(config.shutdown.drainTimeoutMs), admin.drain(config.shutdown.drainTimeoutMs)]);
-        for (const close of closers.reverse()) await close();
-        await store.close();
-        const forced = p.forced || a.forced;
-        logger.info('stopped', { event: 'shutdown.done', forced });
-        return { forced };
-      })());
+    const stop = createStop({ config, logger, store, provisioning, admin, closers });
     return { parts, provisioning, admin, provisioningAddress, adminAddress, stop };
   } catch (err) {
     for (const listener of opened.reverse()) await listener.drain(0).catch(() => undefined);
@@ -151,6 +124,58 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     await store.close();
     throw err;
   }
+}
+
+/** Registered before the first log line, so no secret from the config can reach a log. */
+function registerConfigSecrets(config: Config): void {
+  for (const secret of [
+    config.admin.token,
+    config.webex.token,
+    config.webex.oauth?.clientSecret,
+    config.webex.oauth?.refreshToken,
+    config.webex.serviceApp?.clientSecret,
+    config.webex.serviceApp?.integrationToken,
+  ]) {
+    registerSecret(secret);
+  }
+}
+
+/** The admin listener is ready only while the store is open and the certificates and Webex say so. */
+function createBridgeAdminListener(parts: BridgeParts, adminWiring: AdminWiring): AdminListener {
+  const { config, logger, store, certs, webex } = parts;
+  return createAdminListener({
+    host: config.admin.host,
+    port: config.admin.port,
+    app: createAdminApp({
+      logger,
+      routers: adminWiring.routers,
+      readiness: [{ name: 'store', check: () => (store.isOpen() ? true : 'store closed') }, ...certs.readiness, ...webex.readiness],
+    }),
+  });
+}
+
+interface StopDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  provisioning: ProvisioningListener;
+  admin: AdminListener;
+  closers: Closer[];
+}
+
+/** A second stop() gets the first one's promise: the parts are closed once, in reverse wiring order, the store last. */
+function createStop({ config, logger, store, provisioning, admin, closers }: StopDeps): ImpBridge['stop'] {
+  let stopping: Promise<{ forced: boolean }> | undefined;
+  return () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down: draining in-flight requests', { event: 'shutdown.start', inFlight: provisioning.inFlight() + admin.inFlight() });
+      const [p, a] = await Promise.all([provisioning.drain(config.shutdown.drainTimeoutMs), admin.drain(config.shutdown.drainTimeoutMs)]);
+      for (const close of closers.reverse()) await close();
+      await store.close();
+      const forced = p.forced || a.forced;
+      logger.info('stopped', { event: 'shutdown.done', forced });
+      return { forced };
+    })());
 }
 
 /** The keys an operator changes when a listener cannot bind. */

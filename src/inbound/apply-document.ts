@@ -152,6 +152,48 @@ async function statusResponse(ctx: ApplyContext, userId: string): Promise<Comman
   };
 }
 
+/** Unknown elements are ignored, not refused; the log names them (at most 20, each cut to 64 characters). */
+function logUnknownElements(ctx: ApplyContext, command: RawCommand): void {
+  ctx.logger.info('command carries elements the dialect table does not know: ignored', {
+    event: 'inbound.fields.unknown',
+    template: ctx.template.name,
+    type: command.type,
+    elements: command.unknownElements.slice(0, 20).map((e) => e.slice(0, 64)),
+  });
+}
+
+/**
+ * All or nothing: when the store cannot take the events, every accepted command of the document
+ * is answered 5001 instead of success, so the AS re-sends the whole document.
+ */
+async function acceptInOneTransaction(
+  ctx: ApplyContext,
+  results: AppliedCommand[],
+  pendingAccept: Array<{ index: number; input: AcceptInput }>,
+): Promise<void> {
+  try {
+    const outcomes = await ctx.store.events.accept(
+      pendingAccept.map((p) => p.input),
+      // The document is stored once; its events reference it.
+      { duplicateWindowSeconds: ctx.config.provisioning.duplicateWindowSeconds, rawRequest: ctx.rawRequest },
+    );
+    outcomes.forEach((o, i) => {
+      if (o.duplicate) results[pendingAccept[i].index].outcome = 'duplicate';
+    });
+  } catch (err) {
+    ctx.logger.error('cannot persist flow-through commands: answered 5001 so the AS retries', {
+      event: 'inbound.persist.failed',
+      template: ctx.template.name,
+      err,
+    });
+    for (const p of pendingAccept) {
+      const r = results[p.index];
+      r.response = errorResponse(ctx, 5001);
+      r.outcome = 'persistence_error';
+    }
+  }
+}
+
 /**
  * Answers every command of a document, in order. Valid assign/modify/unassign commands are
  * accepted into the store in one transaction (with the masked raw request) before any of them
@@ -181,14 +223,7 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
       results.push({ ...base, response: errorResponse(ctx, 4002, `Unknown command type: ${shown}`), outcome: 'unknown_command' });
       continue;
     }
-    if (command.unknownElements.length) {
-      ctx.logger.info('command carries elements the dialect table does not know: ignored', {
-        event: 'inbound.fields.unknown',
-        template: ctx.template.name,
-        type: command.type,
-        elements: command.unknownElements.slice(0, 20).map((e) => e.slice(0, 64)),
-      });
-    }
+    if (command.unknownElements.length) logUnknownElements(ctx, command);
     const validated = validateCommand(command as RawCommand & { spec: NonNullable<RawCommand['spec']> }, {
       groupMode: !ctx.template.enterpriseMode && !ctx.template.enterpriseIdPattern,
     });
@@ -222,29 +257,7 @@ export async function applyDocument(ctx: ApplyContext, doc: FlowThroughDocument)
     results.push({ ...base, userId, response: { type: 'success' }, outcome: 'accepted' });
   }
 
-  if (pendingAccept.length) {
-    try {
-      const outcomes = await ctx.store.events.accept(
-        pendingAccept.map((p) => p.input),
-        // The document is stored once; its events reference it.
-        { duplicateWindowSeconds: ctx.config.provisioning.duplicateWindowSeconds, rawRequest: ctx.rawRequest },
-      );
-      outcomes.forEach((o, i) => {
-        if (o.duplicate) results[pendingAccept[i].index].outcome = 'duplicate';
-      });
-    } catch (err) {
-      ctx.logger.error('cannot persist flow-through commands: answered 5001 so the AS retries', {
-        event: 'inbound.persist.failed',
-        template: ctx.template.name,
-        err,
-      });
-      for (const p of pendingAccept) {
-        const r = results[p.index];
-        r.response = errorResponse(ctx, 5001);
-        r.outcome = 'persistence_error';
-      }
-    }
-  }
+  if (pendingAccept.length) await acceptInOneTransaction(ctx, results, pendingAccept);
   for (const s of pendingStatus) results[s.index].response = await statusResponse(ctx, s.userId);
   return results;
 }

@@ -11,6 +11,59 @@ function outcomeOf(commandCount: number, results: AppliedCommand[]): InboundOutc
   return results.find((r) => !['accepted', 'duplicate', 'status'].includes(r.outcome))?.outcome ?? results[0].outcome;
 }
 
+/** The masked request and the answer bytes, as stored for operators. */
+interface KeptExchange {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  response: Buffer;
+}
+
+/**
+ * A document without a command, or with a command type the dialect does not know, is stored for
+ * operators; the Outcome returned when that store fails replaces the answer.
+ */
+async function keepUnknownRequest(x: Admitted, { parsed, doc }: ReadDocument, results: AppliedCommand[], kept: KeptExchange): Promise<Outcome | undefined> {
+  const { template } = x;
+  const unknownTypes = results.filter((r) => r.outcome === 'unknown_command').map((r) => r.type || '(none)');
+  if (doc.commands.length !== 0 && !unknownTypes.length) return undefined;
+  const reason =
+    doc.commands.length === 0
+      ? `no command element (top-level elements: ${doc.otherElements.slice(0, 10).join(', ') || 'none'})`
+      : `unknown command type: ${unknownTypes.join(', ')}`;
+  const failed = await storeUnknownRequest(x, {
+    template: template.name,
+    reason,
+    headers: kept.headers,
+    body: kept.body,
+    response: kept.response,
+    encoding: parsed.encoding,
+    sessionId: doc.sessionId,
+  });
+  if (failed) return failed;
+  x.deps.logger.warn('flow-through request the dialect does not know: stored for operators (answered 4002)', {
+    event: 'inbound.unknown_request',
+    template: template.name,
+    reason,
+  });
+  return undefined;
+}
+
+/** Record mode keeps every exchange for fixture export; a failed write is logged and the AS still gets its answer. */
+async function recordExchange(x: Admitted, parsed: ReadDocument['parsed'], kept: KeptExchange): Promise<void> {
+  const { deps, facts, template } = x;
+  await deps.store.unknownRequests
+    .add({
+      requestId: facts.requestId,
+      template: template.name,
+      reason: 'record mode',
+      headers: kept.headers,
+      body: kept.body,
+      kind: 'recorded',
+      response: kept.response.toString(parsed.encoding === 'UTF-8' ? 'utf8' : 'latin1'),
+    })
+    .catch((err: unknown) => deps.logger.error('cannot record a request', { event: 'inbound.record.store_failed', err }));
+}
+
 /** Stores the commands (the answer follows the commit), keeps what the dialect does not know, and answers. */
 export async function applyGate(x: Admitted, { parsed, doc }: ReadDocument): Promise<Outcome> {
   const { deps, facts, template, req } = x;
@@ -56,41 +109,10 @@ export async function applyGate(x: Admitted, { parsed, doc }: ReadDocument): Pro
     variant: deps.dialect?.current().extensions.answerVariant,
   });
 
-  const unknownTypes = results.filter((r) => r.outcome === 'unknown_command').map((r) => r.type || '(none)');
-  if (doc.commands.length === 0 || unknownTypes.length) {
-    const reason =
-      doc.commands.length === 0
-        ? `no command element (top-level elements: ${doc.otherElements.slice(0, 10).join(', ') || 'none'})`
-        : `unknown command type: ${unknownTypes.join(', ')}`;
-    const failed = await storeUnknownRequest(x, {
-      template: template.name,
-      reason,
-      headers: storedHeaders,
-      body: maskedBody,
-      response: responseBytes,
-      encoding: parsed.encoding,
-      sessionId: doc.sessionId,
-    });
-    if (failed) return failed;
-    logger.warn('flow-through request the dialect does not know: stored for operators (answered 4002)', {
-      event: 'inbound.unknown_request',
-      template: template.name,
-      reason,
-    });
-  }
-  if (template.recordMode || config.provisioning.recordMode) {
-    await store.unknownRequests
-      .add({
-        requestId: facts.requestId,
-        template: template.name,
-        reason: 'record mode',
-        headers: storedHeaders,
-        body: maskedBody,
-        kind: 'recorded',
-        response: responseBytes.toString(parsed.encoding === 'UTF-8' ? 'utf8' : 'latin1'),
-      })
-      .catch((err: unknown) => logger.error('cannot record a request', { event: 'inbound.record.store_failed', err }));
-  }
+  const kept: KeptExchange = { headers: storedHeaders, body: maskedBody, response: responseBytes };
+  const failed = await keepUnknownRequest(x, { parsed, doc }, results, kept);
+  if (failed) return failed;
+  if (template.recordMode || config.provisioning.recordMode) await recordExchange(x, parsed, kept);
 
   logger.info('flow-through request answered', {
     event: 'inbound.answered',
