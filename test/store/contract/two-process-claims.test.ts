@@ -8,18 +8,33 @@ import { makeTempDir } from '../../helpers/temp-dir';
  * Two processes, two connections, one SQLite file: both claim at once; one dies holding
  * leases. No user ever has two running jobs, and every job is finished exactly once.
  */
-function runChild(options: object): Promise<{ out: string; signal: NodeJS.Signals | null; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'claim-child.js')], {
-      env: { ...process.env, CLAIM_CHILD_OPTIONS: JSON.stringify(options) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += String(d)));
-    child.stderr.on('data', (d: Buffer) => (err += String(d)));
-    child.on('exit', (_code, signal) => resolve({ out, signal, err }));
+interface ChildRun {
+  /** Resolves at the child's first completed job. */
+  started: Promise<void>;
+  exited: Promise<{ out: string; signal: NodeJS.Signals | null; err: string }>;
+}
+
+function runChild(options: object): ChildRun {
+  const child = spawn(process.execPath, [path.join(__dirname, 'claim-child.js')], {
+    env: { ...process.env, CLAIM_CHILD_OPTIONS: JSON.stringify(options) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
+  let err = '';
+  let markStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  child.stdout.on('data', (d: Buffer) => {
+    out += String(d);
+    if (out.includes('DONE ')) markStarted();
+  });
+  child.stderr.on('data', (d: Buffer) => (err += String(d)));
+  const exited = new Promise<{ out: string; signal: NodeJS.Signals | null; err: string }>((resolve) =>
+    child.on('exit', (_code, signal) => {
+      markStarted();
+      resolve({ out, signal, err });
+    }),
+  );
+  return { started, exited };
 }
 
 beforeAll(ensureDistFresh, 180_000);
@@ -38,10 +53,12 @@ test('two processes claiming concurrently on one file: per-user exclusivity, exp
   await store.events.accept(inputs, { duplicateWindowSeconds: 0, rawRequest: '<doc/>' });
   await store.close();
 
-  const [a, b] = await Promise.all([
-    runChild({ dataDir: temp.dir, owner: 'A', leaseMs: 400, dieAfter: 40 }),
-    runChild({ dataDir: temp.dir, owner: 'B', leaseMs: 400 }),
-  ]);
+  // B starts once A has finished a job, so A is sure to die holding leases however the loaded
+  // machine schedules two process start-ups; from then on both claim at once.
+  const first = runChild({ dataDir: temp.dir, owner: 'A', leaseMs: 400, dieAfter: 5 });
+  await first.started;
+  const second = runChild({ dataDir: temp.dir, owner: 'B', leaseMs: 400 });
+  const [a, b] = await Promise.all([first.exited, second.exited]);
   expect(a.signal).toBe('SIGKILL');
   expect(b.err).toBe('');
   const lines = (a.out + b.out).split('\n');
