@@ -41,6 +41,49 @@ export function judgeCrl(crl: ParsedCrl, trust: readonly TrustEntry[], inUse: Re
   return { ok: true, issuer, replaces: current, stale: !!crl.nextUpdate && crl.nextUpdate.getTime() < now };
 }
 
+function warnStale(logger: Logger, crl: ParsedCrl, file?: string): void {
+  logger.warn('the CRL is past its nextUpdate; loaded anyway, fetch a fresh one', {
+    event: 'cert.crl.stale',
+    file,
+    issuer: crl.issuer,
+    nextUpdate: crl.nextUpdate?.toISOString(),
+  });
+}
+
+/** Judges one stored CRL file and puts the CRL to use for its issuer into `into`, logging why a file is not used. */
+function loadCrlFile(
+  deps: { logger: Logger; now: () => number },
+  file: { name: string; data: Buffer },
+  trust: TrustEntry[],
+  current: ReadonlyMap<string, ParsedCrl> | undefined,
+  into: Map<string, ParsedCrl>,
+): void {
+  const { logger, now } = deps;
+  const { name, data } = file;
+  const crl = parseCrl(data);
+  const verdict = judgeCrl(crl, trust, current, now());
+  if (!verdict.ok && verdict.why === 'no-issuer') {
+    logger.warn('CRL ignored: no trusted CA signed it', { event: 'cert.crl.orphan', file: name, issuer: crl.issuer });
+    return;
+  }
+  if (!verdict.ok && verdict.why === 'older') {
+    logger.error('CRL file refused: older than the CRL in use, which stays', {
+      event: 'cert.crl.refused',
+      file: name,
+      issuer: crl.issuer,
+      thisUpdate: crl.thisUpdate.toISOString(),
+      inUse: verdict.inUse.thisUpdate.toISOString(),
+    });
+    into.set(verdict.issuer.fingerprint, verdict.inUse);
+    return;
+  }
+  if (verdict.ok) {
+    // The CRL in use was warned about when it came; only a new file is worth a warning.
+    if (verdict.stale && !verdict.replaces?.der.equals(crl.der)) warnStale(logger, crl, name);
+    into.set(verdict.issuer.fingerprint, crl);
+  }
+}
+
 export function createCrlStore(deps: {
   context: TlsContext;
   material: CertificateMaterialStore;
@@ -49,39 +92,6 @@ export function createCrlStore(deps: {
   now: () => number;
 }): CrlStore {
   const { context, material, logger, audit, now } = deps;
-  const staleWarning = (crl: ParsedCrl, file?: string) =>
-    logger.warn('the CRL is past its nextUpdate; loaded anyway, fetch a fresh one', {
-      event: 'cert.crl.stale',
-      file,
-      issuer: crl.issuer,
-      nextUpdate: crl.nextUpdate?.toISOString(),
-    });
-
-  function loadOne(name: string, data: Buffer, trust: TrustEntry[], current: ReadonlyMap<string, ParsedCrl> | undefined, into: Map<string, ParsedCrl>): void {
-    const crl = parseCrl(data);
-    const verdict = judgeCrl(crl, trust, current, now());
-    if (!verdict.ok && verdict.why === 'no-issuer') {
-      logger.warn('CRL ignored: no trusted CA signed it', { event: 'cert.crl.orphan', file: name, issuer: crl.issuer });
-      return;
-    }
-    if (!verdict.ok && verdict.why === 'older') {
-      logger.error('CRL file refused: older than the CRL in use, which stays', {
-        event: 'cert.crl.refused',
-        file: name,
-        issuer: crl.issuer,
-        thisUpdate: crl.thisUpdate.toISOString(),
-        inUse: verdict.inUse.thisUpdate.toISOString(),
-      });
-      into.set(verdict.issuer.fingerprint, verdict.inUse);
-      return;
-    }
-    if (verdict.ok) {
-      // The CRL in use was warned about when it came; only a new file is worth a warning.
-      if (verdict.stale && !verdict.replaces?.der.equals(crl.der)) staleWarning(crl, name);
-      into.set(verdict.issuer.fingerprint, crl);
-    }
-  }
-
   return {
     list: () => [...context.state().crls.entries()].map(([fp, crl]) => crlInfo(fp, crl)),
 
@@ -89,7 +99,7 @@ export function createCrlStore(deps: {
       const crls = new Map<string, ParsedCrl>();
       for (const { name, data } of material.listCrls()) {
         try {
-          loadOne(name, data, trust, current, crls);
+          loadCrlFile(deps, { name, data }, trust, current, crls);
         } catch (err) {
           logger.error('CRL ignored: cannot be read', { event: 'cert.crl.invalid', file: name, err });
         }
@@ -120,7 +130,7 @@ export function createCrlStore(deps: {
           throw new ImpbError('IMPB_ERR_CRL_INVALID', {
             message: `a newer CRL of ${crl.issuer} is already loaded (thisUpdate ${verdict.why === 'older' ? verdict.inUse.thisUpdate.toISOString() : '?'})`,
           });
-        if (verdict.stale) staleWarning(crl);
+        if (verdict.stale) warnStale(logger, crl);
         const issuerFp = verdict.issuer.fingerprint;
         material.writeCrl(issuerFp, crl.der);
         context.commit({ ...state, crls: new Map(state.crls).set(issuerFp, crl), options: state.options });

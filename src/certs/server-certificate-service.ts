@@ -50,37 +50,8 @@ export interface ServerCertificateDeps {
 }
 
 export function createServerCertificateService(deps: ServerCertificateDeps): ServerCertificateService {
-  const { config, logger, context, material, audit, now } = deps;
+  const { config, logger, context, material, now } = deps;
   const current = () => context.state().server;
-
-  /**
-   * Validates and dry-runs, stores the new set in one step (the current set becomes its
-   * "previous"), then swaps the listener's context.
-   */
-  async function activate(next: ServerMaterial, actor: CertificateActor, action: string, origin: ServerOrigin): Promise<string> {
-    const state = context.state();
-    const options = context.build(next, state.trust);
-    const before = state.server;
-    material.repairServerLayout(before);
-    material.activateServer(next, { action, fingerprint: next.fingerprint, origin });
-    context.commit({ ...state, server: next, options });
-    const kind = isSelfSigned(next.cert) ? 'self-signed' : 'ca-signed';
-    await deps.settings.set(KIND_SETTING, kind).catch(() => undefined);
-    const info = describeCertificate(next.cert, now());
-    logger.info(`server certificate ${action}: new TLS handshakes use ${info.subject}`, {
-      event: 'cert.server.activated',
-      action,
-      actor,
-      kind,
-      origin,
-      before: before.fingerprint,
-      after: next.fingerprint,
-      notAfter: info.notAfter,
-    });
-    await audit(actor, 'server-certificate', next.fingerprint, action, brief(describeCertificate(before.cert)), brief(info));
-    deps.afterChange();
-    return before.fingerprint;
-  }
 
   /** The checks of an install against the pending key (if any) and the current set; changes nothing. */
   function planFor(input: InstallCheckInput): InstallPlan {
@@ -100,30 +71,7 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
     show: () => viewOf(current(), material, service.origin(), now()),
 
     createCsr(spec, actor) {
-      return context.exclusive(async () => {
-        const names = spec.subjectAltNames.map((n) => formatSubjectAltName(parseSubjectAltName(n)));
-        const key = await generateKey(spec.keyType);
-        const csrPem = buildCsr({ commonName: spec.commonName, subjectAltNames: names }, key.privateKeyPem);
-        const meta: PendingKeyInfo = {
-          commonName: spec.commonName,
-          subjectAltNames: [...new Set([spec.commonName, ...names])],
-          keyType: spec.keyType,
-          createdAt: new Date(now()).toISOString(),
-        };
-        const warnings = csrWarnings(meta.subjectAltNames, config.provisioning.publicHostname);
-        for (const warning of warnings)
-          logger.warn(`certificate request: ${warning}`, { event: 'cert.csr.warning', commonName: meta.commonName, subjectAltNames: meta.subjectAltNames });
-        material.writePending(key.privateKeyPem, meta);
-        logger.info('new key pair kept pending; CSR created', {
-          event: 'cert.csr.created',
-          actor,
-          commonName: meta.commonName,
-          subjectAltNames: meta.subjectAltNames,
-          keyType: meta.keyType,
-        });
-        await audit(actor, 'server-certificate', 'pending', 'csr', undefined, meta);
-        return { csrPem, ...meta, warnings };
-      });
+      return context.exclusive(() => createPendingKey(deps, spec, actor));
     },
 
     checkInstall(input) {
@@ -145,7 +93,7 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
         const next = plan.material;
         const warnings = planWarnings(plan);
         for (const warning of warnings) logger.warn(`certificate install: ${warning}`, { event: 'cert.install.warning', fingerprint: next.fingerprint });
-        const previousFingerprint = await activate(next, actor, 'install', 'installed');
+        const previousFingerprint = await activateServer(deps, next, actor, 'install', 'installed');
         if (plan.usedKey === 'pending') material.clearPending();
         return { certificate: describeCertificate(next.cert, now()), previousFingerprint, usedKey: plan.usedKey, warnings, checks: plan.checks };
       });
@@ -161,7 +109,7 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
           throw new ImpbError('IMPB_ERR_CERT_KEY_MISMATCH', { message: 'the kept previous certificate does not match its key; nothing changed' });
         checkValidity(previous.cert, 'the previous certificate', now());
         // A new set holding the previous one, whose "previous" is the current one: a second rollback undoes the first.
-        const replaced = await activate(previous, actor, 'rollback', serverOrigin(kept.meta, previous.cert));
+        const replaced = await activateServer(deps, previous, actor, 'rollback', serverOrigin(kept.meta, previous.cert));
         return { certificate: describeCertificate(previous.cert, now()), previousFingerprint: replaced };
       });
     },
@@ -169,12 +117,79 @@ export function createServerCertificateService(deps: ServerCertificateDeps): Ser
     renewSelfSigned(actor) {
       return context.exclusive(async () => {
         const next = await newSelfSigned(config, current().cert);
-        const previousFingerprint = await activate(next, actor, actor === 'system' ? 'auto-renew-self-signed' : 'renew-self-signed', 'generated');
+        const previousFingerprint = await activateServer(deps, next, actor, actor === 'system' ? 'auto-renew-self-signed' : 'renew-self-signed', 'generated');
         return { certificate: describeCertificate(next.cert, now()), previousFingerprint };
       });
     },
   };
   return service;
+}
+
+/**
+ * Validates and dry-runs, stores the new set in one step (the current set becomes its
+ * "previous"), then swaps the listener's context.
+ */
+async function activateServer(
+  deps: ServerCertificateDeps,
+  next: ServerMaterial,
+  actor: CertificateActor,
+  action: string,
+  origin: ServerOrigin,
+): Promise<string> {
+  const { logger, context, material, audit, now } = deps;
+  const state = context.state();
+  const options = context.build(next, state.trust);
+  const before = state.server;
+  material.repairServerLayout(before);
+  material.activateServer(next, { action, fingerprint: next.fingerprint, origin });
+  context.commit({ ...state, server: next, options });
+  const kind = isSelfSigned(next.cert) ? 'self-signed' : 'ca-signed';
+  await deps.settings.set(KIND_SETTING, kind).catch(() => undefined);
+  const info = describeCertificate(next.cert, now());
+  logger.info(`server certificate ${action}: new TLS handshakes use ${info.subject}`, {
+    event: 'cert.server.activated',
+    action,
+    actor,
+    kind,
+    origin,
+    before: before.fingerprint,
+    after: next.fingerprint,
+    notAfter: info.notAfter,
+  });
+  await audit(actor, 'server-certificate', next.fingerprint, action, brief(describeCertificate(before.cert)), brief(info));
+  deps.afterChange();
+  return before.fingerprint;
+}
+
+/** A new key pair kept pending (replacing any pending one) and the CSR for it; the current certificate stays active. */
+async function createPendingKey(
+  deps: ServerCertificateDeps,
+  spec: Parameters<ServerCertificateService['createCsr']>[0],
+  actor: CertificateActor,
+): ReturnType<ServerCertificateService['createCsr']> {
+  const { config, logger, material, audit, now } = deps;
+  const names = spec.subjectAltNames.map((n) => formatSubjectAltName(parseSubjectAltName(n)));
+  const key = await generateKey(spec.keyType);
+  const csrPem = buildCsr({ commonName: spec.commonName, subjectAltNames: names }, key.privateKeyPem);
+  const meta: PendingKeyInfo = {
+    commonName: spec.commonName,
+    subjectAltNames: [...new Set([spec.commonName, ...names])],
+    keyType: spec.keyType,
+    createdAt: new Date(now()).toISOString(),
+  };
+  const warnings = csrWarnings(meta.subjectAltNames, config.provisioning.publicHostname);
+  for (const warning of warnings)
+    logger.warn(`certificate request: ${warning}`, { event: 'cert.csr.warning', commonName: meta.commonName, subjectAltNames: meta.subjectAltNames });
+  material.writePending(key.privateKeyPem, meta);
+  logger.info('new key pair kept pending; CSR created', {
+    event: 'cert.csr.created',
+    actor,
+    commonName: meta.commonName,
+    subjectAltNames: meta.subjectAltNames,
+    keyType: meta.keyType,
+  });
+  await audit(actor, 'server-certificate', 'pending', 'csr', undefined, meta);
+  return { csrPem, ...meta, warnings };
 }
 
 function viewOf(server: ServerMaterial, material: CertificateMaterialStore, origin: ServerOrigin, now: number): ServerCertificateView {

@@ -47,35 +47,36 @@ function pemFingerprint(pem: string): string | undefined {
   }
 }
 
+/** Writes the new trust, drops CRLs of removed CAs, and commits. */
+function applyTrust(deps: TrustServiceDeps, trust: TrustEntry[], accepted: TrustEntry[], removing: TrustEntry[]): void {
+  const { context, material } = deps;
+  const state = context.state();
+  const options = context.build(state.server, trust);
+  for (const entry of accepted) entry.file = material.writeTrust(entry);
+  for (const entry of removing) {
+    material.deleteTrust(entry);
+    if (entry.kind === 'anchor') deps.crls.removeOrphansOf(entry, trust);
+    deps.sightings.forget(entry.fingerprint);
+  }
+  const crls = new Map([...state.crls].filter(([fp]) => trust.some((e) => e.fingerprint === fp)));
+  context.commit({ ...state, trust, crls, options });
+}
+
+async function logRemoved(deps: TrustServiceDeps, entry: TrustEntry, actor: CertificateActor, message: string, detail?: string): Promise<CertificateInfo> {
+  const { logger, audit, now } = deps;
+  const info = describeCertificate(entry.cert, now());
+  logger.info(`trusted certificate removed: ${info.subject}${message}`, {
+    event: 'cert.trust.removed',
+    actor,
+    fingerprint: entry.fingerprint,
+    subject: info.subject,
+  });
+  await audit(actor, 'trust-anchor', entry.fingerprint, 'remove', { ...brief(info), kind: entry.kind }, undefined, detail);
+  return info;
+}
+
 export function createTrustService(deps: TrustServiceDeps): TrustService {
-  const { context, material, logger, audit, now } = deps;
-
-  /** Writes the new trust, drops CRLs of removed CAs, and commits. */
-  function apply(trust: TrustEntry[], accepted: TrustEntry[], removing: TrustEntry[]): void {
-    const state = context.state();
-    const options = context.build(state.server, trust);
-    for (const entry of accepted) entry.file = material.writeTrust(entry);
-    for (const entry of removing) {
-      material.deleteTrust(entry);
-      if (entry.kind === 'anchor') deps.crls.removeOrphansOf(entry, trust);
-      deps.sightings.forget(entry.fingerprint);
-    }
-    const crls = new Map([...state.crls].filter(([fp]) => trust.some((e) => e.fingerprint === fp)));
-    context.commit({ ...state, trust, crls, options });
-  }
-
-  async function logRemoved(entry: TrustEntry, actor: CertificateActor, message: string, detail?: string): Promise<CertificateInfo> {
-    const info = describeCertificate(entry.cert, now());
-    logger.info(`trusted certificate removed: ${info.subject}${message}`, {
-      event: 'cert.trust.removed',
-      actor,
-      fingerprint: entry.fingerprint,
-      subject: info.subject,
-    });
-    await audit(actor, 'trust-anchor', entry.fingerprint, 'remove', { ...brief(info), kind: entry.kind }, undefined, detail);
-    return info;
-  }
-
+  const { context, logger, audit, now } = deps;
   return {
     list: async () => listTrust(context.state(), await deps.clusters.list(), deps.sightings, now()),
 
@@ -98,7 +99,7 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
         if (accepted.length === 0 && removing.length === 0) {
           throw new ImpbError('IMPB_ERR_CERT_DUPLICATE', { message: 'every certificate of the import is already trusted; nothing changed' });
         }
-        apply([...current.filter((e) => !removing.includes(e)), ...accepted], accepted, removing);
+        applyTrust(deps, [...current.filter((e) => !removing.includes(e)), ...accepted], accepted, removing);
         for (const entry of accepted) {
           const info = describeCertificate(entry.cert, now());
           logger.info(`trusted ${entry.kind === 'pin' ? 'leaf pin' : 'CA'} added: ${info.subject}`, {
@@ -112,7 +113,7 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
           await audit(actor, 'trust-anchor', entry.fingerprint, 'add', undefined, { ...brief(info), kind: entry.kind });
         }
         const removed: CertificateInfo[] = [];
-        for (const entry of removing) removed.push(await logRemoved(entry, actor, '', 'replaced by import'));
+        for (const entry of removing) removed.push(await logRemoved(deps, entry, actor, '', 'replaced by import'));
         deps.afterChange();
         return { added: accepted.map((e) => ({ ...describeCertificate(e.cert, now()), kind: e.kind })), removed };
       });
@@ -136,8 +137,8 @@ export function createTrustService(deps: TrustServiceDeps): TrustService {
               'refusing to remove the last trusted certificate: every AS would be refused. Add the new CA first (imp-bridge trust add), then remove this one.',
           });
         }
-        apply(trust, [], [entry]);
-        const info = await logRemoved(entry, actor, '; clients chaining to it are refused from their next handshake');
+        applyTrust(deps, trust, [], [entry]);
+        const info = await logRemoved(deps, entry, actor, '; clients chaining to it are refused from their next handshake');
         deps.afterChange();
         return { ...info, kind: entry.kind };
       });

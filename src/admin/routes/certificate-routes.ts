@@ -99,6 +99,11 @@ function certificatesFrom(body: { pem?: string; der?: string }): string[] {
  */
 export function certificateRoutes(deps: { manager: CertificateManager }): ApiRoute[] {
   const { manager } = deps;
+  return [...trustRoutes(manager), ...serverCertificateRoutes(manager)];
+}
+
+/** Trust anchors, pins and their CRLs. */
+function trustRoutes(manager: CertificateManager): ApiRoute[] {
   return [
     route({
       method: 'get',
@@ -146,6 +151,12 @@ export function certificateRoutes(deps: { manager: CertificateManager }): ApiRou
       errors: [404, 409],
       handler: async ({ params, req }) => ({ removed: await manager.trustRemove(params.fingerprint, actorOf(req)) }),
     }),
+  ];
+}
+
+/** The server certificate: its key, CSR, install, rollback and expiry. */
+function serverCertificateRoutes(manager: CertificateManager): ApiRoute[] {
+  return [
     route({
       method: 'get',
       path: '/certificate',
