@@ -26,9 +26,8 @@ export function registerSupportCommand(program: Command): void {
 
 export function formatSupport(r: SupportReport): string {
   const lines: string[] = [];
-  // Support values are scalars (strings, numbers, booleans) read from the report.
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- scalars only; an object here would be a report bug, shown as is
-  const row = (label: string, value: unknown) =>
+  // Support values are scalars read from the report; typing them so keeps objects out of the text.
+  const row = (label: string, value: string | number | boolean | null | undefined) =>
     lines.push(`${label.padEnd(22)} ${value === undefined || value === null || value === '' ? '(unknown)' : String(value)}`);
   lines.push(`imp-bridge support data for ${r.subject.kind} ${r.subject.id}`, '');
   row('Proxy version', r.proxyVersion);

@@ -104,7 +104,15 @@ function printConfirmation(verb: 'created' | 'updated', template: Record<string,
 
 export function registerTemplateCommands(program: Command): void {
   const template = program.command('template').alias('templates').description('customer templates (provisioning URL, account, package, target API)');
+  registerTemplateListCommand(template);
+  registerTemplateShowCommand(template);
+  registerTemplateAddCommand(template);
+  registerTemplateEditCommand(template);
+  registerTemplateSetModeCommand(template);
+  registerTemplateRemoveCommand(template);
+}
 
+function registerTemplateListCommand(template: Command): void {
   withJson(template.command('list').description('list templates')).action(async (o: JsonFlag) => {
     const templates = await readOnly(
       async (c) => (await c.call<{ templates: Array<Record<string, unknown>> }>('GET', '/api/v1/templates')).templates,
@@ -112,7 +120,9 @@ export function registerTemplateCommands(program: Command): void {
     );
     printRows(templates, o, ['name', 'targetApi', 'package', 'cluster', 'enabled', 'provisioningUrl']);
   });
+}
 
+function registerTemplateShowCommand(template: Command): void {
   withJson(template.command('show').description('one template with the provisioning URL to configure on the AS').argument('<name>')).action(
     async (name: string, o: JsonFlag) => {
       const found = await readOnly(
@@ -128,7 +138,9 @@ export function registerTemplateCommands(program: Command): void {
       printWarnings(warnings);
     },
   );
+}
 
+function registerTemplateAddCommand(template: Command): void {
   const add = templateOptions(template.command('add').description('create a template').argument('<name>'), true);
   withJson(add).action(async (name: string, o: TemplateFlags, cmd: Command) => {
     const body: Record<string, unknown> = { name, ...(await templateBody(o, cmd)) };
@@ -145,7 +157,9 @@ export function registerTemplateCommands(program: Command): void {
     }
     printConfirmation('created', { name, ...created.template }, created.generatedPassword);
   });
+}
 
+function registerTemplateEditCommand(template: Command): void {
   const edit = templateOptions(
     template.command('edit').description('edit a template (only the options given change; no password keeps the current one)').argument('<name>'),
     false,
@@ -158,7 +172,9 @@ export function registerTemplateCommands(program: Command): void {
       if (updated.modeChange) process.stdout.write(`${updated.modeChange as string}\n`);
     }
   });
+}
 
+function registerTemplateSetModeCommand(template: Command): void {
   withJson(
     template
       .command('set-mode')
@@ -175,7 +191,9 @@ export function registerTemplateCommands(program: Command): void {
     if (o.json) printJson(updated);
     else process.stdout.write(`${(updated.modeChange as string | undefined) ?? `template ${name} is already in ${mode} mode`}\n`);
   });
+}
 
+function registerTemplateRemoveCommand(template: Command): void {
   withJson(
     template
       .command('remove')

@@ -11,6 +11,12 @@ export function registerUnknownRequestCommands(program: Command): void {
     .command('unknown-requests')
     .alias('unknown-request')
     .description('requests the dialect table did not know (stored, passwords masked)');
+  registerUnknownRequestListCommand(unknown);
+  registerUnknownRequestReplayCommand(unknown);
+  registerUnknownRequestExportCommand(unknown);
+}
+
+function registerUnknownRequestListCommand(unknown: Command): void {
   withJson(
     unknown
       .command('list')
@@ -36,7 +42,9 @@ export function registerUnknownRequestCommands(program: Command): void {
     );
     printList(page, o, ['id', 'receivedAt', 'template', 'reason', 'requestId', ...(o.withBody ? ['body'] : [])]);
   });
+}
 
+function registerUnknownRequestReplayCommand(unknown: Command): void {
   withJson(
     unknown
       .command('replay')
@@ -74,7 +82,9 @@ export function registerUnknownRequestCommands(program: Command): void {
       })\n`,
     );
   });
+}
 
+function registerUnknownRequestExportCommand(unknown: Command): void {
   withJson(
     unknown
       .command('export')
