@@ -1,4 +1,5 @@
-import { checkClock, checkListeners, checkQueue, checkServerCertificate, checkTrust, checkWebex } from './doctor-checks';
+import { checkListeners, checkQueue, checkServerCertificate, checkTrust } from './doctor-checks';
+import { checkClock, checkWebex } from './doctor-webex-checks';
 import { checkDisk, checkStore } from './doctor-store-checks';
 import type { DoctorCheck, DoctorDeps, DoctorReport, DoctorRequestFacts, DoctorStatus } from './doctor-types';
 

@@ -51,6 +51,60 @@ function recordFromWebex<R extends Partial<CustomerRecord> & { enterpriseId: str
   };
 }
 
+type CustomerBase = Partial<CustomerRecord> & { enterpriseId: string; template: string; status: string };
+
+function saveCustomer(store: Store, base: CustomerBase): Promise<CustomerRecord> {
+  const { createdAt: _c, updatedAt: _u, ...rest } = base as CustomerRecord;
+  return store.customers.upsert(rest);
+}
+
+interface CustomerLookup {
+  rec: CustomerRecord;
+  customer?: WholesaleCustomer;
+  trackingId?: string;
+}
+
+/** Asks Webex for the customer the store knows of, else for one with the enterprise as externalId, else creates it. */
+async function lookUpOrCreate(
+  io: { store: Store; api: WebexProvisioningApi; countCreate: () => void },
+  rec: CustomerRecord | undefined,
+  base: CustomerBase,
+  template: Template,
+  call: WebexCallContext,
+): Promise<CustomerLookup> {
+  const { store, api } = io;
+  if (rec?.locationUrl || rec?.webexCustomerId) {
+    const res = await api.wholesale.getCustomer(rec.locationUrl ?? rec.webexCustomerId!, call);
+    return { rec: await saveCustomer(store, recordFromWebex(base, res.data, res.trackingId)), customer: res.data, trackingId: res.trackingId };
+  }
+  // Always list before creating: a create that timed out (or a crash after it) is found here.
+  const listed = await api.wholesale.listCustomers({ externalId: base.enterpriseId }, call);
+  const customer = listed.data.find((c) => c.externalId === base.enterpriseId);
+  if (customer) return { rec: await saveCustomer(store, recordFromWebex(base, customer, listed.trackingId)), customer, trackingId: listed.trackingId };
+  const body = customerCreateBody(template, base.enterpriseId);
+  // Durable before the POST, so a restart knows a create may be under way, and that
+  // the customer is the bridge's even if its answer (the Location) is never saved.
+  await saveCustomer(store, { ...base, status: 'creating', createdByBridge: true });
+  try {
+    io.countCreate();
+    const created = await api.wholesale.createCustomer(body, call);
+    const saved = await saveCustomer(store, {
+      ...base,
+      status: 'provisioning',
+      createdByBridge: true,
+      locationUrl: created.data.url,
+      lastTrackingId: created.trackingId,
+    });
+    return { rec: saved, trackingId: created.trackingId };
+  } catch (err) {
+    if (!(isWebexError(err) && err.facts.httpStatus === 409)) throw err;
+    // Webex already has this externalId but did not list it: look again later, with backoff
+    // (an immediate retry would POST again in a tight loop until the list shows it).
+    const saved = await saveCustomer(store, { ...base, status: 'creating', createdByBridge: true, lastTrackingId: err.facts.trackingId });
+    return { rec: saved, trackingId: listed.trackingId };
+  }
+}
+
 export function createCustomerOnboarding(deps: {
   store: Store;
   api: WebexProvisioningApi;
@@ -64,51 +118,13 @@ export function createCustomerOnboarding(deps: {
   const nextCheckAt = new Map<string, { at: number; polls: number }>();
   let createCount = 0;
   let adminLock: Promise<void> = Promise.resolve();
-
-  const save = (base: Partial<CustomerRecord> & { enterpriseId: string; template: string; status: string }) => {
-    const { createdAt: _c, updatedAt: _u, ...rest } = base as CustomerRecord;
-    return store.customers.upsert(rest);
-  };
-
-  const fromWebex = (rec: Partial<CustomerRecord> & { enterpriseId: string; template: string }, c: WholesaleCustomer, trackingId: string) =>
-    save(recordFromWebex(rec, c, trackingId));
+  const io = { store, api, countCreate: () => void createCount++ };
 
   async function check(enterpriseId: string, template: Template, call: WebexCallContext): Promise<CustomerReadiness> {
-    let rec = await store.customers.get(enterpriseId);
-    if (rec && READY.has(rec.status) && rec.webexCustomerId) return { ready: rec };
-    const base = rec ?? { enterpriseId, template: template.name, status: 'unknown' };
-    let customer: WholesaleCustomer | undefined;
-    let trackingId: string | undefined;
-    if (rec?.locationUrl || rec?.webexCustomerId) {
-      const res = await api.wholesale.getCustomer(rec.locationUrl ?? rec.webexCustomerId!, call);
-      customer = res.data;
-      trackingId = res.trackingId;
-      rec = await fromWebex(base, customer, trackingId);
-    } else {
-      // Always list before creating: a create that timed out (or a crash after it) is found here.
-      const listed = await api.wholesale.listCustomers({ externalId: enterpriseId }, call);
-      customer = listed.data.find((c) => c.externalId === enterpriseId);
-      trackingId = listed.trackingId;
-      if (customer) {
-        rec = await fromWebex(base, customer, trackingId);
-      } else {
-        const body = customerCreateBody(template, enterpriseId);
-        // Durable before the POST, so a restart knows a create may be under way, and that
-        // the customer is the bridge's even if its answer (the Location) is never saved.
-        await save({ ...base, status: 'creating', createdByBridge: true });
-        try {
-          createCount++;
-          const created = await api.wholesale.createCustomer(body, call);
-          rec = await save({ ...base, status: 'provisioning', createdByBridge: true, locationUrl: created.data.url, lastTrackingId: created.trackingId });
-          trackingId = created.trackingId;
-        } catch (err) {
-          if (!(isWebexError(err) && err.facts.httpStatus === 409)) throw err;
-          // Webex already has this externalId but did not list it: look again later, with backoff
-          // (an immediate retry would POST again in a tight loop until the list shows it).
-          rec = await save({ ...base, status: 'creating', createdByBridge: true, lastTrackingId: err.facts.trackingId });
-        }
-      }
-    }
+    const stored = await store.customers.get(enterpriseId);
+    if (stored && READY.has(stored.status) && stored.webexCustomerId) return { ready: stored };
+    const base = stored ?? { enterpriseId, template: template.name, status: 'unknown' };
+    const { rec, customer, trackingId } = await lookUpOrCreate(io, stored, base, template, call);
     if (READY.has(rec.status) && rec.webexCustomerId) {
       nextCheckAt.delete(enterpriseId);
       return { ready: rec };
@@ -139,7 +155,7 @@ export function createCustomerOnboarding(deps: {
         const rec = await store.customers.get(enterpriseId);
         // Only customers the bridge created get an administrator.
         if (!rec || rec.adminUserId || !rec.createdByBridge) return;
-        await save({ ...rec, adminUserId: userId });
+        await saveCustomer(store, { ...rec, adminUserId: userId });
       });
       adminLock = run.catch(() => undefined);
       return run;
