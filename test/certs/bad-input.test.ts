@@ -112,12 +112,10 @@ describe('certificate admin routes: bad input is a 4xx with a stable code, never
 
   it('reads OpenSSL-style SAN prefixes: DNS:, IP:, email:, URI: (any case) become typed names, and the signed certificate installs', async () => {
     const api = certApi(t);
-    const csr = await api
-      .post('/api/v1/certificate/csr')
-      .send({
-        commonName: 'localhost',
-        subjectAltNames: ['DNS:bridge.example.net', 'ip:127.0.0.1', 'IP:::1', 'email:ops@example.net', 'URI:https://bridge.example.net/'],
-      });
+    const csr = await api.post('/api/v1/certificate/csr').send({
+      commonName: 'localhost',
+      subjectAltNames: ['DNS:bridge.example.net', 'ip:127.0.0.1', 'IP:::1', 'email:ops@example.net', 'URI:https://bridge.example.net/'],
+    });
     expect(csr.status).toBe(201);
     expect(csr.body.subjectAltNames).toEqual([
       'localhost',
