@@ -56,7 +56,7 @@ function maxDocument(user: string, commands: number, bytes: number): string {
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
 
-/** Sends a maximal document from a child process and returns the median /healthz latency meanwhile. */
+/** Sends a maximal document from a child process and returns the 90th percentile of the /healthz latency meanwhile. */
 async function healthzDuringDocument(t: TestBridge, user: string, commands: number): Promise<number> {
   const body = maxDocument(user, commands, BODY_LIMIT - 1024);
   expect(Buffer.byteLength(body)).toBeLessThanOrEqual(BODY_LIMIT);
@@ -91,10 +91,11 @@ async function healthzDuringDocument(t: TestBridge, user: string, commands: numb
   expect((await t.bridge.parts.store.events.listForUser(user)).map((e) => e.kind)).toEqual(['assign']);
   expect(latencies.length).toBeGreaterThanOrEqual(20);
   const median = percentile(latencies, 0.5);
+  const p90 = percentile(latencies, 0.9);
   process.stdout.write(
-    `healthz during a ${(Buffer.byteLength(body) / 1048576).toFixed(1)} MB document: ${latencies.length} samples, median ${median.toFixed(1)} ms, p90 ${percentile(latencies, 0.9).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms\n`,
+    `healthz during a ${(Buffer.byteLength(body) / 1048576).toFixed(1)} MB document: ${latencies.length} samples, median ${median.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms\n`,
   );
-  return median;
+  return p90;
 }
 
 describe('large documents (parsed in a worker thread)', () => {
@@ -124,9 +125,10 @@ describe('large documents (parsed in a worker thread)', () => {
   // machine is shared and noisy), so the bound is measured and printed, and what is asserted is
   // the ratio against the same document parsed on the main thread, in the same run: samples are
   // scheduled every 10 ms and each is measured from its scheduled time, so a blocked event loop
-  // delays every sample due in that time. On the main thread this document gave a median of
-  // ~440 ms (p90 2.4 s); in the worker, 14-62 ms. `bench/large-bodies.js` prints the figures too.
-  it('keeps /healthz answering while a 10 MB document with 100 commands is parsed and stored: median latency under half of parsing it on the main thread', async () => {
+  // delays every sample due in that time. The p90, not the median: on a quiet machine a long TLS
+  // transfer dilutes one stall below the median. Measured: quiet, p90 74 ms in the worker vs 379 ms
+  // on the main thread (max 151 vs 480 ms); loaded, 272 ms vs 1.86 s.
+  it('keeps /healthz answering while a 10 MB document with 100 commands is parsed and stored: p90 latency under half of parsing it on the main thread', async () => {
     const commands = t.bridge.parts.config.provisioning.maxCommandsPerDocument;
     const inWorker = await healthzDuringDocument(t, 'big1@x', commands);
     const inline = await startTestBridge({
@@ -137,7 +139,7 @@ describe('large documents (parsed in a worker thread)', () => {
     try {
       const onMainThread = await healthzDuringDocument(inline, 'big2@x', commands);
       process.stdout.write(
-        `healthz median during a 10 MB document: ${inWorker.toFixed(1)} ms parsed in the worker, ${onMainThread.toFixed(1)} ms on the main thread (issue bound: 100 ms)\n`,
+        `healthz p90 during a 10 MB document: ${inWorker.toFixed(1)} ms parsed in the worker, ${onMainThread.toFixed(1)} ms on the main thread (issue bound: 100 ms)\n`,
       );
       expect(inWorker).toBeLessThan(onMainThread / 2);
     } finally {
