@@ -58,8 +58,6 @@ export interface WorkerDeps {
    * at start, leases under this name belong to a run that is gone. Unique per instance.
    */
   owner?: string;
-  /** How long a claim holds a job without renewal; renewed every third of it. */
-  leaseMs?: number;
 }
 
 const EVENT_KINDS = new Set(['assign', 'modify', 'unassign']);
@@ -79,7 +77,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const { store, api, settings, logger, metrics } = deps;
   const now = deps.now ?? (deps.clock ? () => deps.clock!.now() : Date.now);
   const owner = deps.owner ?? defaultLeaseOwner();
-  const leaseMs = deps.leaseMs ?? 60_000;
+  const { leaseMs } = settings;
   let renewTimer: NodeJS.Timeout | undefined;
   const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
   const outcomes = createOutcomeWriter({ store, logger, metrics, now, onFailed: () => counters.failed++ });
