@@ -28,6 +28,8 @@ export interface InstanceSettings {
   root: string;
   webex: { baseUrl: string; token: string };
   pipeline?: Record<string, unknown>;
+  /** Another way to the suite's database (e.g. through a relay the test can cut). */
+  storeUrl?: string;
 }
 
 /** The store URL of the suite's schema (libpq options carry the search_path). */
@@ -46,7 +48,7 @@ export function writeInstanceConfig(settings: InstanceSettings, name: string): s
       logLevel: 'info',
       provisioning: { host: '127.0.0.1', port: 0 },
       admin: { host: '127.0.0.1', port: 0, token: ADMIN_TOKEN },
-      store: { kind: 'postgres', postgres: { url: storeUrl(settings.pg), poolSize: 8 } },
+      store: { kind: 'postgres', postgres: { url: settings.storeUrl ?? storeUrl(settings.pg), poolSize: 8 } },
       webex: settings.webex,
       pipeline: {
         concurrency: 16,
@@ -131,6 +133,26 @@ export function flowThroughXml(kind: Command, user: string, lastName: string, en
 
 const AUTH = `Basic ${Buffer.from(`${AS_USER}:${AS_PASSWORD}`).toString('base64')}`;
 
+/** One flow-through request: 'ack' (SuccessResponse), '5001' (the AS retries later), or what else came back. */
+export async function sendOnce(instance: Instance, template: string, body: string): Promise<string> {
+  try {
+    const res = await request(`https://localhost:${instance.process.port}/provisioning/v1/${template}`, {
+      method: 'POST',
+      body,
+      dispatcher: instance.agent,
+      headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: AUTH },
+      headersTimeout: 20_000,
+      bodyTimeout: 20_000,
+    });
+    const text = await res.body.text();
+    if (res.statusCode === 200 && text.includes('SuccessResponse')) return 'ack';
+    if (text.includes('<errorCode>5001</errorCode>')) return '5001';
+    return `${res.statusCode}: ${text.slice(0, 300)}`;
+  } catch (err) {
+    return `no answer: ${(err as Error).message}`;
+  }
+}
+
 /**
  * Sends one request as the AS does, through the "balancer": the next live instance in turn;
  * a refused connection, a reset or a 5001 goes to another one after a short pause. Resolves
@@ -142,21 +164,9 @@ export async function sendUntilAcknowledged(instances: Instance[], template: str
     const live = instances.filter((i) => i.alive);
     if (live.length === 0) throw new Error('no live instance');
     const instance = live[turn.next++ % live.length]!;
-    try {
-      const res = await request(`https://localhost:${instance.process.port}/provisioning/v1/${template}`, {
-        method: 'POST',
-        body,
-        dispatcher: instance.agent,
-        headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: AUTH },
-        headersTimeout: 20_000,
-        bodyTimeout: 20_000,
-      });
-      const text = await res.body.text();
-      if (res.statusCode === 200 && text.includes('SuccessResponse')) return instance.name;
-      lastError = `${res.statusCode}: ${text.slice(0, 300)}`;
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
+    const answer = await sendOnce(instance, template, body);
+    if (answer === 'ack') return instance.name;
+    lastError = answer;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`not acknowledged before the deadline: ${lastError}`);
