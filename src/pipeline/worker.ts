@@ -250,7 +250,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         });
       }
     } else if (outcome.type === 'later') {
-      if (at + outcome.delayMs - Date.parse(job.createdAt) > settings.attemptHorizonMs) {
+      if (at + outcome.delayMs - job.createdAt > settings.attemptHorizonMs) {
         await outcomes.fail(
           slot.lease,
           run,
@@ -274,7 +274,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   /** When a failed job may run again (full-jitter backoff, at least Retry-After), or undefined past the attempt horizon. */
   function retryAt(job: Job, at: number, retryAfterMs?: number): number | undefined {
     const delay = retryDelayMs(job.attempts, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, retryAfterMs, random: deps.random });
-    return at + delay - Date.parse(job.createdAt) > settings.attemptHorizonMs ? undefined : at + delay;
+    return at + delay - job.createdAt > settings.attemptHorizonMs ? undefined : at + delay;
   }
 
   async function onError(slot: ActiveSlot, run: JobRun, err: unknown): Promise<void> {
