@@ -10,3 +10,5 @@ export * from './job-states';
 export * from './clock';
 export * from './intake-rules';
 export * from './coalesce';
+export * from './relay-delivery';
+export * from './retry-after';
