@@ -11,3 +11,5 @@ export * from './clock';
 export * from './intake-rules';
 export * from './coalesce';
 export * from './time-presenter';
+export * from './relay-delivery';
+export * from './retry-after';

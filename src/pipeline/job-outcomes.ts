@@ -35,7 +35,8 @@ export function createOutcomeWriter(deps: { store: Store; logger: Logger; metric
             { attempts: job.attempts + 1, lastError: error, payload: run.job.payload, trackingId: error.trackingId, now: at },
             'pipeline',
           );
-          if (!run.template) return;
+          // A queued relay request has no subscriber: its outcome is the job's alone.
+          if (!run.template || job.kind === 'relay_delivery') return;
           const patch = {
             status: subscriberStatus,
             lastErrorCode: error.webexErrorCode ?? error.code,
@@ -49,6 +50,7 @@ export function createOutcomeWriter(deps: { store: Store; logger: Logger; metric
       deps.onFailed();
       metrics?.jobCompleted(job.kind, 'failed');
       logger.warn('pipeline: job failed', { event: 'pipeline.job.failed', jobId: job.id, userId: job.userId, kind: job.kind, ...error });
+      if (job.kind === 'relay_delivery') return;
       logger.info(`subscriber ${job.userId} failed (TrackingID ${error.trackingId ?? 'none'})`, {
         event: 'pipeline.subscriber.failed',
         userId: job.userId,

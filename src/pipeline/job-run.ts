@@ -4,13 +4,14 @@ import type { Job, JobError, Repositories, Store, SubscriberRecord } from '../st
 import { pollDelayMs } from './backoff';
 import type { CustomerOnboarding } from './customer-onboarding';
 import type { PipelineSettings } from './pipeline-settings';
+import type { RelayDeliveryPort } from './relay-delivery-port';
 import type { WebexCallContext, WebexErrorEntry, WebexProvisioningApi } from './webex-port';
 
 export type { PipelineSettings } from './pipeline-settings';
 
 /** What a job step ends with; thrown errors are retried or failed by the worker. */
 export type JobOutcome =
-  | { type: 'done'; outcome: 'applied' | 'unchanged' | 'deleted' | 'waiting_for_user' | 'noop' }
+  | { type: 'done'; outcome: 'applied' | 'unchanged' | 'deleted' | 'waiting_for_user' | 'noop' | 'delivered' }
   | { type: 'later'; delayMs: number; payload: Record<string, unknown> }
   | { type: 'failed'; error: JobError; subscriberStatus: string };
 
@@ -24,6 +25,8 @@ export interface JobRun {
   customers: CustomerOnboarding;
   call: WebexCallContext;
   record: SubscriberRecord | undefined;
+  /** Sends queued relay requests upstream (relay_delivery jobs); absent in a worker that has none. */
+  relay?: RelayDeliveryPort;
   /** TrackingID of the latest lookup, recorded when nothing else had to be sent. */
   lookupTrackingId?: string;
   now(): number;

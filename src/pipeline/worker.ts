@@ -13,6 +13,7 @@ import { coalesce, isSent } from './coalesce';
 import { createCustomerOnboarding, type CustomerOnboarding } from './customer-onboarding';
 import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
 import type { PipelineMetrics } from './pipeline-metrics';
+import type { RelayDeliveryPort } from './relay-delivery-port';
 import type { WebexProvisioningApi } from './webex-port';
 
 export interface WorkerStats {
@@ -58,6 +59,8 @@ export interface WorkerDeps {
    * at start, leases under this name belong to a run that is gone. Unique per instance.
    */
   owner?: string;
+  /** Sends relay_delivery jobs upstream (queue-mode relay templates); absent, such a job fails with a clear error. */
+  relay?: RelayDeliveryPort;
 }
 
 const EVENT_KINDS = new Set(['assign', 'modify', 'unassign']);
@@ -225,7 +228,9 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   async function runJob(slot: ActiveSlot, job: Job): Promise<void> {
     const call = { jobId: job.id, userId: job.userId, enterpriseId: job.enterpriseId };
     const template = await store.templates.get(job.template);
-    const run: JobRun = { job, template: template!, api, store, settings, customers, call, record: await store.subscribers.get(job.userId), now };
+    // A relay delivery's lane is a user id, but it has no subscriber record of its own.
+    const record = job.kind === 'relay_delivery' ? undefined : await store.subscribers.get(job.userId);
+    const run: JobRun = { job, template: template!, api, store, settings, customers, call, record, relay: deps.relay, now };
     let outcome: JobOutcome;
     try {
       if (!template) throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `template ${job.template} no longer exists` });
@@ -284,7 +289,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     const retryable = isImpbError(err) ? err.retryable : false;
     if (!isImpbError(err)) logger.error('pipeline: unexpected error', { event: 'pipeline.job.bug', jobId: job.id, err });
     if (retryable) {
-      const nextRunAt = retryAt(job, at, isWebexError(err) ? err.facts.retryAfterMs : undefined);
+      const nextRunAt = retryAt(job, at, retryAfterOf(err));
       if (nextRunAt !== undefined) {
         await store.jobs.release(slot.lease, {
           to: 'retry_wait',
@@ -314,6 +319,13 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       return;
     }
     await outcomes.fail(slot.lease, run, error, 'failed');
+  }
+
+  /** A Retry-After the failure carries: Webex's, or an upstream provisioning URL's (relay deliveries). */
+  function retryAfterOf(err: unknown): number | undefined {
+    if (isWebexError(err)) return err.facts.retryAfterMs;
+    const ms = isImpbError(err) ? err.details['retryAfterMs'] : undefined;
+    return typeof ms === 'number' ? ms : undefined;
   }
 
   function notifyIdle(): void {

@@ -115,7 +115,8 @@ export interface StoredEvent extends AcceptedEvent {
 export interface Job {
   id: number;
   eventId: number;
-  kind: EventKind | 'resync' | 'set_package' | 'reconcile_repair';
+  /** relay_delivery: a request a queue-mode relay template accepted, sent upstream by the worker (its userId is the lane, see domain/relay-delivery.ts). */
+  kind: EventKind | 'resync' | 'set_package' | 'reconcile_repair' | 'relay_delivery';
   template: string;
   userId: string;
   enterpriseId: string;
