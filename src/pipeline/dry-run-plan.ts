@@ -2,7 +2,7 @@ import type { PlannedCall, ProvisioningEvent, Template } from '../domain';
 import type { Job, Store, SubscriberRecord } from '../store/port';
 import { applyJob } from './apply-job';
 import type { CustomerOnboarding } from './customer-onboarding';
-import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
+import { commitSubscriber, type JobOutcome, type JobRun, type PipelineSettings } from './job-run';
 import type { BroadworksSubscriber, BroadworksSubscriberCreate, BroadworksSubscriberUpdate, WebexProvisioningApi, WebexResult } from './webex-port';
 
 const BW = '/broadworks/subscribers';
@@ -135,6 +135,8 @@ export function createDryRunPlanner(deps: { store: Store; settings: PipelineSett
       };
       const outcome: JobOutcome = await applyJob(run);
       void outcome;
+      // The record the step left goes to the dry world only (dryStore), as the worker would commit it.
+      await commitSubscriber(run, run.store);
     }
     return calls;
   };
