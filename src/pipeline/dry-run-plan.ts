@@ -3,7 +3,7 @@ import type { CustomerRecord, Job, Store, SubscriberRecord } from '../store/port
 import { applyJob } from './apply-job';
 import { createCustomerOnboarding, type CustomerOnboarding } from './customer-onboarding';
 import { newWholesaleWorld, recordingWholesaleApi, type DryWholesaleWorld } from './dry-run-wholesale';
-import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
+import { commitSubscriber, type JobOutcome, type JobRun, type PipelineSettings } from './job-run';
 import type { BroadworksSubscriber, BroadworksSubscriberCreate, BroadworksSubscriberUpdate, WebexProvisioningApi, WebexResult } from './webex-port';
 
 const BW = '/broadworks/subscribers';
@@ -182,6 +182,8 @@ export function createDryRunPlanner(deps: { store: Store; settings: PipelineSett
 async function runUntilSent(run: JobRun, world: DryWorld): Promise<void> {
   for (let step = 0; step < 10; step++) {
     const outcome: JobOutcome = await applyJob(run);
+    // The record the step left goes to the dry world only (dryStore), as the worker would commit it.
+    await commitSubscriber(run, run.store);
     if (outcome.type !== 'later' || !outcome.payload.waitingForCustomer) return;
     world.clock += outcome.delayMs;
     run.job = { ...run.job, payload: outcome.payload };

@@ -243,7 +243,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     if (released || slot.lost) return;
     const at = now();
     if (outcome.type === 'done') {
-      await store.jobs.complete(slot.lease, { attempts: job.attempts + 1, payload: run.job.payload, trackingId: run.record?.lastTrackingId, now: at });
+      await outcomes.complete(slot.lease, run, { attempts: job.attempts + 1, payload: run.job.payload, trackingId: run.record?.lastTrackingId, now: at });
       counters.completed++;
       metrics?.jobCompleted(job.kind, outcome.outcome);
       if (run.record && isProvisionedStatus(run.record.status)) {
@@ -264,7 +264,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         );
         return;
       }
-      await store.jobs.release(slot.lease, {
+      await outcomes.release(slot.lease, run, {
         to: 'polling',
         nextRunAt: at + outcome.delayMs,
         payload: outcome.payload,
@@ -291,7 +291,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     if (retryable) {
       const nextRunAt = retryAt(job, at, retryAfterOf(err));
       if (nextRunAt !== undefined) {
-        await store.jobs.release(slot.lease, {
+        await outcomes.release(slot.lease, run, {
           to: 'retry_wait',
           now: at,
           attempts: job.attempts + 1,
