@@ -74,6 +74,7 @@ async function main() {
     retryBaseMs: 200,
     retryMaxMs: 5000,
     idlePollMs: 20,
+    leaseMs: 60000,
   };
   const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
   await worker.start();

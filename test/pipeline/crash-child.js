@@ -26,6 +26,7 @@ async function main() {
     retryBaseMs: 10,
     retryMaxMs: 500,
     idlePollMs: 20,
+    leaseMs: 60000,
   };
   const pacer = createRateLimiter({ maxPerSecond: settings.ratePerSecond });
   const client = createWebexClient({
