@@ -12,8 +12,17 @@ import type { TrustEntry } from './trust-store';
 export interface MaterialLoader {
   /** The whole state from storage, checked and dry-run. `previous`: the state in use, whose trusted certificates and CRLs are kept without the import checks. */
   load(previous?: CertificateState): CertificateState;
-  /** Picks up changes another tool made to the stored material (the file watch). */
-  reload(): Promise<'unchanged' | 'swapped' | 'refused'>;
+  /**
+   * Picks up changes another tool made to the stored material (the file watch). With
+   * `replicated`, the change is another instance's, written by `prepare` (inside the same
+   * exclusive section) and audited there already.
+   */
+  reload(options?: ReloadOptions): Promise<'unchanged' | 'swapped' | 'refused'>;
+}
+
+export interface ReloadOptions {
+  prepare?: () => void;
+  replicated?: boolean;
 }
 
 const trustKey = (trust: TrustEntry[]) =>
@@ -50,10 +59,11 @@ export function createMaterialLoader(deps: {
     return { server, trust, crls, options: context.build(server, trust) };
   }
 
-  async function reload(): Promise<'unchanged' | 'swapped' | 'refused'> {
+  async function reload(options: ReloadOptions = {}): Promise<'unchanged' | 'swapped' | 'refused'> {
     const state = context.state();
     let next: CertificateState;
     try {
+      options.prepare?.();
       next = load(state);
       checkValidity(next.server.cert, 'the server certificate on disk', now());
     } catch (err) {
@@ -81,11 +91,16 @@ export function createMaterialLoader(deps: {
     const sameCrls = crlsKey(next.crls) === crlsKey(state.crls);
     if (sameServer && sameTrust && sameCrls) return 'unchanged';
     context.commit(next);
-    logger.info('certificate files changed on disk: new TLS handshakes use them', {
-      event: 'cert.file_watch.swapped',
+    const what = options.replicated ? 'another instance changed the certificates' : 'certificate files changed on disk';
+    logger.info(`${what}: new TLS handshakes use them`, {
+      event: options.replicated ? 'cert.replication.swapped' : 'cert.file_watch.swapped',
       server: next.server.fingerprint,
       anchors: next.trust.length,
     });
+    if (options.replicated) {
+      deps.afterChange();
+      return 'swapped';
+    }
     if (!sameServer)
       await audit(
         'file-watch',
@@ -109,5 +124,5 @@ export function createMaterialLoader(deps: {
     return 'swapped';
   }
 
-  return { load, reload: () => context.exclusive(reload) };
+  return { load, reload: (options) => context.exclusive(() => reload(options)) };
 }
