@@ -38,15 +38,16 @@ export interface ConsoleSessionStore {
 function memorySessions(now: () => number): ConsoleSessionStore {
   const sessions = new Map<string, ConsoleSession>();
   return {
-    get: async (idHash) => sessions.get(idHash),
-    async set(idHash, session) {
+    get: (idHash) => Promise.resolve(sessions.get(idHash)),
+    set(idHash, session) {
       const t = now();
       for (const [key, s] of sessions) if (s.expiresAt <= t) sessions.delete(key);
       // Bounded memory: the oldest sessions go first.
       while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
       sessions.set(idHash, session);
+      return Promise.resolve();
     },
-    delete: async (idHash) => void sessions.delete(idHash),
+    delete: (idHash) => Promise.resolve(void sessions.delete(idHash)),
   };
 }
 

@@ -1,14 +1,14 @@
 import type { ClientConfig } from 'pg';
 import type { Logger } from '../observability';
-import type { PgClient, PgPool } from '../store/postgres/pool';
+import type { PgPool } from '../store/postgres/pool';
 import { withTransaction } from '../store/postgres/pool';
 import { createWakeupListener, type WakeupListener } from '../store/postgres/wakeups';
 import type { CertPaths } from './cert-paths';
 import type { CertificateManager } from './certificate-manager';
-import { materialiseSnapshot, readSnapshot, snapshotDigest, type CertificateSnapshot } from './certificate-snapshot';
-import { createFileMaterialStore } from './file-material-store';
+import { materialiseSnapshot, readSnapshot, snapshotDigest } from './certificate-snapshot';
 import type { CertificateMaterialStore } from './material-store';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec';
+import { CERTIFICATE_ROW as ROW, prepareCertificates, safeRead, type Applied, type Upsert } from './replication-start';
 
 export interface CertificateReplicationOptions {
   pool: PgPool;
@@ -46,71 +46,139 @@ export interface CertificateReplication {
   close(): Promise<void>;
 }
 
-const ROW = 'deployment';
 const MUTATIONS = ['trustAdd', 'trustRemove', 'crlAdd', 'createCsr', 'install', 'rollback', 'renewSelfSigned'] as const;
-const WRITES = ['adoptServer', 'repairServerLayout', 'activateServer', 'writePending', 'clearPending', 'writeTrust', 'deleteTrust', 'writeCrl', 'deleteCrl'] as const;
+const WRITES = [
+  'adoptServer',
+  'repairServerLayout',
+  'activateServer',
+  'writePending',
+  'clearPending',
+  'writeTrust',
+  'deleteTrust',
+  'writeCrl',
+  'deleteCrl',
+] as const;
 
-interface Applied {
-  version: number;
-  /** The digest in the database, and the one read back here after materialising it (equal unless a detail differs). */
-  digest: string;
-  local: string;
+/** What the parts of one replication share. */
+interface ReplicationState {
+  options: CertificateReplicationOptions;
+  applied: Applied;
+  manager?: CertificateManager;
+  paths?: CertPaths;
+  applying: boolean;
+  closed: boolean;
+  upsert: Upsert;
+}
+
+const localSnapshot = (material: CertificateMaterialStore, trusted: ReadonlySet<string>) => readSnapshot(material, trusted, Date.now());
+
+function upsertInto(options: CertificateReplicationOptions, channel: string): Upsert {
+  return async (db, version, digest, snapshot, reason) => {
+    await db.query(
+      `INSERT INTO certificate_state (name, version, digest, snapshot, instance, reason) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest, snapshot = EXCLUDED.snapshot,
+         instance = EXCLUDED.instance, reason = EXCLUDED.reason, updated_at = clock_timestamp()`,
+      [ROW, version, digest, encodeSnapshot(snapshot, options.encryptionKey), options.instanceId, reason],
+    );
+    await db.query('SELECT pg_notify($1, $2)', [channel, String(version)]);
+  };
+}
+
+/** Writes the local snapshot as the next version, unless the database already has this content. */
+async function publishLocal(st: ReplicationState, reason: string): Promise<void> {
+  const m = st.manager;
+  if (!m || st.closed) return;
+  const { logger } = st.options;
+  const snapshot = await m.exclusive(() => localSnapshot(m.material, m.trustedFingerprints()));
+  const digest = snapshotDigest(snapshot);
+  if (digest === st.applied.digest || digest === st.applied.local) return;
+  await withTransaction(st.options.pool, async (client) => {
+    const { rows } = await client.query<{ version: string; digest: string }>('SELECT version, digest FROM certificate_state WHERE name = $1 FOR UPDATE', [ROW]);
+    const row = rows[0];
+    if (row?.digest === digest) {
+      st.applied = { version: Number(row.version), digest, local: digest };
+      return;
+    }
+    const version = Number(row?.version ?? 0) + 1;
+    if (row && Number(row.version) > st.applied.version)
+      logger.warn('a certificate change made here replaces one another instance made a moment before, which this instance had not applied yet', {
+        event: 'cert.replication.overwrote',
+        replacedVersion: Number(row.version),
+        version,
+      });
+    await st.upsert(client, version, digest, snapshot, reason);
+    st.applied = { version, digest, local: digest };
+    logger.info('certificate change published to the other instances', {
+      event: 'cert.replication.published',
+      version,
+      reason,
+      server: snapshot.server.meta.fingerprint,
+    });
+  });
+}
+
+/** Materialises another instance's version and reloads the TLS context from it (full options, dry-run, hot swap). */
+async function applyRemote(st: ReplicationState, version: number, digest: string, text: string): Promise<void> {
+  const m = st.manager!;
+  const snapshot = decodeSnapshot(text, st.options.encryptionKey);
+  st.applying = true;
+  try {
+    const result = await m.reloadFromDisk({
+      replicated: true,
+      prepare: () => materialiseSnapshot(st.paths!, snapshot, safeRead(m.material, m.trustedFingerprints())),
+    });
+    const local = await m.exclusive(() => snapshotDigest(localSnapshot(m.material, m.trustedFingerprints())));
+    st.applied = { version, digest, local };
+    if (result === 'refused')
+      st.options.logger.error('the certificate version another instance published is not valid here: kept the running TLS settings', {
+        event: 'cert.replication.refused',
+        version,
+      });
+  } finally {
+    st.applying = false;
+  }
+}
+
+async function syncOnce(st: ReplicationState): Promise<boolean> {
+  if (!st.manager || st.closed) return false;
+  const { pool } = st.options;
+  const { rows } = await pool.query<{ version: string; digest: string }>('SELECT version, digest FROM certificate_state WHERE name = $1', [ROW]);
+  const row = rows[0];
+  if (!row || Number(row.version) <= st.applied.version) return false;
+  if (row.digest === st.applied.digest) {
+    st.applied = { ...st.applied, version: Number(row.version) };
+    return false;
+  }
+  const full = await pool.query<{ version: string; digest: string; snapshot: string }>(
+    'SELECT version, digest, snapshot FROM certificate_state WHERE name = $1',
+    [ROW],
+  );
+  const r = full.rows[0];
+  if (!r) return false;
+  await applyRemote(st, Number(r.version), r.digest, r.snapshot);
+  return true;
 }
 
 export function createCertificateReplication(options: CertificateReplicationOptions): CertificateReplication {
-  const { pool, logger, instanceId } = options;
+  const { logger } = options;
   const channel = options.channel ?? 'impb_certificates';
-  let applied: Applied = { version: 0, digest: '', local: '' };
-  let manager: CertificateManager | undefined;
-  let paths: CertPaths | undefined;
-  let applying = false;
+  const st: ReplicationState = {
+    options,
+    applied: { version: 0, digest: '', local: '' },
+    applying: false,
+    closed: false,
+    upsert: upsertInto(options, channel),
+  };
   let timer: NodeJS.Timeout | undefined;
   let listener: WakeupListener | undefined;
   let syncing: Promise<boolean> | undefined;
   let publishing: Promise<void> | undefined;
   let again = false;
-  let closed = false;
-
-  const localSnapshot = (material: CertificateMaterialStore, trusted: ReadonlySet<string>) => readSnapshot(material, trusted, Date.now());
-  const upsert = async (db: Pick<PgClient, 'query'>, version: number, digest: string, snapshot: CertificateSnapshot, reason: string) => {
-    await db.query(
-      `INSERT INTO certificate_state (name, version, digest, snapshot, instance, reason) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest, snapshot = EXCLUDED.snapshot,
-         instance = EXCLUDED.instance, reason = EXCLUDED.reason, updated_at = clock_timestamp()`,
-      [ROW, version, digest, encodeSnapshot(snapshot, options.encryptionKey), instanceId, reason],
-    );
-    await db.query('SELECT pg_notify($1, $2)', [channel, String(version)]);
-  };
-
-  async function publish(reason: string): Promise<void> {
-    if (!manager || closed) return;
-    const m = manager;
-    const snapshot = await m.exclusive(() => localSnapshot(m.material, m.trustedFingerprints()));
-    const digest = snapshotDigest(snapshot);
-    if (digest === applied.digest || digest === applied.local) return;
-    await withTransaction(pool, async (client) => {
-      const { rows } = await client.query<{ version: string; digest: string }>('SELECT version, digest FROM certificate_state WHERE name = $1 FOR UPDATE', [ROW]);
-      const row = rows[0];
-      if (row?.digest === digest) {
-        applied = { version: Number(row.version), digest, local: digest };
-        return;
-      }
-      const version = Number(row?.version ?? 0) + 1;
-      if (row && Number(row.version) > applied.version)
-        logger.warn('a certificate change made here replaces one another instance made a moment before, which this instance had not applied yet', {
-          event: 'cert.replication.overwrote',
-          replacedVersion: Number(row.version),
-          version,
-        });
-      await upsert(client, version, digest, snapshot, reason);
-      applied = { version, digest, local: digest };
-      logger.info('certificate change published to the other instances', { event: 'cert.replication.published', version, reason, server: snapshot.server.meta.fingerprint });
-    });
-  }
+  const publish = (reason: string) => publishLocal(st, reason);
 
   /** Local writes (renewal by the scheduler, the file watch) publish once the change is done. */
   const schedulePublish = () => {
-    if (!manager || applying || closed) return;
+    if (!st.manager || st.applying || st.closed) return;
     if (publishing) {
       again = true;
       return;
@@ -124,110 +192,23 @@ export function createCertificateReplication(options: CertificateReplicationOpti
             err: { message: err.message },
           }),
         );
-      } while (again && !closed);
+      } while (again && !st.closed);
     })().finally(() => (publishing = undefined));
   };
 
-  async function apply(version: number, digest: string, text: string): Promise<void> {
-    const m = manager!;
-    const snapshot = decodeSnapshot(text, options.encryptionKey);
-    applying = true;
-    try {
-      const result = await m.reloadFromDisk({
-        replicated: true,
-        prepare: () => {
-          const current = safeRead(m.material, m.trustedFingerprints());
-          materialiseSnapshot(paths!, snapshot, current);
-        },
-      });
-      const local = await m.exclusive(() => snapshotDigest(localSnapshot(m.material, m.trustedFingerprints())));
-      applied = { version, digest, local };
-      if (result === 'refused')
-        logger.error('the certificate version another instance published is not valid here: kept the running TLS settings', {
-          event: 'cert.replication.refused',
-          version,
-        });
-    } finally {
-      applying = false;
-    }
-  }
-
-  async function syncOnce(): Promise<boolean> {
-    if (!manager || closed) return false;
-    const { rows } = await pool.query<{ version: string; digest: string }>('SELECT version, digest FROM certificate_state WHERE name = $1', [ROW]);
-    const row = rows[0];
-    if (!row || Number(row.version) <= applied.version) return false;
-    if (row.digest === applied.digest) {
-      applied = { ...applied, version: Number(row.version) };
-      return false;
-    }
-    const full = await pool.query<{ version: string; digest: string; snapshot: string }>(
-      'SELECT version, digest, snapshot FROM certificate_state WHERE name = $1',
-      [ROW],
-    );
-    const r = full.rows[0]!;
-    await apply(Number(r.version), r.digest, r.snapshot);
-    return true;
-  }
-
-  const sync = () => (syncing ??= syncOnce().finally(() => (syncing = undefined)));
+  const sync = () => (syncing ??= syncOnce(st).finally(() => (syncing = undefined)));
 
   return {
     async prepare(at, firstStart) {
-      paths = at;
-      await withTransaction(pool, async (client) => {
-        // One instance makes the deployment's first certificates; the others wait here and adopt them.
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('imp-bridge:certificates:' || current_schema()))`);
-        const { rows } = await client.query<{ version: string; digest: string; snapshot: string }>(
-          'SELECT version, digest, snapshot FROM certificate_state WHERE name = $1',
-          [ROW],
-        );
-        const files = createFileMaterialStore(at, { logger });
-        const row = rows[0];
-        if (row) {
-          materialiseSnapshot(at, decodeSnapshot(row.snapshot, options.encryptionKey), safeRead(files, new Set()));
-          const local = snapshotDigest(localSnapshot(files, new Set()));
-          applied = { version: Number(row.version), digest: row.digest, local };
-          logger.info("adopted the deployment's certificates and trust from the database", { event: 'cert.replication.adopted', version: applied.version });
-          return;
-        }
-        await firstStart();
-        const snapshot = localSnapshot(files, new Set());
-        const digest = snapshotDigest(snapshot);
-        await upsert(client, 1, digest, snapshot, 'first start');
-        applied = { version: 1, digest, local: digest };
-        logger.info("this instance's certificates and trust are now the deployment's (first instance on this database)", {
-          event: 'cert.replication.seeded',
-          server: snapshot.server.meta.fingerprint,
-        });
-      });
+      st.paths = at;
+      st.applied = await prepareCertificates({ ...options, paths: at, firstStart, upsert: st.upsert });
     },
 
-    wrapMaterial(material) {
-      const wrapped: CertificateMaterialStore = { ...material };
-      for (const name of WRITES) {
-        const original = material[name] as (...args: unknown[]) => unknown;
-        (wrapped as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-          const result = original(...args);
-          schedulePublish();
-          return result;
-        };
-      }
-      return wrapped;
-    },
+    wrapMaterial: (material) => publishingMaterial(material, schedulePublish),
 
     attach(m) {
-      manager = m;
-      for (const name of MUTATIONS) {
-        const original = m[name] as (...args: unknown[]) => Promise<unknown>;
-        // Catch up first, so a change builds on the deployment's latest; publish before answering, so "done" means every instance will have it.
-        (m as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
-          await sync();
-          const result = await original(...args);
-          await publish(name);
-          return result;
-        };
-      }
+      st.manager = m;
+      catchUpAndPublish(m, sync, publish);
       const tick = () =>
         void sync().catch((err: Error) =>
           logger.warn('cannot read the deployment certificate version; retried', { event: 'cert.replication.poll_failed', err: { message: err.message } }),
@@ -242,9 +223,9 @@ export function createCertificateReplication(options: CertificateReplicationOpti
     },
     sync,
     publish,
-    version: () => applied.version,
+    version: () => st.applied.version,
     async close() {
-      closed = true;
+      st.closed = true;
       if (timer) clearInterval(timer);
       await listener?.close();
       await Promise.allSettled([syncing, publishing]);
@@ -252,10 +233,29 @@ export function createCertificateReplication(options: CertificateReplicationOpti
   };
 }
 
-function safeRead(material: CertificateMaterialStore, trusted: ReadonlySet<string>): CertificateSnapshot | undefined {
-  try {
-    return readSnapshot(material, trusted, Date.now());
-  } catch {
-    return undefined;
+/** Publishes after every write to the material store (the services write inside their exclusive section; the snapshot is read after it). */
+function publishingMaterial(material: CertificateMaterialStore, schedulePublish: () => void): CertificateMaterialStore {
+  const wrapped: CertificateMaterialStore = { ...material };
+  for (const name of WRITES) {
+    const original = material[name] as (...args: unknown[]) => unknown;
+    (wrapped as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      const result = original(...args);
+      schedulePublish();
+      return result;
+    };
+  }
+  return wrapped;
+}
+
+/** Catch up first, so a change builds on the deployment's latest; publish before answering, so "done" means every instance will have it. */
+function catchUpAndPublish(m: CertificateManager, sync: () => Promise<boolean>, publish: (reason: string) => Promise<void>): void {
+  for (const name of MUTATIONS) {
+    const original = m[name] as (...args: unknown[]) => Promise<unknown>;
+    (m as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      await sync();
+      const result = await original(...args);
+      await publish(name);
+      return result;
+    };
   }
 }

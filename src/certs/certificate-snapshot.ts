@@ -6,7 +6,7 @@ import type { PendingKeyInfo } from './certificate-types';
 import { fingerprintOf } from './certificate-info';
 import type { CertificateMaterialStore } from './material-store';
 import { writeFileAtomic } from './pem';
-import { createServerGenerations, type SetMeta } from './server-generations';
+import { replaceServerSets, type SetMeta } from './server-generations';
 
 /** One server key + certificate + chain set and what it records about itself. */
 export interface SnapshotServerSet {
@@ -94,14 +94,17 @@ function syncDir(dir: string, ours: (name: string) => boolean, files: Map<string
 export function materialiseSnapshot(paths: CertPaths, snapshot: CertificateSnapshot, current: CertificateSnapshot | undefined): void {
   const serverPart = (s: CertificateSnapshot | undefined) => s && snapshotDigest({ server: s.server, previous: s.previous, trust: [], crls: [] });
   if (serverPart(current) !== serverPart(snapshot)) {
-    const generations = createServerGenerations(paths);
-    generations.replace(snapshot.server, snapshot.previous);
+    replaceServerSets(paths, snapshot.server, snapshot.previous);
   }
   const trustFiles = (kind: 'anchor' | 'pin') =>
     new Map(snapshot.trust.filter((e) => e.kind === kind).map((e) => [`${kind}-${fp(e.pem).slice(0, 24)}.pem`, e.pem] as [string, string]));
   syncDir(paths.trustDir, (n) => n.endsWith('.pem'), trustFiles('anchor'));
   syncDir(paths.pinDir, (n) => n.endsWith('.pem'), trustFiles('pin'));
-  syncDir(paths.crlDir, (n) => n.endsWith('.crl'), new Map(snapshot.crls.map((c) => [path.basename(c.name), Buffer.from(c.der, 'base64')] as [string, Buffer])));
+  syncDir(
+    paths.crlDir,
+    (n) => n.endsWith('.crl'),
+    new Map(snapshot.crls.map((c) => [path.basename(c.name), Buffer.from(c.der, 'base64')] as [string, Buffer])),
+  );
   if (snapshot.pending) {
     writeFileAtomic(paths.pendingKey, snapshot.pending.keyPem, 0o600);
     if (snapshot.pending.meta) writeFileAtomic(paths.pendingMeta, `${JSON.stringify(snapshot.pending.meta, null, 2)}\n`, 0o644);

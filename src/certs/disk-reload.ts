@@ -97,32 +97,39 @@ export function createMaterialLoader(deps: {
       server: next.server.fingerprint,
       anchors: next.trust.length,
     });
-    if (options.replicated) {
-      deps.afterChange();
-      return 'swapped';
-    }
-    if (!sameServer)
-      await audit(
-        'file-watch',
-        'server-certificate',
-        next.server.fingerprint,
-        'file-change',
-        brief(describeCertificate(state.server.cert)),
-        brief(describeCertificate(next.server.cert)),
-      );
-    if (!sameTrust)
-      await audit(
-        'file-watch',
-        'trust-anchor',
-        '*',
-        'file-change',
-        state.trust.map((e) => e.fingerprint),
-        next.trust.map((e) => e.fingerprint),
-      );
-    if (!sameCrls) await audit('file-watch', 'crl', '*', 'file-change', [...state.crls.keys()], [...next.crls.keys()]);
+    // Another instance's change was audited where it was made.
+    if (!options.replicated) await auditFileChange(audit, state, next, { sameServer, sameTrust, sameCrls });
     deps.afterChange();
     return 'swapped';
   }
 
   return { load, reload: (options) => context.exclusive(() => reload(options)) };
+}
+
+/** The audit rows of a change made on disk, one per kind of material that changed. */
+async function auditFileChange(
+  audit: CertificateAudit,
+  state: CertificateState,
+  next: CertificateState,
+  { sameServer, sameTrust, sameCrls }: { sameServer: boolean; sameTrust: boolean; sameCrls: boolean },
+): Promise<void> {
+  if (!sameServer)
+    await audit(
+      'file-watch',
+      'server-certificate',
+      next.server.fingerprint,
+      'file-change',
+      brief(describeCertificate(state.server.cert)),
+      brief(describeCertificate(next.server.cert)),
+    );
+  if (!sameTrust)
+    await audit(
+      'file-watch',
+      'trust-anchor',
+      '*',
+      'file-change',
+      state.trust.map((e) => e.fingerprint),
+      next.trust.map((e) => e.fingerprint),
+    );
+  if (!sameCrls) await audit('file-watch', 'crl', '*', 'file-change', [...state.crls.keys()], [...next.crls.keys()]);
 }

@@ -74,9 +74,12 @@ export function createRenewalScheduler(deps: {
     last: () => lastExpiry,
     start() {
       scheduler.check();
-      timer = setInterval(() => {
-        if (!deps.isLeader || deps.isLeader()) scheduler.check();
-      }, Math.max(1_000, config.tls.expiryCheckIntervalMs));
+      timer = setInterval(
+        () => {
+          if (!deps.isLeader || deps.isLeader()) scheduler.check();
+        },
+        Math.max(1_000, config.tls.expiryCheckIntervalMs),
+      );
       timer.unref();
     },
     stop() {

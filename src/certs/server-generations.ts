@@ -143,10 +143,7 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
   const metaOf = (name: string) => generationMeta(dir, name);
   const complete = (name: string | undefined): name is string => isComplete(dir, name);
 
-  function current(): string | undefined {
-    const name = readLinkOrUndefined(paths.serverCurrent);
-    return complete(name) ? name : undefined;
-  }
+  const current = (): string | undefined => ((name) => (complete(name) ? name : undefined))(readLinkOrUndefined(paths.serverCurrent));
 
   function previous(): GenerationFiles | undefined {
     const cur = current();
@@ -215,21 +212,6 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
     },
 
     /**
-     * Makes `files` the active set with `previous` as its previous (what another instance of
-     * the deployment has), reusing a local generation that holds the same files: the set
-     * replicated from the database is materialised here exactly, so rollback works anywhere.
-     */
-    replace(files: ServerFiles & { meta: SetMeta }, previous?: ServerFiles & { meta: SetMeta }): void {
-      const local = [current(), metaOf(current() ?? '')?.previous].filter(complete);
-      const reuse = (set: ServerFiles) => local.find((name) => sameFiles(filesOf(name), set));
-      const previousName = previous ? (reuse(previous) ?? writeGeneration(previous, previous.meta)) : undefined;
-      const name = writeGeneration(files, { ...files.meta, previous: previousName });
-      switchTo(name);
-      linkStablePaths();
-      prune();
-    },
-
-    /**
      * Brings the layout in order around `files`, which must be what the stable paths hold now
      * (so that no step changes what is read through them) — or, when what they hold is not a
      * valid set, what is in use. `legacyPrevious`: the set kept by the pre-generation layout.
@@ -262,3 +244,23 @@ function sameFiles(gen: GenerationFiles, files: ServerFiles): boolean {
 }
 
 export type ServerGenerations = ReturnType<typeof createServerGenerations>;
+
+/**
+ * Makes `files` the active set with `previous` as its previous (what another instance of the
+ * deployment has), reusing a local generation that holds the same files: the set replicated
+ * from the database is materialised here exactly, so rollback works on any instance.
+ */
+export function replaceServerSets(paths: CertPaths, files: ServerFiles & { meta: SetMeta }, previous?: ServerFiles & { meta: SetMeta }): void {
+  const dir = paths.serverGenerationsDir;
+  const generations = createServerGenerations(paths);
+  const cur = generations.current();
+  const local = [cur, cur ? generationMeta(dir, cur)?.previous : undefined].filter((name): name is string => isComplete(dir, name));
+  const reuse = (set: ServerFiles) => local.find((name) => sameFiles(generationFiles(dir, name), set));
+  const none = () => undefined;
+  const previousName = previous ? (reuse(previous) ?? writeGenerationFiles(dir, previous, previous.meta, none)) : undefined;
+  const name = writeGenerationFiles(dir, files, { ...files.meta, previous: previousName }, none);
+  swapSymlink(paths.serverCurrent, name);
+  fsyncPath(dir);
+  generations.link();
+  generations.tidy();
+}

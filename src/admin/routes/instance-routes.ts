@@ -34,18 +34,19 @@ export function pidOf(id: string): number | undefined {
 export function singleInstance(version: string): DeploymentAdminDeps {
   const startedAt = new Date(Date.now() - Math.round(process.uptime() * 1000)).toISOString();
   return {
-    instances: async () => [
-      {
-        id: `${os.hostname()}-${process.pid}`,
-        version,
-        hostname: os.hostname(),
-        pid: process.pid,
-        startedAt,
-        lastHeartbeat: new Date().toISOString(),
-        leader: true,
-        self: true,
-      },
-    ],
+    instances: () =>
+      Promise.resolve([
+        {
+          id: `${os.hostname()}-${process.pid}`,
+          version,
+          hostname: os.hostname(),
+          pid: process.pid,
+          startedAt,
+          lastHeartbeat: new Date().toISOString(),
+          leader: true,
+          self: true,
+        },
+      ]),
   };
 }
 

@@ -1,5 +1,3 @@
-import type { PgMigration } from './migrations';
-
 /**
  * Versions 20..29: the state several instances share besides the store's own tables
  * (certificates, the generated admin token, console sessions, auth-failure counters).
@@ -7,7 +5,8 @@ import type { PgMigration } from './migrations';
  * tables grant nothing to PUBLIC, so only the owning role (and superusers) can read them; the
  * REVOKE says so explicitly in case the schema has default privileges that grant more.
  */
-export const SHARED_STATE_MIGRATIONS: readonly PgMigration[] = [
+// Shaped as PgMigration (migrations.ts), which imports this list.
+export const SHARED_STATE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   {
     version: 20,
     name: 'shared certificates, admin token, console sessions and auth failures',
