@@ -7,6 +7,7 @@ import { loadConfig, redactConfig, type Config } from './config';
 import { ImpbError, isImpbError } from './errors';
 import { createProvisioningApp } from './inbound/provisioning-app';
 import { createProvisioningListener, type ProvisioningListener } from './inbound/provisioning-listener';
+import { wireRelayQueue } from './inbound/relay/queued-delivery';
 import { wireInbound, type InboundWiring } from './inbound/wire-inbound';
 import type { Closer } from './lifecycle/closer';
 import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
@@ -90,12 +91,16 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     closers.push(certs.close);
     const webex = await wireWebex(base);
     closers.push(webex.close);
-    const pipeline = await wirePipeline({ ...base, webex });
+    // Queue-mode relay templates: the pipeline delivers what inbound stored (both need the seal).
+    const relayQueue = await wireRelayQueue(base);
+    closers.push(relayQueue.close);
+    const pipeline = await wirePipeline({ ...base, webex, relay: relayQueue.delivery });
     closers.push(pipeline.close);
     resumeParkedJobsWhenCredentialsWork(webex, pipeline);
     // Shadow mode's plan: the pipeline's own job code, against a Webex that only writes the calls down.
     const planCalls = createDryRunPlanner({ store, settings: pipelineSettings(config) });
-    const inbound = await wireInbound({ ...base, notice: options.notice, configFile: options.configFile, planCalls });
+    const queue = { seal: relayQueue.seal, wake: () => pipeline.wake() };
+    const inbound = await wireInbound({ ...base, notice: options.notice, configFile: options.configFile, planCalls, queue });
     closers.push(inbound.close);
 
     const provisioning = createProvisioningListener({

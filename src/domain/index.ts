@@ -10,3 +10,6 @@ export * from './job-states';
 export * from './clock';
 export * from './intake-rules';
 export * from './coalesce';
+export * from './time-presenter';
+export * from './relay-delivery';
+export * from './retry-after';

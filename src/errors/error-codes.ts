@@ -35,6 +35,8 @@ export const ERROR_DEFINITIONS = {
   IMPB_ERR_UPSTREAM_UNREACHABLE: { status: 502, retryable: true, message: 'the upstream provisioning URL did not answer' },
   IMPB_ERR_UPSTREAM_TIMEOUT: { status: 502, retryable: true, message: 'the upstream provisioning URL did not answer in time' },
   IMPB_ERR_UPSTREAM_TLS: { status: 502, retryable: false, message: 'the upstream certificate was not accepted' },
+  IMPB_ERR_UPSTREAM_BUSY: { status: 502, retryable: true, message: 'the upstream provisioning URL answered 5xx or 429' },
+  IMPB_ERR_UPSTREAM_REFUSED: { status: 502, retryable: false, message: 'the upstream provisioning URL refused the request' },
 
   // store
   IMPB_ERR_STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'store unavailable' },

@@ -16,7 +16,9 @@ export type InboundOutcome =
   | 'unsupported_media_type'
   | 'throttled'
   | 'relayed'
-  | 'relay_failed';
+  | 'relay_failed'
+  /** A queue-mode relay template stored the request for delivery and answered success. */
+  | 'queued';
 
 export interface InboundMetrics {
   /** One answered request: counted, and its time from arrival to answer observed. */

@@ -9,6 +9,7 @@ import { createDemoTemplateIfNone } from './demo-template';
 import { createDialectProvider, type DialectProvider } from './dialect/dialect-extensions';
 import { watchDialectSection } from './dialect/dialect-file-watch';
 import { createFlowThroughRouter } from './flowthrough-route';
+import type { QueueDeps } from './flowthrough/relay-gate-deps';
 import { createInboundMetrics } from './inbound-metrics';
 import { createDialectCoverageService, type DialectCoverageService } from './relay/dialect-coverage-service';
 import { createShadowAnalysis, type ShadowCallPlanner } from './relay/shadow-analysis';
@@ -49,9 +50,11 @@ export interface InboundDeps {
    * planner, built by the composition root (inbound does not import pipeline).
    */
   planCalls: ShadowCallPlanner;
+  /** `upstream.onFailure: queue`: the seal of queued requests and the pipeline's wake-up (main.ts builds it with wireRelayQueue). */
+  queue?: QueueDeps;
 }
 
-export async function wireInbound({ config, logger, store, metrics, configFile, notice, planCalls }: InboundDeps): Promise<InboundWiring> {
+export async function wireInbound({ config, logger, store, metrics, configFile, notice, planCalls, queue }: InboundDeps): Promise<InboundWiring> {
   const authThrottle = createAuthThrottle({ limit: config.provisioning.authFailureLimit, baseDelayMs: config.provisioning.authFailureBaseDelayMs });
   const dialect = createDialectProvider(config.dialect);
   const upstreams = createUpstreamRegistry();
@@ -73,7 +76,7 @@ export async function wireInbound({ config, logger, store, metrics, configFile, 
     throttle: authThrottle,
     verifier: createAccountVerifier(),
     dialect,
-    relay: { upstreams, shadow },
+    relay: { upstreams, shadow, queue },
   });
   const demo = await createDemoTemplateIfNone({ config, store, logger });
   return {

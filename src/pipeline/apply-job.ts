@@ -2,6 +2,7 @@ import type { ProvisioningEvent } from '../domain';
 import { assignBroadworks, modifyBroadworks, pollBroadworks, setPackageBroadworks, unassignBroadworks } from './broadworks-jobs';
 import { isNotFound, pipelineError, type JobOutcome, type JobRun } from './job-run';
 import { mergeProfile } from './profile-mapping';
+import { deliverQueued } from './relay-delivery';
 import { assignWholesale, modifyWholesale, pollWholesale, setPackageWholesale, unassignWholesale } from './wholesale-jobs';
 
 /** Runs one step of a job: its Webex calls, or one status poll when it is in its polling phase. */
@@ -35,6 +36,8 @@ export async function applyJob(run: JobRun): Promise<JobOutcome> {
       if (typeof wanted !== 'string' || !wanted) throw pipelineError('IMPB_ERR_VALIDATION', 'set_package job without a package');
       return wholesale ? setPackageWholesale(run, wanted) : setPackageBroadworks(run, wanted);
     }
+    case 'relay_delivery':
+      return deliverQueued(run);
     case 'resync':
     case 'reconcile_repair':
       return resync(run, pkg, wholesale);

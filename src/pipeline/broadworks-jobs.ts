@@ -1,5 +1,5 @@
 import type { UserProfile } from '../domain';
-import { afterStatus, isConflict, isNotFound, saveSubscriber, type JobOutcome, type JobRun } from './job-run';
+import { afterStatus, isConflict, isNotFound, stageSubscriber, type JobOutcome, type JobRun } from './job-run';
 import { broadworksCreateBody, broadworksDiff, broadworksModifyBody, isEmpty, mergeProfile, type AppliedProfile } from './profile-mapping';
 import type { BroadworksSubscriber, BroadworksSubscriberUpdate } from './webex-port';
 
@@ -79,7 +79,7 @@ export async function unassignBroadworks(run: JobRun): Promise<JobOutcome> {
       if (!isNotFound(err)) throw err;
     }
   }
-  await saveSubscriber(run, { status: 'deleted', webexSubscriberId: undefined, isActive: false, lastErrorCode: undefined, lastErrorDescription: undefined });
+  stageSubscriber(run, { status: 'deleted', webexSubscriberId: undefined, isActive: false, lastErrorCode: undefined, lastErrorDescription: undefined });
   return { type: 'done', outcome: 'deleted' };
 }
 

@@ -53,6 +53,12 @@ function recordFromWebex<R extends Partial<CustomerRecord> & { enterpriseId: str
 
 type CustomerBase = Partial<CustomerRecord> & { enterpriseId: string; template: string; status: string };
 
+/**
+ * Written during the step, not with the job's outcome (job-outcomes.ts): the customer is the
+ * enterprise's, shared by its jobs under one single flight, and what is written here is a fact
+ * about Webex that must outlive this job's lease ('creating' before the POST, the created
+ * customer after it).
+ */
 function saveCustomer(store: Store, base: CustomerBase): Promise<CustomerRecord> {
   const { createdAt: _c, updatedAt: _u, ...rest } = base as CustomerRecord;
   return store.customers.upsert(rest);

@@ -1,8 +1,9 @@
 import type { PlannedCall, ProvisioningEvent, Template } from '../domain';
-import type { Job, Store, SubscriberRecord } from '../store/port';
+import type { CustomerRecord, Job, Store, SubscriberRecord } from '../store/port';
 import { applyJob } from './apply-job';
-import type { CustomerOnboarding } from './customer-onboarding';
-import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
+import { createCustomerOnboarding, type CustomerOnboarding } from './customer-onboarding';
+import { newWholesaleWorld, recordingWholesaleApi, type DryWholesaleWorld } from './dry-run-wholesale';
+import { commitSubscriber, type JobOutcome, type JobRun, type PipelineSettings } from './job-run';
 import type { BroadworksSubscriber, BroadworksSubscriberCreate, BroadworksSubscriberUpdate, WebexProvisioningApi, WebexResult } from './webex-port';
 
 const BW = '/broadworks/subscribers';
@@ -14,12 +15,21 @@ const BW = '/broadworks/subscribers';
 interface DryWorld {
   subscribers: Map<string, BroadworksSubscriber>;
   records: Map<string, SubscriberRecord>;
+  customerRecords: Map<string, CustomerRecord>;
+  wholesale: DryWholesaleWorld;
+  /** The calls of the plan being made (the port and the customer onboarding are kept per world). */
+  calls: PlannedCall[];
+  /** The dry run's own clock: a customer still being created is waited for by moving it on. */
+  clock: number;
+  api?: WebexProvisioningApi;
+  customers?: CustomerOnboarding;
 }
 
 const ok = <T>(data: T, httpStatus = 200): WebexResult<T> => ({ data, httpStatus, trackingId: 'dry-run' });
 
 /** A Webex port that answers from the dry world and writes down every call instead of sending it. */
-function recordingApi(world: DryWorld, calls: PlannedCall[]): WebexProvisioningApi {
+function recordingApi(world: DryWorld): WebexProvisioningApi {
+  const calls = { push: (c: PlannedCall) => world.calls.push(c) };
   const refuse = (operation: string) => () => Promise.reject(new Error(`${operation}: not planned in a dry run`));
   return {
     people: {
@@ -64,10 +74,7 @@ function recordingApi(world: DryWorld, calls: PlannedCall[]): WebexProvisioningA
       },
       precheck: refuse('broadworks.precheck'),
     },
-    // Wholesale plans need the customer onboarding state machine; not planned yet (see README).
-    wholesale: new Proxy({} as WebexProvisioningApi['wholesale'], {
-      get: (_t, key) => refuse(`wholesale.${String(key)}`),
-    }),
+    wholesale: recordingWholesaleApi(world.wholesale, () => world.calls),
   };
 }
 
@@ -77,13 +84,25 @@ function dryStore(store: Store, world: DryWorld): Store {
     ...store.subscribers,
     get: (userId: string) => Promise.resolve(world.records.get(userId)),
     upsert: (record: Omit<SubscriberRecord, 'createdAt' | 'updatedAt' | 'lastStatusChange'>) => {
-      const saved = { ...record, createdAt: '', updatedAt: '' } as SubscriberRecord;
+      const saved = { ...record, createdAt: 0, updatedAt: 0 } as SubscriberRecord;
       world.records.set(record.userId, saved);
       return Promise.resolve(saved);
     },
   };
+  const customers = {
+    ...store.customers,
+    get: (enterpriseId: string) => Promise.resolve(world.customerRecords.get(enterpriseId)),
+    upsert: (record: Omit<CustomerRecord, 'createdAt' | 'updatedAt'>) => {
+      const saved = { ...world.customerRecords.get(record.enterpriseId), ...record, createdAt: 0, updatedAt: 0 };
+      world.customerRecords.set(record.enterpriseId, saved);
+      return Promise.resolve(saved);
+    },
+  };
+  // The job code notes some outcomes in the audit trail (a Wholesale email it cannot change): a dry run writes none.
+  const audit = { ...store.audit, append: () => Promise.resolve(0) };
+  const dry: Record<string | symbol, unknown> = { subscribers, customers, audit };
   return new Proxy(store, {
-    get: (target, key, receiver): unknown => (key === 'subscribers' ? subscribers : Reflect.get(target, key, receiver)),
+    get: (target, key, receiver): unknown => (key in dry ? dry[key] : Reflect.get(target, key, receiver)),
   });
 }
 
@@ -98,8 +117,8 @@ function jobFor(template: Template, event: ProvisioningEvent): Job {
     state: 'running',
     attempts: 0,
     nextRunAt: 0,
-    createdAt: '',
-    updatedAt: '',
+    createdAt: 0,
+    updatedAt: 0,
     lookupFirst: false,
     payload: { event },
   };
@@ -109,33 +128,64 @@ function jobFor(template: Template, event: ProvisioningEvent): Job {
  * The Webex calls provision mode would make for these events, computed by the pipeline's own
  * job code (applyJob) against a Webex that only writes the calls down: no call leaves the
  * process, no subscriber record or job changes. One step per job: the status polls after it are
- * not part of the plan. BroadWorks templates only.
+ * not part of the plan. BroadWorks and Wholesale templates (a Wholesale customer the enterprise
+ * does not have yet is planned once, with its creation).
  */
 export function createDryRunPlanner(deps: { store: Store; settings: PipelineSettings; now?: () => number }) {
   const worlds = new Map<string, DryWorld>();
-  const noCustomers = {} as CustomerOnboarding;
-  return async (template: Template, events: ProvisioningEvent[]): Promise<PlannedCall[]> => {
-    if (template.targetApi === 'wholesale') return [];
+  const worldOf = (template: Template): DryWorld => {
     let world = worlds.get(template.name);
-    if (!world) worlds.set(template.name, (world = { subscribers: new Map(), records: new Map() }));
-    const calls: PlannedCall[] = [];
+    if (!world) {
+      world = {
+        subscribers: new Map(),
+        records: new Map(),
+        customerRecords: new Map(),
+        wholesale: newWholesaleWorld(),
+        calls: [],
+        clock: (deps.now ?? Date.now)(),
+      };
+      const w = world;
+      w.api = recordingApi(w);
+      w.customers = createCustomerOnboarding({ store: dryStore(deps.store, w), api: w.api, settings: deps.settings, now: () => w.clock });
+      worlds.set(template.name, w);
+    }
+    return world;
+  };
+  return async (template: Template, events: ProvisioningEvent[]): Promise<PlannedCall[]> => {
+    const world = worldOf(template);
+    world.calls = [];
     for (const event of events) {
       // A password-only modify is acknowledged without a Webex call, as the worker does.
       if (event.passwordOnly) continue;
       const run: JobRun = {
         job: jobFor(template, event),
         template,
-        api: recordingApi(world, calls),
+        api: world.api!,
         store: dryStore(deps.store, world),
         settings: deps.settings,
-        customers: noCustomers,
+        customers: world.customers!,
         call: { userId: event.userId, enterpriseId: event.enterpriseId },
         record: world.records.get(event.userId),
-        now: deps.now ?? Date.now,
+        now: () => world.clock,
       };
-      const outcome: JobOutcome = await applyJob(run);
-      void outcome;
+      await runUntilSent(run, world);
     }
-    return calls;
+    return world.calls;
   };
+}
+
+/**
+ * One job step as provision mode takes it; a Wholesale job that waits for its customer is run
+ * again once the wait is over (the dry clock moves on), as the worker would, so the plan holds
+ * the customer's creation and the subscriber's. Status polls are not part of the plan.
+ */
+async function runUntilSent(run: JobRun, world: DryWorld): Promise<void> {
+  for (let step = 0; step < 10; step++) {
+    const outcome: JobOutcome = await applyJob(run);
+    // The record the step left goes to the dry world only (dryStore), as the worker would commit it.
+    await commitSubscriber(run, run.store);
+    if (outcome.type !== 'later' || !outcome.payload.waitingForCustomer) return;
+    world.clock += outcome.delayMs;
+    run.job = { ...run.job, payload: outcome.payload };
+  }
 }

@@ -1,16 +1,17 @@
 import { isProvisionedStatus, isWaitingForUser, type Template } from '../domain';
 import { ImpbError, isWebexError, type ErrorCode } from '../errors';
-import type { Job, JobError, Repositories, Store, SubscriberRecord } from '../store/port';
+import type { Job, JobError, Repositories, Store, SubscriberRecord, SubscriberRepo } from '../store/port';
 import { pollDelayMs } from './backoff';
 import type { CustomerOnboarding } from './customer-onboarding';
 import type { PipelineSettings } from './pipeline-settings';
+import type { RelayDeliveryPort } from './relay-delivery-port';
 import type { WebexCallContext, WebexErrorEntry, WebexProvisioningApi } from './webex-port';
 
 export type { PipelineSettings } from './pipeline-settings';
 
 /** What a job step ends with; thrown errors are retried or failed by the worker. */
 export type JobOutcome =
-  | { type: 'done'; outcome: 'applied' | 'unchanged' | 'deleted' | 'waiting_for_user' | 'noop' }
+  | { type: 'done'; outcome: 'applied' | 'unchanged' | 'deleted' | 'waiting_for_user' | 'noop' | 'delivered' }
   | { type: 'later'; delayMs: number; payload: Record<string, unknown> }
   | { type: 'failed'; error: JobError; subscriberStatus: string };
 
@@ -24,15 +25,27 @@ export interface JobRun {
   customers: CustomerOnboarding;
   call: WebexCallContext;
   record: SubscriberRecord | undefined;
+  /** Sends queued relay requests upstream (relay_delivery jobs); absent in a worker that has none. */
+  relay?: RelayDeliveryPort;
+  /**
+   * The subscriber record the step leaves behind, not written yet: the worker commits it with the
+   * job's outcome under the job's lease, in one unit of work (commitSubscriber).
+   */
+  pendingRecord?: SubscriberUpsert;
   /** TrackingID of the latest lookup, recorded when nothing else had to be sent. */
   lookupTrackingId?: string;
   now(): number;
 }
 
-type SubscriberPatch = Partial<Omit<SubscriberRecord, 'userId' | 'createdAt' | 'updatedAt'>> & { status: string };
+type SubscriberPatch = Partial<Omit<SubscriberRecord, 'userId' | 'createdAt' | 'updatedAt' | 'lastStatusChange'>> & { status: string };
+export type SubscriberUpsert = Parameters<SubscriberRepo['upsert']>[0];
 
-/** Records what Webex said about the user; upsert audits each status change with its TrackingID. */
-export async function saveSubscriber(run: JobRun, patch: SubscriberPatch, repos: Pick<Repositories, 'subscribers'> = run.store): Promise<SubscriberRecord> {
+/**
+ * Notes what Webex said about the user, without writing it: later code of the step reads it from
+ * `run.record`, and the worker commits `run.pendingRecord` together with the job's outcome
+ * (commitSubscriber), so a crash or a lost lease cannot leave a record the job does not agree with.
+ */
+export function stageSubscriber(run: JobRun, patch: SubscriberPatch): void {
   const base = run.record ?? {
     userId: run.job.userId,
     template: run.job.template,
@@ -42,8 +55,17 @@ export async function saveSubscriber(run: JobRun, patch: SubscriberPatch, repos:
     status: 'queued',
   };
   const { createdAt: _c, updatedAt: _u, lastStatusChange: _l, ...rest } = base as SubscriberRecord;
-  run.record = await repos.subscribers.upsert({ ...rest, template: run.job.template, enterpriseId: run.job.enterpriseId, ...patch }, 'pipeline');
-  return run.record;
+  run.pendingRecord = { ...rest, template: run.job.template, enterpriseId: run.job.enterpriseId, ...patch };
+  const at = run.now();
+  const times = run.record ?? { createdAt: at, updatedAt: at, lastStatusChange: at };
+  run.record = { ...run.pendingRecord, createdAt: times.createdAt, updatedAt: at, lastStatusChange: times.lastStatusChange };
+}
+
+/** Writes the record the step left (upsert audits a status change with its TrackingID); call it inside the outcome's unit of work. */
+export async function commitSubscriber(run: JobRun, repos: Pick<Repositories, 'subscribers'>): Promise<void> {
+  if (!run.pendingRecord) return;
+  run.record = await repos.subscribers.upsert(run.pendingRecord, 'pipeline');
+  run.pendingRecord = undefined;
 }
 
 export { isWaitingForUser } from '../domain/subscriber';
@@ -61,7 +83,7 @@ export async function afterStatus(
   patch: Partial<SubscriberPatch> = {},
 ): Promise<JobOutcome> {
   const first = errors?.[0];
-  await saveSubscriber(run, {
+  stageSubscriber(run, {
     ...patch,
     status,
     webexSubscriberId: target.id,
@@ -84,7 +106,7 @@ export async function afterStatus(
         webexErrorCode: first?.errorCode === undefined ? undefined : String(first.errorCode),
         description: first?.description,
         trackingId,
-        at: new Date(run.now()).toISOString(),
+        at: run.now(),
       },
     };
   }
@@ -106,7 +128,7 @@ async function noteCustomerOrg(run: JobRun): Promise<void> {
   if (!personId || run.record?.orgId) return;
   try {
     const person = await run.api.people.getPerson(personId, run.call);
-    if (person.data.orgId) await saveSubscriber(run, { status: run.record!.status, orgId: person.data.orgId });
+    if (person.data.orgId) stageSubscriber(run, { status: run.record!.status, orgId: person.data.orgId });
   } catch {
     // The next provisioning of this user asks again; support shows the org as not known yet.
   }

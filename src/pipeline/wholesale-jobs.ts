@@ -1,5 +1,5 @@
 import type { UserProfile } from '../domain';
-import { afterStatus, isConflict, isNotFound, pipelineError, saveSubscriber, type JobOutcome, type JobRun } from './job-run';
+import { afterStatus, isConflict, isNotFound, pipelineError, stageSubscriber, type JobOutcome, type JobRun } from './job-run';
 import { isEmpty, mergeProfile, wholesaleCreateBody, type AppliedProfile } from './profile-mapping';
 import type { WholesaleSubscriber, WholesaleSubscriberUpdate } from './webex-port';
 
@@ -137,7 +137,7 @@ export async function unassignWholesale(run: JobRun): Promise<JobOutcome> {
       if (!isNotFound(err)) throw err;
     }
   }
-  await saveSubscriber(run, { status: 'deleted', webexSubscriberId: undefined, isActive: false, lastErrorCode: undefined, lastErrorDescription: undefined });
+  stageSubscriber(run, { status: 'deleted', webexSubscriberId: undefined, isActive: false, lastErrorCode: undefined, lastErrorDescription: undefined });
   return { type: 'done', outcome: 'deleted' };
 }
 

@@ -7,6 +7,7 @@ import type { Store } from '../store';
 import type { Job } from '../store/port';
 import type { PipelineSettings } from './job-run';
 import { createPipelineMetrics } from './pipeline-metrics';
+import type { RelayDeliveryPort } from './relay-delivery-port';
 import type { WebexProvisioningApi } from './webex-port';
 import { createPipelineWorker, type PipelineWorker, type WorkerStats } from './worker';
 
@@ -48,6 +49,8 @@ export interface PipelineDeps {
    * look-ups and reconcile share the budget of the worker) and that limiter.
    */
   webex: { client: WebexProvisioningApi; limiter: RateGauge };
+  /** Sends the requests queue-mode relay templates stored (relay_delivery jobs). */
+  relay?: RelayDeliveryPort;
 }
 
 export function pipelineSettings(config: Config): PipelineSettings {
@@ -61,7 +64,7 @@ export async function wirePipeline(deps: PipelineDeps): Promise<PipelineWiring> 
   const { client, limiter } = deps.webex;
   // The lease owner is stable across restarts of this instance (its host and data dir).
   const owner = `${hostname()}:${path.resolve(config.dataDir)}`;
-  const worker = createPipelineWorker({ store, api: client, settings, logger, metrics, owner });
+  const worker = createPipelineWorker({ store, api: client, settings, logger, metrics, owner, relay: deps.relay });
   await worker.start();
   // New events start at once instead of at the next idle poll (idlePollMs still covers jobs
   // that reach the store another way, e.g. a second process).

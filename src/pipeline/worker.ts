@@ -13,6 +13,7 @@ import { coalesce, isSent } from './coalesce';
 import { createCustomerOnboarding, type CustomerOnboarding } from './customer-onboarding';
 import type { JobOutcome, JobRun, PipelineSettings } from './job-run';
 import type { PipelineMetrics } from './pipeline-metrics';
+import type { RelayDeliveryPort } from './relay-delivery-port';
 import type { WebexProvisioningApi } from './webex-port';
 
 export interface WorkerStats {
@@ -58,8 +59,8 @@ export interface WorkerDeps {
    * at start, leases under this name belong to a run that is gone. Unique per instance.
    */
   owner?: string;
-  /** How long a claim holds a job without renewal; renewed every third of it. */
-  leaseMs?: number;
+  /** Sends relay_delivery jobs upstream (queue-mode relay templates); absent, such a job fails with a clear error. */
+  relay?: RelayDeliveryPort;
 }
 
 const EVENT_KINDS = new Set(['assign', 'modify', 'unassign']);
@@ -79,7 +80,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const { store, api, settings, logger, metrics } = deps;
   const now = deps.now ?? (deps.clock ? () => deps.clock!.now() : Date.now);
   const owner = deps.owner ?? defaultLeaseOwner();
-  const leaseMs = deps.leaseMs ?? 60_000;
+  const { leaseMs } = settings;
   let renewTimer: NodeJS.Timeout | undefined;
   const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
   const outcomes = createOutcomeWriter({ store, logger, metrics, now, onFailed: () => counters.failed++ });
@@ -227,7 +228,9 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   async function runJob(slot: ActiveSlot, job: Job): Promise<void> {
     const call = { jobId: job.id, userId: job.userId, enterpriseId: job.enterpriseId };
     const template = await store.templates.get(job.template);
-    const run: JobRun = { job, template: template!, api, store, settings, customers, call, record: await store.subscribers.get(job.userId), now };
+    // A relay delivery's lane is a user id, but it has no subscriber record of its own.
+    const record = job.kind === 'relay_delivery' ? undefined : await store.subscribers.get(job.userId);
+    const run: JobRun = { job, template: template!, api, store, settings, customers, call, record, relay: deps.relay, now };
     let outcome: JobOutcome;
     try {
       if (!template) throw new ImpbError('IMPB_ERR_TEMPLATE_UNKNOWN', { message: `template ${job.template} no longer exists` });
@@ -240,7 +243,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     if (released || slot.lost) return;
     const at = now();
     if (outcome.type === 'done') {
-      await store.jobs.complete(slot.lease, { attempts: job.attempts + 1, payload: run.job.payload, trackingId: run.record?.lastTrackingId, now: at });
+      await outcomes.complete(slot.lease, run, { attempts: job.attempts + 1, payload: run.job.payload, trackingId: run.record?.lastTrackingId, now: at });
       counters.completed++;
       metrics?.jobCompleted(job.kind, outcome.outcome);
       if (run.record && isProvisionedStatus(run.record.status)) {
@@ -252,7 +255,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         });
       }
     } else if (outcome.type === 'later') {
-      if (at + outcome.delayMs - Date.parse(job.createdAt) > settings.attemptHorizonMs) {
+      if (at + outcome.delayMs - job.createdAt > settings.attemptHorizonMs) {
         await outcomes.fail(
           slot.lease,
           run,
@@ -261,7 +264,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         );
         return;
       }
-      await store.jobs.release(slot.lease, {
+      await outcomes.release(slot.lease, run, {
         to: 'polling',
         nextRunAt: at + outcome.delayMs,
         payload: outcome.payload,
@@ -276,7 +279,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   /** When a failed job may run again (full-jitter backoff, at least Retry-After), or undefined past the attempt horizon. */
   function retryAt(job: Job, at: number, retryAfterMs?: number): number | undefined {
     const delay = retryDelayMs(job.attempts, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, retryAfterMs, random: deps.random });
-    return at + delay - Date.parse(job.createdAt) > settings.attemptHorizonMs ? undefined : at + delay;
+    return at + delay - job.createdAt > settings.attemptHorizonMs ? undefined : at + delay;
   }
 
   async function onError(slot: ActiveSlot, run: JobRun, err: unknown): Promise<void> {
@@ -286,9 +289,9 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     const retryable = isImpbError(err) ? err.retryable : false;
     if (!isImpbError(err)) logger.error('pipeline: unexpected error', { event: 'pipeline.job.bug', jobId: job.id, err });
     if (retryable) {
-      const nextRunAt = retryAt(job, at, isWebexError(err) ? err.facts.retryAfterMs : undefined);
+      const nextRunAt = retryAt(job, at, retryAfterOf(err));
       if (nextRunAt !== undefined) {
-        await store.jobs.release(slot.lease, {
+        await outcomes.release(slot.lease, run, {
           to: 'retry_wait',
           now: at,
           attempts: job.attempts + 1,
@@ -316,6 +319,13 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       return;
     }
     await outcomes.fail(slot.lease, run, error, 'failed');
+  }
+
+  /** A Retry-After the failure carries: Webex's, or an upstream provisioning URL's (relay deliveries). */
+  function retryAfterOf(err: unknown): number | undefined {
+    if (isWebexError(err)) return err.facts.retryAfterMs;
+    const ms = isImpbError(err) ? err.details['retryAfterMs'] : undefined;
+    return typeof ms === 'number' ? ms : undefined;
   }
 
   function notifyIdle(): void {

@@ -88,12 +88,14 @@ export const upstreamSchema = upstreamObject.superRefine((u, ctx) => {
       message: 'username and password are used only with auth: basic; set auth: basic or remove them',
     });
   }
-  // Refused rather than silently relayed as passthrough: the AS would be told success too early or too late.
-  if (u.onFailure === 'queue') {
+  // A queued request is sent later by the pipeline: the AS's own Authorization would have to be
+  // stored with it, and no upstream credential is ever stored with a request.
+  if (u.onFailure === 'queue' && u.auth === 'passthrough') {
     ctx.addIssue({
       code: 'custom',
-      path: ['onFailure'],
-      message: "queue (store and forward) is not available in this release; use passthrough (the AS sees the upstream's failure)",
+      path: ['auth'],
+      message:
+        "onFailure queue needs auth: basic with the upstream's username and password (a queued request is delivered later, and the AS's Authorization is never stored)",
     });
   }
   if (Boolean(u.clientCert) !== Boolean(u.clientKey)) {

@@ -1,6 +1,7 @@
 import type { Template } from '../../domain';
 import type { RelayAnswer, RelayRequest } from '../relay/relay-forwarder';
 import type { UpstreamRegistry } from '../relay/upstream-registry';
+import type { DeliverySeal } from '../relay/delivery-seal';
 
 // Apart from relay-gate.ts so that exchange.ts can name them without an import cycle.
 
@@ -13,7 +14,16 @@ export type ShadowAnalysis = (input: {
   knownSecrets: Array<string | undefined>;
 }) => Promise<void>;
 
+/** `upstream.onFailure: queue`: how a queued request is sealed, and who to wake once it is stored. */
+export interface QueueDeps {
+  seal: DeliverySeal;
+  /** The pipeline worker (otherwise it finds the job at its next idle poll). */
+  wake?: () => void;
+}
+
 export interface RelayGateDeps {
   upstreams: UpstreamRegistry;
   shadow?: ShadowAnalysis;
+  /** Absent (a wiring without the pipeline): a queue-mode template answers 5001, so the AS keeps its requests. */
+  queue?: QueueDeps;
 }

@@ -9,3 +9,5 @@ export {
   type UpstreamSettingsInput,
 } from '../../templates/upstream-settings';
 export { endToEndHeaders, HOP_BY_HOP } from './hop-by-hop';
+export { createDeliverySeal, loadDeliverySeal, type DeliverySeal } from './delivery-seal';
+export { createQueuedDelivery, wireRelayQueue, type QueuedDelivery, type RelayQueueWiring } from './queued-delivery';

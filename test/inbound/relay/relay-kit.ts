@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import type { ConfigInput } from '../../../src/config';
 import type { TemplateConfig } from '../../../src/config/schema';
 import type { UpstreamSettingsInput } from '../../../src/inbound/relay';
 import { readDevClient, startTestBridge, type TestBridge } from '../../helpers/start-bridge';
@@ -83,9 +84,10 @@ export interface Front {
 }
 
 /** imp-bridge itself, with one relay template `acme` pointing at the upstream. */
-export async function startFront(upstream: UpstreamSettingsInput, template: Partial<TemplateConfig> = {}): Promise<Front> {
+export async function startFront(upstream: UpstreamSettingsInput, template: Partial<TemplateConfig> = {}, overrides: ConfigInput = {}): Promise<Front> {
   const t = await startTestBridge({
     logLevel: 'info',
+    ...overrides,
     templates: [
       templateConfig('acme', ACME_PASSWORD, {
         mode: 'relay',

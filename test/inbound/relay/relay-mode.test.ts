@@ -246,7 +246,7 @@ describe('relay settings', () => {
     [{ url: 'https://prov.example.net/', auth: 'basic', username: 'u' }, 'upstream.password: auth basic needs both username and password'],
     [{ url: 'https://prov.example.net/', clientCert: 'c.pem' }, 'upstream.clientKey: a client certificate needs both'],
     [{ url: 'https://prov.example.net/', auth: 'oauth' }, 'upstream.auth: expected passthrough'],
-    [{ url: 'https://prov.example.net/', onFailure: 'queue' }, 'upstream.onFailure: queue (store and forward) is not available in this release'],
+    [{ url: 'https://prov.example.net/', onFailure: 'queue' }, 'upstream.auth: onFailure queue needs auth: basic'],
   ])("refuses %j in the operator's words", (input, message) => {
     const result = upstreamSchema.safeParse(input);
     expect(result.success).toBe(false);
