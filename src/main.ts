@@ -18,6 +18,8 @@ import { createRetentionSchedule } from './store/retention-schedule';
 import { seedFromConfig } from './templates/seed-from-config';
 import { provisioningBaseUrlFromConfig } from './templates/template-view';
 import { VERSION } from './version';
+import { wireDeployment, type DeploymentDeps } from './wire-deployment';
+import type { DeploymentAdminDeps } from './admin/routes/instance-routes';
 import { wireWebex, type WebexWiring } from './webex/wire-webex';
 
 export interface StartOptions {
@@ -28,6 +30,11 @@ export interface StartOptions {
   notice?: (text: string) => void;
   /** The configuration file `config` came from (loadConfig().source); its dialect section is live. */
   configFile?: string;
+  /**
+   * Shared deployment state on PostgreSQL (src/wire-deployment.ts): the PostgreSQL store's pool;
+   * tests also give it to SQLite bridges so that two of them share certificates, token and leader.
+   */
+  sharedState?: Omit<DeploymentDeps, 'config' | 'logger' | 'store'>;
 }
 
 /** Every part of a running bridge, in the order they are wired (tests and the serve command read them). */
@@ -43,6 +50,8 @@ export interface BridgeParts {
   inbound: InboundWiring;
   /** Base URL the AS uses, e.g. https://bridge.example.net:8443 (known once the listener is up). */
   provisioningBaseUrl: string;
+  /** Several instances: the deployment's instances, sessions and counters (absent: this process alone). */
+  deployment?: DeploymentAdminDeps;
 }
 
 export interface ImpBridge {
@@ -70,10 +79,15 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   const store = withConfigCache(createSqliteStore({ dataDir: config.dataDir }));
   const base = { config, logger, metrics, store };
   try {
+    // Several instances on PostgreSQL share state and elect one to run the scheduled work; alone (SQLite), none of this runs.
+    const deployment =
+      options.sharedState || config.store.kind === 'postgres' ? await wireDeployment({ config, logger, store, ...options.sharedState }) : undefined;
+    if (deployment) closers.push(() => deployment.close());
+    const isLeader = deployment?.isLeader;
     await seedFromConfig(config, store, logger);
-    const retention = createRetentionSchedule({ store, policy: config.retention, intervalMs: config.retention.sweepIntervalMs, logger });
+    const retention = createRetentionSchedule({ store, policy: config.retention, intervalMs: config.retention.sweepIntervalMs, logger, isLeader });
     closers.push(retention.close);
-    const certs = await wireCertificates(base);
+    const certs = await wireCertificates({ ...base, replication: deployment?.certificates, isLeader });
     closers.push(certs.close);
     const webex = await wireWebex(base);
     closers.push(webex.close);
@@ -100,7 +114,8 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     opened.push(provisioning);
     const provisioningBaseUrl = provisioningBaseUrlFromConfig(config, provisioningAddress.port);
     inbound.announce(provisioningBaseUrl);
-    const parts: BridgeParts = { ...base, version: VERSION, certs, webex, pipeline, inbound, provisioningBaseUrl };
+    deployment?.attach({ inbound });
+    const parts: BridgeParts = { ...base, version: VERSION, certs, webex, pipeline, inbound, provisioningBaseUrl, deployment: deployment?.admin };
 
     const adminWiring = wireAdmin(parts);
     closers.push(adminWiring.close);

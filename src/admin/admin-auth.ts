@@ -11,14 +11,20 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * session's CSRF token as a header (a cookie alone is what a forged cross-site request has).
  */
 export function requireAdminToken(expected: string, sessions?: ConsoleSessions): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (match && expected && tokensEqual(match[1].trim(), expected)) {
       next();
       return;
     }
-    const session = !match ? sessions?.fromRequest(req) : undefined;
+    let session;
+    try {
+      session = !match ? await sessions?.fromRequest(req) : undefined;
+    } catch (err) {
+      next(err);
+      return;
+    }
     if (session) {
       if (SAFE_METHODS.has(req.method) || tokensEqual(String(req.get(CSRF_HEADER) ?? ''), session.csrfToken)) {
         next();

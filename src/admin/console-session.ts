@@ -19,12 +19,36 @@ export interface ConsoleSession {
 /**
  * Console sessions: the admin bearer token is exchanged once for a random session id kept in
  * an HttpOnly cookie, plus a CSRF token the page sends as a header on every mutation. Only a
- * hash of the id is kept, in memory: a restart logs every operator out, which is the safe side.
+ * hash of the id is kept, in memory (a restart logs every operator out, which is the safe side),
+ * or, with several instances, in the database, so that any instance behind the load balancer honours it.
  */
 export interface ConsoleSessions {
   /** The live session behind the request's cookie, if any. */
-  fromRequest(req: Request): ConsoleSession | undefined;
+  fromRequest(req: Request): Promise<ConsoleSession | undefined>;
   router: Router;
+}
+
+/** Where sessions are kept, by the hash of their id: memory (one instance) or the database (several, src/admin/pg-console-sessions.ts). */
+export interface ConsoleSessionStore {
+  get(idHash: string): Promise<ConsoleSession | undefined>;
+  set(idHash: string, session: ConsoleSession): Promise<void>;
+  delete(idHash: string): Promise<void>;
+}
+
+function memorySessions(now: () => number): ConsoleSessionStore {
+  const sessions = new Map<string, ConsoleSession>();
+  return {
+    get: (idHash) => Promise.resolve(sessions.get(idHash)),
+    set(idHash, session) {
+      const t = now();
+      for (const [key, s] of sessions) if (s.expiresAt <= t) sessions.delete(key);
+      // Bounded memory: the oldest sessions go first.
+      while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+      sessions.set(idHash, session);
+      return Promise.resolve();
+    },
+    delete: (idHash) => Promise.resolve(void sessions.delete(idHash)),
+  };
 }
 
 const hashId = (id: string) => createHash('sha256').update(id).digest('hex');
@@ -50,26 +74,20 @@ export function createConsoleSessions(deps: {
   now?: () => number;
   /** The same brake as the provisioning password: delays after `limit` failures a minute, 429 at twice that. */
   throttle?: AuthThrottle;
+  store?: ConsoleSessionStore;
 }): ConsoleSessions {
   const now = deps.now ?? Date.now;
   const ttlMs = deps.ttlMs ?? DEFAULT_TTL_MS;
   const throttle = deps.throttle ?? createAuthThrottle({ limit: 5, baseDelayMs: 250, now });
-  const sessions = new Map<string, ConsoleSession>();
+  const sessions = deps.store ?? memorySessions(now);
 
-  const prune = () => {
-    const t = now();
-    for (const [key, s] of sessions) if (s.expiresAt <= t) sessions.delete(key);
-    // Bounded memory: the oldest sessions go first.
-    while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-  };
-
-  const fromRequest = (req: Request): ConsoleSession | undefined => {
+  const fromRequest = async (req: Request): Promise<ConsoleSession | undefined> => {
     const id = cookieValue(req, SESSION_COOKIE);
     if (!id) return undefined;
-    const session = sessions.get(hashId(id));
+    const session = await sessions.get(hashId(id));
     if (!session) return undefined;
     if (session.expiresAt <= now()) {
-      sessions.delete(hashId(id));
+      await sessions.delete(hashId(id));
       return undefined;
     }
     return session;
@@ -79,8 +97,8 @@ export function createConsoleSessions(deps: {
 
   const router = Router();
   router.use('/console/session', express.json({ limit: '16kb' }));
-  router.get('/console/session', (req, res) => {
-    const s = fromRequest(req);
+  router.get('/console/session', async (req, res) => {
+    const s = await fromRequest(req);
     if (!s) throw new ImpbError('IMPB_ERR_ADMIN_UNAUTHORIZED', { message: 'not logged in: paste the admin token to log in' });
     answer(res, s);
   });
@@ -102,20 +120,19 @@ export function createConsoleSessions(deps: {
       throw new ImpbError('IMPB_ERR_ADMIN_UNAUTHORIZED', { message: 'admin token is wrong (it is in <dataDir>/admin-token unless admin.token is configured)' });
     }
     gate.slot.release();
-    prune();
     const id = randomBytes(32).toString('base64url');
     const session: ConsoleSession = { csrfToken: randomBytes(32).toString('base64url'), expiresAt: now() + ttlMs };
-    sessions.set(hashId(id), session);
+    await sessions.set(hashId(id), session);
     res.setHeader('Set-Cookie', cookie(req, id, Math.floor(ttlMs / 1000)));
     res.setHeader('Cache-Control', 'no-store');
     res.status(201);
     answer(res, session);
   });
-  router.delete('/console/session', (req, res) => {
+  router.delete('/console/session', async (req, res) => {
     const id = cookieValue(req, SESSION_COOKIE);
-    const s = fromRequest(req);
+    const s = await fromRequest(req);
     // Logout is a mutation too: without the CSRF token another site could log the operator out.
-    if (s && id && tokensEqual(String(req.get(CSRF_HEADER) ?? ''), s.csrfToken)) sessions.delete(hashId(id));
+    if (s && id && tokensEqual(String(req.get(CSRF_HEADER) ?? ''), s.csrfToken)) await sessions.delete(hashId(id));
     else if (s) throw new ImpbError('IMPB_ERR_ADMIN_FORBIDDEN', { message: `CSRF token missing or wrong: send the ${CSRF_HEADER} header the login answered` });
     res.setHeader('Set-Cookie', cookie(req, '', 0));
     res.status(204).end();

@@ -19,6 +19,7 @@ import { createAuthThrottle } from '../inbound/auth/auth-throttle';
 import { createConsoleSessions } from './console-session';
 import { createConsoleStaticRouter } from './console-static';
 import { overviewRoutes } from './routes/overview-routes';
+import { instanceRoutes, singleInstance, type DeploymentAdminDeps } from './routes/instance-routes';
 import { asCliAndRevokeRoutes } from './routes/as-cli-revoke-routes';
 import { certificateRoutes } from './routes/certificate-routes';
 import type { AdminApiDeps } from './routes/admin-api-deps';
@@ -54,13 +55,18 @@ export interface AdminDeps {
   inbound: InboundWiring;
   /** Base URL the AS uses, e.g. https://bridge.example.net:8443 (the provisioning listener is up). */
   provisioningBaseUrl: string;
+  /** Several instances on PostgreSQL: the instance list, shared sessions and failure counters. */
+  deployment?: DeploymentAdminDeps;
 }
 
 export function wireAdmin(rt: AdminDeps): AdminWiring {
   const token = ensureAdminToken(rt.config);
   // Wrong console tokens meet the same brake, with the same settings, as wrong provisioning passwords.
   const { authFailureLimit, authFailureBaseDelayMs } = rt.config.provisioning;
-  const sessions = createConsoleSessions({ adminToken: token, throttle: createAuthThrottle({ limit: authFailureLimit, baseDelayMs: authFailureBaseDelayMs }) });
+  const deployment = rt.deployment ?? singleInstance(rt.version);
+  const throttle = createAuthThrottle({ limit: authFailureLimit, baseDelayMs: authFailureBaseDelayMs });
+  deployment.shareThrottle?.(throttle, 'console');
+  const sessions = createConsoleSessions({ adminToken: token, throttle, store: deployment.sessions });
   const auth = requireAdminToken(token, sessions);
   const { store } = rt;
   const deps: AdminApiDeps = {
@@ -84,6 +90,7 @@ export function wireAdmin(rt: AdminDeps): AdminWiring {
     ...operationsRoutes(deps),
     ...asCliAndRevokeRoutes(deps),
     ...certificateRoutes({ manager: rt.certs.manager }),
+    ...instanceRoutes(deployment),
     ...doctorRoutes(rt),
     ...importRoutes(rt),
     ...dialectRoutes(rt),
@@ -92,6 +99,7 @@ export function wireAdmin(rt: AdminDeps): AdminWiring {
       metrics: rt.metrics,
       version: rt.version,
       certs: () => rt.certs.manager,
+      instances: () => deployment.instances(),
       webex: () => rt.webex,
       expiryWarnDays: rt.config.tls.expiryWarnDays,
       expiryErrorDays: rt.config.tls.expiryErrorDays,

@@ -8,7 +8,7 @@ import { createCertificateAudit } from './certificate-audit';
 import type { CertificateActor } from './certificate-types';
 import { createClientSightings } from './client-sightings';
 import { createCrlStore } from './crl-store';
-import { createMaterialLoader } from './disk-reload';
+import { createMaterialLoader, type ReloadOptions } from './disk-reload';
 import { createFileMaterialStore } from './file-material-store';
 import type { CertificateMaterialStore } from './material-store';
 import { createRenewalScheduler } from './renewal-scheduler';
@@ -31,6 +31,8 @@ export interface CertificateManagerDeps {
   afterFsStep?: AfterFsStep;
   /** Where the material is kept; files under `paths` unless given. */
   material?: CertificateMaterialStore;
+  /** Several instances: only the leader alerts on expiry and renews the self-signed default. */
+  isLeader?: () => boolean;
 }
 
 export type CertificateManager = Awaited<ReturnType<typeof createCertificateManager>>;
@@ -56,7 +58,7 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
   const loader = createMaterialLoader({ context, material, crls, logger, audit, now, afterChange });
   const trust = createTrustService({ config, logger, clusters: deps.store.clusters, context, material, crls, sightings, audit, now, afterChange });
   const server = createServerCertificateService({ config, logger, settings: deps.store.settings, context, material, audit, now, afterChange });
-  const scheduler = createRenewalScheduler({ config, logger, metrics: deps.metrics, now, context, server });
+  const scheduler = createRenewalScheduler({ config, logger, metrics: deps.metrics, now, context, server, isLeader: deps.isLeader });
 
   context.commit(loader.load());
   material.adoptServer(context.state().server);
@@ -74,7 +76,12 @@ export async function createCertificateManager(deps: CertificateManagerDeps) {
     serverCertificate: (): X509Certificate => server.certificate(),
     lastExpiry: () => scheduler.last(),
     checkExpiry: () => scheduler.check(),
-    reloadFromDisk: () => loader.reload(),
+    reloadFromDisk: (options?: ReloadOptions) => loader.reload(options),
+    /** Runs `fn` between certificate changes (replication reads a consistent snapshot this way). */
+    exclusive: <T>(fn: () => Promise<T> | T): Promise<T> => context.exclusive(fn),
+    material,
+    /** Fingerprints of the trusted certificates in use. */
+    trustedFingerprints: (): Set<string> => new Set(context.state().trust.map((e) => e.fingerprint)),
     trustList: () => trust.list(),
     trustDiff: (pems: string[], options: { leaf?: boolean } = {}) => trust.diff(pems, options),
     trustAdd: (pems: string[], actor: CertificateActor, options: { leaf?: boolean; replace?: boolean } = {}) => trust.add(pems, actor, options),

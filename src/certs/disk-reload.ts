@@ -12,8 +12,17 @@ import type { TrustEntry } from './trust-store';
 export interface MaterialLoader {
   /** The whole state from storage, checked and dry-run. `previous`: the state in use, whose trusted certificates and CRLs are kept without the import checks. */
   load(previous?: CertificateState): CertificateState;
-  /** Picks up changes another tool made to the stored material (the file watch). */
-  reload(): Promise<'unchanged' | 'swapped' | 'refused'>;
+  /**
+   * Picks up changes another tool made to the stored material (the file watch). With
+   * `replicated`, the change is another instance's, written by `prepare` (inside the same
+   * exclusive section) and audited there already.
+   */
+  reload(options?: ReloadOptions): Promise<'unchanged' | 'swapped' | 'refused'>;
+}
+
+export interface ReloadOptions {
+  prepare?: () => void;
+  replicated?: boolean;
 }
 
 const trustKey = (trust: TrustEntry[]) =>
@@ -50,10 +59,11 @@ export function createMaterialLoader(deps: {
     return { server, trust, crls, options: context.build(server, trust) };
   }
 
-  async function reload(): Promise<'unchanged' | 'swapped' | 'refused'> {
+  async function reload(options: ReloadOptions = {}): Promise<'unchanged' | 'swapped' | 'refused'> {
     const state = context.state();
     let next: CertificateState;
     try {
+      options.prepare?.();
       next = load(state);
       checkValidity(next.server.cert, 'the server certificate on disk', now());
     } catch (err) {
@@ -81,33 +91,45 @@ export function createMaterialLoader(deps: {
     const sameCrls = crlsKey(next.crls) === crlsKey(state.crls);
     if (sameServer && sameTrust && sameCrls) return 'unchanged';
     context.commit(next);
-    logger.info('certificate files changed on disk: new TLS handshakes use them', {
-      event: 'cert.file_watch.swapped',
+    const what = options.replicated ? 'another instance changed the certificates' : 'certificate files changed on disk';
+    logger.info(`${what}: new TLS handshakes use them`, {
+      event: options.replicated ? 'cert.replication.swapped' : 'cert.file_watch.swapped',
       server: next.server.fingerprint,
       anchors: next.trust.length,
     });
-    if (!sameServer)
-      await audit(
-        'file-watch',
-        'server-certificate',
-        next.server.fingerprint,
-        'file-change',
-        brief(describeCertificate(state.server.cert)),
-        brief(describeCertificate(next.server.cert)),
-      );
-    if (!sameTrust)
-      await audit(
-        'file-watch',
-        'trust-anchor',
-        '*',
-        'file-change',
-        state.trust.map((e) => e.fingerprint),
-        next.trust.map((e) => e.fingerprint),
-      );
-    if (!sameCrls) await audit('file-watch', 'crl', '*', 'file-change', [...state.crls.keys()], [...next.crls.keys()]);
+    // Another instance's change was audited where it was made.
+    if (!options.replicated) await auditFileChange(audit, state, next, { sameServer, sameTrust, sameCrls });
     deps.afterChange();
     return 'swapped';
   }
 
-  return { load, reload: () => context.exclusive(reload) };
+  return { load, reload: (options) => context.exclusive(() => reload(options)) };
+}
+
+/** The audit rows of a change made on disk, one per kind of material that changed. */
+async function auditFileChange(
+  audit: CertificateAudit,
+  state: CertificateState,
+  next: CertificateState,
+  { sameServer, sameTrust, sameCrls }: { sameServer: boolean; sameTrust: boolean; sameCrls: boolean },
+): Promise<void> {
+  if (!sameServer)
+    await audit(
+      'file-watch',
+      'server-certificate',
+      next.server.fingerprint,
+      'file-change',
+      brief(describeCertificate(state.server.cert)),
+      brief(describeCertificate(next.server.cert)),
+    );
+  if (!sameTrust)
+    await audit(
+      'file-watch',
+      'trust-anchor',
+      '*',
+      'file-change',
+      state.trust.map((e) => e.fingerprint),
+      next.trust.map((e) => e.fingerprint),
+    );
+  if (!sameCrls) await audit('file-watch', 'crl', '*', 'file-change', [...state.crls.keys()], [...next.crls.keys()]);
 }

@@ -23,6 +23,8 @@ export function createRenewalScheduler(deps: {
   now: () => number;
   context: TlsContext;
   server: ServerCertificateService;
+  /** Several instances: the periodic check and the renewal run on the leader only (the gauges are refreshed on each instance at every change). */
+  isLeader?: () => boolean;
 }): RenewalScheduler {
   const { config, logger, context, now } = deps;
   const expiry = createExpiryMonitor({ tls: config.tls, logger, metrics: deps.metrics, now });
@@ -44,6 +46,7 @@ export function createRenewalScheduler(deps: {
     const server = context.state().server;
     const renewDays = config.tls.autoRenewSelfSignedDays;
     if (renewDays <= 0 || renewDays >= config.tls.selfSignedDays || renewing || notAfterMs(server.cert) - now() > renewDays * 86_400_000) return;
+    if (deps.isLeader && !deps.isLeader()) return;
     // Only the default the proxy generated renews itself (new key, its own names); a certificate it was given, even self-signed, is the operator's to replace.
     if (deps.server.origin() !== 'generated') {
       if (notRenewedWarned.has(server.fingerprint)) return;
@@ -71,7 +74,12 @@ export function createRenewalScheduler(deps: {
     last: () => lastExpiry,
     start() {
       scheduler.check();
-      timer = setInterval(() => scheduler.check(), Math.max(1_000, config.tls.expiryCheckIntervalMs));
+      timer = setInterval(
+        () => {
+          if (!deps.isLeader || deps.isLeader()) scheduler.check();
+        },
+        Math.max(1_000, config.tls.expiryCheckIntervalMs),
+      );
       timer.unref();
     },
     stop() {

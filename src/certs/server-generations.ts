@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CertPaths } from './cert-paths';
+import { fsyncPath, readLinkOrUndefined, swapSymlink, writeDurable } from './generation-fs';
 
 /**
  * The server key, certificate and chain, activated as one set.
@@ -46,6 +47,9 @@ export interface GenerationMeta {
 
 export type ServerOrigin = 'generated' | 'installed';
 
+/** What a set records about itself, apart from its place in the history. */
+export type SetMeta = Pick<GenerationMeta, 'action' | 'fingerprint' | 'origin'>;
+
 /** Where one generation's files are; shaped like CertPaths so readServerMaterial reads it. */
 export interface GenerationFiles {
   name: string;
@@ -65,49 +69,6 @@ const CERT = 'server.crt';
 const CHAIN = 'chain.pem';
 const META = 'generation.json';
 const GEN = /^gen-[0-9A-Za-z-]+$/;
-
-function fsyncPath(p: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(p, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Directories cannot be fsynced everywhere (e.g. Windows); the rename order still holds.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-function writeDurable(file: string, content: string, mode: number): void {
-  const fd = fs.openSync(file, 'wx', mode);
-  try {
-    fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.chmodSync(file, mode);
-}
-
-/** Replaces (or creates) `link` by a symlink to `target` in one rename. */
-function swapSymlink(link: string, target: string): void {
-  const tmp = `${link}.${randomBytes(6).toString('hex')}.link.tmp`;
-  fs.symlinkSync(target, tmp);
-  try {
-    fs.renameSync(tmp, link);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-}
-
-function readLinkOrUndefined(p: string): string | undefined {
-  try {
-    return fs.readlinkSync(p);
-  } catch {
-    return undefined;
-  }
-}
 
 function writeGenerationFiles(dir: string, files: ServerFiles, meta: Omit<GenerationMeta, 'createdAt'>, step: (name: string) => void): string {
   fs.mkdirSync(dir, { recursive: true });
@@ -182,10 +143,7 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
   const metaOf = (name: string) => generationMeta(dir, name);
   const complete = (name: string | undefined): name is string => isComplete(dir, name);
 
-  function current(): string | undefined {
-    const name = readLinkOrUndefined(paths.serverCurrent);
-    return complete(name) ? name : undefined;
-  }
+  const current = (): string | undefined => ((name) => (complete(name) ? name : undefined))(readLinkOrUndefined(paths.serverCurrent));
 
   function previous(): GenerationFiles | undefined {
     const cur = current();
@@ -233,11 +191,6 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
     /** Makes the stable paths links into `current` (first start, where no set existed). */
     link: linkStablePaths,
 
-    /**
-     * Makes `files` the active set; the current one becomes its previous. Expects the layout
-     * in order (see `adopt`). Throws, with the old set still active, if anything fails before
-     * the switch.
-     */
     /** The record of the active generation. */
     currentMeta(): GenerationMeta | undefined {
       const cur = current();
@@ -246,6 +199,11 @@ export function createServerGenerations(paths: CertPaths, options: { afterFsStep
     /** The record of a generation, e.g. the one `previous()` names. */
     metaOf: (files: GenerationFiles): GenerationMeta | undefined => metaOf(files.name),
 
+    /**
+     * Makes `files` the active set; the current one becomes its previous. Expects the layout
+     * in order (see `adopt`). Throws, with the old set still active, if anything fails before
+     * the switch.
+     */
     activate(files: ServerFiles, meta: { action: string; fingerprint: string; origin?: ServerOrigin }): string {
       const name = writeGeneration(files, { ...meta, previous: current() });
       switchTo(name);
@@ -286,3 +244,23 @@ function sameFiles(gen: GenerationFiles, files: ServerFiles): boolean {
 }
 
 export type ServerGenerations = ReturnType<typeof createServerGenerations>;
+
+/**
+ * Makes `files` the active set with `previous` as its previous (what another instance of the
+ * deployment has), reusing a local generation that holds the same files: the set replicated
+ * from the database is materialised here exactly, so rollback works on any instance.
+ */
+export function replaceServerSets(paths: CertPaths, files: ServerFiles & { meta: SetMeta }, previous?: ServerFiles & { meta: SetMeta }): void {
+  const dir = paths.serverGenerationsDir;
+  const generations = createServerGenerations(paths);
+  const cur = generations.current();
+  const local = [cur, cur ? generationMeta(dir, cur)?.previous : undefined].filter((name): name is string => isComplete(dir, name));
+  const reuse = (set: ServerFiles) => local.find((name) => sameFiles(generationFiles(dir, name), set));
+  const none = () => undefined;
+  const previousName = previous ? (reuse(previous) ?? writeGenerationFiles(dir, previous, previous.meta, none)) : undefined;
+  const name = writeGenerationFiles(dir, files, { ...files.meta, previous: previousName }, none);
+  swapSymlink(paths.serverCurrent, name);
+  fsyncPath(dir);
+  generations.link();
+  generations.tidy();
+}

@@ -6,6 +6,8 @@ import type { Store } from '../store';
 import { certPaths } from './cert-paths';
 import { notAfterMs } from './certificate-info';
 import { createCertificateManager, type CertificateManager } from './certificate-manager';
+import type { CertificateReplication } from './certificate-replication';
+import { createFileMaterialStore } from './file-material-store';
 import { watchDirectories } from './file-watch';
 import { ensureFirstStartCertificates } from './first-start';
 import type { ProvisioningTlsOptions } from './tls-policy';
@@ -26,18 +28,27 @@ export interface CertificatesDeps {
   logger: Logger;
   store: Store;
   metrics: Registry;
+  /** Several instances on PostgreSQL: the deployment's certificates, shared through the database. */
+  replication?: CertificateReplication;
+  /** Whether this instance runs the scheduled work (expiry alerts, self-signed renewal); always, alone. */
+  isLeader?: () => boolean;
 }
 
-export async function wireCertificates({ config, logger, store, metrics }: CertificatesDeps): Promise<CertificatesWiring> {
-  await ensureFirstStartCertificates({
-    dataDir: config.dataDir,
-    keyType: config.tls.keyType,
-    validDays: config.tls.selfSignedDays,
-    hostnames: config.provisioning.publicHostname ? [config.provisioning.publicHostname] : [],
-    logger,
-  });
+export async function wireCertificates({ config, logger, store, metrics, replication, isLeader }: CertificatesDeps): Promise<CertificatesWiring> {
+  const firstStart = () =>
+    ensureFirstStartCertificates({
+      dataDir: config.dataDir,
+      keyType: config.tls.keyType,
+      validDays: config.tls.selfSignedDays,
+      hostnames: config.provisioning.publicHostname ? [config.provisioning.publicHostname] : [],
+      logger,
+    });
   const paths = certPaths(config.dataDir);
-  const manager = await createCertificateManager({ config, logger, store, metrics, paths });
+  if (replication) await replication.prepare(paths, firstStart);
+  else await firstStart();
+  const material = replication?.wrapMaterial(createFileMaterialStore(paths, { logger }));
+  const manager = await createCertificateManager({ config, logger, store, metrics, paths, material, isLeader });
+  replication?.attach(manager);
   manager.scheduler.start();
   const watch = watchDirectories([paths.root, paths.trustDir, paths.pinDir, paths.crlDir], () => void manager.reloadFromDisk(), {
     debounceMs: config.tls.fileWatchDebounceMs,
@@ -59,9 +70,10 @@ export async function wireCertificates({ config, logger, store, metrics }: Certi
       },
     ],
     manager,
-    close: () => {
+    close: async () => {
       manager.scheduler.stop();
       watch.close();
+      await replication?.close();
     },
   };
 }

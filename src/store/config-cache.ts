@@ -8,8 +8,8 @@ import type { ClusterRepo, Store, TemplateRepo } from './port';
  * Correct with one instance: every put/delete through the returned store empties the cache
  * of that repo at once (a generation counter also keeps a look-up that was in flight during
  * the change from storing what it read before it). With several instances sharing one store
- * (PostgreSQL, later), a change made by another instance is seen here within `ttlMs`; the
- * lead's PostgreSQL wiring may add a LISTEN/NOTIFY that calls `invalidateConfigCache()`.
+ * (PostgreSQL), a change made by another instance is seen here at once through a NOTIFY
+ * (src/wire-deployment.ts calls `invalidateConfigCache()`), and within `ttlMs` when that is lost.
  *
  * Cached values are deep-frozen and shared: callers build changed copies (spread), never edit.
  */
@@ -22,6 +22,8 @@ export interface ConfigCacheOptions {
 export type ConfigCachedStore<S extends Store> = S & {
   /** Forgets every cached template and cluster (a change made outside this process). */
   invalidateConfigCache(): void;
+  /** Told after every template or cluster write through this store (several instances NOTIFY the others). */
+  onConfigWrite(listener: () => void): void;
 };
 
 export const DEFAULT_CONFIG_CACHE_TTL_MS = 2_000;
@@ -43,7 +45,7 @@ interface Entry<T> {
 
 type NamedRepo<T> = Pick<TemplateRepo, 'delete'> & { get(name: string): Promise<T | undefined>; list(): Promise<T[]>; put(doc: T): Promise<void> };
 
-function cachedRepo<T, R extends NamedRepo<T>>(repo: R, options: Required<ConfigCacheOptions>): R & { invalidate(): void } {
+function cachedRepo<T, R extends NamedRepo<T>>(repo: R, options: Required<ConfigCacheOptions>, wrote: () => void): R & { invalidate(): void } {
   const byName = new Map<string, Entry<T | undefined>>();
   let all: Entry<T[]> | undefined;
   let generation = 0;
@@ -59,6 +61,7 @@ function cachedRepo<T, R extends NamedRepo<T>>(repo: R, options: Required<Config
     } finally {
       // Also when the write failed: it may have reached the store before failing.
       invalidate();
+      wrote();
     }
   };
 
@@ -95,8 +98,12 @@ function cachedRepo<T, R extends NamedRepo<T>>(repo: R, options: Required<Config
  */
 export function withConfigCache<S extends Store>(store: S, options: ConfigCacheOptions = { ttlMs: DEFAULT_CONFIG_CACHE_TTL_MS }): ConfigCachedStore<S> {
   const resolved = { ttlMs: options.ttlMs, now: options.now ?? Date.now };
-  const templates = cachedRepo(store.templates as TemplateRepo & NamedRepo<unknown>, resolved);
-  const clusters = cachedRepo(store.clusters as ClusterRepo & NamedRepo<unknown>, resolved);
+  const writeListeners: Array<() => void> = [];
+  const wroteConfig = () => {
+    for (const listener of writeListeners) listener();
+  };
+  const templates = cachedRepo(store.templates as TemplateRepo & NamedRepo<unknown>, resolved, wroteConfig);
+  const clusters = cachedRepo(store.clusters as ClusterRepo & NamedRepo<unknown>, resolved, wroteConfig);
   const wrapped = Object.create(store) as ConfigCachedStore<S>;
   // A unit of work writes through its own repositories: those writes empty the cache too (at once and after the commit).
   let touched = false;
@@ -126,6 +133,7 @@ export function withConfigCache<S extends Store>(store: S, options: ConfigCacheO
         touched = false;
         templates.invalidate();
         clusters.invalidate();
+        wroteConfig();
       }
     }
   };
@@ -139,6 +147,7 @@ export function withConfigCache<S extends Store>(store: S, options: ConfigCacheO
         clusters.invalidate();
       },
     },
+    onConfigWrite: { value: (listener: () => void) => void writeListeners.push(listener) },
   });
   return wrapped;
 }

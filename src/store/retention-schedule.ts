@@ -12,7 +12,15 @@ export interface RetentionSchedule {
  * The periodic retention sweep: every `intervalMs`, rows past retention go in small batches.
  * A failed sweep is logged and tried again at the next interval; it never stops the service.
  */
-export function createRetentionSchedule(deps: { store: Store; policy: RetentionPolicy; intervalMs: number; logger: Logger; clock?: Clock }): RetentionSchedule {
+export function createRetentionSchedule(deps: {
+  store: Store;
+  policy: RetentionPolicy;
+  intervalMs: number;
+  logger: Logger;
+  clock?: Clock;
+  /** Several instances: only the leader sweeps. */
+  isLeader?: () => boolean;
+}): RetentionSchedule {
   const clock = deps.clock ?? systemClock;
   let running: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -25,7 +33,7 @@ export function createRetentionSchedule(deps: { store: Store; policy: RetentionP
   const timer =
     deps.intervalMs > 0
       ? setInterval(() => {
-          if (closed || !deps.store.isOpen()) return;
+          if (closed || !deps.store.isOpen() || (deps.isLeader && !deps.isLeader())) return;
           running = sweepNow().catch((err: unknown) =>
             deps.logger.warn('retention: sweep failed; tried again at the next interval', { event: 'store.retention.failed', err }),
           );

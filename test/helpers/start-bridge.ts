@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Agent } from 'undici';
 import { configSchema, type ConfigInput } from '../../src/config';
 import { certPaths } from '../../src/certs';
-import { startImpBridge, type ImpBridge } from '../../src/main';
+import { startImpBridge, type ImpBridge, type StartOptions } from '../../src/main';
 import { captureLogger } from './capture-logger';
 import { makeTempDir } from './temp-dir';
 
@@ -27,7 +27,10 @@ export interface TestBridge {
  * Starts the real proxy in-process: fresh data dir, both listeners on port 0, logs captured.
  * `overrides` is merged over the defaults (e.g. templates, webex settings).
  */
-export async function startTestBridge(overrides: ConfigInput = {}, options: { dataDir?: string; configFile?: string } = {}): Promise<TestBridge> {
+export async function startTestBridge(
+  overrides: ConfigInput = {},
+  options: { dataDir?: string; configFile?: string; sharedState?: StartOptions['sharedState'] } = {},
+): Promise<TestBridge> {
   const temp = options.dataDir ? undefined : makeTempDir();
   const dataDir = options.dataDir ?? temp!.dir;
   const config = configSchema.parse({
@@ -38,7 +41,7 @@ export async function startTestBridge(overrides: ConfigInput = {}, options: { da
     logLevel: overrides.logLevel ?? 'debug',
   });
   const { logger, lines } = captureLogger(config.logLevel);
-  const bridge = await startImpBridge({ config, logger, configFile: options.configFile });
+  const bridge = await startImpBridge({ config, logger, configFile: options.configFile, sharedState: options.sharedState });
   const paths = certPaths(dataDir);
   const agents: Agent[] = [];
   return {

@@ -4,12 +4,15 @@ import type { Store } from '../../store';
 import { toIsoTime } from '../../domain';
 import type { WebexWiring } from '../../webex/wire-webex';
 import { route, type ApiRoute } from '../api-route';
+import type { InstanceView } from './instance-routes';
 
 export interface OverviewDeps {
   store: Store;
   metrics: Registry;
   version: string;
   certs: () => CertificateManager | undefined;
+  /** The deployment's live instances (this process alone on SQLite). */
+  instances?: () => Promise<InstanceView[]>;
   webex: () => WebexWiring | undefined;
   expiryWarnDays: number;
   expiryErrorDays: number;
@@ -88,7 +91,7 @@ export function overviewRoutes(deps: OverviewDeps): ApiRoute[] {
           certificates: (deps.certs()?.checkExpiry() ?? []).map((c) => ({ ...c, daysLeft: Math.floor(c.secondsLeft / 86_400) })),
           expiryThresholds: { warnDays: deps.expiryWarnDays, errorDays: deps.expiryErrorDays },
           unknownRequests,
-          instances: [{ pid: process.pid, version: deps.version, startedAt, self: true }],
+          instances: deps.instances ? await deps.instances() : [{ pid: process.pid, version: deps.version, startedAt, self: true }],
         };
       },
     }),

@@ -3,6 +3,7 @@ import { registerClusterCommands } from './cluster-commands';
 import { registerCustomerCommands } from './customer-commands';
 import { registerDoctorCommand } from './doctor-command';
 import { registerImportCommand } from './import-command';
+import { registerInstanceCommands } from './instance-commands';
 import { registerJobCommands } from './job-commands';
 import { registerPrecheckCommand } from './precheck-command';
 import { registerReconcileCommand } from './reconcile-command';
@@ -30,4 +31,5 @@ export function registerAdminCommands(program: Command): void {
   registerDialectCommands(program);
   registerDoctorCommand(program);
   registerImportCommand(program);
+  registerInstanceCommands(program);
 }

@@ -17,7 +17,16 @@ interface Overview {
   };
   certificates: Array<{ kind: string; subject: string; fingerprint: string; notAfter: string; daysLeft: number; level: string }>;
   unknownRequests: number;
-  instances: Array<{ pid: number; version: string; startedAt: string }>;
+  instances: Array<{
+    id?: string;
+    hostname?: string;
+    pid?: number;
+    version: string;
+    startedAt: string;
+    lastHeartbeat?: string;
+    leader?: boolean;
+    self?: boolean;
+  }>;
 }
 
 export const OVERVIEW_REFRESH_MS = 2_000;
@@ -109,8 +118,15 @@ export function OverviewPage() {
             <h2>Instances</h2>
             <ul class="plain">
               {data.instances.map((i) => (
-                <li key={i.pid}>
-                  pid {i.pid}, v{i.version}, up since <RelTime at={i.startedAt} />
+                <li key={i.id ?? i.pid}>
+                  {i.hostname ?? 'this host'} pid {i.pid ?? '?'}, v{i.version}, up since <RelTime at={i.startedAt} />
+                  {i.lastHeartbeat && (
+                    <>
+                      , heard <RelTime at={i.lastHeartbeat} />
+                    </>
+                  )}
+                  {i.leader ? ' (runs the scheduled work)' : ''}
+                  {i.self ? ' (this one)' : ''}
                 </li>
               ))}
             </ul>

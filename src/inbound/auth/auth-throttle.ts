@@ -25,6 +25,8 @@ export interface AuthThrottle {
   recordFailure(source: string): void;
   failures(source: string): number;
   reset(): void;
+  /** Told of every failure decided here (not of recordFailure): several instances share them through the database. */
+  onFailure?(listener: (source: string) => void): void;
 }
 
 const WINDOW_MS = 60_000;
@@ -64,6 +66,7 @@ export function createAuthThrottle(options: { limit: number; baseDelayMs: number
   const now = options.now ?? Date.now;
   const bySource = new Map<string, SourceState>();
   const hardLimit = options.limit * 2;
+  const failureListeners: Array<(source: string) => void> = [];
 
   const stateOf = (source: string): SourceState => stateIn(bySource, source, now());
 
@@ -92,6 +95,7 @@ export function createAuthThrottle(options: { limit: number; baseDelayMs: number
       const current = stateOf(source);
       current.inFlight = Math.max(0, current.inFlight - 1);
       if (failed) pushFailure(current);
+      if (failed) for (const listener of failureListeners) listener(source);
       wakeOne(current);
       forgetIfIdle(source, current);
     };
@@ -123,6 +127,7 @@ export function createAuthThrottle(options: { limit: number; baseDelayMs: number
 
   return {
     check,
+    onFailure: (listener) => void failureListeners.push(listener),
     recordFailure(source) {
       const state = stateOf(source);
       pushFailure(state);

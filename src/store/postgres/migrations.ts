@@ -1,3 +1,5 @@
+import { SHARED_STATE_MIGRATIONS } from './shared-state-migrations';
+
 /**
  * The PostgreSQL schema, versioned in code as for SQLite. A migration is never edited once
  * released; a change is a new version. Each runs in one transaction (so no
@@ -58,4 +60,5 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  ...SHARED_STATE_MIGRATIONS,
 ];
