@@ -1,3 +1,5 @@
+import { LANES, STORE_TABLES } from './store-schema';
+
 /**
  * The PostgreSQL schema, versioned in code as for SQLite. A migration is never edited once
  * released; a change is a new version. Each runs in one transaction (so no
@@ -57,5 +59,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         last_heartbeat timestamptz NOT NULL
       );
     `,
+  },
+  {
+    version: 10,
+    name: 'the store: events, requests, jobs, subscribers, customers, configuration, records (times as epoch ms)',
+    sql: STORE_TABLES,
+  },
+  {
+    version: 11,
+    name: 'lanes: one row per BroadWorks user (its head job, due time, lease), kept by triggers on jobs',
+    sql: LANES,
   },
 ];
