@@ -59,8 +59,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       logger: options.logger,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
+  let schema = options.schema;
   try {
     await migratePostgres(pool, { logger: options.logger });
+    // The schema the URL's search_path chose: it names the wake-up channel, and the shared parts need it.
+    schema ??= (await pool.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s;
   } catch (err) {
     if (owned) await pool.end().catch(() => undefined);
     const mapped = mapPgError(err);
@@ -68,7 +71,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       ? mapped
       : new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: `cannot migrate the PostgreSQL store: ${(err as Error).message}`, cause: err });
   }
-  return attachPostgresStore({ ...options, pool }, owned);
+  return attachPostgresStore({ ...options, pool, schema }, owned);
 }
 
 function requiredUrl(url: string | undefined): string {
@@ -84,7 +87,7 @@ function requiredUrl(url: string | undefined): string {
 export function attachPostgresStore(options: PostgresStoreOptions & { pool: PgPool }, ownsPool = false): PostgresStore {
   const { pool, logger } = options;
   const clock = options.clock ?? systemClock;
-  const channel = `impb_jobs_${options.schema ?? 'public'}`.slice(0, 63);
+  const channel = `impb_jobs_${(options.schema ?? 'public').replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
   const repositories = (db: PgDb, events: PgEventLog): Repositories => ({
     events,
     jobs: { ...createPgJobReads(db), ...createPgJobClaims(db), ...createPgJobTransitions(db, clock) },
