@@ -1,5 +1,6 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import { presentTimes } from '../domain';
 import { ImpbError } from '../errors';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -30,7 +31,7 @@ export interface ApiRoute<P = unknown, Q = unknown, B = unknown> {
   status?: number;
   /** Extra documented error answers (400/401/500 are always documented). */
   errors?: number[];
-  /** Returns the JSON answer; a handler that answers itself returns undefined after writing. */
+  /** Returns the JSON answer (record times are rendered as ISO text by presentTimes); a handler that answers itself returns undefined after writing. */
   handler: (input: ApiInput<P, Q, B>) => unknown;
 }
 
@@ -65,7 +66,8 @@ export function buildApiRouter(routes: ApiRoute[]): Router {
       const body = parse(r.body, req.body ?? {}, 'body');
       if (issues.length) throw validationError(issues);
       const answer = await r.handler({ params, query, body, req, res });
-      if (!res.headersSent) res.status(r.status ?? 200).json(answer ?? {});
+      // The one edge of the API: the port's epoch-ms record times answer as ISO-8601 text.
+      if (!res.headersSent) res.status(r.status ?? 200).json(presentTimes(answer ?? {}));
     };
     router[r.method](r.path, handler);
   }

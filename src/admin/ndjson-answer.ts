@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { presentTimes } from '../domain';
 import { ImpbError } from '../errors';
 
 /**
@@ -11,12 +12,13 @@ export async function ndjsonOrJson<P, T>(
   run: (onProgress?: (p: P) => void) => Promise<T>,
   resultKey: string,
 ): Promise<T | undefined> {
+  // Plain JSON goes out through the API router, which renders record times (presentTimes).
   if (!String(req.headers.accept ?? '').includes('application/x-ndjson')) return run();
   res.status(200).setHeader('content-type', 'application/x-ndjson');
   res.flushHeaders();
   try {
     const result = await run((p) => res.write(`${JSON.stringify({ type: 'progress', ...p })}\n`));
-    res.end(`${JSON.stringify({ type: resultKey, [resultKey]: result })}\n`);
+    res.end(`${JSON.stringify({ type: resultKey, [resultKey]: presentTimes(result) })}\n`);
   } catch (err) {
     const e = err instanceof ImpbError ? err : new ImpbError('IMPB_ERR_INTERNAL', { cause: err });
     res.end(`${JSON.stringify({ type: 'error', error: e.toJSON() })}\n`);

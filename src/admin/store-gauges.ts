@@ -49,7 +49,7 @@ export function registerStoreGauges(registry: Registry, store: Store): string[] 
         async collect() {
           if (!store.isOpen()) return;
           const oldest = await store.jobs.oldestPendingCreatedAt();
-          this.set(oldest ? Math.max(0, (Date.now() - Date.parse(oldest)) / 1000) : 0);
+          this.set(oldest ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
         },
       }),
   );

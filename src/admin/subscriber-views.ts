@@ -3,7 +3,8 @@ import { ImpbError } from '../errors';
 import type { AuditEntry, Job, Store, SubscriberFilter, SubscriberRecord, WebexCallRecord } from '../store';
 
 export interface TimelineEntry {
-  at: string;
+  /** Epoch ms (ISO text in the API answer). */
+  at: number;
   source: 'event' | 'audit' | 'webex';
   what: string;
   trackingId?: string;
@@ -51,7 +52,7 @@ export function createSubscriberViews(store: Store) {
         })),
         ...audit.map(auditEntry),
         ...calls.map(webexCall),
-      ].sort((a, b) => a.at.localeCompare(b.at));
+      ].sort((a, b) => a.at - b.at);
       const waitingFor = WAITING_FOR_USER[subscriber.status];
       return { subscriber, ...(waitingFor ? { waitingFor } : {}), jobs, timeline };
     },

@@ -1,4 +1,5 @@
 /** Human-readable tables by default, JSON with --json: every command prints through here. */
+import { toIsoTime } from '../domain';
 export interface OutputOptions {
   json?: boolean;
 }
@@ -9,7 +10,7 @@ const EPOCH_MS_KEY = /At$/;
 
 /** JSON view: epoch-ms timestamps become ISO strings, everything else stays as the API sent it. */
 export function jsonView(value: unknown, key = ''): unknown {
-  if (typeof value === 'number' && EPOCH_MS_KEY.test(key) && value > 1e11) return new Date(value).toISOString();
+  if (typeof value === 'number' && EPOCH_MS_KEY.test(key) && value > 1e11) return toIsoTime(value);
   if (Array.isArray(value)) return value.map((v) => jsonView(v));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonView(v, k)]));
   return value;

@@ -187,6 +187,10 @@ export const configSchema = z.strictObject({
       retryBaseMs: durationMs.default(1_000).describe('first retry delay of a failed Webex call (doubled per attempt, full jitter)'),
       retryMaxMs: durationMs.default(600_000).describe('longest delay between two retries of a job'),
       idlePollMs: durationMs.default(200).describe('how often an idle worker looks for due jobs enqueued elsewhere'),
+      leaseMs: durationMs
+        .refine((ms) => ms >= 1_000, 'at least 1000 (1 s): a worker renews its lease every third of it')
+        .default(60_000)
+        .describe('how long a running job stays with its worker without a renewal; the job of an instance that died is taken over after this'),
     })
     .prefault({}),
   store: z

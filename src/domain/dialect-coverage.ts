@@ -2,6 +2,8 @@
  * Dialect coverage: how much of the real traffic of a template imp-bridge understands, from the
  * observations shadow mode records. Pure: the store keeps observations, this computes the view.
  */
+import { toIsoTime } from './time-presenter';
+
 export const GAP_KINDS = ['not-xml', 'not-broadsoft', 'no-command', 'unknown-command', 'unknown-element', 'missing-field', 'invalid-field'] as const;
 export type GapKind = (typeof GAP_KINDS)[number];
 
@@ -24,8 +26,8 @@ export interface ObservedCommand {
 
 export interface DialectObservation {
   template: string;
-  /** ISO time the request arrived. */
-  receivedAt: string;
+  /** Epoch ms the request arrived. */
+  receivedAt: number;
   understood: boolean;
   gaps: DialectGap[];
   commands: ObservedCommand[];
@@ -113,19 +115,23 @@ export function computeDialectCoverage(
   observations: Iterable<DialectObservation>,
   options: { now: Date; sinceMs: number; template?: string },
 ): DialectCoverage {
-  const since = new Date(options.now.getTime() - options.sinceMs).toISOString();
-  const until = options.now.toISOString();
+  // The coverage is a rendered view (its verdict text quotes times): its times are ISO text.
+  const sinceMs = options.now.getTime() - options.sinceMs;
+  const untilMs = options.now.getTime();
+  const since = toIsoTime(sinceMs);
+  const until = toIsoTime(untilMs);
   const commandTypes = new Map<string, CoverageRow>();
   const elements = new Map<string, CoverageRow>();
   const shapes = new Map<string, UnknownShape>();
   const requests = { total: 0, understood: 0, notUnderstood: 0 };
   for (const o of observations) {
-    if (o.receivedAt < since || o.receivedAt > until || (options.template !== undefined && o.template !== options.template)) continue;
+    if (o.receivedAt < sinceMs || o.receivedAt > untilMs || (options.template !== undefined && o.template !== options.template)) continue;
+    const at = toIsoTime(o.receivedAt);
     requests.total++;
     requests[o.understood ? 'understood' : 'notUnderstood']++;
     for (const c of o.commands) {
-      touch(commandTypes, c.type || '(no xsi:type)', c.understood, o.receivedAt, o.maskedExample);
-      for (const e of c.elements) touch(elements, e.name, e.understood, o.receivedAt, o.maskedExample);
+      touch(commandTypes, c.type || '(no xsi:type)', c.understood, at, o.maskedExample);
+      for (const e of c.elements) touch(elements, e.name, e.understood, at, o.maskedExample);
     }
     for (const shape of new Set(o.gaps.map(shapeOf))) {
       const s = shapes.get(shape);
@@ -133,14 +139,14 @@ export function computeDialectCoverage(
         shapes.set(shape, {
           shape,
           count: 1,
-          firstSeen: o.receivedAt,
-          lastSeen: o.receivedAt,
+          firstSeen: at,
+          lastSeen: at,
           example: o.maskedExample,
         });
       else {
         s.count++;
-        if (o.receivedAt < s.firstSeen) s.firstSeen = o.receivedAt;
-        if (o.receivedAt > s.lastSeen) s.lastSeen = o.receivedAt;
+        if (at < s.firstSeen) s.firstSeen = at;
+        if (at > s.lastSeen) s.lastSeen = at;
         s.example ??= o.maskedExample;
       }
     }

@@ -49,5 +49,6 @@ export interface ProvisioningEvent {
 export interface AcceptedEvent extends ProvisioningEvent {
   id: number;
   requestId: string;
-  receivedAt: string;
+  /** Epoch ms. */
+  receivedAt: number;
 }

@@ -10,3 +10,4 @@ export * from './job-states';
 export * from './clock';
 export * from './intake-rules';
 export * from './coalesce';
+export * from './time-presenter';

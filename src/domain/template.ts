@@ -84,11 +84,14 @@ export type Template = Omit<TemplateDefinition, 'mode'> & {
   account: { username: string; passwordHash: string };
   /** Absent on templates stored before modes existed: provision. */
   mode?: TemplateMode;
-  createdAt?: string;
-  updatedAt?: string;
+  /** Epoch ms (set by the store). */
+  createdAt?: number;
+  /** Epoch ms (set by the store). */
+  updatedAt?: number;
 };
 
-export type Cluster = ClusterDefinition & { createdAt?: string; updatedAt?: string };
+/** createdAt/updatedAt: epoch ms (set by the store). */
+export type Cluster = ClusterDefinition & { createdAt?: number; updatedAt?: number };
 
 /**
  * The enterprise identity Webex knows the user's customer by (spEnterpriseId), following

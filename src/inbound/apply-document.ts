@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Config } from '../config/schema';
-import { enterpriseIdFor, webexLanguageFor, type EventKind, type ProvisioningEvent, type Template, type UserProfile } from '../domain';
+import { enterpriseIdFor, toIsoTime, webexLanguageFor, type EventKind, type ProvisioningEvent, type Template, type UserProfile } from '../domain';
 import type { Logger } from '../observability';
 import type { AcceptInput, Store } from '../store';
 import { asHeadline } from './dialect/as-error-codes';
@@ -124,7 +124,7 @@ async function statusResponse(ctx: ApplyContext, userId: string): Promise<Comman
         ['userId', userId],
         ['isActive', String(subscriber.isActive)],
         ['status', subscriber.status],
-        ['lastStatusChange', subscriber.lastStatusChange],
+        ['lastStatusChange', toIsoTime(subscriber.lastStatusChange)],
         ['errorCode', subscriber.lastErrorCode],
         ['description', subscriber.lastErrorDescription],
       ],
@@ -138,7 +138,7 @@ async function statusResponse(ctx: ApplyContext, userId: string): Promise<Comman
         ['userId', userId],
         ['isActive', String(last.kind !== 'unassign')],
         ['status', 'queued'],
-        ['lastStatusChange', last.receivedAt],
+        ['lastStatusChange', toIsoTime(last.receivedAt)],
       ],
     };
   }

@@ -9,7 +9,8 @@ export interface CustomerRow {
   lastError?: string;
   /** Subscribers of the enterprise by status. */
   subscribers: Record<string, number>;
-  updatedAt?: string;
+  /** Epoch ms (ISO text at the edges). */
+  updatedAt?: number;
 }
 
 export interface CustomerListFilter {

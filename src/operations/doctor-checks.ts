@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { X509Certificate } from 'node:crypto';
 import { coversName } from '../certs/certificate-info';
 import { isLoopbackHost } from '../config/schema';
+import { toIsoTime } from '../domain';
 import type { DoctorCheck, DoctorDeps, DoctorRequestFacts } from './doctor-types';
 
 const DAY_MS = 86_400_000;
@@ -252,9 +253,9 @@ export async function checkQueue(deps: DoctorDeps, now: number): Promise<DoctorC
     deps.store.jobs.oldestPendingCreatedAt(),
     deps.store.jobs.countByState(),
   ]);
-  const ageMs = oldest ? Math.max(0, now - Date.parse(oldest)) : 0;
+  const ageMs = oldest ? Math.max(0, now - oldest) : 0;
   const failed = byState.failed ?? 0;
-  const details = { pending, oldestPendingCreatedAt: oldest, oldestAgeMs: ageMs, byState };
+  const details = { pending, oldestPendingCreatedAt: toIsoTime(oldest), oldestAgeMs: ageMs, byState };
   const checks: DoctorCheck[] = [];
   const horizon = deps.config.pipeline.attemptHorizonMs;
   if (pending && ageMs > horizon / 2)

@@ -77,7 +77,7 @@ function dryStore(store: Store, world: DryWorld): Store {
     ...store.subscribers,
     get: (userId: string) => Promise.resolve(world.records.get(userId)),
     upsert: (record: Omit<SubscriberRecord, 'createdAt' | 'updatedAt' | 'lastStatusChange'>) => {
-      const saved = { ...record, createdAt: '', updatedAt: '' } as SubscriberRecord;
+      const saved = { ...record, createdAt: 0, updatedAt: 0 } as SubscriberRecord;
       world.records.set(record.userId, saved);
       return Promise.resolve(saved);
     },
@@ -98,8 +98,8 @@ function jobFor(template: Template, event: ProvisioningEvent): Job {
     state: 'running',
     attempts: 0,
     nextRunAt: 0,
-    createdAt: '',
-    updatedAt: '',
+    createdAt: 0,
+    updatedAt: 0,
     lookupFirst: false,
     payload: { event },
   };

@@ -3,7 +3,7 @@ import type { JobError } from '../store/port';
 
 /** What a job keeps of the error it met: code, Webex errorCode, description and TrackingID. */
 export function jobError(err: unknown, at: number): JobError {
-  const when = new Date(at).toISOString();
+  const when = at;
   if (isWebexError(err)) {
     const first = err.facts.webexErrors[0];
     return compactError({

@@ -84,7 +84,7 @@ export async function afterStatus(
         webexErrorCode: first?.errorCode === undefined ? undefined : String(first.errorCode),
         description: first?.description,
         trackingId,
-        at: new Date(run.now()).toISOString(),
+        at: run.now(),
       },
     };
   }

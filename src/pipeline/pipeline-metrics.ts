@@ -39,7 +39,7 @@ export function createPipelineMetrics(registry: Registry, store: Store): Pipelin
       async collect() {
         if (!store.isOpen()) return;
         const at = await store.jobs.oldestPendingCreatedAt();
-        this.set(at ? Math.max(0, (Date.now() - Date.parse(at)) / 1000) : 0);
+        this.set(at ? Math.max(0, (Date.now() - at) / 1000) : 0);
       },
     });
     new Gauge({

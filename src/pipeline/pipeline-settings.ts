@@ -8,4 +8,6 @@ export interface PipelineSettings {
   retryBaseMs: number;
   retryMaxMs: number;
   idlePollMs: number;
+  /** A running job's lease: renewed every third of it; an instance that dies loses its jobs after it. */
+  leaseMs: number;
 }

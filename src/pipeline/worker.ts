@@ -58,8 +58,6 @@ export interface WorkerDeps {
    * at start, leases under this name belong to a run that is gone. Unique per instance.
    */
   owner?: string;
-  /** How long a claim holds a job without renewal; renewed every third of it. */
-  leaseMs?: number;
 }
 
 const EVENT_KINDS = new Set(['assign', 'modify', 'unassign']);
@@ -79,7 +77,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const { store, api, settings, logger, metrics } = deps;
   const now = deps.now ?? (deps.clock ? () => deps.clock!.now() : Date.now);
   const owner = deps.owner ?? defaultLeaseOwner();
-  const leaseMs = deps.leaseMs ?? 60_000;
+  const { leaseMs } = settings;
   let renewTimer: NodeJS.Timeout | undefined;
   const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
   const outcomes = createOutcomeWriter({ store, logger, metrics, now, onFailed: () => counters.failed++ });
@@ -252,7 +250,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         });
       }
     } else if (outcome.type === 'later') {
-      if (at + outcome.delayMs - Date.parse(job.createdAt) > settings.attemptHorizonMs) {
+      if (at + outcome.delayMs - job.createdAt > settings.attemptHorizonMs) {
         await outcomes.fail(
           slot.lease,
           run,
@@ -276,7 +274,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   /** When a failed job may run again (full-jitter backoff, at least Retry-After), or undefined past the attempt horizon. */
   function retryAt(job: Job, at: number, retryAfterMs?: number): number | undefined {
     const delay = retryDelayMs(job.attempts, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, retryAfterMs, random: deps.random });
-    return at + delay - Date.parse(job.createdAt) > settings.attemptHorizonMs ? undefined : at + delay;
+    return at + delay - job.createdAt > settings.attemptHorizonMs ? undefined : at + delay;
   }
 
   async function onError(slot: ActiveSlot, run: JobRun, err: unknown): Promise<void> {

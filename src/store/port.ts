@@ -6,9 +6,11 @@ export type { JobState } from '../domain';
  * The storage port. Every method is async so that a PostgreSQL implementation can follow
  * the embedded SQLite one without touching the domain or the pipeline.
  *
- * Time: every time the port is given (`now`, `nextRunAt`, `leaseMs`) is epoch milliseconds
- * from the injected Clock. Record timestamps it returns for display (createdAt, receivedAt,
- * audit `at`) are ISO-8601 text of that same clock.
+ * Time: one representation. Every time the port is given (`now`, `nextRunAt`, `leaseMs`, an
+ * audit or call-log `at`, `since`) and every time it returns (createdAt, updatedAt, receivedAt,
+ * lastStatusChange, audit and JobError `at`, …) is epoch milliseconds (a number) of the injected
+ * Clock. ISO-8601 text is rendered at the edges only (admin API JSON, CLI output), through
+ * `toIsoTime`/`presentTimes` (`domain/time-presenter.ts`); an adapter may store text or integers.
  */
 export interface Store extends Repositories {
   /**
@@ -121,8 +123,10 @@ export interface Job {
   attempts: number;
   /** Epoch ms when the job may run next. */
   nextRunAt: number;
-  createdAt: string;
-  updatedAt: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms. */
+  updatedAt: number;
   /** Set when a create may have reached Webex (timeout, a crash, a lease taken over): the next attempt looks up first. */
   lookupFirst: boolean;
   payload: Record<string, unknown>;
@@ -139,7 +143,8 @@ export interface JobError {
   webexErrorCode?: string;
   description?: string;
   trackingId?: string;
-  at: string;
+  /** Epoch ms. */
+  at: number;
 }
 
 export interface JobFilter {
@@ -218,7 +223,8 @@ export interface JobQueue {
   get(id: number): Promise<Job | undefined>;
   list(filter?: JobFilter): Promise<Job[]>;
   countByState(): Promise<Record<string, number>>;
-  oldestPendingCreatedAt(): Promise<string | undefined>;
+  /** Epoch ms. */
+  oldestPendingCreatedAt(): Promise<number | undefined>;
   /** Unfinished jobs of one user, oldest first (the head first): for coalescing. */
   pendingForUser(userId: string, limit?: number): Promise<Job[]>;
   /** Earliest time a head becomes claimable (a due time or a lease expiry; undefined when nothing waits): the worker's next wake-up. */
@@ -244,11 +250,14 @@ export interface SubscriberRecord {
   lastTrackingId?: string;
   lastErrorCode?: string;
   lastErrorDescription?: string;
-  lastStatusChange: string;
+  /** Epoch ms. */
+  lastStatusChange: number;
   /** Last profile applied in Webex, for diffing modify events. */
   profile: Record<string, string>;
-  createdAt: string;
-  updatedAt: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms. */
+  updatedAt: number;
 }
 
 export interface SubscriberFilter {
@@ -265,7 +274,7 @@ export interface SubscriberRepo {
   get(userId: string): Promise<SubscriberRecord | undefined>;
   /** Inserts or updates; when the status changes, an audit entry of kind 'subscriber' is written. */
   upsert(
-    record: Omit<SubscriberRecord, 'createdAt' | 'updatedAt' | 'lastStatusChange'> & { lastStatusChange?: string },
+    record: Omit<SubscriberRecord, 'createdAt' | 'updatedAt' | 'lastStatusChange'> & { lastStatusChange?: number },
     actor?: string,
   ): Promise<SubscriberRecord>;
   list(filter?: SubscriberFilter): Promise<SubscriberRecord[]>;
@@ -290,8 +299,10 @@ export interface CustomerRecord {
   lastError?: string;
   /** Webex errorCode of the first error the customer failed with, kept for the jobs that fail after it. */
   lastErrorCode?: string;
-  createdAt: string;
-  updatedAt: string;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms. */
+  updatedAt: number;
 }
 
 export interface CustomerRepo {
@@ -332,7 +343,8 @@ export interface ClusterRepo {
 
 export interface AuditEntry {
   id: number;
-  at: string;
+  /** Epoch ms. */
+  at: number;
   /** 'cli', 'admin-api', 'pipeline', 'inbound', 'system', … */
   actor: string;
   entityType: string;
@@ -345,13 +357,14 @@ export interface AuditEntry {
 }
 
 export interface AuditTrail {
-  append(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: string }): Promise<number>;
+  append(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): Promise<number>;
   list(filter?: { entityType?: string; entityId?: string; limit?: number }): Promise<AuditEntry[]>;
 }
 
 export interface UnknownRequest {
   id: number;
-  receivedAt: string;
+  /** Epoch ms. */
+  receivedAt: number;
   requestId: string;
   template: string;
   reason: string;
@@ -365,8 +378,8 @@ export interface UnknownRequest {
 
 export interface ShadowRecordFilter {
   template?: string;
-  /** ISO time: records received at or after it. */
-  since?: string;
+  /** Epoch ms: records received at or after it. */
+  since?: number;
   limit?: number;
 }
 
@@ -384,7 +397,8 @@ export interface UnknownRequestRepo {
 
 export interface WebexCallRecord {
   id: number;
-  at: string;
+  /** Epoch ms. */
+  at: number;
   jobId?: number;
   userId?: string;
   enterpriseId?: string;
@@ -399,7 +413,7 @@ export interface WebexCallRecord {
 }
 
 export interface WebexCallLog {
-  record(call: Omit<WebexCallRecord, 'id' | 'at'> & { at?: string }): Promise<void>;
+  record(call: Omit<WebexCallRecord, 'id' | 'at'> & { at?: number }): Promise<void>;
   list(filter?: { userId?: string; enterpriseId?: string; jobId?: number; errorsOnly?: boolean; limit?: number }): Promise<WebexCallRecord[]>;
 }
 

@@ -27,7 +27,7 @@ describe('admin API: list totals, BroadWorks enterprises, bulk retry', () => {
       nextRunAt: Date.now() + HOUR,
       payload: {},
       state: 'failed',
-      lastError: { code, message: 'x', webexErrorCode, at: new Date().toISOString() },
+      lastError: { code, message: 'x', webexErrorCode, at: Date.now() },
     });
     return id;
   };

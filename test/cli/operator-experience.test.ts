@@ -162,7 +162,7 @@ describe('imp-bridge CLI: operator experience', () => {
         nextRunAt: Date.now() + 3_600_000,
         payload: {},
         state: 'failed',
-        lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: 'token', at: new Date().toISOString() },
+        lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: 'token', at: Date.now() },
       });
     }
     const r = await cli('jobs', 'list', '--limit', '2');
@@ -185,7 +185,7 @@ describe('imp-bridge CLI: operator experience', () => {
       nextRunAt: Date.now() + 3_600_000,
       payload: {},
       state: 'failed',
-      lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() },
+      lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: Date.now() },
     });
     const json = await cli('jobs', 'retry', '--state', 'failed', '--error', 'IMPB_ERR_WEBEX_UNAUTHORIZED', '--template', 'east-std', '--json');
     expect(json.code).toBe(0);
@@ -205,7 +205,7 @@ describe('imp-bridge CLI: operator experience', () => {
       nextRunAt: Date.now() + 3_600_000,
       payload: {},
       state: 'failed',
-      lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: new Date().toISOString() },
+      lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: Date.now() },
     });
     const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
     Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,6 +161,40 @@ describe('deployment files', () => {
         .filter((n): n is string => n !== undefined);
       expect(names.length).toBeGreaterThan(3);
       for (const name of names) expect(knownEnv).toContain(name);
+    });
+  });
+
+  describe('deploy/haproxy.cfg', () => {
+    const cfg = read('deploy/haproxy.cfg');
+    const haproxy = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((file) => fs.existsSync(file));
+    if (!haproxy) {
+      if (process.env.IMP_BRIDGE_REQUIRE_HAPROXY === '1')
+        throw new Error('IMP_BRIDGE_REQUIRE_HAPROXY=1 but haproxy is not installed (apt-get install -y haproxy)');
+      console.warn('SKIPPED: haproxy is not installed, so deploy/haproxy.cfg is not checked by haproxy -c (apt-get install -y haproxy)');
+    }
+    (haproxy ? it : it.skip)('is a configuration HAProxy accepts', () => {
+      const check = spawnSync(haproxy!, ['-c', '-f', path.join(repo, 'deploy/haproxy.cfg')], { encoding: 'utf8' });
+      expect({ status: check.status, output: `${check.stdout}${check.stderr}`.trim() }).toEqual({ status: 0, output: 'Configuration file is valid' });
+    });
+
+    it('passes TCP through to the provisioning port and checks /readyz on the admin port, as the README shows', () => {
+      const { config } = loadConfig({ env: {} });
+      expect(cfg).toMatch(/^\s*mode tcp$/m);
+      expect(cfg).not.toMatch(/\bssl\b/);
+      expect(cfg).toMatch(new RegExp(`bind :${config.provisioning.port}$`, 'm'));
+      expect(cfg).toMatch(/http-check send meth GET uri \/readyz /);
+      const checked = [...cfg.matchAll(/^\s*server (\S+) (\S+) check port (\d+)$/gm)];
+      expect(checked.length).toBeGreaterThanOrEqual(2);
+      for (const [, , address, port] of checked) {
+        expect(address!.endsWith(`:${config.provisioning.port}`)).toBe(true);
+        expect(port).toBe(String(config.admin.port));
+      }
+      const readme = read('README.md');
+      const start = readme.indexOf('\n## Running several instances');
+      const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+      const shown = section.split('\n').filter((l) => /^\s+(option|http-check|balance|default-server|server) /.test(l));
+      expect(shown.length).toBeGreaterThan(5);
+      for (const line of shown) expect(cfg).toContain(line.trim());
     });
   });
 });

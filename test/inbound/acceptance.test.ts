@@ -178,7 +178,7 @@ describe('flow-through acceptance into the store', () => {
       isActive: true,
       lastErrorCode: '7102',
       lastErrorDescription: 'Email already in use',
-      lastStatusChange: '2025-01-02T03:04:05.000Z',
+      lastStatusChange: Date.parse('2025-01-02T03:04:05.000Z'),
       profile: {},
     });
     const res = await postDocument(t, addDocument('status@x').replace('UserIntegratedIMPAddRequest', 'UserIntegratedIMPGetRequest'));

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { certPaths } from '../../src/certs';
 import { STORE_FILE_NAME } from '../../src/store';
 import { ensureDistFresh } from '../global-setup';
+import { startProduct, type ProductProcess } from '../helpers/product-process';
 import { makeTempDir } from '../helpers/temp-dir';
 import { startSim, type SimUnderTest } from './sim-harness';
 
@@ -15,33 +16,7 @@ import { startSim, type SimUnderTest } from './sim-harness';
  * simulator, then restarted on the same data dir; the sender re-sends every request it did not
  * see acknowledged (as the AS does). Each acknowledged request must reach its end state once.
  */
-const MAIN = path.resolve(__dirname, '../../dist/main.js');
 const USERS = 1400;
-
-interface Running {
-  child: ChildProcess;
-  port: number;
-}
-
-function startProduct(configFile: string): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: { ...process.env, IMP_BRIDGE_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffer = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buffer += String(d);
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (!line.includes('listener.provisioning.up')) continue;
-        resolve({ child, port: (JSON.parse(line) as { port: number }).port });
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += String(d)));
-    child.on('exit', (code, signal) => reject(new Error(`product exited ${code ?? signal}: ${err.slice(0, 2000)}`)));
-  });
-}
 
 function xml(kind: 'add' | 'modify' | 'delete', user: string, lastName: string): string {
   const type = { add: 'UserIntegratedIMPAddRequest', modify: 'UserIntegratedIMPModifyRequest', delete: 'UserIntegratedIMPDeleteRequest' }[kind];
@@ -94,7 +69,7 @@ describe('crash safety of the compiled product over its real mTLS endpoint', () 
     const auth = `Basic ${Buffer.from('as-crash:crash-pass-123').toString('base64')}`;
     const killAfter = 300 + Math.floor(Math.random() * 1400);
 
-    const send = async (run: Running, stopOnError: boolean) => {
+    const send = async (run: ProductProcess, stopOnError: boolean) => {
       const paths = certPaths(path.join(temp.dir, 'data'));
       const agent = new Agent({
         connections: 40,

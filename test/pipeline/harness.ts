@@ -18,6 +18,7 @@ export const FAST_SETTINGS: PipelineSettings = {
   retryBaseMs: 5,
   retryMaxMs: 100,
   idlePollMs: 20,
+  leaseMs: 60_000,
 };
 
 export function makeTemplate(overrides: Partial<Template> & Record<string, unknown> = {}): Template {

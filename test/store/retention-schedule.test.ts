@@ -8,10 +8,10 @@ test('the periodic sweep deletes what the injected clock says is past retention,
   const temp = makeTempDir('impb-retention-');
   const clock = createManualClock(Date.parse('2026-01-01T00:00:00.000Z'));
   const store = createSqliteStore({ dataDir: temp.dir, clock });
-  await store.webexCalls.record({ operation: 'op', method: 'GET', path: '/old', trackingId: 't1', at: new Date(clock.now()).toISOString() });
+  await store.webexCalls.record({ operation: 'op', method: 'GET', path: '/old', trackingId: 't1', at: clock.now() });
   await store.unknownRequests.add({ requestId: 'r', template: 'bw', reason: 'x', headers: {}, body: '<x/>', kind: 'unknown' });
   clock.advance(100 * 86_400_000);
-  await store.webexCalls.record({ operation: 'op', method: 'GET', path: '/new', trackingId: 't2', at: new Date(clock.now()).toISOString() });
+  await store.webexCalls.record({ operation: 'op', method: 'GET', path: '/new', trackingId: 't2', at: clock.now() });
   const schedule = createRetentionSchedule({
     store,
     policy: { dataDays: 90, auditDays: 400, batchSize: 10 },

@@ -171,7 +171,7 @@ describe('SQLite store', () => {
     const claimed = await claimDue(store, 8);
     expect(claimed.map((j) => j.userId)).toEqual(['user0', 'user1', 'user2', 'user3', 'user4', 'user5', 'user6', 'user7']);
     expect(await store.jobs.countPending()).toBe(100_000);
-    expect(await store.jobs.oldestPendingCreatedAt()).toBe('2026-01-01T00:00:00.000Z');
+    expect(await store.jobs.oldestPendingCreatedAt()).toBe(Date.parse('2026-01-01T00:00:00.000Z'));
     // Ratio, not an absolute time: a claim over 100,000 queued jobs costs about what one over a handful does.
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < 50; i++) await claimDue(store, 8);

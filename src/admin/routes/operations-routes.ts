@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { presentTimes } from '../../domain';
 import { ImpbError } from '../../errors';
 import type { WebexProvisioningApi } from '../../pipeline/webex-port';
 import { route, type ApiRoute } from '../api-route';
@@ -66,7 +67,7 @@ export function operationsRoutes(deps: AdminApiDeps): ApiRoute[] {
         res.flushHeaders();
         try {
           const report = await run((p) => res.write(`${JSON.stringify({ type: 'progress', ...p })}\n`));
-          res.end(`${JSON.stringify({ type: 'report', report })}\n`);
+          res.end(`${JSON.stringify({ type: 'report', report: presentTimes(report) })}\n`);
         } catch (err) {
           const e = err instanceof ImpbError ? err : new ImpbError('IMPB_ERR_INTERNAL', { cause: err });
           res.end(`${JSON.stringify({ type: 'error', error: e.toJSON() })}\n`);

@@ -1,6 +1,7 @@
 import type { Counter, Registry } from 'prom-client';
 import type { CertificateManager } from '../../certs/certificate-manager';
 import type { Store } from '../../store';
+import { toIsoTime } from '../../domain';
 import type { WebexWiring } from '../../webex/wire-webex';
 import { route, type ApiRoute } from '../api-route';
 
@@ -28,7 +29,7 @@ async function counterTotal(registry: Registry, name: string, filter?: (labels: 
  */
 export function overviewRoutes(deps: OverviewDeps): ApiRoute[] {
   const now = deps.now ?? Date.now;
-  const startedAt = new Date(now()).toISOString();
+  const startedAt = toIsoTime(now());
   // (time, calls, 429s) samples, so the rate is over the last minute of polls, not since start.
   const samples: Array<{ at: number; calls: number; limited: number }> = [];
   return [
@@ -62,8 +63,8 @@ export function overviewRoutes(deps: OverviewDeps): ApiRoute[] {
             byState: jobs,
             failed: jobs.failed ?? 0,
             queueDepth: pending,
-            oldestPendingCreatedAt: oldest,
-            oldestAgeSeconds: oldest ? Math.max(0, Math.round((t - Date.parse(oldest)) / 1000)) : 0,
+            oldestPendingCreatedAt: toIsoTime(oldest),
+            oldestAgeSeconds: oldest ? Math.max(0, Math.round((t - oldest) / 1000)) : 0,
           },
           webex: {
             target: webex ? (webex.simulated ? 'simulator' : 'webex') : 'not wired',

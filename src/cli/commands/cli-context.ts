@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Config } from '../../config';
 import { isImpbError } from '../../errors';
+import { presentTimes } from '../../domain';
 import { createSilentLogger } from '../../observability';
 import { openStore, type Store } from '../../store';
 import { createAdminClient, type AdminClient } from '../admin-client';
@@ -26,7 +27,8 @@ export async function withClient<T>(fn: (client: AdminClient) => Promise<T>): Pr
 
 /**
  * Read-only commands ask the running proxy; when none answers they open the store directly,
- * read-only, so an operator can look at a stopped proxy's state.
+ * read-only, so an operator can look at a stopped proxy's state. Either way the answer has the
+ * API's shape: record times read from the store are rendered as ISO text (presentTimes).
  */
 export async function readOnly<T>(viaApi: (client: AdminClient) => Promise<T>, viaStore: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const client = createAdminClient();
@@ -38,7 +40,7 @@ export async function readOnly<T>(viaApi: (client: AdminClient) => Promise<T>, v
     process.stderr.write(`imp-bridge: the proxy is not running at ${client.baseUrl}; reading ${where} (read-only)\n`);
     const { store } = await openStore(client.config, { logger: createSilentLogger(), readonly: true });
     try {
-      return await viaStore(store, client.config);
+      return presentTimes(await viaStore(store, client.config)) as T;
     } finally {
       await store.close();
     }

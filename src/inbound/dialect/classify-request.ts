@@ -16,7 +16,8 @@ export interface ClassifiedRequest {
 
 export interface ClassifyInput {
   template: string;
-  receivedAt: string;
+  /** Epoch ms. */
+  receivedAt: number;
   body: Buffer;
   contentType?: string;
   /** Exact secrets to mask in the example besides the secret-named elements (e.g. the AS's password). */

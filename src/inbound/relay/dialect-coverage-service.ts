@@ -17,7 +17,7 @@ export function createDialectCoverageService(deps: { records: ShadowRecordRepo; 
     const now = deps.now?.() ?? new Date();
     const records = await deps.records.list({
       template: options.template,
-      since: new Date(now.getTime() - sinceMs).toISOString(),
+      since: now.getTime() - sinceMs,
     });
     return computeDialectCoverage(records, { now, sinceMs, template: options.template });
   };

@@ -41,7 +41,7 @@ function groupMode(template: Template): boolean {
 export function createShadowAnalysis(deps: ShadowAnalysisDeps): ShadowAnalysis {
   return async ({ template, requestId, request, answer, knownSecrets }) => {
     const contentType = firstValue(request.headers['content-type']);
-    const receivedAt = (deps.now?.() ?? new Date()).toISOString();
+    const receivedAt = (deps.now?.() ?? new Date()).getTime();
     const classified = classifyRequest(
       { template: template.name, receivedAt, body: request.body, contentType, knownSecrets },
       { dialect: deps.dialect.current(), groupMode: groupMode(template) },

@@ -1,12 +1,16 @@
 import type { Clock, Cluster, Template } from '../../domain';
 import type { ClusterRepo, SettingsRepo, TemplateRepo } from '../port';
 import type { PgDb } from './pg-db';
-import { recordTime } from './record-time';
+import { recordTime, type RecordTime } from './record-time';
 
 type Row = { body_json: string; created_at: string; updated_at: string };
 
 /** Templates and clusters: validated JSON documents keyed by name, as on SQLite. */
-function createNamedDocumentRepo<T extends { name: string; createdAt?: string; updatedAt?: string }>(db: PgDb, table: 'templates' | 'clusters', clock: Clock) {
+function createNamedDocumentRepo<T extends { name: string; createdAt?: RecordTime; updatedAt?: RecordTime }>(
+  db: PgDb,
+  table: 'templates' | 'clusters',
+  clock: Clock,
+) {
   const toDoc = (row: Row): T => ({ ...(JSON.parse(row.body_json) as T), createdAt: recordTime(row.created_at), updatedAt: recordTime(row.updated_at) });
   return {
     async get(name: string): Promise<T | undefined> {

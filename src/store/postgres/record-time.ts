@@ -1,13 +1,13 @@
 /**
- * The one place where the PostgreSQL store converts times. Columns hold BIGINT epoch ms; the
- * port returns record times (createdAt, receivedAt, audit `at`, …) as ISO-8601 text today. When
- * the port returns epoch ms instead, `recordTime` becomes the identity and nothing else changes.
+ * The one place where the PostgreSQL store converts times. Columns hold BIGINT epoch ms, and the
+ * port returns record times (createdAt, receivedAt, audit `at`, …) as epoch ms too (issue 13);
+ * node-postgres hands BIGINT over as text, so the conversion is a Number().
  */
-export type RecordTime = string;
+export type RecordTime = number;
 
 /** A column value (BIGINT arrives as text from node-postgres, or a number from our own rows) → the port's record time. */
 export function recordTime(ms: number | string): RecordTime {
-  return new Date(Number(ms)).toISOString();
+  return Number(ms);
 }
 
 /** A record time the port was given (ISO text, or epoch ms) → the column value. */

@@ -2,10 +2,10 @@ import { systemClock, type Clock } from '../../domain/clock';
 import type Database from 'better-sqlite3';
 import type { Cluster, Template } from '../../domain';
 import type { ClusterRepo, SettingsRepo, TemplateRepo } from '../port';
-import { nowIso } from './json';
+import { nowIso, recordTime } from './json';
 
 /** Templates and clusters are stored as validated JSON documents keyed by name. */
-function createNamedDocumentRepo<T extends { name: string; createdAt?: string; updatedAt?: string }>(
+function createNamedDocumentRepo<T extends { name: string; createdAt?: number; updatedAt?: number }>(
   db: Database.Database,
   table: 'templates' | 'clusters',
   clock: Clock,
@@ -19,7 +19,7 @@ function createNamedDocumentRepo<T extends { name: string; createdAt?: string; u
   const deleteStmt = db.prepare(`DELETE FROM ${table} WHERE name = ?`);
   const countStmt = db.prepare(`SELECT COUNT(*) AS n FROM ${table}`);
   type Row = { body_json: string; created_at: string; updated_at: string };
-  const toDoc = (row: Row): T => ({ ...(JSON.parse(row.body_json) as T), createdAt: row.created_at, updatedAt: row.updated_at });
+  const toDoc = (row: Row): T => ({ ...(JSON.parse(row.body_json) as T), createdAt: recordTime(row.created_at), updatedAt: recordTime(row.updated_at) });
 
   return {
     async get(name: string): Promise<T | undefined> {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { duplicateOf, makesJob, type Clock, type ProvisioningEvent } from '../../domain';
 import type { AcceptInput, AcceptOutcome, EventLog, LatestEvent, StoredEvent } from '../port';
-import { compact } from './json';
+import { columnTime, compact, recordTime } from './json';
 import { runUnit, type UnitLock } from './unit-of-work';
 import type { WalSync } from './wal-sync';
 
@@ -56,7 +56,7 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
   type Clocked = { nowMs: number; nowText: string };
   const stamp = (): Clocked => {
     const nowMs = clock.now();
-    return { nowMs, nowText: new Date(nowMs).toISOString() };
+    return { nowMs, nowText: columnTime(nowMs) };
   };
   /** Each distinct request text of one accept is stored once; its events reference it. */
   const requestRefs = (pending: PendingAccept, at: Clocked) => {
@@ -74,7 +74,7 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
       const latest = latestOfUser.get(input.event.userId) as { id: number; dedupe_key: string; received_at: string } | undefined;
       const original = duplicateOf(
         input.dedupeKey,
-        latest && { id: latest.id, dedupeKey: latest.dedupe_key, receivedAt: Date.parse(latest.received_at) },
+        latest && { id: latest.id, dedupeKey: latest.dedupe_key, receivedAt: recordTime(latest.received_at) },
         at.nowMs,
         pending.windowSeconds,
       );
@@ -238,7 +238,8 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
       return (listUserStmt.all(userId, limit) as Row[]).map(toStoredEvent);
     },
     async latestForUser(userId) {
-      return latestStmt.get(userId) as LatestEvent | undefined;
+      const row = latestStmt.get(userId) as (Omit<LatestEvent, 'receivedAt'> & { receivedAt: string }) | undefined;
+      return row && { ...row, receivedAt: recordTime(row.receivedAt) };
     },
     async count() {
       return (countStmt.get() as { n: number }).n;
@@ -264,7 +265,7 @@ function toStoredEvent(row: Row): StoredEvent {
     ...event,
     id: row.id,
     requestId: row.request_id,
-    receivedAt: row.received_at,
+    receivedAt: recordTime(row.received_at),
     rawRequest: row.raw_text,
     dedupeKey: row.dedupe_key,
     subPath: row.sub_path,

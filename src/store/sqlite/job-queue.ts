@@ -5,7 +5,7 @@ import { ImpbError } from '../../errors';
 import type { ClaimedJob, JobError, JobQueue, Lease } from '../port';
 import { auditWriter } from './audit-writer';
 import { createRelaxedWriter } from './durability';
-import { compact, toJson } from './json';
+import { columnTime, compact, toJson } from './json';
 import { createJobReads, toJob, type JobRow } from './job-reads';
 
 export function leaseLost(lease: Lease, action: string): ImpbError {
@@ -24,7 +24,7 @@ export function leaseLost(lease: Lease, action: string): ImpbError {
  */
 // eslint-disable-next-line max-lines-per-function -- a createX factory: one closure over shared state returning small methods, each well under 80 lines (see docs/architecture.md); prepared statements are shared
 export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQueue {
-  const iso = (ms: number) => new Date(ms).toISOString();
+  const iso = columnTime;
   const dueHeadsIn = db.prepare(`
     SELECT j.* FROM job_heads h JOIN jobs j ON j.id = h.job_id
     WHERE h.state = ? AND h.next_run_at <= ?

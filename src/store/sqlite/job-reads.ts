@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { CLAIMABLE_STATES, sqlStateList, UNFINISHED_STATES } from '../../domain';
-import type { Job, JobQueue } from '../port';
-import { compact, fromJson } from './json';
+import type { Job, JobError, JobQueue } from '../port';
+import { compact, fromJson, recordTime } from './json';
 
 const UNFINISHED = sqlStateList(UNFINISHED_STATES);
 
@@ -50,7 +50,7 @@ export function createJobReads(
     },
     async oldestPendingCreatedAt() {
       // The oldest unfinished job is always some user's head.
-      return (oldestHead.get() as { at: string } | undefined)?.at;
+      return recordTime((oldestHead.get() as { at: string } | undefined)?.at);
     },
     async pendingForUser(userId, limit = 100) {
       return (pendingForUserStmt.all(userId, limit) as JobRow[]).map(toJob);
@@ -98,10 +98,15 @@ export function toJob(row: JobRow): Job {
     nextRunAt: row.next_run_at,
     lookupFirst: row.lookup_first === 1,
     payload: JSON.parse(row.payload_json) as Record<string, unknown>,
-    lastError: fromJson(row.last_error_json) ?? null,
+    lastError: toJobError(fromJson(row.last_error_json)) ?? null,
     trackingId: row.tracking_id,
     leaseOwner: row.state === 'running' ? row.lease_owner : null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: recordTime(row.created_at),
+    updatedAt: recordTime(row.updated_at),
   }) as Job;
+}
+
+/** A stored JobError: `at` is ISO text in rows written before times were epoch ms. */
+function toJobError(stored: (Omit<JobError, 'at'> & { at: string | number }) | undefined): JobError | undefined {
+  return stored && { ...stored, at: recordTime(stored.at) };
 }

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../../domain/clock';
 import type Database from 'better-sqlite3';
 import type { AuditTrail, UnknownRequestRepo, WebexCallLog, AuditEntry, UnknownRequest, WebexCallRecord } from '../port';
-import { compact, fromJson, nowIso, toJson } from './json';
+import { columnTime, compact, fromJson, nowIso, recordTime, toJson } from './json';
 
 export function createSqliteAuditTrail(db: Database.Database, clock: Clock = systemClock): AuditTrail {
   const insert = db.prepare(
@@ -11,7 +11,7 @@ export function createSqliteAuditTrail(db: Database.Database, clock: Clock = sys
   return {
     async append(entry) {
       const info = insert.run({
-        at: entry.at ?? nowIso(clock),
+        at: entry.at !== undefined ? columnTime(entry.at) : nowIso(clock),
         actor: entry.actor,
         entityType: entry.entityType,
         entityId: entry.entityId,
@@ -41,7 +41,7 @@ export function createSqliteAuditTrail(db: Database.Database, clock: Clock = sys
         (r) =>
           compact({
             id: r.id,
-            at: r.at,
+            at: recordTime(r.at as string),
             actor: r.actor,
             entityType: r.entity_type,
             entityId: r.entity_id,
@@ -83,7 +83,7 @@ export function createSqliteUnknownRequestRepo(db: Database.Database, clock: Clo
         (r) =>
           compact({
             id: r.id,
-            receivedAt: r.received_at,
+            receivedAt: recordTime(r.received_at as string),
             requestId: r.request_id,
             template: r.template,
             kind: r.kind,
@@ -109,7 +109,7 @@ export function createSqliteWebexCallLog(db: Database.Database, clock: Clock = s
   return {
     async record(call) {
       insert.run({
-        at: call.at ?? nowIso(clock),
+        at: call.at !== undefined ? columnTime(call.at) : nowIso(clock),
         jobId: call.jobId ?? null,
         userId: call.userId ?? null,
         enterpriseId: call.enterpriseId ?? null,
@@ -136,7 +136,7 @@ export function createSqliteWebexCallLog(db: Database.Database, clock: Clock = s
         (r) =>
           compact({
             id: r.id,
-            at: r.at,
+            at: recordTime(r.at as string),
             jobId: r.job_id,
             userId: r.user_id,
             enterpriseId: r.enterprise_id,

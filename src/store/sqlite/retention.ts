@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ENDED_STATES, sqlStateList } from '../../domain';
 import type { RetentionSweeper } from '../port';
+import { columnTime } from './json';
 
 const DAY_MS = 86_400_000;
 
@@ -54,7 +55,7 @@ export function createSqliteRetention(db: Database.Database): RetentionSweeper {
     async sweep(policy, now) {
       const deleted: Record<string, number> = {};
       for (const { table, days, stmt } of statements) {
-        const cutoff = new Date(now - policy[days] * DAY_MS).toISOString();
+        const cutoff = columnTime(now - policy[days] * DAY_MS);
         deleted[table] = 0;
         for (;;) {
           if (!db.open) return deleted;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ShadowRecord } from '../../domain';
 import type { ShadowRecordRepo } from '../port';
+import { columnTime, recordTime } from './json';
 
 /** One row per relayed request of a shadow template; the record itself as JSON (already masked). */
 export function createSqliteShadowRecordRepo(db: Database.Database): ShadowRecordRepo {
@@ -11,7 +12,7 @@ export function createSqliteShadowRecordRepo(db: Database.Database): ShadowRecor
   return {
     async add(record) {
       const info = insert.run({
-        receivedAt: record.receivedAt,
+        receivedAt: columnTime(record.receivedAt),
         template: record.template,
         requestId: record.requestId,
         understood: record.understood ? 1 : 0,
@@ -28,12 +29,16 @@ export function createSqliteShadowRecordRepo(db: Database.Database): ShadowRecor
       }
       if (filter.since !== undefined) {
         where.push('received_at >= @since');
-        params.since = filter.since;
+        params.since = columnTime(filter.since);
       }
       const rows = db
         .prepare(`SELECT record_json FROM shadow_records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT @limit`)
         .all(params) as Array<{ record_json: string }>;
-      return rows.map((r) => JSON.parse(r.record_json) as ShadowRecord);
+      // Records written before times were epoch ms hold ISO text in their JSON.
+      return rows.map((r) => {
+        const record = JSON.parse(r.record_json) as Omit<ShadowRecord, 'receivedAt'> & { receivedAt: string | number };
+        return { ...record, receivedAt: recordTime(record.receivedAt) };
+      });
     },
   };
 }

@@ -4,7 +4,7 @@ import { WAITING_FOR_USER } from '../../domain/subscriber';
 import type { CustomerRecord, CustomerRepo, SubscriberRecord, SubscriberRepo } from '../port';
 import { createRelaxedWriter } from './durability';
 import { auditWriter } from './audit-writer';
-import { compact, nowIso } from './json';
+import { columnTime, compact, nowIso, recordTime } from './json';
 
 // eslint-disable-next-line max-lines-per-function -- a createX factory: one closure over shared state returning small methods, each well under 80 lines (see docs/architecture.md)
 export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock = systemClock): SubscriberRepo {
@@ -27,7 +27,7 @@ export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock =
       const before = getStmt.get(record.userId) as Row | undefined;
       const now = nowIso(clock);
       const statusChanged = !before || before.status !== record.status;
-      const lastStatusChange = record.lastStatusChange ?? (statusChanged ? now : before.last_status_change);
+      const lastStatusChange = record.lastStatusChange !== undefined ? columnTime(record.lastStatusChange) : statusChanged ? now : before.last_status_change;
       upsertStmt.run({
         userId: record.userId,
         template: record.template,
@@ -151,10 +151,10 @@ function toRecord(row: Row): SubscriberRecord {
     lastTrackingId: row.last_tracking_id,
     lastErrorCode: row.last_error_code,
     lastErrorDescription: row.last_error_description,
-    lastStatusChange: row.last_status_change,
+    lastStatusChange: recordTime(row.last_status_change),
     profile: JSON.parse(row.profile_json) as Record<string, string>,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: recordTime(row.created_at),
+    updatedAt: recordTime(row.updated_at),
   }) as unknown as SubscriberRecord;
 }
 
@@ -182,8 +182,8 @@ export function createSqliteCustomerRepo(db: Database.Database, clock: Clock = s
       lastTrackingId: r.last_tracking_id,
       lastError: r.last_error,
       lastErrorCode: r.last_error_code,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
+      createdAt: recordTime(r.created_at as string),
+      updatedAt: recordTime(r.updated_at as string),
     }) as unknown as CustomerRecord;
   const writeAudit = auditWriter(db);
   const upsertCustomer = db.transaction((record: Parameters<CustomerRepo['upsert']>[0]) => {

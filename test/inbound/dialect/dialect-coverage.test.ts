@@ -44,7 +44,7 @@ function answeredTypes(name: string): { request: string[]; response: string[]; d
 }
 
 function observe(body: Buffer, receivedAt: string, provider = createDialectProvider(), template = 'acme'): DialectObservation {
-  return classifyRequest({ template, receivedAt, body, contentType: 'text/xml' }, { dialect: provider.current() }).observation;
+  return classifyRequest({ template, receivedAt: Date.parse(receivedAt), body, contentType: 'text/xml' }, { dialect: provider.current() }).observation;
 }
 
 describe('dialect coverage over the golden fixtures plus unknown shapes', () => {
@@ -159,7 +159,9 @@ describe('dialect extensions', () => {
         ignoreElements: ['costCenter'],
       }),
     ).toEqual({ ok: true });
-    const after = [mail, type22, traced].map((b) => classifyRequest({ template: 'acme', receivedAt: minutesAgo(0), body: b }, { dialect: provider.current() }));
+    const after = [mail, type22, traced].map((b) =>
+      classifyRequest({ template: 'acme', receivedAt: Date.parse(minutesAgo(0)), body: b }, { dialect: provider.current() }),
+    );
     expect(after.map((c) => c.observation.understood)).toEqual([true, true, true]);
     expect(after[0]!.document!.commands[0]!.fields.emailAddress).toBe('a@x.example');
     expect(after[1]!.document!.commands[0]!.spec!.kind).toBe('add');

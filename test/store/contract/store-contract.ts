@@ -1,6 +1,7 @@
 import { createManualClock, type ProvisioningEvent } from '../../../src/domain';
 import { isImpbError } from '../../../src/errors';
 import type { Store } from '../../../src/store';
+import { recordTimeChecks } from './record-times';
 
 /**
  * The store contract: what every Store implementation must do, whatever it is built on. A
@@ -112,7 +113,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           store.transaction(async (tx) => {
             await tx.subscribers.upsert({ userId: 'u4', template: 'bw', enterpriseId: 'ent', status: 'failed', isActive: true, profile: {} });
             await tx.jobs.fail(job!.lease, {
-              lastError: { code: 'IMPB_ERR_INTERNAL', message: 'x', at: new Date(clock.now()).toISOString() },
+              lastError: { code: 'IMPB_ERR_INTERNAL', message: 'x', at: clock.now() },
               now: clock.now(),
             });
           }),
@@ -138,7 +139,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         for (const stale of [
           store.jobs.renew(a!.lease, { leaseMs: LEASE, now: clock.now() }),
           store.jobs.complete(a!.lease, { now: clock.now() }),
-          store.jobs.fail(a!.lease, { lastError: { code: 'IMPB_ERR_INTERNAL', message: 'x', at: 'now' }, now: clock.now() }),
+          store.jobs.fail(a!.lease, { lastError: { code: 'IMPB_ERR_INTERNAL', message: 'x', at: clock.now() }, now: clock.now() }),
           store.jobs.release(a!.lease, { to: 'queued', nextRunAt: clock.now(), now: clock.now() }),
           store.jobs.coalesce(a!.lease, { coalesced: [a!.id], now: clock.now() }),
         ]) {
@@ -241,7 +242,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const [a] = await store.jobs.claim({ owner: 'A', leaseMs: LEASE, limit: 5, now: clock.now() });
         await store.jobs.fail(a!.lease, {
           to: 'awaiting_credentials',
-          lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: '401', at: 'x' },
+          lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: '401', at: clock.now() },
           now: clock.now(),
         });
         // The unassign must not overtake the parked assign.
@@ -257,7 +258,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const claimed = await store.jobs.claim({ owner: 'A', leaseMs: LEASE, limit: 10, now: clock.now() });
         for (const [i, j] of claimed.entries()) {
           await store.jobs.fail(j.lease, {
-            lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', webexErrorCode: i < 5 ? '1001' : '2002', message: 'x', at: 'x' },
+            lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', webexErrorCode: i < 5 ? '1001' : '2002', message: 'x', at: clock.now() },
             now: clock.now(),
           });
         }
@@ -301,6 +302,8 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('time', () => recordTimeChecks(() => db));
+
     describe('retention', () => {
       test('ended jobs, their events and requests, call log and unknown requests go after the data period; audit after its own; unfinished work stays', async () => {
         const { store, clock } = db;
@@ -310,8 +313,8 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         const done = claimed.find((j) => j.userId === 'old-done')!;
         await store.jobs.complete(done.lease, { now: clock.now() });
         await store.jobs.release(claimed.find((j) => j.userId === 'old-pending')!.lease, { to: 'retry_wait', nextRunAt: clock.now() + 1e12, now: clock.now() });
-        await store.audit.append({ actor: 'cli', entityType: 'x', entityId: 'y', action: 'z', at: new Date(clock.now()).toISOString() });
-        await store.webexCalls.record({ operation: 'op', method: 'GET', path: '/x', trackingId: 't', at: new Date(clock.now()).toISOString() });
+        await store.audit.append({ actor: 'cli', entityType: 'x', entityId: 'y', action: 'z', at: clock.now() });
+        await store.webexCalls.record({ operation: 'op', method: 'GET', path: '/x', trackingId: 't', at: clock.now() });
         clock.advance(91 * 86_400_000);
         await accept(store, 'fresh');
         const policy = { dataDays: 90, auditDays: 400, batchSize: 1 };
