@@ -10,6 +10,7 @@ const benches = [
   { name: 'drain', file: 'drain.js', timeoutMs: 170_000 },
   { name: 'rss', file: 'rss.js', timeoutMs: 60_000 },
   { name: 'large', file: 'large-bodies.js', timeoutMs: 180_000 },
+  { name: 'pg', file: 'pg-store.js', timeoutMs: 240_000 },
 ];
 
 const results = {};
@@ -60,5 +61,16 @@ if (r.large) {
       `  ${r.large.concurrent} x 10 MB ${kind}:`.padEnd(41) +
         `peak RSS ${round.peakRssMB} MB (baseline ${r.large.baselineRssMB} MB), answers ${round.answers}, healthz median ${round.healthzMedianMs} ms\n`,
     );
+}
+if (r.pg) {
+  process.stdout.write(
+    `  PostgreSQL / SQLite ingest, 1 instance:  ${r.pg.pgVsSqliteIngestRatio}  (${r.pg.pgAcceptsPerSecond} vs ${r.pg.sqliteAcceptsPerSecond} accepts/s, ${r.pg.concurrency} concurrent)\n`,
+  );
+  process.stdout.write(
+    `  PG shared commits / one at a time:      ${r.pg.pgGroupCommitRatio}  (${r.pg.pgAcceptsPerCommit} accepts per commit vs ${r.pg.pgSequentialAcceptsPerSecond} accepts/s sequential)\n`,
+  );
+  process.stdout.write(
+    `  claim of 10, ${r.pg.queuedJobs} queued, PG / SQLite:  ${r.pg.pgVsSqliteClaimMedianRatio}  (median ${r.pg.pgClaim.medianMs} vs ${r.pg.sqliteClaim.medianMs} ms, p99 ${r.pg.pgClaim.p99Ms} vs ${r.pg.sqliteClaim.p99Ms} ms)\n`,
+  );
 }
 process.exit(failed ? 1 : 0);

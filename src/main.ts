@@ -13,7 +13,7 @@ import type { Closer } from './lifecycle/closer';
 import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
 import { createDryRunPlanner } from './pipeline/dry-run-plan';
 import { pipelineSettings, wirePipeline, type PipelineWiring } from './pipeline/wire-pipeline';
-import { createSqliteStore, withConfigCache, type Store } from './store';
+import { openStore, withConfigCache, type OpenedStore, type Store } from './store';
 import { createRetentionSchedule } from './store/retention-schedule';
 import { seedFromConfig } from './templates/seed-from-config';
 import { provisioningBaseUrlFromConfig } from './templates/template-view';
@@ -75,13 +75,17 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   const closers: Closer[] = [];
   const opened: Array<ProvisioningListener | AdminListener> = [];
   const metrics = options.metrics ?? createMetricsRegistry();
+  // store.kind: the embedded SQLite file, or PostgreSQL shared by several instances (migrated here, under its lock).
+  const storage = await openStore(config, { logger });
   // Template and cluster reads (every flow-through request) are cached briefly; writes invalidate.
-  const store = withConfigCache(createSqliteStore({ dataDir: config.dataDir }));
+  const store = withConfigCache(storage.store);
   const base = { config, logger, metrics, store };
   try {
     // Several instances on PostgreSQL share state and elect one to run the scheduled work; alone (SQLite), none of this runs.
     const deployment =
-      options.sharedState || config.store.kind === 'postgres' ? await wireDeployment({ config, logger, store, ...options.sharedState }) : undefined;
+      options.sharedState || storage.postgres
+        ? await wireDeployment({ config, logger, store, pool: storage.postgres?.pool, ...options.sharedState })
+        : undefined;
     if (deployment) closers.push(() => deployment.close());
     const isLeader = deployment?.isLeader;
     await seedFromConfig(config, store, logger);
@@ -89,7 +93,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
     closers.push(retention.close);
     const certs = await wireCertificates({ ...base, replication: deployment?.certificates, isLeader });
     closers.push(certs.close);
-    const webex = await wireWebex(base);
+    const webex = await wireWebex({ ...base, pacer: await storage.createPacer(config.pipeline.ratePerSecond) });
     closers.push(webex.close);
     // Queue-mode relay templates: the pipeline delivers what inbound stored (both need the seal).
     const relayQueue = await wireRelayQueue(base);
@@ -119,7 +123,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
 
     const adminWiring = wireAdmin(parts);
     closers.push(adminWiring.close);
-    const admin = createBridgeAdminListener(parts, adminWiring);
+    const admin = createBridgeAdminListener(parts, adminWiring, storage);
     const adminAddress = await listenOrExplain('admin', config.admin.host, config.admin.port, () => admin.listen());
     opened.push(admin);
 
@@ -161,15 +165,15 @@ function registerConfigSecrets(config: Config): void {
 }
 
 /** The admin listener is ready only while the store is open and the certificates and Webex say so. */
-function createBridgeAdminListener(parts: BridgeParts, adminWiring: AdminWiring): AdminListener {
-  const { config, logger, store, certs, webex } = parts;
+function createBridgeAdminListener(parts: BridgeParts, adminWiring: AdminWiring, storage: Pick<OpenedStore, 'readiness'>): AdminListener {
+  const { config, logger, certs, webex } = parts;
   return createAdminListener({
     host: config.admin.host,
     port: config.admin.port,
     app: createAdminApp({
       logger,
       routers: adminWiring.routers,
-      readiness: [{ name: 'store', check: () => (store.isOpen() ? true : 'store closed') }, ...certs.readiness, ...webex.readiness],
+      readiness: [storage.readiness, ...certs.readiness, ...webex.readiness],
     }),
   });
 }

@@ -211,15 +211,10 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
     })
-    // Checked with the rest of the config so `store.kind: postgres` stops the start with exit 2,
-    // before any certificate or listener exists, instead of silently falling back to SQLite.
+    // Checked with the rest of the config so a PostgreSQL store without a URL stops the start
+    // with exit 2, before any certificate or listener exists.
     .superRefine((store, ctx) => {
       if (store.kind !== 'postgres') return;
-      ctx.addIssue({
-        code: 'custom',
-        path: ['kind'],
-        message: 'the PostgreSQL store is not available in this release; use store.kind: sqlite (IMP_BRIDGE_STORE_KIND=sqlite)',
-      });
       if (store.postgres.url === undefined)
         ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: 'required when store.kind is postgres (set IMP_BRIDGE_DATABASE_URL)' });
     })

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Template } from '../domain';
 import { ImpbError, isWebexError } from '../errors';
 import type { CustomerRecord, Store } from '../store/port';
@@ -111,14 +112,20 @@ async function lookUpOrCreate(
   }
 }
 
+/** How long the create-once claim lasts: a list and a create (each bounded by the client's timeouts), with margin. */
+const CREATION_CLAIM_MS = 120_000;
+
 export function createCustomerOnboarding(deps: {
   store: Store;
   api: WebexProvisioningApi;
   settings: PipelineSettings;
   now?: () => number;
+  /** The worker's lease owner; made unique per onboarding, so two workers of one host never share a creation claim. */
+  owner?: string;
 }): CustomerOnboarding {
   const { store, api, settings } = deps;
   const now = deps.now ?? Date.now;
+  const claimOwner = `${deps.owner ?? 'worker'}#${randomUUID()}`;
   // Single flight per enterprise: concurrent jobs of one enterprise share one check/create.
   const inFlight = new Map<string, Promise<CustomerReadiness>>();
   const nextCheckAt = new Map<string, { at: number; polls: number }>();
@@ -126,11 +133,33 @@ export function createCustomerOnboarding(deps: {
   let adminLock: Promise<void> = Promise.resolve();
   const io = { store, api, countCreate: () => void createCount++ };
 
+  /**
+   * Create once per enterprise across instances: only the holder of the customer's creation
+   * claim lists and creates (the claim is a row update, never a lock held across the HTTP
+   * calls); the others wait a poll interval and look again, by then at the saved customer.
+   */
+  async function claimed(enterpriseId: string, template: Template, call: WebexCallContext): Promise<CustomerLookup | { waitMs: number }> {
+    const known = (rec: CustomerRecord | undefined) => Boolean(rec?.locationUrl || rec?.webexCustomerId);
+    let stored = await store.customers.get(enterpriseId);
+    if (!known(stored)) {
+      if (!(await store.customers.claimCreation(enterpriseId, { owner: claimOwner, template: template.name, leaseMs: CREATION_CLAIM_MS, now: now() })))
+        return { waitMs: pollDelayMs(0, { initialMs: settings.pollInitialMs, maxMs: settings.pollMaxMs }) };
+      try {
+        // Read again under the claim: the previous holder may have saved the customer meanwhile.
+        stored = await store.customers.get(enterpriseId);
+        return await lookUpOrCreate(io, stored, stored ?? { enterpriseId, template: template.name, status: 'unknown' }, template, call);
+      } finally {
+        await store.customers.releaseCreation(enterpriseId, claimOwner);
+      }
+    }
+    if (stored && READY.has(stored.status) && stored.webexCustomerId) return { rec: stored };
+    return lookUpOrCreate(io, stored, stored!, template, call);
+  }
+
   async function check(enterpriseId: string, template: Template, call: WebexCallContext): Promise<CustomerReadiness> {
-    const stored = await store.customers.get(enterpriseId);
-    if (stored && READY.has(stored.status) && stored.webexCustomerId) return { ready: stored };
-    const base = stored ?? { enterpriseId, template: template.name, status: 'unknown' };
-    const { rec, customer, trackingId } = await lookUpOrCreate(io, stored, base, template, call);
+    const found = await claimed(enterpriseId, template, call);
+    if ('waitMs' in found) return found;
+    const { rec, customer, trackingId } = found;
     if (READY.has(rec.status) && rec.webexCustomerId) {
       nextCheckAt.delete(enterpriseId);
       return { ready: rec };

@@ -84,7 +84,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   let renewTimer: NodeJS.Timeout | undefined;
   const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
   const outcomes = createOutcomeWriter({ store, logger, metrics, now, onFailed: () => counters.failed++ });
-  const customers: CustomerOnboarding = createCustomerOnboarding({ store, api, settings, now });
+  const customers: CustomerOnboarding = createCustomerOnboarding({ store, api, settings, now, owner });
   const active = new Map<number, ActiveSlot>();
   const activeUsers = new Set<string>();
   let running = false;

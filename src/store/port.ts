@@ -310,6 +310,16 @@ export interface CustomerRepo {
   get(enterpriseId: string): Promise<CustomerRecord | undefined>;
   upsert(record: Omit<CustomerRecord, 'createdAt' | 'updatedAt'>): Promise<CustomerRecord>;
   list(filter?: { template?: string; status?: string; limit?: number; offset?: number }): Promise<CustomerRecord[]>;
+  /**
+   * Create once per enterprise, across instances: the right to look up and create the
+   * enterprise's Wholesale customer, for `leaseMs`. True only for the one caller that holds it
+   * (nobody held it, the holder's claim expired, or `owner` holds it already); the others back
+   * off and look again. A new enterprise gets its record here, with status 'absent'. Never held
+   * across a wait on anything but the Webex calls it guards.
+   */
+  claimCreation(enterpriseId: string, claim: { owner: string; template: string; leaseMs: number; now: number }): Promise<boolean>;
+  /** Gives the claim up (after the customer was saved, or the attempt failed), so another worker need not wait for its expiry. */
+  releaseCreation(enterpriseId: string, owner: string): Promise<void>;
 }
 
 // ---------- templates and clusters ----------

@@ -60,6 +60,8 @@ export interface WebexDeps {
   logger: Logger;
   metrics: Registry;
   store: Store;
+  /** The shared pacer of several instances (PostgreSQL's token bucket); by default the in-process limiter. */
+  pacer?: RateLimiter;
 }
 
 export async function wireWebex(deps: WebexDeps): Promise<WebexWiring> {
@@ -79,7 +81,7 @@ export async function wireWebex(deps: WebexDeps): Promise<WebexWiring> {
 
   const { baseUrl, tokens, simulator } = await chooseWebexTarget(deps, dispatcher, onCall);
 
-  const limiter = createRateLimiter({ maxPerSecond: config.pipeline.ratePerSecond });
+  const limiter = deps.pacer ?? createRateLimiter({ maxPerSecond: config.pipeline.ratePerSecond });
   const client = createWebexClient({
     baseUrl,
     dispatcher,

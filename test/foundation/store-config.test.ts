@@ -40,15 +40,11 @@ describe('store configuration', () => {
     expect(config.store).toEqual({ kind: 'sqlite', postgres: { url: URL_WITH_PASSWORD, poolSize: 4, statementTimeoutMs: 2500 } });
   });
 
-  it('refuses store.kind postgres at start with a clear message, naming the variable', () => {
-    const problems = problemsOf(() => loadConfig({ env: { IMP_BRIDGE_STORE_KIND: 'postgres', IMP_BRIDGE_DATABASE_URL: URL_WITH_PASSWORD }, cwd: temp.dir }));
-    expect(problems).toEqual([
-      expect.stringMatching(/^store\.kind \(from IMP_BRIDGE_STORE_KIND\): the PostgreSQL store is not available in this release; use store\.kind: sqlite/),
-    ]);
+  it('accepts store.kind postgres with a URL, and refuses it without one, naming the variable', () => {
+    const { config } = loadConfig({ env: { IMP_BRIDGE_STORE_KIND: 'postgres', IMP_BRIDGE_DATABASE_URL: URL_WITH_PASSWORD }, cwd: temp.dir });
+    expect(config.store).toEqual({ kind: 'postgres', postgres: { url: URL_WITH_PASSWORD, poolSize: 10, statementTimeoutMs: 15_000 } });
     const withoutUrl = problemsOf(() => loadConfig({ env: { IMP_BRIDGE_STORE_KIND: 'postgres' }, cwd: temp.dir }));
-    expect(withoutUrl).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^store\.postgres\.url: required when store\.kind is postgres \(set IMP_BRIDGE_DATABASE_URL\)/)]),
-    );
+    expect(withoutUrl).toEqual([expect.stringMatching(/^store\.postgres\.url: required when store\.kind is postgres \(set IMP_BRIDGE_DATABASE_URL\)/)]);
   });
 
   it('refuses an unknown kind and a URL that is not postgres://, without echoing its password', () => {
@@ -74,17 +70,16 @@ describe('store configuration', () => {
     expect(shown + text()).not.toMatch(/query-secret-password|db-secret-password/);
   });
 
-  it('npm start with IMP_BRIDGE_STORE_KIND=postgres exits 2 before touching the data dir', async () => {
+  it('npm start with IMP_BRIDGE_STORE_KIND=postgres and no URL exits 2 before touching the data dir', async () => {
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH, IMP_BRIDGE_STORE_KIND: 'postgres', IMP_BRIDGE_DATABASE_URL: URL_WITH_PASSWORD, IMP_BRIDGE_DATA_DIR: temp.dir },
+      env: { PATH: process.env.PATH, IMP_BRIDGE_STORE_KIND: 'postgres', IMP_BRIDGE_DATA_DIR: temp.dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
-    expect(stderr).toMatch(/store\.kind \(from IMP_BRIDGE_STORE_KIND\): the PostgreSQL store is not available in this release/);
-    expect(stderr).not.toContain('db-secret-password');
+    expect(stderr).toMatch(/store\.postgres\.url: required when store\.kind is postgres \(set IMP_BRIDGE_DATABASE_URL\)/);
     expect(fs.readdirSync(temp.dir)).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { Config } from '../../config';
 import { isImpbError } from '../../errors';
 import { presentTimes } from '../../domain';
-import { createSqliteStore, type SqliteStore } from '../../store';
+import { createSilentLogger } from '../../observability';
+import { openStore, type Store } from '../../store';
 import { createAdminClient, type AdminClient } from '../admin-client';
 import { printNote, printRows, truncationNote } from '../output';
 import { assertOneOf, positiveInt, suggest } from '../usage';
@@ -29,14 +30,15 @@ export async function withClient<T>(fn: (client: AdminClient) => Promise<T>): Pr
  * read-only, so an operator can look at a stopped proxy's state. Either way the answer has the
  * API's shape: record times read from the store are rendered as ISO text (presentTimes).
  */
-export async function readOnly<T>(viaApi: (client: AdminClient) => Promise<T>, viaStore: (store: SqliteStore, config: Config) => Promise<T>): Promise<T> {
+export async function readOnly<T>(viaApi: (client: AdminClient) => Promise<T>, viaStore: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const client = createAdminClient();
   try {
     return await viaApi(client);
   } catch (err) {
     if (!isImpbError(err, 'IMPB_ERR_ADMIN_UNREACHABLE')) throw err;
-    process.stderr.write(`imp-bridge: the proxy is not running at ${client.baseUrl}; reading the store in ${client.config.dataDir} (read-only)\n`);
-    const store = createSqliteStore({ dataDir: client.config.dataDir, readonly: true });
+    const where = client.config.store.kind === 'postgres' ? 'the PostgreSQL store' : `the store in ${client.config.dataDir}`;
+    process.stderr.write(`imp-bridge: the proxy is not running at ${client.baseUrl}; reading ${where} (read-only)\n`);
+    const { store } = await openStore(client.config, { logger: createSilentLogger(), readonly: true });
     try {
       return presentTimes(await viaStore(store, client.config)) as T;
     } finally {
@@ -87,13 +89,13 @@ export function printList(page: ListPage<unknown>, o: JsonFlag & { limit?: numbe
 }
 
 /** Template names, from the running proxy or the store: filters naming another one are refused. */
-export async function templateNames(source: AdminClient | SqliteStore): Promise<string[]> {
+export async function templateNames(source: AdminClient | Store): Promise<string[]> {
   if ('call' in source) return (await source.call<{ templates: Array<{ name: string }> }>('GET', '/api/v1/templates')).templates.map((t) => t.name);
   return (await source.templates.list()).map((t) => t.name);
 }
 
 /** `--template acme-std` when no such template exists: exit 2 with the closest names. */
-export async function checkTemplateFilter(source: AdminClient | SqliteStore, template: string | undefined): Promise<void> {
+export async function checkTemplateFilter(source: AdminClient | Store, template: string | undefined): Promise<void> {
   if (template === undefined) return;
   assertOneOf('--template', template, await templateNames(source), 'template');
 }

@@ -5,3 +5,4 @@ export { createPgCallBudget, type PgCallBudgetOptions } from './token-bucket';
 export { createLeaderLease, type LeaderLease, type LeaderLeaseOptions } from './leader-lease';
 export { createInstanceRegistry, type InstanceRecord, type InstanceRegistry, type InstanceRegistryOptions } from './instances';
 export { createWakeupListener, notifyWakeup, type WakeupListener, type WakeupListenerOptions } from './wakeups';
+export { createPostgresStore, attachPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store';

@@ -1,4 +1,5 @@
 import { SHARED_STATE_MIGRATIONS } from './shared-state-migrations';
+import { LANES, STORE_TABLES } from './store-schema';
 
 /**
  * The PostgreSQL schema, versioned in code as for SQLite. A migration is never edited once
@@ -59,6 +60,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         last_heartbeat timestamptz NOT NULL
       );
     `,
+  },
+  {
+    version: 10,
+    name: 'the store: events, requests, jobs, subscribers, customers, configuration, records (times as epoch ms)',
+    sql: STORE_TABLES,
+  },
+  {
+    version: 11,
+    name: 'lanes: one row per BroadWorks user (its head job, due time, lease), kept by triggers on jobs',
+    sql: LANES,
   },
   ...SHARED_STATE_MIGRATIONS,
 ];

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the append-only migration history: released entries are never edited or moved, only added */
 import type Database from 'better-sqlite3';
 
 /**
@@ -311,6 +312,11 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX shadow_records_received ON shadow_records(received_at);
       `);
     },
+  },
+  {
+    version: 7,
+    name: 'create once per enterprise: the claim on a customer row (owner, expiry in epoch ms)',
+    up: (db) => db.exec('ALTER TABLE customers ADD COLUMN creation_owner TEXT; ALTER TABLE customers ADD COLUMN creation_expires_at INTEGER;'),
   },
 ];
 

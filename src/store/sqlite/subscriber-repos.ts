@@ -158,6 +158,7 @@ function toRecord(row: Row): SubscriberRecord {
   }) as unknown as SubscriberRecord;
 }
 
+// eslint-disable-next-line max-lines-per-function -- a createX factory: one closure over shared state returning small methods, each well under 80 lines (see docs/architecture.md)
 export function createSqliteCustomerRepo(db: Database.Database, clock: Clock = systemClock): CustomerRepo {
   const getStmt = db.prepare('SELECT * FROM customers WHERE enterprise_id = ?');
   const upsertStmt = db.prepare(`
@@ -215,10 +216,32 @@ export function createSqliteCustomerRepo(db: Database.Database, clock: Clock = s
     }
     return toCustomer(getStmt.get(record.enterpriseId) as Record<string, unknown>);
   });
+  // The same rule as on PostgreSQL (customer-repo.ts there): nobody holds it, it expired, or it is the caller's.
+  const claimStmt = db.prepare(`
+    INSERT INTO customers (enterprise_id, template, status, created_at, updated_at, creation_owner, creation_expires_at)
+    VALUES (@enterpriseId, @template, 'absent', @at, @at, @owner, @expiresAt)
+    ON CONFLICT(enterprise_id) DO UPDATE SET creation_owner = excluded.creation_owner, creation_expires_at = excluded.creation_expires_at
+    WHERE customers.creation_owner IS NULL OR customers.creation_expires_at <= @now OR customers.creation_owner = @owner
+    RETURNING 1 AS won`);
+  const releaseStmt = db.prepare('UPDATE customers SET creation_owner = NULL, creation_expires_at = NULL WHERE enterprise_id = ? AND creation_owner = ?');
   return {
     async get(enterpriseId) {
       const row = getStmt.get(enterpriseId) as Record<string, unknown> | undefined;
       return row ? toCustomer(row) : undefined;
+    },
+    async claimCreation(enterpriseId, claim) {
+      const won = claimStmt.get({
+        enterpriseId,
+        template: claim.template,
+        at: new Date(claim.now).toISOString(),
+        now: claim.now,
+        owner: claim.owner,
+        expiresAt: claim.now + claim.leaseMs,
+      });
+      return won !== undefined;
+    },
+    async releaseCreation(enterpriseId, owner) {
+      releaseStmt.run(enterpriseId, owner);
     },
     async upsert(record) {
       return upsertCustomer(record);
