@@ -79,24 +79,30 @@ export function writeInstanceConfig(settings: InstanceSettings, name: string): s
 
 export interface Instance {
   name: string;
+  dataDir: string;
   process: ProductProcess;
   agent: Agent;
   alive: boolean;
 }
 
-export async function startInstance(configFile: string, name: string): Promise<Instance> {
+/**
+ * `asClientOf`: the instance whose development client certificate the AS presents (the first
+ * instance of a deployment makes it; the others adopt the deployment's trust, not a PKI of their own).
+ */
+export async function startInstance(configFile: string, name: string, asClientOf?: Instance): Promise<Instance> {
   const process = await startProduct(configFile);
   const paths = certPaths(path.join(path.dirname(configFile), 'data'));
+  const client = asClientOf ? certPaths(asClientOf.dataDir) : paths;
   const agent = new Agent({
     connections: 16,
     connect: {
       ca: fs.readFileSync(paths.serverCert),
-      cert: fs.readFileSync(paths.devClientCert),
-      key: fs.readFileSync(paths.devClientKey),
+      cert: fs.readFileSync(client.devClientCert),
+      key: fs.readFileSync(client.devClientKey),
       servername: 'localhost',
     },
   });
-  return { name, process, agent, alive: true };
+  return { name, process, agent, alive: true, dataDir: path.join(path.dirname(configFile), 'data') };
 }
 
 export async function killInstance(instance: Instance): Promise<void> {
