@@ -124,19 +124,25 @@ describePostgres('two instances on one PostgreSQL share the deployment', (pg) =>
     const cookie = String(login.headers['set-cookie']).split(';')[0];
     expect((await supertest(b.adminUrl).get('/console/session').set('cookie', cookie)).status).toBe(200);
     expect((await supertest(b.adminUrl).get('/api/v1/instances').set('cookie', cookie)).status).toBe(200);
-    const out = await supertest(b.adminUrl).delete('/console/session').set('cookie', cookie).set('x-csrf-token', login.body.csrfToken as string);
+    const out = await supertest(b.adminUrl)
+      .delete('/console/session')
+      .set('cookie', cookie)
+      .set('x-csrf-token', login.body.csrfToken as string);
     expect(out.status).toBe(204);
     expect((await supertest(a.adminUrl).get('/console/session').set('cookie', cookie)).status).toBe(401);
   });
 
   it('when the leader stops, the other instance takes the scheduled work over', async () => {
-    const leaderOf = async () => ((await certApi(b).get('/api/v1/instances')).body.instances as Array<{ id: string; leader: boolean; self: boolean }>).find((i) => i.leader);
+    const leaderOf = async () =>
+      ((await certApi(b).get('/api/v1/instances')).body.instances as Array<{ id: string; leader: boolean; self: boolean }>).find((i) => i.leader);
     const first = await waitFor(leaderOf, 5_000);
     const [leader, other] = first.self ? [b, a] : [a, b];
     await leader.stop();
     const started = Date.now();
     const next = await waitFor(async () => {
-      const found = ((await certApi(other).get('/api/v1/instances')).body.instances as Array<{ id: string; leader: boolean; self: boolean }>).find((i) => i.leader);
+      const found = ((await certApi(other).get('/api/v1/instances')).body.instances as Array<{ id: string; leader: boolean; self: boolean }>).find(
+        (i) => i.leader,
+      );
       return found?.self ? found : undefined;
     }, 10_000);
     console.log(`leader stopped; the other instance leads after ${Date.now() - started} ms`);
