@@ -22,7 +22,7 @@ export function startProduct(configFile: string, env: Record<string, string> = {
   const lines: string[] = [];
   const keep = (line: string) => {
     lines.push(line);
-    if (lines.length > 200) lines.shift();
+    if (lines.length > 2000) lines.shift();
   };
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(String(code ?? signal))));
   const tail = () => lines.join('\n');

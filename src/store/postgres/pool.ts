@@ -53,6 +53,17 @@ export function createPgPool(options: PgPoolOptions): PgPool {
       err: { message: err.message, code: (err as { code?: string }).code },
     });
   });
+  // A client checked out at that moment (a unit of work between statements, a LISTEN connection)
+  // has no pool listener: pg emits 'error' on the client itself, and unhandled it would kill the
+  // process too. Its pending or next statement fails instead, and release(err) discards it.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      options.logger.debug('PostgreSQL connection lost while in use; its statement fails and it is replaced', {
+        event: 'store.postgres.checked_out_error',
+        err: { message: err.message, code: (err as { code?: string }).code },
+      });
+    });
+  });
   return pool;
 }
 

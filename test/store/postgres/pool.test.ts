@@ -38,6 +38,20 @@ describePostgres('PostgreSQL pool', (pg) => {
     expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   });
 
+  it('survives a connection killed while checked out (mid unit of work): no uncaught error, its next statement fails, the pool recovers', async () => {
+    const pool = pg.createPool({ applicationName: 'impb-busy-kill' });
+    const client = await pool.connect();
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    // Without a listener on the checked-out client, pg's 'error' event would be an uncaught exception.
+    expect(client.listenerCount('error')).toBeGreaterThan(0);
+    const errored = once(client, 'error');
+    await pg.adminQuery('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    await errored;
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    client.release(new Error('connection lost'));
+    expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
+  });
+
   it('withTransaction commits, and rolls back on an error', async () => {
     const pool = pg.createPool();
     await pool.query('CREATE TABLE tx_probe (n int)');
