@@ -97,6 +97,9 @@ function dryStore(store: Store, world: DryWorld): Store {
       world.customerRecords.set(record.enterpriseId, saved);
       return Promise.resolve(saved);
     },
+    // The dry world has one planner: its creation claim is always won, and never written to the store.
+    claimCreation: () => Promise.resolve(true),
+    releaseCreation: () => Promise.resolve(),
   };
   // The job code notes some outcomes in the audit trail (a Wholesale email it cannot change): a dry run writes none.
   const audit = { ...store.audit, append: () => Promise.resolve(0) };
