@@ -216,6 +216,20 @@ describePostgres('imp-bridge store migrate-from-sqlite', (pg: PgTestContext) => 
     expect((JSON.parse(again.out) as MigrationSummary).tables.find((t) => t.table === 'audit')).toMatchObject({ copied: 1 });
   });
 
+  it("keeps the database's certificates when it has others, unless --replace-certificates (then the next version)", async () => {
+    const version = async () => (await target.pool.query<{ version: string; digest: string }>('SELECT version, digest FROM certificate_state')).rows[0]!;
+    const before = await version();
+    await target.pool.query("UPDATE certificate_state SET digest = 'another-deployment-digest'");
+    const kept = await migrate();
+    expect(kept.code).toBe(0);
+    expect(kept.out).toContain("certificates: kept the database's: the database already has the deployment's certificates (version 1)");
+    expect((await version()).digest).toBe('another-deployment-digest');
+    const replaced = await migrate('--replace-certificates');
+    expect(replaced.code).toBe(0);
+    expect(replaced.out).toContain('certificates: replaced');
+    expect(await version()).toEqual({ version: String(Number(before.version) + 1), digest: before.digest });
+  });
+
   it('bad input exits 2 with the fix: no target, not a store, not a postgres URL, a missing file', async () => {
     const noTarget = await runCliCaptured('store', 'migrate-from-sqlite', file);
     expect(noTarget.code).toBe(2);
