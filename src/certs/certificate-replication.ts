@@ -72,7 +72,8 @@ interface ReplicationState {
 
 const localSnapshot = (material: CertificateMaterialStore, trusted: ReadonlySet<string>) => readSnapshot(material, trusted, Date.now());
 
-function upsertInto(options: CertificateReplicationOptions, channel: string): Upsert {
+/** The write of a version (also `store migrate-from-sqlite`, which publishes a SQLite deployment's certificates). */
+export function upsertInto(options: Pick<CertificateReplicationOptions, 'instanceId' | 'encryptionKey'>, channel: string): Upsert {
   return async (db, version, digest, snapshot, reason) => {
     await db.query(
       `INSERT INTO certificate_state (name, version, digest, snapshot, instance, reason) VALUES ($1, $2, $3, $4, $5, $6)

@@ -5,6 +5,7 @@ import { registerCertificateCommands } from './commands/certificate-commands';
 import { registerSendCommand } from './commands/send-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerSimulateWebexCommand } from './commands/simulate-webex-command';
+import { registerStoreCommands } from './commands/store-commands';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes';
 import { inOperatorWords } from './operator-words';
 import { applyUsageConventions } from './usage';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSimulateWebexCommand(program);
   registerCertificateCommands(program);
   registerAdminCommands(program);
+  registerStoreCommands(program);
   // Last, so that it reaches every command registered above.
   applyUsageConventions(program);
   return program;
