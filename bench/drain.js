@@ -13,9 +13,7 @@ const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
 const { createRateLimiter } = require(path.join(dist, 'webex/pacing/rate-limiter'));
 const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
 const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
-const { spawn } = require('node:child_process');
-const { request } = require('undici');
-const { URL } = require('node:url');
+const { startSimulatorProcess } = require('./simulator-process');
 const { createSilentLogger } = require(path.join(dist, 'observability'));
 
 const USERS = Number(process.env.BENCH_DRAIN_USERS || 10000);
@@ -108,38 +106,6 @@ async function main() {
       duplicateCreates: stats.creates.broadworksSubscribers - done,
     }) + '\n',
   );
-}
-
-/** `imp-bridge simulate-webex` as a child process; stats through its control endpoint. */
-async function startSimulatorProcess(token, rateLimit) {
-  const bin = path.resolve(__dirname, '../bin/imp-bridge.js');
-  const child = spawn(
-    process.execPath,
-    [bin, 'simulate-webex', '--port', '0', '--token', token, '--delay', '5', '--rate-limit', String(rateLimit), '--retry-after', '1'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const baseUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = /listening: (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited ${code} before listening: ${out}`)));
-  });
-  const control = new URL('/_simulator/stats', baseUrl);
-  return {
-    baseUrl,
-    async stats() {
-      const res = await request(control, { headers: { authorization: `Bearer ${token}` } });
-      return res.body.json();
-    },
-    async close() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 main().catch((err) => {

@@ -13,7 +13,7 @@ import type { Closer } from './lifecycle/closer';
 import { createLogger, createMetricsRegistry, registerSecret, resolveLogFormat, type Logger, type Registry } from './observability';
 import { createDryRunPlanner } from './pipeline/dry-run-plan';
 import { pipelineSettings, wirePipeline, type PipelineWiring } from './pipeline/wire-pipeline';
-import { openStore, withConfigCache, type OpenedStore, type Store } from './store';
+import { DEFAULT_CONFIG_CACHE_TTL_MS, openStore, withConfigCache, type OpenedStore, type Store } from './store';
 import { createRetentionSchedule } from './store/retention-schedule';
 import { seedFromConfig } from './templates/seed-from-config';
 import { provisioningBaseUrlFromConfig } from './templates/template-view';
@@ -35,6 +35,8 @@ export interface StartOptions {
    * tests also give it to SQLite bridges so that two of them share certificates, token and leader.
    */
   sharedState?: Omit<DeploymentDeps, 'config' | 'logger' | 'store'>;
+  /** How long template and cluster reads are reused (2 s); tests set it long to see that a NOTIFY, not the expiry, carried a change. */
+  configCacheTtlMs?: number;
 }
 
 /** Every part of a running bridge, in the order they are wired (tests and the serve command read them). */
@@ -78,7 +80,7 @@ export async function startImpBridge(options: StartOptions): Promise<ImpBridge> 
   // store.kind: the embedded SQLite file, or PostgreSQL shared by several instances (migrated here, under its lock).
   const storage = await openStore(config, { logger });
   // Template and cluster reads (every flow-through request) are cached briefly; writes invalidate.
-  const store = withConfigCache(storage.store);
+  const store = withConfigCache(storage.store, { ttlMs: options.configCacheTtlMs ?? DEFAULT_CONFIG_CACHE_TTL_MS });
   const base = { config, logger, metrics, store };
   try {
     // Several instances on PostgreSQL share state and elect one to run the scheduled work; alone (SQLite), none of this runs.

@@ -29,7 +29,7 @@ export interface TestBridge {
  */
 export async function startTestBridge(
   overrides: ConfigInput = {},
-  options: { dataDir?: string; configFile?: string; sharedState?: StartOptions['sharedState'] } = {},
+  options: { dataDir?: string; configFile?: string; sharedState?: StartOptions['sharedState']; configCacheTtlMs?: number } = {},
 ): Promise<TestBridge> {
   const temp = options.dataDir ? undefined : makeTempDir();
   const dataDir = options.dataDir ?? temp!.dir;
@@ -41,7 +41,13 @@ export async function startTestBridge(
     logLevel: overrides.logLevel ?? 'debug',
   });
   const { logger, lines } = captureLogger(config.logLevel);
-  const bridge = await startImpBridge({ config, logger, configFile: options.configFile, sharedState: options.sharedState });
+  const bridge = await startImpBridge({
+    config,
+    logger,
+    configFile: options.configFile,
+    sharedState: options.sharedState,
+    configCacheTtlMs: options.configCacheTtlMs,
+  });
   const paths = certPaths(dataDir);
   const agents: Agent[] = [];
   return {

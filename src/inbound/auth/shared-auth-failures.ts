@@ -13,6 +13,21 @@ export interface SharedAuthFailures {
 const WINDOW_MS = 60_000;
 
 /**
+ * The flow-through bucket is `source + NUL + template`, and PostgreSQL text refuses NUL
+ * (`invalid byte sequence for encoding "UTF8": 0x00`): the column holds the bucket as a JSON
+ * string, still readable in psql. A bare value (written before this encoding) is read as it is.
+ */
+const encodeBucket = (bucket: string) => JSON.stringify(bucket);
+function decodeBucket(stored: string): string {
+  if (!stored.startsWith('"')) return stored;
+  try {
+    return JSON.parse(stored) as string;
+  } catch {
+    return stored;
+  }
+}
+
+/**
  * Several instances behind one load balancer: a guesser spread over them must meet one brake.
  * Each throttle stays in memory (the hot path asks no database); every failure decided here is
  * written to `auth_failures`, and every instance adds the others' failures of the last minute
@@ -35,7 +50,7 @@ export function createSharedAuthFailures(deps: { pool: PgPool; instanceId: strin
     let added = 0;
     for (const row of rows) {
       if (seen.has(row.id)) continue;
-      throttles.get(row.scope)?.recordFailure(row.bucket);
+      throttles.get(row.scope)?.recordFailure(decodeBucket(row.bucket));
       added++;
     }
     // Only ids still in the window can come back: the set stays bounded.
@@ -50,7 +65,7 @@ export function createSharedAuthFailures(deps: { pool: PgPool; instanceId: strin
       throttles.set(scope, throttle);
       throttle.onFailure?.((bucket) => {
         void pool
-          .query('INSERT INTO auth_failures (scope, bucket, instance) VALUES ($1, $2, $3)', [scope, bucket, instanceId])
+          .query('INSERT INTO auth_failures (scope, bucket, instance) VALUES ($1, $2, $3)', [scope, encodeBucket(bucket), instanceId])
           .catch(warn('cannot record a failure'));
       });
     },
