@@ -90,4 +90,15 @@ describe('inbound requests are stored once', () => {
     expect(store.db.prepare('SELECT typeof(raw_request) AS kind FROM requests ORDER BY id DESC LIMIT 1').get()).toEqual({ kind: 'text' });
     expect((await store.events.get(small[0]!.eventId))!.rawRequest).toBe('<BroadsoftDocument>small</BroadsoftDocument>');
   });
+
+  test('an accepted event touches no dedupe-key index (the duplicate rule reads the user latest event), and duplicates are still found', async () => {
+    const indexes = (
+      store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbound_events'").all() as Array<{ name: string }>
+    ).map((r) => r.name);
+    expect(indexes).not.toContain('inbound_events_dedupe');
+    const input = { event: event('dup1'), requestId: 'd-req', dedupeKey: 'same-key' };
+    const [first] = await store.events.accept([input], { duplicateWindowSeconds: 300 });
+    const [again] = await store.events.accept([{ ...input, requestId: 'd-req-2' }], { duplicateWindowSeconds: 300 });
+    expect(again).toEqual({ eventId: first!.eventId, duplicate: true });
+  });
 });
