@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { redactText, REDACTED } from '../observability';
+import type { FlowThroughDocument } from './dialect/read-document';
 
 /**
  * The body as it may be stored: secret-named elements masked (CDATA included, by the same
@@ -11,6 +12,11 @@ export function maskDocument(text: string, knownSecrets: Array<string | undefine
   for (const secret of knownSecrets) if (secret && secret.length >= 6) out = out.split(secret).join(REDACTED);
   // redactText masks the secret-named elements (maskSecretElements) before its other patterns.
   return redactText(out);
+}
+
+/** The exact secret values a flow-through document's stored text is masked with: the header password, the document's, each command's IM&P password. */
+export function documentSecrets(doc: FlowThroughDocument | undefined, headerPassword: string | undefined): Array<string | undefined> {
+  return [headerPassword, doc?.credentials?.password, ...(doc?.commands.map((c) => c.fields.impPassword) ?? [])];
 }
 
 /** Headers minus Authorization (and cookies), values of secret-shaped text masked. */

@@ -71,6 +71,11 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= 6) registered.add(value);
 }
 
+/** The registered secrets, for a parser thread that masks a large document with the same rule (its own registry is empty). */
+export function registeredSecrets(): string[] {
+  return [...registered];
+}
+
 export function redactText(text: string): string {
   let out = maskSecretElements(text);
   for (const [pattern, replacement] of TEXT_PATTERNS) out = out.replace(pattern, replacement);

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { certPaths } from '../../src/certs';
+import { documentSecrets, maskDocument } from '../../src/inbound/mask-request';
+import { registerSecret } from '../../src/observability';
 import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { ACME_PASSWORD, basic, postDocument, templateConfig } from './flowthrough-client';
 
@@ -119,6 +121,44 @@ describe('large documents (parsed in a worker thread)', () => {
     const refused = await postDocument(t, head('w,1,2') + `<x>${'<y/>'.repeat(11_000)}${padded}</x></BroadsoftDocument>`);
     expect(refused.text).toContain('<errorCode>4001</errorCode>');
     expect(refused.text).toContain('provisioning.maxXmlElements');
+  });
+
+  it('masks a large document in the parser thread as the main thread would: secret elements, the header, document and IM&P passwords, registered secrets', async () => {
+    registerSecret('registered-secret-77');
+    const padded = `<note>${'q'.repeat(300 * 1024)}</note>`;
+    const leaks = `<note>${ACME_PASSWORD} user-secret-9 registered-secret-77 doc-secret-55</note>`;
+    const doc =
+      head('m,1,1') +
+      '<provisioningUserId xmlns="">acme-standard-as</provisioningUserId><provisioningPassword xmlns="">doc-secret-55</provisioningPassword>' +
+      add('mask1@x', `<impPassword>user-secret-9</impPassword>${leaks}${padded}`) +
+      '</BroadsoftDocument>';
+    const res = await postDocument(t, doc);
+    expect(res.text).toContain('c:SuccessResponse');
+    const [event] = await t.bridge.parts.store.events.listForUser('mask1@x');
+    // Checked as booleans: a failure would print 300 KB.
+    for (const secret of [ACME_PASSWORD, 'user-secret-9', 'registered-secret-77', 'doc-secret-55'])
+      expect([secret, event!.rawRequest.includes(secret)]).toEqual([secret, false]);
+    // The same text the main thread's maskDocument makes of it.
+    const parsedInline = { credentials: { username: 'acme-standard-as', password: 'doc-secret-55' }, commands: [{ fields: { impPassword: 'user-secret-9' } }] };
+    expect(event!.rawRequest.endsWith(`\n\n${maskDocument(doc, documentSecrets(parsedInline as never, ACME_PASSWORD))}`)).toBe(true);
+    expect(event!.rawRequest.includes(padded)).toBe(true);
+
+    // Well-formed XML in another shape is kept for operators, masked in the thread too.
+    const other = `<?xml version="1.0"?><Other><x>${ACME_PASSWORD}</x><password>p-elem-1</password>${padded}</Other>`;
+    const refused = await postDocument(t, other);
+    expect(refused.text).toContain('<errorCode>4001</errorCode>');
+    const unknown = (await t.bridge.parts.store.unknownRequests.list({ limit: 5 })).find((u) => u.body.includes('<Other>'));
+    expect([unknown!.body.includes(ACME_PASSWORD), unknown!.body.includes('p-elem-1')]).toEqual([false, false]);
+    expect(unknown!.body === maskDocument(other, [ACME_PASSWORD])).toBe(true);
+  });
+
+  it('logs the unknown elements of a document once, not once per command', async () => {
+    const before = t.logs.filter((l) => l.event === 'inbound.fields.unknown').length;
+    const doc = head('u,1,1') + add('unk1@x', '<note>a</note>') + get('unk2@x', '<memo>b</memo>') + get('unk3@x', '<note>c</note>') + '</BroadsoftDocument>';
+    expect((await postDocument(t, doc)).text).toContain('c:SuccessResponse');
+    const lines = t.logs.filter((l) => l.event === 'inbound.fields.unknown').slice(before);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ commands: 3, elements: ['note', 'memo'], types: ['UserIntegratedIMPAddRequest', 'UserIntegratedIMPGetRequest'] });
   });
 
   // The issue's bound is 100 ms "throughout". A test here never asserts a time: on this shared

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ProvisioningEvent } from '../../src/domain';
 import { createSqliteStore, type SqliteStore } from '../../src/store';
+import { COMPRESS_AT } from '../../src/store/sqlite/stored-text';
 import { makeTempDir } from '../helpers/temp-dir';
 
 function event(userId: string): ProvisioningEvent {
@@ -68,5 +69,36 @@ describe('inbound requests are stored once', () => {
     expect(large.total / Math.max(small.total, 1)).toBeLessThan(30);
     // It yielded while storing: no single turn held the loop for the whole accept.
     expect(large.longest).toBeLessThan(large.total * 0.7);
+  });
+
+  test('a large request is stored deflated, once, and read back as the same text; a small one stays text', async () => {
+    // Varied content, not one repeated character: the round trip must be exact, multi-byte characters included.
+    const filler = Array.from({ length: 40_000 }, (_, i) => `<note n="${i}">Zoë ${i.toString(36)} — ${'ab'.repeat(i % 7)}</note>`).join('');
+    const doc = `POST /provisioning/v1/bw\ncontent-type: text/xml\n\n<BroadsoftDocument>${filler}</BroadsoftDocument>`;
+    expect(doc.length).toBeGreaterThanOrEqual(COMPRESS_AT);
+    const before = dbBytes(store);
+    const out = await acceptDocument(store, 3, doc, 'big');
+    const growth = dbBytes(store) - before;
+    const row = store.db.prepare('SELECT typeof(raw_request) AS kind, length(raw_request) AS bytes FROM requests').get() as { kind: string; bytes: number };
+    expect(row.kind).toBe('blob');
+    expect(row.bytes).toBeLessThan(Buffer.byteLength(doc) / 3);
+    for (const { eventId } of out) expect((await store.events.get(eventId))!.rawRequest).toBe(doc);
+    expect((await store.events.listForUser('big1'))[0]!.rawRequest).toBe(doc);
+    process.stdout.write(`large request: ${Buffer.byteLength(doc)} bytes of text stored as ${row.bytes} (database grew ${growth} bytes)\n`);
+
+    const small = await acceptDocument(store, 1, '<BroadsoftDocument>small</BroadsoftDocument>', 'small');
+    expect(store.db.prepare('SELECT typeof(raw_request) AS kind FROM requests ORDER BY id DESC LIMIT 1').get()).toEqual({ kind: 'text' });
+    expect((await store.events.get(small[0]!.eventId))!.rawRequest).toBe('<BroadsoftDocument>small</BroadsoftDocument>');
+  });
+
+  test('an accepted event touches no dedupe-key index (the duplicate rule reads the user latest event), and duplicates are still found', async () => {
+    const indexes = (
+      store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'inbound_events'").all() as Array<{ name: string }>
+    ).map((r) => r.name);
+    expect(indexes).not.toContain('inbound_events_dedupe');
+    const input = { event: event('dup1'), requestId: 'd-req', dedupeKey: 'same-key' };
+    const [first] = await store.events.accept([input], { duplicateWindowSeconds: 300 });
+    const [again] = await store.events.accept([{ ...input, requestId: 'd-req-2' }], { duplicateWindowSeconds: 300 });
+    expect(again).toEqual({ eventId: first!.eventId, duplicate: true });
   });
 });

@@ -1,7 +1,7 @@
 import { applyDocument, type AppliedCommand } from '../apply-document';
 import { writeResponseDocument } from '../dialect/response-writer';
 import type { InboundOutcome } from '../inbound-metrics';
-import { headersForStorage, maskDocument, rawRequestText } from '../mask-request';
+import { documentSecrets, headersForStorage, maskDocument, rawRequestText } from '../mask-request';
 import { documentError, Outcome, type CommandAnswer } from './answer';
 import { storeUnknownRequest, type ReadDocument } from './document-gates';
 import type { Admitted } from './exchange';
@@ -68,8 +68,8 @@ async function recordExchange(x: Admitted, parsed: ReadDocument['parsed'], kept:
 export async function applyGate(x: Admitted, { parsed, doc }: ReadDocument): Promise<Outcome> {
   const { deps, facts, template, req } = x;
   const { config, logger, store } = deps;
-  const knownSecrets = [x.headerCredentials?.password, doc.credentials?.password, ...doc.commands.map((c) => c.fields.impPassword)];
-  const maskedBody = maskDocument(parsed.text, knownSecrets);
+  // A large document comes back from the parser thread masked already (off the event loop).
+  const maskedBody = parsed.masked ?? maskDocument(parsed.text, documentSecrets(doc, x.headerCredentials?.password));
   const storedHeaders = headersForStorage(req.headers);
   const subPath = Array.isArray(req.params.subPath) ? req.params.subPath.join('/') : undefined;
   const rawRequest = rawRequestText(req.method, req.originalUrl, storedHeaders, maskedBody);

@@ -63,7 +63,7 @@ function readBody(x: Admitted, body: Buffer): Promise<ReadResult> | ReadResult {
   };
   const contentType = x.req.headers['content-type'];
   if (body.length < p.largeBodyBytes) return readDocumentBytes(body, contentType, options);
-  return readDocumentInWorker(body, contentType, { ...options, heapLimitMb: p.parseHeapLimitMb });
+  return readDocumentInWorker(body, contentType, { ...options, heapLimitMb: p.parseHeapLimitMb, headerPassword: x.headerCredentials?.password });
 }
 
 /** Bytes → the dialect's document; a refusal is 4001 (kept for operators when it is well-formed XML in another shape). */
@@ -87,7 +87,7 @@ export async function parseGate(x: Admitted, body: Buffer): Promise<Outcome | Re
     template: template.name,
     reason: refused.message,
     headers: headersForStorage(x.req.headers),
-    body: maskDocument(read.parsed.text, [x.headerCredentials?.password]),
+    body: read.parsed.masked ?? maskDocument(read.parsed.text, [x.headerCredentials?.password]),
     response: responseBytes,
     encoding,
     sessionId,

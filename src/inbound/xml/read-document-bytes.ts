@@ -16,6 +16,12 @@ export interface ReadOptions {
 export interface ParsedText {
   text: string;
   encoding: XmlEncoding;
+  /**
+   * The text as it may be stored, when the reader masked it already: the parser thread does,
+   * so a large document is not masked on the event loop. `text` is then that masked text too:
+   * the raw one stays in the thread (it is only ever masked).
+   */
+  masked?: string;
 }
 
 export type ReadResult = { doc: FlowThroughDocument; parsed: ParsedText; error?: undefined } | { error: ImpbError; parsed?: ParsedText; doc?: undefined };
@@ -37,8 +43,11 @@ export interface WorkerRequest {
   bytes: Uint8Array;
   contentType?: string;
   options: ReadOptions;
+  /** What the thread masks the text with: the caller's known secrets (the header password) and the process's registered ones. */
+  secrets: { known: string[]; registered: string[] };
 }
 
+/** `masked`: the text masked as maskDocument does it (mask-request.ts); the raw text never crosses back. */
 export type WorkerReply =
-  | { ok: true; doc: FlowThroughDocument; text: string; encoding: XmlEncoding }
-  | { ok: false; code: ErrorCode; message: string; details?: Record<string, unknown>; text?: string; encoding?: XmlEncoding };
+  | { ok: true; doc: FlowThroughDocument; masked: string; encoding: XmlEncoding }
+  | { ok: false; code: ErrorCode; message: string; details?: Record<string, unknown>; masked?: string; encoding?: XmlEncoding };

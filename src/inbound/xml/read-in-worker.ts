@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ImpbError, isImpbError } from '../../errors';
+import { registeredSecrets } from '../../observability';
 import { compiledDialectFor, type DialectExtensions } from '../dialect/dialect-extensions';
 import type { FlowThroughDocument } from '../dialect/read-document';
 import { readDocumentBytes, type ReadOptions, type ReadResult, type WorkerReply, type WorkerRequest } from './read-document-bytes';
@@ -30,9 +31,9 @@ function restore(doc: FlowThroughDocument, extensions: DialectExtensions | undef
 }
 
 export function replyToResult(reply: WorkerReply, extensions?: DialectExtensions): ReadResult {
-  if (reply.ok) return { doc: restore(reply.doc, extensions), parsed: { text: reply.text, encoding: reply.encoding } };
+  if (reply.ok) return { doc: restore(reply.doc, extensions), parsed: { text: reply.masked, masked: reply.masked, encoding: reply.encoding } };
   const error = new ImpbError(reply.code, { message: reply.message, details: reply.details });
-  return { error, parsed: reply.text !== undefined && reply.encoding ? { text: reply.text, encoding: reply.encoding } : undefined };
+  return { error, parsed: reply.masked !== undefined && reply.encoding ? { text: reply.masked, masked: reply.masked, encoding: reply.encoding } : undefined };
 }
 
 /**
@@ -41,7 +42,11 @@ export function replyToResult(reply: WorkerReply, extensions?: DialectExtensions
  * limit, so a document that still needs too much memory ends that worker, not the process.
  */
 /** Note: `bytes` is detached (moved to the worker) when it owns its whole ArrayBuffer. */
-export function readDocumentInWorker(bytes: Buffer, contentType: string | undefined, options: ReadOptions & { heapLimitMb: number }): Promise<ReadResult> {
+export function readDocumentInWorker(
+  bytes: Buffer,
+  contentType: string | undefined,
+  options: ReadOptions & { heapLimitMb: number; headerPassword?: string },
+): Promise<ReadResult> {
   const script = workerScript();
   if (!script) return Promise.resolve(readDocumentBytes(bytes, contentType, options));
   return new Promise<ReadResult>((resolve) => {
@@ -70,6 +75,7 @@ export function readDocumentInWorker(bytes: Buffer, contentType: string | undefi
       bytes: own ? bytes : Uint8Array.from(bytes),
       contentType,
       options: { limits: options.limits, maxCommands: options.maxCommands, dialect: options.dialect },
+      secrets: { known: options.headerPassword ? [options.headerPassword] : [], registered: registeredSecrets() },
     };
     worker.postMessage(request, [request.bytes.buffer as ArrayBuffer]);
   });

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { duplicateOf, makesJob, type Clock, type ProvisioningEvent } from '../../domain';
 import type { AcceptInput, AcceptOutcome, EventLog, LatestEvent, StoredEvent } from '../port';
 import { columnTime, compact, recordTime } from './json';
+import { COMPRESS_AT, packRequestText, unpackRequestText } from './stored-text';
 import { runUnit, type UnitLock } from './unit-of-work';
 import type { WalSync } from './wal-sync';
 
@@ -11,7 +12,8 @@ const CHUNK = 200;
 interface PendingAccept {
   inputs: AcceptInput[];
   windowSeconds: number;
-  rawRequest?: string;
+  /** The document's text as stored (a large one deflated, stored-text.ts). */
+  rawRequest?: string | Buffer;
   resolve: (outcomes: AcceptOutcome[]) => void;
   reject: (err: unknown) => void;
 }
@@ -60,12 +62,18 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
   };
   /** Each distinct request text of one accept is stored once; its events reference it. */
   const requestRefs = (pending: PendingAccept, at: Clocked) => {
+    // The document's own text is referenced without a Map look-up: keying a Map by a 10 MB
+    // concatenated string flattens (copies) it on the event loop.
+    let shared: number | undefined;
     const refs = new Map<string, number>();
+    const insert = (requestId: string, text: string | Buffer) => Number(insertRequest.run(at.nowText, requestId, text).lastInsertRowid);
     return (input: AcceptInput): number | null => {
-      const text = input.rawRequest ?? pending.rawRequest;
-      if (text === undefined) return null;
-      let ref = refs.get(text);
-      if (ref === undefined) refs.set(text, (ref = Number(insertRequest.run(at.nowText, input.requestId, text).lastInsertRowid)));
+      if (input.rawRequest === undefined) {
+        if (pending.rawRequest === undefined) return null;
+        return (shared ??= insert(input.requestId, pending.rawRequest));
+      }
+      let ref = refs.get(input.rawRequest);
+      if (ref === undefined) refs.set(input.rawRequest, (ref = insert(input.requestId, input.rawRequest)));
       return ref;
     };
   };
@@ -215,6 +223,15 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
     return answer(batch.map((pending, i) => [pending, results[i]]));
   };
 
+  const enqueue = (inputs: AcceptInput[], windowSeconds: number, rawRequest: string | Buffer | undefined) =>
+    new Promise<AcceptOutcome[]>((resolve, reject) => {
+      queue.push({ inputs, windowSeconds, rawRequest, resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+
   return {
     commitStats: () => ({ ...stats }),
     onCommitted(listener) {
@@ -222,13 +239,10 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
       return () => listeners.delete(listener);
     },
     accept(inputs, options) {
-      return new Promise<AcceptOutcome[]>((resolve, reject) => {
-        queue.push({ inputs, windowSeconds: options.duplicateWindowSeconds, rawRequest: options.rawRequest, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+      const raw = options.rawRequest;
+      // A large document is deflated off the event loop first; the others are queued in this turn (group commit).
+      if (raw !== undefined && raw.length >= COMPRESS_AT) return packRequestText(raw).then((packed) => enqueue(inputs, options.duplicateWindowSeconds, packed));
+      return enqueue(inputs, options.duplicateWindowSeconds, raw);
     },
     async get(id) {
       const row = getStmt.get(id) as Row | undefined;
@@ -252,7 +266,7 @@ interface Row {
   received_at: string;
   request_id: string;
   event_json: string;
-  raw_text: string;
+  raw_text: string | Buffer | null;
   dedupe_key: string;
   sub_path: string | null;
   source_address: string | null;
@@ -266,7 +280,7 @@ function toStoredEvent(row: Row): StoredEvent {
     id: row.id,
     requestId: row.request_id,
     receivedAt: recordTime(row.received_at),
-    rawRequest: row.raw_text,
+    rawRequest: unpackRequestText(row.raw_text),
     dedupeKey: row.dedupe_key,
     subPath: row.sub_path,
     sourceAddress: row.source_address,

@@ -318,6 +318,13 @@ export const MIGRATIONS: Migration[] = [
     name: 'create once per enterprise: the claim on a customer row (owner, expiry in epoch ms)',
     up: (db) => db.exec('ALTER TABLE customers ADD COLUMN creation_owner TEXT; ALTER TABLE customers ADD COLUMN creation_expires_at INTEGER;'),
   },
+  {
+    version: 8,
+    // Nothing reads it since the duplicate rule looks at the user's latest event (inbound_events_user);
+    // each accepted event paid an insert at a random place in it (a SHA-256 key), and its page in the WAL flush.
+    name: 'ingest: drop the unused dedupe-key index of inbound_events',
+    up: (db) => db.exec('DROP INDEX IF EXISTS inbound_events_dedupe;'),
+  },
 ];
 
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {
