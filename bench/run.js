@@ -10,6 +10,7 @@ const benches = [
   { name: 'drain', file: 'drain.js', timeoutMs: 170_000 },
   { name: 'rss', file: 'rss.js', timeoutMs: 60_000 },
   { name: 'large', file: 'large-bodies.js', timeoutMs: 180_000 },
+  { name: 'healthz', file: 'large-document-healthz.js', timeoutMs: 180_000 },
   { name: 'pg', file: 'pg-store.js', timeoutMs: 240_000 },
 ];
 
@@ -61,6 +62,12 @@ if (r.large) {
       `  ${r.large.concurrent} x 10 MB ${kind}:`.padEnd(41) +
         `peak RSS ${round.peakRssMB} MB (baseline ${r.large.baselineRssMB} MB), answers ${round.answers}, healthz median ${round.healthzMedianMs} ms\n`,
     );
+}
+if (r.healthz) {
+  const m = r.healthz.medians.after;
+  process.stdout.write(
+    `  /healthz during a 10 MB document:       p50 ${m.p50} / p90 ${m.p90} / max ${m.max} ms (medians of ${r.healthz.rounds.after.length} rounds)\n`,
+  );
 }
 if (r.pg) {
   process.stdout.write(
