@@ -66,12 +66,13 @@ async function makeSqliteDeployment(dataDir: string): Promise<void> {
           {
             event: { ...event, userId: user, profile: { ...event.profile, email: emailOf(user) } },
             requestId: `req-${user}`,
-            rawRequest: `<doc ${user}/>`,
             dedupeKey: user,
           },
         ],
         {
           duplicateWindowSeconds: 0,
+          // The document, large enough that the SQLite store keeps it deflated (stored-text.ts): the copy must inflate it.
+          rawRequest: `<doc ${user}>${'<pad>imp-bridge</pad>'.repeat(16_000)}</doc>`,
         },
       );
     // Left running by the stopped instance (a lease it will never finish), and one still queued.
@@ -177,6 +178,9 @@ describePostgres('imp-bridge store migrate-from-sqlite', (pg: PgTestContext) => 
       expect(await target.events.get(1)).toEqual(await source.events.get(1));
       const legacy = (await source.events.listForUser('legacy@voip.example.net'))[0]!;
       expect((await target.events.get(legacy.id))!.rawRequest).toBe('<legacy request/>');
+      const large = await source.events.listForUser(RUNNING);
+      expect(large[0]!.rawRequest.length).toBeGreaterThan(256 * 1024);
+      expect(await target.events.listForUser(RUNNING)).toEqual(large);
       expect(await target.webexCalls.list({ userId: USERS[0] })).toEqual(await source.webexCalls.list({ userId: USERS[0] }));
     } finally {
       await source.close();

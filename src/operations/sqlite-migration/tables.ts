@@ -1,10 +1,12 @@
+import { unpackRequestText } from '../../store/sqlite/stored-text';
 /**
  * What `store migrate-from-sqlite` copies, table by table: the PostgreSQL columns (SQLite has
  * the same names, see src/store/sqlite/migrations.ts and src/store/postgres/store-schema.ts),
  * which of them are ISO-text times on SQLite (epoch ms on PostgreSQL) or 0/1 flags, and which
  * columns tell that a row already in PostgreSQL is this deployment's row and not another's.
  */
-export type Conversion = 'time' | 'bool' | 'drop';
+/** `text`: a request text SQLite may keep deflated (large requests, stored-text.ts); PostgreSQL keeps text. */
+export type Conversion = 'time' | 'bool' | 'drop' | 'text';
 
 export interface TableSpec {
   name: string;
@@ -31,7 +33,7 @@ export const TABLES: readonly TableSpec[] = [
     key: 'id',
     serial: true,
     columns: ['id', 'received_at', 'request_id', 'raw_request'],
-    convert: { received_at: 'time' },
+    convert: { received_at: 'time', raw_request: 'text' },
     identity: ['request_id', 'received_at'],
   },
   {
@@ -208,6 +210,7 @@ export function convertRow(spec: TableSpec, source: Row): Row {
     if (how === 'time') out[column] = epochMs(value, `${spec.name} ${String(source[spec.key])} ${column}`);
     else if (how === 'bool') out[column] = value === null ? null : Boolean(value);
     else if (how === 'drop') out[column] = null;
+    else if (how === 'text') out[column] = unpackRequestText(value as string | Buffer | null);
     else out[column] = value;
   }
   // A job the stopped instance was running arrives claimable (no lease, due at once), and its
