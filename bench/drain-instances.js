@@ -24,9 +24,9 @@ const { createSilentLogger } = require(path.join(dist, 'observability'));
 
 const DATABASE_URL = process.env.IMP_BRIDGE_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const USERS = Number(process.env.BENCH_DI_USERS || 10000);
-const ALLOWED = Number(process.env.BENCH_DI_ALLOWED || 300);
+const ALLOWED = Number(process.env.BENCH_DI_ALLOWED || 200);
 const COUNTS = (process.env.BENCH_DI_INSTANCES || '1,3').split(',').map(Number);
-const LIMIT_MS = Number(process.env.BENCH_DI_LIMIT_MS || 240000);
+const LIMIT_MS = Number(process.env.BENCH_DI_LIMIT_MS || 300000);
 const TOKEN = 'bench-token-0123456789abcdef';
 /** The pipeline as drain.js runs it (fast polls against a simulator that provisions in 5 ms). */
 const PIPELINE = {

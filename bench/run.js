@@ -12,6 +12,7 @@ const benches = [
   { name: 'large', file: 'large-bodies.js', timeoutMs: 180_000 },
   { name: 'healthz', file: 'large-document-healthz.js', timeoutMs: 180_000 },
   { name: 'pg', file: 'pg-store.js', timeoutMs: 240_000 },
+  { name: 'instances', file: 'drain-instances.js', timeoutMs: 900_000 },
 ];
 
 const results = {};
@@ -79,5 +80,14 @@ if (r.pg) {
   process.stdout.write(
     `  claim of 10, ${r.pg.queuedJobs} queued, PG / SQLite:  ${r.pg.pgVsSqliteClaimMedianRatio}  (median ${r.pg.pgClaim.medianMs} vs ${r.pg.sqliteClaim.medianMs} ms, p99 ${r.pg.pgClaim.p99Ms} vs ${r.pg.sqliteClaim.p99Ms} ms)\n`,
   );
+}
+if (r.instances) {
+  for (const n of [1, 3]) {
+    const run = r.instances.runs[n];
+    if (!run) continue;
+    process.stdout.write(
+      `  drain, ${n} instance${n > 1 ? 's' : ' '} on PostgreSQL / allowed: ${run.drainRatio}  (${run.acceptedCallsPerSecond} of ${r.instances.allowedCallsPerSecond} calls/s summed, ${run.usersDone}/${run.users} users, 429 share ${run.share429}, ${run.duplicateCreates} duplicate creates)\n`,
+    );
+  }
 }
 process.exit(failed ? 1 : 0);

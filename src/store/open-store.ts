@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema';
 import type { ReadinessCheck } from '../lifecycle/readiness';
 import type { Logger } from '../observability';
-import { createBudgetedRateLimiter } from '../webex/pacing/call-budget';
+import { budgetShape, createBudgetedRateLimiter } from '../webex/pacing/call-budget';
 import { createRateLimiter, type RateLimiter } from '../webex/pacing/rate-limiter';
 import type { Store } from './port';
 import { createPostgresStore, type PostgresStore } from './postgres/postgres-store';
@@ -31,8 +31,10 @@ export async function openStore(config: Pick<Config, 'store' | 'dataDir'>, deps:
       postgres: store,
       readiness: { name: 'store', check: () => (store.isOpen() ? store.health.check() : 'store closed') },
       async createPacer(ratePerSecond) {
-        const budget = await createPgCallBudget({ pool: store.pool, ratePerSecond });
+        const { refillPerSecond, capacity, batch } = budgetShape(ratePerSecond);
+        const budget = await createPgCallBudget({ pool: store.pool, ratePerSecond: refillPerSecond, capacity });
         return createBudgetedRateLimiter(budget, {
+          batchSize: batch,
           onError: (err) =>
             logger.warn('the shared Webex call budget is unreachable; calls wait', {
               event: 'webex.budget.unreachable',

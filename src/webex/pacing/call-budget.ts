@@ -42,6 +42,22 @@ export interface BudgetedLimiterOptions {
 }
 
 /**
+ * How a deployment limit of `ratePerSecond` becomes a bucket: the receiver (Webex, the
+ * simulator) counts calls in a sliding second, and a bucket of capacity C refilled at R can
+ * grant C + R within one second (it starts the second full). So R = limit − C: never more than
+ * the limit per sliding second. C is 3 % of the rate (1 to 25): the margin it costs, and the
+ * slack (C / R, ~30 ms) a take may come late before the full bucket wastes permits. Takes are
+ * half the capacity (at most 5), so two instances can take from a full bucket. Without this,
+ * 3 instances at 40/s drew a 429 every few seconds, each a shared pause and a halving
+ * (docs/benchmarks.md, drain-instances).
+ */
+export function budgetShape(ratePerSecond: number): { refillPerSecond: number; capacity: number; batch: number } {
+  const capacity = Math.max(1, Math.min(25, Math.ceil(ratePerSecond * 0.03)));
+  const batch = Math.max(1, Math.min(5, Math.floor(capacity / 2)));
+  return { capacity, batch, refillPerSecond: Math.max(ratePerSecond / 2, ratePerSecond - capacity) };
+}
+
+/**
  * The in-process `RateLimiter` interface over a shared `CallBudget`, so the Webex client and the
  * workers keep one limiter whichever store runs. Waiters share one take at a time.
  */
@@ -71,8 +87,11 @@ export function createBudgetedRateLimiter(budget: CallBudget, options: BudgetedL
       options.onError?.(err);
       wait = Math.min(5_000, 100 * 2 ** failures++);
     }
-    // Jitter so that the instances' takes do not fall into step.
-    await sleep(wait * (1 + Math.random() * 0.2));
+    // Jitter so that the instances' takes do not fall into step, and early rather than late: the
+    // bucket holds one batch at most, so every millisecond it sits full after the refill is a
+    // permit nobody gets (late jitter of up to 20 % plus the round trip cost one instance ~16 %
+    // of the rate; docs/benchmarks.md). Woken early, a take gets the part of the batch refilled.
+    await sleep(wait * (0.8 + Math.random() * 0.2));
   };
 
   return {
