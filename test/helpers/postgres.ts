@@ -92,12 +92,24 @@ export function describePostgres(name: string, fn: (pg: PgTestContext) => void):
       clientConfig: () => ({ connectionString: TEST_DATABASE_URL, options }),
       adminQuery,
     };
+    // Suites create and drop their schemas in parallel; PostgreSQL may pick one of two catalog
+    // writers as a deadlock victim (40P01): that statement is simply run again.
+    const schemaDdl = async (sql: string) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await adminQuery(sql);
+        } catch (err) {
+          if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      }
+    };
     beforeAll(async () => {
-      await adminQuery(`CREATE SCHEMA ${schema}`);
+      await schemaDdl(`CREATE SCHEMA ${schema}`);
     });
     afterAll(async () => {
       await Promise.all(pools.splice(0).map((p) => p.end().catch(() => undefined)));
-      await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await schemaDdl(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     });
     fn(ctx);
   });
