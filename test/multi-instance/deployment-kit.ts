@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 import { certPaths } from '../../src/certs';
 import { TEST_DATABASE_URL, type PgTestContext } from '../helpers/postgres';
+import { WHOLESALE_ONBOARDING as PIPELINE_WHOLESALE_ONBOARDING } from '../pipeline/harness';
 import { startProduct, type ProductProcess } from '../helpers/product-process';
 
 /**
@@ -14,14 +15,8 @@ export const ADMIN_TOKEN = 'deployment-admin-token-0123456789';
 export const AS_USER = 'as-chaos';
 export const AS_PASSWORD = 'chaos-pass-123';
 
-export const WHOLESALE_ONBOARDING = {
-  customerName: 'Enterprise {enterpriseId}',
-  primaryEmail: 'admin@{enterpriseId}.example.net',
-  packages: ['webex_meetings'],
-  address: { addressLine1: '1 Main St', city: 'Dallas', stateOrProvince: 'TX', zipOrPostalCode: '75001', country: 'US' },
-  language: 'en_us',
-  callingLocation: { name: 'HQ', timezone: 'America/Chicago' },
-};
+// The pipeline tests' onboarding, with a package that needs no phone number (the flow-through add carries none).
+export const WHOLESALE_ONBOARDING = { ...PIPELINE_WHOLESALE_ONBOARDING, packages: ['webex_meetings'] };
 
 export interface InstanceSettings {
   pg: PgTestContext;
