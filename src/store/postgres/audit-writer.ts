@@ -1,18 +1,9 @@
+import type { AuditEntry } from '../port';
 import type { PgExecutor } from './pg-db';
 import { toJson } from './rows';
 
-export interface AuditInsert {
-  /** Epoch ms. */
-  at: number;
-  actor: string;
-  entityType: string;
-  entityId: string;
-  action: string;
-  before?: unknown;
-  after?: unknown;
-  trackingId?: string;
-  detail?: string;
-}
+/** The port's entry before the database numbers it; `at` is epoch ms, as the BIGINT column holds it. */
+export type AuditInsert = Omit<AuditEntry, 'id'>;
 
 /** An audit row on the caller's executor, so a change and its audit entry commit together. */
 export async function insertAudit(q: PgExecutor, entry: AuditInsert): Promise<number> {

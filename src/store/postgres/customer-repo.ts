@@ -1,11 +1,11 @@
 import type { Clock } from '../../domain/clock';
 import type { CustomerRecord, CustomerRepo } from '../port';
+import { customerStatusAfter } from '../shared/audit-entries';
+import type { AnyRow } from '../shared/rows';
+import { toCustomerRecord } from '../shared/subscriber-rows';
 import type { PgDb } from './pg-db';
-import { recordTime } from './record-time';
 import { limitOf } from './record-repos';
-import { compact, whereOf } from './rows';
-
-type AnyRow = Record<string, unknown>;
+import { PG_COLUMNS, whereOf } from './rows';
 
 /** The upsert and its audit entry (when the status changed) in one statement; created_by_bridge, once set, stays set. */
 const UPSERT_CUSTOMER = `
@@ -45,7 +45,7 @@ export function createPgCustomerRepo(db: PgDb, clock: Clock): CustomerRepo {
       return rows[0] ? toCustomer(rows[0]) : undefined;
     },
     async upsert(record) {
-      const after = compact({ status: record.status, webexCustomerId: record.webexCustomerId ?? null, error: record.lastError ?? null });
+      const after = customerStatusAfter(record);
       const { rows } = await db.query<AnyRow>(UPSERT_CUSTOMER, [
         record.enterpriseId,
         record.template,
@@ -88,19 +88,5 @@ export function createPgCustomerRepo(db: PgDb, clock: Clock): CustomerRepo {
 }
 
 function toCustomer(r: AnyRow): CustomerRecord {
-  return compact({
-    enterpriseId: r.enterprise_id,
-    template: r.template,
-    webexCustomerId: r.webex_customer_id,
-    orgId: r.org_id,
-    status: r.status,
-    locationUrl: r.location_url,
-    adminUserId: r.admin_user_id,
-    createdByBridge: r.created_by_bridge === true ? true : null,
-    lastTrackingId: r.last_tracking_id,
-    lastError: r.last_error,
-    lastErrorCode: r.last_error_code,
-    createdAt: recordTime(r.created_at as string),
-    updatedAt: recordTime(r.updated_at as string),
-  }) as unknown as CustomerRecord;
+  return toCustomerRecord(r, PG_COLUMNS);
 }

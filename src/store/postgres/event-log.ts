@@ -1,9 +1,10 @@
-import type { Clock, ProvisioningEvent } from '../../domain';
+import type { Clock } from '../../domain';
 import type { AcceptOutcome, EventLog, LatestEvent, StoredEvent } from '../port';
+import { toStoredEventRecord, type EventRowOf } from '../shared/event-rows';
 import { writeBatch, type PendingAccept } from './event-batch';
 import { isUnreachable, type PgDb } from './pg-db';
 import { recordTime } from './record-time';
-import { compact, num } from './rows';
+import { num, PG_COLUMNS } from './rows';
 
 export interface PgEventLog extends EventLog {
   /** Group-commit counters: how many accept calls shared how many commits. */
@@ -135,29 +136,9 @@ export function createPgEventLog(db: PgDb, clock: Clock, channel: string, remote
 
 const SELECT_EVENT = 'SELECT e.*, r.raw_request AS raw_text FROM inbound_events e LEFT JOIN requests r ON r.id = e.request_ref';
 
-interface Row {
-  id: string;
-  received_at: string;
-  request_id: string;
-  event_json: string;
-  raw_text: string | null;
-  dedupe_key: string;
-  sub_path: string | null;
-  source_address: string | null;
-  client_subject: string | null;
-}
+/** node-postgres hands BIGINT over as text; the request text is plain text here (SQLite may keep it deflated). */
+type Row = EventRowOf<string, string, string | null>;
 
 function toStoredEvent(row: Row): StoredEvent {
-  const event = JSON.parse(row.event_json) as ProvisioningEvent;
-  return compact({
-    ...event,
-    id: num(row.id),
-    requestId: row.request_id,
-    receivedAt: recordTime(row.received_at),
-    rawRequest: row.raw_text ?? '',
-    dedupeKey: row.dedupe_key,
-    subPath: row.sub_path,
-    sourceAddress: row.source_address,
-    clientSubject: row.client_subject,
-  }) as unknown as StoredEvent;
+  return toStoredEventRecord(row, PG_COLUMNS, row.raw_text ?? '');
 }

@@ -1,22 +1,10 @@
 import { canTransition, isAuditedTransition, type JobState } from '../../domain';
-import { ImpbError } from '../../errors';
 import type { ClaimedJob, JobQueue, JobResult, Lease } from '../port';
+import { conflict, leaseLost } from '../shared/job-errors';
 import { auditJob } from './job-audit';
 import { toJob, type JobRow } from './job-reads';
 import type { PgDb, PgExecutor } from './pg-db';
 import { num, toJson } from './rows';
-
-/** The same error as on SQLite: the caller's token is no longer the lane's. */
-export function leaseLost(lease: Lease, action: string): ImpbError {
-  return new ImpbError('IMPB_ERR_STORE_LEASE_LOST', {
-    message: `job ${lease.jobId}: cannot ${action}, the lease of ${lease.owner} is no longer current (it expired and another worker took the job over)`,
-    details: { jobId: lease.jobId, owner: lease.owner },
-  });
-}
-
-export function conflict(id: number, why: string): ImpbError {
-  return new ImpbError('IMPB_ERR_STORE_CONFLICT', { message: `job ${id}: ${why}`, details: { jobId: id } });
-}
 
 /**
  * A claim is one statement. Ready lanes are locked with SKIP LOCKED, so instances claiming at

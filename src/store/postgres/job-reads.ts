@@ -1,52 +1,18 @@
 import { sqlStateList, UNFINISHED_STATES } from '../../domain';
 import type { Job, JobQueue } from '../port';
+import { toJobRecord, type JobRowOf } from '../shared/job-rows';
 import type { PgExecutor } from './pg-db';
 import { recordTime } from './record-time';
 import { limitOf } from './record-repos';
-import { compact, fromJson, num, whereOf } from './rows';
+import { fromJson, num, PG_COLUMNS, whereOf } from './rows';
 
 const UNFINISHED = sqlStateList(UNFINISHED_STATES);
 
-export interface JobRow {
-  id: string | number;
-  event_id: string | number;
-  kind: Job['kind'];
-  template: string;
-  user_id: string;
-  enterprise_id: string;
-  state: Job['state'];
-  attempts: number;
-  next_run_at: string | number;
-  lookup_first: boolean;
-  payload_json: string;
-  last_error_json: string | null;
-  tracking_id: string | null;
-  lease_owner: string | null;
-  lease_token: string | null;
-  lease_expires_at: string | number | null;
-  created_at: string | number;
-  updated_at: string | number;
-}
+/** A `jobs` row as node-postgres hands it over: BIGINT as text (a number from our own rows), real booleans. */
+export type JobRow = JobRowOf<string | number, string | number, boolean>;
 
 export function toJob(row: JobRow): Job {
-  return compact({
-    id: num(row.id),
-    eventId: num(row.event_id),
-    kind: row.kind,
-    template: row.template,
-    userId: row.user_id,
-    enterpriseId: row.enterprise_id,
-    state: row.state,
-    attempts: row.attempts,
-    nextRunAt: num(row.next_run_at),
-    lookupFirst: row.lookup_first === true,
-    payload: JSON.parse(row.payload_json) as Record<string, unknown>,
-    lastError: fromJson(row.last_error_json),
-    trackingId: row.tracking_id,
-    leaseOwner: row.state === 'running' ? row.lease_owner : null,
-    createdAt: recordTime(row.created_at),
-    updatedAt: recordTime(row.updated_at),
-  }) as Job;
+  return toJobRecord(row, PG_COLUMNS, fromJson(row.last_error_json));
 }
 
 /** The job queue's read side: listing, counting, the next wake-up (from the lanes: one index step per rank). */

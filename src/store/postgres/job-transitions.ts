@@ -1,7 +1,8 @@
 import { canTransition, type Clock, type JobState } from '../../domain';
 import type { JobQueue } from '../port';
+import { conflict } from '../shared/job-errors';
+import { moveInPages } from '../shared/job-pages';
 import { auditJob } from './job-audit';
-import { conflict } from './job-claims';
 import type { JobRow } from './job-reads';
 import type { PgDb, PgExecutor } from './pg-db';
 import { num } from './rows';
@@ -45,27 +46,24 @@ export function createPgJobTransitions(
       return db.atomic((q) => transitionOne(q, id, change.from, change.to, change.nextRunAt, change.now, actor));
     },
     async transitionMatching(filter, change, actor = 'system') {
-      const batchSize = change.batchSize ?? 500;
-      let after = 0;
-      let matched = 0;
-      let moved = 0;
-      for (;;) {
-        const { rows } = await db.query<{ id: string }>(
-          `SELECT id FROM jobs WHERE state = $1 AND ($2::text IS NULL OR template = $2)
-             AND ($3::text IS NULL OR last_error_json::jsonb ->> 'code' = $3 OR last_error_json::jsonb ->> 'webexErrorCode' = $3)
-             AND id > $4 ORDER BY id LIMIT $5`,
-          [filter.state, filter.template ?? null, filter.errorCode ?? null, after, batchSize],
-        );
-        const ids = rows.map((r) => num(r.id));
-        if (!ids.length) break;
-        matched += ids.length;
-        // One short transaction per batch: ingest never waits behind a long bulk change.
-        await db.atomic(async (q) => {
-          for (const id of ids) if (await transitionOne(q, id, [filter.state], change.to, change.nextRunAt, change.now, actor)) moved++;
-        });
-        after = ids[ids.length - 1]!;
-      }
-      return { matched, moved };
+      return moveInPages(
+        change.batchSize ?? 500,
+        async (after, limit) => {
+          const { rows } = await db.query<{ id: string }>(
+            `SELECT id FROM jobs WHERE state = $1 AND ($2::text IS NULL OR template = $2)
+               AND ($3::text IS NULL OR last_error_json::jsonb ->> 'code' = $3 OR last_error_json::jsonb ->> 'webexErrorCode' = $3)
+               AND id > $4 ORDER BY id LIMIT $5`,
+            [filter.state, filter.template ?? null, filter.errorCode ?? null, after, limit],
+          );
+          return rows.map((r) => num(r.id));
+        },
+        (ids) =>
+          db.atomic(async (q) => {
+            let moved = 0;
+            for (const id of ids) if (await transitionOne(q, id, [filter.state], change.to, change.nextRunAt, change.now, actor)) moved++;
+            return moved;
+          }),
+      );
     },
     async resumeParked(now, actor = 'system') {
       return db.atomic(async (q) => {

@@ -1,11 +1,11 @@
 import type { Clock, ShadowRecord } from '../../domain';
-import type { AuditEntry, AuditTrail, ShadowRecordRepo, UnknownRequest, UnknownRequestRepo, WebexCallLog, WebexCallRecord } from '../port';
+import type { AuditTrail, ShadowRecordRepo, UnknownRequestRepo, WebexCallLog } from '../port';
+import { toAuditEntry, toUnknownRequest, toWebexCall } from '../shared/record-rows';
+import type { AnyRow } from '../shared/rows';
 import { insertAudit } from './audit-writer';
 import type { PgDb } from './pg-db';
-import { columnTime, recordTime } from './record-time';
-import { compact, fromJson, num, optionalNum, whereOf } from './rows';
-
-type AnyRow = Record<string, unknown>;
+import { columnTime } from './record-time';
+import { num, PG_COLUMNS, whereOf } from './rows';
 
 export function createPgAuditTrail(db: PgDb, clock: Clock): AuditTrail {
   return {
@@ -16,21 +16,7 @@ export function createPgAuditTrail(db: PgDb, clock: Clock): AuditTrail {
         filter.entityId ? ['entity_id = ?', filter.entityId] : undefined,
       ]);
       const { rows } = await db.query<AnyRow>(`SELECT * FROM audit ${where} ORDER BY id DESC LIMIT ${limitOf(filter.limit, 200)}`, params);
-      return rows.map(
-        (r) =>
-          compact({
-            id: num(r.id),
-            at: recordTime(r.at as string),
-            actor: r.actor,
-            entityType: r.entity_type,
-            entityId: r.entity_id,
-            action: r.action,
-            before: fromJson(r.before_json as string | null),
-            after: fromJson(r.after_json as string | null),
-            trackingId: r.tracking_id,
-            detail: r.detail,
-          }) as unknown as AuditEntry,
-      );
+      return rows.map((r) => toAuditEntry(r, PG_COLUMNS));
     },
   };
 }
@@ -48,20 +34,7 @@ export function createPgUnknownRequestRepo(db: PgDb, clock: Clock): UnknownReque
     async list(filter = {}) {
       const { where, params } = whereOf([filter.kind ? ['kind = ?', filter.kind] : undefined]);
       const { rows } = await db.query<AnyRow>(`SELECT * FROM unknown_requests ${where} ORDER BY id DESC LIMIT ${limitOf(filter.limit, 100)}`, params);
-      return rows.map(
-        (r) =>
-          compact({
-            id: num(r.id),
-            receivedAt: recordTime(r.received_at as string),
-            requestId: r.request_id,
-            template: r.template,
-            kind: r.kind,
-            reason: r.reason,
-            headers: JSON.parse(r.headers_json as string) as UnknownRequest['headers'],
-            body: r.body,
-            response: r.response,
-          }) as unknown as UnknownRequest,
-      );
+      return rows.map((r) => toUnknownRequest(r, PG_COLUMNS));
     },
     async count(kind) {
       const { where, params } = whereOf([kind ? ['kind = ?', kind] : undefined]);
@@ -100,24 +73,7 @@ export function createPgWebexCallLog(db: PgDb, clock: Clock): WebexCallLog {
         filter.errorsOnly ? ['(http_status IS NULL OR http_status >= 400)'] : undefined,
       ]);
       const { rows } = await db.query<AnyRow>(`SELECT * FROM webex_calls ${where} ORDER BY id DESC LIMIT ${limitOf(filter.limit, 50)}`, params);
-      return rows.map(
-        (r) =>
-          compact({
-            id: num(r.id),
-            at: recordTime(r.at as string),
-            jobId: optionalNum(r.job_id),
-            userId: r.user_id,
-            enterpriseId: r.enterprise_id,
-            operation: r.operation,
-            method: r.method,
-            path: r.path,
-            httpStatus: r.http_status,
-            trackingId: r.tracking_id,
-            errorCode: r.error_code,
-            description: r.description,
-            durationMs: r.duration_ms,
-          }) as unknown as WebexCallRecord,
-      );
+      return rows.map((r) => toWebexCall(r, PG_COLUMNS));
     },
   };
 }

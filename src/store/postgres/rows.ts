@@ -1,27 +1,20 @@
-/** Row helpers shared by the PostgreSQL repositories. */
+import type { ColumnReaders } from '../shared/column-readers';
+import { recordTime } from './record-time';
 
-export function toJson(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-export function fromJson<T>(text: string | null | undefined): T | undefined {
-  return text === null || text === undefined ? undefined : (JSON.parse(text) as T);
-}
-
-/** Drops keys whose value is null or undefined, so that optional fields stay absent in records. */
-export function compact<T extends Record<string, unknown>>(row: T): T {
-  for (const key of Object.keys(row)) if (row[key] === null || row[key] === undefined) delete row[key];
-  return row;
-}
+/** Row helpers shared by the PostgreSQL repositories; the ones SQLite shares too live in ../shared/rows. */
+export { compact, fromJson, toJson } from '../shared/rows';
 
 /** BIGINT and numeric columns arrive as text from node-postgres; ids and epoch ms fit a double. */
 export function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
-export function optionalNum(value: unknown): number | undefined {
-  return value === null || value === undefined ? undefined : num(value);
-}
+/** How node-postgres hands columns to the shared row mappers: BIGINT as text, epoch-ms times, real booleans. */
+export const PG_COLUMNS: ColumnReaders = {
+  int: num,
+  time: (value) => recordTime(value as number | string),
+  flag: (value) => value === true,
+};
 
 /** WHERE clause and parameters from optional conditions, numbered from $1. */
 export function whereOf(conditions: Array<[string, unknown] | [string] | undefined>): { where: string; params: unknown[] } {

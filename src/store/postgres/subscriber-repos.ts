@@ -1,12 +1,12 @@
 import type { Clock } from '../../domain/clock';
 import { WAITING_FOR_USER } from '../../domain/subscriber';
 import type { SubscriberRecord, SubscriberRepo } from '../port';
+import { subscriberStatusAfter } from '../shared/audit-entries';
+import { toSubscriberRecord, type SubscriberRowOf } from '../shared/subscriber-rows';
 import type { PgDb } from './pg-db';
-import { columnTime, recordTime } from './record-time';
+import { columnTime } from './record-time';
 import { limitOf } from './record-repos';
-import { compact, whereOf } from './rows';
-
-type AnyRow = Record<string, unknown>;
+import { PG_COLUMNS, whereOf } from './rows';
 
 /**
  * One statement: the row before (locked), the upsert, and the audit entry when the status
@@ -39,12 +39,12 @@ const SEARCHED = ['user_id', 'email', 'enterprise_id', "(profile_json::jsonb ->>
 export function createPgSubscriberRepo(db: PgDb, clock: Clock): SubscriberRepo {
   return {
     async get(userId) {
-      const { rows } = await db.query<AnyRow>('SELECT * FROM subscribers WHERE user_id = $1', [userId]);
+      const { rows } = await db.query<SubscriberRowOf>('SELECT * FROM subscribers WHERE user_id = $1', [userId]);
       return rows[0] ? toSubscriber(rows[0]) : undefined;
     },
     async upsert(record, actor = 'pipeline') {
-      const after = compact({ status: record.status, errorCode: record.lastErrorCode ?? null, description: record.lastErrorDescription ?? null });
-      const { rows } = await db.query<AnyRow>(UPSERT_SUBSCRIBER, [
+      const after = subscriberStatusAfter(record);
+      const { rows } = await db.query<SubscriberRowOf>(UPSERT_SUBSCRIBER, [
         record.userId,
         record.template,
         record.enterpriseId,
@@ -78,7 +78,7 @@ export function createPgSubscriberRepo(db: PgDb, clock: Clock): SubscriberRepo {
         filter.q ? [`(${SEARCHED.map((c) => `${c} ILIKE ? ESCAPE '\\'`).join(' OR ')})`, pattern] : undefined,
       ]);
       const sql = `SELECT * FROM subscribers ${where} ORDER BY user_id LIMIT ${limitOf(filter.limit, 100)} OFFSET ${limitOf(filter.offset, 0)}`;
-      return (await db.query<AnyRow>(sql, params)).rows.map(toSubscriber);
+      return (await db.query<SubscriberRowOf>(sql, params)).rows.map(toSubscriber);
     },
     async countByStatus() {
       const { rows } = await db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM subscribers GROUP BY status');
@@ -95,25 +95,6 @@ export function createPgSubscriberRepo(db: PgDb, clock: Clock): SubscriberRepo {
   };
 }
 
-function toSubscriber(r: AnyRow): SubscriberRecord {
-  return compact({
-    userId: r.user_id,
-    template: r.template,
-    enterpriseId: r.enterprise_id,
-    webexSubscriberId: r.webex_subscriber_id,
-    customerId: r.customer_id,
-    personId: r.person_id,
-    orgId: r.org_id,
-    email: r.email,
-    package: r.package,
-    status: r.status,
-    isActive: r.is_active === true,
-    lastTrackingId: r.last_tracking_id,
-    lastErrorCode: r.last_error_code,
-    lastErrorDescription: r.last_error_description,
-    lastStatusChange: recordTime(r.last_status_change as string),
-    profile: JSON.parse(r.profile_json as string) as Record<string, string>,
-    createdAt: recordTime(r.created_at as string),
-    updatedAt: recordTime(r.updated_at as string),
-  }) as unknown as SubscriberRecord;
+function toSubscriber(row: SubscriberRowOf): SubscriberRecord {
+  return toSubscriberRecord(row, PG_COLUMNS);
 }

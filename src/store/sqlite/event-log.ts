@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import { duplicateOf, makesJob, type Clock, type ProvisioningEvent } from '../../domain';
+import { duplicateOf, makesJob, type Clock } from '../../domain';
 import type { AcceptInput, AcceptOutcome, EventLog, LatestEvent, StoredEvent } from '../port';
-import { columnTime, compact, recordTime } from './json';
+import { toStoredEventRecord, type EventRowOf } from '../shared/event-rows';
+import { columnTime, recordTime, SQLITE_COLUMNS } from './json';
 import { COMPRESS_AT, packRequestText, unpackRequestText } from './stored-text';
 import { runUnit, type UnitLock } from './unit-of-work';
 import type { WalSync } from './wal-sync';
@@ -261,29 +262,9 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
   };
 }
 
-interface Row {
-  id: number;
-  received_at: string;
-  request_id: string;
-  event_json: string;
-  raw_text: string | Buffer | null;
-  dedupe_key: string;
-  sub_path: string | null;
-  source_address: string | null;
-  client_subject: string | null;
-}
+/** better-sqlite3 hands the id over as a number; the request text is as stored-text.ts keeps it (a large one deflated). */
+type Row = EventRowOf<number, string, string | Buffer | null>;
 
 function toStoredEvent(row: Row): StoredEvent {
-  const event = JSON.parse(row.event_json) as ProvisioningEvent;
-  return compact({
-    ...event,
-    id: row.id,
-    requestId: row.request_id,
-    receivedAt: recordTime(row.received_at),
-    rawRequest: unpackRequestText(row.raw_text),
-    dedupeKey: row.dedupe_key,
-    subPath: row.sub_path,
-    sourceAddress: row.source_address,
-    clientSubject: row.client_subject,
-  }) as unknown as StoredEvent;
+  return toStoredEventRecord(row, SQLITE_COLUMNS, unpackRequestText(row.raw_text));
 }

@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { canTransition, CLAIMABLE_STATES, isAuditedTransition, type Clock, type JobState } from '../../domain';
-import { ImpbError } from '../../errors';
 import type { ClaimedJob, JobError, JobQueue, Lease } from '../port';
+import { jobStateAudit } from '../shared/audit-entries';
+import { conflict, leaseLost } from '../shared/job-errors';
+import { moveInPages } from '../shared/job-pages';
 import { auditWriter } from './audit-writer';
 import { createRelaxedWriter } from './durability';
-import { columnTime, compact, toJson } from './json';
+import { columnTime, toJson } from './json';
 import { createJobReads, toJob, type JobRow } from './job-reads';
-
-export function leaseLost(lease: Lease, action: string): ImpbError {
-  return new ImpbError('IMPB_ERR_STORE_LEASE_LOST', {
-    message: `job ${lease.jobId}: cannot ${action}, the lease of ${lease.owner} is no longer current (it expired and another worker took the job over)`,
-    details: { jobId: lease.jobId, owner: lease.owner },
-  });
-}
 
 /**
  * The job queue. The head of each user's queue is its oldest unfinished job: per-user order is
@@ -65,26 +60,8 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
     error?: JobError,
     trackingId?: string,
   ): void {
-    if (!isAuditedTransition(from, to)) return;
-    writeAudit({
-      at: iso(at),
-      actor,
-      entityType: 'job',
-      entityId: String(row.id),
-      action: 'state',
-      before: { state: from },
-      after: compact({
-        state: to,
-        kind: row.kind,
-        userId: row.user_id,
-        code: error?.code ?? null,
-        httpStatus: error?.httpStatus ?? null,
-        webexErrorCode: error?.webexErrorCode ?? null,
-        description: error?.description ?? null,
-      }),
-      trackingId: error?.trackingId ?? trackingId,
-      detail: error?.message,
-    });
+    const entry = jobStateAudit(row, { from, to, actor, error, trackingId });
+    if (entry) writeAudit({ ...entry, at: iso(at) });
   }
 
   const claimTx = db.transaction((owner: string, leaseMs: number, limit: number, now: number): ClaimedJob[] => {
@@ -217,26 +194,24 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
       return transitionTx.immediate(id, change.from, change.to, change.nextRunAt, change.now, actor);
     },
     async transitionMatching(filter, change, actor = 'system') {
-      const batchSize = change.batchSize ?? 500;
-      let after = 0;
-      let matched = 0;
-      let moved = 0;
-      for (;;) {
-        const ids = (
-          matchingBatch.all({ state: filter.state, template: filter.template ?? null, errorCode: filter.errorCode ?? null, after, limit: batchSize }) as Array<{
-            id: number;
-          }>
-        ).map((r) => r.id);
-        if (!ids.length) break;
-        matched += ids.length;
-        // One short transaction per batch: ingest never waits behind a long bulk change.
-        db.transaction(() => {
-          for (const id of ids) if (transitionTx(id, [filter.state], change.to, change.nextRunAt, change.now, actor)) moved++;
-        }).immediate();
-        after = ids[ids.length - 1]!;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      return { matched, moved };
+      return moveInPages(
+        change.batchSize ?? 500,
+        (after, limit) =>
+          (
+            matchingBatch.all({ state: filter.state, template: filter.template ?? null, errorCode: filter.errorCode ?? null, after, limit }) as Array<{
+              id: number;
+            }>
+          ).map((r) => r.id),
+        async (ids) => {
+          let moved = 0;
+          db.transaction(() => {
+            for (const id of ids) if (transitionTx(id, [filter.state], change.to, change.nextRunAt, change.now, actor)) moved++;
+          }).immediate();
+          // A turn of the event loop between pages, so a long bulk change does not hold it.
+          await new Promise((resolve) => setImmediate(resolve));
+          return moved;
+        },
+      );
     },
     async resumeParked(now, actor = 'system') {
       // Two statements, one transaction: the audit rows, then the move, both by the same WHERE.
@@ -273,8 +248,4 @@ export function createSqliteJobQueue(db: Database.Database, clock: Clock): JobQu
       return Number(info.lastInsertRowid);
     },
   };
-}
-
-function conflict(id: number, why: string): ImpbError {
-  return new ImpbError('IMPB_ERR_STORE_CONFLICT', { message: `job ${id}: ${why}`, details: { jobId: id } });
 }

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { CLAIMABLE_STATES, sqlStateList, UNFINISHED_STATES } from '../../domain';
 import type { Job, JobError, JobQueue } from '../port';
-import { compact, fromJson, recordTime } from './json';
+import { toJobRecord, type JobRowOf } from '../shared/job-rows';
+import { fromJson, recordTime, SQLITE_COLUMNS } from './json';
 
 const UNFINISHED = sqlStateList(UNFINISHED_STATES);
 
@@ -64,46 +65,11 @@ export function createJobReads(
   };
 }
 
-export interface JobRow {
-  id: number;
-  event_id: number;
-  kind: Job['kind'];
-  template: string;
-  user_id: string;
-  enterprise_id: string;
-  state: Job['state'];
-  attempts: number;
-  next_run_at: number;
-  lookup_first: number;
-  payload_json: string;
-  last_error_json: string | null;
-  tracking_id: string | null;
-  lease_owner: string | null;
-  lease_token: string | null;
-  lease_expires_at: number | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A `jobs` row as better-sqlite3 hands it over: integers as numbers, times as ISO text, booleans as 0/1. */
+export type JobRow = JobRowOf<number, string, number>;
 
 export function toJob(row: JobRow): Job {
-  return compact({
-    id: row.id,
-    eventId: row.event_id,
-    kind: row.kind,
-    template: row.template,
-    userId: row.user_id,
-    enterpriseId: row.enterprise_id,
-    state: row.state,
-    attempts: row.attempts,
-    nextRunAt: row.next_run_at,
-    lookupFirst: row.lookup_first === 1,
-    payload: JSON.parse(row.payload_json) as Record<string, unknown>,
-    lastError: toJobError(fromJson(row.last_error_json)) ?? null,
-    trackingId: row.tracking_id,
-    leaseOwner: row.state === 'running' ? row.lease_owner : null,
-    createdAt: recordTime(row.created_at),
-    updatedAt: recordTime(row.updated_at),
-  }) as Job;
+  return toJobRecord(row, SQLITE_COLUMNS, toJobError(fromJson(row.last_error_json)));
 }
 
 /** A stored JobError: `at` is ISO text in rows written before times were epoch ms. */

@@ -1,14 +1,9 @@
 import { systemClock, type Clock } from '../../domain/clock';
 import { fromIsoTime } from '../../domain/time-presenter';
+import type { ColumnReaders } from '../shared/column-readers';
 
-/** JSON helpers for columns that hold JSON text. */
-export function toJson(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-export function fromJson<T>(text: string | null | undefined): T | undefined {
-  return text === null || text === undefined ? undefined : (JSON.parse(text) as T);
-}
+/** JSON text columns and `compact`: the helpers the PostgreSQL store shares (../shared/rows). */
+export { compact, fromJson, toJson } from '../shared/rows';
 
 /**
  * Time columns: the port speaks epoch ms; the SQLite columns keep the ISO-8601 text they always
@@ -31,8 +26,9 @@ export function nowIso(clock: Clock = systemClock): string {
   return columnTime(clock.now());
 }
 
-/** Drops keys whose value is null so that optional fields stay absent in records. */
-export function compact<T extends Record<string, unknown>>(row: T): T {
-  for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
-  return row;
-}
+/** How better-sqlite3 hands columns to the shared row mappers: integers as numbers, times as ISO text, booleans as 0/1. */
+export const SQLITE_COLUMNS: ColumnReaders = {
+  int: (value) => value as number,
+  time: (value) => recordTime(value as string | number),
+  flag: (value) => value === 1,
+};

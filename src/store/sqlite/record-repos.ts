@@ -1,27 +1,15 @@
 import { systemClock, type Clock } from '../../domain/clock';
 import type Database from 'better-sqlite3';
-import type { AuditTrail, UnknownRequestRepo, WebexCallLog, AuditEntry, UnknownRequest, WebexCallRecord } from '../port';
-import { columnTime, compact, fromJson, nowIso, recordTime, toJson } from './json';
+import type { AuditTrail, UnknownRequestRepo, WebexCallLog } from '../port';
+import { toAuditEntry, toUnknownRequest, toWebexCall } from '../shared/record-rows';
+import { auditWriter } from './audit-writer';
+import { columnTime, nowIso, SQLITE_COLUMNS } from './json';
 
 export function createSqliteAuditTrail(db: Database.Database, clock: Clock = systemClock): AuditTrail {
-  const insert = db.prepare(
-    `INSERT INTO audit (at, actor, entity_type, entity_id, action, before_json, after_json, tracking_id, detail)
-     VALUES (@at, @actor, @entityType, @entityId, @action, @before, @after, @trackingId, @detail)`,
-  );
+  const writeAudit = auditWriter(db);
   return {
     async append(entry) {
-      const info = insert.run({
-        at: entry.at !== undefined ? columnTime(entry.at) : nowIso(clock),
-        actor: entry.actor,
-        entityType: entry.entityType,
-        entityId: entry.entityId,
-        action: entry.action,
-        before: toJson(entry.before),
-        after: toJson(entry.after),
-        trackingId: entry.trackingId ?? null,
-        detail: entry.detail ?? null,
-      });
-      return Number(info.lastInsertRowid);
+      return Number(writeAudit({ ...entry, at: entry.at !== undefined ? columnTime(entry.at) : nowIso(clock) }).lastInsertRowid);
     },
     async list(filter = {}) {
       const where: string[] = [];
@@ -37,21 +25,7 @@ export function createSqliteAuditTrail(db: Database.Database, clock: Clock = sys
       const rows = db.prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`).all(params) as Array<
         Record<string, unknown>
       >;
-      return rows.map(
-        (r) =>
-          compact({
-            id: r.id,
-            at: recordTime(r.at as string),
-            actor: r.actor,
-            entityType: r.entity_type,
-            entityId: r.entity_id,
-            action: r.action,
-            before: fromJson(r.before_json as string | null) ?? null,
-            after: fromJson(r.after_json as string | null) ?? null,
-            trackingId: r.tracking_id,
-            detail: r.detail,
-          }) as unknown as AuditEntry,
-      );
+      return rows.map((r) => toAuditEntry(r, SQLITE_COLUMNS));
     },
   };
 }
@@ -79,20 +53,7 @@ export function createSqliteUnknownRequestRepo(db: Database.Database, clock: Clo
       const rows = db
         .prepare(`SELECT * FROM unknown_requests ${filter.kind ? 'WHERE kind = @kind' : ''} ORDER BY id DESC LIMIT @limit`)
         .all({ kind: filter.kind, limit: filter.limit ?? 100 }) as Array<Record<string, unknown>>;
-      return rows.map(
-        (r) =>
-          compact({
-            id: r.id,
-            receivedAt: recordTime(r.received_at as string),
-            requestId: r.request_id,
-            template: r.template,
-            kind: r.kind,
-            reason: r.reason,
-            headers: JSON.parse(r.headers_json as string) as Record<string, string | string[] | undefined>,
-            body: r.body,
-            response: r.response,
-          }) as unknown as UnknownRequest,
-      );
+      return rows.map((r) => toUnknownRequest(r, SQLITE_COLUMNS));
     },
     async count(kind) {
       const row = db.prepare(`SELECT COUNT(*) AS n FROM unknown_requests ${kind ? 'WHERE kind = ?' : ''}`).get(...(kind ? [kind] : [])) as { n: number };
@@ -132,24 +93,7 @@ export function createSqliteWebexCallLog(db: Database.Database, clock: Clock = s
       const rows = db
         .prepare(`SELECT * FROM webex_calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`)
         .all({ ...filter, limit: filter.limit ?? 50 }) as Array<Record<string, unknown>>;
-      return rows.map(
-        (r) =>
-          compact({
-            id: r.id,
-            at: recordTime(r.at as string),
-            jobId: r.job_id,
-            userId: r.user_id,
-            enterpriseId: r.enterprise_id,
-            operation: r.operation,
-            method: r.method,
-            path: r.path,
-            httpStatus: r.http_status,
-            trackingId: r.tracking_id,
-            errorCode: r.error_code,
-            description: r.description,
-            durationMs: r.duration_ms,
-          }) as unknown as WebexCallRecord,
-      );
+      return rows.map((r) => toWebexCall(r, SQLITE_COLUMNS));
     },
   };
 }

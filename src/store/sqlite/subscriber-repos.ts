@@ -2,9 +2,12 @@ import { systemClock, type Clock } from '../../domain/clock';
 import type Database from 'better-sqlite3';
 import { WAITING_FOR_USER } from '../../domain/subscriber';
 import type { CustomerRecord, CustomerRepo, SubscriberRecord, SubscriberRepo } from '../port';
+import { customerStatusAfter, subscriberStatusAfter } from '../shared/audit-entries';
+import type { AnyRow } from '../shared/rows';
+import { toCustomerRecord, toSubscriberRecord, type SubscriberRowOf } from '../shared/subscriber-rows';
 import { createRelaxedWriter } from './durability';
 import { auditWriter } from './audit-writer';
-import { columnTime, compact, nowIso, recordTime } from './json';
+import { columnTime, nowIso, SQLITE_COLUMNS } from './json';
 
 // eslint-disable-next-line max-lines-per-function -- a createX factory: one closure over shared state returning small methods, each well under 80 lines (see docs/architecture.md)
 export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock = systemClock): SubscriberRepo {
@@ -54,7 +57,7 @@ export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock =
           entityId: record.userId,
           action: 'status',
           before: before ? { status: before.status } : undefined,
-          after: compact({ status: record.status, errorCode: record.lastErrorCode ?? null, description: record.lastErrorDescription ?? null }),
+          after: subscriberStatusAfter(record),
           trackingId: record.lastTrackingId,
           // pending_* statuses: what the user must do, shown to operators as "waiting for the user".
           detail: WAITING_FOR_USER[record.status],
@@ -114,48 +117,11 @@ export function createSqliteSubscriberRepo(db: Database.Database, clock: Clock =
 /** What `q` searches: the names' values, never the raw profile JSON (its keys, "firstName", are in every row). */
 const SEARCHED_COLUMNS = ['user_id', 'email', 'enterprise_id', "json_extract(profile_json, '$.firstName')", "json_extract(profile_json, '$.lastName')"];
 
-interface Row {
-  user_id: string;
-  template: string;
-  enterprise_id: string;
-  webex_subscriber_id: string | null;
-  customer_id: string | null;
-  person_id: string | null;
-  org_id: string | null;
-  email: string | null;
-  package: string | null;
-  status: string;
-  is_active: number;
-  last_tracking_id: string | null;
-  last_error_code: string | null;
-  last_error_description: string | null;
-  last_status_change: string;
-  profile_json: string;
-  created_at: string;
-  updated_at: string;
-}
+/** A `subscribers` row as better-sqlite3 hands it over: times as ISO text, `is_active` as 0/1. */
+type Row = SubscriberRowOf<string, number>;
 
 function toRecord(row: Row): SubscriberRecord {
-  return compact({
-    userId: row.user_id,
-    template: row.template,
-    enterpriseId: row.enterprise_id,
-    webexSubscriberId: row.webex_subscriber_id,
-    customerId: row.customer_id,
-    personId: row.person_id,
-    orgId: row.org_id,
-    email: row.email,
-    package: row.package,
-    status: row.status,
-    isActive: row.is_active === 1,
-    lastTrackingId: row.last_tracking_id,
-    lastErrorCode: row.last_error_code,
-    lastErrorDescription: row.last_error_description,
-    lastStatusChange: recordTime(row.last_status_change),
-    profile: JSON.parse(row.profile_json) as Record<string, string>,
-    createdAt: recordTime(row.created_at),
-    updatedAt: recordTime(row.updated_at),
-  }) as unknown as SubscriberRecord;
+  return toSubscriberRecord(row, SQLITE_COLUMNS);
 }
 
 // eslint-disable-next-line max-lines-per-function -- a createX factory: one closure over shared state returning small methods, each well under 80 lines (see docs/architecture.md)
@@ -169,22 +135,7 @@ export function createSqliteCustomerRepo(db: Database.Database, clock: Clock = s
       created_by_bridge = MAX(customers.created_by_bridge, excluded.created_by_bridge),
       last_tracking_id = excluded.last_tracking_id, last_error = excluded.last_error, last_error_code = excluded.last_error_code,
       updated_at = excluded.updated_at`);
-  const toCustomer = (r: Record<string, unknown>): CustomerRecord =>
-    compact({
-      enterpriseId: r.enterprise_id,
-      template: r.template,
-      webexCustomerId: r.webex_customer_id,
-      orgId: r.org_id,
-      status: r.status,
-      locationUrl: r.location_url,
-      adminUserId: r.admin_user_id,
-      createdByBridge: r.created_by_bridge === 1 ? true : null,
-      lastTrackingId: r.last_tracking_id,
-      lastError: r.last_error,
-      lastErrorCode: r.last_error_code,
-      createdAt: recordTime(r.created_at as string),
-      updatedAt: recordTime(r.updated_at as string),
-    }) as unknown as CustomerRecord;
+  const toCustomer = (r: AnyRow): CustomerRecord => toCustomerRecord(r, SQLITE_COLUMNS);
   const writeAudit = auditWriter(db);
   const upsertCustomer = db.transaction((record: Parameters<CustomerRepo['upsert']>[0]) => {
     const before = getStmt.get(record.enterpriseId) as Record<string, unknown> | undefined;
@@ -210,7 +161,7 @@ export function createSqliteCustomerRepo(db: Database.Database, clock: Clock = s
         entityId: record.enterpriseId,
         action: 'status',
         before: before ? { status: before.status } : undefined,
-        after: compact({ status: record.status, webexCustomerId: record.webexCustomerId ?? null, error: record.lastError ?? null }),
+        after: customerStatusAfter(record),
         trackingId: record.lastTrackingId,
       });
     }
