@@ -171,7 +171,8 @@ async function run(count, admin) {
       drainRatio: +((calls - limited) / seconds / ALLOWED).toFixed(3),
       rateLimited429: limited,
       share429: +(limited / Math.max(1, calls)).toFixed(4),
-      duplicateCreates: after.creates.broadworksSubscribers - before.creates.broadworksSubscribers - done,
+      // Counted by the simulator (a create for a user it had created): creates minus users done would count a run cut short.
+      duplicateCreates: after.duplicateCreates - before.duplicateCreates,
       provisionedPerInstance: instances.map((i) => i.provisioned),
       warnings: instances.flatMap((i) => i.warnings).slice(0, 5),
     };

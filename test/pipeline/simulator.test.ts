@@ -106,6 +106,7 @@ describe('pipeline against the Webex simulator', () => {
     const stats = s.sim.stats();
     expect(stats.rateLimited).toBeGreaterThan(0);
     expect(stats.creates.broadworksSubscribers).toBe(60);
+    expect(stats.duplicateCreates).toBe(0);
     expect(await h.store.subscribers.countByStatus()).toEqual({ provisioned: 60 });
     expect((await h.store.jobs.countByState()).done).toBe(60);
   }, 90_000);

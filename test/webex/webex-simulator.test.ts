@@ -57,6 +57,25 @@ describe('Webex simulator HTTP behaviour', () => {
     expect(sim.requestLog.find((r) => r.method === 'POST')!.response).toEqual(sent);
   });
 
+  it('counts a create for a user it had already created (and not failed) as a duplicate, in its stats', async () => {
+    const body = {
+      provisioningId: 'p',
+      userId: 'twice@sp.example',
+      spEnterpriseId: 'SP1+acme',
+      firstName: 'f',
+      lastName: 'l',
+      package: 'basic',
+      email: 'twice@acme.example',
+    };
+    const create = (userId: string) =>
+      fetch(`${sim.baseUrl}/broadworks/subscribers`, { method: 'POST', headers: auth, body: JSON.stringify({ ...body, userId }) });
+    await create('twice@sp.example');
+    await create('once@sp.example');
+    expect(sim.stats().duplicateCreates).toBe(0);
+    await create('twice@sp.example');
+    expect(sim.stats()).toMatchObject({ duplicateCreates: 1, creates: { broadworksSubscribers: 3 } });
+  });
+
   it('changes faults at run time through the control endpoint and reports stats', async () => {
     const set = await fetch(`${sim.baseUrl.replace(/\/v1$/, '')}/_simulator/faults`, {
       method: 'POST',

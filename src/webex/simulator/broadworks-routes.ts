@@ -62,8 +62,9 @@ function create(ctx: SimContext, body: Json): SimResponse {
   const trusted = !ctx.state.untrustedEmailProvisioningIds.has(body.provisioningId as string);
   if (trusted && !body.email) throw invalidField('email', 'is required for the trusted email provisioning flow');
   const userId = body.userId as string;
-  const alreadyMapped =
-    ctx.state.preMappedUserIds.has(userId) || [...ctx.state.broadworksSubscribers.values()].some((s) => s.userId === userId && s.status !== 'error');
+  const createdHere = [...ctx.state.broadworksSubscribers.values()].some((s) => s.userId === userId && s.status !== 'error');
+  if (createdHere) ctx.duplicateCreates += 1;
+  const alreadyMapped = ctx.state.preMappedUserIds.has(userId) || createdHere;
   const at = nowIso();
   const record: Json = {
     id: webexId('SUBSCRIBER'),

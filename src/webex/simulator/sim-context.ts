@@ -10,6 +10,8 @@ export interface SimContext {
   customerProvisioningDelayMs: number;
   faults(): SimulatorFaults;
   creates: { broadworksSubscribers: number; customers: number; wholesaleSubscribers: number };
+  /** BroadWorks creates for a user this simulator had already created (and not failed): what a proxy must never send. */
+  duplicateCreates: number;
   counters: { tokenRefreshes: number; serviceAppGrants: number };
   /** Runs fn after ms unless the simulator closed first. */
   schedule(ms: number, fn: () => void): void;

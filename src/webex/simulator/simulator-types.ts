@@ -75,6 +75,8 @@ export interface SimulatorStats {
   customers: number;
   wholesaleSubscribers: number;
   creates: { broadworksSubscribers: number; customers: number; wholesaleSubscribers: number };
+  /** BroadWorks creates for a user already created here (and not failed). */
+  duplicateCreates: number;
   /** POST /access_token answered with a token. */
   tokenRefreshes: number;
   /** POST /applications/{id}/token answered with a token. */

@@ -31,6 +31,7 @@ export async function startWebexSimulator(options: WebexSimulatorOptions): Promi
     customerProvisioningDelayMs: options.customerProvisioningDelayMs ?? provisioningDelayMs,
     faults: () => faults.current(),
     creates: { broadworksSubscribers: 0, customers: 0, wholesaleSubscribers: 0 },
+    duplicateCreates: 0,
     counters: { tokenRefreshes: 0, serviceAppGrants: 0 },
     schedule: (ms, fn) => timers.schedule(ms, fn),
     isValidToken(token) {
@@ -95,6 +96,7 @@ function simulatorStats(ctx: SimContext, recorder: SimRecorder): SimulatorStats 
     customers: state.customers.size,
     wholesaleSubscribers: state.wholesaleSubscribers.size,
     creates: { ...creates },
+    duplicateCreates: ctx.duplicateCreates,
     tokenRefreshes: counters.tokenRefreshes,
     serviceAppGrants: counters.serviceAppGrants,
   };
