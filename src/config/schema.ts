@@ -74,7 +74,9 @@ export const configSchema = z.strictObject({
         .describe('bodies at least this large are parsed in a worker thread, under the largeBodyParallel bound'),
       parseHeapLimitMb: wholeNumber(32, 4096)
         .default(256)
-        .describe('heap limit of the worker thread that parses one large body; a document needing more is refused (4001)'),
+        .describe(
+          "heap limit of the worker thread that parses one large body; a document needing more is refused (4001). One text node costs the parser ~32 bytes per character: at 256, one of ~6 MB fits; the thread's RSS is ~1.5 × this",
+        ),
       largeBodyParallel: wholeNumber(1).default(2).describe('large bodies parsed at the same time; others wait'),
       largeBodyQueue: wholeNumber(0).default(8).describe('large bodies waiting to be parsed; beyond it the AS is answered 5001 and retries'),
     })
