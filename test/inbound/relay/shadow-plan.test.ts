@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { PlannedCall, ShadowRecord } from '../../../src/domain';
 import { readDevClient, startTestBridge, type TestBridge } from '../../helpers/start-bridge';
+import { WHOLESALE_ONBOARDING } from '../../pipeline/harness';
 import { ACME_PASSWORD, basic, templateConfig } from '../flowthrough-client';
 import { startPki, startUpstream, type Upstream } from './relay-kit';
 
@@ -132,14 +133,6 @@ describe('shadow dry-run plan', () => {
 });
 
 describe('shadow dry-run plan of a Wholesale template', () => {
-  const WHOLESALE = {
-    customerName: 'Enterprise {enterpriseId}',
-    primaryEmail: 'admin@{enterpriseId}.example.net',
-    packages: ['webex_calling'],
-    address: { addressLine1: '1 Main St', city: 'Dallas', stateOrProvince: 'TX', zipOrPostalCode: '75001', country: 'US' },
-    language: 'en_us',
-    callingLocation: { name: 'HQ', timezone: 'America/Chicago' },
-  };
   const PLANNED_WS = new Set([
     'wholesale.listCustomers',
     'wholesale.createCustomer',
@@ -150,7 +143,12 @@ describe('shadow dry-run plan of a Wholesale template', () => {
   ]);
   const number = (user: string, phone: string) =>
     doc(`<command xsi:type="UserIntegratedIMPModifyRequest" xmlns=""><userId>${user}</userId><phoneNumber>${phone}</phoneNumber></command>`);
-  const kit = shadowBesideProvision('wsh', 'wpv', { provisioningId: 'pid-ws', package: 'webex_calling', targetApi: 'wholesale', wholesale: WHOLESALE });
+  const kit = shadowBesideProvision('wsh', 'wpv', {
+    provisioningId: 'pid-ws',
+    package: 'webex_calling',
+    targetApi: 'wholesale',
+    wholesale: WHOLESALE_ONBOARDING,
+  });
 
   it('equals the calls provision mode makes against the simulator: the customer created once, then the subscribers', async () => {
     // A calling package needs a number (the simulator refuses a subscriber without one, as Webex does).
