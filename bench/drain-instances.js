@@ -18,6 +18,7 @@ const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { Client } = require('pg');
 const { startSimulatorProcess } = require('./simulator-process');
+const { queueAssigns } = require('./lib/queued-users');
 const dist = path.resolve(__dirname, '../dist');
 const { createPostgresStore } = require(path.join(dist, 'store/postgres'));
 const { createSilentLogger } = require(path.join(dist, 'observability'));
@@ -105,25 +106,13 @@ function startInstance(configFile, name) {
   });
 }
 
-async function queueUsers(store, runId) {
-  for (let i = 0; i < USERS; i += 500) {
-    const batch = [];
-    for (let j = i; j < Math.min(USERS, i + 500); j++) {
-      batch.push({
-        event: {
-          kind: 'assign',
-          template: 'bench',
-          userId: `${runId}-${j}@voip`,
-          enterpriseId: 'ent',
-          profile: { firstName: 'D', lastName: String(j), email: `d${j}@example.net` },
-        },
-        requestId: `r${j}`,
-        rawRequest: '<x/>',
-        dedupeKey: `k${runId}${j}`,
-      });
-    }
-    await store.events.accept(batch, { duplicateWindowSeconds: 0 });
-  }
+function queueUsers(store, runId) {
+  const user = (j) => ({
+    userId: `${runId}-${j}@voip`,
+    profile: { firstName: 'D', lastName: String(j), email: `d${j}@example.net` },
+    dedupeKey: `k${runId}${j}`,
+  });
+  return queueAssigns(store, USERS, user, 500);
 }
 
 async function run(count, admin) {

@@ -6,15 +6,10 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Agent } = require('undici');
 const dist = path.resolve(__dirname, '../dist');
 const { createSqliteStore } = require(path.join(dist, 'store'));
-const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
-const { createRateLimiter } = require(path.join(dist, 'webex/pacing/rate-limiter'));
-const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
-const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
 const { startSimulatorProcess } = require('./simulator-process');
-const { createSilentLogger } = require(path.join(dist, 'observability'));
+const { createBenchWorker, putBenchTemplate, queueAssigns } = require('./lib/queued-users');
 
 const USERS = Number(process.env.BENCH_DRAIN_USERS || 10000);
 const ALLOWED = Number(process.env.BENCH_DRAIN_ALLOWED || 500);
@@ -25,57 +20,9 @@ async function main() {
   const sim = await startSimulatorProcess(token, Number(process.env.BENCH_DRAIN_SIM_LIMIT || ALLOWED));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-drain-'));
   const store = createSqliteStore({ dataDir: dir });
-  await store.templates.put({
-    name: 'bench',
-    enabled: true,
-    targetApi: 'broadworks',
-    provisioningId: 'P',
-    package: 'standard',
-    trustedEmail: false,
-    enterpriseMode: true,
-    recordMode: false,
-    account: { username: 'a', passwordHash: 'x' },
-  });
-  for (let i = 0; i < USERS; i += 1000) {
-    const batch = [];
-    for (let j = i; j < Math.min(USERS, i + 1000); j++) {
-      batch.push({
-        event: {
-          kind: 'assign',
-          template: 'bench',
-          userId: `d${j}@voip`,
-          enterpriseId: 'ent',
-          profile: { firstName: 'D', lastName: String(j), email: `d${j}@example.net` },
-        },
-        requestId: `r${j}`,
-        rawRequest: '<x/>',
-        dedupeKey: `k${j}`,
-      });
-    }
-    await store.events.accept(batch, { duplicateWindowSeconds: 0 });
-  }
-  const dispatcher = new Agent({ connections: 64 });
-  // As wired in the product: the one limiter paces every HTTP exchange of the client.
-  const limiter = createRateLimiter({ maxPerSecond: ALLOWED });
-  const client = createWebexClient({
-    baseUrl: sim.baseUrl,
-    dispatcher,
-    tokens: createStaticTokenProvider(token, 'bench'),
-    logger: createSilentLogger(),
-    pacer: limiter,
-  });
-  const settings = {
-    concurrency: 64,
-    ratePerSecond: ALLOWED,
-    attemptHorizonMs: 3600000,
-    pollInitialMs: 20,
-    pollMaxMs: 1000,
-    retryBaseMs: 200,
-    retryMaxMs: 5000,
-    idlePollMs: 20,
-    leaseMs: 60000,
-  };
-  const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
+  await putBenchTemplate(store);
+  await queueAssigns(store, USERS, (j) => ({ userId: `d${j}@voip`, profile: { firstName: 'D', lastName: String(j), email: `d${j}@example.net` } }));
+  const { worker, limiter, close } = createBenchWorker({ store, baseUrl: sim.baseUrl, token, connections: 64, concurrency: 64, ratePerSecond: ALLOWED });
   const startRequests = (await sim.stats()).requests;
   const t0 = Date.now();
   await worker.start();
@@ -84,8 +31,7 @@ async function main() {
   const seconds = (Date.now() - t0) / 1000;
   const stats = await sim.stats();
   const done = (await store.jobs.countByState()).done || 0;
-  await worker.close(2000);
-  await dispatcher.close();
+  await close();
   await sim.close();
   await store.close();
   fs.rmSync(dir, { recursive: true, force: true });

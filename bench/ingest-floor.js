@@ -16,6 +16,7 @@ const Database = require('better-sqlite3');
 const express = require('express');
 const { XMLParser } = require('fast-xml-parser');
 const dist = path.resolve(__dirname, '../dist');
+const { AUTHORIZATION, ingestProductConfig } = require('./lib/ingest-product');
 
 const REQUESTS = Number(process.env.BENCH_FLOOR_REQUESTS || 6000);
 const WARMUP = Number(process.env.BENCH_FLOOR_WARMUP || 1500);
@@ -23,8 +24,6 @@ const CONNECTIONS = Number(process.env.BENCH_FLOOR_CONNECTIONS || 16);
 const ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS || 6);
 // Another checkout's build (its dist/), measured as a third target in the same rounds: a before/after within one run.
 const BEFORE_ROOT = process.env.BENCH_BEFORE_ROOT;
-const USER = 'bench';
-const PASSWORD = 'bench-password-1';
 
 function load(targets, paths) {
   const job = {
@@ -32,7 +31,7 @@ function load(targets, paths) {
     ca: paths.serverCert,
     cert: paths.devClientCert,
     key: paths.devClientKey,
-    authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`,
+    authorization: AUTHORIZATION,
     connections: CONNECTIONS,
     rounds: ROUNDS,
     requestsPerRound: Math.ceil(REQUESTS / ROUNDS),
@@ -63,7 +62,7 @@ function startFloor(paths, dir) {
     for (const r of rows) insert.run(r.userId, r.kind, r.body, r.at);
   });
   const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, parseAttributeValue: false, processEntities: false, removeNSPrefix: true });
-  const expected = Buffer.from(`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`);
+  const expected = Buffer.from(AUTHORIZATION);
 
   // One transaction per event-loop turn: every request parsed in this turn shares one fsync.
   let pending = [];
@@ -125,19 +124,11 @@ async function startBefore(config, dataDir) {
 
 async function main() {
   const { startImpBridge } = require(path.join(dist, 'main'));
-  const { configSchema } = require(path.join(dist, 'config'));
   const { certPaths } = require(path.join(dist, 'certs'));
   const { createSilentLogger } = require(path.join(dist, 'observability'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-floor-'));
   const paths = certPaths(dataDir);
-  const config = configSchema.parse({
-    dataDir,
-    logLevel: 'error',
-    provisioning: { host: '127.0.0.1', port: 0, authFailureLimit: 1000 },
-    admin: { host: '127.0.0.1', port: 0 },
-    pipeline: { ratePerSecond: 1, concurrency: 1 },
-    templates: [{ name: 'bench', provisioningId: 'P', package: 'standard', trustedEmail: true, account: { username: USER, password: PASSWORD } }],
-  });
+  const config = ingestProductConfig(dataDir);
   try {
     const bridge = await startImpBridge({ config, logger: createSilentLogger() });
     const before = BEFORE_ROOT ? await startBefore(config, dataDir) : undefined;

@@ -12,6 +12,7 @@ const { Agent, request } = require('undici');
 const dist = path.resolve(__dirname, '../dist');
 const { generateKey, buildCertificate } = require(path.join(dist, 'certs'));
 const { createSqliteStore } = require(path.join(dist, 'store'));
+const { AUTHORIZATION, ingestProductConfig } = require('./lib/ingest-product');
 
 const REQUESTS = Number(process.env.BENCH_INGEST_REQUESTS || 4000);
 const CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY || 64);
@@ -162,29 +163,18 @@ async function main() {
 /** The real proxy in this process: its own certificates, a template from config, pipeline paced at 1 call/s. */
 async function driveProduct() {
   const { startImpBridge } = require(path.join(dist, 'main'));
-  const { configSchema } = require(path.join(dist, 'config'));
   const { certPaths } = require(path.join(dist, 'certs'));
   const { createSilentLogger } = require(path.join(dist, 'observability'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-product-'));
-  const password = 'bench-password-1';
-  const config = configSchema.parse({
-    dataDir,
-    logLevel: 'error',
-    provisioning: { host: '127.0.0.1', port: 0, authFailureLimit: 1000 },
-    admin: { host: '127.0.0.1', port: 0 },
-    pipeline: { ratePerSecond: 1, concurrency: 1 },
-    templates: [{ name: 'bench', provisioningId: 'P', package: 'standard', trustedEmail: true, account: { username: 'bench', password } }],
-  });
-  const bridge = await startImpBridge({ config, logger: createSilentLogger() });
+  const bridge = await startImpBridge({ config: ingestProductConfig(dataDir), logger: createSilentLogger() });
   try {
     const paths = certPaths(dataDir);
     const material = {
       ca: fs.readFileSync(paths.serverCert),
       client: { cert: fs.readFileSync(paths.devClientCert), key: fs.readFileSync(paths.devClientKey) },
     };
-    const authorization = `Basic ${Buffer.from(`bench:${password}`).toString('base64')}`;
     const port = bridge.provisioningAddress.port;
-    const options = { headers: { authorization }, expect: 'SuccessResponse' };
+    const options = { headers: { authorization: AUTHORIZATION }, expect: 'SuccessResponse' };
     await drive(port, material, options); // JIT warm-up, discarded
     // New users: every request is a new event (a re-sent document would be a duplicate).
     const rate = await drive(port, material, { ...options, offset: REQUESTS });

@@ -4,37 +4,31 @@
 // child's RSS from /proc every 20 ms; VmHWM gives the kernel's own peak. Also samples
 // /healthz latency during each round. Prints one JSON line.
 'use strict';
-/* global setTimeout, clearTimeout, setInterval, clearInterval, Buffer, performance */
-const { spawn } = require('node:child_process');
+/* global setTimeout, setInterval, clearInterval, Buffer, performance */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Agent, request } = require('undici');
+const { AUTHORIZATION, clientTlsFiles, provisioningUrl, startProduct, stopProduct } = require('./lib/product-process');
+const { LIMIT, TAIL, add, get, head, hundredCommands } = require('./lib/large-document');
 
 const ROOT = path.resolve(process.env.BENCH_PRODUCT_ROOT || path.join(__dirname, '..'));
 const CONCURRENT = Number(process.env.BENCH_LARGE_CONCURRENT || 8);
-const LIMIT = 10 * 1024 * 1024;
-const PASSWORD = 'Bench-Provisioning-1';
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-const head = `<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="${XSI}"><sessionId xmlns="">bench,1,1</sessionId>`;
-const tail = '</BroadsoftDocument>';
-const room = LIMIT - head.length - tail.length - 64;
-
-function maxCommands(i) {
-  const add = (note) =>
-    `<command xsi:type="UserIntegratedIMPAddRequest" xmlns=""><userId>big${i}@voip</userId><serviceProviderId>ent</serviceProviderId><groupId>g</groupId><firstName>B</firstName><lastName>L</lastName>${note}</command>`;
-  const get = (k, note) => `<command xsi:type="UserIntegratedIMPGetRequest" xmlns=""><userId>get${i}-${k}@voip</userId>${note}</command>`;
-  const pad = Math.floor((room - add('').length - 99 * get(99, '').length) / 100) - 13;
-  const note = `<note>${'p'.repeat(pad)}</note>`;
-  return head + add(note) + Array.from({ length: 99 }, (_, k) => get(k, note)).join('') + tail;
-}
+const HEAD = head('bench,1,1');
+const room = LIMIT - HEAD.length - TAIL.length - 64;
 
 const KINDS = {
   // The issue's two cases: 1e6+ tiny elements, and one multi-megabyte tag name.
-  tinyElements: () => head + '<a/>'.repeat(Math.floor(room / 4)) + tail,
-  longTagName: () => `${head}<${'n'.repeat(room - 3)}/>${tail}`,
+  tinyElements: () => HEAD + '<a/>'.repeat(Math.floor(room / 4)) + TAIL,
+  longTagName: () => `${HEAD}<${'n'.repeat(room - 3)}/>${TAIL}`,
   // The largest document the dialect accepts: 100 commands (one add, 99 status queries).
-  maxCommands,
+  maxCommands: (i) =>
+    hundredCommands(
+      HEAD,
+      room,
+      (note) => add(`big${i}@voip`, note),
+      (k, note) => get(`get${i}-${k}@voip`, note),
+    ),
 };
 
 const mb = (kb) => +(kb / 1024).toFixed(1);
@@ -45,46 +39,6 @@ function statusKb(pid, field) {
   } catch {
     return 0;
   }
-}
-
-function startProduct(dir) {
-  const config = path.join(dir, 'imp-bridge.yaml');
-  fs.writeFileSync(
-    config,
-    [
-      `dataDir: ${JSON.stringify(path.join(dir, 'data'))}`,
-      'provisioning: { host: 127.0.0.1, port: 0, bodyLimitBytes: 10485760, requestTimeoutMs: 120000 }',
-      'admin: { host: 127.0.0.1, port: 0 }',
-      'templates:',
-      `  - { name: bench, provisioningId: bench-id, package: standard, account: { username: bench-as, password: ${PASSWORD} } }`,
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/main.js')], {
-    env: { PATH: process.env.PATH, IMP_BRIDGE_CONFIG: config },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`product did not start: ${out.slice(-2000)}`)), 60_000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const lines = out
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l));
-      const prov = lines.find((l) => l.event === 'listener.provisioning.up');
-      const admin = lines.find((l) => l.event === 'listener.admin.up');
-      if (prov && admin) {
-        clearTimeout(timer);
-        out = '';
-        child.stdout.removeAllListeners('data');
-        child.stdout.resume();
-        resolve({ child, provisioningPort: prov.port, adminUrl: admin.url });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`product exited ${code}: ${out.slice(-2000)}`)));
-  });
 }
 
 async function round(product, agent, kind) {
@@ -104,14 +58,13 @@ async function round(product, agent, kind) {
     }
   })();
   const t0 = Date.now();
-  const auth = `Basic ${Buffer.from(`bench-as:${PASSWORD}`).toString('base64')}`;
   const results = await Promise.all(
     bodies.map(async (body) => {
-      const res = await request(`https://localhost:${product.provisioningPort}/provisioning/v1/bench`, {
+      const res = await request(provisioningUrl(product), {
         method: 'POST',
         body,
         dispatcher: agent,
-        headers: { 'content-type': 'text/xml', authorization: auth },
+        headers: { 'content-type': 'text/xml', authorization: AUTHORIZATION },
       });
       const text = await res.body.text();
       return `${res.statusCode} ${/<errorCode>(\d+)</.exec(text)?.[1] ?? (text.includes('SuccessResponse') ? 'ok' : '?')}`;
@@ -132,15 +85,11 @@ async function round(product, agent, kind) {
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-large-'));
-  const product = await startProduct(dir);
-  const certs = path.join(dir, 'data', 'certs');
+  const product = await startProduct({ root: ROOT, dir });
+  const tls = clientTlsFiles(product);
   const agent = new Agent({
     connections: CONCURRENT,
-    connect: {
-      ca: fs.readFileSync(path.join(certs, 'server.crt')),
-      cert: fs.readFileSync(path.join(certs, 'dev-client', 'client.crt')),
-      key: fs.readFileSync(path.join(certs, 'dev-client', 'client.key')),
-    },
+    connect: { ca: fs.readFileSync(tls.ca), cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) },
   });
   const baselineRssMB = mb(statusKb(product.child.pid, 'VmRSS'));
   const rounds = {};
@@ -149,9 +98,7 @@ async function main() {
   } finally {
     const peakRssMB = mb(statusKb(product.child.pid, 'VmHWM'));
     await agent.close();
-    product.child.kill('SIGTERM');
-    await new Promise((r) => product.child.once('exit', r));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await stopProduct(product);
     process.stdout.write(`${JSON.stringify({ product: ROOT, concurrent: CONCURRENT, bodyMB: 10, baselineRssMB, peakRssMB, rounds })}\n`);
   }
 }

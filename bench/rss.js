@@ -6,15 +6,10 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { Agent } = require('undici');
 const dist = path.resolve(__dirname, '../dist');
 const { createSqliteStore } = require(path.join(dist, 'store'));
-const { createPipelineWorker } = require(path.join(dist, 'pipeline/worker'));
-const { createRateLimiter } = require(path.join(dist, 'webex/pacing/rate-limiter'));
-const { createWebexClient } = require(path.join(dist, 'webex/webex-client'));
-const { createStaticTokenProvider } = require(path.join(dist, 'webex/tokens/token-provider'));
 const { startWebexSimulator } = require(path.join(dist, 'webex/simulator'));
-const { createSilentLogger } = require(path.join(dist, 'observability'));
+const { createBenchWorker, putBenchTemplate, queueAssigns } = require('./lib/queued-users');
 
 const JOBS = Number(process.env.BENCH_RSS_JOBS || 100000);
 const mb = (bytes) => +(bytes / 1024 / 1024).toFixed(1);
@@ -24,59 +19,17 @@ async function main() {
   const sim = await startWebexSimulator({ host: '127.0.0.1', port: 0, token, provisioningDelayMs: 5, requestLogLimit: 10 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impb-bench-rss-'));
   const store = createSqliteStore({ dataDir: dir });
-  await store.templates.put({
-    name: 'bench',
-    enabled: true,
-    targetApi: 'broadworks',
-    provisioningId: 'P',
-    package: 'standard',
-    trustedEmail: false,
-    enterpriseMode: true,
-    recordMode: false,
-    account: { username: 'a', passwordHash: 'x' },
-  });
+  await putBenchTemplate(store);
   global.gc?.();
   const baseline = process.memoryUsage().rss;
   const t0 = Date.now();
-  for (let i = 0; i < JOBS; i += 1000) {
-    const batch = [];
-    for (let j = i; j < Math.min(JOBS, i + 1000); j++) {
-      batch.push({
-        event: {
-          kind: 'assign',
-          template: 'bench',
-          userId: `m${j}@voip`,
-          enterpriseId: 'ent',
-          profile: { firstName: 'M', lastName: String(j), email: `m${j}@example.net`, phoneNumber: `+1214555${String(j).padStart(4, '0')}` },
-        },
-        requestId: `r${j}`,
-        rawRequest: `<BroadsoftDocument>${'x'.repeat(600)}</BroadsoftDocument>`,
-        dedupeKey: `k${j}`,
-      });
-    }
-    await store.events.accept(batch, { duplicateWindowSeconds: 0 });
-  }
+  await queueAssigns(store, JOBS, (j) => ({
+    userId: `m${j}@voip`,
+    profile: { firstName: 'M', lastName: String(j), email: `m${j}@example.net`, phoneNumber: `+1214555${String(j).padStart(4, '0')}` },
+    rawRequest: `<BroadsoftDocument>${'x'.repeat(600)}</BroadsoftDocument>`,
+  }));
   const enqueueSeconds = (Date.now() - t0) / 1000;
-  const dispatcher = new Agent({ connections: 16 });
-  const client = createWebexClient({
-    baseUrl: sim.baseUrl,
-    dispatcher,
-    tokens: createStaticTokenProvider(token, 'bench'),
-    logger: createSilentLogger(),
-    pacer: createRateLimiter({ maxPerSecond: 200 }),
-  });
-  const settings = {
-    concurrency: 32,
-    ratePerSecond: 200,
-    attemptHorizonMs: 3600000,
-    pollInitialMs: 20,
-    pollMaxMs: 1000,
-    retryBaseMs: 200,
-    retryMaxMs: 5000,
-    idlePollMs: 20,
-    leaseMs: 60000,
-  };
-  const worker = createPipelineWorker({ store, api: client, settings, logger: createSilentLogger() });
+  const { worker, close } = createBenchWorker({ store, baseUrl: sim.baseUrl, token, connections: 16, concurrency: 32, ratePerSecond: 200 });
   await worker.start();
   await new Promise((r) => setTimeout(r, 5000));
   const pending = await store.jobs.countPending();
@@ -86,8 +39,7 @@ async function main() {
   const claimMs = Number(process.hrtime.bigint() - t1) / 1e6;
   const rss = process.memoryUsage().rss;
   const heap = process.memoryUsage().heapUsed;
-  await worker.close(2000);
-  await dispatcher.close();
+  await close();
   await sim.close();
   const dbBytes = fs.statSync(store.file).size;
   await store.close();

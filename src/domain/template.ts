@@ -79,6 +79,41 @@ export interface TemplateDefinition {
 /** Webex for BroadWorks subscriber packages (Subscriber.package enum of the official spec). */
 export const BROADWORKS_PACKAGES = ['softphone', 'basic', 'standard', 'premium'] as const;
 
+/**
+ * Wholesale subscriber packages (WholesalePackagesSubscriber of webex-wholesale.json): what the
+ * templates accept and the built-in simulator's Wholesale routes check, one list for both
+ * (test/admin/template-rules.test.ts checks this and the two below against the official files).
+ */
+export const WHOLESALE_SUBSCRIBER_PACKAGES = [
+  'webex_calling',
+  'webex_meetings',
+  'webex_suite',
+  'webex_voice',
+  'cx_essentials',
+  'webex_calling_standard',
+  'attendant_console',
+  'cx_premium_agent',
+  'cx_standard_agent',
+] as const;
+
+/** WholesalePackagesCustomer: what a Wholesale customer may be onboarded with. */
+export const WHOLESALE_CUSTOMER_PACKAGES = [
+  'common_area_calling',
+  'webex_calling',
+  'webex_meetings',
+  'webex_suite',
+  'webex_voice',
+  'cx_essentials',
+  'webex_calling_standard',
+  'cisco_calling_plan',
+  'attendant_console',
+  'cx_premium_agent',
+  'cx_standard_agent',
+  'cx_voice_ports',
+  'cx_ai_assistant',
+  'webex_ai_agent',
+] as const;
+
 /** A template as stored: the provisioning password only as a scrypt hash. */
 export type Template = Omit<TemplateDefinition, 'mode'> & {
   account: { username: string; passwordHash: string };

@@ -9,10 +9,11 @@ import {
   type DialectCoverage,
   type Template,
   type TargetApi,
+  WHOLESALE_CUSTOMER_PACKAGES,
 } from '../domain';
 import { ImpbError } from '../errors';
 import type { Store } from '../store';
-import { packagesFor, WHOLESALE_CUSTOMER_PACKAGES } from './template-packages';
+import { packagesFor } from './template-packages';
 import type { ClusterCreate, ClusterPatch, TemplateCreate, TemplatePatch } from './template-schemas';
 import { assertModeRules, assertSwitchAllowed, describeModeSwitch, mergeUpstream } from './template-modes';
 import { toTemplateView, type TemplateView } from './template-view';

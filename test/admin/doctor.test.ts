@@ -14,7 +14,7 @@ import { checkStore } from '../../src/operations/doctor-store-checks';
 import type { DoctorDeps } from '../../src/operations/doctor';
 import { configSchema } from '../../src/config';
 import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
-import { runCli } from '../cli/run-cli';
+import { runCliCaptured } from '../cli/cli-harness';
 import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
 import { makeTempDir } from '../helpers/temp-dir';
 
@@ -41,7 +41,7 @@ describe('imp-bridge doctor', () => {
 
     it('reports every check, the simulator as a warning, and exits 0 when nothing fails', async () => {
       pointCliAt(t);
-      const json = await runCli('doctor', '--json');
+      const json = await runCliCaptured('doctor', '--json');
       const report = JSON.parse(json.out) as DoctorReport;
       expect(report.checks.map((c) => c.name)).toEqual(
         expect.arrayContaining([
@@ -69,7 +69,7 @@ describe('imp-bridge doctor', () => {
       expect(json.code).toBe(report.status === 'fail' ? 1 : 0);
       expect(report.status).toBe(byName(report, 'disk').status === 'fail' ? 'fail' : 'warn');
 
-      const text = await runCli('doctor');
+      const text = await runCliCaptured('doctor');
       expect(text.out).toMatch(/^ok {2}\s*listener\.admin\s+admin listener up on 127\.0\.0\.1:\d+ \(loopback only\)/m);
       expect(text.out).toMatch(/^warn\s+webex\s+no Webex credentials/m);
       expect(text.out).toMatch(/→ set IMP_BRIDGE_WEBEX_TOKEN/);
@@ -102,7 +102,7 @@ describe('imp-bridge doctor', () => {
 
     it('fails those checks with their fixes and exits 1', async () => {
       pointCliAt(t);
-      const json = await runCli('doctor', '--json');
+      const json = await runCliCaptured('doctor', '--json');
       expect(json.code).toBe(1);
       const report = JSON.parse(json.out) as DoctorReport;
       expect(report.status).toBe('fail');
@@ -121,7 +121,7 @@ describe('imp-bridge doctor', () => {
       expect(byName(report, 'certificate.names')).toMatchObject({ status: 'ok', message: expect.stringContaining('covers bridge.example.net') });
       expect(t.logText()).not.toContain('a-wrong-token');
 
-      const text = await runCli('doctor');
+      const text = await runCliCaptured('doctor');
       expect(text.code).toBe(1);
       expect(text.out).toMatch(/^FAIL\s+webex\s+GET \/people\/me .*401/m);
       expect(text.out).not.toContain('a-wrong-token');
@@ -150,7 +150,7 @@ describe('imp-bridge doctor', () => {
 
     it('fails the clock check above 60 s and names the fix', async () => {
       pointCliAt(t);
-      const report = JSON.parse((await runCli('doctor', '--json')).out) as DoctorReport;
+      const report = JSON.parse((await runCliCaptured('doctor', '--json')).out) as DoctorReport;
       expect(byName(report, 'webex').status).toBe('ok');
       const clock = byName(report, 'clock');
       expect(clock).toMatchObject({ status: 'fail', fix: expect.stringContaining('NTP') });

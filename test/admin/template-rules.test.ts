@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { toUuidForm, orgIdFromAccessToken } from '../../src/operations/webex-ids';
 import { configSchema } from '../../src/config';
-import { BROADWORKS_PACKAGES } from '../../src/domain';
+import { BROADWORKS_PACKAGES, WHOLESALE_CUSTOMER_PACKAGES, WHOLESALE_SUBSCRIBER_PACKAGES } from '../../src/domain';
 import { createSilentLogger } from '../../src/observability';
 import { createSqliteStore } from '../../src/store';
 import { seedFromConfig } from '../../src/templates/seed-from-config';
-import { WHOLESALE_CUSTOMER_PACKAGES, WHOLESALE_SUBSCRIBER_PACKAGES } from '../../src/templates/template-packages';
 import { makeTempDir } from '../helpers/temp-dir';
 
 const SPECS = path.resolve(__dirname, '../../../shared/specs/webex');

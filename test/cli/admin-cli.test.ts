@@ -2,24 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main';
-import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
-import { makeTempDir } from '../helpers/temp-dir';
-import { runCli as cli } from './run-cli';
+import { provisionedSubscriber, runCliCaptured as cli, useCliBridge, waitingJob } from './cli-harness';
 
 describe('imp-bridge operator CLI', () => {
-  const temp = makeTempDir();
-  const saved = { ...process.env };
-  let t: TestBridge;
-
-  beforeAll(async () => {
-    t = await startTestBridge({}, { dataDir: temp.dir });
-    pointCliAt(t);
-  });
-  afterAll(async () => {
-    await t.stop().catch(() => undefined);
-    process.env = saved;
-    temp.cleanup();
-  });
+  const t = useCliBridge();
 
   it('creates a cluster and a template, printing a generated password once and the provisioning URL', async () => {
     expect((await cli('cluster', 'add', 'west', '--host', 'as1.west.example.net', '--description', 'west pair')).code).toBe(0);
@@ -40,7 +26,7 @@ describe('imp-bridge operator CLI', () => {
     expect(added.out).toMatch(/provisioning password: [A-Za-z0-9]{20}/);
     expect(added.out).toContain('/provisioning/v1/west-std');
     const shown = await cli('template', 'show', 'west-std', '--json');
-    expect(JSON.parse(shown.out)).toMatchObject({ name: 'west-std', provisioningUrl: `${t.bridge.parts.provisioningBaseUrl}/provisioning/v1/west-std` });
+    expect(JSON.parse(shown.out)).toMatchObject({ name: 'west-std', provisioningUrl: `${t().bridge.parts.provisioningBaseUrl}/provisioning/v1/west-std` });
     const table = await cli('template', 'list');
     expect(table.out).toMatch(/NAME\s+TARGETAPI/);
     expect(table.out).toContain('west-std');
@@ -56,15 +42,15 @@ describe('imp-bridge operator CLI', () => {
     const inUse = await cli('cluster', 'remove', 'west');
     expect(inUse.code).toBe(1);
     expect(inUse.err).toContain('west-std');
-    const before = (await t.bridge.parts.store.templates.get('west-std'))!.account.passwordHash;
+    const before = (await t().bridge.parts.store.templates.get('west-std'))!.account.passwordHash;
     expect((await cli('template', 'edit', 'west-std', '--package', 'premium', '--password', '')).code).toBe(0);
-    const after = (await t.bridge.parts.store.templates.get('west-std'))!;
+    const after = (await t().bridge.parts.store.templates.get('west-std'))!;
     expect(after.package).toBe('premium');
     expect(after.account.passwordHash).toBe(before);
   });
 
   it('shows subscribers, jobs, support data and reconcile results', async () => {
-    const store = t.bridge.parts.store;
+    const store = t().bridge.parts.store;
     await store.subscribers.upsert({
       userId: 'dave@voip.example.net',
       template: 'west-std',
@@ -93,7 +79,7 @@ describe('imp-bridge operator CLI', () => {
     expect(support.code).toBe(0);
     expect(support.out).toContain('ROUTER_TEST_TRACKING_1');
     expect(support.out).toContain('dave@west.example');
-    expect(support.out).not.toContain(fs.readFileSync(path.join(temp.dir, 'admin-token'), 'utf8').trim());
+    expect(support.out).not.toContain(fs.readFileSync(path.join(t().dataDir, 'admin-token'), 'utf8').trim());
     const jobs = await cli('jobs', 'list', '--state', 'any', '--json');
     expect(Array.isArray(JSON.parse(jobs.out))).toBe(true);
     const reconcile = await cli('reconcile', '--template', 'west-std', '--json');
@@ -102,17 +88,17 @@ describe('imp-bridge operator CLI', () => {
   });
 
   it('reconcile --repair queues the fixing jobs and exits 4 when it finds drift', async () => {
-    const store = t.bridge.parts.store;
+    const store = t().bridge.parts.store;
     // The store believes erin assigned; Webex has never heard of her.
-    await store.subscribers.upsert({
-      userId: 'erin@voip.example.net',
-      template: 'west-std',
-      enterpriseId: 'west-co',
-      status: 'provisioned',
-      isActive: true,
-      email: 'erin@west.example',
-      profile: { firstName: 'Erin', lastName: 'West', email: 'erin@west.example' },
-    });
+    await store.subscribers.upsert(
+      provisionedSubscriber({
+        userId: 'erin@voip.example.net',
+        template: 'west-std',
+        enterpriseId: 'west-co',
+        email: 'erin@west.example',
+        profile: { firstName: 'Erin', lastName: 'West', email: 'erin@west.example' },
+      }),
+    );
     const repaired = await cli('reconcile', '--template', 'west-std', '--repair');
     expect(repaired.code).toBe(4);
     expect(repaired.out).toContain('missing in Webex: 1');
@@ -127,24 +113,9 @@ describe('imp-bridge operator CLI', () => {
     expect(
       (await cli('template', 'add', 'gone-std', '--provisioning-id', 'prov-g', '--package', 'basic', '--username', 'gone-as', '--cluster', 'west')).code,
     ).toBe(0);
-    const store = t.bridge.parts.store;
-    await store.subscribers.upsert({
-      userId: 'frank@voip.example.net',
-      template: 'gone-std',
-      enterpriseId: 'west-co',
-      status: 'provisioned',
-      isActive: true,
-      profile: {},
-    });
-    const waiting = await store.jobs.enqueue({
-      eventId: 0,
-      kind: 'modify',
-      template: 'gone-std',
-      userId: 'frank@voip.example.net',
-      enterpriseId: 'west-co',
-      nextRunAt: Date.now() + 3_600_000,
-      payload: {},
-    });
+    const store = t().bridge.parts.store;
+    await store.subscribers.upsert(provisionedSubscriber({ userId: 'frank@voip.example.net', template: 'gone-std', enterpriseId: 'west-co' }));
+    const waiting = await store.jobs.enqueue(waitingJob({ kind: 'modify', template: 'gone-std', userId: 'frank@voip.example.net', enterpriseId: 'west-co' }));
     const refused = await cli('template', 'remove', 'gone-std');
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('--force');
@@ -167,15 +138,8 @@ describe('imp-bridge operator CLI', () => {
   });
 
   it('subscribers revoke queues an unassign with the BroadWorks warning; unknown user exit 1, no user exit 2', async () => {
-    const store = t.bridge.parts.store;
-    await store.subscribers.upsert({
-      userId: 'gina@voip.example.net',
-      template: 'west-std',
-      enterpriseId: 'west-co',
-      status: 'provisioned',
-      isActive: true,
-      profile: {},
-    });
+    const store = t().bridge.parts.store;
+    await store.subscribers.upsert(provisionedSubscriber({ userId: 'gina@voip.example.net', template: 'west-std', enterpriseId: 'west-co' }));
     const revoked = await cli('subscribers', 'revoke', 'gina@voip.example.net');
     expect(revoked.code).toBe(0);
     expect(revoked.out).toMatch(/^job \d+ queued: unassign gina@voip\.example\.net/);
@@ -212,7 +176,7 @@ describe('imp-bridge operator CLI', () => {
   });
 
   it('reads the store directly when the proxy is not running', async () => {
-    await t.stop();
+    await t().stop();
     const list = await cli('template', 'list', '--json');
     expect(list.code).toBe(0);
     expect(list.err).toContain('read-only');

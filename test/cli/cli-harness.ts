@@ -1,4 +1,7 @@
 import { executeCli } from '../../src/cli/main';
+import type { JobQueue, SubscriberRepo } from '../../src/store';
+import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { makeTempDir } from '../helpers/temp-dir';
 
 export interface CliResult {
   code: number;
@@ -21,4 +24,44 @@ export async function runCliCaptured(...args: string[]): Promise<CliResult> {
     e.mockRestore();
     process.exitCode = undefined;
   }
+}
+
+/**
+ * A test bridge for the enclosing describe block, on a data dir of its own that outlives the
+ * bridge (a test may stop it and read the store directly), with the CLI pointed at it
+ * (pointCliAt). After the block: stopped if still running, process.env restored, the dir
+ * removed. The answer gives the running bridge, from beforeAll on.
+ */
+export function useCliBridge(): () => TestBridge {
+  const temp = makeTempDir();
+  const saved = { ...process.env };
+  let t: TestBridge | undefined;
+  beforeAll(async () => {
+    t = await startTestBridge({}, { dataDir: temp.dir });
+    pointCliAt(t);
+  });
+  afterAll(async () => {
+    await t?.stop().catch(() => undefined);
+    process.env = saved;
+    temp.cleanup();
+  });
+  return () => {
+    if (!t) throw new Error('the test bridge starts in beforeAll');
+    return t;
+  };
+}
+
+type SubscriberInput = Parameters<SubscriberRepo['upsert']>[0];
+type JobInput = Parameters<JobQueue['enqueue']>[0];
+
+/** A subscriber the proxy has provisioned (active; an empty profile unless given), for SubscriberRepo.upsert. */
+export function provisionedSubscriber(
+  subscriber: Omit<SubscriberInput, 'status' | 'isActive' | 'profile'> & Partial<Pick<SubscriberInput, 'profile'>>,
+): SubscriberInput {
+  return { status: 'provisioned', isActive: true, profile: {}, ...subscriber };
+}
+
+/** A job due only in an hour (the worker leaves it alone meanwhile), for JobQueue.enqueue. */
+export function waitingJob(job: Omit<JobInput, 'eventId' | 'nextRunAt' | 'payload'>): JobInput {
+  return { eventId: 0, nextRunAt: Date.now() + 3_600_000, payload: {}, ...job };
 }

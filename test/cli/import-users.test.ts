@@ -6,7 +6,7 @@ import type { ImportBatchResult } from '../../src/operations/import-users';
 import type { SqliteStore } from '../../src/store';
 import { ImpbError } from '../../src/errors';
 import { pointCliAt, startTestBridge, type TestBridge } from '../helpers/start-bridge';
-import { runCli } from './run-cli';
+import { runCliCaptured } from './cli-harness';
 
 const HEADER = 'userId,serviceProviderId,firstName,lastName,email,language';
 const row = (n: number, extra: Partial<Record<'first' | 'last' | 'email', string>> = {}) =>
@@ -42,7 +42,7 @@ describe('imp-bridge import users.csv', () => {
     const db = (t.bridge.parts.store as SqliteStore).db;
     const changes = () => (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
     const changesBefore = changes();
-    const r = await runCli('import', csv, '--template', 'demo', '--dry-run');
+    const r = await runCliCaptured('import', csv, '--template', 'demo', '--dry-run');
     expect(r.code).toBe(1);
     expect(r.out).toContain('line 4 (u3@voip.example.net): Missing mandatory field: lastName');
     expect(r.out).toContain('line 5 (u4@voip.example.net): Invalid field: emailAddress (expected an email address)');
@@ -57,7 +57,7 @@ describe('imp-bridge import users.csv', () => {
   it('enqueues assigns built by the flow-through event builder, then skips every row on a re-run', async () => {
     const csv = file('users.csv', [HEADER, ...[11, 12, 13, 14, 15].map((n) => row(n))]);
     const before = await eventCount();
-    const first = await runCli('import', csv, '--template', 'demo', '--batch-size', '2', '--json');
+    const first = await runCliCaptured('import', csv, '--template', 'demo', '--batch-size', '2', '--json');
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.out) as ImportSummary;
     expect(summary).toMatchObject({ complete: true, totalRows: 5, counts: { imported: 5, already_imported: 0, invalid: 0 } });
@@ -79,7 +79,7 @@ describe('imp-bridge import users.csv', () => {
     expect(event!.rawRequest).toContain('line 2');
     expect(event!.rawRequest).not.toContain('u12@voip.example.net');
 
-    const again = await runCli('import', csv, '--template', 'demo');
+    const again = await runCliCaptured('import', csv, '--template', 'demo');
     expect(again.code).toBe(0);
     expect(again.out).toContain(
       'users.csv → template demo: 0 imported, 5 skipped (5 already imported, 0 already tracked), 0 invalid, 0 of another template — 5 rows',
@@ -106,7 +106,7 @@ describe('imp-bridge import users.csv', () => {
     }
     expect(await eventCount()).toBe(before + 6);
 
-    const resumed = await runCli('import', csv, '--template', 'demo', '--json');
+    const resumed = await runCliCaptured('import', csv, '--template', 'demo', '--json');
     expect(resumed.code).toBe(0);
     expect((JSON.parse(resumed.out) as ImportSummary).counts).toMatchObject({ imported: 4, already_imported: 6 });
     expect(await eventCount()).toBe(before + 10);
@@ -131,20 +131,20 @@ describe('imp-bridge import users.csv', () => {
 
   it('refuses an unknown column with a did-you-mean (exit 2), and an unknown template (exit 1)', async () => {
     const badColumn = file('bad-column.csv', ['userId,serviceProviderId,fristName,lastName', 'u300@voip.example.net,ent-1,A,B']);
-    const r = await runCli('import', badColumn, '--template', 'demo');
+    const r = await runCliCaptured('import', badColumn, '--template', 'demo');
     expect(r.code).toBe(2);
     expect(r.err).toContain('bad-column.csv: unknown column "fristName" (did you mean firstName?)');
     const good = file('one.csv', [HEADER, row(301)]);
-    const unknown = await runCli('import', good, '--template', 'nope');
+    const unknown = await runCliCaptured('import', good, '--template', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('no template named nope');
   });
 
   it('refuses a user that belongs to another template, as the flow-through path does', async () => {
-    const added = await runCli('template', 'add', 'other', '--provisioning-id', 'prov-other', '--package', 'standard', '--username', 'other-as');
+    const added = await runCliCaptured('template', 'add', 'other', '--provisioning-id', 'prov-other', '--package', 'standard', '--username', 'other-as');
     expect(added.code).toBe(0);
     const csv = file('other.csv', [HEADER, row(12), row(400)]);
-    const r = await runCli('import', csv, '--template', 'other', '--dry-run');
+    const r = await runCliCaptured('import', csv, '--template', 'other', '--dry-run');
     expect(r.code).toBe(1);
     expect(r.out).toContain('line 2 (u12@voip.example.net): User belongs to another template: u12@voip.example.net');
     expect(r.out).toContain('1 would be imported');
@@ -153,7 +153,7 @@ describe('imp-bridge import users.csv', () => {
 
   it('skips a user the AS already provisioned through imp-bridge with other data', async () => {
     const csv = file('tracked.csv', [HEADER, row(11, { first: 'Changed' })]);
-    const r = await runCli('import', csv, '--template', 'demo', '--json');
+    const r = await runCliCaptured('import', csv, '--template', 'demo', '--json');
     const s = JSON.parse(r.out) as ImportSummary;
     expect(s.counts.already_tracked).toBe(1);
     expect(s.rows[0]!.message).toMatch(/already (tracked by imp-bridge|has a pending event)/);

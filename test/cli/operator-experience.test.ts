@@ -1,29 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { pointCliAt, readDevClient, startTestBridge, type TestBridge } from '../helpers/start-bridge';
-import { makeTempDir } from '../helpers/temp-dir';
-import { runCliCaptured as cli } from './cli-harness';
+import { readDevClient } from '../helpers/start-bridge';
+import { provisionedSubscriber, runCliCaptured as cli, useCliBridge, waitingJob } from './cli-harness';
+
+/** An assign of east-std that failed with `code`, waiting for an operator to retry it. */
+const failedJob = (userId: string, code: string, message: string) =>
+  waitingJob({ kind: 'assign', template: 'east-std', userId, enterpriseId: 'east-co', state: 'failed', lastError: { code, message, at: Date.now() } });
 
 /** Issue 12, "The operator experience": the CLI as a new operator meets it. */
 describe('imp-bridge CLI: operator experience', () => {
-  const temp = makeTempDir();
-  const saved = { ...process.env };
-  let t: TestBridge;
+  const t = useCliBridge();
 
   beforeAll(async () => {
-    t = await startTestBridge({}, { dataDir: temp.dir });
-    pointCliAt(t);
     expect((await cli('cluster', 'add', 'east', '--host', 'as1.east.example.net', '--source', '192.0.2.10', '--subject-cn', 'as1.east.example.net')).code).toBe(
       0,
     );
     expect(
       (await cli('template', 'add', 'east-std', '--provisioning-id', 'prov-e', '--package', 'standard', '--username', 'east-as', '--cluster', 'east')).code,
     ).toBe(0);
-  });
-  afterAll(async () => {
-    await t.stop().catch(() => undefined);
-    process.env = saved;
-    temp.cleanup();
   });
 
   describe('usage mistakes exit 2 with one line and a pointer to --help', () => {
@@ -107,16 +101,10 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('answers to singular and plural nouns, and to -q/--query (with --q kept)', async () => {
-    const store = t.bridge.parts.store;
-    await store.subscribers.upsert({
-      userId: 'gina@voip.example.net',
-      template: 'east-std',
-      enterpriseId: 'east-co',
-      status: 'provisioned',
-      isActive: true,
-      email: 'gina@east.example',
-      profile: {},
-    });
+    const store = t().bridge.parts.store;
+    await store.subscribers.upsert(
+      provisionedSubscriber({ userId: 'gina@voip.example.net', template: 'east-std', enterpriseId: 'east-co', email: 'gina@east.example' }),
+    );
     for (const args of [
       ['subscriber', 'list', '-q', 'gina', '--json'],
       ['subscribers', 'list', '--query', 'gina', '--json'],
@@ -151,20 +139,8 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('lists say when they are truncated and which states they show; JSON times are ISO', async () => {
-    const store = t.bridge.parts.store;
-    for (const user of ['h1', 'h2', 'h3']) {
-      await store.jobs.enqueue({
-        eventId: 0,
-        kind: 'assign',
-        template: 'east-std',
-        userId: `${user}@voip.example.net`,
-        enterpriseId: 'east-co',
-        nextRunAt: Date.now() + 3_600_000,
-        payload: {},
-        state: 'failed',
-        lastError: { code: 'IMPB_ERR_WEBEX_UNAUTHORIZED', message: 'token', at: Date.now() },
-      });
-    }
+    const store = t().bridge.parts.store;
+    for (const user of ['h1', 'h2', 'h3']) await store.jobs.enqueue(failedJob(`${user}@voip.example.net`, 'IMPB_ERR_WEBEX_UNAUTHORIZED', 'token'));
     const r = await cli('jobs', 'list', '--limit', '2');
     expect(r.code).toBe(0);
     expect(r.err).toContain('showing failed jobs; --state <state> (or any) shows the others');
@@ -175,18 +151,8 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('jobs retry --state failed --error CODE retries every matching job through the single-job rules and says how many', async () => {
-    const store = t.bridge.parts.store;
-    const other = await store.jobs.enqueue({
-      eventId: 0,
-      kind: 'assign',
-      template: 'east-std',
-      userId: 'i1@voip.example.net',
-      enterpriseId: 'east-co',
-      nextRunAt: Date.now() + 3_600_000,
-      payload: {},
-      state: 'failed',
-      lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: Date.now() },
-    });
+    const store = t().bridge.parts.store;
+    const other = await store.jobs.enqueue(failedJob('i1@voip.example.net', 'IMPB_ERR_WEBEX_REJECTED', 'no'));
     const json = await cli('jobs', 'retry', '--state', 'failed', '--error', 'IMPB_ERR_WEBEX_UNAUTHORIZED', '--template', 'east-std', '--json');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.out)).toEqual({ matched: 3, retried: 3, skipped: [], failed: 0 });
@@ -196,17 +162,7 @@ describe('imp-bridge CLI: operator experience', () => {
     const audit = await store.audit.list({ entityType: 'job', entityId: String(other) });
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'retry', actor: expect.stringContaining('cli') })]));
     // On a terminal the bar is drawn on stderr; the summary stays on stdout.
-    await store.jobs.enqueue({
-      eventId: 0,
-      kind: 'assign',
-      template: 'east-std',
-      userId: 'i2@voip.example.net',
-      enterpriseId: 'east-co',
-      nextRunAt: Date.now() + 3_600_000,
-      payload: {},
-      state: 'failed',
-      lastError: { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'no', at: Date.now() },
-    });
+    await store.jobs.enqueue(failedJob('i2@voip.example.net', 'IMPB_ERR_WEBEX_REJECTED', 'no'));
     const tty = Object.getOwnPropertyDescriptor(process.stderr, 'isTTY');
     Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
     try {
@@ -237,7 +193,7 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('trust list says on stderr why it exits 4', async () => {
-    const config = path.join(temp.dir, 'warn-all.yaml');
+    const config = path.join(t().dataDir, 'warn-all.yaml');
     fs.writeFileSync(config, 'tls:\n  expiryWarnDays: 100000\n');
     const before = process.env.IMP_BRIDGE_CONFIG;
     process.env.IMP_BRIDGE_CONFIG = config;
@@ -252,9 +208,9 @@ describe('imp-bridge CLI: operator experience', () => {
   });
 
   it('unknown-requests export defaults to the same kind as list', async () => {
-    const store = t.bridge.parts.store;
+    const store = t().bridge.parts.store;
     await store.unknownRequests.add({ kind: 'unknown', requestId: 'req-u1', template: 'east-std', reason: 'unknown command', headers: {}, body: '<x/>' });
-    const out = path.join(temp.dir, 'fixtures');
+    const out = path.join(t().dataDir, 'fixtures');
     const r = await cli('unknown-requests', 'export', '--out', out, '--json');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.out) as { written: string[] }).written).toEqual([expect.stringContaining('unknown-')]);
@@ -262,15 +218,15 @@ describe('imp-bridge CLI: operator experience', () => {
 
   describe('send', () => {
     const demo = () => ({
-      request: path.join(temp.dir, 'demo-request.xml'),
-      credentials: path.join(temp.dir, 'demo-template.json'),
-      ...readDevClient(temp.dir),
+      request: path.join(t().dataDir, 'demo-request.xml'),
+      credentials: path.join(t().dataDir, 'demo-template.json'),
+      ...readDevClient(t().dataDir),
     });
     const certFiles = () => {
-      const d = readDevClient(temp.dir);
-      return { cert: path.join(d.dir, 'client.crt'), key: path.join(d.dir, 'client.key'), ca: path.join(temp.dir, 'certs', 'server.crt') };
+      const d = readDevClient(t().dataDir);
+      return { cert: path.join(d.dir, 'client.crt'), key: path.join(d.dir, 'client.key'), ca: path.join(t().dataDir, 'certs', 'server.crt') };
     };
-    const url = () => `${t.provisioningUrl}/provisioning/v1/demo`;
+    const url = () => `${t().provisioningUrl}/provisioning/v1/demo`;
 
     it('prints JSON with --json', async () => {
       const f = certFiles();

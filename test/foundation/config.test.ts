@@ -2,27 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, redactConfig } from '../../src/config';
 import { renderConfigReference } from '../../src/config/config-reference';
-import { isImpbError } from '../../src/errors';
-import { makeTempDir } from '../helpers/temp-dir';
+import { problemsOf } from '../helpers/config-problems';
+import { tempDirPerTest } from '../helpers/temp-dir';
 
 const repo = path.resolve(__dirname, '..', '..');
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (isImpbError(err, 'IMPB_ERR_CONFIG_INVALID')) return err.details.problems as string[];
-    throw err;
-  }
-  throw new Error('expected the configuration to be refused');
-}
-
 describe('configuration', () => {
-  let temp: ReturnType<typeof makeTempDir>;
-  beforeEach(() => {
-    temp = makeTempDir();
-  });
-  afterEach(() => temp.cleanup());
+  const temp = tempDirPerTest();
 
   it('starts from embedded defaults when no file exists', () => {
     const { config, source } = loadConfig({ env: {}, cwd: temp.dir });

@@ -2,29 +2,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, redactConfig } from '../../src/config';
-import { isImpbError } from '../../src/errors';
 import { captureLogger } from '../helpers/capture-logger';
-import { makeTempDir } from '../helpers/temp-dir';
+import { problemsOf } from '../helpers/config-problems';
+import { tempDirPerTest } from '../helpers/temp-dir';
 
 const MAIN = path.resolve(__dirname, '..', '..', 'dist', 'main.js');
 const URL_WITH_PASSWORD = 'postgres://imp:db-secret-password@db.example.net:5432/imp_bridge';
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (isImpbError(err, 'IMPB_ERR_CONFIG_INVALID')) return err.details.problems as string[];
-    throw err;
-  }
-  throw new Error('expected the configuration to be refused');
-}
-
 describe('store configuration', () => {
-  let temp: ReturnType<typeof makeTempDir>;
-  beforeEach(() => {
-    temp = makeTempDir();
-  });
-  afterEach(() => temp.cleanup());
+  const temp = tempDirPerTest();
 
   it('defaults to the embedded SQLite store', () => {
     const { config } = loadConfig({ env: {}, cwd: temp.dir });

@@ -4,6 +4,7 @@ import { Agent } from 'undici';
 import { configSchema, type ConfigInput } from '../../src/config';
 import { certPaths } from '../../src/certs';
 import { startImpBridge, type ImpBridge, type StartOptions } from '../../src/main';
+import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
 import { captureLogger } from './capture-logger';
 import { makeTempDir } from './temp-dir';
 
@@ -100,4 +101,23 @@ export function pointCliAt(t: TestBridge): void {
   process.env.IMP_BRIDGE_DATA_DIR = t.dataDir;
   process.env.IMP_BRIDGE_ADMIN_HOST = '127.0.0.1';
   process.env.IMP_BRIDGE_ADMIN_PORT = String(t.bridge.adminAddress.port);
+}
+
+/**
+ * Start functions for a test bridge and a simulator whose results are stopped after each test
+ * of the enclosing block (the bridge first, then the simulator), whether the test passed or not.
+ */
+export function stoppedAfterEachTest() {
+  let bridge: TestBridge | undefined;
+  let sim: WebexSimulator | undefined;
+  afterEach(async () => {
+    await bridge?.stop();
+    await sim?.close();
+    bridge = undefined;
+    sim = undefined;
+  });
+  return {
+    bridge: async (...args: Parameters<typeof startTestBridge>) => (bridge = await startTestBridge(...args)),
+    simulator: async (...args: Parameters<typeof startWebexSimulator>) => (sim = await startWebexSimulator(...args)),
+  };
 }

@@ -7,3 +7,18 @@ export function makeTempDir(prefix = 'impb-test-'): { dir: string; cleanup: () =
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** A fresh directory for each test of the enclosing block (beforeEach), removed after it (afterEach). */
+export function tempDirPerTest(prefix?: string): { readonly dir: string } {
+  let temp: ReturnType<typeof makeTempDir> | undefined;
+  beforeEach(() => {
+    temp = makeTempDir(prefix);
+  });
+  afterEach(() => temp?.cleanup());
+  return {
+    get dir() {
+      if (!temp) throw new Error('the directory is made in beforeEach');
+      return temp.dir;
+    },
+  };
+}

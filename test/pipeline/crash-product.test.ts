@@ -8,6 +8,18 @@ import { STORE_FILE_NAME } from '../../src/store';
 import { ensureDistFresh } from '../global-setup';
 import { startProduct, type ProductProcess } from '../helpers/product-process';
 import { makeTempDir } from '../helpers/temp-dir';
+import {
+  createsPerUser,
+  crashPlan,
+  jobsPerEvent,
+  LAST_NAME,
+  liveSubscribers,
+  PLAN_USERS,
+  randomKillPoint,
+  sendThroughKill,
+  sendUnacknowledged,
+  type Step,
+} from './crash-kit';
 import { startSim, type SimUnderTest } from './sim-harness';
 
 /**
@@ -16,14 +28,12 @@ import { startSim, type SimUnderTest } from './sim-harness';
  * simulator, then restarted on the same data dir; the sender re-sends every request it did not
  * see acknowledged (as the AS does). Each acknowledged request must reach its end state once.
  */
-const USERS = 1400;
-
-function xml(kind: 'add' | 'modify' | 'delete', user: string, lastName: string): string {
-  const type = { add: 'UserIntegratedIMPAddRequest', modify: 'UserIntegratedIMPModifyRequest', delete: 'UserIntegratedIMPDeleteRequest' }[kind];
+function xml(step: Step, user: string, lastName: string): string {
+  const type = { assign: 'UserIntegratedIMPAddRequest', modify: 'UserIntegratedIMPModifyRequest', unassign: 'UserIntegratedIMPDeleteRequest' }[step];
   const fields =
-    kind === 'delete'
+    step === 'unassign'
       ? ''
-      : kind === 'modify'
+      : step === 'modify'
         ? `<lastName>${lastName}</lastName>`
         : `<serviceProviderId>crashsp</serviceProviderId><groupId>g1</groupId><isEnterprise>true</isEnterprise><firstName>C</firstName><lastName>${lastName}</lastName><emailAddress>${user.replace('@', '.')}@mail.example</emailAddress>`;
   return `<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sessionId xmlns="">crash,1,1</sessionId><command xsi:type="${type}" xmlns=""><userId>${user}</userId>${fields}</command></BroadsoftDocument>`;
@@ -57,17 +67,13 @@ describe('crash safety of the compiled product over its real mTLS endpoint', () 
         templates: [{ name: 'bw', provisioningId: 'PROV-1', package: 'standard', account: { username: 'as-crash', password: 'crash-pass-123' } }],
       }),
     );
-    const perUser = new Map<string, Array<{ key: string; body: string }>>();
-    for (let i = 0; i < USERS; i++) {
-      const user = `p${i}@voip.example.net`;
-      const list = [{ key: `${user}#0`, body: xml('add', user, 'First') }];
-      if (i < 300) list.push({ key: `${user}#1`, body: xml('modify', user, 'Second') });
-      else if (i < 600) list.push({ key: `${user}#1`, body: xml('delete', user, '') });
-      perUser.set(user, list);
-    }
+    const perUser = crashPlan(
+      (i) => `p${i}@voip.example.net`,
+      (user, step, key) => ({ key, body: xml(step, user, LAST_NAME[step]) }),
+    );
     const acked = new Set<string>();
     const auth = `Basic ${Buffer.from('as-crash:crash-pass-123').toString('base64')}`;
-    const killAfter = 300 + Math.floor(Math.random() * 1400);
+    const killAfter = randomKillPoint();
 
     const send = async (run: ProductProcess, stopOnError: boolean) => {
       const paths = certPaths(path.join(temp.dir, 'data'));
@@ -80,33 +86,19 @@ describe('crash safety of the compiled product over its real mTLS endpoint', () 
           servername: 'localhost',
         },
       });
-      const users = [...perUser.keys()];
-      let cursor = 0;
-      const lane = async () => {
-        while (cursor < users.length) {
-          const user = users[cursor++]!;
-          for (const r of perUser.get(user)!) {
-            if (acked.has(r.key)) continue;
-            try {
-              const res = await request(`https://localhost:${run.port}/provisioning/v1/bw`, {
-                method: 'POST',
-                body: r.body,
-                dispatcher: agent,
-                headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: auth },
-                headersTimeout: 20_000,
-              });
-              const text = await res.body.text();
-              if (res.statusCode !== 200 || !text.includes('SuccessResponse')) throw new Error(`refused ${res.statusCode}: ${text.slice(0, 300)}`);
-              acked.add(r.key);
-            } catch (err) {
-              if (stopOnError) return;
-              throw err;
-            }
-          }
-        }
+      const sendOne = async (r: { body: string }) => {
+        const res = await request(`https://localhost:${run.port}/provisioning/v1/bw`, {
+          method: 'POST',
+          body: r.body,
+          dispatcher: agent,
+          headers: { 'content-type': 'text/xml; charset=UTF-8', authorization: auth },
+          headersTimeout: 20_000,
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 200 || !text.includes('SuccessResponse')) throw new Error(`refused ${res.statusCode}: ${text.slice(0, 300)}`);
       };
       try {
-        await Promise.all(Array.from({ length: 40 }, lane));
+        await sendUnacknowledged(perUser, acked, sendOne, stopOnError);
       } finally {
         await agent.destroy().catch(() => undefined);
       }
@@ -114,16 +106,7 @@ describe('crash safety of the compiled product over its real mTLS endpoint', () 
 
     const first = await startProduct(configFile);
     children.push(first.child);
-    const killer = setInterval(() => {
-      if (acked.size >= killAfter) {
-        clearInterval(killer);
-        first.child.kill('SIGKILL');
-      }
-    }, 2);
-    await send(first, true);
-    clearInterval(killer);
-    if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
-    await new Promise((r) => (first.child.exitCode !== null || first.child.signalCode !== null ? r(undefined) : first.child.once('exit', r)));
+    await sendThroughKill(first.child, acked, killAfter, () => send(first, true));
 
     // The kill really happened mid-stream: some requests were still unacknowledged.
     expect(first.child.signalCode).toBe('SIGKILL');
@@ -138,30 +121,22 @@ describe('crash safety of the compiled product over its real mTLS endpoint', () 
     const unfinished = db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued','running','retry_wait','polling')");
     for (let i = 0; i < 900 && (unfinished.get() as { n: number }).n > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect((unfinished.get() as { n: number }).n).toBe(0);
-    const rows = db
-      .prepare(
-        'SELECT e.request_id AS id, COUNT(j.id) AS jobs, GROUP_CONCAT(j.state) AS states FROM inbound_events e LEFT JOIN jobs j ON j.event_id = e.id GROUP BY e.id',
-      )
-      .all() as Array<{ jobs: number; states: string }>;
+    const rows = jobsPerEvent(db);
     db.close();
     second.child.kill('SIGTERM');
     await new Promise((r) => second.child.once('exit', r));
 
     expect(rows.length).toBe(2000);
     expect(rows.filter((r) => r.jobs !== 1 || !['done', 'coalesced'].includes(r.states))).toEqual([]);
-    const posts = new Map<string, number>();
-    for (const e of s.sim.requestLog) {
-      const userId = (e.body as { userId?: string } | undefined)?.userId;
-      if (e.method === 'POST' && userId && e.status >= 200 && e.status < 300) posts.set(userId, (posts.get(userId) ?? 0) + 1);
-    }
+    const posts = createsPerUser(s);
     expect([...posts.values()].filter((n) => n > 1)).toEqual([]);
-    const live = new Map([...s.sim.state.broadworksSubscribers.values()].map((x) => [x.userId as string, x]));
+    const live = liveSubscribers(s);
     let i = 0;
     for (const [user] of perUser) {
       if (i >= 300 && i < 600) expect(live.get(user)).toBeUndefined();
       else expect(live.get(user)).toMatchObject({ status: 'provisioned', lastName: i < 300 ? 'Second' : 'First' });
       i++;
     }
-    expect(live.size).toBe(USERS - 300);
+    expect(live.size).toBe(PLAN_USERS - 300);
   }, 150_000);
 });

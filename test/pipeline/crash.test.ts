@@ -5,6 +5,17 @@ import { createSqliteStore } from '../../src/store';
 import { ensureDistFresh } from '../global-setup';
 import { makeTempDir } from '../helpers/temp-dir';
 import { makeTemplate } from './harness';
+import {
+  createsPerUser,
+  crashPlan,
+  jobsPerEvent,
+  LAST_NAME,
+  liveSubscribers,
+  randomKillPoint,
+  sendThroughKill,
+  sendUnacknowledged,
+  type Step,
+} from './crash-kit';
 import { startSim, type SimUnderTest } from './sim-harness';
 
 /**
@@ -16,7 +27,7 @@ import { startSim, type SimUnderTest } from './sim-harness';
 
 interface Req {
   user: string;
-  kind: 'assign' | 'modify' | 'unassign';
+  kind: Step;
   lastName: string;
   key: string;
 }
@@ -71,58 +82,34 @@ describe('crash safety (SIGKILL mid-flight, compiled product)', () => {
     const options = { dataDir: temp.dir, baseUrl: s.sim.baseUrl, token: s.sim.token, template: makeTemplate() };
 
     // 1,400 users: all assigned, 300 then modified, 300 others then unassigned (2,000 requests).
-    const perUser = new Map<string, Req[]>();
-    for (let i = 0; i < 1400; i++) {
-      const user = `crash${i}@voip`;
-      const list: Req[] = [{ user, kind: 'assign', lastName: 'First', key: `${user}#0` }];
-      if (i < 300) list.push({ user, kind: 'modify', lastName: 'Second', key: `${user}#1` });
-      else if (i < 600) list.push({ user, kind: 'unassign', lastName: '', key: `${user}#1` });
-      perUser.set(user, list);
-    }
+    const perUser = crashPlan<Req>(
+      (i) => `crash${i}@voip`,
+      (user, kind, key) => ({ user, kind, lastName: LAST_NAME[kind], key }),
+    );
     const acked = new Set<string>();
     const agent = new http.Agent({ keepAlive: true, maxSockets: 48 });
-    const killAfter = 300 + Math.floor(Math.random() * 1400);
+    const killAfter = randomKillPoint();
 
-    const send = async (port: number, stopOnError: boolean) => {
-      const users = [...perUser.keys()];
-      let cursor = 0;
-      const lane = async () => {
-        while (cursor < users.length) {
-          const user = users[cursor++]!;
-          for (const r of perUser.get(user)!) {
-            if (acked.has(r.key)) continue;
-            const event = {
-              kind: r.kind,
-              template: 'bw',
-              userId: r.user,
-              enterpriseId: 'ent-crash',
-              profile: r.kind === 'unassign' ? {} : { firstName: 'C', lastName: r.lastName, email: `${r.user}.mail` },
-            };
-            try {
-              await post(agent, port, '/event', { event, requestId: r.key, rawRequest: '<x/>', dedupeKey: r.key });
-              acked.add(r.key);
-            } catch (err) {
-              if (stopOnError) return;
-              throw err;
-            }
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: 40 }, lane));
-    };
+    const send = (port: number, stopOnError: boolean) =>
+      sendUnacknowledged(
+        perUser,
+        acked,
+        async (r) => {
+          const event = {
+            kind: r.kind,
+            template: 'bw',
+            userId: r.user,
+            enterpriseId: 'ent-crash',
+            profile: r.kind === 'unassign' ? {} : { firstName: 'C', lastName: r.lastName, email: `${r.user}.mail` },
+          };
+          await post(agent, port, '/event', { event, requestId: r.key, rawRequest: '<x/>', dedupeKey: r.key });
+        },
+        stopOnError,
+      );
 
     const first = await startChild(options);
     children.push(first.child);
-    const killer = setInterval(() => {
-      if (acked.size >= killAfter) {
-        clearInterval(killer);
-        first.child.kill('SIGKILL');
-      }
-    }, 2);
-    await send(first.port, true).catch(() => undefined);
-    clearInterval(killer);
-    if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
-    await new Promise((r) => (first.child.exitCode !== null || first.child.signalCode !== null ? r(undefined) : first.child.once('exit', r)));
+    await sendThroughKill(first.child, acked, killAfter, () => send(first.port, true).catch(() => undefined));
     const ackedBeforeKill = acked.size;
     expect(ackedBeforeKill).toBeGreaterThanOrEqual(Math.min(killAfter, 2000) - 1);
 
@@ -140,13 +127,9 @@ describe('crash safety (SIGKILL mid-flight, compiled product)', () => {
 
     // Counted on the simulator: one create per user at most, never a duplicate (a second POST of
     // a user id would also show up as error 10022), and each user in its end state.
-    const posts = new Map<string, number>();
-    for (const e of s.sim.requestLog) {
-      const userId = (e.body as { userId?: string } | undefined)?.userId;
-      if (e.method === 'POST' && userId && e.status >= 200 && e.status < 300) posts.set(userId, (posts.get(userId) ?? 0) + 1);
-    }
+    const posts = createsPerUser(s);
     expect([...posts.values()].filter((n) => n > 1)).toEqual([]);
-    const live = new Map([...s.sim.state.broadworksSubscribers.values()].map((x) => [x.userId as string, x]));
+    const live = liveSubscribers(s);
     let i = 0;
     for (const [user] of perUser) {
       const sub = live.get(user);
@@ -161,11 +144,7 @@ describe('crash safety (SIGKILL mid-flight, compiled product)', () => {
 
     // In the store: every event has exactly one job, finished (done, or coalesced with its pair).
     const store = createSqliteStore({ dataDir: temp.dir });
-    const rows = store.db
-      .prepare(
-        'SELECT e.request_id AS key, COUNT(j.id) AS jobs, GROUP_CONCAT(j.state) AS states FROM inbound_events e LEFT JOIN jobs j ON j.event_id = e.id GROUP BY e.id',
-      )
-      .all() as Array<{ key: string; jobs: number; states: string }>;
+    const rows = jobsPerEvent(store.db);
     await store.close();
     expect(rows.length).toBe(2000);
     expect(rows.filter((r) => r.jobs !== 1 || !['done', 'coalesced'].includes(r.states))).toEqual([]);

@@ -1,8 +1,8 @@
 import { createMetricsRegistry } from '../../src/observability';
 import { createWebexCredentialsProbe } from '../../src/webex/credentials-probe';
-import { startWebexSimulator, type WebexSimulator } from '../../src/webex/simulator';
+import { startWebexSimulator } from '../../src/webex/simulator';
 import { captureLogger } from '../helpers/capture-logger';
-import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
+import { stoppedAfterEachTest, type TestBridge } from '../helpers/start-bridge';
 import { bwCreate, eventually, SIM_TOKEN } from './sim-fixtures';
 
 async function readyz(t: TestBridge): Promise<{ status: number; body: { status: string; checks: Record<string, { ok: boolean; reason?: string }> } }> {
@@ -15,18 +15,13 @@ async function metric(t: TestBridge, pattern: RegExp): Promise<string | undefine
 }
 
 describe('Webex credentials probe', () => {
-  let bridge: TestBridge | undefined;
-  let sim: WebexSimulator | undefined;
-  afterEach(async () => {
-    await bridge?.stop();
-    await sim?.close();
-    bridge = undefined;
-    sim = undefined;
-  });
+  const started = stoppedAfterEachTest();
 
   it('a refused token makes /readyz not ready and the gauge 0; once Webex accepts it again the probe recovers, calls the listener and /readyz is ready', async () => {
-    sim = await startWebexSimulator({ token: SIM_TOKEN, provisioningDelayMs: 5, faults: { refuseTokens: true } });
-    bridge = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN, credentialsRetryIntervalMs: 100, credentialsCheckIntervalMs: 60_000 } });
+    const sim = await started.simulator({ token: SIM_TOKEN, provisioningDelayMs: 5, faults: { refuseTokens: true } });
+    const bridge = await started.bridge({
+      webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN, credentialsRetryIntervalMs: 100, credentialsCheckIntervalMs: 60_000 },
+    });
     const { credentials } = bridge.bridge.parts.webex;
     const recovered: number[] = [];
     credentials.onRecovered(() => recovered.push(Date.now()));
@@ -58,7 +53,7 @@ describe('Webex credentials probe', () => {
   });
 
   it('valid credentials are checked once at start (the partner org look-up is that check) and /readyz is ready', async () => {
-    bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } });
+    const bridge = await started.bridge({ webex: { simulatorProvisioningDelayMs: 5 } });
     const { credentials, simulator } = bridge.bridge.parts.webex;
     expect(credentials.status()).toMatchObject({ ok: true, httpStatus: 200, checkedAt: expect.any(String) });
     expect(simulator!.requestLog.filter((r) => r.path === '/v1/people/me')).toHaveLength(1);
@@ -67,7 +62,7 @@ describe('Webex credentials probe', () => {
   });
 
   it('a 401 met by any call while the credentials looked valid triggers a check at once', async () => {
-    bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5, credentialsCheckIntervalMs: 600_000 } });
+    const bridge = await started.bridge({ webex: { simulatorProvisioningDelayMs: 5, credentialsCheckIntervalMs: 600_000 } });
     const { credentials, simulator, client } = bridge.bridge.parts.webex;
     simulator!.setFaults({ refuseTokens: true });
     await expect(client.broadworks.createSubscriber(bwCreate())).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_UNAUTHORIZED' });

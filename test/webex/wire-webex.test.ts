@@ -1,20 +1,13 @@
-import { startTestBridge, type TestBridge } from '../helpers/start-bridge';
-import { startWebexSimulator, SIMULATOR_PARTNER_ORG_UUID, type WebexSimulator } from '../../src/webex/simulator';
+import { SIMULATOR_PARTNER_ORG_UUID } from '../../src/webex/simulator';
+import { stoppedAfterEachTest } from '../helpers/start-bridge';
 import { PARTNER_ORG_SETTINGS_KEY } from '../../src/webex/partner-org';
 import { bwCreate, eventually, SIM_TOKEN } from './sim-fixtures';
 
 describe('wireWebex: start-up target', () => {
-  let bridge: TestBridge | undefined;
-  let sim: WebexSimulator | undefined;
-  afterEach(async () => {
-    await bridge?.stop();
-    await sim?.close();
-    bridge = undefined;
-    sim = undefined;
-  });
+  const started = stoppedAfterEachTest();
 
   it('without Webex credentials provisions against the built-in simulator, says so loudly, and is ready', async () => {
-    bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } });
+    const bridge = await started.bridge({ webex: { simulatorProvisioningDelayMs: 5 } });
     const webex = bridge.bridge.parts.webex;
     expect(webex.simulated).toBe(true);
     expect(webex.simulator).toBeDefined();
@@ -37,7 +30,7 @@ describe('wireWebex: start-up target', () => {
   });
 
   it('knows the partner org from GET /people/me at start, persists it, and asks Webex only once', async () => {
-    bridge = await startTestBridge({ webex: { simulatorProvisioningDelayMs: 5 } });
+    const bridge = await started.bridge({ webex: { simulatorProvisioningDelayMs: 5 } });
     const webex = bridge.bridge.parts.webex;
     const expected = Buffer.from(`ciscospark://us/ORGANIZATION/${SIMULATOR_PARTNER_ORG_UUID}`).toString('base64').replace(/=+$/, '');
     expect(await bridge.bridge.parts.store.settings.get(PARTNER_ORG_SETTINGS_KEY)).toBe(expected);
@@ -49,19 +42,19 @@ describe('wireWebex: start-up target', () => {
   });
 
   it('starts and serves without the partner org when Webex cannot say (one warning)', async () => {
-    sim = await startWebexSimulator({ token: SIM_TOKEN, provisioningDelayMs: 5, faults: { failNext: { status: 403, count: 1, path: '/people/me' } } });
-    bridge = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN } });
+    const sim = await started.simulator({ token: SIM_TOKEN, provisioningDelayMs: 5, faults: { failNext: { status: 403, count: 1, path: '/people/me' } } });
+    const bridge = await started.bridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN } });
     const webex = bridge.bridge.parts.webex;
-    await eventually(() => (sim!.requestLog.some((r) => r.path === '/v1/people/me' && r.status === 403) ? true : undefined));
-    await eventually(() => (bridge!.logs.some((l) => l.event === 'webex.partner_org.unavailable' && l.level === 'warn') ? true : undefined));
+    await eventually(() => (sim.requestLog.some((r) => r.path === '/v1/people/me' && r.status === 403) ? true : undefined));
+    await eventually(() => (bridge.logs.some((l) => l.event === 'webex.partner_org.unavailable' && l.level === 'warn') ? true : undefined));
     expect(await bridge.bridge.parts.store.settings.get(PARTNER_ORG_SETTINGS_KEY)).toBeUndefined();
     await webex.client.broadworks.createSubscriber(bwCreate());
     expect(sim.stats().creates.broadworksSubscribers).toBe(1);
   });
 
   it('with webex.baseUrl + webex.token (IMP_BRIDGE_WEBEX_BASE_URL / IMP_BRIDGE_WEBEX_TOKEN) calls that endpoint', async () => {
-    sim = await startWebexSimulator({ token: SIM_TOKEN, provisioningDelayMs: 5 });
-    bridge = await startTestBridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN } });
+    const sim = await started.simulator({ token: SIM_TOKEN, provisioningDelayMs: 5 });
+    const bridge = await started.bridge({ webex: { baseUrl: sim.baseUrl, token: SIM_TOKEN } });
     const webex = bridge.bridge.parts.webex;
     expect(webex.simulated).toBe(false);
     expect(webex.simulator).toBeUndefined();
@@ -73,7 +66,7 @@ describe('wireWebex: start-up target', () => {
 
   it('the built-in simulator trusts emails exactly where the templates do', async () => {
     const account = { username: 'as-1', password: 'Passw0rd-1' };
-    bridge = await startTestBridge({
+    const bridge = await started.bridge({
       webex: { simulatorProvisioningDelayMs: 5 },
       templates: [
         { name: 'trusting', provisioningId: 'PROV-T', package: 'standard', trustedEmail: true, account },
@@ -88,7 +81,7 @@ describe('wireWebex: start-up target', () => {
   });
 
   it('counts 429 answers in impb_webex_rate_limited_total', async () => {
-    bridge = await startTestBridge();
+    const bridge = await started.bridge();
     const webex = bridge.bridge.parts.webex;
     webex.simulator!.setFaults({ failNext: { status: 429, count: 1 } });
     await expect(webex.client.broadworks.listSubscribers({})).rejects.toMatchObject({ code: 'IMPB_ERR_WEBEX_RATE_LIMITED' });

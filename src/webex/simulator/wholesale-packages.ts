@@ -1,38 +1,12 @@
 import { invalidField } from './sim-support';
 
-// The package names the Wholesale APIs accept, shared by the customer and subscriber routes.
+// The package names the Wholesale APIs accept are the domain's lists (WHOLESALE_CUSTOMER_PACKAGES,
+// WHOLESALE_SUBSCRIBER_PACKAGES), the same ones the templates accept.
 
-export const CUSTOMER_PACKAGES = [
-  'common_area_calling',
-  'webex_calling',
-  'webex_meetings',
-  'webex_suite',
-  'webex_voice',
-  'cx_essentials',
-  'webex_calling_standard',
-  'cisco_calling_plan',
-  'attendant_console',
-  'cx_premium_agent',
-  'cx_standard_agent',
-  'cx_voice_ports',
-  'cx_ai_assistant',
-  'webex_ai_agent',
-];
-export const SUBSCRIBER_PACKAGES = [
-  'webex_calling',
-  'webex_meetings',
-  'webex_suite',
-  'webex_voice',
-  'cx_essentials',
-  'webex_calling_standard',
-  'attendant_console',
-  'cx_premium_agent',
-  'cx_standard_agent',
-];
 /** Packages that need a primary phone number and/or an extension (spec: "calling-enabled package"). */
 export const CALLING_PACKAGES = new Set(['webex_calling', 'webex_suite', 'webex_voice', 'cx_essentials', 'webex_calling_standard']);
 
-export function checkPackages(value: unknown, allowed: string[], required: boolean, field = 'packages'): string[] {
+export function checkPackages(value: unknown, allowed: readonly string[], required: boolean, field = 'packages'): string[] {
   if (value === undefined) {
     if (required) throw invalidField(field);
     return [];

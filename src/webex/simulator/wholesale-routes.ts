@@ -1,8 +1,9 @@
+import { WHOLESALE_CUSTOMER_PACKAGES } from '../../domain';
 import type { SimContext, SimRequest } from './sim-context';
 import { bumpVersion, isVersion } from './sim-context';
 import { asJsonObject, invalidField, nowIso, optionalString, paginate, requireString, SimHttpError, webexId, type SimResponse } from './sim-support';
 import type { Json } from './simulator-types';
-import { checkPackages, CUSTOMER_PACKAGES } from './wholesale-packages';
+import { checkPackages } from './wholesale-packages';
 import { wholesaleSubscribers } from './wholesale-subscriber-routes';
 
 /** /wholesale/customers[...] and /wholesale/subscribers[...]: the Webex Wholesale APIs. */
@@ -37,7 +38,7 @@ function customers(ctx: SimContext, req: SimRequest, id: string | undefined): Si
       return { status: 200, body: record };
     case 'PUT': {
       const body = asJsonObject(req.body);
-      record.packages = checkPackages(body.packages, CUSTOMER_PACKAGES, true);
+      record.packages = checkPackages(body.packages, WHOLESALE_CUSTOMER_PACKAGES, true);
       if (body.address !== undefined) record.address = checkAddress(body.address, 'address');
       if (body.externalId !== undefined) record.externalId = requireString(body, 'externalId');
       if (body.provisioningParameters !== undefined) checkCustomerParameters(body.provisioningParameters);
@@ -79,7 +80,7 @@ function checkCustomerParameters(value: unknown): void {
 
 function createCustomer(ctx: SimContext, body: Json): SimResponse {
   requireString(body, 'provisioningId');
-  const packages = checkPackages(body.packages, CUSTOMER_PACKAGES, true);
+  const packages = checkPackages(body.packages, WHOLESALE_CUSTOMER_PACKAGES, true);
   const externalId = requireString(body, 'externalId');
   const address = checkAddress(body.address, 'address');
   if (body.customerInfo !== undefined) {

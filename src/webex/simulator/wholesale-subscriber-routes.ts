@@ -1,3 +1,4 @@
+import { WHOLESALE_SUBSCRIBER_PACKAGES } from '../../domain';
 import type { SimContext, SimRequest } from './sim-context';
 import {
   asJsonObject,
@@ -13,7 +14,7 @@ import {
   type SimResponse,
 } from './sim-support';
 import type { Json } from './simulator-types';
-import { CALLING_PACKAGES, checkPackages, SUBSCRIBER_PACKAGES } from './wholesale-packages';
+import { CALLING_PACKAGES, checkPackages } from './wholesale-packages';
 
 /** /wholesale/subscribers[/{id}|/validate]: the Webex Wholesale subscriber API. */
 export function wholesaleSubscribers(ctx: SimContext, req: SimRequest, id: string | undefined): SimResponse {
@@ -53,13 +54,14 @@ function packageChoice(body: Json, required: boolean): { packages?: string[] } {
   if (hasPackage && hasPackages)
     throw new SimHttpError(400, 'Invalid request: either packages or package is required, but not both', 1001, 'packages and package are mutually exclusive');
   if (hasPackages) {
-    const packages = checkPackages(body.packages, SUBSCRIBER_PACKAGES, true);
+    const packages = checkPackages(body.packages, WHOLESALE_SUBSCRIBER_PACKAGES, true);
     // The spec: "Currently accepts only one package in the list."
     if (packages.length > 1) throw invalidField('packages', 'accepts only one package');
     return { packages };
   }
   if (hasPackage) {
-    if (typeof body.package !== 'string' || !SUBSCRIBER_PACKAGES.includes(body.package)) throw invalidField('package', 'is not a known package');
+    if (typeof body.package !== 'string' || !(WHOLESALE_SUBSCRIBER_PACKAGES as readonly string[]).includes(body.package))
+      throw invalidField('package', 'is not a known package');
     return { packages: [body.package] };
   }
   if (required) throw invalidField('packages');

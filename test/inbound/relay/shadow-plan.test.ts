@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
-import type { PlannedCall } from '../../../src/domain';
+import type { PlannedCall, ShadowRecord } from '../../../src/domain';
 import { readDevClient, startTestBridge, type TestBridge } from '../../helpers/start-bridge';
+import { WHOLESALE_ONBOARDING } from '../../pipeline/harness';
 import { ACME_PASSWORD, basic, templateConfig } from '../flowthrough-client';
 import { startPki, startUpstream, type Upstream } from './relay-kit';
 
@@ -25,11 +26,15 @@ const comparable = (c: { operation: string; method: string; body?: unknown }) =>
   ...(c.method === 'POST' || c.method === 'PUT' ? { body: c.body } : {}),
 });
 
-describe('shadow dry-run plan', () => {
+/**
+ * A bridge with two templates on the same settings (`common`): `shadow` in shadow mode (its
+ * upstream a test HTTPS server) and `provision` in provision mode against the simulator, and a
+ * pool of two mTLS connections to send flow-through requests through; for the describe block.
+ */
+function shadowBesideProvision(shadow: string, provision: string, common: object) {
   let upstream: Upstream;
   let t: TestBridge;
   let pool: Pool;
-  const common = { provisioningId: 'pid-plan', package: 'standard' };
   beforeAll(async () => {
     const pki = await startPki();
     upstream = await startUpstream(pki.upstreamCa, pki.upstreamServer);
@@ -37,12 +42,8 @@ describe('shadow dry-run plan', () => {
       webex: { simulatorProvisioningDelayMs: 5 },
       pipeline: { pollInitialMs: 10, pollMaxMs: 50 },
       templates: [
-        templateConfig('sh', ACME_PASSWORD, {
-          ...common,
-          mode: 'shadow',
-          upstream: { url: upstream.url, ca: pki.upstreamCa.certPem } as never,
-        }),
-        templateConfig('pv', ACME_PASSWORD, common),
+        templateConfig(shadow, ACME_PASSWORD, { ...common, mode: 'shadow', upstream: { url: upstream.url, ca: pki.upstreamCa.certPem } } as never),
+        templateConfig(provision, ACME_PASSWORD, common as never),
       ],
     });
     const dev = readDevClient(t.dataDir);
@@ -53,6 +54,41 @@ describe('shadow dry-run plan', () => {
     await t.stop();
     await upstream.close();
   });
+  const send = async (template: string, body: string) => {
+    const res = await pool.request({
+      path: `/provisioning/v1/${template}`,
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/xml', authorization: basic(`${template}-as`, ACME_PASSWORD) },
+    });
+    return res.body.text();
+  };
+  return {
+    bridge: () => t,
+    /** Each request to the shadow template. */
+    async sendToShadow(sequence: string[]) {
+      for (const body of sequence) await send(shadow, body);
+    },
+    /** One request at a time to the provision template, each job to its end: the worker would otherwise coalesce queued changes of one user. */
+    async sendToProvision(sequence: string[]) {
+      for (const body of sequence) {
+        await send(provision, body);
+        await t.bridge.parts.pipeline.worker.whenIdle({ includeFuture: true, timeoutMs: 15_000 });
+      }
+    },
+    /** The shadow template's planned calls among `operations`, in order, comparable with the calls made. */
+    plan: (records: ShadowRecord[], operations: Set<string>) =>
+      records
+        .flatMap((r) => r.plan as PlannedCall[])
+        .filter((c) => operations.has(c.operation))
+        .map(comparable),
+    /** The Webex calls made among `operations`, oldest first. */
+    made: async (operations: Set<string>) => (await t.bridge.parts.store.webexCalls.list({ limit: 1000 })).reverse().filter((c) => operations.has(c.operation)),
+  };
+}
+
+describe('shadow dry-run plan', () => {
+  const kit = shadowBesideProvision('sh', 'pv', { provisioningId: 'pid-plan', package: 'standard' });
 
   it('equals the calls provision mode makes for the same requests against the simulator, and shadow calls nothing', async () => {
     const sequence = [
@@ -62,26 +98,13 @@ describe('shadow dry-run plan', () => {
       remove('u1@acme.example'),
       modify('u2@acme.example', 'Dos'),
     ];
-    const send = async (template: string, body: string) => {
-      const res = await pool.request({
-        path: `/provisioning/v1/${template}`,
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'text/xml', authorization: basic(`${template}-as`, ACME_PASSWORD) },
-      });
-      return (await res.body.text()).length;
-    };
+    const t = kit.bridge();
     // Shadow first: it stores no event, so the users are still nobody's when provision mode takes them.
-    for (const body of sequence) await send('sh', body);
+    await kit.sendToShadow(sequence);
     expect(await t.bridge.parts.store.webexCalls.list({ limit: 100 })).toEqual(
       expect.not.arrayContaining([expect.objectContaining({ operation: expect.stringMatching(/^broadworks\./) })]),
     );
-    const worker = t.bridge.parts.pipeline.worker!;
-    // One request at a time, each job to its end: the worker would otherwise coalesce queued changes of one user.
-    for (const body of sequence) {
-      await send('pv', body);
-      await worker.whenIdle({ includeFuture: true, timeoutMs: 15_000 });
-    }
+    await kit.sendToProvision(sequence);
     const records = await t.bridge.parts.store.shadowRecords.list({ template: 'sh' });
     expect(records.map((r) => r.understood)).toEqual([true, true, true, true, true]);
     expect(records.map((r) => r.events.map((e) => `${e.kind} ${e.userId}`))).toEqual([
@@ -91,12 +114,8 @@ describe('shadow dry-run plan', () => {
       ['unassign u1@acme.example'],
       ['modify u2@acme.example'],
     ]);
-    const plan = records
-      .flatMap((r) => r.plan as PlannedCall[])
-      .filter((c) => PLANNED.has(c.operation))
-      .map(comparable);
-    const calls = (await t.bridge.parts.store.webexCalls.list({ limit: 1000 })).reverse();
-    const made = calls.filter((c) => PLANNED.has(c.operation));
+    const plan = kit.plan(records, PLANNED);
+    const made = await kit.made(PLANNED);
     expect(made.length).toBeGreaterThan(0);
     // The call log keeps no bodies: compare operations in order, and the planned bodies with what the simulator now holds.
     expect(plan.map((c) => `${c.operation} ${c.method}`)).toEqual(made.map((c) => `${c.operation} ${c.method}`));
@@ -114,14 +133,6 @@ describe('shadow dry-run plan', () => {
 });
 
 describe('shadow dry-run plan of a Wholesale template', () => {
-  const WHOLESALE = {
-    customerName: 'Enterprise {enterpriseId}',
-    primaryEmail: 'admin@{enterpriseId}.example.net',
-    packages: ['webex_calling'],
-    address: { addressLine1: '1 Main St', city: 'Dallas', stateOrProvince: 'TX', zipOrPostalCode: '75001', country: 'US' },
-    language: 'en_us',
-    callingLocation: { name: 'HQ', timezone: 'America/Chicago' },
-  };
   const PLANNED_WS = new Set([
     'wholesale.listCustomers',
     'wholesale.createCustomer',
@@ -132,28 +143,11 @@ describe('shadow dry-run plan of a Wholesale template', () => {
   ]);
   const number = (user: string, phone: string) =>
     doc(`<command xsi:type="UserIntegratedIMPModifyRequest" xmlns=""><userId>${user}</userId><phoneNumber>${phone}</phoneNumber></command>`);
-  let upstream: Upstream;
-  let t: TestBridge;
-  let pool: Pool;
-  const common = { provisioningId: 'pid-ws', package: 'webex_calling', targetApi: 'wholesale' as const, wholesale: WHOLESALE };
-  beforeAll(async () => {
-    const pki = await startPki();
-    upstream = await startUpstream(pki.upstreamCa, pki.upstreamServer);
-    t = await startTestBridge({
-      webex: { simulatorProvisioningDelayMs: 5 },
-      pipeline: { pollInitialMs: 10, pollMaxMs: 50 },
-      templates: [
-        templateConfig('wsh', ACME_PASSWORD, { ...common, mode: 'shadow', upstream: { url: upstream.url, ca: pki.upstreamCa.certPem } as never } as never),
-        templateConfig('wpv', ACME_PASSWORD, common as never),
-      ],
-    });
-    const dev = readDevClient(t.dataDir);
-    pool = new Pool(t.provisioningUrl, { connections: 2, connect: { ca: dev.ca, cert: dev.cert, key: dev.key } });
-  });
-  afterAll(async () => {
-    await pool.close();
-    await t.stop();
-    await upstream.close();
+  const kit = shadowBesideProvision('wsh', 'wpv', {
+    provisioningId: 'pid-ws',
+    package: 'webex_calling',
+    targetApi: 'wholesale',
+    wholesale: WHOLESALE_ONBOARDING,
   });
 
   it('equals the calls provision mode makes against the simulator: the customer created once, then the subscribers', async () => {
@@ -167,32 +161,17 @@ describe('shadow dry-run plan of a Wholesale template', () => {
       remove('w1@acme.example'),
       number('w2@acme.example', '+1-2145550102'),
     ];
-    const send = async (template: string, body: string) => {
-      const res = await pool.request({
-        path: `/provisioning/v1/${template}`,
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'text/xml', authorization: basic(`${template}-as`, ACME_PASSWORD) },
-      });
-      return res.body.text();
-    };
-    for (const body of sequence) await send('wsh', body);
+    const t = kit.bridge();
+    await kit.sendToShadow(sequence);
     expect(await t.bridge.parts.store.webexCalls.list({ limit: 100 })).toEqual(
       expect.not.arrayContaining([expect.objectContaining({ operation: expect.stringMatching(/^wholesale\./) })]),
     );
     expect(await t.bridge.parts.store.customers.list({})).toEqual([]);
-    const worker = t.bridge.parts.pipeline.worker;
-    for (const body of sequence) {
-      await send('wpv', body);
-      await worker.whenIdle({ includeFuture: true, timeoutMs: 15_000 });
-    }
+    await kit.sendToProvision(sequence);
     const records = await t.bridge.parts.store.shadowRecords.list({ template: 'wsh' });
     expect(records.map((r) => r.understood)).toEqual([true, true, true, true, true]);
-    const plan = records
-      .flatMap((r) => r.plan as PlannedCall[])
-      .filter((c) => PLANNED_WS.has(c.operation))
-      .map(comparable);
-    const made = (await t.bridge.parts.store.webexCalls.list({ limit: 1000 })).reverse().filter((c) => PLANNED_WS.has(c.operation));
+    const plan = kit.plan(records, PLANNED_WS);
+    const made = await kit.made(PLANNED_WS);
     console.log('wholesale plan:', plan.map((c) => c.operation).join(', '));
     expect((await t.bridge.parts.store.jobs.list({ template: 'wpv' })).map((j) => j.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(made.length).toBeGreaterThan(0);

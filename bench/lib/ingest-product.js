@@ -1,0 +1,27 @@
+// The product in this process as the ingest benches (ingest.js, ingest-floor.js) drive it: its
+// own certificates (written at the first start into dataDir), one template `bench` from config
+// that the load authenticates to, and the pipeline paced at 1 call/s so that it stays out of the
+// figures. Loads the compiled product's config schema from dist/.
+'use strict';
+/* global Buffer */
+const path = require('node:path');
+const dist = path.resolve(__dirname, '../../dist');
+
+const USER = 'bench';
+const PASSWORD = 'bench-password-1';
+const AUTHORIZATION = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+
+function ingestProductConfig(dataDir) {
+  // Required here, not at the top: ingest.js loads the product only for its last measurement.
+  const { configSchema } = require(path.join(dist, 'config'));
+  return configSchema.parse({
+    dataDir,
+    logLevel: 'error',
+    provisioning: { host: '127.0.0.1', port: 0, authFailureLimit: 1000 },
+    admin: { host: '127.0.0.1', port: 0 },
+    pipeline: { ratePerSecond: 1, concurrency: 1 },
+    templates: [{ name: 'bench', provisioningId: 'P', package: 'standard', trustedEmail: true, account: { username: USER, password: PASSWORD } }],
+  });
+}
+
+module.exports = { AUTHORIZATION, ingestProductConfig };
