@@ -49,7 +49,7 @@ async function main() {
       usersPerSecond: +(done / seconds).toFixed(1),
       rateLimited429: stats.rateLimited,
       limiterHalvings: limiter.decreases(),
-      duplicateCreates: stats.creates.broadworksSubscribers - done,
+      duplicateCreates: stats.duplicateCreates,
     }) + '\n',
   );
 }
