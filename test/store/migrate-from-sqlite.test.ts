@@ -32,6 +32,9 @@ const TABLES = [
 const USERS = ['mig-1@voip.example.net', 'mig-2@voip.example.net', 'mig-3@voip.example.net'];
 const QUEUED = 'mig-queued@voip.example.net';
 const RUNNING = 'mig-running@voip.example.net';
+const FAILED = 'mig-failed@voip.example.net';
+/** A job error as versions before epoch-ms times wrote it: `at` as ISO text. */
+const OLD_JOB_ERROR = { code: 'IMPB_ERR_WEBEX_REJECTED', message: 'refused by Webex', httpStatus: 400, trackingId: 'T-old', at: '2026-11-30T10:00:00.000Z' };
 const FAST = { webex: { simulatorProvisioningDelayMs: 10 }, pipeline: { pollInitialMs: 20, pollMaxMs: 100, retryBaseMs: 20, idlePollMs: 50 } };
 const emailOf = (user: string) => `${user.split('@')[0]}@acme.example`;
 const bridgeConfig = { ...FAST, templates: [templateConfig('acme-standard', ACME_PASSWORD, { trustedEmail: true })] };
@@ -80,6 +83,8 @@ async function makeSqliteDeployment(dataDir: string): Promise<void> {
     const claimed = await store.jobs.claim({ owner: 'old-instance', leaseMs: 600_000, limit: 10, now: Date.now() });
     expect(claimed.map((c) => c.userId)).toEqual([RUNNING]);
     await accept(QUEUED);
+    await accept(FAILED);
+    store.db.prepare("UPDATE jobs SET state = 'failed', last_error_json = ? WHERE user_id = ?").run(JSON.stringify(OLD_JOB_ERROR), FAILED);
     await store.clusters.put({
       name: 'as-east',
       description: 'east',
@@ -171,6 +176,10 @@ describePostgres('imp-bridge store migrate-from-sqlite', (pg: PgTestContext) => 
           userId: j.userId,
         }));
       expect(await jobs(target)).toEqual(await jobs(source));
+      // An error written with an ISO time reads back with the same epoch ms from both stores.
+      const [failed] = await target.jobs.list({ userId: FAILED });
+      expect(failed!.lastError).toEqual({ ...OLD_JOB_ERROR, at: Date.parse(OLD_JOB_ERROR.at) });
+      expect(failed!.lastError).toEqual((await source.jobs.list({ userId: FAILED }))[0]!.lastError);
       expect(await target.templates.list()).toEqual(await source.templates.list());
       expect(await target.clusters.list()).toEqual(await source.clusters.list());
       expect(await target.customers.get('acme-ws')).toEqual(await source.customers.get('acme-ws'));

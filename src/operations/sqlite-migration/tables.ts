@@ -6,7 +6,7 @@ import { unpackRequestText } from '../../store/sqlite/stored-text';
  * columns tell that a row already in PostgreSQL is this deployment's row and not another's.
  */
 /** `text`: a request text SQLite may keep deflated (large requests, stored-text.ts); PostgreSQL keeps text. */
-export type Conversion = 'time' | 'bool' | 'drop' | 'text';
+export type Conversion = 'time' | 'bool' | 'drop' | 'text' | 'job-error';
 
 export interface TableSpec {
   name: string;
@@ -83,7 +83,7 @@ export const TABLES: readonly TableSpec[] = [
       'updated_at',
     ],
     // A SQLite lease belongs to a process that is gone: every job arrives without one.
-    convert: { ...TIMES2, lookup_first: 'bool', lease_owner: 'drop', lease_token: 'drop', lease_expires_at: 'drop' },
+    convert: { ...TIMES2, lookup_first: 'bool', lease_owner: 'drop', lease_token: 'drop', lease_expires_at: 'drop', last_error_json: 'job-error' },
     identity: ['event_id', 'user_id', 'kind', 'created_at'],
   },
   {
@@ -201,6 +201,17 @@ export function epochMs(value: unknown, where: string): number | null {
   return ms;
 }
 
+/**
+ * A job's last error as PostgreSQL keeps it: its `at` in epoch ms. SQLite rows written before
+ * the port used epoch ms hold ISO text there; the SQLite store converts it on read, the
+ * PostgreSQL store does not (it never wrote text), so the copy converts it once.
+ */
+function jobErrorWithEpochTime(value: unknown, where: string): string | null {
+  if (typeof value !== 'string') return null;
+  const error = JSON.parse(value) as Record<string, unknown>;
+  return JSON.stringify({ ...error, at: epochMs(error.at, `${where} at`) });
+}
+
 /** A SQLite row as the PostgreSQL row of the same table (times to epoch ms, flags to booleans, leases dropped). */
 export function convertRow(spec: TableSpec, source: Row): Row {
   const out: Row = {};
@@ -211,6 +222,7 @@ export function convertRow(spec: TableSpec, source: Row): Row {
     else if (how === 'bool') out[column] = value === null ? null : Boolean(value);
     else if (how === 'drop') out[column] = null;
     else if (how === 'text') out[column] = unpackRequestText(value as string | Buffer | null);
+    else if (how === 'job-error') out[column] = jobErrorWithEpochTime(value, `${spec.name} ${String(source[spec.key])} ${column}`);
     else out[column] = value;
   }
   // A job the stopped instance was running arrives claimable (no lease, due at once), and its
