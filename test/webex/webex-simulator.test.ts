@@ -9,6 +9,21 @@ describe('Webex simulator HTTP behaviour', () => {
   afterEach(() => sim.close());
 
   const auth = { authorization: `Bearer ${SIM_TOKEN}`, 'content-type': 'application/json' };
+  /** POST /broadworks/subscribers for `userId`, every other field valid. */
+  const createSubscriber = (userId: string) =>
+    fetch(`${sim.baseUrl}/broadworks/subscribers`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        provisioningId: 'p',
+        userId,
+        spEnterpriseId: 'SP1+acme',
+        firstName: 'f',
+        lastName: 'l',
+        package: 'basic',
+        email: `${userId.split('@')[0]}@acme.example`,
+      }),
+    });
 
   it('answers 401 with a Webex error body without a bearer token, echoing the TrackingID', async () => {
     const res = await fetch(`${sim.baseUrl}/broadworks/subscribers`, { headers: { trackingid: 'T_1' } });
@@ -39,16 +54,7 @@ describe('Webex simulator HTTP behaviour', () => {
   });
 
   it('logs what was answered at the time, not the record as it changed later', async () => {
-    const body = {
-      provisioningId: 'p',
-      userId: 'u@sp.example',
-      spEnterpriseId: 'SP1+acme',
-      firstName: 'f',
-      lastName: 'l',
-      package: 'basic',
-      email: 'u@acme.example',
-    };
-    const res = await fetch(`${sim.baseUrl}/broadworks/subscribers`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+    const res = await createSubscriber('u@sp.example');
     const sent = (await res.json()) as { id: string; status: string };
     expect(sent.status).toBe('provisioning');
     const until = Date.now() + 10_000;
@@ -58,17 +64,7 @@ describe('Webex simulator HTTP behaviour', () => {
   });
 
   it('counts a create for a user it had already created (and not failed) as a duplicate, in its stats', async () => {
-    const body = {
-      provisioningId: 'p',
-      userId: 'twice@sp.example',
-      spEnterpriseId: 'SP1+acme',
-      firstName: 'f',
-      lastName: 'l',
-      package: 'basic',
-      email: 'twice@acme.example',
-    };
-    const create = (userId: string) =>
-      fetch(`${sim.baseUrl}/broadworks/subscribers`, { method: 'POST', headers: auth, body: JSON.stringify({ ...body, userId }) });
+    const create = createSubscriber;
     await create('twice@sp.example');
     await create('once@sp.example');
     expect(sim.stats().duplicateCreates).toBe(0);
