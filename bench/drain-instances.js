@@ -8,7 +8,7 @@
 // one transaction, with the NOTIFY that wakes the workers), so every instance drains from the
 // first job on. The clock runs from the first accept until every job is done.
 // Ratios: accepted Webex calls per second, summed over the instances, / ALLOWED; 429s / calls;
-// duplicate creates (creates at the simulator beyond one per user).
+// duplicate creates (creates for a user the simulator had already created, as it counts them).
 'use strict';
 /* global setTimeout, clearTimeout */
 const fs = require('node:fs');
