@@ -208,7 +208,13 @@ export function epochMs(value: unknown, where: string): number | null {
  */
 function jobErrorWithEpochTime(value: unknown, where: string): string | null {
   if (typeof value !== 'string') return null;
-  const error = JSON.parse(value) as Record<string, unknown>;
+  let error: Record<string, unknown>;
+  try {
+    error = JSON.parse(value) as Record<string, unknown>;
+  } catch {
+    // Said as epochMs says a bad time: the table, the row's key and the column, so it can be mended.
+    throw new TypeError(`${where}: "${value.slice(0, 80)}" is not a stored job error (JSON)`);
+  }
   return JSON.stringify({ ...error, at: epochMs(error.at, `${where} at`) });
 }
 
