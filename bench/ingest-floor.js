@@ -3,7 +3,8 @@
 // (WAL, synchronous=FULL) with one transaction per event-loop turn, the answer sent after the
 // commit — against the product endpoint. Both use the same mTLS certificates (the product's,
 // generated at its first start) and the same load client, in a separate process, with 16
-// kept-alive connections, in alternating rounds. Prints both and the ratios product / floor.
+// kept-alive connections, in alternating rounds, with a ceiling target (same TLS and express,
+// nothing parsed or stored) for what the client can drive. Prints each and the ratios.
 'use strict';
 /* global Buffer, setImmediate */
 const { spawn } = require('node:child_process');
@@ -88,6 +89,14 @@ function startFloor(paths, dir) {
     if (pending.length === 0) setImmediate(flush);
     pending.push({ res, sessionId: String(doc.sessionId ?? ''), userId: command.userId, kind: String(command['@_type']), body: req.body, at: Date.now() });
   });
+  return serveWithProductCertificate(paths, app, {
+    count: () => db.prepare('SELECT COUNT(*) AS n FROM events').get().n,
+    closed: () => db.close(),
+  });
+}
+
+/** An express app on the product's server certificate and trust anchor (mTLS required). */
+function serveWithProductCertificate(paths, app, extra = {}) {
   const server = https.createServer(
     {
       key: fs.readFileSync(paths.serverKey),
@@ -103,11 +112,22 @@ function startFloor(paths, dir) {
     server.listen(0, '127.0.0.1', () =>
       resolve({
         port: server.address().port,
-        count: () => db.prepare('SELECT COUNT(*) AS n FROM events').get().n,
-        close: () => new Promise((done) => server.close(() => (db.close(), done()))),
+        count: extra.count,
+        close: () => new Promise((done) => server.close(() => (extra.closed?.(), done()))),
       }),
     ),
   );
+}
+
+/**
+ * What the load client itself can drive: the same TLS and express, the body read, a fixed
+ * answer, nothing parsed or stored. The floor's and the product's rates read against it show
+ * how much of the machine the client takes (on 2 cores the floor runs close to this ceiling).
+ */
+function startCeiling(paths) {
+  const app = express();
+  app.post('/provisioning/v1/:template', express.text({ type: () => true, limit: '64kb' }), (_req, res) => void res.type('text/xml').send(SUCCESS('ceiling')));
+  return serveWithProductCertificate(paths, app);
 }
 
 /** The product of BENCH_BEFORE_ROOT, on a copy of this run's certificates (same trust, same client). */
@@ -134,12 +154,14 @@ async function main() {
     const before = BEFORE_ROOT ? await startBefore(config, dataDir) : undefined;
     // Started after the product, whose first start wrote the certificates both serve.
     const floorServer = await startFloor(paths, dataDir);
+    const ceiling = await startCeiling(paths);
     let result;
     try {
       result = await load(
         [
           { name: 'product', url: `https://localhost:${bridge.provisioningAddress.port}/provisioning/v1/bench` },
           { name: 'floor', url: `https://localhost:${floorServer.port}/provisioning/v1/bench` },
+          { name: 'ceiling', url: `https://localhost:${ceiling.port}/provisioning/v1/bench` },
           ...(before ? [{ name: 'before', url: `https://localhost:${before.bridge.provisioningAddress.port}/provisioning/v1/bench` }] : []),
         ],
         paths,
@@ -150,10 +172,11 @@ async function main() {
       if (floorServer.count() !== expected) throw new Error(`floor: expected ${expected} events, found ${floorServer.count()}`);
     } finally {
       await floorServer.close();
+      await ceiling.close();
       await bridge.stop();
       if (before) await before.stop();
     }
-    const { product, floor } = result;
+    const { product, floor, ceiling: clientCeiling } = result;
     process.stdout.write(
       JSON.stringify({
         requests: product.requests,
@@ -163,6 +186,9 @@ async function main() {
         floor,
         rateRatio: +(product.perSecond / floor.perSecond).toFixed(3),
         p99Ratio: +(product.p99Ms / floor.p99Ms).toFixed(2),
+        ceiling: clientCeiling,
+        floorOfCeiling: +(floor.perSecond / clientCeiling.perSecond).toFixed(3),
+        productOfCeiling: +(product.perSecond / clientCeiling.perSecond).toFixed(3),
         ...(result.before
           ? {
               before: result.before,

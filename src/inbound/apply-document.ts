@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { Config } from '../config/schema';
 import { enterpriseIdFor, toIsoTime, webexLanguageFor, type EventKind, type ProvisioningEvent, type Template, type UserProfile } from '../domain';
 import type { Logger } from '../observability';
@@ -110,9 +110,7 @@ export function dedupeKeyFor(template: Template, kind: string, fields: Fields): 
   const entries = (Object.keys(fields) as CanonicalField[])
     .sort()
     .map((f) => [f, f === 'impPassword' ? createHmac('sha256', template.account.passwordHash).update(fields[f]!).digest('base64') : fields[f]]);
-  return createHash('sha256')
-    .update(JSON.stringify([template.name, kind, entries]))
-    .digest('hex');
+  return hash('sha256', JSON.stringify([template.name, kind, entries]), 'hex');
 }
 
 async function statusResponse(ctx: ApplyContext, userId: string): Promise<CommandResponse> {

@@ -65,18 +65,38 @@ export function resolveLogFormat(configured: LogFormat | undefined, isTty: boole
   return configured ?? (isTty ? 'pretty' : 'json');
 }
 
+type LevelMethod = (this: Logger, ...args: unknown[]) => Logger;
+
+/**
+ * winston runs every format (each field redacted, the line serialized) before its transport
+ * drops a line below the level. Each level method here returns at once for such a line, so a
+ * proxy at `warn` does not pay for the info line of every request.
+ */
+function skipDisabledLevels(logger: Logger): Logger {
+  const methods = logger as unknown as Record<'warn' | 'info' | 'debug', LevelMethod>;
+  for (const level of ['warn', 'info', 'debug'] as const) {
+    const write = methods[level];
+    methods[level] = function (this: Logger, ...args: unknown[]) {
+      return this.silent || !this.isLevelEnabled(level) ? this : write.apply(this, args);
+    };
+  }
+  return logger;
+}
+
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  return winston.createLogger({
-    level: options.level ?? 'info',
-    silent: options.silent,
-    format: winston.format.combine(
-      errorAsField(),
-      winston.format.timestamp(),
-      contextAndRedaction(),
-      options.format === 'pretty' ? pretty : winston.format.json(),
-    ),
-    transports: options.transports ?? [new winston.transports.Console()],
-  });
+  return skipDisabledLevels(
+    winston.createLogger({
+      level: options.level ?? 'info',
+      silent: options.silent,
+      format: winston.format.combine(
+        errorAsField(),
+        winston.format.timestamp(),
+        contextAndRedaction(),
+        options.format === 'pretty' ? pretty : winston.format.json(),
+      ),
+      transports: options.transports ?? [new winston.transports.Console()],
+    }),
+  );
 }
 
 /** A logger that writes nothing: the default for factories when tests do not care. */

@@ -154,3 +154,36 @@ describe('logFormat', () => {
     expect(resolveLogFormat('json', true)).toBe('json');
   });
 });
+
+describe('lines below the level', () => {
+  it('are dropped before winston reads their fields; a level raised or lowered at run time applies to the next line', () => {
+    const { logger, lines } = captureLogger('warn');
+    let reads = 0;
+    const fields = {
+      event: 'probe',
+      get probe() {
+        reads++;
+        return 'value';
+      },
+    };
+    logger.info('below the level', fields);
+    logger.debug('below the level', fields);
+    expect(reads).toBe(0);
+    logger.warn('at the level', fields);
+    expect(reads).toBeGreaterThan(0);
+    logger.level = 'info';
+    logger.info('now at the level', { event: 'probe.info' });
+    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toEqual(['at the level', 'now at the level']);
+  });
+
+  it('a silent logger reads nothing either', () => {
+    const logger = createLogger({ silent: true });
+    let reads = 0;
+    logger.warn('silent', {
+      get probe() {
+        return ++reads;
+      },
+    });
+    expect(reads).toBe(0);
+  });
+});

@@ -1,12 +1,14 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashPassword, verifyPassword, type Template } from '../../domain';
 import type { Credentials } from './basic-credentials';
 
 /**
  * Checks credentials against a template's provisioning account. scrypt costs tens of
  * milliseconds, far too much for every request of a busy AS, so a successful check is
- * remembered for a while under an HMAC of (template, stored hash, user, password) with a
- * per-process key: memory never holds the password, and a changed password or hash misses.
+ * remembered for a while under a SHA-256 of a per-process random key and (template, stored
+ * hash, user, password): memory never holds the password, and a changed password or hash
+ * misses. The key is a prefix, not an HMAC: the digest never leaves the process, and a one-shot
+ * hash costs a fraction of an HMAC's set-up on every request.
  */
 export interface AccountVerifier {
   verify(template: Pick<Template, 'name' | 'account'>, credentials: Credentials): Promise<boolean>;
@@ -23,13 +25,11 @@ function sameText(a: string, b: string): boolean {
 }
 
 export function createAccountVerifier(): AccountVerifier {
-  const key = randomBytes(32);
+  const key = randomBytes(32).toString('base64');
   const cache = new Map<string, number>();
   let dummyHash: Promise<string> | undefined;
   const cacheKey = (template: Pick<Template, 'name' | 'account'>, c: Credentials) =>
-    createHmac('sha256', key)
-      .update(JSON.stringify([template.name, template.account.passwordHash, c.username, c.password]))
-      .digest('base64');
+    hash('sha256', JSON.stringify([key, template.name, template.account.passwordHash, c.username, c.password]), 'base64');
 
   return {
     async verify(template, credentials) {

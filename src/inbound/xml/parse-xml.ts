@@ -64,9 +64,16 @@ function stripPrefix(name: string): string {
 type Scope = ReadonlyMap<string, string>;
 const ROOT_SCOPE: Scope = new Map([['xml', XML_NAMESPACE]]);
 
-function scopeOf(raw: Array<[string, unknown]>, parent: Scope): Scope {
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+const NO_TYPES: readonly string[] = Object.freeze([]);
+
+const localAttributeName = (key: string) => (key.startsWith(ATTR_PREFIX) ? key.slice(ATTR_PREFIX.length) : key);
+
+function scopeOf(raw: Record<string, unknown>, names: string[], parent: Scope): Scope {
   let scope: Map<string, string> | undefined;
-  for (const [name, value] of raw) {
+  for (const key of names) {
+    const name = localAttributeName(key);
+    const value = raw[key];
     if (!name.startsWith('xmlns:') || typeof value !== 'string') continue;
     scope ??= new Map(parent);
     scope.set(name.slice('xmlns:'.length), value);
@@ -74,15 +81,18 @@ function scopeOf(raw: Array<[string, unknown]>, parent: Scope): Scope {
   return scope ?? parent;
 }
 
+// Most elements of a command carry no attribute: they share the frozen empties, so a request
+// allocates attribute records only for the root, sessionId and command elements.
 function readAttributes(rawAttrs: unknown, parent: Scope, budget: ReferenceBudget) {
+  if (!rawAttrs || typeof rawAttrs !== 'object') return { attributes: NO_ATTRIBUTES, xsiTypes: NO_TYPES, scope: parent };
+  const raw = rawAttrs as Record<string, unknown>;
+  const names = Object.keys(raw);
+  const scope = scopeOf(raw, names, parent);
   const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
   const xsiTypes: string[] = [];
-  const raw =
-    rawAttrs && typeof rawAttrs === 'object'
-      ? Object.entries(rawAttrs as Record<string, unknown>).map(([k, v]): [string, unknown] => [k.startsWith(ATTR_PREFIX) ? k.slice(ATTR_PREFIX.length) : k, v])
-      : [];
-  const scope = scopeOf(raw, parent);
-  for (const [name, value] of raw) {
+  for (const key of names) {
+    const name = localAttributeName(key);
+    const value = raw[key];
     if (typeof value !== 'string' || name === 'xmlns' || name.startsWith('xmlns:')) continue;
     const colon = name.indexOf(':');
     if (colon < 0) {
@@ -97,13 +107,19 @@ function readAttributes(rawAttrs: unknown, parent: Scope, budget: ReferenceBudge
 
 type OrderedNode = Record<string, unknown>;
 
+/** The element name of a preserveOrder node: its one key besides the attributes. */
+function nodeName(node: OrderedNode): string | undefined {
+  for (const key in node) if (key !== ATTRS) return key;
+  return undefined;
+}
+
 function toElement(name: string, node: OrderedNode, budget: ReferenceBudget, parentScope: Scope): XmlElement {
   const { attributes, xsiTypes, scope } = readAttributes(node[ATTRS], parentScope, budget);
   const children: XmlElement[] = [];
   let text = '';
   const content = node[name];
   for (const child of Array.isArray(content) ? (content as OrderedNode[]) : []) {
-    const key = Object.keys(child).find((k) => k !== ATTRS);
+    const key = nodeName(child);
     if (key === undefined) continue;
     if (key === TEXT) text += decodeReferences(String(child[TEXT]), budget);
     else if (key === CDATA) {
