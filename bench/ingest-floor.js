@@ -122,7 +122,7 @@ function serveWithProductCertificate(paths, app, extra = {}) {
 /**
  * What the load client itself can drive: the same TLS and express, the body read, a fixed
  * answer, nothing parsed or stored. The floor's and the product's rates read against it show
- * how much of the machine the client takes (on 2 cores the floor runs close to this ceiling).
+ * how much of each one's time is the client's share of the machine rather than its own work.
  */
 function startCeiling(paths) {
   const app = express();

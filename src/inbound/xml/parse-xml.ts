@@ -69,11 +69,11 @@ const NO_TYPES: readonly string[] = Object.freeze([]);
 
 const localAttributeName = (key: string) => (key.startsWith(ATTR_PREFIX) ? key.slice(ATTR_PREFIX.length) : key);
 
-function scopeOf(raw: Record<string, unknown>, names: string[], parent: Scope): Scope {
+function scopeOf(raw: Record<string, unknown>, keys: string[], names: string[], parent: Scope): Scope {
   let scope: Map<string, string> | undefined;
-  for (const key of names) {
-    const name = localAttributeName(key);
-    const value = raw[key];
+  for (let i = 0; i < keys.length; i++) {
+    const name = names[i];
+    const value = raw[keys[i]];
     if (!name.startsWith('xmlns:') || typeof value !== 'string') continue;
     scope ??= new Map(parent);
     scope.set(name.slice('xmlns:'.length), value);
@@ -86,13 +86,14 @@ function scopeOf(raw: Record<string, unknown>, names: string[], parent: Scope): 
 function readAttributes(rawAttrs: unknown, parent: Scope, budget: ReferenceBudget) {
   if (!rawAttrs || typeof rawAttrs !== 'object') return { attributes: NO_ATTRIBUTES, xsiTypes: NO_TYPES, scope: parent };
   const raw = rawAttrs as Record<string, unknown>;
-  const names = Object.keys(raw);
-  const scope = scopeOf(raw, names, parent);
+  const keys = Object.keys(raw);
+  const names = keys.map(localAttributeName);
+  const scope = scopeOf(raw, keys, names, parent);
   const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
   const xsiTypes: string[] = [];
-  for (const key of names) {
-    const name = localAttributeName(key);
-    const value = raw[key];
+  for (let i = 0; i < keys.length; i++) {
+    const name = names[i];
+    const value = raw[keys[i]];
     if (typeof value !== 'string' || name === 'xmlns' || name.startsWith('xmlns:')) continue;
     const colon = name.indexOf(':');
     if (colon < 0) {
