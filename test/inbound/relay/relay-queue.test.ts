@@ -59,8 +59,12 @@ describe('relay onFailure: queue (store and forward)', () => {
     expect(answer.status).toBe(200);
     expect(answer.text).toContain('<sessionId xmlns="">as1.example.net,1,k1</sessionId>');
     expect(answer.text).toContain('xsi:type="c:SuccessResponse"');
-    await waitFor(async () => (await jobs(r.front)).some((j) => j.attempts >= 2));
-    const [waiting] = await jobs(r.front);
+    // The snapshot in which the job sits between attempts: read again afterwards, it may already be running the next one.
+    let waiting: Awaited<ReturnType<typeof jobs>>[number] | undefined;
+    await waitFor(async () => {
+      waiting = (await jobs(r.front)).find((j) => j.attempts >= 2 && j.state !== 'running');
+      return waiting !== undefined;
+    });
     expect(waiting).toMatchObject({ kind: 'relay_delivery', userId: 'alice@voip.example.net', template: 'acme', state: 'retry_wait' });
     expect(waiting!.lastError).toMatchObject({ code: 'IMPB_ERR_UPSTREAM_UNREACHABLE' });
     await r.upstream.up();
