@@ -6,6 +6,7 @@ import { registerSendCommand } from './commands/send-command';
 import { registerServeCommand } from './commands/serve-command';
 import { registerSimulateWebexCommand } from './commands/simulate-webex-command';
 import { registerStoreCommands } from './commands/store-commands';
+import { exitQuietlyOnClosedStdout } from './closed-stdout';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes';
 import { inOperatorWords } from './operator-words';
 import { applyUsageConventions } from './usage';
@@ -49,6 +50,7 @@ export async function executeCli(argv: string[], program: Command = buildProgram
 }
 
 export async function runCli(argv: string[]): Promise<void> {
+  exitQuietlyOnClosedStdout();
   const code = await executeCli(argv);
   if (code !== undefined) process.exit(code);
 }
