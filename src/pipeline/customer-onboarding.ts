@@ -180,7 +180,10 @@ export function createCustomerOnboarding(deps: {
       if (next && next.at > now() && !inFlight.has(enterpriseId)) return { waitMs: next.at - now() };
       let flight = inFlight.get(enterpriseId);
       if (!flight) {
-        flight = check(enterpriseId, template, call).finally(() => inFlight.delete(enterpriseId));
+        // Not fenced by the first job's lease (beforeSend): the flight is the enterprise's, shared by
+        // its jobs and guarded by its creation claim; a lease lost by one job must not fail the others.
+        const { beforeSend: _lease, ...shared } = call;
+        flight = check(enterpriseId, template, shared).finally(() => inFlight.delete(enterpriseId));
         inFlight.set(enterpriseId, flight);
       }
       return flight;

@@ -12,6 +12,12 @@ export interface WebexCallContext {
   jobId?: number;
   userId?: string;
   enterpriseId?: string;
+  /**
+   * Asked right before each HTTP exchange leaves, after the pacer let it go (a wait without bound
+   * while a shared call budget is unreachable): throws when the call must not be sent any more
+   * (the job's lease is gone). Not part of the call log.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 export interface WebexResult<T> {

@@ -81,6 +81,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   const now = deps.now ?? (deps.clock ? () => deps.clock!.now() : Date.now);
   const owner = deps.owner ?? defaultLeaseOwner();
   const { leaseMs } = settings;
+  const renewEveryMs = Math.max(10, Math.floor(leaseMs / 3));
   let renewTimer: NodeJS.Timeout | undefined;
   const counters = { started: 0, completed: 0, retried: 0, failed: 0, coalesced: 0 };
   const outcomes = createOutcomeWriter({ store, logger, metrics, now, onFailed: () => counters.failed++ });
@@ -147,8 +148,12 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
         await requeueAfterCrash(slot, err);
       })
       .finally(() => {
-        active.delete(job.id);
-        activeUsers.delete(job.userId);
+        // This worker may have claimed the job again meanwhile (its lease expired while this run
+        // waited, e.g. through a PostgreSQL outage): that run's slot now holds the key; leave it.
+        if (active.get(job.id) === slot) {
+          active.delete(job.id);
+          activeUsers.delete(job.userId);
+        }
         if (running) void fill();
       });
     active.set(job.id, slot);
@@ -198,6 +203,34 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
     }
   }
 
+  /**
+   * The fence before every Webex request of a run (WebexCallContext.beforeSend), asked after the
+   * pacer let it go. The pacer may wait without bound (PostgreSQL's call budget unreachable), and
+   * a renewal failing as "unreachable" meanwhile does not mark the slot lost: the lease expires,
+   * the job is claimed again when the database is back (by this worker too), and that run looks
+   * up and creates. A request of this run leaving then is a second create (postgres-stopped test).
+   * So a lease not known to last another renewal interval is renewed first (never in steady
+   * state: renewals keep two intervals ahead); when that fails nothing is sent.
+   */
+  async function holdLease(slot: ActiveSlot): Promise<void> {
+    if (released || slot.lost)
+      throw new ImpbError('IMPB_ERR_STORE_LEASE_LOST', { message: `job ${slot.job.id}: ${owner} no longer holds its lease; not sent` });
+    if (slot.lease.expiresAt - now() > renewEveryMs) return;
+    try {
+      slot.lease = await store.jobs.renew(slot.lease, { leaseMs, now: now() });
+    } catch (err) {
+      if (isLeaseLost(err)) {
+        slot.lost = true;
+        logger.warn('pipeline: the job lease expired while a Webex call waited; not sent, the job was taken over', {
+          event: 'pipeline.job.lease_lost',
+          jobId: slot.job.id,
+          owner,
+        });
+      }
+      throw err;
+    }
+  }
+
   async function processHead(slot: ActiveSlot): Promise<void> {
     const head = slot.job;
     let job = head;
@@ -226,7 +259,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
   }
 
   async function runJob(slot: ActiveSlot, job: Job): Promise<void> {
-    const call = { jobId: job.id, userId: job.userId, enterpriseId: job.enterpriseId };
+    const call = { jobId: job.id, userId: job.userId, enterpriseId: job.enterpriseId, beforeSend: () => holdLease(slot) };
     const template = await store.templates.get(job.template);
     // A relay delivery's lane is a user id, but it has no subscriber record of its own.
     const record = job.kind === 'relay_delivery' ? undefined : await store.subscribers.get(job.userId);
@@ -342,7 +375,7 @@ export function createPipelineWorker(deps: WorkerDeps): PipelineWorker {
       if (recovered) logger.info('pipeline: resumed jobs left in flight by the last run', { event: 'pipeline.recovered', jobs: recovered });
       running = true;
       released = false;
-      renewTimer = setInterval(() => void renewLeases(), Math.max(10, Math.floor(leaseMs / 3)));
+      renewTimer = setInterval(() => void renewLeases(), renewEveryMs);
       renewTimer.unref?.();
       void fill();
     },

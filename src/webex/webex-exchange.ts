@@ -39,7 +39,8 @@ export const baseFacts = (scope: CallScope): WebexErrorFacts => ({
 export function observeCall(deps: WebexHttpDeps, scope: CallScope, trackingId: string, started: number, outcome: ObservedOutcome): void {
   const { req, path } = scope;
   const durationMs = Math.round(performance.now() - started);
-  const obs: WebexCallObservation = { ...req.ctx, operation: req.operation, method: req.method, path, trackingId, durationMs, ...outcome };
+  const { beforeSend: _guard, ...ctx } = req.ctx ?? {};
+  const obs: WebexCallObservation = { ...ctx, operation: req.operation, method: req.method, path, trackingId, durationMs, ...outcome };
   deps.logger.debug('Webex call', { event: 'webex.call', ...obs });
   try {
     deps.onCall?.(obs);

@@ -37,6 +37,9 @@ export function createWebexHttp(deps: WebexHttpDeps): WebexHttp {
       const started = performance.now();
       let answer: WebexAnswer;
       await deps.pacer?.acquire();
+      // After the pacer, which may have waited long (the shared budget unreachable): the caller
+      // may no longer be entitled to send (its job's lease expired and the job was taken over).
+      await req.ctx?.beforeSend?.();
       try {
         answer = await exchange(deps, req, token, scope.trackingId);
       } catch (err) {
