@@ -325,6 +325,40 @@ export const MIGRATIONS: Migration[] = [
     name: 'ingest: drop the unused dedupe-key index of inbound_events',
     up: (db) => db.exec('DROP INDEX IF EXISTS inbound_events_dedupe;'),
   },
+  {
+    version: 9,
+    // Every b-tree an accepted event touches is at least one page of its commit's WAL flush (and
+    // of the checkpoint after it), and one keyed by user is a page per event, since an AS names its
+    // users in no particular order. Each event inserted a head (the jobs insert trigger) into a
+    // rowid table plus its user_id key, and job_heads_due, which nothing reads since migration 3
+    // (claims and the next due time use job_heads_state_due). jobs_user_unfinished served the
+    // same look-ups as jobs_user (a user's first unfinished job), which reads a user's few jobs
+    // within retention instead: the head triggers and pendingForUser use it.
+    name: 'ingest: job heads keyed by user alone (WITHOUT ROWID); the unused due-time index and the second per-user jobs index dropped',
+    up: (db) => {
+      // The 12-step table change of sqlite.org/lang_altertable.html: the triggers on jobs name
+      // job_heads, so the rename must not check them against the table dropped just before it.
+      db.pragma('legacy_alter_table = ON');
+      try {
+        db.exec(`
+          CREATE TABLE job_heads_v9 (
+            user_id TEXT PRIMARY KEY,
+            job_id INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            next_run_at INTEGER NOT NULL
+          ) WITHOUT ROWID;
+          INSERT INTO job_heads_v9 (user_id, job_id, state, next_run_at) SELECT user_id, job_id, state, next_run_at FROM job_heads;
+          DROP TABLE job_heads;
+          ALTER TABLE job_heads_v9 RENAME TO job_heads;
+          CREATE INDEX job_heads_job ON job_heads(job_id);
+          CREATE INDEX job_heads_state_due ON job_heads(state, next_run_at, job_id);
+          DROP INDEX jobs_user_unfinished;
+        `);
+      } finally {
+        db.pragma('legacy_alter_table = OFF');
+      }
+    },
+  },
 ];
 
 export function migrate(db: Database.Database, migrations: Migration[] = MIGRATIONS): number {

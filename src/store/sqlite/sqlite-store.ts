@@ -34,6 +34,32 @@ export interface SqliteStore extends Store {
   readonly events: SqliteEventLog;
 }
 
+/** The store file, created 0600 in a 0700 data dir when new, in WAL mode and migrated (unless read-only). */
+function openStoreFile(dataDir: string, file: string, readonly: boolean): Database.Database {
+  try {
+    if (!readonly) {
+      if (!fs.existsSync(dataDir)) fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    }
+    const db = new Database(file, { readonly, fileMustExist: readonly });
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      // Statement journals (every jobs insert fires a trigger) spilled into temp files past 64 KiB.
+      db.pragma('temp_store = MEMORY');
+    }
+    db.pragma('busy_timeout = 5000');
+    if (!readonly) {
+      migrate(db);
+      restrictStoreFiles(file);
+    }
+    return db;
+  } catch (err) {
+    throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: `cannot open the store at ${file}: ${(err as Error).message}`, cause: err });
+  }
+}
+
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so an accepted
  * event survives a power cut once its commit returns. The file and its -wal/-shm are 0600,
@@ -42,26 +68,7 @@ export interface SqliteStore extends Store {
 export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const file = path.join(options.dataDir, STORE_FILE_NAME);
   const clock = options.clock ?? systemClock;
-  let db: Database.Database;
-  try {
-    if (!options.readonly) {
-      if (!fs.existsSync(options.dataDir)) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-      if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
-    }
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-    }
-    db.pragma('busy_timeout = 5000');
-    if (!options.readonly) {
-      migrate(db);
-      restrictStoreFiles(file);
-    }
-  } catch (err) {
-    throw new ImpbError('IMPB_ERR_STORE_UNAVAILABLE', { message: `cannot open the store at ${file}: ${(err as Error).message}`, cause: err });
-  }
+  const db = openStoreFile(options.dataDir, file, options.readonly ?? false);
   const { lock, release } = acquireUnitLock(path.resolve(file));
   // The checkpoint worker starts with the first accepted request: a store that only reads or
   // claims (the CLI, a second process on the file) keeps SQLite's automatic checkpoint.

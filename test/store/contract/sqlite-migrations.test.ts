@@ -66,6 +66,62 @@ describe('SQLite migrations', () => {
   });
 });
 
+describe('SQLite migration 9: job heads keyed by user alone', () => {
+  test('heads are carried over, the table has no rowid, no due-time index and no second per-user jobs index, the triggers keep working, statement journals stay in memory', async () => {
+    const temp = makeTempDir('impb-migrate-');
+    const old = new Database(path.join(temp.dir, STORE_FILE_NAME));
+    old.pragma('journal_mode = WAL');
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 8),
+    );
+    const eventId = Number(
+      old
+        .prepare(
+          "INSERT INTO inbound_events (received_at, request_id, template, kind, user_id, enterprise_id, event_json, raw_request, dedupe_key) VALUES ('x', 'r0', 'bw', 'assign', 'alice', 'ent', '{}', '', 'k0')",
+        )
+        .run().lastInsertRowid,
+    );
+    const insertJob = old.prepare(
+      `INSERT INTO jobs (event_id, kind, template, user_id, enterprise_id, state, attempts, next_run_at, payload_json, created_at, updated_at) VALUES (${eventId}, 'assign', 'bw', ?, 'ent', 'queued', 0, ?, '{}', 'x', 'x')`,
+    );
+    const first = Number(insertJob.run('alice', 1).lastInsertRowid);
+    insertJob.run('alice', 2);
+    const bob = Number(insertJob.run('bob', 3).lastInsertRowid);
+    const heads = (db: Database.Database) => db.prepare('SELECT user_id, job_id, state, next_run_at FROM job_heads ORDER BY user_id').all();
+    const before = heads(old);
+    old.close();
+
+    const store = createSqliteStore({ dataDir: temp.dir });
+    const db = store.db;
+    expect(heads(db)).toEqual(before);
+    expect(before.map((h) => (h as { job_id: number }).job_id)).toEqual([first, bob]);
+    const table = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'job_heads'").get() as { sql: string };
+    expect(table.sql).toMatch(/WITHOUT ROWID/);
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'job_heads'").all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+    expect(indexes.sort()).toEqual(['job_heads_job', 'job_heads_state_due']);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'jobs_user_unfinished'").get()).toBeUndefined();
+    // A user's pending jobs (and the head triggers) go through jobs_user.
+    expect((await store.jobs.pendingForUser('alice', 10)).map((j) => j.id)).toEqual([first, first + 1]);
+    // The insert trigger on jobs still writes the head of a new user, and the claim reads it.
+    const [out] = await store.events.accept(
+      [{ event: { kind: 'assign', template: 'bw', userId: 'carol', enterpriseId: 'ent', profile: {} }, requestId: 'r', dedupeKey: 'k' }],
+      {
+        duplicateWindowSeconds: 0,
+      },
+    );
+    expect(out!.duplicate).toBe(false);
+    const claimed = await store.jobs.claim({ owner: 'o', leaseMs: 60_000, limit: 10, now: Date.now() });
+    expect(claimed.map((j) => j.userId).sort()).toEqual(['alice', 'bob', 'carol']);
+    // 2 = MEMORY: a statement that fires a trigger keeps its journal off the disk.
+    expect(db.pragma('temp_store', { simple: true })).toBe(2);
+    await store.close();
+    temp.cleanup();
+  });
+});
+
 describe('store file permissions', () => {
   test('the store and its -wal/-shm are 0600 and a data dir it creates is 0700, whatever the umask', async () => {
     const temp = makeTempDir('impb-modes-');
