@@ -7,6 +7,7 @@ const path = require('node:path');
 const benches = [
   { name: 'ingest', file: 'ingest.js', timeoutMs: 90_000 },
   { name: 'floor', file: 'ingest-floor.js', timeoutMs: 120_000 },
+  { name: 'store', file: 'ingest-store.js', timeoutMs: 60_000 },
   { name: 'drain', file: 'drain.js', timeoutMs: 170_000 },
   { name: 'rss', file: 'rss.js', timeoutMs: 60_000 },
   { name: 'large', file: 'large-bodies.js', timeoutMs: 180_000 },
@@ -49,6 +50,10 @@ if (r.floor) {
   );
   process.stdout.write(`  product endpoint / ingest floor, p99:   ${r.floor.p99Ratio}  (${r.floor.product.p99Ms} vs ${r.floor.floor.p99Ms} ms)\n`);
 }
+if (r.store)
+  process.stdout.write(
+    `  store write / floor's one-row insert:   ${r.store.cpuRatio} CPU, ${r.store.bytesWrittenRatio} bytes written  (${r.store.product.cpuUsPerEvent} vs ${r.store.floor.cpuUsPerEvent} µs, ${r.store.product.bytesWrittenPerEvent} vs ${r.store.floor.bytesWrittenPerEvent} B per event)\n`,
+  );
 if (r.drain)
   process.stdout.write(
     `  drain rate / simulator's allowed rate:  ${r.drain.drainRatio}  (${r.drain.acceptedCallsPerSecond} of ${r.drain.allowedCallsPerSecond} calls/s, ${r.drain.usersDone}/${r.drain.users} users, ${r.drain.rateLimited429} x 429)\n`,
