@@ -331,10 +331,11 @@ export const MIGRATIONS: Migration[] = [
     // of the checkpoint after it), and one keyed by user is a page per event, since an AS names its
     // users in no particular order. Each event inserted a head (the jobs insert trigger) into a
     // rowid table plus its user_id key, and job_heads_due, which nothing reads since migration 3
-    // (claims and the next due time use job_heads_state_due). jobs_user_unfinished served the
-    // same look-ups as jobs_user (a user's first unfinished job), which reads a user's few jobs
-    // within retention instead: the head triggers and pendingForUser use it.
-    name: 'ingest: job heads keyed by user alone (WITHOUT ROWID); the unused due-time index and the second per-user jobs index dropped',
+    // (claims and the next due time use job_heads_state_due). Two per-user jobs indexes, jobs_user
+    // (a user's jobs) and jobs_user_unfinished (their first unfinished one, for the head triggers
+    // and pendingForUser), become one keyed by state as well: the first unfinished job is still
+    // found without reading the user's ended ones.
+    name: 'ingest: job heads keyed by user alone (WITHOUT ROWID); one per-user jobs index instead of two; the unused due-time index dropped',
     up: (db) => {
       // The 12-step table change of sqlite.org/lang_altertable.html: the triggers on jobs name
       // job_heads, so the rename must not check them against the table dropped just before it.
@@ -352,6 +353,8 @@ export const MIGRATIONS: Migration[] = [
           ALTER TABLE job_heads_v9 RENAME TO job_heads;
           CREATE INDEX job_heads_job ON job_heads(job_id);
           CREATE INDEX job_heads_state_due ON job_heads(state, next_run_at, job_id);
+          CREATE INDEX jobs_user_state ON jobs(user_id, state, id);
+          DROP INDEX jobs_user;
           DROP INDEX jobs_user_unfinished;
         `);
       } finally {
