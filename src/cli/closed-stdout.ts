@@ -3,9 +3,9 @@
  * then stops quietly: the reader has what it wanted, and an 'error' event with no listener would
  * print a stack trace instead.
  */
-export function exitQuietlyOnClosedStdout(stream: NodeJS.WriteStream = process.stdout, exit: (code: number) => void = process.exit): void {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') exit(0);
+export function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
     else throw err;
   });
 }
