@@ -44,9 +44,8 @@ function productTarget(dir) {
       profile: { firstName: 'B', lastName: String(n), email: `b${n}@example.net` },
     };
     n++;
-    // What the flow-through path reads before it accepts: the user's record and latest event (ownership).
-    await store.subscribers.get(user);
-    await store.events.latestForUser(user);
+    // What the flow-through path reads before it accepts: the user's record and latest event (ownership), in one statement.
+    await store.events.ownershipOf(user);
     await store.events.accept(
       [{ event, requestId: `r${n}`, dedupeKey: crypto.hash('sha256', user, 'hex'), sourceAddress: '127.0.0.1', clientSubject: 'CN=as' }],
       {

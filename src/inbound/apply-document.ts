@@ -52,10 +52,9 @@ function errorResponse(ctx: ApplyContext, code: 4001 | 4002 | 4003 | 4005 | 5001
 
 /** The template that owns a user: its live subscriber record, else its latest pending event. */
 async function ownerOf(store: Store, userId: string): Promise<{ template: string; enterpriseId: string } | undefined> {
-  const subscriber = await store.subscribers.get(userId);
+  const { subscriber, latest } = await store.events.ownershipOf(userId);
   if (subscriber) return subscriber.status === 'deleted' ? undefined : { template: subscriber.template, enterpriseId: subscriber.enterpriseId };
-  const last = await store.events.latestForUser(userId);
-  if (last && last.kind !== 'unassign') return { template: last.template, enterpriseId: last.enterpriseId };
+  if (latest && latest.kind !== 'unassign') return { template: latest.template, enterpriseId: latest.enterpriseId };
   return undefined;
 }
 

@@ -11,13 +11,25 @@ export const REDACTED = '[REDACTED]';
 const SECRET_KEY =
   /^(password|passwd|pass|passwordHash|impPassword|provisioningPassword|authorization|proxy-authorization|cookie|set-cookie|token|accessToken|access_token|refreshToken|refresh_token|idToken|integrationToken|adminToken|secret|clientSecret|client_secret|privateKey|private_key|key|keyPem)$/i;
 
-const TEXT_PATTERNS: Array<[RegExp, string]> = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
-  [/("(?:password|token|access_token|refresh_token|client_secret|clientSecret|refreshToken|accessToken)"\s*:\s*")[^"]*(")/gi, `$1${REDACTED}$2`],
-  [/(\b(?:password|passwd|token|access_token|refresh_token|client_secret|secret)=)[^&\s"']*/gi, `$1${REDACTED}`],
+/** Names of secrets in JSON keys and query strings; every one holds one of these words. */
+const SECRET_WORD = /passw|token|secret/i;
+
+/**
+ * Each pattern with a cheap test its match cannot do without: redaction runs on every stored
+ * request and log value, and most of them contain none of these, so the regular expressions
+ * (which visit every word boundary) are skipped.
+ */
+const TEXT_PATTERNS: Array<[RegExp, string, (text: string) => boolean]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED, (t) => t.includes('PRIVATE KEY-----')],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`, (t) => t.includes('Bearer') || t.includes('Basic')],
+  [
+    /("(?:password|token|access_token|refresh_token|client_secret|clientSecret|refreshToken|accessToken)"\s*:\s*")[^"]*(")/gi,
+    `$1${REDACTED}$2`,
+    (t) => t.includes('"') && SECRET_WORD.test(t),
+  ],
+  [/(\b(?:password|passwd|token|access_token|refresh_token|client_secret|secret)=)[^&\s"']*/gi, `$1${REDACTED}`, (t) => t.includes('=') && SECRET_WORD.test(t)],
   // The password in a URL's user info (`postgres://imp:secret@db/x`): pg's own errors and config echo URLs.
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"']*:)[^/?#@\s"']+@/gi, `$1${REDACTED}@`],
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"']*:)[^/?#@\s"']+@/gi, `$1${REDACTED}@`, (t) => t.includes('@') && t.includes('://')],
 ];
 
 /**
@@ -79,7 +91,7 @@ export function registeredSecrets(): string[] {
 
 export function redactText(text: string): string {
   let out = maskSecretElements(text);
-  for (const [pattern, replacement] of TEXT_PATTERNS) out = out.replace(pattern, replacement);
+  for (const [pattern, replacement, mayMatch] of TEXT_PATTERNS) if (mayMatch(out)) out = out.replace(pattern, replacement);
   for (const secret of registered) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }

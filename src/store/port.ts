@@ -99,7 +99,14 @@ export interface EventLog {
   listForUser(userId: string, limit?: number): Promise<StoredEvent[]>;
   /** The user's latest event, only what ownership and status answers need (no request text: one index probe per flow-through command). */
   latestForUser(userId: string): Promise<LatestEvent | undefined>;
+  /** The user's subscriber record and latest event, as far as ownership needs them, in one read (once per flow-through command). */
+  ownershipOf(userId: string): Promise<UserOwnership>;
   count(): Promise<number>;
+}
+
+export interface UserOwnership {
+  subscriber?: Pick<SubscriberRecord, 'template' | 'enterpriseId' | 'status'>;
+  latest?: Pick<StoredEvent, 'kind' | 'template' | 'enterpriseId'>;
 }
 
 export type LatestEvent = Pick<StoredEvent, 'id' | 'kind' | 'template' | 'enterpriseId' | 'receivedAt'>;

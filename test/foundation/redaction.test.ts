@@ -1,4 +1,4 @@
-import { registerSecret, runWithRequestContext } from '../../src/observability';
+import { redactText, registerSecret, runWithRequestContext } from '../../src/observability';
 import { captureLogger } from '../helpers/capture-logger';
 
 const PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----
@@ -54,6 +54,21 @@ describe('log redaction', () => {
     for (const secret of ['device-pw-11', 'sip-pw-12', 'passwd-13', 'secret-14', 'cdata-15', 'user-pw-16']) expect(out).not.toContain(secret);
     expect(out).toContain('<deviceType>Cisco 8845</deviceType>');
     expect(out).toContain('<devicePassword>[REDACTED]</devicePassword>');
+  });
+
+  it('masks each secret-shaped text on its own, whatever its case (each pattern is skipped only when its text cannot match)', () => {
+    const cases: Array<[string, string]> = [
+      ['PASSWORD=upper-1', 'upper-1'],
+      ['x?Refresh_Token=mixed-2&y=1', 'mixed-2'],
+      ['{"clientSecret" : "json-3"}', 'json-3'],
+      ['{"ACCESS_TOKEN":"json-4"}', 'json-4'],
+      ['connect to POSTGRES://imp:url-5@db/x', 'url-5'],
+      ['Bearer bearer-6', 'bearer-6'],
+      ['-----BEGIN RSA PRIVATE KEY-----\npem-7', 'pem-7'],
+    ];
+    for (const [text, secret] of cases) expect(redactText(text)).not.toContain(secret);
+    const plain = '<command xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><userId>u1@example.net</userId></command>';
+    expect(redactText(plain)).toBe(plain);
   });
 
   it('masks registered secret values wherever they appear', () => {

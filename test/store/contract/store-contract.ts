@@ -58,6 +58,23 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       await db.close();
     });
 
+    describe('ownership', () => {
+      test("ownershipOf reads the user's subscriber record and latest event in one answer", async () => {
+        const { store } = db;
+        expect(await store.events.ownershipOf('nobody')).toEqual({});
+        await accept(store, 'own1', 'assign');
+        await accept(store, 'own1', 'unassign');
+        expect(await store.events.ownershipOf('own1')).toEqual({ latest: { kind: 'unassign', template: 'bw', enterpriseId: 'ent' } });
+        await store.subscribers.upsert({ userId: 'own1', template: 'other', enterpriseId: 'ent2', status: 'deleted', isActive: false, profile: {} });
+        expect(await store.events.ownershipOf('own1')).toEqual({
+          subscriber: { template: 'other', enterpriseId: 'ent2', status: 'deleted' },
+          latest: { kind: 'unassign', template: 'bw', enterpriseId: 'ent' },
+        });
+        await store.subscribers.upsert({ userId: 'own2', template: 'bw', enterpriseId: 'ent', status: 'provisioned', isActive: true, profile: {} });
+        expect(await store.events.ownershipOf('own2')).toEqual({ subscriber: { template: 'bw', enterpriseId: 'ent', status: 'provisioned' } });
+      });
+    });
+
     describe('unit of work', () => {
       test('all its writes commit together, or none when it throws', async () => {
         const { store } = db;
