@@ -50,6 +50,19 @@ function summary(rounds) {
 }
 
 /**
+ * Round boundaries, for the servers' process to measure its own CPU time per target (the
+ * targets share it and take turns); each waits for the answer, so no request of the round is
+ * sent before the server process took its reading. Without an IPC channel, a no-op.
+ */
+function tellServers(message) {
+  if (!process.send) return Promise.resolve();
+  return new Promise((resolve) => {
+    process.once('message', resolve);
+    process.send(message);
+  });
+}
+
+/**
  * The targets are measured in alternating rounds, not one after the other: on a shared machine
  * the load changes within seconds, and one run each would compare two different machines.
  */
@@ -63,7 +76,9 @@ async function main() {
   }
   for (let round = 0; round < job.rounds; round++) {
     for (const s of round % 2 ? [...state].reverse() : state) {
+      await tellServers({ target: s.target.name, phase: 'start' });
       s.rounds.push(await run(s.target, s.agent, s.next, job.requestsPerRound));
+      await tellServers({ target: s.target.name, phase: 'end', requests: job.requestsPerRound });
       s.next += job.requestsPerRound;
     }
   }

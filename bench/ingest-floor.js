@@ -6,7 +6,7 @@
 // kept-alive connections, in alternating rounds, with a ceiling target (same TLS and express,
 // nothing parsed or stored) for what the client can drive. Prints each and the ratios.
 'use strict';
-/* global Buffer, setImmediate */
+/* global Buffer, performance, setImmediate */
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -38,15 +38,59 @@ function load(targets, paths) {
     requestsPerRound: Math.ceil(REQUESTS / ROUNDS),
     warmup: WARMUP,
   };
+  const serverTime = measureServerTimePerTarget();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'ingest-client.js')], {
       env: { ...process.env, BENCH_CLIENT: JSON.stringify(job) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`load client exited ${code}`))));
+    child.on('message', (message) => {
+      serverTime.mark(message);
+      child.send('ok');
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load client exited ${code}`));
+      const result = JSON.parse(out.trim().split('\n').pop());
+      for (const [name, perRequest] of Object.entries(serverTime.perRequest())) Object.assign(result[name], perRequest);
+      resolve(result);
+    });
   });
+}
+
+/**
+ * This process's time per request of each target, from the client's round boundaries: the
+ * main thread's busy time (event-loop utilisation) and the CPU time of all its threads. The
+ * rates depend on how much of the machine the other sessions leave; these are the servers' own
+ * cost, and the targets take turns, so each round is one target's.
+ */
+function measureServerTimePerTarget() {
+  const totals = new Map();
+  let started;
+  return {
+    mark({ target, phase, requests }) {
+      if (phase === 'start') {
+        started = { elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
+        return;
+      }
+      const elu = performance.eventLoopUtilization(started.elu);
+      const cpu = process.cpuUsage(started.cpu);
+      const t = totals.get(target) ?? { mainMs: 0, cpuUs: 0, requests: 0 };
+      t.mainMs += elu.active;
+      t.cpuUs += cpu.user + cpu.system;
+      t.requests += requests;
+      totals.set(target, t);
+    },
+    perRequest() {
+      return Object.fromEntries(
+        [...totals].map(([name, t]) => [
+          name,
+          { mainThreadUsPerRequest: Math.round((t.mainMs * 1000) / t.requests), cpuUsPerRequest: Math.round(t.cpuUs / t.requests) },
+        ]),
+      );
+    },
+  };
 }
 
 const SUCCESS = (sessionId) =>
@@ -186,6 +230,7 @@ async function main() {
         floor,
         rateRatio: +(product.perSecond / floor.perSecond).toFixed(3),
         p99Ratio: +(product.p99Ms / floor.p99Ms).toFixed(2),
+        mainThreadRatio: +(product.mainThreadUsPerRequest / floor.mainThreadUsPerRequest).toFixed(3),
         ceiling: clientCeiling,
         floorOfCeiling: +(floor.perSecond / clientCeiling.perSecond).toFixed(3),
         productOfCeiling: +(product.perSecond / clientCeiling.perSecond).toFixed(3),
@@ -194,6 +239,7 @@ async function main() {
               before: result.before,
               beforeRateRatio: +(result.before.perSecond / floor.perSecond).toFixed(3),
               beforeP99Ratio: +(result.before.p99Ms / floor.p99Ms).toFixed(2),
+              beforeMainThreadRatio: +(result.before.mainThreadUsPerRequest / floor.mainThreadUsPerRequest).toFixed(3),
             }
           : {}),
       }) + '\n',
