@@ -9,7 +9,7 @@ import type { FlowThroughDocument } from './dialect/read-document';
  */
 export function maskDocument(text: string, knownSecrets: Array<string | undefined> = []): string {
   let out = text;
-  for (const secret of knownSecrets) if (secret && secret.length >= 6) out = out.split(secret).join(REDACTED);
+  for (const secret of knownSecrets) if (secret && secret.length >= 6 && out.includes(secret)) out = out.split(secret).join(REDACTED);
   // redactText masks the secret-named elements (maskSecretElements) before its other patterns.
   return redactText(out);
 }

@@ -9,8 +9,13 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+export interface TcpProxyOptions {
+  /** Called for each connection; what it returns sees every chunk the server sends on it. */
+  tapServer?: () => (chunk: Buffer) => void;
+}
+
 /** A loopback TCP proxy a test can cut, to simulate a database outage without stopping the shared server. */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(target: { host: string; port: number }, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -19,6 +24,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       s.on('close', () => sockets.delete(s));
       s.on('error', () => s.destroy());
     }
+    if (options.tapServer) upstream.on('data', options.tapServer());
     client.pipe(upstream).pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());

@@ -89,8 +89,9 @@ export function writeAnswer(req: Request, res: Response, verdict: Outcome, bodyL
       .send(`${answer.text}\n`);
     return;
   }
-  // The bytes as a latin1 string (which maps each byte to itself): Node then writes the head and
-  // the body as one TLS record, where a Buffer body costs a second encryption and write.
+  // The bytes as a latin1 string (which maps each byte to itself): Node joins the head and the
+  // body into one string and one write. relay-mode.test.ts counts one TLS record for this answer
+  // and for the relayed one, sent as a Buffer.
   res.statusCode = answer.status;
   res.setHeader('Content-Type', contentTypeFor(answer.encoding));
   res.setHeader('Content-Length', answer.bytes.length);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { readDevClient } from '../../helpers/start-bridge';
+import { startTlsRecordTap } from '../../helpers/tls-record-tap';
 import { describeUpstreamIssues, upstreamSchema } from '../../../src/inbound/relay';
 import { basic } from '../flowthrough-client';
 import { percentile, sha256, startFront, startPki, startUpstream, type Front, type Upstream } from './relay-kit';
@@ -67,6 +68,29 @@ describe('relay mode against an HTTPS upstream with its own CA', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe(contentType);
     expect(sha256(res.body)).toBe(sha256(answer));
+  });
+
+  it('writes a relayed answer, and a document answer of its own, as one TLS record each', async () => {
+    const tap = await startTlsRecordTap({ host: '127.0.0.1', port: Number(new URL(r.front.origin).port) });
+    const dev = readDevClient(r.front.t.dataDir);
+    const pool = new Pool(`https://127.0.0.1:${tap.port}`, { connections: 1, connect: { ca: dev.ca, cert: dev.cert, key: dev.key, servername: 'localhost' } });
+    try {
+      const request = fixture('add-basic', 'request.xml');
+      r.upstream.answerWith({ status: 200, contentType: 'text/xml; charset=UTF-8', body: fixture('add-basic', 'response.xml') });
+      // The first exchange on the connection also carries the handshake and its session tickets.
+      expect((await post(pool, '/provisioning/v1/acme', request)).status).toBe(200);
+      const recordsOf = async (pathname: string) => {
+        const before = tap.serverRecords();
+        const res = await post(pool, pathname, request);
+        return { status: res.status, answer: res.body.toString('latin1'), records: tap.serverRecords() - before };
+      };
+      expect(await recordsOf('/provisioning/v1/acme')).toMatchObject({ status: 200, records: 1 });
+      // An unknown template is answered by the bridge itself (4004), from its document writer.
+      expect(await recordsOf('/provisioning/v1/no-such-template')).toMatchObject({ status: 404, answer: expect.stringContaining('4004'), records: 1 });
+    } finally {
+      await pool.close();
+      await tap.close();
+    }
   });
 
   it("passes the AS's credentials through unchecked (the upstream's business), appends the sub-path and query, keeps the method", async () => {
