@@ -17,7 +17,8 @@ function ingestProductConfig(dataDir) {
   return configSchema.parse({
     dataDir,
     logLevel: 'error',
-    provisioning: { host: '127.0.0.1', port: 0, authFailureLimit: 1000 },
+    // Kept-alive connections stay open between a target's rounds (ingest-floor.js's note on KEEP_ALIVE_MS).
+    provisioning: { host: '127.0.0.1', port: 0, authFailureLimit: 1000, keepAliveTimeoutMs: 120_000 },
     admin: { host: '127.0.0.1', port: 0 },
     pipeline: { ratePerSecond: 1, concurrency: 1 },
     templates: [{ name: 'bench', provisioningId: 'P', package: 'standard', trustedEmail: true, account: { username: USER, password: PASSWORD } }],
