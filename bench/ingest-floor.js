@@ -17,7 +17,7 @@ const Database = require('better-sqlite3');
 const express = require('express');
 const { XMLParser } = require('fast-xml-parser');
 const dist = path.resolve(__dirname, '../dist');
-const { AUTHORIZATION, ingestProductConfig } = require('./lib/ingest-product');
+const { AUTHORIZATION, KEEP_ALIVE_MS, ingestProductConfig } = require('./lib/ingest-product');
 
 const REQUESTS = Number(process.env.BENCH_FLOOR_REQUESTS || 6000);
 const WARMUP = Number(process.env.BENCH_FLOOR_WARMUP || 1500);
@@ -25,13 +25,6 @@ const CONNECTIONS = Number(process.env.BENCH_FLOOR_CONNECTIONS || 16);
 const ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS || 6);
 // Another checkout's build (its dist/), measured as a third target in the same rounds: a before/after within one run.
 const BEFORE_ROOT = process.env.BENCH_BEFORE_ROOT;
-/**
- * Idle kept-alive connections stay open for the whole run, on every server and in the client.
- * With Node's and undici's defaults (5 s and 4 s) a target's connections idled out while the
- * other targets ran their rounds, and the first target of the list reconnected 48 times more
- * than the others: mTLS handshakes inside its rounds, charged to its rate and p99.
- */
-const KEEP_ALIVE_MS = 120_000;
 
 function load(targets, paths) {
   const job = {

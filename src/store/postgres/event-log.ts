@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain';
 import type { AcceptOutcome, EventLog, LatestEvent, StoredEvent } from '../port';
 import { toStoredEventRecord, type EventRowOf } from '../shared/event-rows';
-import { toOwnership, type OwnershipRow } from '../shared/ownership-row';
+import { ownershipQuery, toOwnership, type OwnershipRow } from '../shared/ownership-row';
 import { writeBatch, type PendingAccept } from './event-batch';
 import { isUnreachable, type PgDb } from './pg-db';
 import { recordTime } from './record-time';
@@ -19,12 +19,8 @@ export interface PgEventLog extends EventLog {
 /** Other instances' commits: started with the first listener (only workers listen), calls `wake` per notification. */
 export type RemoteWakeups = (wake: () => void) => { close(): Promise<void> };
 
-/** One round trip for what ownership needs: the subscriber record and the latest event (always one row). */
-const OWNERSHIP = `SELECT s.template AS "subscriberTemplate", s.enterprise_id AS "subscriberEnterpriseId", s.status AS "subscriberStatus",
-    e.kind AS "eventKind", e.template AS "eventTemplate", e.enterprise_id AS "eventEnterpriseId"
-  FROM (SELECT $1::text AS user_id) u
-  LEFT JOIN subscribers s ON s.user_id = u.user_id
-  LEFT JOIN inbound_events e ON e.id = (SELECT id FROM inbound_events WHERE user_id = u.user_id ORDER BY id DESC LIMIT 1)`;
+/** One round trip for what ownership needs. */
+const OWNERSHIP = ownershipQuery('$1::text');
 
 /** Deadlock and serialization failures: another instance's batch got in the way; the batch is written again once. */
 const RETRIED = new Set(['40P01', '40001']);

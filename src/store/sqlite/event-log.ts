@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { duplicateOf, makesJob, type Clock } from '../../domain';
 import type { AcceptInput, AcceptOutcome, EventLog, LatestEvent, StoredEvent } from '../port';
-import { toOwnership, type OwnershipRow } from '../shared/ownership-row';
+import { ownershipQuery, toOwnership, type OwnershipRow } from '../shared/ownership-row';
 import { toStoredEventRecord, type EventRowOf } from '../shared/event-rows';
 import { columnTime, recordTime, SQLITE_COLUMNS } from './json';
 import { COMPRESS_AT, packRequestText, unpackRequestText } from './stored-text';
@@ -57,13 +57,7 @@ export function createSqliteEventLog(db: Database.Database, clock: Clock, lock?:
     'SELECT id, kind, template, enterprise_id AS enterpriseId, received_at AS receivedAt FROM inbound_events WHERE user_id = ? ORDER BY id DESC LIMIT 1',
   );
 
-  const ownershipStmt = db.prepare(
-    `SELECT s.template AS subscriberTemplate, s.enterprise_id AS subscriberEnterpriseId, s.status AS subscriberStatus,
-       e.kind AS eventKind, e.template AS eventTemplate, e.enterprise_id AS eventEnterpriseId
-     FROM (SELECT ? AS user_id) u
-     LEFT JOIN subscribers s ON s.user_id = u.user_id
-     LEFT JOIN inbound_events e ON e.id = (SELECT id FROM inbound_events WHERE user_id = u.user_id ORDER BY id DESC LIMIT 1)`,
-  );
+  const ownershipStmt = db.prepare(ownershipQuery('?'));
 
   type Clocked = { nowMs: number; nowText: string };
   const stamp = (): Clocked => {
