@@ -7,6 +7,7 @@ const path = require('node:path');
 const benches = [
   { name: 'ingest', file: 'ingest.js', timeoutMs: 90_000 },
   { name: 'floor', file: 'ingest-floor.js', timeoutMs: 120_000 },
+  { name: 'budget', file: 'ingest-budget.js', timeoutMs: 120_000 },
   { name: 'store', file: 'ingest-store.js', timeoutMs: 60_000 },
   { name: 'drain', file: 'drain.js', timeoutMs: 170_000 },
   { name: 'rss', file: 'rss.js', timeoutMs: 60_000 },
@@ -49,6 +50,12 @@ if (r.floor) {
     `  product endpoint / ingest floor, rate:  ${r.floor.rateRatio}  (${r.floor.product.perSecond} vs ${r.floor.floor.perSecond} req/s, ${r.floor.connections} kept-alive mTLS connections, client in its own process)\n`,
   );
   process.stdout.write(`  product endpoint / ingest floor, p99:   ${r.floor.p99Ratio}  (${r.floor.product.p99Ms} vs ${r.floor.floor.p99Ms} ms)\n`);
+}
+if (r.budget) {
+  const steps = r.budget.ladder.map((s) => `${s.step} ${s.addsUs === null ? s.mainThreadUsPerRequest : `${s.addsUs >= 0 ? '+' : ''}${s.addsUs}`}`).join(', ');
+  process.stdout.write(
+    `  product's time over the floor / 0.8 target's headroom: ${r.budget.spentOfBudget}  (${r.budget.spentUs} vs ${r.budget.budgetUs} µs per request; main-thread µs by step: ${steps})\n`,
+  );
 }
 if (r.store)
   process.stdout.write(
