@@ -56,7 +56,8 @@ const checkedRead = (maxCommands) => {
   return (req) => {
     const r = read(req);
     if (!r) return undefined;
-    const validated = validateCommand(r.command, { groupMode: false }); // the bench template is in enterprise mode;
+    // The bench template is in enterprise mode: a command needs no groupId.
+    const validated = validateCommand(r.command, { groupMode: false });
     if (!validated.ok) return undefined;
     const masked = maskDocument(r.read.parsed.text, documentSecrets(r.read.doc, undefined));
     const raw = rawRequestText(req.method, req.originalUrl, headersForStorage(req.headers), masked);
@@ -124,9 +125,13 @@ async function main() {
         paths,
         { connections: CONNECTIONS, rounds: ROUNDS, requests: REQUESTS, warmup: WARMUP },
       );
-      for (const [name, server] of servers.slice(1)) {
+      const counts = [
+        ...servers.slice(1).map(([name, server]) => [name, server.count()]),
+        ['product', bridge.parts.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n],
+      ];
+      for (const [name, count] of counts) {
         const expected = result[name].requests + WARMUP;
-        if (server.count() !== expected) throw new Error(`${name}: expected ${expected} accepted requests, found ${server.count()}`);
+        if (count !== expected) throw new Error(`${name}: expected ${expected} accepted requests, found ${count}`);
       }
     } finally {
       for (const [, server] of servers) await server.close();
