@@ -11,8 +11,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { XMLValidator } = require('fast-xml-parser');
-const { floorRead, loadTargets, startCeiling, startFloor } = require('./lib/floor-servers');
-const { ingestProductConfig } = require('./lib/ingest-product');
+const { expectEveryRequestStored, floorRead, loadTargets, startCeiling, startFloor, target } = require('./lib/floor-servers');
+const { ingestProductConfig, storedEvents } = require('./lib/ingest-product');
 const dist = path.resolve(__dirname, '../dist');
 const { refuseDeclarations, refuseHostileStructure, DEFAULT_STRUCTURE_LIMITS } = require(path.join(dist, 'inbound/xml/hostile-input-guards'));
 const { decodeDocument } = require(path.join(dist, 'inbound/xml/decode-document'));
@@ -117,22 +117,14 @@ async function main() {
     ];
     let result;
     try {
-      result = await loadTargets(
-        [
-          ...servers.map(([name, server]) => ({ name, url: `https://localhost:${server.port}/provisioning/v1/bench` })),
-          { name: 'product', url: `https://localhost:${bridge.provisioningAddress.port}/provisioning/v1/bench` },
-        ],
-        paths,
-        { connections: CONNECTIONS, rounds: ROUNDS, requests: REQUESTS, warmup: WARMUP },
-      );
-      const counts = [
-        ...servers.slice(1).map(([name, server]) => [name, server.count()]),
-        ['product', bridge.parts.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n],
-      ];
-      for (const [name, count] of counts) {
-        const expected = result[name].requests + WARMUP;
-        if (count !== expected) throw new Error(`${name}: expected ${expected} accepted requests, found ${count}`);
-      }
+      result = await loadTargets([...servers.map(([name, server]) => target(name, server.port)), target('product', bridge.provisioningAddress.port)], paths, {
+        connections: CONNECTIONS,
+        rounds: ROUNDS,
+        requests: REQUESTS,
+        warmup: WARMUP,
+      });
+      const stored = Object.fromEntries(servers.slice(1).map(([name, server]) => [name, server.count()]));
+      expectEveryRequestStored(result, { ...stored, product: storedEvents(bridge) }, WARMUP);
     } finally {
       for (const [, server] of servers) await server.close();
       await bridge.stop();

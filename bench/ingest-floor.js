@@ -10,8 +10,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const dist = path.resolve(__dirname, '../dist');
-const { loadTargets, startCeiling, startFloor } = require('./lib/floor-servers');
-const { ingestProductConfig } = require('./lib/ingest-product');
+const { expectEveryRequestStored, loadTargets, startCeiling, startFloor, target } = require('./lib/floor-servers');
+const { ingestProductConfig, storedEvents } = require('./lib/ingest-product');
 
 const REQUESTS = Number(process.env.BENCH_FLOOR_REQUESTS || 6000);
 const WARMUP = Number(process.env.BENCH_FLOOR_WARMUP || 1500);
@@ -49,18 +49,15 @@ async function main() {
     try {
       result = await loadTargets(
         [
-          { name: 'product', url: `https://localhost:${bridge.provisioningAddress.port}/provisioning/v1/bench` },
-          { name: 'floor', url: `https://localhost:${floorServer.port}/provisioning/v1/bench` },
-          { name: 'ceiling', url: `https://localhost:${ceiling.port}/provisioning/v1/bench` },
-          ...(before ? [{ name: 'before', url: `https://localhost:${before.bridge.provisioningAddress.port}/provisioning/v1/bench` }] : []),
+          target('product', bridge.provisioningAddress.port),
+          target('floor', floorServer.port),
+          target('ceiling', ceiling.port),
+          ...(before ? [target('before', before.bridge.provisioningAddress.port)] : []),
         ],
         paths,
         { connections: CONNECTIONS, rounds: ROUNDS, requests: REQUESTS, warmup: WARMUP },
       );
-      const expected = result.product.requests + WARMUP;
-      const events = bridge.parts.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
-      if (events !== expected) throw new Error(`product: expected ${expected} events, found ${events}`);
-      if (floorServer.count() !== expected) throw new Error(`floor: expected ${expected} events, found ${floorServer.count()}`);
+      expectEveryRequestStored(result, { product: storedEvents(bridge), floor: floorServer.count() }, WARMUP);
     } finally {
       await floorServer.close();
       await ceiling.close();

@@ -115,6 +115,17 @@ function startCeiling(paths) {
   return serveWithProductCertificate(paths, app);
 }
 
+/** A load target: one server of this process, by its port. */
+const target = (name, port) => ({ name, url: `https://localhost:${port}/provisioning/v1/bench` });
+
+/** Each target must have stored every request it answered, warm-up included; `stored` maps a target's name to its count. */
+function expectEveryRequestStored(result, stored, warmup) {
+  for (const [name, count] of Object.entries(stored)) {
+    const expected = result[name].requests + warmup;
+    if (count !== expected) throw new Error(`${name}: expected ${expected} stored requests, found ${count}`);
+  }
+}
+
 /**
  * Runs the load client (ingest-client.js) in its own process against `targets` ({ name, url })
  * in alternating rounds; resolves with each target's rate and latencies, and its server time.
@@ -187,4 +198,4 @@ function measureServerTimePerTarget() {
   };
 }
 
-module.exports = { SUCCESS, floorRead, loadTargets, startCeiling, startFloor };
+module.exports = { expectEveryRequestStored, floorRead, loadTargets, startCeiling, startFloor, target };

@@ -31,4 +31,7 @@ function ingestProductConfig(dataDir) {
   });
 }
 
-module.exports = { AUTHORIZATION, KEEP_ALIVE_MS, ingestProductConfig };
+/** The events the in-process product has stored (its SQLite store). */
+const storedEvents = (bridge) => bridge.parts.store.db.prepare('SELECT COUNT(*) AS n FROM inbound_events').get().n;
+
+module.exports = { AUTHORIZATION, KEEP_ALIVE_MS, ingestProductConfig, storedEvents };
